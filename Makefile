@@ -1,0 +1,154 @@
+# uktrace — build, test, install, deps.  See README.md.
+#
+#   make                 build the programs into build/
+#   make SANITIZE=1      build with ASan+UBSan into build-san/
+#   make test            build and run every test (unit, end-to-end, VM)
+#   make test-unit       unit tests only (no root, no kernel)
+#   make bench           benchmarks against trace-cmd and perf (not a test)
+#   make deps            install the Debian packages building and testing need
+#   make install PREFIX=/usr/local
+#   make clean
+
+PREFIX   ?= /usr/local
+CC       ?= cc
+VERSION  := 0.1.0
+
+ifeq ($(SANITIZE),1)
+B        := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B        := build
+SANFLAGS :=
+endif
+
+# pkg-config module -> Debian package that provides it.
+PKG_libtraceevent := libtraceevent-dev
+PKG_libtracefs    := libtracefs-dev
+PKG_sqlite3       := libsqlite3-dev
+PKG_libzstd       := libzstd-dev
+PKG_libelf        := libelf-dev
+
+need = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo y),,$(error $(1) not found by pkg-config: install the Debian package $(PKG_$(1)) (or run 'make deps')))
+
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config not found: install the Debian package pkg-config (or run 'make deps'))
+endif
+$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf,$(call need,$(m)))
+endif
+
+pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2
+ALLCFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+            -DUKT_VERSION='"$(VERSION)"' -Iinclude -MMD -MP
+LDFLAGS  += $(SANFLAGS)
+
+FORMAT_SRC := $(wildcard format/*.c)
+RECORD_SRC := $(filter-out record/main.c,$(wildcard record/*.c))
+REPORT_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
+
+FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
+RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
+REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
+
+RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd) -lpthread
+REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd) -lpthread -lm
+RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libzstd)
+REPORT_CFLAGS := $(call pc_cflags,libtraceevent sqlite3 libzstd)
+
+PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+TEST_HELPERS := $(B)/tests/workload $(B)/tests/fuzz_regress
+
+all: $(PROGS)
+
+$(B)/format/%.o: format/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(call pc_cflags,libzstd) -c -o $@ $<
+
+$(B)/record/%.o: record/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) -c -o $@ $<
+
+$(B)/report/%.o: report/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) -c -o $@ $<
+
+$(B)/libukformat.a: $(FORMAT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/uktrace-record: $(B)/record/main.o $(RECORD_OBJ) $(B)/libukformat.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS)
+
+$(B)/uktrace-report: $(B)/report/main.o $(REPORT_OBJ) $(B)/libukformat.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
+
+$(B)/uktrace: tools/uktrace.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $<
+
+# Unit tests link the module objects they test.
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) $(REPORT_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(B)/tests/test_%: $(B)/tests/test_%.o $(RECORD_OBJ) $(REPORT_OBJ) $(B)/libukformat.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS) $(REPORT_LIBS)
+
+$(B)/tests/workload: tests/e2e/workload.c
+	@mkdir -p $(dir $@)
+	$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+
+$(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukformat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
+
+# libFuzzer build of the same target (clang): make fuzz; then
+#   build-fuzz/fuzz_reader tests/fuzz/corpus -max_total_time=600
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang \
+	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libukformat.a $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%))
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(REPORT_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
+	  $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukformat.a $(REPORT_LIBS)
+
+tests: $(PROGS) $(UNIT_TESTS) $(TEST_HELPERS)
+
+test: tests
+	@B=$(B) tests/run.sh
+
+test-unit: $(UNIT_TESTS) $(B)/tests/fuzz_regress
+	@B=$(B) UKT_UNIT_ONLY=1 tests/run.sh
+
+bench: $(PROGS) $(B)/tests/workload
+	@B=$(B) tests/bench/run.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 doc/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+# Every Debian package that building, testing, the VM test and the
+# benchmarks need; installs only what is missing.
+DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
+            libsqlite3-dev libzstd-dev libelf-dev sqlite3 zstd clang \
+            linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \
+            busybox-static cpio procps util-linux time
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -z "$$missing" ]; then echo "deps: all present"; else \
+	  echo "deps: installing $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all test test-unit tests bench install deps clean fuzz
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A growable byte buffer, shared by both programs.
+ *
+ * Like git's strbuf: ukt_buf_init() allocates nothing, ukt_buf_release()
+ * frees the contents and leaves an empty buffer that can be reused. The data
+ * is always NUL-terminated after len bytes (once anything was added), so text
+ * can be handed to string functions directly.
+ */
+#ifndef UKTRACE_BUF_H
+#define UKTRACE_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ukt_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+#define UKT_BUF_INIT { NULL, 0, 0 }
+
+void ukt_buf_init(struct ukt_buf *b);
+/* Free the contents; the buffer is empty and reusable afterwards. */
+void ukt_buf_release(struct ukt_buf *b);
+/* Make room for at least extra more bytes (plus a NUL). 0 or -ENOMEM. */
+int ukt_buf_grow(struct ukt_buf *b, size_t extra);
+/* Append bytes. 0 or -ENOMEM. */
+int ukt_buf_add(struct ukt_buf *b, const void *data, size_t len);
+int ukt_buf_adds(struct ukt_buf *b, const char *s);
+int ukt_buf_addf(struct ukt_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ukt_buf_vaddf(struct ukt_buf *b, const char *fmt, va_list ap);
+/* Append little-endian integers (the file format's own byte order). */
+int ukt_buf_add_u16(struct ukt_buf *b, uint16_t v);
+int ukt_buf_add_u32(struct ukt_buf *b, uint32_t v);
+int ukt_buf_add_u64(struct ukt_buf *b, uint64_t v);
+/* Append a u32 length followed by the bytes. */
+int ukt_buf_add_lstr(struct ukt_buf *b, const void *s, size_t len);
+/* Forget the contents but keep the allocation. */
+void ukt_buf_reset(struct ukt_buf *b);
+/* Read a whole file into b (appending). 0 or -errno. */
+int ukt_buf_read_file(struct ukt_buf *b, const char *path);
+
+/* Little-endian loads from unaligned memory. */
+static inline uint16_t ukt_le16(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static inline uint32_t ukt_le32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+static inline uint64_t ukt_le64(const void *p)
+{
+	return (uint64_t)ukt_le32(p) | (uint64_t)ukt_le32((const char *)p + 4) << 32;
+}
+
+static inline void ukt_put_le16(void *p, uint16_t v)
+{
+	uint8_t *b = p;
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+}
+
+static inline void ukt_put_le32(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = (uint8_t)(v >> 24);
+}
+
+static inline void ukt_put_le64(void *p, uint64_t v)
+{
+	ukt_put_le32(p, (uint32_t)v);
+	ukt_put_le32((char *)p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * A bounds-checked cursor over untrusted bytes. Every getter returns 0 on
+ * success or -EBADMSG when the input ends early; the cursor is then spent.
+ */
+struct ukt_cursor {
+	const uint8_t *p;
+	size_t left;
+};
+
+int ukt_cur_u8(struct ukt_cursor *c, uint8_t *v);
+int ukt_cur_u16(struct ukt_cursor *c, uint16_t *v);
+int ukt_cur_u32(struct ukt_cursor *c, uint32_t *v);
+int ukt_cur_u64(struct ukt_cursor *c, uint64_t *v);
+/* A u32 length then that many bytes; *s points into the input. */
+int ukt_cur_lstr(struct ukt_cursor *c, const char **s, uint32_t *len);
+int ukt_cur_bytes(struct ukt_cursor *c, const void **s, size_t len);
+
+#endif
