@@ -1,1 +1,239 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: MIT
+/* uktrace-record: option parsing only; session.c does the work. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+#define DEFAULT_BUFFER_KB 4096
+#define DEFAULT_CLOCK "mono"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: uktrace-record [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"       uktrace-record --list BINARY [PATTERN]\n"
+"\n"
+"Set up uprobes, uretprobes, kprobes, kretprobes and tracepoints, capture the\n"
+"per-CPU ring buffers into one compressed trace file, and remove every probe\n"
+"again. Analyze the file later, anywhere, with uktrace-report.\n"
+"\n"
+"What to record (each repeatable):\n"
+"  -p, --probe SPEC       a probe, in tracefs syntax or by name:\n"
+"                           'p:entry /path/app:0x620'   raw uprobe (file offset)\n"
+"                           'r:exit app:0x620'          raw uretprobe (relative path)\n"
+"                           '/usr/bin/bash:readline'    function by name\n"
+"                           'libc:malloc size=%%di'      library by short name, fetchargs\n"
+"                           'app:handle+0x10'           offset into a function\n"
+"                           'app:handle%%return'         return probe\n"
+"                           'app:read*'                 glob: every matching function\n"
+"                           'p kfree', 'r:kfree_probe kfree', 'do_sys_openat2'\n"
+"                                                       kernel functions (kprobes)\n"
+"                         bpftrace forms work too: uprobe:BIN:FUNC, uretprobe:...,\n"
+"                         kprobe:FUNC, kretprobe:FUNC, tracepoint:SYS:EVENT\n"
+"  -f, --function SPEC    a function: entry and return probes, for latency, plus\n"
+"                         the caller's address (BIN:FUNC, or a kernel FUNC)\n"
+"  -e, --event SYS:EVENT  a tracepoint; globs allowed ('syscalls:sys_enter_open*')\n"
+"  -c, --config FILE      specs one per line ('probe SPEC', 'function SPEC',\n"
+"                         'tracepoint SYS:EVENT', or a bare probe SPEC); # comments\n"
+"\n"
+"Whom to record:\n"
+"  -- COMMAND [ARGS]      run COMMAND, trace it and its children from exec to exit,\n"
+"                         then stop; exits with COMMAND's exit status\n"
+"  -P, --pid PID          only these processes (and their children); repeatable\n"
+"                         (default without either: the whole system)\n"
+"\n"
+"Output and limits:\n"
+"  -o, --output FILE      trace file (default trace.ukt; created mode 0600)\n"
+"      --force            overwrite FILE if it exists\n"
+"  -b, --buffer KB        ring buffer per CPU in KiB (default %d)\n"
+"      --clock CLOCK      trace clock (default %s: monotonic, ordered across\n"
+"                         CPUs, comparable with CLOCK_MONOTONIC in user space)\n"
+"  -d, --duration SECS    stop after SECS seconds\n"
+"      --max-size SIZE    stop cleanly when the file reaches SIZE (K, M, G)\n"
+"      --max-probes N     limit for globs (default 256)\n"
+"  -z, --level N          zstd level (default 1)\n"
+"  -q, --quiet            only errors\n"
+"  -v, --verbose          show each definition as it is written\n"
+"      --dry-run          print the definitions and events, touch nothing\n"
+"      --list BINARY [PATTERN]\n"
+"                         list the probeable functions of a binary or library\n"
+"  -h, --help             this text\n"
+"      --version\n"
+"\n"
+"Examples:\n"
+"  uktrace-record -f ./app:handle -- ./app            latency of handle()\n"
+"  uktrace-record -f libc:malloc -P 1234 -d 10        malloc of one process\n"
+"  uktrace-record -e 'syscalls:sys_enter_open*' -d 5  tracepoints, system-wide\n"
+"  uktrace-record --dry-run -f do_sys_openat2         what would be installed\n"
+"  uktrace-record --list /usr/bin/bash 'read*'\n"
+"  uktrace-report trace.ukt                          then: the summary\n"
+"\n"
+"Stop with Ctrl-C (SIGINT) or SIGTERM: the file is finished and every probe\n"
+"removed. A recorder killed with SIGKILL leaves a file readable up to its last\n"
+"block; the next uktrace-record removes the probes it left behind.\n",
+		DEFAULT_BUFFER_KB, DEFAULT_CLOCK);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v *= 1024; end++; break;
+	case 'm': case 'M': v *= 1024 * 1024; end++; break;
+	case 'g': case 'G': v *= 1024.0 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+__attribute__((format(printf, 1, 2)))
+static int die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "uktrace-record: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see uktrace-record --help)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION };
+	static const struct option longopts[] = {
+		{ "probe", required_argument, NULL, 'p' },
+		{ "function", required_argument, NULL, 'f' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "clock", required_argument, NULL, O_CLOCK },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "max-size", required_argument, NULL, O_MAXSIZE },
+		{ "max-probes", required_argument, NULL, O_MAXPROBES },
+		{ "level", required_argument, NULL, 'z' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "dry-run", no_argument, NULL, O_DRYRUN },
+		{ "list", required_argument, NULL, O_LIST },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct record_opts o = {
+		.output = "trace.ukt", .buffer_kb = DEFAULT_BUFFER_KB,
+		.clock = DEFAULT_CLOCK, .max_probes = 256, .level = 1,
+	};
+	const char *list = NULL;
+	struct spec_arg *specs;
+	char cmdline[4096] = "";
+	int c, status = 0, rc;
+	size_t used = 0;
+
+	specs = calloc((size_t)argc + 1, sizeof(*specs));
+	o.pids = calloc((size_t)argc + 1, sizeof(*o.pids));
+	if (!specs || !o.pids)
+		return 1;
+	o.specs = specs;
+	for (int i = 0; i < argc; i++) {
+		int n = snprintf(cmdline + used, sizeof(cmdline) - used, "%s%s",
+				 i ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(cmdline) - used)
+			break;
+		used += (size_t)n;
+	}
+	o.cmdline = cmdline;
+	while ((c = getopt_long(argc, argv, "+p:f:e:c:P:o:b:d:z:qvh", longopts, NULL)) != -1) {
+		char *end;
+		uint64_t v;
+
+		switch (c) {
+		case 'p': case 'f': case 'e': case 'c':
+			specs[o.nspecs].how = (char)c;
+			specs[o.nspecs++].text = optarg;
+			break;
+		case 'P': {
+			long pid = strtol(optarg, &end, 10);
+
+			if (*end || pid <= 0)
+				return die_usage("-P wants a process id, not '%s'", optarg);
+			o.pids[o.npids++] = (pid_t)pid;
+			break;
+		}
+		case 'o': o.output = optarg; break;
+		case O_FORCE: o.force = true; break;
+		case 'b':
+			o.buffer_kb = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || o.buffer_kb < 4)
+				return die_usage("-b wants a buffer size in KiB (at least 4), not '%s'", optarg);
+			break;
+		case O_CLOCK: o.clock = optarg; break;
+		case 'd':
+			o.duration = strtod(optarg, &end);
+			if (*end || o.duration <= 0)
+				return die_usage("-d wants a number of seconds, not '%s'", optarg);
+			break;
+		case O_MAXSIZE:
+			if (parse_size(optarg, &o.max_size) || o.max_size < 4096)
+				return die_usage("--max-size wants a size such as 100M or 2G (at least 4K), not '%s'", optarg);
+			break;
+		case O_MAXPROBES:
+			if (parse_size(optarg, &v) || v == 0)
+				return die_usage("--max-probes wants a positive number, not '%s'", optarg);
+			o.max_probes = (size_t)v;
+			break;
+		case 'z':
+			o.level = (int)strtol(optarg, &end, 10);
+			if (*end || o.level < 1 || o.level > 19)
+				return die_usage("-z wants a zstd level from 1 to 19, not '%s'", optarg);
+			break;
+		case 'q': o.quiet = 1; break;
+		case 'v': o.verbose++; break;
+		case O_DRYRUN: o.dry_run = true; break;
+		case O_LIST: list = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
+		default:
+			fprintf(stderr, "(see uktrace-record --help)\n");
+			return 2;
+		}
+	}
+	if (list) {
+		if (argc - optind > 1)
+			return die_usage("--list takes a binary and at most one pattern");
+		return record_list(list, optind < argc ? argv[optind] : NULL) ? 1 : 0;
+	}
+	if (optind < argc)
+		o.argv = argv + optind;
+	if (o.argv && o.npids)
+		return die_usage("give either a command or -P, not both");
+	rc = record_run(&o, &status);
+	free(specs);
+	free(o.pids);
+	if (rc)
+		return status ? status : 1;
+	return status;
+}

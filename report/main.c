@@ -1,1 +1,193 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: MIT
+/* uktrace-report: option parsing and dispatch; the cmd_* modules work. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static void usage(FILE *f)
+{
+	fputs(
+"usage: uktrace-report [COMMAND] TRACE [ARGS] [OPTIONS]\n"
+"\n"
+"Analyze a trace file recorded by uktrace-record, on any machine: it is\n"
+"imported into SQLite (cached next to it as TRACE.db) and queried.\n"
+"\n"
+"Commands:\n"
+"  summary TRACE          every probed function: calls, total, self, min, avg,\n"
+"                         p50, p90, p99, max; sorted by total time (the default\n"
+"                         command: 'uktrace-report TRACE' does this)\n"
+"  hist TRACE FUNC        latency histogram of FUNC (log2 buckets; --linear)\n"
+"  callers TRACE FUNC     who called FUNC, how often, how long it took\n"
+"  calls TRACE FUNC       the slowest individual calls (--min-duration 5ms)\n"
+"  info TRACE             host, kernel, clock, probes, per-CPU events and losses,\n"
+"                         compression, integrity\n"
+"  dump TRACE             every event, one line each, in time order\n"
+"  sql TRACE 'SELECT ...' run a read-only query (tables: docs/SCHEMA.md)\n"
+"  db TRACE -o OUT.db     write the database for sqlite3 or any SQLite tool\n"
+"\n"
+"Options:\n"
+"  --format table|csv|json  output format (default table)\n"
+"  --pid PID              only this process (or thread)\n"
+"  --comm NAME            only threads of this name (glob)\n"
+"  --since T, --until T   time window: '+1.5' is 1.5 s after the first event,\n"
+"                         '1234.5' an absolute time as dump shows it\n"
+"  --sort KEY             summary: total (default), calls, avg, min, max, p50,\n"
+"                         p90, p99, self, name\n"
+"  --by pid|comm          summary: one row per function and process/thread name\n"
+"  --limit N              at most N rows\n"
+"  --linear [--buckets N] hist: N linear buckets (default 20) instead of log2\n"
+"  --min-duration D       calls: only calls of at least D (e.g. 5ms, 200us)\n"
+"  --cpu N, --event GLOB  dump: only this CPU / these events\n"
+"  --db PATH              keep the database at PATH instead of TRACE.db\n"
+"  --no-cache             import into a temporary database, keep nothing\n"
+"  -o OUT, --force        db: output file, overwrite it\n"
+"  -q, --quiet            no progress or warnings on stderr\n"
+"  -h, --help\n"
+"\n"
+"Examples:\n"
+"  uktrace-report trace.ukt\n"
+"  uktrace-report hist trace.ukt handle\n"
+"  uktrace-report callers trace.ukt malloc --format csv\n"
+"  uktrace-report calls trace.ukt handle --min-duration 5ms\n"
+"  uktrace-report sql trace.ukt 'SELECT func, p99_ns FROM call_stats'\n"
+"  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n", f);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("uktrace-report: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see uktrace-report --help)\n", stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
+	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
+	       O_VERSION };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "pid", required_argument, NULL, O_PID },
+		{ "comm", required_argument, NULL, O_COMM },
+		{ "since", required_argument, NULL, O_SINCE },
+		{ "until", required_argument, NULL, O_UNTIL },
+		{ "sort", required_argument, NULL, O_SORT },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "by", required_argument, NULL, O_BY },
+		{ "linear", no_argument, NULL, O_LINEAR },
+		{ "buckets", required_argument, NULL, O_BUCKETS },
+		{ "min-duration", required_argument, NULL, O_MINDUR },
+		{ "cpu", required_argument, NULL, O_CPU },
+		{ "event", required_argument, NULL, O_EVENT },
+		{ "db", required_argument, NULL, O_DB },
+		{ "no-cache", no_argument, NULL, O_NOCACHE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct { const char *name; int (*fn)(struct report_opts *); int nargs; } cmds[] = {
+		{ "summary", cmd_summary, 1 }, { "hist", cmd_hist, 2 },
+		{ "callers", cmd_callers, 2 }, { "calls", cmd_calls, 2 },
+		{ "info", cmd_info, 1 }, { "dump", cmd_dump, 1 }, { "sql", cmd_sql, 2 },
+		{ "db", cmd_db, 1 },
+	};
+	struct report_opts o = { .cpu = -1, .format = OUT_TABLE };
+	const char *pos[8];
+	int npos = 0, c, cmd = -1, rc;
+	char *end;
+
+	/* options may come anywhere; "-" hands positionals over in order */
+	while ((c = getopt_long(argc, argv, "-o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 1:
+			if (npos == 8)
+				return bad("too many arguments");
+			pos[npos++] = optarg;
+			break;
+		case O_FORMAT:
+			if ((int)(o.format = out_format_parse(optarg)) < 0)
+				return bad("--format takes table, csv or json, not '%s'", optarg);
+			break;
+		case O_PID:
+			o.pid = (int)strtol(optarg, &end, 10);
+			if (*end || o.pid <= 0)
+				return bad("--pid wants a process id, not '%s'", optarg);
+			break;
+		case O_COMM: o.comm = optarg; break;
+		case O_SINCE: o.since_arg = optarg; break;
+		case O_UNTIL: o.until_arg = optarg; break;
+		case O_SORT: o.sort = optarg; break;
+		case O_BY: o.by = optarg; break;
+		case O_LIMIT:
+			o.limit = (int)strtol(optarg, &end, 10);
+			if (*end || o.limit <= 0)
+				return bad("--limit wants a positive number, not '%s'", optarg);
+			break;
+		case O_LINEAR: o.linear = true; break;
+		case O_BUCKETS:
+			o.buckets = (int)strtol(optarg, &end, 10);
+			if (*end || o.buckets <= 0 || o.buckets > 1000)
+				return bad("--buckets wants a number from 1 to 1000, not '%s'", optarg);
+			break;
+		case O_MINDUR:
+			if (parse_duration(optarg, &o.min_duration))
+				return bad("--min-duration wants a duration such as 5ms, 200us or 1.5s, not '%s'", optarg);
+			break;
+		case O_CPU:
+			o.cpu = (int)strtol(optarg, &end, 10);
+			if (*end || o.cpu < 0)
+				return bad("--cpu wants a CPU number, not '%s'", optarg);
+			break;
+		case O_EVENT: o.event = optarg; break;
+		case O_DB: o.db_path = optarg; break;
+		case O_NOCACHE: o.no_cache = true; break;
+		case 'o': o.output = optarg; break;
+		case O_FORCE: o.force = true; break;
+		case 'q': o.quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case O_VERSION: printf("uktrace-report %s\n", UKT_VERSION); return 0;
+		default: return bad("unknown option");
+		}
+	}
+	if (npos == 0) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(pos[0], cmds[i].name))
+			cmd = (int)i;
+	if (cmd < 0) {
+		/* 'uktrace-report TRACE' is the summary */
+		if (npos > 1)
+			return bad("unknown command '%s'", pos[0]);
+		cmd = 0;
+		o.trace = pos[0];
+	} else {
+		if (npos < 1 + cmds[cmd].nargs)
+			return bad("%s needs %s", cmds[cmd].name,
+				   cmds[cmd].nargs == 2 ? (!strcmp(cmds[cmd].name, "sql") ?
+				   "a trace file and a query" : "a trace file and a function name") :
+				   "a trace file");
+		if (npos > 1 + cmds[cmd].nargs)
+			return bad("too many arguments for %s: '%s'", cmds[cmd].name,
+				   pos[1 + cmds[cmd].nargs]);
+		o.trace = pos[1];
+		o.arg = npos > 2 ? pos[2] : NULL;
+	}
+	rc = cmds[cmd].fn(&o);
+	return rc ? 1 : 0;
+}

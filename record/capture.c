@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The per-CPU reader loop: the recorder's hot path. Pages are read straight
+ * into the block being built (one copy, by the kernel), compressed in this
+ * thread, and appended under the writer's lock. Nothing here parses events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "uktrace/format.h"
+
+struct cpu_reader {
+	struct capture *c;
+	int cpu;
+	int fd;
+	pthread_t thread;
+	bool started;
+	uint8_t *block;
+	uint32_t npages;
+	struct ukt_encoder *enc;
+};
+
+struct capture {
+	struct capture_opts o;
+	int stopfd;
+	int stop;		/* atomic */
+	int err;		/* atomic: first error */
+	int limit_hit;		/* atomic */
+	uint64_t pages;		/* atomic */
+	struct cpu_reader *cpus;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void set_error(struct capture *c, int err)
+{
+	int zero = 0;
+
+	__atomic_compare_exchange_n(&c->err, &zero, err, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+static int flush_block(struct cpu_reader *r)
+{
+	struct capture *c = r->c;
+	uint32_t sz = c->o.subbuf_size;
+	struct ukt_block_desc d = {
+		.type = UKT_B_DATA, .cpu = (uint32_t)r->cpu, .count = r->npages,
+	};
+	int err;
+
+	if (!r->npages)
+		return 0;
+	/* page headers start with the page's u64 timestamp, host order */
+	memcpy(&d.ts_first, r->block, 8);
+	memcpy(&d.ts_last, r->block + (size_t)(r->npages - 1) * sz, 8);
+	err = ukt_writer_add(c->o.writer, r->enc, &d, r->block,
+			     (size_t)r->npages * sz);
+	__atomic_add_fetch(&c->pages, r->npages, __ATOMIC_RELAXED);
+	r->npages = 0;
+	if (err)
+		return err;
+	if (c->o.max_bytes && ukt_writer_bytes(c->o.writer) >= c->o.max_bytes)
+		__atomic_store_n(&c->limit_hit, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct cpu_reader *r = arg;
+	struct capture *c = r->c;
+	uint32_t sz = c->o.subbuf_size;
+	uint64_t last_flush = now_ms();
+	struct pollfd pfd[2] = {
+		{ .fd = r->fd, .events = POLLIN },
+		{ .fd = c->stopfd, .events = POLLIN },
+	};
+	int err = 0;
+
+	for (;;) {
+		bool stopping = __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE);
+		ssize_t n = read(r->fd, r->block + (size_t)r->npages * sz, sz);
+
+		if (n > 0) {
+			if ((size_t)n < sz)
+				memset(r->block + (size_t)r->npages * sz + n, 0, sz - (size_t)n);
+			if (++r->npages == c->o.pages_per_block) {
+				err = flush_block(r);
+				last_flush = now_ms();
+				if (err)
+					break;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN) {
+			err = -errno;
+			break;
+		}
+		/* the buffer is empty for now */
+		if (stopping)
+			break;
+		if (r->npages && now_ms() - last_flush >= c->o.flush_ms) {
+			err = flush_block(r);
+			last_flush = now_ms();
+			if (err)
+				break;
+		}
+		if (__atomic_load_n(&c->err, __ATOMIC_RELAXED))
+			break;	/* another thread hit a write error */
+		poll(pfd, 2, (int)c->o.flush_ms);
+	}
+	if (!err)
+		err = flush_block(r);
+	if (err)
+		set_error(c, err);
+	return NULL;
+}
+
+static void capture_free(struct capture *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; c->cpus && i < c->o.ncpus; i++) {
+		if (c->cpus[i].fd >= 0)
+			close(c->cpus[i].fd);
+		free(c->cpus[i].block);
+		ukt_encoder_free(c->cpus[i].enc);
+	}
+	if (c->stopfd >= 0)
+		close(c->stopfd);
+	free(c->cpus);
+	free(c);
+}
+
+struct capture *capture_start(const struct capture_opts *o)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	char path[4200];
+	int err = 0;
+
+	if (!c)
+		return NULL;
+	c->o = *o;
+	c->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->cpus = calloc((size_t)o->ncpus, sizeof(*c->cpus));
+	if (c->stopfd < 0 || !c->cpus) {
+		err = c->stopfd < 0 ? -errno : -ENOMEM;
+		goto out_err;
+	}
+	for (int i = 0; i < o->ncpus; i++)
+		c->cpus[i].fd = -1;
+	for (int i = 0; i < o->ncpus; i++) {
+		struct cpu_reader *r = &c->cpus[i];
+
+		r->c = c;
+		r->cpu = i;
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw",
+			 o->inst_dir, i);
+		r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (r->fd < 0) {
+			if (errno == ENOENT)
+				continue;	/* CPU not present (offline) */
+			err = -errno;
+			goto out_err;
+		}
+		r->block = malloc((size_t)o->pages_per_block * o->subbuf_size);
+		r->enc = ukt_encoder_new(o->level);
+		if (!r->block || !r->enc) {
+			err = -ENOMEM;
+			goto out_err;
+		}
+	}
+	for (int i = 0; i < o->ncpus; i++) {
+		struct cpu_reader *r = &c->cpus[i];
+
+		if (r->fd < 0)
+			continue;
+		err = -pthread_create(&r->thread, NULL, reader_main, r);
+		if (err)
+			goto out_err;
+		r->started = true;
+	}
+	return c;
+
+out_err:
+	capture_stop(c);
+	for (int i = 0; c->cpus && i < o->ncpus; i++)
+		if (c->cpus[i].started)
+			pthread_join(c->cpus[i].thread, NULL);
+	capture_free(c);
+	errno = -err;
+	return NULL;
+}
+
+void capture_stop(struct capture *c)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+	if (c->stopfd >= 0 && write(c->stopfd, &one, sizeof(one)) < 0) {
+		/* the counter is already set: the threads are awake */
+	}
+}
+
+int capture_join(struct capture *c)
+{
+	int err;
+
+	for (int i = 0; i < c->o.ncpus; i++)
+		if (c->cpus[i].started)
+			pthread_join(c->cpus[i].thread, NULL);
+	err = c->err;
+	capture_free(c);
+	return err;
+}
+
+int capture_error(struct capture *c)
+{
+	return __atomic_load_n(&c->err, __ATOMIC_SEQ_CST);
+}
+
+bool capture_limit_hit(struct capture *c)
+{
+	return __atomic_load_n(&c->limit_hit, __ATOMIC_SEQ_CST);
+}
+
+uint64_t capture_pages(struct capture *c)
+{
+	return __atomic_load_n(&c->pages, __ATOMIC_RELAXED);
+}

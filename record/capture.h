@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU capture: one thread per CPU reads its instance's
+ * per_cpu/cpuN/trace_pipe_raw a sub-buffer at a time, blocking in poll(2)
+ * until the kernel's buffer_percent wake-up (or a flush timer), and appends
+ * the pages, compressed by the thread itself, as DATA blocks.
+ */
+#ifndef UKT_CAPTURE_H
+#define UKT_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ukt_writer;
+
+struct capture_opts {
+	const char *inst_dir;		/* tracefs instance directory */
+	struct ukt_writer *writer;
+	int ncpus;
+	uint32_t subbuf_size;
+	uint32_t pages_per_block;	/* pages per DATA block */
+	int level;			/* zstd level */
+	unsigned int flush_ms;		/* flush a partial block this often */
+	uint64_t max_bytes;		/* 0: no limit */
+};
+
+struct capture;
+
+/* Open every CPU's reader and start the threads. NULL + errno. */
+struct capture *capture_start(const struct capture_opts *o);
+
+/*
+ * Ask the threads to drain what is left in the buffers and end. Call after
+ * tracing was turned off, so the drain ends.
+ */
+void capture_stop(struct capture *c);
+
+/* Wait for the threads; the first write error, or 0. Frees c. */
+int capture_join(struct capture *c);
+
+/* The first error so far (0 if none): a full disk, say. */
+int capture_error(struct capture *c);
+/* Whether --max-size was reached. */
+bool capture_limit_hit(struct capture *c);
+/* Pages captured so far on all CPUs. */
+uint64_t capture_pages(struct capture *c);
+
+#endif

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ELF symbol loading with libelf. Offsets are computed the way the kernel's
+ * uprobe_events wants them (and perf probe writes them): the file offset of
+ * the symbol's address inside its PT_LOAD segment, for PIE and non-PIE
+ * executables and shared libraries alike.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "uktrace/error.h"
+
+bool elf_is_elf(const char *path)
+{
+	char m[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, m, 4) == 4 && memcmp(m, ELFMAG, 4) == 0;
+	close(fd);
+	return ok;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Read the functions of one symbol table section. */
+static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct elfsym *e)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t n, cap = e->nsyms;
+	GElf_Sym sym;
+
+	if (!data || !sh->sh_entsize)
+		return 0;
+	n = sh->sh_size / sh->sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		int type;
+		char *at;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (type != STT_FUNC && type != STT_GNU_IFUNC)
+			continue;
+		if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		if (e->nsyms == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 256;
+			p = reallocarray(e->syms, cap, sizeof(*e->syms));
+			if (!p)
+				return -ENOMEM;
+			e->syms = p;
+		}
+		e->syms[e->nsyms].name = strdup(name);
+		if (!e->syms[e->nsyms].name)
+			return -ENOMEM;
+		at = strchr(e->syms[e->nsyms].name, '@');
+		if (at && at != e->syms[e->nsyms].name)
+			*at = '\0';
+		e->syms[e->nsyms].value = sym.st_value;
+		e->syms[e->nsyms].size = sym.st_size;
+		e->syms[e->nsyms].ifunc = type == STT_GNU_IFUNC;
+		e->nsyms++;
+	}
+	return 0;
+}
+
+/* Find a section by name; fills *sh. */
+static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh->sh_name);
+		if (name && strcmp(name, want) == 0)
+			return scn;
+	}
+	return NULL;
+}
+
+static int load_table(Elf *elf, const char *section, Elf64_Word type,
+		      struct elfsym *e)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(elf, section, &sh);
+
+	if (!scn || sh.sh_type != type)
+		return 0;
+	return read_symtab(elf, scn, &sh, e);
+}
+
+static void read_build_id(Elf *elf, struct elfsym *e)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    memcmp((char *)data->d_buf + noff, "GNU", 4) == 0 &&
+			    nh.n_descsz <= sizeof(e->build_id)) {
+				memcpy(e->build_id, (char *)data->d_buf + doff,
+				       nh.n_descsz);
+				e->build_id_len = nh.n_descsz;
+				return;
+			}
+		}
+	}
+}
+
+static int read_segments(Elf *elf, struct elfsym *e)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n) != 0)
+		return -UKT_E_NOT_ELF;
+	e->segs = calloc(n ? n : 1, sizeof(*e->segs));
+	if (!e->segs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		e->segs[e->nsegs++] = (struct elf_seg){
+			.vaddr = ph.p_vaddr, .offset = ph.p_offset,
+			.filesz = ph.p_filesz, .memsz = ph.p_memsz,
+			.flags = ph.p_flags,
+		};
+	}
+	return 0;
+}
+
+/* The debuglink name of elf, or NULL. */
+static const char *debuglink(Elf *elf)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(elf, ".gnu_debuglink", &sh);
+	Elf_Data *d;
+
+	if (!scn)
+		return NULL;
+	d = elf_getdata(scn, NULL);
+	if (!d || !d->d_size || !memchr(d->d_buf, '\0', d->d_size))
+		return NULL;
+	return d->d_buf;
+}
+
+/* Symbols from a separate debug file; 0 also when there is none. */
+static int load_debug_file(Elf *elf, struct elfsym *e)
+{
+	char cand[4][2 * PATH_MAX + 64];
+	int ncand = 0, err = 0;
+	const char *link = debuglink(elf);
+
+	if (e->build_id_len >= 2) {
+		char hex[130];
+
+		for (size_t i = 0; i < e->build_id_len; i++)
+			sprintf(hex + 2 * i, "%02x", e->build_id[i]);
+		snprintf(cand[ncand++], sizeof(cand[0]), "/usr/lib/debug/.build-id/%.2s/%s.debug",
+			 hex, hex + 2);
+	}
+	if (link) {
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", e->path);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(cand[ncand++], sizeof(cand[0]), "/usr/lib/debug%s/%s", dir, link);
+		snprintf(cand[ncand++], sizeof(cand[0]), "%s/.debug/%s", dir, link);
+	}
+	for (int i = 0; i < ncand; i++) {
+		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
+		Elf *dbg;
+
+		if (fd < 0)
+			continue;
+		dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		if (dbg) {
+			err = load_table(dbg, ".symtab", SHT_SYMTAB, e);
+			elf_end(dbg);
+		}
+		close(fd);
+		if (err)
+			return err;
+		if (e->nsyms) {
+			e->symsrc = strdup(cand[i]);
+			e->table = "debug .symtab";
+			return e->symsrc ? 0 : -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+struct elfsym *elfsym_load(const char *path)
+{
+	struct elfsym *e;
+	Elf *elf = NULL;
+	GElf_Ehdr eh;
+	int fd = -1, err = 0;
+	size_t out = 0;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		errno = UKT_E_NOT_ELF;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->path = strdup(path);
+	if (!e->path) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+		err = -UKT_E_NOT_ELF;
+		goto out;
+	}
+	e->is_pie_or_dso = eh.e_type == ET_DYN;
+	err = read_segments(elf, e);
+	if (err)
+		goto out;
+	read_build_id(elf, e);
+	e->table = ".symtab";
+	err = load_table(elf, ".symtab", SHT_SYMTAB, e);
+	if (!err && !e->nsyms) {
+		e->table = ".dynsym";
+		err = load_table(elf, ".dynsym", SHT_DYNSYM, e);
+	}
+	if (!err && !e->nsyms)
+		err = load_debug_file(elf, e);
+	if (err)
+		goto out;
+	if (!e->symsrc)
+		e->symsrc = strdup(path);
+	qsort(e->syms, e->nsyms, sizeof(*e->syms), sym_cmp);
+	/* drop exact duplicates (same name, same address: .symtab repeats) */
+	for (size_t i = 0; i < e->nsyms; i++) {
+		if (out && e->syms[out - 1].value == e->syms[i].value &&
+		    strcmp(e->syms[out - 1].name, e->syms[i].name) == 0) {
+			free(e->syms[i].name);
+			continue;
+		}
+		e->syms[out++] = e->syms[i];
+	}
+	e->nsyms = out;
+out:
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		elfsym_free(e);
+		errno = -err;
+		return NULL;
+	}
+	return e;
+}
+
+void elfsym_free(struct elfsym *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nsyms; i++)
+		free(e->syms[i].name);
+	free(e->syms);
+	free(e->segs);
+	free(e->path);
+	free(e->symsrc);
+	free(e);
+}
+
+size_t elfsym_find(const struct elfsym *e, const char *name,
+		   const struct elf_sym **out)
+{
+	size_t n = 0;
+	uint64_t first = 0;
+
+	for (size_t i = 0; i < e->nsyms; i++) {
+		if (strcmp(e->syms[i].name, name) != 0)
+			continue;
+		if (n == 0) {
+			*out = &e->syms[i];
+			first = e->syms[i].value;
+			n = 1;
+		} else if (e->syms[i].value != first) {
+			n++;
+		}
+	}
+	return n;
+}
+
+int elfsym_vaddr_to_offset(const struct elfsym *e, uint64_t vaddr,
+			   uint64_t *offset)
+{
+	for (size_t i = 0; i < e->nsegs; i++) {
+		const struct elf_seg *s = &e->segs[i];
+
+		if (vaddr >= s->vaddr && vaddr < s->vaddr + s->filesz) {
+			*offset = vaddr - s->vaddr + s->offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Edit distance, capped: enough to rank a few suggestions. */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[64], prev, tmp;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+void elfsym_suggest(const struct elfsym *e, const char *name,
+		    struct ukt_buf *out, int max)
+{
+	int found = 0;
+	size_t len = strlen(name);
+
+	for (int d = 1; d <= 2 && found < max; d++) {
+		for (size_t i = 0; i < e->nsyms && found < max; i++) {
+			const char *s = e->syms[i].name;
+			bool dup = false;
+
+			if (distance(s, name) != d)
+				continue;
+			for (size_t k = 0; k < i; k++)
+				if (strcmp(e->syms[k].name, s) == 0)
+					dup = true;
+			if (dup)
+				continue;
+			ukt_buf_addf(out, "%s'%s'", found ? ", " : "", s);
+			found++;
+		}
+	}
+	for (size_t i = 0; i < e->nsyms && found < max && len >= 3; i++) {
+		const char *s = e->syms[i].name;
+
+		if (strncmp(s, name, len) == 0 && strcmp(s, name) != 0 &&
+		    !strstr(out->data ? out->data : "", s)) {
+			ukt_buf_addf(out, "%s'%s'", found ? ", " : "", s);
+			found++;
+		}
+	}
+}
+
+int elfsym_serialize(const struct elfsym *e, struct ukt_buf *out)
+{
+	int err = 0;
+
+	err |= ukt_buf_add_lstr(out, e->path, strlen(e->path));
+	err |= ukt_buf_add_lstr(out, e->build_id, e->build_id_len);
+	err |= ukt_buf_add_u32(out, (uint32_t)e->nsegs);
+	for (size_t i = 0; i < e->nsegs; i++) {
+		err |= ukt_buf_add_u64(out, e->segs[i].vaddr);
+		err |= ukt_buf_add_u64(out, e->segs[i].offset);
+		err |= ukt_buf_add_u64(out, e->segs[i].filesz);
+		err |= ukt_buf_add_u32(out, e->segs[i].flags);
+	}
+	err |= ukt_buf_add_u32(out, (uint32_t)e->nsyms);
+	for (size_t i = 0; i < e->nsyms; i++) {
+		uint8_t kind = e->syms[i].ifunc;
+
+		err |= ukt_buf_add_u64(out, e->syms[i].value);
+		err |= ukt_buf_add_u64(out, e->syms[i].size);
+		err |= ukt_buf_add(out, &kind, 1);
+		err |= ukt_buf_add_lstr(out, e->syms[i].name, strlen(e->syms[i].name));
+	}
+	return err ? -ENOMEM : 0;
+}

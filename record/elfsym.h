@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Function symbols of an ELF file, and the mapping from a symbol's virtual
+ * address to the file offset that uprobes need. The only module that sees
+ * libelf.
+ */
+#ifndef UKT_ELFSYM_H
+#define UKT_ELFSYM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uktrace/buf.h"
+
+struct elf_sym {
+	char *name;		/* version suffix (@@GLIBC_2.2.5) removed */
+	uint64_t value;		/* virtual address */
+	uint64_t size;
+	bool ifunc;
+};
+
+struct elf_seg {
+	uint64_t vaddr;
+	uint64_t offset;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint32_t flags;
+};
+
+struct elfsym {
+	char *path;
+	char *symsrc;		/* file the symbols came from (debug file?) */
+	const char *table;	/* ".symtab", ".dynsym" or "debug .symtab" */
+	bool is_pie_or_dso;	/* ET_DYN */
+	uint8_t build_id[64];
+	size_t build_id_len;
+	struct elf_sym *syms;	/* functions, sorted by value, then name */
+	size_t nsyms;
+	struct elf_seg *segs;	/* PT_LOAD */
+	size_t nsegs;
+};
+
+/*
+ * Load the function symbols of the ELF file at path: .symtab, else .dynsym,
+ * else the separate debug file found by build-id or .gnu_debuglink under
+ * /usr/lib/debug. NULL with errno set (-errno style codes: ENOENT,
+ * UKT_E_NOT_ELF...) on failure.
+ */
+struct elfsym *elfsym_load(const char *path);
+void elfsym_free(struct elfsym *e);
+
+/* The symbols named name (exact, after version stripping). Returns how many
+ * were found, the first in *out (several names at one address count once). */
+size_t elfsym_find(const struct elfsym *e, const char *name,
+		   const struct elf_sym **out);
+
+/* File offset of virtual address vaddr, through the PT_LOAD segment that
+ * contains it. 0 or -ENOENT when no segment maps it. */
+int elfsym_vaddr_to_offset(const struct elfsym *e, uint64_t vaddr,
+			   uint64_t *offset);
+
+/* Up to max names close to name (edit distance or common prefix), for
+ * "did you mean" messages, written comma-separated to out. */
+void elfsym_suggest(const struct elfsym *e, const char *name,
+		    struct ukt_buf *out, int max);
+
+/* Append e as the payload of a SYMTAB block (format/FORMAT.md). */
+int elfsym_serialize(const struct elfsym *e, struct ukt_buf *out);
+
+/* Whether path is an ELF file (reads 4 bytes). */
+bool elf_is_elf(const char *path);
+
+#endif

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Metadata for the trace file: what the report needs to decode the pages
+ * (header_page, event formats) and to symbolize them on another machine
+ * (probe definitions, kallsyms, symbol tables and build-ids, process maps,
+ * threads), written while the probes still exist.
+ */
+#ifndef UKT_META_H
+#define UKT_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spec.h"
+#include "uktrace/buf.h"
+
+struct ukt_writer;
+struct tfs;
+
+struct meta {
+	struct ukt_writer *w;
+	struct tfs *t;
+	const struct probe_list *probes;
+	char **defs;			/* definitions as written, per probe */
+	bool want_maps;			/* user-space probes: keep maps */
+	pid_t *pids;			/* processes we follow (filter) */
+	size_t npids;
+	bool system_wide;		/* scan every process for probed objects */
+	/* what was written already */
+	char **objects;
+	size_t nobjects;
+	struct pid_maps { pid_t pid; uint32_t hash; } *maps;
+	size_t nmaps;
+};
+
+/* The trace clock's "now" in nanoseconds (for the clocks we can read). */
+uint64_t meta_clock_now(const char *clock);
+
+/* META block with the given key/values (NULL-terminated pairs). */
+int meta_write_kv(struct meta *m, const char *const *kv);
+
+/*
+ * Everything known at start: META (host, kernel, clock...), header_page and
+ * header_event, each probe's event format and PROBE record, printk formats,
+ * kallsyms (kernel probes), and symbol tables of the probed objects.
+ */
+int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
+		     unsigned int buffer_kb, uint32_t subbuf_size);
+
+/*
+ * Maps of the processes of interest (the followed pids and, system-wide,
+ * every process that maps a probed object), written when they changed,
+ * with the symbol tables of the objects they map and their threads.
+ */
+int meta_scan(struct meta *m);
+
+/* Maps, objects and threads of one process now (a process about to exit). */
+int meta_snapshot_pid(struct meta *m, pid_t pid);
+
+/* Follow pid from now on (a child of the launched command). */
+int meta_follow(struct meta *m, pid_t pid);
+
+/* The end: cmdlines, tgids, per-CPU stats, stop times. */
+int meta_write_end(struct meta *m, int ncpus, const char *clock,
+		   struct ukt_buf *stats_summary);
+
+void meta_release(struct meta *m);
+
+#endif

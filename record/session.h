@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A recording session: probes set up, buffers captured into the trace file,
+ * everything removed again. main.c fills record_opts and calls record_run.
+ */
+#ifndef UKT_SESSION_H
+#define UKT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct spec_arg {
+	char how;		/* 'p', 'f', 'e' or 'c' (config file) */
+	const char *text;
+};
+
+struct record_opts {
+	struct spec_arg *specs;
+	size_t nspecs;
+	pid_t *pids;
+	size_t npids;
+	char **argv;		/* command to launch, or NULL */
+	const char *output;
+	bool force;
+	unsigned int buffer_kb;
+	const char *clock;
+	double duration;	/* seconds, 0: until stopped */
+	uint64_t max_size;	/* bytes, 0: no limit */
+	int quiet;
+	int verbose;
+	bool dry_run;
+	size_t max_probes;
+	int level;		/* zstd level */
+	const char *cmdline;	/* the recorder's own command line */
+};
+
+/*
+ * Run a recording. Returns 0 on success or a negative error (already
+ * reported on stderr); *exit_status is the launched command's status
+ * (exit code, or 128 + signal), or 0.
+ */
+int record_run(const struct record_opts *o, int *exit_status);
+
+/* List the probeable functions of binary matching pattern (NULL: all). */
+int record_list(const char *binary, const char *pattern);
+
+#endif

@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Probe spec parsing and resolution. Accepts what people already type:
+ * the raw tracefs syntax verbatim, perf probe's BIN:FUNC[+OFF][%return],
+ * bpftrace's uprobe:/uretprobe:/kprobe:/kretprobe:/tracepoint: prefixes, and
+ * globs over the symbols of a binary. Everything that reaches tracefs is
+ * rebuilt from parsed fields, so a spec cannot smuggle a second definition.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfsym.h"
+#include "libfind.h"
+#include "spec.h"
+#include "uktrace/error.h"
+
+#define NAME_MAX_LEN 48
+
+static const char *const kind_names[] = {
+	[PK_UPROBE] = "uprobe",
+	[PK_URETPROBE] = "uretprobe",
+	[PK_KPROBE] = "kprobe",
+	[PK_KRETPROBE] = "kretprobe",
+	[PK_TRACEPOINT] = "tracepoint",
+};
+
+const char *probe_kind_name(enum probe_kind k)
+{
+	return kind_names[k];
+}
+
+static void probe_release(struct probe *p)
+{
+	free(p->name);
+	free(p->system);
+	free(p->spec);
+	free(p->target);
+	free(p->symbol);
+	free(p->args);
+	free(p->func);
+	memset(p, 0, sizeof(*p));
+}
+
+void probe_list_release(struct probe_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		probe_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* Append p (its strings now belong to the list). */
+static int list_add(struct probe_list *l, struct probe *p)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *v = reallocarray(l->v, cap, sizeof(*l->v));
+
+		if (!v) {
+			probe_release(p);
+			return -ENOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+	return strndup(s, n);
+}
+
+/* An event name the kernel accepts: [A-Za-z_][A-Za-z0-9_]*, bounded. */
+static char *event_name(const char *base, const char *suffix)
+{
+	char buf[NAME_MAX_LEN + 16];
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)*base) && *base != '_')
+		buf[n++] = '_';
+	for (const char *s = base; *s && n < NAME_MAX_LEN; s++)
+		buf[n++] = isalnum((unsigned char)*s) ? *s : '_';
+	buf[n] = '\0';
+	if (suffix)
+		strcat(buf, suffix);
+	return strdup(buf);
+}
+
+int probe_list_unique_names(struct probe_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int k = 2;
+
+		for (size_t j = 0; j < i; j++) {
+			char *nn;
+
+			if (strcmp(l->v[i].name, l->v[j].name) != 0 ||
+			    strcmp(l->v[i].system ? l->v[i].system : "",
+				   l->v[j].system ? l->v[j].system : "") != 0)
+				continue;
+			if (asprintf(&nn, "%.*s_%d", NAME_MAX_LEN, l->v[i].name, k++) < 0)
+				return -ENOMEM;
+			free(l->v[i].name);
+			l->v[i].name = nn;
+			j = (size_t)-1;	/* check the new name from the start */
+		}
+	}
+	return 0;
+}
+
+/* ---- ELF cache: a spec list often names one library many times ---- */
+
+static struct elfsym **elf_cache;
+static size_t elf_ncache;
+
+static struct elfsym *elf_get(const char *path)
+{
+	struct elfsym *e;
+	void *p;
+
+	for (size_t i = 0; i < elf_ncache; i++)
+		if (strcmp(elf_cache[i]->path, path) == 0)
+			return elf_cache[i];
+	e = elfsym_load(path);
+	if (!e)
+		return NULL;
+	p = reallocarray(elf_cache, elf_ncache + 1, sizeof(*elf_cache));
+	if (!p) {
+		elfsym_free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	elf_cache = p;
+	elf_cache[elf_ncache++] = e;
+	return e;
+}
+
+__attribute__((destructor)) static void elf_cache_release(void)
+{
+	for (size_t i = 0; i < elf_ncache; i++)
+		elfsym_free(elf_cache[i]);
+	free(elf_cache);
+	elf_cache = NULL;
+	elf_ncache = 0;
+}
+
+/* ---- helpers ---- */
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
+
+/* Check the whole spec for characters that could end a definition. */
+static int check_chars(const char *text, struct ukt_buf *err)
+{
+	for (const char *s = text; *s; s++) {
+		if (*s == '\n' || *s == '\r') {
+			ukt_buf_addf(err, "probe spec '%.*s...' contains a line break: give one definition per spec",
+				     (int)(s - text), text);
+			return -UKT_E_SPEC;
+		}
+		if ((unsigned char)*s < 0x20 && *s != '\t') {
+			ukt_buf_adds(err, "probe spec contains a control character");
+			return -UKT_E_SPEC;
+		}
+	}
+	return 0;
+}
+
+/* Split "LOC ARGS..." at the first blank; args normalized to single spaces. */
+static int split_args(const char *text, char **loc, char **args)
+{
+	const char *p = text + strspn(text, " \t");
+	size_t n = strcspn(p, " \t");
+	struct ukt_buf a = UKT_BUF_INIT;
+
+	*loc = xstrndup(p, n);
+	p += n;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		n = strcspn(p, " \t");
+		if (a.len)
+			ukt_buf_adds(&a, " ");
+		ukt_buf_add(&a, p, n);
+		p += n;
+	}
+	*args = a.data ? a.data : strdup("");
+	return *loc && *args ? 0 : -ENOMEM;
+}
+
+static void add_args(struct ukt_buf *b, const char *a, const char *more)
+{
+	if (a && *a)
+		ukt_buf_addf(b, "%s%s", b->len ? " " : "", a);
+	if (more && *more)
+		ukt_buf_addf(b, "%s%s", b->len ? " " : "", more);
+}
+
+static int resolve_binary(const char *name, struct ukt_buf *path,
+			  struct ukt_buf *err)
+{
+	int e = libfind_resolve(name, path);
+
+	if (e == -UKT_E_NOT_ELF)
+		ukt_buf_addf(err, "'%s' is not an ELF binary or library", name);
+	else if (e)
+		ukt_buf_addf(err, "cannot find binary or library '%s': %s%s", name,
+			     ukt_strerror(e),
+			     strchr(name, '/') ? "" :
+			     " (give a path, a library name such as 'libc', or a program on PATH)");
+	return e;
+}
+
+/* ---- user-space probes by symbol or offset ---- */
+
+struct user_req {
+	const char *spec;
+	const char *path;	/* absolute */
+	const char *sym;	/* symbol, glob, or NULL with have_off */
+	uint64_t off;		/* +OFF, or the raw file offset when !sym */
+	bool ret;
+	bool pair;		/* -f: entry and return */
+	const char *args;
+	const char *name;	/* explicit event name (raw syntax) */
+	unsigned int maxactive;
+};
+
+static int user_probe(struct probe_list *out, const struct user_req *r,
+		      const char *symname, uint64_t fileoff, bool ret,
+		      const char *name_suffix)
+{
+	struct probe p = { 0 };
+	struct ukt_buf args = UKT_BUF_INIT;
+	char funcid[4200];
+	const char *base = r->path;
+	char offname[64];
+
+	if (strrchr(base, '/'))
+		base = strrchr(base, '/') + 1;
+	p.kind = ret ? PK_URETPROBE : PK_UPROBE;
+	p.spec = xstrdup(r->spec);
+	p.target = xstrdup(r->path);
+	p.symbol = xstrdup(symname);
+	p.offset = fileoff;
+	p.maxactive = r->maxactive;
+	if (r->name) {
+		p.name = event_name(r->name, NULL);
+	} else if (symname) {
+		if (r->off && r->sym) {
+			snprintf(offname, sizeof(offname), "%s_0x%" PRIx64, symname, r->off);
+			p.name = event_name(offname, name_suffix);
+		} else {
+			p.name = event_name(symname, name_suffix);
+		}
+	} else {
+		snprintf(offname, sizeof(offname), "%c_%.30s_0x%" PRIx64,
+			 ret ? 'r' : 'p', base, fileoff);
+		p.name = event_name(offname, NULL);
+	}
+	/* Entry and return probes of one function share this identity. */
+	snprintf(funcid, sizeof(funcid), "%s:0x%" PRIx64, r->path, fileoff);
+	p.func = xstrdup(funcid);
+	if (r->pair && !ret) {
+#if defined(__x86_64__)
+		p.caller = true;
+#endif
+	}
+	add_args(&args, r->args, NULL);
+	if (r->pair && ret)
+		add_args(&args, NULL, "ret=$retval");
+	if (p.caller)
+		add_args(&args, NULL, "caller=+0(%sp):x64");
+	p.args = args.data ? args.data : strdup("");
+	if (!p.spec || !p.target || !p.name || !p.func || !p.args ||
+	    (symname && !p.symbol)) {
+		probe_release(&p);
+		return -ENOMEM;
+	}
+	return list_add(out, &p);
+}
+
+static int user_probes_at(struct probe_list *out, const struct user_req *r,
+			  const struct elfsym *e, const struct elf_sym *s,
+			  const struct spec_opts *o, struct ukt_buf *err)
+{
+	uint64_t fileoff;
+	int rc;
+
+	if (elfsym_vaddr_to_offset(e, s->value + r->off, &fileoff)) {
+		ukt_buf_addf(err, "'%s' in '%s' (0x%" PRIx64 ") is not in a loadable segment",
+			     s->name, r->path, s->value);
+		return -UKT_E_NO_SYMBOL;
+	}
+	if (s->ifunc && o->warnings)
+		ukt_buf_addf(o->warnings,
+			     "'%s' in '%s' is an IFUNC: the probe fires on its resolver, which runs once when the library loads; probe the implementation it selects instead\n",
+			     s->name, r->path);
+	if (r->pair) {
+		rc = user_probe(out, r, s->name, fileoff, false, NULL);
+		if (!rc)
+			rc = user_probe(out, r, s->name, fileoff, true, "__return");
+		return rc;
+	}
+	return user_probe(out, r, s->name, fileoff, r->ret, r->ret ? "__return" : NULL);
+}
+
+static int resolve_user(struct probe_list *out, const struct user_req *r,
+			const struct spec_opts *o, struct ukt_buf *err)
+{
+	struct elfsym *e = elf_get(r->path);
+	const struct elf_sym *s;
+	size_t n, added = 0;
+	uint64_t last = UINT64_MAX;
+	int rc;
+
+	if (!e) {
+		int en = errno;
+
+		ukt_buf_addf(err, "cannot read '%s': %s", r->path, ukt_strerror(-en));
+		return -en;
+	}
+	if (!r->sym) {
+		/* a raw file offset: name it after the function there, if any */
+		const char *symname = NULL;
+		struct user_req rr = *r;
+
+		for (size_t i = 0; i < e->nsyms; i++) {
+			uint64_t off;
+
+			if (!elfsym_vaddr_to_offset(e, e->syms[i].value, &off) &&
+			    off == r->off)
+				symname = e->syms[i].name;
+		}
+		rr.off = 0;
+		if (r->pair) {
+			rc = user_probe(out, &rr, symname, r->off, false, NULL);
+			return rc ? rc : user_probe(out, &rr, symname, r->off, true, "__return");
+		}
+		return user_probe(out, &rr, symname, r->off, r->ret,
+				  r->ret && !r->name ? "__return" : NULL);
+	}
+	if (!has_glob(r->sym)) {
+		n = elfsym_find(e, r->sym, &s);
+		if (!n) {
+			size_t before = err->len;
+
+			ukt_buf_addf(err, "cannot resolve '%s' in '%s': no such function in its %s",
+				     r->sym, r->path, e->table);
+			before = err->len;
+			ukt_buf_adds(err, " (did you mean ");
+			elfsym_suggest(e, r->sym, err, 3);
+			if (err->len == before + strlen(" (did you mean "))
+				err->len = before, err->data[before] = '\0';
+			else
+				ukt_buf_adds(err, "?)");
+			if (!strcmp(e->table, ".dynsym"))
+				ukt_buf_adds(err, "; the binary is stripped: only exported functions are visible unless debug symbols are installed");
+			return -UKT_E_NO_SYMBOL;
+		}
+		/* One probe per distinct address (static functions may repeat). */
+		for (const struct elf_sym *p = s; p < e->syms + e->nsyms; p++) {
+			if (strcmp(p->name, r->sym) != 0 || p->value == last)
+				continue;
+			last = p->value;
+			rc = user_probes_at(out, r, e, p, o, err);
+			if (rc)
+				return rc;
+		}
+		if (n > 1 && o->warnings)
+			ukt_buf_addf(o->warnings, "'%s' names %zu functions in '%s': probing all of them\n",
+				     r->sym, n, r->path);
+		return 0;
+	}
+	/* A glob: count first, so the limit message says how many. */
+	n = 0;
+	for (size_t i = 0; i < e->nsyms; i++) {
+		if (fnmatch(r->sym, e->syms[i].name, 0) == 0 && e->syms[i].value != last) {
+			n++;
+			last = e->syms[i].value;
+		}
+	}
+	if (!n) {
+		ukt_buf_addf(err, "no function in '%s' matches '%s'", r->path, r->sym);
+		return -UKT_E_NO_SYMBOL;
+	}
+	if (o->max_probes && n > o->max_probes) {
+		ukt_buf_addf(err, "'%s' matches %zu functions in '%s', more than the limit of %zu: narrow the pattern or raise the limit with --max-probes",
+			     r->sym, n, r->path, o->max_probes);
+		return -E2BIG;
+	}
+	last = UINT64_MAX;
+	for (size_t i = 0; i < e->nsyms; i++) {
+		if (fnmatch(r->sym, e->syms[i].name, 0) != 0 || e->syms[i].value == last)
+			continue;
+		last = e->syms[i].value;
+		rc = user_probes_at(out, r, e, &e->syms[i], o, err);
+		if (rc)
+			return rc;
+		added++;
+	}
+	return 0;
+}
+
+/* ---- kernel probes ---- */
+
+static bool valid_ksym(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != ':')
+			return false;
+	return true;
+}
+
+static int kernel_probe(struct probe_list *out, const char *spec,
+			const char *target, bool ret, bool pair,
+			const char *args, const char *name, unsigned int maxactive,
+			struct ukt_buf *err)
+{
+	char sym[256];
+	uint64_t off = 0;
+	const char *plus = strchr(target, '+');
+	size_t n = plus ? (size_t)(plus - target) : strlen(target);
+	int rc;
+
+	if (n >= sizeof(sym)) {
+		ukt_buf_addf(err, "kernel symbol in '%s' is too long", spec);
+		return -UKT_E_SPEC;
+	}
+	memcpy(sym, target, n);
+	sym[n] = '\0';
+	if (has_glob(sym)) {
+		ukt_buf_addf(err, "'%s': globs over kernel functions are not supported; name the function", spec);
+		return -UKT_E_SPEC;
+	}
+	if (!valid_ksym(sym) || (plus && parse_u64(plus + 1, &off))) {
+		ukt_buf_addf(err, "'%s' is not a kernel function: expected SYMBOL[+OFFSET] or 0xADDRESS", target);
+		return -UKT_E_SPEC;
+	}
+	if ((ret || pair) && off) {
+		ukt_buf_addf(err, "'%s': a return probe goes on a function's start, not on an offset inside it", spec);
+		return -UKT_E_SPEC;
+	}
+	for (int i = 0; i < (pair ? 2 : 1); i++) {
+		struct probe p = { 0 };
+		struct ukt_buf a = UKT_BUF_INIT;
+		bool r = pair ? i == 1 : ret;
+		char base[300];
+
+		p.kind = r ? PK_KRETPROBE : PK_KPROBE;
+		p.spec = xstrdup(spec);
+		p.target = xstrdup(target);
+		p.symbol = xstrdup(sym);
+		p.offset = off;
+		p.maxactive = maxactive;
+		if (name && !pair) {
+			p.name = event_name(name, NULL);
+		} else if (off) {
+			snprintf(base, sizeof(base), "%s_0x%" PRIx64, sym, off);
+			p.name = event_name(base, NULL);
+		} else {
+			p.name = event_name(sym, r ? "__return" : NULL);
+		}
+		p.func = xstrdup(sym);
+		if (off)
+			free(p.func), p.func = xstrdup(target);
+		if (pair && !r) {
+#if defined(__x86_64__)
+			p.caller = true;
+#endif
+		}
+		if (!r || !pair)
+			add_args(&a, args, NULL);
+		if (pair && r)
+			add_args(&a, NULL, "ret=$retval");
+		if (p.caller)
+			add_args(&a, NULL, "caller=+0(%sp):x64");
+		p.args = a.data ? a.data : strdup("");
+		if (!p.spec || !p.target || !p.symbol || !p.name || !p.func || !p.args) {
+			probe_release(&p);
+			return -ENOMEM;
+		}
+		rc = list_add(out, &p);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- tracepoints ---- */
+
+static int tracepoint(struct probe_list *out, const char *spec, const char *loc,
+		      struct ukt_buf *err)
+{
+	struct probe p = { 0 };
+	const char *colon = strchr(loc, ':');
+
+	if (!colon || colon == loc || !colon[1] || strchr(colon + 1, ':') ||
+	    strchr(loc, '/')) {
+		ukt_buf_addf(err, "'%s' is not a tracepoint: expected SYSTEM:EVENT, e.g. 'sched:sched_switch' or 'syscalls:sys_enter_open*'", spec);
+		return -UKT_E_SPEC;
+	}
+	for (const char *s = loc; *s; s++) {
+		if (!isalnum((unsigned char)*s) && !strchr("_:*?[]!-", *s)) {
+			ukt_buf_addf(err, "'%s' is not a tracepoint name", loc);
+			return -UKT_E_SPEC;
+		}
+	}
+	p.kind = PK_TRACEPOINT;
+	p.spec = xstrdup(spec);
+	p.system = xstrndup(loc, (size_t)(colon - loc));
+	p.name = xstrdup(colon + 1);
+	p.args = strdup("");
+	p.func = xstrdup(loc);
+	if (!p.spec || !p.system || !p.name || !p.args || !p.func) {
+		probe_release(&p);
+		return -ENOMEM;
+	}
+	return list_add(out, &p);
+}
+
+/* ---- the raw tracefs syntax ---- */
+
+/* "p", "r", "r10", "p:name", "r:grp/name": the first token of a raw spec. */
+static bool is_raw_head(const char *tok, char *type, unsigned int *maxactive,
+			const char **name)
+{
+	const char *s = tok;
+
+	if (*s != 'p' && *s != 'r')
+		return false;
+	*type = *s++;
+	*maxactive = 0;
+	while (isdigit((unsigned char)*s))
+		*maxactive = *maxactive * 10 + (unsigned int)(*s++ - '0');
+	if (*s == '\0') {
+		*name = NULL;
+		return true;
+	}
+	if (*s != ':' || !s[1])
+		return false;
+	*name = s + 1;
+	if (strchr(*name, '/'))
+		*name = strchr(*name, '/') + 1;	/* our group replaces theirs */
+	return **name != '\0';
+}
+
+static int parse_raw(struct probe_list *out, const char *text, char type,
+		     unsigned int maxactive, const char *name,
+		     const char *rest, struct ukt_buf *err,
+		     const struct spec_opts *o)
+{
+	char *target = NULL, *args = NULL;
+	const char *colon;
+	int rc;
+
+	rc = split_args(rest, &target, &args);
+	if (rc)
+		goto out;
+	if (!*target) {
+		ukt_buf_addf(err, "'%s': no probe location after '%c'", text, type);
+		rc = -UKT_E_SPEC;
+		goto out;
+	}
+	colon = strrchr(target, ':');
+	if (colon && colon != target && isdigit((unsigned char)colon[1])) {
+		/* uprobe: PATH:OFFSET */
+		struct ukt_buf path = UKT_BUF_INIT;
+		char *bin = xstrndup(target, (size_t)(colon - target));
+		struct user_req r = { .spec = text, .ret = type == 'r', .args = args,
+				      .name = name, .maxactive = maxactive };
+
+		if (strchr(colon, '(')) {
+			ukt_buf_addf(err, "'%s': reference counter offsets are not supported", target);
+			rc = -UKT_E_SPEC;
+		} else if (parse_u64(colon + 1, &r.off)) {
+			ukt_buf_addf(err, "'%s': bad offset '%s' (expected 0x... or a decimal number)", target, colon + 1);
+			rc = -UKT_E_SPEC;
+		} else {
+			rc = bin ? resolve_binary(bin, &path, err) : -ENOMEM;
+		}
+		if (!rc) {
+			r.path = path.data;
+			rc = resolve_user(out, &r, o, err);
+		}
+		free(bin);
+		ukt_buf_release(&path);
+		goto out;
+	}
+	rc = kernel_probe(out, text, target, type == 'r', false, args, name,
+			  maxactive, err);
+out:
+	free(target);
+	free(args);
+	return rc;
+}
+
+/* ---- entry point ---- */
+
+static int parse_location(struct probe_list *out, char how, const char *text,
+			  const char *loc, const char *args,
+			  const struct spec_opts *o, struct ukt_buf *err)
+{
+	bool ret = false, pair = how == 'f';
+	const char *colon;
+	struct ukt_buf path = UKT_BUF_INIT;
+	char *bin = NULL, *sym = NULL;
+	int rc;
+	size_t len;
+
+	if (!strncmp(loc, "tracepoint:", 11) || !strncmp(loc, "t:", 2) || how == 'e') {
+		if (*args) {
+			ukt_buf_addf(err, "'%s': tracepoints take no arguments (their fields are recorded)", text);
+			return -UKT_E_SPEC;
+		}
+		if (how != 'e')
+			loc = strchr(loc, ':') + 1;
+		return tracepoint(out, text, loc, err);
+	}
+	if (!strncmp(loc, "uprobe:", 7) || !strncmp(loc, "u:", 2)) {
+		loc = strchr(loc, ':') + 1;
+	} else if (!strncmp(loc, "uretprobe:", 10) || !strncmp(loc, "ur:", 3)) {
+		loc = strchr(loc, ':') + 1;
+		ret = true;
+	} else if (!strncmp(loc, "kprobe:", 7) || !strncmp(loc, "k:", 2)) {
+		return kernel_probe(out, text, strchr(loc, ':') + 1, false, pair,
+				    args, NULL, 0, err);
+	} else if (!strncmp(loc, "kretprobe:", 10) || !strncmp(loc, "kr:", 3)) {
+		return kernel_probe(out, text, strchr(loc, ':') + 1, true, false,
+				    args, NULL, 0, err);
+	}
+	len = strlen(loc);
+	if (len > 7 && !strcmp(loc + len - 7, "%return")) {
+		ret = true;
+		len -= 7;
+	}
+	if (ret && pair) {
+		ukt_buf_addf(err, "'%s': a function spec (-f) installs the return probe itself; drop '%%return'", text);
+		return -UKT_E_SPEC;
+	}
+	colon = memchr(loc, ':', len);
+	if (!colon) {
+		char *k = xstrndup(loc, len);
+
+		rc = k ? kernel_probe(out, text, k, ret, pair, args, NULL, 0, err) : -ENOMEM;
+		free(k);
+		return rc;
+	}
+	bin = xstrndup(loc, (size_t)(colon - loc));
+	sym = xstrndup(colon + 1, len - (size_t)(colon - loc) - 1);
+	if (!bin || !sym) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (!*bin || !*sym) {
+		ukt_buf_addf(err, "'%s': expected BINARY:FUNCTION", text);
+		rc = -UKT_E_SPEC;
+		goto out;
+	}
+	rc = resolve_binary(bin, &path, err);
+	if (rc)
+		goto out;
+	{
+		struct user_req r = { .spec = text, .path = path.data, .ret = ret,
+				      .pair = pair, .args = args };
+		char *plus = strchr(sym, '+');
+
+		if (isdigit((unsigned char)sym[0])) {
+			/* BIN:0x620 — a raw file offset */
+			if (parse_u64(sym, &r.off)) {
+				ukt_buf_addf(err, "'%s': bad offset '%s'", text, sym);
+				rc = -UKT_E_SPEC;
+				goto out;
+			}
+		} else {
+			if (plus) {
+				*plus = '\0';
+				if (parse_u64(plus + 1, &r.off)) {
+					ukt_buf_addf(err, "'%s': bad offset '+%s'", text, plus + 1);
+					rc = -UKT_E_SPEC;
+					goto out;
+				}
+				if ((ret || pair) && r.off) {
+					ukt_buf_addf(err, "'%s': a return probe goes on a function's start, not on an offset inside it", text);
+					rc = -UKT_E_SPEC;
+					goto out;
+				}
+			}
+			r.sym = sym;
+		}
+		rc = resolve_user(out, &r, o, err);
+	}
+out:
+	free(bin);
+	free(sym);
+	ukt_buf_release(&path);
+	return rc;
+}
+
+int spec_parse(struct probe_list *out, char how, const char *text,
+	       const struct spec_opts *o, struct ukt_buf *err)
+{
+	char *loc = NULL, *args = NULL, *rest;
+	const char *name;
+	unsigned int maxactive;
+	char type;
+	int rc;
+
+	rc = check_chars(text, err);
+	if (rc)
+		return rc;
+	text += strspn(text, " \t");
+	if (!*text) {
+		ukt_buf_adds(err, "empty probe spec");
+		return -UKT_E_SPEC;
+	}
+	if (text[0] == '-' && (text[1] == ':' || text[1] == ' ')) {
+		ukt_buf_addf(err, "'%s': removal definitions are not accepted; uktrace-record removes the probes it created itself", text);
+		return -UKT_E_SPEC;
+	}
+	rc = split_args(text, &loc, &args);
+	if (rc)
+		goto out;
+	if (how == 'p' && is_raw_head(loc, &type, &maxactive, &name) &&
+	    text[strlen(loc)] != '\0') {
+		rest = (char *)text + strlen(loc);
+		rc = parse_raw(out, text, type, maxactive, name, rest, err, o);
+		goto out;
+	}
+	rc = parse_location(out, how, text, loc, args, o, err);
+out:
+	free(loc);
+	free(args);
+	return rc;
+}
+
+int spec_parse_file(struct probe_list *out, const char *path,
+		    const struct spec_opts *o, struct ukt_buf *err)
+{
+	struct ukt_buf text = UKT_BUF_INIT, e = UKT_BUF_INIT;
+	char *line, *next;
+	int lineno = 0, rc;
+
+	rc = ukt_buf_read_file(&text, path);
+	if (rc) {
+		ukt_buf_addf(err, "cannot read config file '%s': %s", path, ukt_strerror(rc));
+		return rc;
+	}
+	for (line = text.data; line && *line; line = next) {
+		char how = 'p';
+		char *s;
+		static const struct { const char *kw; char how; } kws[] = {
+			{ "probe", 'p' }, { "function", 'f' }, { "tracepoint", 'e' },
+			{ "-p", 'p' }, { "-f", 'f' }, { "-e", 'e' },
+		};
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		s = strchr(line, '#');
+		if (s)
+			*s = '\0';
+		s = line + strspn(line, " \t");
+		if (!*s || strspn(s, " \t\r") == strlen(s))
+			continue;
+		if (s[strlen(s) - 1] == '\r')
+			s[strlen(s) - 1] = '\0';
+		for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+			size_t n = strlen(kws[i].kw);
+
+			if (!strncmp(s, kws[i].kw, n) && (s[n] == ' ' || s[n] == '\t')) {
+				how = kws[i].how;
+				s += n + strspn(s + n, " \t");
+				break;
+			}
+		}
+		ukt_buf_reset(&e);
+		rc = spec_parse(out, how, s, o, &e);
+		if (rc) {
+			ukt_buf_addf(err, "%s:%d: %s", path, lineno, e.data ? e.data : ukt_strerror(rc));
+			break;
+		}
+	}
+	ukt_buf_release(&text);
+	ukt_buf_release(&e);
+	return rc;
+}
+
+int probe_definition(const struct probe *p, const char *group,
+		     struct ukt_buf *out)
+{
+	char type = (p->kind == PK_URETPROBE || p->kind == PK_KRETPROBE) ? 'r' : 'p';
+
+	ukt_buf_addf(out, "%c", type);
+	if (p->maxactive && p->kind == PK_KRETPROBE)
+		ukt_buf_addf(out, "%u", p->maxactive);
+	ukt_buf_addf(out, ":%s/%s ", group, p->name);
+	switch (p->kind) {
+	case PK_UPROBE:
+	case PK_URETPROBE:
+		ukt_buf_addf(out, "%s:0x%" PRIx64, p->target, p->offset);
+		break;
+	case PK_KPROBE:
+	case PK_KRETPROBE:
+		ukt_buf_adds(out, p->symbol);
+		if (p->offset)
+			ukt_buf_addf(out, "+0x%" PRIx64, p->offset);
+		break;
+	case PK_TRACEPOINT:
+		return -EINVAL;
+	}
+	if (p->args && *p->args)
+		ukt_buf_addf(out, " %s", p->args);
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Probe specs: what the user typed (-p, -f, -e, or lines of a -c file)
+ * turned into resolved probes, and probes turned into the exact definitions
+ * written to tracefs. Pure: reads ELF files, never touches tracefs.
+ */
+#ifndef UKT_SPEC_H
+#define UKT_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uktrace/buf.h"
+
+enum probe_kind {
+	PK_UPROBE,
+	PK_URETPROBE,
+	PK_KPROBE,
+	PK_KRETPROBE,
+	PK_TRACEPOINT,
+};
+
+const char *probe_kind_name(enum probe_kind k);
+
+struct probe {
+	enum probe_kind kind;
+	char *name;		/* event name (in our group, or the tracepoint's) */
+	char *system;		/* tracepoint system (glob until expanded) */
+	char *spec;		/* as the user gave it */
+	char *target;		/* absolute path (uprobes), kernel symbol or address */
+	char *symbol;		/* function name, when known */
+	uint64_t offset;	/* uprobe: file offset; kprobe: offset into symbol */
+	char *args;		/* fetchargs, space-separated, as given */
+	char *func;		/* what entry and return probes of one function share */
+	unsigned int maxactive;	/* r10: form */
+	bool caller;		/* entry probe fetches the caller's address */
+};
+
+struct probe_list {
+	struct probe *v;
+	size_t n;
+	size_t cap;
+};
+
+struct spec_opts {
+	size_t max_probes;	/* limit for glob expansion */
+	struct ukt_buf *warnings;	/* non-fatal notes, one per line */
+};
+
+void probe_list_release(struct probe_list *l);
+
+/*
+ * Parse one spec and append the probes it yields.
+ *   how 'p': a probe (raw tracefs syntax, BIN:SYM[+OFF][%return] [ARGS],
+ *            SYM[+OFF][%return] [ARGS] for the kernel, uprobe:/uretprobe:/
+ *            kprobe:/kretprobe:/tracepoint: prefixes);
+ *   how 'f': a function: entry and return probe pair;
+ *   how 'e': a tracepoint SYSTEM:EVENT (globs expanded later, against tracefs).
+ * 0, or a negative error with a message in err (no trailing newline).
+ */
+int spec_parse(struct probe_list *out, char how, const char *text,
+	       const struct spec_opts *o, struct ukt_buf *err);
+
+/*
+ * Parse a config file: one spec per line, '#' comments, blank lines. A line
+ * may start with "probe", "function" or "tracepoint" (or -p, -f, -e);
+ * without one it is a probe. Errors name the file and line.
+ */
+int spec_parse_file(struct probe_list *out, const char *path,
+		    const struct spec_opts *o, struct ukt_buf *err);
+
+/* The definition line for uprobe_events/kprobe_events, in group. */
+int probe_definition(const struct probe *p, const char *group,
+		     struct ukt_buf *out);
+
+/* Whether the kind is a dynamic (uprobe or kprobe) event. */
+static inline bool probe_is_dynamic(const struct probe *p)
+{
+	return p->kind != PK_TRACEPOINT;
+}
+
+static inline bool probe_is_kernel(const struct probe *p)
+{
+	return p->kind == PK_KPROBE || p->kind == PK_KRETPROBE;
+}
+
+/* Make names unique within the list (appending _2, _3...). */
+int probe_list_unique_names(struct probe_list *l);
+
+#endif

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tracefs control. Dynamic events are written to uprobe_events and
+ * kprobe_events with O_APPEND (appending never clears anything), each
+ * definition in one write(2) as the kernel parses it; removal is exactly
+ * "-:group/name" for what we created.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <tracefs.h>
+#include <unistd.h>
+
+#include "tracefs.h"
+#include "uktrace/error.h"
+
+static bool is_tracefs(const char *dir)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/README", dir);
+	return access(p, F_OK) == 0;
+}
+
+int tfs_open(struct tfs *t, pid_t pid, struct ukt_buf *err)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing",
+					    "/sys/kernel/debug/tracing" };
+	const char *found = NULL;
+	char p[512];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), TFS_PREFIX "%d", (int)pid);
+	for (size_t i = 0; i < 2 && !found; i++)
+		if (is_tracefs(dirs[i]))
+			found = dirs[i];
+	if (!found) {
+		if (mount("nodev", dirs[0], "tracefs", 0, NULL) == 0 &&
+		    is_tracefs(dirs[0])) {
+			found = dirs[0];
+		} else {
+			int e = errno;
+
+			ukt_buf_addf(err, "tracefs is not mounted and mounting it on %s failed: %s (mount it with 'mount -t tracefs nodev %s')",
+				     dirs[0], strerror(e), dirs[0]);
+			return -UKT_E_NO_TRACEFS;
+		}
+	}
+	t->dir = strdup(found);
+	if (!t->dir)
+		return -ENOMEM;
+	tracefs_set_tracing_dir(t->dir);
+	snprintf(p, sizeof(p), "%s/uprobe_events", t->dir);
+	t->have_uprobes = access(p, F_OK) == 0;
+	snprintf(p, sizeof(p), "%s/kprobe_events", t->dir);
+	t->have_kprobes = access(p, F_OK) == 0;
+	return 0;
+}
+
+int tfs_path(struct tfs *t, bool inst, const char *file, struct ukt_buf *out)
+{
+	ukt_buf_reset(out);
+	if (inst)
+		return ukt_buf_addf(out, "%s/instances/%s/%s", t->dir, t->name, file);
+	return ukt_buf_addf(out, "%s/%s", t->dir, file);
+}
+
+static int write_file(const char *path, const char *value, bool append)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
+	size_t len = strlen(value);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	do {
+		n = write(fd, value, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+int tfs_write(struct tfs *t, const char *file, const char *value)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	int err = tfs_path(t, true, file, &p);
+
+	if (!err)
+		err = write_file(p.data, value, false);
+	ukt_buf_release(&p);
+	return err;
+}
+
+int tfs_read(struct tfs *t, const char *file, struct ukt_buf *out)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	int err = tfs_path(t, true, file, &p);
+
+	if (!err)
+		err = ukt_buf_read_file(out, p.data);
+	ukt_buf_release(&p);
+	return err;
+}
+
+int tfs_read_top(struct tfs *t, const char *file, struct ukt_buf *out)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	int err = tfs_path(t, false, file, &p);
+
+	if (!err)
+		err = ukt_buf_read_file(out, p.data);
+	ukt_buf_release(&p);
+	return err;
+}
+
+/* Is the recorder that owns name (uktrace_<pid>) gone? */
+static bool owner_gone(const char *name, pid_t self)
+{
+	char path[64], comm[32] = "";
+	const char *num = name + strlen(TFS_PREFIX);
+	char *end;
+	long pid;
+	FILE *f;
+
+	if (strncmp(name, TFS_PREFIX, strlen(TFS_PREFIX)) != 0)
+		return false;
+	pid = strtol(num, &end, 10);
+	if (*end || pid <= 0 || end == num)
+		return false;		/* not ours: not a name we make */
+	if (pid == self)
+		return false;
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return true;
+	/* A live process of that pid that is not a recorder: pid reused. */
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, "uktrace-record") != 0;
+}
+
+/* Remove the events of group grp listed in file (uprobe/kprobe_events). */
+static int remove_group_events(struct tfs *t, const char *file, const char *grp,
+			       struct ukt_buf *report)
+{
+	struct ukt_buf text = UKT_BUF_INIT, path = UKT_BUF_INIT, cmd = UKT_BUF_INIT;
+	char *line, *save = NULL;
+	size_t glen = strlen(grp);
+	int err = 0;
+
+	if (tfs_read_top(t, file, &text) || !text.data)
+		goto out;
+	tfs_path(t, false, file, &path);
+	for (line = strtok_r(text.data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+		char *sp;
+
+		if (!colon || strncmp(colon + 1, grp, glen) != 0 || colon[1 + glen] != '/')
+			continue;
+		sp = strchr(colon, ' ');
+		if (sp)
+			*sp = '\0';
+		ukt_buf_reset(&cmd);
+		ukt_buf_addf(&cmd, "-:%s", colon + 1);
+		err = write_file(path.data, cmd.data, true);
+		if (report)
+			ukt_buf_addf(report, "%s dynamic event %s%s%s\n",
+				     err ? "could not remove" : "removed stale",
+				     colon + 1, err ? ": " : "",
+				     err ? strerror(-err) : "");
+	}
+out:
+	ukt_buf_release(&text);
+	ukt_buf_release(&path);
+	ukt_buf_release(&cmd);
+	return err;
+}
+
+static int destroy_instance_dir(struct tfs *t, const char *name)
+{
+	struct tracefs_instance *inst = tracefs_instance_alloc(t->dir, name);
+	int err = 0;
+
+	if (!inst)
+		return -errno;
+	tracefs_trace_off(inst);
+	if (tracefs_instance_destroy(inst) < 0)
+		err = errno ? -errno : -EBUSY;
+	tracefs_instance_free(inst);
+	return err;
+}
+
+int tfs_remove_stale(struct tfs *t, struct ukt_buf *report)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	pid_t self = getpid();
+	DIR *d;
+	struct dirent *de;
+	char groups[64][256];
+	int ngroups = 0, err;
+
+	/* instances first: they hold the events enabled */
+	tfs_path(t, false, "instances", &p);
+	d = opendir(p.data);
+	while (d && (de = readdir(d))) {
+		if (!owner_gone(de->d_name, self))
+			continue;
+		err = destroy_instance_dir(t, de->d_name);
+		ukt_buf_addf(report, "%s instance %s%s%s\n",
+			     err ? "could not remove stale" : "removed stale",
+			     de->d_name, err ? ": " : "", err ? strerror(-err) : "");
+	}
+	if (d)
+		closedir(d);
+	/* then groups of dynamic events, as listed under events/ */
+	tfs_path(t, false, "events", &p);
+	d = opendir(p.data);
+	while (d && (de = readdir(d)) && ngroups < 64) {
+		if (owner_gone(de->d_name, self))
+			snprintf(groups[ngroups++], sizeof(groups[0]), "%s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	for (int i = 0; i < ngroups; i++) {
+		if (t->have_uprobes)
+			remove_group_events(t, "uprobe_events", groups[i], report);
+		if (t->have_kprobes)
+			remove_group_events(t, "kprobe_events", groups[i], report);
+	}
+	ukt_buf_release(&p);
+	return 0;
+}
+
+int tfs_instance_create(struct tfs *t, struct ukt_buf *err)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	int rc = 0;
+
+	t->inst = tracefs_instance_create(t->name);
+	if (!t->inst) {
+		rc = errno ? -errno : -EIO;
+		ukt_buf_addf(err, "cannot create tracefs instance '%s': %s", t->name, strerror(-rc));
+		return rc;
+	}
+	tfs_path(t, true, "", &p);
+	t->inst_dir = strdup(p.data);
+	ukt_buf_release(&p);
+	if (!t->inst_dir)
+		return -ENOMEM;
+	return tfs_write(t, "tracing_on", "0");
+}
+
+/* The kernel's own words about the last rejected command, from error_log. */
+static void kernel_reason(struct tfs *t, const char *name, struct ukt_buf *err)
+{
+	struct ukt_buf log = UKT_BUF_INIT;
+	char *entry = NULL, *p;
+
+	if (tfs_read_top(t, "error_log", &log) || !log.data)
+		goto out;
+	/* entries start with "[timestamp]"; take the last that names us */
+	for (p = log.data; (p = strstr(p, "\n[")) || entry == NULL; ) {
+		if (!p) {
+			if (log.data[0] == '[' && strstr(log.data, name))
+				entry = log.data;
+			break;
+		}
+		p++;
+		if (strstr(p, name))
+			entry = p;
+	}
+	if (entry) {
+		char *end = strstr(entry + 1, "\n[");
+		char *msg = strstr(entry, "error: ");
+
+		if (end)
+			*end = '\0';
+		if (msg) {
+			ukt_buf_addf(err, ": %.*s", (int)strcspn(msg + 7, "\n"), msg + 7);
+			p = strchr(msg, '\n');
+			if (p)
+				ukt_buf_addf(err, "\n%s", p + 1);
+		}
+	}
+out:
+	ukt_buf_release(&log);
+}
+
+int tfs_add_probe(struct tfs *t, const struct probe *p, const char *def,
+		  struct ukt_buf *err)
+{
+	const char *file = probe_is_kernel(p) ? "kprobe_events" : "uprobe_events";
+	struct ukt_buf path = UKT_BUF_INIT;
+	struct tfs_event *ev;
+	int rc;
+
+	if (probe_is_kernel(p) && !t->have_kprobes) {
+		ukt_buf_addf(err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
+			     p->symbol, ukt_strerror(-UKT_E_NO_KPROBES));
+		return -UKT_E_NO_KPROBES;
+	}
+	if (!probe_is_kernel(p) && !t->have_uprobes) {
+		ukt_buf_addf(err, "cannot probe '%s': %s", p->spec, ukt_strerror(-UKT_E_NO_UPROBES));
+		return -UKT_E_NO_UPROBES;
+	}
+	ev = reallocarray(t->events, t->nevents + 1, sizeof(*t->events));
+	if (!ev)
+		return -ENOMEM;
+	t->events = ev;
+	tfs_path(t, false, file, &path);
+	rc = write_file(path.data, def, true);
+	ukt_buf_release(&path);
+	if (rc) {
+		ukt_buf_addf(err, "the kernel rejected probe '%s' (%s)", def, strerror(-rc));
+		kernel_reason(t, p->name, err);
+		return -UKT_E_KERNEL;
+	}
+	ev = &t->events[t->nevents];
+	ev->file = strdup(file);
+	ev->name = strdup(p->name);
+	if (!ev->file || !ev->name) {
+		free(ev->file);
+		free(ev->name);
+		return -ENOMEM;
+	}
+	t->nevents++;
+	return 0;
+}
+
+int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
+	       struct ukt_buf *err)
+{
+	struct ukt_buf f = UKT_BUF_INIT;
+	int rc;
+
+	ukt_buf_addf(&f, "events/%s/%s/enable", system, event);
+	rc = tfs_write(t, f.data, on ? "1" : "0");
+	if (rc && err)
+		ukt_buf_addf(err, "cannot %s event %s:%s: %s", on ? "enable" : "disable",
+			     system, event, strerror(-rc));
+	ukt_buf_release(&f);
+	return rc;
+}
+
+int tfs_expand_tracepoints(struct tfs *t, struct probe_list *l,
+			   struct ukt_buf *err)
+{
+	struct ukt_buf avail = UKT_BUF_INIT;
+	struct probe_list out = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		struct probe *p = &l->v[i];
+		size_t matched = 0;
+		char *line, *save = NULL;
+
+		if (p->kind != PK_TRACEPOINT) {
+			out.v = reallocarray(out.v, out.n + 1, sizeof(*out.v));
+			if (!out.v)
+				return -ENOMEM;
+			out.v[out.n++] = *p;
+			memset(p, 0, sizeof(*p));
+			continue;
+		}
+		if (!avail.data) {
+			rc = tfs_read_top(t, "available_events", &avail);
+			if (rc) {
+				ukt_buf_addf(err, "cannot read available_events: %s", strerror(-rc));
+				break;
+			}
+		}
+		{
+			struct ukt_buf copy = UKT_BUF_INIT;
+
+			ukt_buf_add(&copy, avail.data, avail.len);
+			for (line = strtok_r(copy.data, "\n", &save); line && !rc;
+			     line = strtok_r(NULL, "\n", &save)) {
+				char *c = strchr(line, ':');
+				struct probe q = { 0 };
+
+				if (!c)
+					continue;
+				*c = '\0';
+				if (fnmatch(p->system, line, 0) || fnmatch(p->name, c + 1, 0))
+					continue;
+				if (!strncmp(line, TFS_PREFIX, strlen(TFS_PREFIX)))
+					continue;	/* another recorder's probes */
+				q.kind = PK_TRACEPOINT;
+				q.system = strdup(line);
+				q.name = strdup(c + 1);
+				q.spec = strdup(p->spec);
+				q.args = strdup("");
+				if (asprintf(&q.func, "%s:%s", line, c + 1) < 0)
+					q.func = NULL;
+				out.v = reallocarray(out.v, out.n + 1, sizeof(*out.v));
+				if (!out.v || !q.system || !q.name || !q.spec || !q.func) {
+					rc = -ENOMEM;
+					break;
+				}
+				out.v[out.n++] = q;
+				matched++;
+			}
+			ukt_buf_release(&copy);
+		}
+		if (!rc && !matched) {
+			ukt_buf_addf(err, "no tracepoint matches '%s:%s' (see %s/available_events)",
+				     p->system, p->name, t->dir);
+			rc = -ENOENT;
+		}
+	}
+	ukt_buf_release(&avail);
+	if (rc) {
+		probe_list_release(&out);
+		return rc;
+	}
+	probe_list_release(l);
+	*l = out;
+	l->cap = out.n;
+	return 0;
+}
+
+int tfs_teardown(struct tfs *t, struct ukt_buf *err)
+{
+	struct ukt_buf path = UKT_BUF_INIT, cmd = UKT_BUF_INIT;
+	int rc = 0, e;
+
+	if (t->inst) {
+		tracefs_trace_off(t->inst);
+		/* disable everything we enabled before the instance goes */
+		tfs_write(t, "events/enable", "0");
+		if (tracefs_instance_destroy(t->inst) < 0) {
+			rc = errno ? -errno : -EBUSY;
+			if (err)
+				ukt_buf_addf(err, "cannot remove tracefs instance %s: %s\n",
+					     t->name, strerror(-rc));
+		}
+		tracefs_instance_free(t->inst);
+		t->inst = NULL;
+	}
+	while (t->nevents) {
+		struct tfs_event *ev = &t->events[t->nevents - 1];
+
+		tfs_path(t, false, ev->file, &path);
+		ukt_buf_reset(&cmd);
+		ukt_buf_addf(&cmd, "-:%s/%s", t->name, ev->name);
+		e = write_file(path.data, cmd.data, true);
+		if (e && e != -ENOENT) {
+			rc = e;
+			if (err)
+				ukt_buf_addf(err, "cannot remove dynamic event %s/%s: %s\n",
+					     t->name, ev->name, strerror(-e));
+		}
+		free(ev->file);
+		free(ev->name);
+		t->nevents--;
+	}
+	ukt_buf_release(&path);
+	ukt_buf_release(&cmd);
+	return rc;
+}
+
+void tfs_release(struct tfs *t)
+{
+	free(t->events);
+	free(t->dir);
+	free(t->inst_dir);
+	t->events = NULL;
+	t->dir = NULL;
+	t->inst_dir = NULL;
+}

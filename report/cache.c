@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The database cache: trace.ukt.db next to trace.ukt, reused while the
+ * trace's size and mtime and the schema version match what the database
+ * recorded; rebuilt otherwise. Also the damage warning every command gives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "import.h"
+#include "report.h"
+#include "trace.h"
+#include "uktrace/error.h"
+
+static char *meta_value(struct db *d, const char *key)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT value FROM meta WHERE key = ?", NULL);
+	char *v = NULL;
+
+	if (!s)
+		return NULL;
+	db_bind_text(s, 1, key, -1);
+	if (db_step(s, NULL) == 1 && db_column_text(s, 0))
+		v = strdup(db_column_text(s, 0));
+	db_finalize(s);
+	return v;
+}
+
+static bool cache_current(const char *db_path, const char *trace)
+{
+	struct stat st, dst;
+	struct db *d;
+	char *ver, *size, *mtime, *rver, want[64];
+	bool ok = false;
+
+	if (stat(trace, &st) < 0 || stat(db_path, &dst) < 0)
+		return false;
+	d = db_open(db_path, DB_READONLY, NULL);
+	if (!d)
+		return false;
+	ver = meta_value(d, "schema_version");
+	size = meta_value(d, "trace_size");
+	mtime = meta_value(d, "trace_mtime");
+	/* a newer uktrace may import differently: rebuild then too */
+	rver = meta_value(d, "report_version");
+	snprintf(want, sizeof(want), "%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (ver && size && mtime && rver && atoi(ver) == UKT_SCHEMA_VERSION &&
+	    !strcmp(rver, UKT_VERSION) &&
+	    strtoll(size, NULL, 10) == (long long)st.st_size && !strcmp(mtime, want))
+		ok = true;
+	free(ver);
+	free(size);
+	free(mtime);
+	free(rver);
+	db_close(d);
+	return ok;
+}
+
+static void warn_damage(struct db *d, bool quiet)
+{
+	struct db_stmt *s;
+
+	if (quiet)
+		return;
+	s = db_prepare(d, "SELECT description FROM damage", NULL);
+	while (s && db_step(s, NULL) == 1)
+		fprintf(stderr, "warning: %s\n", db_column_text(s, 0));
+	db_finalize(s);
+	s = db_prepare(d, "SELECT cpu, lost_events, missed_marks FROM cpus"
+			  " WHERE lost_events > 0 OR missed_marks > 0", NULL);
+	while (s && db_step(s, NULL) == 1)
+		fprintf(stderr, "warning: cpu %" PRId64 " lost %" PRId64 " events (ring buffer overrun; %" PRId64 " missed-event marks in the data)\n",
+			db_column_int(s, 0), db_column_int(s, 1), db_column_int(s, 2));
+	db_finalize(s);
+}
+
+int report_import(const char *trace_path, const char *db_path, bool quiet)
+{
+	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
+	struct import_result res;
+	struct trace *t;
+	int rc;
+
+	t = trace_open(trace_path, &rc, &err);
+	if (!t) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		goto out;
+	}
+	if (!quiet)
+		fprintf(stderr, "importing %s ...\n", trace_path);
+	rc = import_trace(t, db_path, &res, &err, &warn);
+	if (warn.len && !quiet)
+		fprintf(stderr, "warning: %s", warn.data);
+	if (rc)
+		fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : ukt_strerror(rc));
+	else if (!quiet)
+		fprintf(stderr, "imported %" PRIu64 " events, %" PRIu64 " calls in %.2f s (%.0f events/s) into %s\n",
+			res.events, res.calls, res.seconds,
+			res.seconds > 0 ? (double)res.events / res.seconds : 0.0, db_path);
+out:
+	trace_free(t);
+	ukt_buf_release(&err);
+	ukt_buf_release(&warn);
+	return rc;
+}
+
+struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
+{
+	struct ukt_buf path = UKT_BUF_INIT, e = UKT_BUF_INIT;
+	struct db *d = NULL;
+	int rc = 0;
+
+	*tmp = NULL;
+	if (access(o->trace, R_OK) < 0) {
+		rc = -errno;
+		fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", o->trace, strerror(errno));
+		goto out;
+	}
+	if (o->no_cache) {
+		const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+		ukt_buf_addf(&path, "%s/uktrace-%d.db", dir, (int)getpid());
+		*tmp = strdup(path.data);
+	} else if (o->db_path) {
+		ukt_buf_adds(&path, o->db_path);
+	} else {
+		ukt_buf_addf(&path, "%s.db", o->trace);
+	}
+	if (o->no_cache || !cache_current(path.data, o->trace)) {
+		rc = report_import(o->trace, path.data, o->quiet);
+		if ((rc == -EACCES || rc == -EROFS || rc == -ENOENT) && !o->db_path && !*tmp) {
+			/* the trace's directory is not ours to write: use /tmp */
+			const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+			ukt_buf_reset(&path);
+			ukt_buf_addf(&path, "%s/uktrace-%d.db", dir, (int)getpid());
+			*tmp = strdup(path.data);
+			if (!o->quiet)
+				fprintf(stderr, "cannot write next to the trace; using a temporary database\n");
+			rc = report_import(o->trace, path.data, o->quiet);
+		}
+		if (rc)
+			goto out;
+	}
+	d = db_open(path.data, DB_READONLY, &e);
+	if (!d) {
+		rc = -errno;
+		fprintf(stderr, "uktrace-report: %s\n", e.data);
+		goto out;
+	}
+	warn_damage(d, o->quiet);
+out:
+	if (!d && *tmp) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	*err = rc;
+	ukt_buf_release(&path);
+	ukt_buf_release(&e);
+	return d;
+}
+
+void report_close_db(struct db *d, char *tmp)
+{
+	db_close(d);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+}
+
+/* "+1.5" (from the start), "1234.5" (absolute seconds) -> ns. */
+static int parse_time(const char *s, int64_t start, int64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s + (*s == '+'), &end);
+	if (errno || end == s || *end)
+		return -EINVAL;
+	*out = (int64_t)(v * 1e9) + (*s == '+' ? start : 0);
+	return 0;
+}
+
+int report_resolve_times(struct report_opts *o, struct db *d)
+{
+	int64_t start = 0;
+
+	if (!o->since_arg && !o->until_arg)
+		return 0;
+	db_query_int(d, "SELECT MIN(ts) FROM events", &start);
+	if (o->since_arg) {
+		if (parse_time(o->since_arg, start, &o->since)) {
+			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->since_arg);
+			return -EINVAL;
+		}
+		o->has_since = true;
+	}
+	if (o->until_arg) {
+		if (parse_time(o->until_arg, start, &o->until)) {
+			fprintf(stderr, "uktrace-report: --until wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->until_arg);
+			return -EINVAL;
+		}
+		o->has_until = true;
+	}
+	return 0;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/* uktrace-report info and dump: straight from the trace file, no database. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode.h"
+#include "report.h"
+#include "threads.h"
+#include "trace.h"
+#include "uktrace/error.h"
+
+static void human(char *out, size_t n, double v)
+{
+	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s && *s ? s : "(unknown)";
+}
+
+static uint64_t stat_field(const char *stats, const char *field)
+{
+	const char *p = stats ? strstr(stats, field) : NULL;
+
+	return p ? strtoull(p + strlen(field), NULL, 10) : 0;
+}
+
+static struct trace *open_trace(const struct report_opts *o)
+{
+	struct ukt_buf msg = UKT_BUF_INIT;
+	struct trace *t;
+	int err;
+
+	t = trace_open(o->trace, &err, &msg);
+	if (!t)
+		fprintf(stderr, "uktrace-report: %s\n", msg.data);
+	ukt_buf_release(&msg);
+	return t;
+}
+
+int cmd_info(struct report_opts *o)
+{
+	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, dmg = UKT_BUF_INIT;
+	struct trace *t = open_trace(o);
+	struct decoder *d = NULL;
+	struct dec_event ev;
+	uint64_t *events = NULL, *marks = NULL, raw = 0, stored = 0, first = 0, last = 0;
+	const char *v, *v2;
+	char h1[32], h2[32], h3[32];
+	int rc = 0;
+
+	if (!t)
+		return -EINVAL;
+	events = calloc(t->ncpus + 1, sizeof(*events));
+	marks = calloc(t->ncpus + 1, sizeof(*marks));
+	if (!events || !marks) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	d = decoder_new(t, &err, &warn);
+	while (d && decoder_next(d, &ev) == 1) {
+		if (!first)
+			first = ev.ts;
+		last = ev.ts;
+		events[ev.cpu]++;
+		if (ev.missed)
+			marks[ev.cpu]++;
+	}
+	human(h1, sizeof(h1), (double)t->file_size);
+	printf("file        %s (%s, %s)\n", t->path, h1,
+	       t->complete ? "complete" : "INCOMPLETE: the recorder did not finish it");
+	printf("format      %u.%u, %s-endian data, %u-byte long, %u-byte sub-buffers, %u CPUs\n",
+	       t->info.major, t->info.minor, t->info.endian == 2 ? "big" : "little",
+	       t->info.long_size, t->info.subbuf_size, t->info.ncpus);
+	printf("host        %s\n", or_unknown(trace_meta(t, "host")));
+	printf("kernel      %s %s\n", or_unknown(trace_meta(t, "kernel")),
+	       or_unknown(trace_meta(t, "machine")));
+	printf("clock       %s\n", t->info.clock);
+	v = trace_meta(t, "start_realtime");
+	v2 = trace_meta(t, "stop_realtime");
+	if (v) {
+		time_t s = (time_t)strtoll(v, NULL, 10);
+		char tb[64];
+
+		strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S UTC", gmtime(&s));
+		printf("recorded    %s", tb);
+		if (v2)
+			printf(", for %lld s", strtoll(v2, NULL, 10) - (long long)s);
+		printf("\n");
+	}
+	if (first)
+		printf("events      %.9f to %.9f (%.6f s)\n", (double)first / 1e9,
+		       (double)last / 1e9, (double)(last - first) / 1e9);
+	printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
+	printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
+	printf("\nprobes\n");
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct trace_probe *p = &t->probes[i];
+
+		printf("  %-3d %-10s %s:%s\n", p->id, p->kind, p->system, p->name);
+		if (p->spec && *p->spec)
+			printf("      spec        %s\n", p->spec);
+		if (p->definition && *p->definition)
+			printf("      definition  %s\n", p->definition);
+	}
+	printf("\n%-5s %12s %12s %10s %10s %10s %10s\n", "cpu", "events", "lost", "pages",
+	       "raw", "stored", "ratio");
+	for (uint32_t c = 0; c < t->ncpus; c++) {
+		const struct trace_cpu *tc = &t->cpus[c];
+		uint64_t lost = stat_field(tc->stats, "overrun: ") +
+				stat_field(tc->stats, "dropped events: ");
+
+		human(h2, sizeof(h2), (double)tc->raw_bytes);
+		human(h3, sizeof(h3), (double)tc->stored_bytes);
+		printf("cpu%-2u %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %10s %10s %9.1fx%s\n",
+		       c, events[c], lost, tc->pages, h2, h3,
+		       tc->stored_bytes ? (double)tc->raw_bytes / (double)tc->stored_bytes : 0.0,
+		       marks[c] ? "  (missed-event marks in the data)" : "");
+		raw += tc->raw_bytes;
+		stored += tc->stored_bytes;
+	}
+	human(h2, sizeof(h2), (double)raw);
+	human(h3, sizeof(h3), (double)stored);
+	printf("data        %s of pages stored in %s (%.1fx)\n", h2, h3,
+	       stored ? (double)raw / (double)stored : 0.0);
+	printf("integrity   %" PRIu64 " blocks good, %zu damaged or cut%s\n",
+	       t->blocks_good, t->ndamage, t->blocks_unknown ? " (some of unknown types, skipped)" : "");
+	trace_describe_damage(t, &dmg);
+	if (dmg.len)
+		printf("%s", dmg.data);
+	if (!d)
+		printf("decoding    impossible: %s\n", err.data);
+	if (warn.len)
+		printf("%s", warn.data);
+out:
+	free(events);
+	free(marks);
+	decoder_free(d);
+	trace_free(t);
+	ukt_buf_release(&warn);
+	ukt_buf_release(&err);
+	ukt_buf_release(&dmg);
+	return rc;
+}
+
+static bool event_matches(const char *pat, const struct event_layout *l)
+{
+	char full[512];
+
+	if (!pat)
+		return true;
+	snprintf(full, sizeof(full), "%s:%s", l->system, l->name);
+	return fnmatch(pat, l->name, 0) == 0 || fnmatch(pat, full, 0) == 0;
+}
+
+static int parse_time_arg(const char *s, uint64_t start, bool *has, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	if (!s)
+		return 0;
+	v = strtod(s + (*s == '+'), &end);
+	if (end == s || *end) {
+		fprintf(stderr, "uktrace-report: bad time '%s': use seconds ('+1.5' from the start, or absolute as dump shows)\n", s);
+		return -EINVAL;
+	}
+	*has = true;
+	*out = (uint64_t)(v * 1e9) + (*s == '+' ? start : 0);
+	return 0;
+}
+
+int cmd_dump(struct report_opts *o)
+{
+	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, info = UKT_BUF_INIT;
+	struct trace *t = open_trace(o);
+	struct threads th = { 0 };
+	struct decoder *d = NULL;
+	struct dec_event ev;
+	bool has_since = false, has_until = false;
+	uint64_t since = 0, until = 0, start = 0;
+	int rc = 0;
+
+	if (!t)
+		return -EINVAL;
+	if (t->ndamage && !o->quiet) {
+		trace_describe_damage(t, &warn);
+		fprintf(stderr, "warning: %s", warn.data);
+		ukt_buf_reset(&warn);
+	}
+	d = decoder_new(t, &err, &warn);
+	if (!d) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		rc = -UKT_E_TEP;
+		goto out;
+	}
+	if (warn.len && !o->quiet)
+		fprintf(stderr, "warning: %s", warn.data);
+	rc = threads_load(&th, t);
+	if (rc)
+		goto out;
+	if (decoder_next(d, &ev) == 1)
+		start = ev.ts;
+	decoder_rewind(d);
+	if (parse_time_arg(o->since_arg, start, &has_since, &since) ||
+	    parse_time_arg(o->until_arg, start, &has_until, &until)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	while (decoder_next(d, &ev) == 1) {
+		const struct thread_info *ti = threads_get(&th, ev.tid);
+
+		if (has_until && ev.ts > until)
+			break;
+		if ((has_since && ev.ts < since) || (o->cpu >= 0 && ev.cpu != o->cpu) ||
+		    !event_matches(o->event, ev.lay))
+			continue;
+		if (o->pid && ev.tid != o->pid && (!ti || ti->pid != o->pid))
+			continue;
+		if (ev.missed && !o->quiet)
+			printf("CPU:%d [%s%lld EVENTS DROPPED]\n", ev.cpu,
+			       ev.missed < 0 ? "UNKNOWN NUMBER OF " : "",
+			       ev.missed < 0 ? 0LL : ev.missed);
+		ukt_buf_reset(&info);
+		dec_print_info(d, &ev, &info);
+		if (printf("%16s-%-7d [%03d] %" PRIu64 ".%09" PRIu64 ": %s: %s\n",
+			   ti && ti->comm ? ti->comm : "<...>", ev.tid, ev.cpu,
+			   ev.ts / 1000000000, ev.ts % 1000000000, ev.lay->name,
+			   info.data ? info.data : "") < 0)
+			break;	/* stdout closed (| head) */
+	}
+out:
+	decoder_free(d);
+	threads_release(&th);
+	trace_free(t);
+	ukt_buf_release(&warn);
+	ukt_buf_release(&err);
+	ukt_buf_release(&info);
+	return rc;
+}

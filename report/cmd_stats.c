@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: MIT
+/*
+ * summary, hist, callers and calls: latency analyses on the database. The
+ * statistics come from the same SQL as the call_stats and callers views
+ * (sqlgen.c), with the command's filters applied before aggregating.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "report.h"
+#include "sqlgen.h"
+#include "uktrace/error.h"
+
+/* WHERE text for the common filters, with ? placeholders; binds follow. */
+struct filter {
+	struct ukt_buf where;
+	int nbind;
+	struct { int is_text; int64_t i; const char *s; } bind[8];
+};
+
+static void f_add(struct filter *f, const char *cond)
+{
+	ukt_buf_addf(&f->where, "%s%s", f->where.len ? " AND " : "", cond);
+}
+
+static void f_int(struct filter *f, const char *cond, int64_t v)
+{
+	f_add(f, cond);
+	f->bind[f->nbind].is_text = 0;
+	f->bind[f->nbind++].i = v;
+}
+
+static void f_text(struct filter *f, const char *cond, const char *v)
+{
+	f_add(f, cond);
+	f->bind[f->nbind].is_text = 1;
+	f->bind[f->nbind++].s = v;
+}
+
+static void build_filter(const struct report_opts *o, struct filter *f,
+			 const char *func)
+{
+	memset(f, 0, sizeof(*f));
+	if (func)
+		f_text(f, "func = ?", func);
+	if (o->pid) {
+		/* a process id, or a thread id */
+		f_int(f, "(pid = ? OR tid = ?)", o->pid);
+		f->bind[f->nbind].is_text = 0;
+		f->bind[f->nbind++].i = o->pid;
+	}
+	if (o->comm)
+		f_text(f, "comm GLOB ?", o->comm);
+	if (o->has_since)
+		f_int(f, "COALESCE(entry_ts, return_ts) >= ?", o->since);
+	if (o->has_until)
+		f_int(f, "COALESCE(entry_ts, return_ts) <= ?", o->until);
+}
+
+static int bind_filter(struct db_stmt *s, const struct filter *f, int first)
+{
+	for (int i = 0; i < f->nbind; i++) {
+		if (f->bind[i].is_text)
+			db_bind_text(s, first + i, f->bind[i].s, -1);
+		else
+			db_bind_int(s, first + i, f->bind[i].i);
+	}
+	return first + f->nbind;
+}
+
+static struct db *open_db(struct report_opts *o, char **tmp, int *rc)
+{
+	struct db *d = report_open_db(o, tmp, rc);
+
+	if (d && (*rc = report_resolve_times(o, d))) {
+		report_close_db(d, *tmp);
+		return NULL;
+	}
+	return d;
+}
+
+static bool func_exists(struct db *d, const char *func)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT 1 FROM calls WHERE func = ? LIMIT 1", NULL);
+	bool ok = false;
+
+	if (!s)
+		return false;
+	db_bind_text(s, 1, func, -1);
+	ok = db_step(s, NULL) == 1;
+	db_finalize(s);
+	return ok;
+}
+
+static void no_such_func(struct db *d, const char *func)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM calls ORDER BY func", NULL);
+	int n = 0;
+
+	fprintf(stderr, "uktrace-report: no calls of '%s' in this trace", func);
+	while (s && db_step(s, NULL) == 1) {
+		fprintf(stderr, "%s'%s'", n++ ? ", " : "; functions with calls: ", db_column_text(s, 0));
+		if (n >= 20) {
+			fprintf(stderr, ", ...");
+			break;
+		}
+	}
+	if (!n)
+		fprintf(stderr, "; it has no calls at all: record functions with -f (entry and return probes)");
+	fprintf(stderr, "\n");
+	db_finalize(s);
+}
+
+static void set_dur(struct out_table *t, int col, struct db_stmt *s, int i)
+{
+	char b[32];
+
+	if (db_column_type(s, i) == DB_NULL) {
+		out_set_null(t, col);
+		return;
+	}
+	fmt_duration(b, sizeof(b), db_column_int(s, i));
+	out_set_int_shown(t, col, db_column_int(s, i), b);
+}
+
+/* What the summary says under the table: losses, incomplete calls. */
+static void summary_notes(struct db *d, const struct report_opts *o)
+{
+	int64_t v;
+	struct db_stmt *s;
+
+	if (o->format != OUT_TABLE)
+		return;
+	s = db_prepare(d, "SELECT status, COUNT(*) FROM calls WHERE complete = 0 GROUP BY status", NULL);
+	while (s && db_step(s, NULL) == 1) {
+		const char *st = db_column_text(s, 0);
+		const char *why = !strcmp(st, "no_return") ? "entered but did not return while recording (stopped, thread died, or return lost)" :
+				  !strcmp(st, "no_entry") ? "returned without a recorded entry (started before the recording)" :
+				  "spanned lost events";
+		printf("note: %" PRId64 " calls %s; left out of the statistics\n",
+		       db_column_int(s, 1), why);
+	}
+	db_finalize(s);
+	if (db_query_int(d, "SELECT SUM(lost_events) FROM cpus", &v) == 0 && v)
+		printf("note: %" PRId64 " events were lost in the ring buffer (see 'info'; record with a larger -b)\n", v);
+}
+
+/* Event counts per probe: the summary of a trace without calls. */
+static int summary_events(struct db *d, const struct report_opts *o)
+{
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct db_stmt *s = db_prepare(d,
+		"SELECT p.system || ':' || p.name AS event, p.kind, COUNT(e.id) AS events"
+		" FROM probes p LEFT JOIN events e ON e.probe_id = p.id"
+		" GROUP BY p.id ORDER BY events DESC", &err);
+	int rc;
+
+	if (!s) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		ukt_buf_release(&err);
+		return -UKT_E_SQL;
+	}
+	rc = report_run_query(s, o->format);
+	db_finalize(s);
+	ukt_buf_release(&err);
+	return rc;
+}
+
+int cmd_summary(struct report_opts *o)
+{
+	static const char *const heads[] = { "function", "calls", "incomplete", "total",
+		"self", "min", "avg", "p50", "p90", "p99", "max" };
+	static const char *const sorts[][2] = {
+		{ "total", "total_ns" }, { "calls", "calls" }, { "avg", "avg_ns" },
+		{ "max", "max_ns" }, { "p99", "p99_ns" }, { "p50", "p50_ns" },
+		{ "self", "self_ns" }, { "min", "min_ns" }, { "p90", "p90_ns" },
+		{ "name", "func" }, { "function", "func" },
+	};
+	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct out_table t = { 0 };
+	struct filter f;
+	struct db_stmt *s = NULL;
+	const char *order = NULL, *keys = "func";
+	int64_t ncalls = 0;
+	int rc, kcols = 1;
+	char *tmp;
+	struct db *d;
+
+	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
+		if (!strcmp(o->sort ? o->sort : "total", sorts[i][0]))
+			order = sorts[i][1];
+	if (!order) {
+		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self or name, not '%s'\n", o->sort);
+		return -EINVAL;
+	}
+	if (o->by && !strcmp(o->by, "pid")) {
+		keys = "func, pid";
+		kcols = 2;
+	} else if (o->by && !strcmp(o->by, "comm")) {
+		keys = "func, comm";
+		kcols = 2;
+	} else if (o->by) {
+		fprintf(stderr, "uktrace-report: --by takes pid or comm, not '%s'\n", o->by);
+		return -EINVAL;
+	}
+	d = open_db(o, &tmp, &rc);
+	if (!d)
+		return rc;
+	db_query_int(d, "SELECT COUNT(*) FROM calls", &ncalls);
+	if (!ncalls) {
+		rc = summary_events(d, o);
+		goto out;
+	}
+	build_filter(o, &f, NULL);
+	sql_call_stats(&sql, keys, f.where.data);
+	ukt_buf_addf(&sql, "\nORDER BY %s %s", order, strcmp(order, "func") ? "DESC" : "ASC");
+	if (o->limit > 0)
+		ukt_buf_addf(&sql, " LIMIT %d", o->limit);
+	s = db_prepare(d, sql.data, &err);
+	if (!s) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		rc = -UKT_E_SQL;
+		goto out;
+	}
+	bind_filter(s, &f, 1);
+	{
+		const char *h[12];
+		int n = 0;
+
+		h[n++] = "function";
+		if (kcols == 2)
+			h[n++] = o->by;
+		for (size_t i = 1; i < sizeof(heads) / sizeof(heads[0]); i++)
+			h[n++] = heads[i];
+		rc = out_table_init(&t, n, h);
+	}
+	while (!rc && (rc = db_step(s, &err)) == 1) {
+		int c = 0;
+
+		out_table_row(&t);
+		out_set_text(&t, c++, db_column_text(s, 0));
+		if (kcols == 2) {
+			if (db_column_type(s, 1) == DB_INT)
+				out_set_int(&t, c++, db_column_int(s, 1));
+			else
+				out_set_text(&t, c++, db_column_text(s, 1));
+		}
+		out_set_int(&t, c++, db_column_int(s, kcols));
+		out_set_int(&t, c++, db_column_int(s, kcols + 1));
+		for (int i = kcols + 2; i < kcols + 10; i++)
+			set_dur(&t, c++, s, i);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		goto out;
+	}
+	rc = 0;
+	out_table_print(&t, o->format, stdout);
+	summary_notes(d, o);
+out:
+	db_finalize(s);
+	out_table_release(&t);
+	ukt_buf_release(&f.where);
+	ukt_buf_release(&sql);
+	ukt_buf_release(&err);
+	report_close_db(d, tmp);
+	return rc;
+}
+
+int cmd_hist(struct report_opts *o)
+{
+	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct filter f;
+	struct db_stmt *s = NULL;
+	uint64_t counts[65] = { 0 }, *lin = NULL, total = 0, maxc = 0;
+	int64_t lo = 0, hi = 0, width = 1;
+	int nb = o->buckets > 0 ? o->buckets : 20, rc;
+	char *tmp;
+	struct db *d = open_db(o, &tmp, &rc);
+
+	if (!d)
+		return rc;
+	if (!func_exists(d, o->arg)) {
+		no_such_func(d, o->arg);
+		rc = -ENOENT;
+		goto out;
+	}
+	build_filter(o, &f, o->arg);
+	f_add(&f, "complete = 1");
+	if (o->linear) {
+		ukt_buf_addf(&sql, "SELECT MIN(duration_ns), MAX(duration_ns) FROM calls WHERE %s", f.where.data);
+		s = db_prepare(d, sql.data, &err);
+		if (!s)
+			goto sqlerr;
+		bind_filter(s, &f, 1);
+		if (db_step(s, &err) == 1) {
+			lo = db_column_int(s, 0);
+			hi = db_column_int(s, 1);
+		}
+		db_finalize(s);
+		width = (hi - lo) / nb + 1;
+		lin = calloc((size_t)nb + 1, sizeof(*lin));
+		if (!lin) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ukt_buf_reset(&sql);
+	}
+	ukt_buf_addf(&sql, "SELECT duration_ns FROM calls WHERE %s", f.where.data);
+	s = db_prepare(d, sql.data, &err);
+	if (!s)
+		goto sqlerr;
+	bind_filter(s, &f, 1);
+	while ((rc = db_step(s, &err)) == 1) {
+		int64_t v = db_column_int(s, 0);
+
+		total++;
+		if (o->linear) {
+			int b = (int)((v - lo) / width);
+
+			lin[b < nb ? b : nb - 1]++;
+		} else {
+			int b = v <= 0 ? 0 : 64 - __builtin_clzll((uint64_t)v);
+
+			counts[b]++;
+		}
+	}
+	if (rc < 0)
+		goto sqlerr;
+	rc = 0;
+	{
+		static const char *const heads[] = { "from_ns", "to_ns", "count" };
+		struct out_table t;
+		int first = 0, last = -1, n = o->linear ? nb : 65;
+		uint64_t *c = o->linear ? lin : counts;
+
+		for (int i = 0; i < n; i++) {
+			if (c[i] && last < 0)
+				first = i;
+			if (c[i])
+				last = i;
+			if (c[i] > maxc)
+				maxc = c[i];
+		}
+		if (o->format != OUT_TABLE) {
+			out_table_init(&t, 3, heads);
+			for (int i = first; i <= last; i++) {
+				out_table_row(&t);
+				out_set_int(&t, 0, o->linear ? lo + i * width : (i ? 1LL << (i - 1) : 0));
+				out_set_int(&t, 1, o->linear ? lo + (i + 1) * width - 1 : (i ? (1LL << i) - 1 : 0));
+				out_set_int(&t, 2, (int64_t)c[i]);
+			}
+			out_table_print(&t, o->format, stdout);
+			out_table_release(&t);
+			goto out;
+		}
+		printf("latency of %s: %" PRIu64 " complete calls\n\n", o->arg, total);
+		printf("%26s : %-9s %s\n", "duration", "count", "distribution");
+		for (int i = first; i <= last; i++) {
+			char a[32], b[32], range[80];
+			int bars = maxc ? (int)((c[i] * 40 + maxc - 1) / maxc) : 0;
+			int64_t from = o->linear ? lo + i * width : (i ? 1LL << (i - 1) : 0);
+			int64_t to = o->linear ? lo + (i + 1) * width - 1 : (i ? (1LL << i) - 1 : 0);
+
+			fmt_duration(a, sizeof(a), from);
+			fmt_duration(b, sizeof(b), to);
+			snprintf(range, sizeof(range), "%s -> %s", a, b);
+			printf("%26s : %-9" PRIu64 " |%-40.*s|\n", range, c[i], bars,
+			       "****************************************");
+		}
+	}
+	goto out;
+sqlerr:
+	fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : "query failed");
+	rc = -UKT_E_SQL;
+out:
+	db_finalize(s);
+	free(lin);
+	ukt_buf_release(&f.where);
+	ukt_buf_release(&sql);
+	ukt_buf_release(&err);
+	report_close_db(d, tmp);
+	return rc;
+}
+
+int cmd_callers(struct report_opts *o)
+{
+	static const char *const heads[] = { "caller", "object", "calls", "total", "avg",
+		"min", "max" };
+	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct out_table t = { 0 };
+	struct filter f;
+	struct db_stmt *s = NULL;
+	int rc;
+	char *tmp;
+	struct db *d = open_db(o, &tmp, &rc);
+
+	if (!d)
+		return rc;
+	if (!func_exists(d, o->arg)) {
+		no_such_func(d, o->arg);
+		rc = -ENOENT;
+		goto out;
+	}
+	build_filter(o, &f, o->arg);
+	sql_callers(&sql, f.where.data);
+	ukt_buf_adds(&sql, "\nORDER BY calls DESC");
+	if (o->limit > 0)
+		ukt_buf_addf(&sql, " LIMIT %d", o->limit);
+	s = db_prepare(d, sql.data, &err);
+	if (!s) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		rc = -UKT_E_SQL;
+		goto out;
+	}
+	bind_filter(s, &f, 1);
+	rc = out_table_init(&t, 7, heads);
+	while (!rc && (rc = db_step(s, &err)) == 1) {
+		out_table_row(&t);
+		out_set_text(&t, 0, db_column_text(s, 1) ? db_column_text(s, 1) : "(unknown: no caller address)");
+		out_set_text(&t, 1, db_column_text(s, 2));
+		out_set_int(&t, 2, db_column_int(s, 3));
+		set_dur(&t, 3, s, 5);
+		set_dur(&t, 4, s, 6);
+		set_dur(&t, 5, s, 7);
+		set_dur(&t, 6, s, 8);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		goto out;
+	}
+	rc = 0;
+	if (o->format == OUT_TABLE)
+		printf("callers of %s\n\n", o->arg);
+	out_table_print(&t, o->format, stdout);
+out:
+	db_finalize(s);
+	out_table_release(&t);
+	ukt_buf_release(&f.where);
+	ukt_buf_release(&sql);
+	ukt_buf_release(&err);
+	report_close_db(d, tmp);
+	return rc;
+}
+
+int cmd_calls(struct report_opts *o)
+{
+	static const char *const heads[] = { "entry_ts", "duration", "tid", "pid", "comm",
+		"depth", "caller", "args", "ret", "status" };
+	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct out_table t = { 0 };
+	struct filter f;
+	struct db_stmt *s = NULL;
+	int rc;
+	char *tmp;
+	struct db *d = open_db(o, &tmp, &rc);
+
+	if (!d)
+		return rc;
+	if (!func_exists(d, o->arg)) {
+		no_such_func(d, o->arg);
+		rc = -ENOENT;
+		goto out;
+	}
+	build_filter(o, &f, o->arg);
+	if (o->min_duration > 0)
+		f_int(&f, "duration_ns >= ?", o->min_duration);
+	ukt_buf_addf(&sql, "SELECT entry_ts, duration_ns, tid, pid, comm, depth, caller_symbol,"
+			   " args, ret, status FROM calls WHERE %s"
+			   " ORDER BY duration_ns IS NULL, duration_ns DESC LIMIT %d",
+		     f.where.data, o->limit > 0 ? o->limit : 20);
+	s = db_prepare(d, sql.data, &err);
+	if (!s) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		rc = -UKT_E_SQL;
+		goto out;
+	}
+	bind_filter(s, &f, 1);
+	rc = out_table_init(&t, 10, heads);
+	while (!rc && (rc = db_step(s, &err)) == 1) {
+		char ts[40];
+
+		out_table_row(&t);
+		if (db_column_type(s, 0) == DB_NULL) {
+			out_set_null(&t, 0);
+		} else {
+			int64_t v = db_column_int(s, 0);
+
+			snprintf(ts, sizeof(ts), "%" PRId64 ".%09" PRId64, v / 1000000000, v % 1000000000);
+			out_set_int_shown(&t, 0, v, ts);
+		}
+		set_dur(&t, 1, s, 1);
+		out_set_int(&t, 2, db_column_int(s, 2));
+		if (db_column_type(s, 3) == DB_NULL)
+			out_set_null(&t, 3);
+		else
+			out_set_int(&t, 3, db_column_int(s, 3));
+		out_set_text(&t, 4, db_column_text(s, 4));
+		out_set_int(&t, 5, db_column_int(s, 5));
+		out_set_text(&t, 6, db_column_text(s, 6));
+		out_set_text(&t, 7, db_column_text(s, 7));
+		if (db_column_type(s, 8) == DB_NULL)
+			out_set_null(&t, 8);
+		else
+			out_set_int(&t, 8, db_column_int(s, 8));
+		out_set_text(&t, 9, db_column_text(s, 9));
+	}
+	if (rc < 0) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		goto out;
+	}
+	rc = 0;
+	out_table_print(&t, o->format, stdout);
+out:
+	db_finalize(s);
+	out_table_release(&t);
+	ukt_buf_release(&f.where);
+	ukt_buf_release(&sql);
+	ukt_buf_release(&err);
+	report_close_db(d, tmp);
+	return rc;
+}

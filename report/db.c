@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/* The SQLite boundary (db.h). */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "uktrace/error.h"
+
+struct db {
+	sqlite3 *h;
+};
+
+struct db_stmt {
+	sqlite3_stmt *s;
+	sqlite3 *h;
+};
+
+static int rc_to_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK: return 0;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_PERM: case SQLITE_AUTH: return -EACCES;
+	case SQLITE_CANTOPEN: return -ENOENT;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_IOERR: return -EIO;
+	default: return -UKT_E_SQL;
+	}
+}
+
+struct db *db_open(const char *path, int flags, struct ukt_buf *err)
+{
+	struct db *d = calloc(1, sizeof(*d));
+	int of = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY :
+		 SQLITE_OPEN_READWRITE | ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	if (!d)
+		return NULL;
+	rc = sqlite3_open_v2(path, &d->h, of | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (err)
+			ukt_buf_addf(err, "cannot open database '%s': %s", path,
+				     d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+		sqlite3_close(d->h);
+		free(d);
+		errno = -rc_to_err(rc);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(d->h, 0);
+	if (flags & DB_FAST)
+		db_exec(d, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+			   "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY;"
+			   "PRAGMA cache_size=-65536;", NULL);
+	return d;
+}
+
+int db_close(struct db *d)
+{
+	int rc;
+
+	if (!d)
+		return 0;
+	rc = sqlite3_close(d->h);
+	free(d);
+	return rc_to_err(rc);
+}
+
+int db_exec(struct db *d, const char *sql, struct ukt_buf *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(d->h, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK && err)
+		ukt_buf_addf(err, "%s", msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc_to_err(rc);
+}
+
+int db_query_int(struct db *d, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(d->h, sql, -1, &s, NULL);
+
+	*v = 0;
+	if (rc != SQLITE_OK)
+		return rc_to_err(rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc_to_err(rc);
+}
+
+struct db_stmt *db_prepare(struct db *d, const char *sql, struct ukt_buf *err)
+{
+	struct db_stmt *st = calloc(1, sizeof(*st));
+	const char *tail = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	st->h = d->h;
+	rc = sqlite3_prepare_v2(d->h, sql, -1, &st->s, &tail);
+	if (rc != SQLITE_OK || !st->s) {
+		if (err)
+			ukt_buf_addf(err, "%s", rc != SQLITE_OK ? sqlite3_errmsg(d->h) : "empty statement");
+		sqlite3_finalize(st->s);
+		free(st);
+		errno = rc != SQLITE_OK ? -rc_to_err(rc) : EINVAL;
+		return NULL;
+	}
+	if (tail && tail[strspn(tail, " \t\r\n;")]) {
+		if (err)
+			ukt_buf_addf(err, "give one statement at a time (extra text: '%.40s')", tail);
+		sqlite3_finalize(st->s);
+		free(st);
+		errno = EINVAL;
+		return NULL;
+	}
+	return st;
+}
+
+void db_finalize(struct db_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->s);
+	free(s);
+}
+
+int db_bind_int(struct db_stmt *s, int i, int64_t v)
+{
+	return rc_to_err(sqlite3_bind_int64(s->s, i, v));
+}
+
+int db_bind_text(struct db_stmt *s, int i, const char *v, int len)
+{
+	return rc_to_err(sqlite3_bind_text(s->s, i, v, len, SQLITE_TRANSIENT));
+}
+
+int db_bind_blob(struct db_stmt *s, int i, const void *v, int len)
+{
+	return rc_to_err(sqlite3_bind_blob(s->s, i, v, len, SQLITE_TRANSIENT));
+}
+
+int db_bind_null(struct db_stmt *s, int i)
+{
+	return rc_to_err(sqlite3_bind_null(s->s, i));
+}
+
+int db_step(struct db_stmt *s, struct ukt_buf *err)
+{
+	int rc = sqlite3_step(s->s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s->s);
+		return 0;
+	}
+	if (err)
+		ukt_buf_addf(err, "%s", sqlite3_errmsg(s->h));
+	rc = rc_to_err(sqlite3_reset(s->s) ? rc : rc);
+	return rc ? rc : -UKT_E_SQL;
+}
+
+int db_reset(struct db_stmt *s)
+{
+	sqlite3_reset(s->s);
+	sqlite3_clear_bindings(s->s);
+	return 0;
+}
+
+int db_columns(struct db_stmt *s)
+{
+	return sqlite3_column_count(s->s);
+}
+
+const char *db_column_name(struct db_stmt *s, int i)
+{
+	const char *n = sqlite3_column_name(s->s, i);
+
+	return n ? n : "?";
+}
+
+enum db_type db_column_type(struct db_stmt *s, int i)
+{
+	switch (sqlite3_column_type(s->s, i)) {
+	case SQLITE_INTEGER: return DB_INT;
+	case SQLITE_FLOAT: return DB_REAL;
+	case SQLITE_TEXT: return DB_TEXT;
+	case SQLITE_BLOB: return DB_BLOB;
+	default: return DB_NULL;
+	}
+}
+
+int64_t db_column_int(struct db_stmt *s, int i)
+{
+	return sqlite3_column_int64(s->s, i);
+}
+
+double db_column_real(struct db_stmt *s, int i)
+{
+	return sqlite3_column_double(s->s, i);
+}
+
+const char *db_column_text(struct db_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s->s, i);
+}
+
+int db_column_bytes(struct db_stmt *s, int i)
+{
+	return sqlite3_column_bytes(s->s, i);
+}
+
+bool db_stmt_readonly(struct db_stmt *s)
+{
+	return sqlite3_stmt_readonly(s->s);
+}
+
+void db_quote_ident(struct ukt_buf *out, const char *name)
+{
+	ukt_buf_adds(out, "\"");
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			ukt_buf_adds(out, "\"\"");
+		else
+			ukt_buf_add(out, p, 1);
+	}
+	ukt_buf_adds(out, "\"");
+}

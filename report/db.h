@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SQLite, wrapped: the only module that sees sqlite3. Results are 0 or a
+ * negative error; SQLite's own message is copied into the caller's buffer.
+ */
+#ifndef UKT_DB_H
+#define UKT_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uktrace/buf.h"
+
+struct db;
+struct db_stmt;
+
+enum {
+	DB_READONLY = 1,
+	DB_CREATE = 2,		/* create (truncating nothing: caller removes) */
+	DB_FAST = 4,		/* bulk-load pragmas: no journal, no fsync */
+};
+
+enum db_type { DB_NULL, DB_INT, DB_REAL, DB_TEXT, DB_BLOB };
+
+struct db *db_open(const char *path, int flags, struct ukt_buf *err);
+/* Close; 0 or negative (NULL is a no-op). */
+int db_close(struct db *d);
+
+/* Run one or more statements without results. */
+int db_exec(struct db *d, const char *sql, struct ukt_buf *err);
+/* Run a query with one integer result (0 when no row). */
+int db_query_int(struct db *d, const char *sql, int64_t *v);
+
+struct db_stmt *db_prepare(struct db *d, const char *sql, struct ukt_buf *err);
+void db_finalize(struct db_stmt *s);
+
+/* Binding is 1-based, as in SQLite. */
+int db_bind_int(struct db_stmt *s, int i, int64_t v);
+int db_bind_text(struct db_stmt *s, int i, const char *v, int len);
+int db_bind_blob(struct db_stmt *s, int i, const void *v, int len);
+int db_bind_null(struct db_stmt *s, int i);
+/* 1 a row is ready, 0 done, negative error (message in err if given). */
+int db_step(struct db_stmt *s, struct ukt_buf *err);
+int db_reset(struct db_stmt *s);
+
+int db_columns(struct db_stmt *s);
+const char *db_column_name(struct db_stmt *s, int i);
+enum db_type db_column_type(struct db_stmt *s, int i);
+int64_t db_column_int(struct db_stmt *s, int i);
+double db_column_real(struct db_stmt *s, int i);
+const char *db_column_text(struct db_stmt *s, int i);	/* NULL for NULL */
+int db_column_bytes(struct db_stmt *s, int i);
+/* Whether the statement only reads (sqlite3_stmt_readonly). */
+bool db_stmt_readonly(struct db_stmt *s);
+
+/* Quote an identifier for SQL ("a""b"), appended to out. */
+void db_quote_ident(struct ukt_buf *out, const char *name);
+
+#endif

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libtraceevent boundary. Pages are copied into a zero-padded buffer and
+ * their commit size checked before kbuffer sees them, and every event's
+ * extent is checked against the page, so hostile files cannot make kbuffer
+ * or our field readers leave the buffer.
+ */
+#include <byteswap.h>
+#include <errno.h>
+#include <event-parse.h>
+#include <kbuffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <trace-seq.h>
+
+#include "decode.h"
+#include "uktrace/error.h"
+
+#define PAGE_PAD 64
+#define RB_MISSED_FLAGS (3ULL << 30)
+
+struct cpu_cursor {
+	int cpu;
+	const struct trace_cpu *tc;
+	size_t next_block;
+	struct ukt_buf raw;
+	uint32_t page, npages;
+	uint8_t *pagebuf;
+	const uint8_t *page_end;	/* end of committed data */
+	struct kbuffer *kb;
+	void *ev;
+	unsigned long long ts;
+	long long pending_missed;
+	bool done;
+};
+
+struct decoder {
+	struct trace *t;
+	struct tep_handle *tep;
+	struct event_layout *lays;
+	int nlays;
+	struct event_layout **by_id;	/* 65536 entries */
+	struct cpu_cursor *cur;
+	int ncur;
+	struct ukt_decoder *zd;
+	bool swap;
+	int hdr_size;			/* page header: timestamp + commit */
+	int pid_off;			/* common_pid */
+	int type_size;			/* common_type: 2 */
+	bool kallsyms_parsed;
+	struct decode_stats st;
+};
+
+static char *dupz(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static int layout_field(struct field_layout *f, const struct tep_format_field *tf)
+{
+	f->name = strdup(tf->name);
+	if (!f->name)
+		return -ENOMEM;
+	f->offset = tf->offset;
+	f->size = tf->size;
+	f->is_signed = tf->flags & TEP_FIELD_IS_SIGNED;
+	f->dynamic = tf->flags & TEP_FIELD_IS_DYNAMIC;
+	f->relative = tf->flags & TEP_FIELD_IS_RELATIVE;
+	if (f->dynamic || (tf->flags & TEP_FIELD_IS_ARRAY))
+		f->kind = (tf->flags & TEP_FIELD_IS_STRING) ? FK_STRING : FK_BYTES;
+	else if (f->size >= 1 && f->size <= 8)
+		f->kind = FK_INT;
+	else
+		f->kind = FK_BYTES;
+	return 0;
+}
+
+static int build_layout(struct decoder *d, struct event_layout *l,
+			struct tep_event *e)
+{
+	struct tep_format_field *tf;
+	int n = 0;
+
+	l->id = e->id;
+	l->system = strdup(e->system ? e->system : "");
+	l->name = strdup(e->name ? e->name : "");
+	l->tep_event = e;
+	l->probe = -1;
+	l->ip = l->ret_ip = -1;
+	if (!l->system || !l->name)
+		return -ENOMEM;
+	for (tf = e->format.fields; tf; tf = tf->next)
+		n++;
+	l->fields = calloc((size_t)n + 1, sizeof(*l->fields));
+	l->args = calloc((size_t)n + 1, sizeof(*l->args));
+	if (!l->fields || !l->args)
+		return -ENOMEM;
+	for (tf = e->format.fields; tf; tf = tf->next) {
+		struct field_layout *f = &l->fields[l->nfields];
+		int rc = layout_field(f, tf);
+
+		if (rc)
+			return rc;
+		if (!strcmp(f->name, "__probe_ip") || !strcmp(f->name, "__probe_func"))
+			l->ip = l->nfields;
+		else if (!strcmp(f->name, "__probe_ret_ip"))
+			l->ret_ip = l->nfields;
+		else {
+			rc = layout_field(&l->args[l->nargs], tf);
+			if (rc)
+				return rc;
+			l->nargs++;
+		}
+		l->nfields++;
+	}
+	for (size_t i = 0; i < d->t->nprobes; i++) {
+		const struct trace_probe *p = &d->t->probes[i];
+
+		if (!strcmp(p->system, l->system) && !strcmp(p->name, l->name))
+			l->probe = (int)i;
+	}
+	return 0;
+}
+
+static int common_offsets(struct decoder *d)
+{
+	for (int i = 0; i < d->nlays; i++) {
+		struct tep_event *e = d->lays[i].tep_event;
+		struct tep_format_field *f;
+
+		for (f = e->format.common_fields; f; f = f->next) {
+			if (!strcmp(f->name, "common_pid") && f->size == 4)
+				d->pid_off = f->offset;
+			if (!strcmp(f->name, "common_type"))
+				d->type_size = f->size;
+		}
+		return d->type_size == 2 && d->pid_off >= 2 ? 0 : -UKT_E_TEP;
+	}
+	return 0;
+}
+
+struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
+			    struct ukt_buf *warn)
+{
+	struct decoder *d = calloc(1, sizeof(*d));
+	bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+	bool file_big = t->info.endian == 2;
+	int rc = 0, n;
+	char *hp = NULL;
+
+	if (!d)
+		return NULL;
+	d->t = t;
+	d->type_size = 2;
+	d->pid_off = 4;
+	d->swap = host_big != file_big;
+	d->hdr_size = 8 + (t->info.long_size == 4 ? 4 : 8);
+	d->tep = tep_alloc();
+	d->zd = ukt_decoder_new();
+	d->by_id = calloc(65536, sizeof(*d->by_id));
+	if (!d->tep || !d->zd || !d->by_id) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (t->info.long_size != 4 && t->info.long_size != 8) {
+		ukt_buf_addf(err, "the trace header gives a long size of %u; only 4 and 8 are possible",
+			     t->info.long_size);
+		rc = -UKT_E_CORRUPT;
+		goto out;
+	}
+	if (t->info.subbuf_size < 64 || t->info.subbuf_size > (64u << 20)) {
+		ukt_buf_addf(err, "the trace header gives a sub-buffer size of %u bytes, which cannot be right",
+			     t->info.subbuf_size);
+		rc = -UKT_E_CORRUPT;
+		goto out;
+	}
+	tep_set_file_bigendian(d->tep, file_big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(d->tep, host_big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_long_size(d->tep, t->info.long_size);
+	tep_set_page_size(d->tep, (int)t->info.subbuf_size);
+	if (t->header_page.len) {
+		hp = dupz(t->header_page.data, t->header_page.len);
+		if (!hp || tep_parse_header_page(d->tep, hp, t->header_page.len,
+						 t->info.long_size) != 0)
+			ukt_buf_adds(warn, "the saved header_page did not parse; using the default page layout\n");
+	}
+	for (size_t i = 0; i < t->nformats; i++) {
+		const struct trace_format *f = &t->formats[i];
+
+		if (tep_parse_event(d->tep, f->text, f->len, f->system) != 0)
+			ukt_buf_addf(warn, "an event format of system '%.64s' did not parse and its events are skipped\n",
+				     f->system);
+	}
+	if (t->printk.len) {
+		char *pk = dupz(t->printk.data, t->printk.len);
+
+		if (pk)
+			tep_parse_printk_formats(d->tep, pk);
+		free(pk);
+	}
+	n = tep_get_events_count(d->tep);
+	d->lays = calloc((size_t)n + 1, sizeof(*d->lays));
+	if (!d->lays) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		struct tep_event *e = tep_get_event(d->tep, i);
+
+		if (!e || e->id < 0 || e->id > 65535 || d->by_id[e->id])
+			continue;
+		rc = build_layout(d, &d->lays[d->nlays], e);
+		if (rc)
+			goto out;
+		d->by_id[e->id] = &d->lays[d->nlays];
+		d->nlays++;
+	}
+	rc = common_offsets(d);
+	if (rc) {
+		ukt_buf_adds(err, "the saved event formats have unexpected common fields");
+		goto out;
+	}
+	d->ncur = (int)t->ncpus;
+	d->cur = calloc((size_t)d->ncur + 1, sizeof(*d->cur));
+	if (!d->cur) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < d->ncur; i++) {
+		struct cpu_cursor *c = &d->cur[i];
+
+		c->cpu = i;
+		c->tc = &t->cpus[i];
+		c->pagebuf = calloc(1, t->info.subbuf_size + PAGE_PAD);
+		c->kb = kbuffer_alloc(t->info.long_size == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
+				      file_big ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+		if (!c->pagebuf || !c->kb) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+out:
+	free(hp);
+	if (rc) {
+		if (!err->len)
+			ukt_buf_addf(err, "cannot decode the trace: %s", ukt_strerror(rc));
+		decoder_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void decoder_free(struct decoder *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; d->lays && i < d->nlays; i++) {
+		struct event_layout *l = &d->lays[i];
+
+		for (int k = 0; k < l->nfields; k++)
+			free(l->fields[k].name);
+		for (int k = 0; k < l->nargs; k++)
+			free(l->args[k].name);
+		free(l->fields);
+		free(l->args);
+		free(l->system);
+		free(l->name);
+	}
+	free(d->lays);
+	for (int i = 0; d->cur && i < d->ncur; i++) {
+		ukt_buf_release(&d->cur[i].raw);
+		free(d->cur[i].pagebuf);
+		if (d->cur[i].kb)
+			kbuffer_free(d->cur[i].kb);
+	}
+	free(d->cur);
+	free(d->by_id);
+	ukt_decoder_free(d->zd);
+	if (d->tep)
+		tep_free(d->tep);
+	free(d);
+}
+
+const struct event_layout *decoder_layouts(const struct decoder *d, int *n)
+{
+	*n = d->nlays;
+	return d->lays;
+}
+
+const struct decode_stats *decoder_stats(const struct decoder *d)
+{
+	return &d->st;
+}
+
+void decoder_rewind(struct decoder *d)
+{
+	for (int i = 0; i < d->ncur; i++) {
+		struct cpu_cursor *c = &d->cur[i];
+
+		c->next_block = 0;
+		c->page = c->npages = 0;
+		c->ev = NULL;
+		c->done = false;
+		c->pending_missed = 0;
+	}
+	memset(&d->st, 0, sizeof(d->st));
+}
+
+static uint64_t rd(const struct decoder *d, const uint8_t *p, int size)
+{
+	uint64_t v = 0;
+
+	switch (size) {
+	case 1: return *p;
+	case 2: { uint16_t x; memcpy(&x, p, 2); return d->swap ? bswap_16(x) : x; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); return d->swap ? bswap_32(x) : x; }
+	case 8: memcpy(&v, p, 8); return d->swap ? bswap_64(v) : v;
+	default:
+		/* odd sizes: little-endian assembly */
+		for (int i = size - 1; i >= 0; i--)
+			v = v << 8 | p[i];
+		return v;
+	}
+}
+
+/* Load the next page of c into kbuffer; false at the end of c's data. */
+static bool load_page(struct decoder *d, struct cpu_cursor *c)
+{
+	uint32_t sz = d->t->info.subbuf_size;
+
+	for (;;) {
+		if (c->page < c->npages) {
+			const uint8_t *src = (const uint8_t *)c->raw.data + (size_t)c->page * sz;
+			uint64_t commit;
+			int missed;
+
+			c->page++;
+			memcpy(c->pagebuf, src, sz);
+			commit = rd(d, c->pagebuf + 8, d->hdr_size - 8) & ~RB_MISSED_FLAGS;
+			if (commit == 0)
+				continue;	/* empty page */
+			if (commit > sz - (uint32_t)d->hdr_size) {
+				d->st.bad_pages++;
+				continue;
+			}
+			c->page_end = c->pagebuf + d->hdr_size + commit;
+			if (kbuffer_load_subbuffer(c->kb, c->pagebuf) < 0) {
+				d->st.bad_pages++;
+				continue;
+			}
+			missed = kbuffer_missed_events(c->kb);
+			if (missed) {
+				c->pending_missed = missed < 0 ? -1 : missed;
+				d->st.missed_marks++;
+			}
+			c->ev = kbuffer_read_event(c->kb, &c->ts);
+			if (c->ev)
+				return true;
+			continue;
+		}
+		if (c->next_block >= c->tc->nblocks)
+			return false;
+		if (ukt_block_decode(d->zd, &c->tc->blocks[c->next_block++], &c->raw)) {
+			d->st.bad_blocks++;
+			c->npages = 0;
+			continue;
+		}
+		c->npages = (uint32_t)(c->raw.len / sz);
+		c->page = 0;
+	}
+}
+
+/* Make c->ev a valid event (or mark c done). */
+static void settle(struct decoder *d, struct cpu_cursor *c)
+{
+	for (;;) {
+		if (!c->ev && !load_page(d, c)) {
+			c->done = true;
+			return;
+		}
+		if (c->ev) {
+			const uint8_t *p = c->ev;
+			int size = kbuffer_event_size(c->kb);
+
+			if (p >= c->pagebuf + d->hdr_size && size >= 8 &&
+			    p + size <= c->page_end)
+				return;
+			/* an event that leaves its page: the rest is garbage */
+			d->st.bad_pages++;
+			c->ev = NULL;
+		}
+	}
+}
+
+int decoder_next(struct decoder *d, struct dec_event *ev)
+{
+	for (;;) {
+		struct cpu_cursor *best = NULL;
+		const uint8_t *p;
+		int type;
+
+		for (int i = 0; i < d->ncur; i++) {
+			struct cpu_cursor *c = &d->cur[i];
+
+			if (c->done)
+				continue;
+			if (!c->ev)
+				settle(d, c);
+			if (c->done)
+				continue;
+			if (!best || c->ts < best->ts)
+				best = c;
+		}
+		if (!best)
+			return 0;
+		p = best->ev;
+		ev->ts = best->ts;
+		ev->cpu = best->cpu;
+		ev->data = p;
+		ev->size = kbuffer_event_size(best->kb);
+		ev->missed = best->pending_missed;
+		ev->swap = d->swap;
+		best->pending_missed = 0;
+		type = (int)rd(d, p, 2);
+		ev->tid = (int32_t)rd(d, p + d->pid_off, 4);
+		ev->lay = d->by_id[type & 0xffff];
+		best->ev = kbuffer_next_event(best->kb, &best->ts);
+		if (!ev->lay) {
+			d->st.unknown_events++;
+			continue;
+		}
+		d->st.events++;
+		return 1;
+	}
+}
+
+int dec_int(const struct dec_event *ev, const struct field_layout *f,
+	    int64_t *v)
+{
+	uint64_t u = 0;
+
+	if (f->offset < 0 || f->size <= 0 || f->size > 8 ||
+	    f->offset + f->size > ev->size)
+		return -ERANGE;
+	/* little-endian hosts (the report runs on x86-64 and arm64) */
+	memcpy(&u, ev->data + f->offset, (size_t)f->size);
+	if (ev->swap)
+		u = bswap_64(u) >> (8 * (8 - f->size));
+	if (f->is_signed && f->size < 8) {
+		int shift = 64 - 8 * f->size;
+
+		*v = (int64_t)(u << shift) >> shift;
+	} else {
+		*v = (int64_t)u;
+	}
+	return 0;
+}
+
+int dec_string(const struct dec_event *ev, const struct field_layout *f,
+	       const char **s, int *len)
+{
+	const char *p;
+	int n;
+
+	if (f->offset < 0 || f->size <= 0 || f->offset + f->size > ev->size)
+		return -ERANGE;
+	if (f->dynamic) {
+		uint32_t loc;
+		int off;
+
+		if (f->size != 4)
+			return -ERANGE;
+		memcpy(&loc, ev->data + f->offset, 4);
+		off = (int)(loc & 0xffff);
+		n = (int)(loc >> 16);
+		if (f->relative)
+			off += f->offset + 4;
+		if (off < 0 || off + n > ev->size)
+			return -ERANGE;
+		p = (const char *)ev->data + off;
+	} else {
+		p = (const char *)ev->data + f->offset;
+		n = f->size;
+	}
+	if (f->kind == FK_STRING) {
+		const char *z = memchr(p, '\0', (size_t)n);
+
+		if (z)
+			n = (int)(z - p);
+	}
+	*s = p;
+	*len = n;
+	return 0;
+}
+
+void dec_print_info(struct decoder *d, const struct dec_event *ev,
+		    struct ukt_buf *out)
+{
+	struct tep_record rec = { 0 };
+	struct trace_seq s;
+
+	if (!d->kallsyms_parsed && d->t->kallsyms.len) {
+		char *k = dupz(d->t->kallsyms.data, d->t->kallsyms.len);
+
+		if (k)
+			tep_parse_kallsyms(d->tep, k);
+		free(k);
+		d->kallsyms_parsed = true;
+	}
+	rec.ts = ev->ts;
+	rec.cpu = ev->cpu;
+	rec.data = (void *)ev->data;
+	rec.size = ev->size;
+	trace_seq_init(&s);
+	tep_print_event(d->tep, &s, &rec, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&s);
+	ukt_buf_add(out, s.buffer, s.len);
+	trace_seq_destroy(&s);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uktrace-report's commands. main.c parses options into report_opts and
+ * calls one cmd_* function; each returns 0 or a negative error, having
+ * printed its own message.
+ */
+#ifndef UKT_REPORT_H
+#define UKT_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "output.h"
+
+struct db;
+
+struct report_opts {
+	const char *trace;		/* the trace file */
+	const char *db_path;		/* --db */
+	bool no_cache;
+	bool quiet;
+	enum out_format format;
+	/* filters */
+	int cpu;			/* -1: all */
+	int pid;			/* 0: all */
+	const char *comm;
+	const char *event;
+	bool has_since, has_until;
+	int64_t since, until;		/* ns of the trace clock (resolved) */
+	const char *since_arg, *until_arg;
+	/* summary / calls */
+	const char *sort;
+	int limit;
+	const char *by;			/* summary --by pid|comm */
+	int64_t min_duration;
+	/* hist */
+	bool linear;
+	int buckets;
+	/* db */
+	const char *output;
+	bool force;
+	/* the query or function argument */
+	const char *arg;
+};
+
+/*
+ * The database of o->trace: the cached one next to it when it is current,
+ * else a new import (printing progress unless quiet). *tmp is set to a
+ * path to unlink afterwards (--no-cache, or an unwritable directory).
+ */
+struct db *report_open_db(const struct report_opts *o, char **tmp, int *err);
+/* Import trace_path into a new database at db_path. */
+int report_import(const char *trace_path, const char *db_path, bool quiet);
+/* Close and remove the temporary database, if any. */
+void report_close_db(struct db *d, char *tmp);
+
+/* Resolve --since/--until ("+1.5" relative to the start, or absolute
+ * seconds) against the database's start time. */
+int report_resolve_times(struct report_opts *o, struct db *d);
+
+struct db_stmt;
+/* Print a statement's result rows with its own columns. */
+int report_run_query(struct db_stmt *s, enum out_format f);
+
+int cmd_info(struct report_opts *o);
+int cmd_dump(struct report_opts *o);
+int cmd_sql(struct report_opts *o);
+int cmd_db(struct report_opts *o);
+int cmd_summary(struct report_opts *o);
+int cmd_hist(struct report_opts *o);
+int cmd_callers(struct report_opts *o);
+int cmd_calls(struct report_opts *o);
+
+#endif

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/* Symbolization from saved SYMTAB, MAPS and KALLSYMS blocks. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbolize.h"
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct sym_entry *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int snap_cmp(const void *a, const void *b)
+{
+	const struct sym_snapshot *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
+{
+	struct ukt_cursor c = { (const uint8_t *)b->data, b->len };
+	struct sym_object o = { 0 };
+	const char *path, *bid;
+	uint32_t plen, blen, n;
+	void *p;
+
+	if (ukt_cur_lstr(&c, &path, &plen) || ukt_cur_lstr(&c, &bid, &blen) ||
+	    ukt_cur_u32(&c, &n) || n > c.left / 28)
+		goto bad;
+	o.path = strndup(path, plen);
+	for (uint32_t i = 0; i < blen && i < 64; i++)
+		sprintf(o.build_id + 2 * i, "%02x", (uint8_t)bid[i]);
+	o.segs = calloc(n ? n : 1, sizeof(*o.segs));
+	if (!o.path || !o.segs)
+		goto nomem;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t flags;
+
+		if (ukt_cur_u64(&c, &o.segs[i].vaddr) || ukt_cur_u64(&c, &o.segs[i].offset) ||
+		    ukt_cur_u64(&c, &o.segs[i].filesz) || ukt_cur_u32(&c, &flags))
+			goto bad;
+		o.nsegs++;
+	}
+	if (ukt_cur_u32(&c, &n) || n > c.left / 21)
+		goto bad;
+	o.syms = calloc(n ? n : 1, sizeof(*o.syms));
+	if (!o.syms)
+		goto nomem;
+	for (uint32_t i = 0; i < n; i++) {
+		struct sym_entry *e = &o.syms[o.nsyms];
+		uint8_t kind;
+		const char *name;
+		uint32_t nlen;
+
+		if (ukt_cur_u64(&c, &e->addr) || ukt_cur_u64(&c, &e->size) ||
+		    ukt_cur_u8(&c, &kind) || ukt_cur_lstr(&c, &name, &nlen))
+			goto bad;
+		e->name = strndup(name, nlen);
+		if (!e->name)
+			goto nomem;
+		o.nsyms++;
+	}
+	qsort(o.syms, o.nsyms, sizeof(*o.syms), entry_cmp);
+	p = reallocarray(s->objects, s->nobjects + 1, sizeof(*s->objects));
+	if (!p)
+		goto nomem;
+	s->objects = p;
+	s->objects[s->nobjects++] = o;
+	return 0;
+bad:
+	s->malformed++;
+nomem:
+	for (size_t i = 0; i < o.nsyms; i++)
+		free(o.syms[i].name);
+	free(o.syms);
+	free(o.segs);
+	free(o.path);
+	return 0;
+}
+
+static int find_object(const struct symbolizer *s, const char *path)
+{
+	/* the last one wins: a later SYMTAB is newer */
+	for (size_t i = s->nobjects; i-- > 0;)
+		if (!strcmp(s->objects[i].path, path))
+			return (int)i;
+	return -1;
+}
+
+static int parse_maps(struct symbolizer *s, const struct trace_maps *m)
+{
+	struct sym_snapshot snap = { .pid = m->pid, .ts = m->ts };
+	const char *line = m->text;
+	void *p;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		unsigned long long a, z, off;
+		char perms[8], path[4096];
+		unsigned int maj, mnr;
+		unsigned long ino;
+		int n;
+
+		path[0] = '\0';
+		n = sscanf(line, "%llx-%llx %7s %llx %x:%x %lu %4095[^\n]", &a, &z,
+			   perms, &off, &maj, &mnr, &ino, path);
+		line = nl ? nl + 1 : NULL;
+		if (n < 7 || perms[2] != 'x' || a >= z)
+			continue;
+		p = reallocarray(snap.maps, snap.nmaps + 1, sizeof(*snap.maps));
+		if (!p)
+			goto nomem;
+		snap.maps = p;
+		snap.maps[snap.nmaps] = (struct sym_map){
+			.start = a, .end = z, .pgoff = off,
+			.path = strdup(path),
+		};
+		if (!snap.maps[snap.nmaps].path)
+			goto nomem;
+		snap.maps[snap.nmaps].object = path[0] ? find_object(s, path) : -1;
+		snap.nmaps++;
+	}
+	p = reallocarray(s->snaps, s->nsnaps + 1, sizeof(*s->snaps));
+	if (!p)
+		goto nomem;
+	s->snaps = p;
+	s->snaps[s->nsnaps++] = snap;
+	return 0;
+nomem:
+	for (size_t i = 0; i < snap.nmaps; i++)
+		free(snap.maps[i].path);
+	free(snap.maps);
+	return -ENOMEM;
+}
+
+static int parse_kallsyms(struct symbolizer *s, const struct ukt_buf *k)
+{
+	const char *p = k->data, *end = p + k->len;
+	size_t cap = 0;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		unsigned long long addr;
+		char type, name[256];
+
+		if (!nl)
+			nl = end;
+		if (sscanf(p, "%llx %c %255s", &addr, &type, name) == 3 &&
+		    (type == 't' || type == 'T' || type == 'w' || type == 'W') && addr) {
+			if (s->nksyms == cap) {
+				void *q;
+
+				cap = cap ? cap * 2 : 65536;
+				q = reallocarray(s->ksyms, cap, sizeof(*s->ksyms));
+				if (!q)
+					return -ENOMEM;
+				s->ksyms = q;
+			}
+			s->ksyms[s->nksyms].addr = addr;
+			s->ksyms[s->nksyms].size = 0;
+			s->ksyms[s->nksyms].name = strdup(name);
+			if (!s->ksyms[s->nksyms].name)
+				return -ENOMEM;
+			s->nksyms++;
+		}
+		p = nl + 1;
+	}
+	qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), entry_cmp);
+	return 0;
+}
+
+int symbolizer_load(struct symbolizer *s, const struct trace *t)
+{
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < t->nsymtabs && !rc; i++)
+		rc = parse_symtab(s, &t->symtabs[i]);
+	for (size_t i = 0; i < t->nmaps && !rc; i++)
+		rc = parse_maps(s, &t->maps[i]);
+	if (!rc && t->kallsyms.len)
+		rc = parse_kallsyms(s, &t->kallsyms);
+	if (s->nsnaps)
+		qsort(s->snaps, s->nsnaps, sizeof(*s->snaps), snap_cmp);
+	return rc;
+}
+
+void symbolizer_release(struct symbolizer *s)
+{
+	for (size_t i = 0; i < s->nobjects; i++) {
+		for (size_t k = 0; k < s->objects[i].nsyms; k++)
+			free(s->objects[i].syms[k].name);
+		free(s->objects[i].syms);
+		free(s->objects[i].segs);
+		free(s->objects[i].path);
+	}
+	free(s->objects);
+	for (size_t i = 0; i < s->nsnaps; i++) {
+		for (size_t k = 0; k < s->snaps[i].nmaps; k++)
+			free(s->snaps[i].maps[k].path);
+		free(s->snaps[i].maps);
+	}
+	free(s->snaps);
+	for (size_t i = 0; i < s->nksyms; i++)
+		free(s->ksyms[i].name);
+	free(s->ksyms);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The symbol containing a in a sorted table, or NULL. */
+static const struct sym_entry *lookup(const struct sym_entry *v, size_t n,
+				      uint64_t a, uint64_t limit)
+{
+	size_t lo = 0, hi = n;
+	const struct sym_entry *e;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	e = &v[lo - 1];
+	/* prefer a sized symbol that covers a among aliases at this address */
+	if (e->size)
+		return a < e->addr + e->size ? e : NULL;
+	if (lo < n)
+		return a < v[lo].addr ? e : NULL;
+	return a - e->addr < limit ? e : NULL;
+}
+
+static int resolve_in_snapshot(const struct symbolizer *s,
+			       const struct sym_snapshot *sn, uint64_t addr,
+			       struct ukt_buf *sym, struct ukt_buf *obj)
+{
+	for (size_t i = 0; i < sn->nmaps; i++) {
+		const struct sym_map *m = &sn->maps[i];
+		const struct sym_object *o;
+		uint64_t off;
+
+		if (addr < m->start || addr >= m->end)
+			continue;
+		off = addr - m->start + m->pgoff;
+		ukt_buf_adds(obj, m->path[0] ? m->path : "[anon]");
+		if (m->object < 0) {
+			ukt_buf_addf(sym, "%s+0x%" PRIx64, m->path[0] ? m->path : "[anon]", off);
+			return 0;
+		}
+		o = &s->objects[m->object];
+		for (size_t k = 0; k < o->nsegs; k++) {
+			const struct sym_entry *e;
+			uint64_t vaddr;
+
+			if (off < o->segs[k].offset || off >= o->segs[k].offset + o->segs[k].filesz)
+				continue;
+			vaddr = off - o->segs[k].offset + o->segs[k].vaddr;
+			e = lookup(o->syms, o->nsyms, vaddr, 1 << 20);
+			if (e) {
+				ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, vaddr - e->addr);
+				return 1;
+			}
+			break;
+		}
+		ukt_buf_addf(sym, "%s+0x%" PRIx64, m->path, off);
+		return 0;
+	}
+	return -1;
+}
+
+int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
+	      struct ukt_buf *sym, struct ukt_buf *obj)
+{
+	size_t lo = 0, hi = s->nsnaps, first, last, best;
+
+	ukt_buf_reset(sym);
+	ukt_buf_reset(obj);
+	if (sym_is_kernel(addr)) {
+		const struct sym_entry *e = lookup(s->ksyms, s->nksyms, addr, 1 << 20);
+
+		ukt_buf_adds(obj, "[kernel]");
+		if (e) {
+			ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, addr - e->addr);
+			return 1;
+		}
+		ukt_buf_addf(sym, "0x%" PRIx64, addr);
+		return 0;
+	}
+	/* the snapshots of pid: [first, last) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->snaps[mid].pid < (uint32_t)pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	for (last = first; last < s->nsnaps && s->snaps[last].pid == (uint32_t)pid; last++)
+		;
+	if (first < last) {
+		/* the latest snapshot at or before ts, then the others: a
+		 * process that exec'd maps other objects before and after */
+		best = first;
+		for (size_t i = first; i < last; i++)
+			if (s->snaps[i].ts <= ts)
+				best = i;
+		for (size_t k = 0; k <= last - first; k++) {
+			size_t i = k == 0 ? best : last - k;
+			int rc;
+
+			if (k && i == best)
+				continue;
+			rc = resolve_in_snapshot(s, &s->snaps[i], addr, sym, obj);
+			if (rc >= 0)
+				return rc;
+		}
+	}
+	ukt_buf_addf(sym, "0x%" PRIx64, addr);
+	return 0;
+}

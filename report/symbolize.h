@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Turning addresses into names with nothing but the trace file: the symbol
+ * tables and process maps the recorder saved (user space) and kallsyms
+ * (kernel). An address that cannot be resolved becomes object+offset or
+ * the raw address, never a guess.
+ */
+#ifndef UKT_SYMBOLIZE_H
+#define UKT_SYMBOLIZE_H
+
+#include <stdint.h>
+
+#include "trace.h"
+#include "uktrace/buf.h"
+
+struct sym_entry {
+	uint64_t addr;
+	uint64_t size;	/* 0: unknown, up to the next symbol */
+	char *name;
+};
+
+struct sym_object {
+	char *path;
+	char build_id[130];	/* hex */
+	struct { uint64_t vaddr, offset, filesz; } *segs;
+	size_t nsegs;
+	struct sym_entry *syms;	/* sorted by addr */
+	size_t nsyms;
+};
+
+struct sym_map {
+	uint64_t start, end, pgoff;
+	int object;		/* index into objects, or -1 */
+	char *path;
+};
+
+struct sym_snapshot {
+	uint32_t pid;
+	uint64_t ts;
+	struct sym_map *maps;
+	size_t nmaps;
+};
+
+struct symbolizer {
+	struct sym_object *objects;
+	size_t nobjects;
+	struct sym_snapshot *snaps;	/* sorted by pid, then ts */
+	size_t nsnaps;
+	struct sym_entry *ksyms;	/* sorted */
+	size_t nksyms;
+	uint64_t malformed;
+};
+
+int symbolizer_load(struct symbolizer *s, const struct trace *t);
+void symbolizer_release(struct symbolizer *s);
+
+/*
+ * Resolve addr in process pid at time ts. Writes "name+0xoff" (or
+ * "object+0xoff", or "0xaddr") to sym and the object path (or "[kernel]",
+ * or "") to obj. Returns 1 when a symbol was found, 0 otherwise.
+ */
+int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
+	      struct ukt_buf *sym, struct ukt_buf *obj);
+
+/* Whether addr is a kernel address (x86-64 and arm64 layouts). */
+static inline int sym_is_kernel(uint64_t addr)
+{
+	return addr >= 0xffff000000000000ull;
+}
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Which process a thread belongs to and what it was called, from the
+ * trace's THREADS blocks (read from /proc by the recorder), saved_tgids and
+ * saved_cmdlines, in that order of trust.
+ */
+#ifndef UKT_THREADS_H
+#define UKT_THREADS_H
+
+#include "trace.h"
+
+struct thread_info {
+	int tid;
+	int pid;	/* 0 when unknown */
+	char *comm;	/* NULL when unknown */
+};
+
+struct threads {
+	struct thread_info *v;	/* open addressing on tid */
+	size_t cap;
+	size_t n;
+};
+
+int threads_load(struct threads *th, const struct trace *t);
+/* The entry for tid, or NULL. */
+const struct thread_info *threads_get(const struct threads *th, int tid);
+/* Add tid if absent (returns the entry; NULL on ENOMEM). */
+struct thread_info *threads_add(struct threads *th, int tid);
+void threads_release(struct threads *th);
+
+#endif

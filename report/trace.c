@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading a trace file: one pass over the blocks. Metadata is copied out of
+ * the mapping and parsed with bounds-checked cursors; anything malformed is
+ * counted and skipped, never trusted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+#include "uktrace/error.h"
+
+static char *dupn(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static int add_meta(struct trace *t, const struct ukt_kv *kv)
+{
+	void *p = reallocarray(t->meta, t->nmeta + 1, sizeof(*t->meta));
+
+	if (!p)
+		return -ENOMEM;
+	t->meta = p;
+	t->meta[t->nmeta].key = dupn(kv->key, kv->klen);
+	t->meta[t->nmeta].value = dupn(kv->value, kv->vlen);
+	if (!t->meta[t->nmeta].key || !t->meta[t->nmeta].value)
+		return -ENOMEM;
+	t->nmeta++;
+	return 0;
+}
+
+const char *trace_meta(const struct trace *t, const char *key)
+{
+	for (size_t i = t->nmeta; i-- > 0;)
+		if (!strcmp(t->meta[i].key, key))
+			return t->meta[i].value;
+	return NULL;
+}
+
+static int parse_meta(struct trace *t, const struct ukt_block *b)
+{
+	struct ukt_cursor c = { b->data, b->len };
+	struct ukt_kv kv;
+	int rc;
+
+	while ((rc = ukt_kv_next(&c, &kv)) == 1) {
+		rc = add_meta(t, &kv);
+		if (rc)
+			return rc;
+	}
+	if (rc < 0)
+		t->malformed++;
+	return 0;
+}
+
+static int parse_probe(struct trace *t, const struct ukt_block *b)
+{
+	struct ukt_cursor c = { b->data, b->len };
+	struct trace_probe p = { 0 };
+	struct ukt_kv kv;
+	void *np;
+	int rc;
+
+	while ((rc = ukt_kv_next(&c, &kv)) == 1) {
+		char **slot = NULL;
+		char *v = dupn(kv.value, kv.vlen);
+
+		if (!v)
+			return -ENOMEM;
+		if (ukt_kv_is(&kv, "id"))
+			p.id = atoi(v);
+		else if (ukt_kv_is(&kv, "offset"))
+			p.offset = strtoull(v, NULL, 10);
+		else if (ukt_kv_is(&kv, "name")) slot = &p.name;
+		else if (ukt_kv_is(&kv, "system")) slot = &p.system;
+		else if (ukt_kv_is(&kv, "kind")) slot = &p.kind;
+		else if (ukt_kv_is(&kv, "spec")) slot = &p.spec;
+		else if (ukt_kv_is(&kv, "definition")) slot = &p.definition;
+		else if (ukt_kv_is(&kv, "target")) slot = &p.target;
+		else if (ukt_kv_is(&kv, "symbol")) slot = &p.symbol;
+		else if (ukt_kv_is(&kv, "func")) slot = &p.func;
+		if (slot) {
+			free(*slot);
+			*slot = v;
+		} else {
+			free(v);
+		}
+	}
+	if (rc < 0 || !p.name || !p.system || !p.kind) {
+		t->malformed++;
+		goto drop;
+	}
+	np = reallocarray(t->probes, t->nprobes + 1, sizeof(*t->probes));
+	if (!np)
+		goto drop;
+	t->probes = np;
+	if (p.id <= 0)
+		p.id = (int)t->nprobes + 1;
+	t->probes[t->nprobes++] = p;
+	return 0;
+drop:
+	free(p.name); free(p.system); free(p.kind); free(p.spec);
+	free(p.definition); free(p.target); free(p.symbol); free(p.func);
+	return 0;
+}
+
+static int parse_format(struct trace *t, const struct ukt_block *b)
+{
+	struct ukt_cursor c = { b->data, b->len };
+	const char *sys;
+	uint32_t slen;
+	void *p;
+
+	if (ukt_cur_lstr(&c, &sys, &slen)) {
+		t->malformed++;
+		return 0;
+	}
+	p = reallocarray(t->formats, t->nformats + 1, sizeof(*t->formats));
+	if (!p)
+		return -ENOMEM;
+	t->formats = p;
+	t->formats[t->nformats].system = dupn(sys, slen);
+	t->formats[t->nformats].text = dupn((const char *)c.p, c.left);
+	t->formats[t->nformats].len = c.left;
+	if (!t->formats[t->nformats].system || !t->formats[t->nformats].text)
+		return -ENOMEM;
+	t->nformats++;
+	return 0;
+}
+
+static int parse_maps(struct trace *t, const struct ukt_block *b)
+{
+	struct ukt_cursor c = { b->data, b->len };
+	uint32_t pid;
+	uint64_t ts;
+	void *p;
+
+	if (ukt_cur_u32(&c, &pid) || ukt_cur_u64(&c, &ts)) {
+		t->malformed++;
+		return 0;
+	}
+	p = reallocarray(t->maps, t->nmaps + 1, sizeof(*t->maps));
+	if (!p)
+		return -ENOMEM;
+	t->maps = p;
+	t->maps[t->nmaps].pid = pid;
+	t->maps[t->nmaps].ts = ts;
+	t->maps[t->nmaps].text = dupn((const char *)c.p, c.left);
+	if (!t->maps[t->nmaps].text)
+		return -ENOMEM;
+	t->nmaps++;
+	return 0;
+}
+
+static int add_data(struct trace *t, const struct ukt_block *b)
+{
+	struct trace_cpu *c;
+
+	if (b->desc.cpu >= t->ncpus || t->info.subbuf_size == 0 ||
+	    (uint64_t)b->desc.count * t->info.subbuf_size != b->raw_len) {
+		t->malformed++;
+		return 0;
+	}
+	c = &t->cpus[b->desc.cpu];
+	if (c->nblocks == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		void *p = reallocarray(c->blocks, cap, sizeof(*c->blocks));
+
+		if (!p)
+			return -ENOMEM;
+		c->blocks = p;
+		c->cap = cap;
+	}
+	c->blocks[c->nblocks++] = *b;
+	c->pages += b->desc.count;
+	c->raw_bytes += b->raw_len;
+	c->stored_bytes += b->stored_len;
+	return 0;
+}
+
+static int append(struct ukt_buf *dst, const struct ukt_block *b)
+{
+	return ukt_buf_add(dst, b->data, b->len);
+}
+
+static int handle_block(struct trace *t, struct ukt_block *b)
+{
+	struct ukt_buf *sym;
+
+	switch (b->desc.type) {
+	case UKT_B_META: return parse_meta(t, b);
+	case UKT_B_HEADER_PAGE: ukt_buf_reset(&t->header_page); return append(&t->header_page, b);
+	case UKT_B_HEADER_EVENT: ukt_buf_reset(&t->header_event); return append(&t->header_event, b);
+	case UKT_B_EVENT_FORMAT: return parse_format(t, b);
+	case UKT_B_KALLSYMS: ukt_buf_reset(&t->kallsyms); return append(&t->kallsyms, b);
+	case UKT_B_PRINTK: return append(&t->printk, b);
+	case UKT_B_CMDLINES: ukt_buf_reset(&t->cmdlines); return append(&t->cmdlines, b);
+	case UKT_B_TGIDS: ukt_buf_reset(&t->tgids); return append(&t->tgids, b);
+	case UKT_B_THREADS: return append(&t->threads, b);
+	case UKT_B_PROBE: return parse_probe(t, b);
+	case UKT_B_MAPS: return parse_maps(t, b);
+	case UKT_B_SYMTAB:
+		sym = reallocarray(t->symtabs, t->nsymtabs + 1, sizeof(*t->symtabs));
+		if (!sym)
+			return -ENOMEM;
+		t->symtabs = sym;
+		ukt_buf_init(&t->symtabs[t->nsymtabs]);
+		t->nsymtabs++;
+		return append(&t->symtabs[t->nsymtabs - 1], b);
+	case UKT_B_CPU_STATS:
+		if (b->desc.cpu < t->ncpus) {
+			free(t->cpus[b->desc.cpu].stats);
+			t->cpus[b->desc.cpu].stats = dupn(b->data, b->len);
+		}
+		return 0;
+	case UKT_B_TRAILER:
+		return 0;
+	default:
+		t->blocks_unknown++;
+		return 0;
+	}
+}
+
+struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
+{
+	struct trace *t = calloc(1, sizeof(*t));
+	struct ukt_block b;
+	int rc;
+
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	t->path = strdup(path);
+	t->r = ukt_reader_open(path, err);
+	if (!t->r) {
+		ukt_buf_addf(msg, "cannot read '%s': %s", path, ukt_strerror(*err));
+		trace_free(t);
+		return NULL;
+	}
+	t->info = *ukt_reader_info(t->r);
+	t->file_size = ukt_reader_size(t->r);
+	/* a CPU count from a damaged header must not size our memory */
+	t->ncpus = t->info.ncpus > 4096 ? 4096 : t->info.ncpus;
+	t->cpus = calloc(t->ncpus ? t->ncpus : 1, sizeof(*t->cpus));
+	if (!t->cpus) {
+		*err = -ENOMEM;
+		trace_free(t);
+		return NULL;
+	}
+	for (;;) {
+		/* data stays compressed in the mapping until decoded */
+		rc = ukt_reader_next(t->r, &b, UKT_READ_STORED);
+		if (rc <= 0)
+			break;
+		t->blocks_good++;
+		if (b.desc.type == UKT_B_DATA) {
+			rc = add_data(t, &b);
+		} else {
+			struct ukt_buf tmp = UKT_BUF_INIT;
+
+			rc = ukt_block_decode(NULL, &b, &tmp);
+			if (rc == 0) {
+				b.data = tmp.data ? tmp.data : "";
+				b.len = tmp.len;
+				rc = handle_block(t, &b);
+			} else if (rc != -ENOMEM) {
+				t->malformed++;
+				rc = 0;
+			}
+			ukt_buf_release(&tmp);
+		}
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		*err = rc;
+		ukt_buf_addf(msg, "cannot read '%s': %s", path, ukt_strerror(rc));
+		trace_free(t);
+		return NULL;
+	}
+	t->damage = ukt_reader_damage(t->r, &t->ndamage);
+	t->complete = ukt_reader_complete(t->r);
+	*err = 0;
+	return t;
+}
+
+void trace_describe_damage(const struct trace *t, struct ukt_buf *out)
+{
+	for (size_t i = 0; i < t->ndamage; i++) {
+		ukt_damage_describe(&t->damage[i], out);
+		ukt_buf_adds(out, "\n");
+	}
+	if (t->malformed)
+		ukt_buf_addf(out, "%llu metadata records were malformed and skipped\n",
+			     (unsigned long long)t->malformed);
+}
+
+void trace_free(struct trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nmeta; i++) {
+		free(t->meta[i].key);
+		free(t->meta[i].value);
+	}
+	free(t->meta);
+	for (size_t i = 0; i < t->nprobes; i++) {
+		struct trace_probe *p = &t->probes[i];
+
+		free(p->name); free(p->system); free(p->kind); free(p->spec);
+		free(p->definition); free(p->target); free(p->symbol); free(p->func);
+	}
+	free(t->probes);
+	for (size_t i = 0; i < t->nformats; i++) {
+		free(t->formats[i].system);
+		free(t->formats[i].text);
+	}
+	free(t->formats);
+	for (size_t i = 0; i < t->nsymtabs; i++)
+		ukt_buf_release(&t->symtabs[i]);
+	free(t->symtabs);
+	for (size_t i = 0; i < t->nmaps; i++)
+		free(t->maps[i].text);
+	free(t->maps);
+	for (uint32_t i = 0; t->cpus && i < t->ncpus; i++) {
+		free(t->cpus[i].blocks);
+		free(t->cpus[i].stats);
+	}
+	free(t->cpus);
+	ukt_buf_release(&t->header_page);
+	ukt_buf_release(&t->header_event);
+	ukt_buf_release(&t->printk);
+	ukt_buf_release(&t->kallsyms);
+	ukt_buf_release(&t->cmdlines);
+	ukt_buf_release(&t->tgids);
+	ukt_buf_release(&t->threads);
+	ukt_reader_free(t->r);
+	free(t->path);
+	free(t);
+}

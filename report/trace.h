@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A trace file loaded for analysis: its metadata blocks parsed and kept,
+ * its data blocks indexed per CPU (left compressed in the mapped file until
+ * the decoder needs them), and what was damaged.
+ */
+#ifndef UKT_TRACE_H
+#define UKT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uktrace/buf.h"
+#include "uktrace/format.h"
+
+struct trace_kv {
+	char *key;
+	char *value;
+};
+
+struct trace_probe {
+	int id;
+	char *name, *system, *kind, *spec, *definition, *target, *symbol, *func;
+	uint64_t offset;
+};
+
+struct trace_format {
+	char *system;
+	char *text;
+	size_t len;
+};
+
+struct trace_maps {
+	uint32_t pid;
+	uint64_t ts;
+	char *text;
+};
+
+struct trace_cpu {
+	struct ukt_block *blocks;	/* DATA blocks of this CPU, in order */
+	size_t nblocks, cap;
+	uint64_t pages;
+	uint64_t raw_bytes;
+	uint64_t stored_bytes;
+	char *stats;			/* per_cpu/cpuN/stats text, or NULL */
+};
+
+struct trace {
+	struct ukt_reader *r;
+	char *path;
+	struct ukt_file_info info;
+	uint64_t file_size;
+	struct trace_kv *meta;
+	size_t nmeta;
+	struct ukt_buf header_page, header_event, printk, kallsyms;
+	struct ukt_buf cmdlines, tgids, threads;
+	struct trace_format *formats;
+	size_t nformats;
+	struct trace_probe *probes;
+	size_t nprobes;
+	struct ukt_buf *symtabs;	/* SYMTAB payloads */
+	size_t nsymtabs;
+	struct trace_maps *maps;
+	size_t nmaps;
+	struct trace_cpu *cpus;		/* info.ncpus of them */
+	uint32_t ncpus;
+	uint64_t blocks_good;
+	uint64_t blocks_unknown;
+	uint64_t malformed;		/* metadata payloads that did not parse */
+	const struct ukt_damage *damage;
+	size_t ndamage;
+	bool complete;
+};
+
+/*
+ * Read every block of the file at path. NULL with *err set (and a message
+ * in msg) when it is not a readable trace file; damage inside is recorded
+ * in the returned trace, not an error.
+ */
+struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg);
+void trace_free(struct trace *t);
+
+/* Value of a META key (the last one written), or NULL. */
+const char *trace_meta(const struct trace *t, const char *key);
+
+/* Append a one-line description per damage record (for warnings). */
+void trace_describe_damage(const struct trace *t, struct ukt_buf *out);
+
+#endif
