@@ -22,6 +22,7 @@ struct cpu_reader {
 	struct capture *c;
 	int cpu;
 	int fd;
+	int pipe[2];		/* splice goes through a pipe: full pages only */
 	pthread_t thread;
 	bool started;
 	uint8_t *block;
@@ -80,6 +81,48 @@ static int flush_block(struct cpu_reader *r)
 	return 0;
 }
 
+/*
+ * Move whole pages from the ring buffer into the block. splice(2) hands
+ * out only full pages (the kernel reads them with full=1), while read(2)
+ * also returns the page the writer is still filling: reading that under
+ * load would store a mostly empty page per read. So pages come by splice
+ * while recording, and by read only when draining at the stop.
+ * Returns the bytes added, 0 when nothing is ready, or -errno.
+ */
+static ssize_t take_pages(struct cpu_reader *r, bool draining)
+{
+	struct capture *c = r->c;
+	uint32_t sz = c->o.subbuf_size;
+	uint8_t *dst = r->block + (size_t)r->npages * sz;
+	size_t room = (size_t)(c->o.pages_per_block - r->npages) * sz;
+	ssize_t n, got = 0;
+
+	if (r->pipe[0] >= 0) {
+		n = splice(r->fd, NULL, r->pipe[1], NULL, room,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		while (n > 0 && got < n) {
+			ssize_t k = read(r->pipe[0], dst + got, (size_t)(n - got));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return k < 0 ? -errno : -EIO;
+			got += k;
+		}
+		if (got || !draining)
+			return got;
+	}
+	/* draining, or no splice: read(2) also gives the partial last page */
+	n = read(r->fd, dst, sz);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n > 0 && (size_t)n < sz)
+		memset(dst + n, 0, sz - (size_t)n);
+	return n > 0 ? (ssize_t)sz : 0;
+}
+
 static void *reader_main(void *arg)
 {
 	struct cpu_reader *r = arg;
@@ -94,12 +137,15 @@ static void *reader_main(void *arg)
 
 	for (;;) {
 		bool stopping = __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE);
-		ssize_t n = read(r->fd, r->block + (size_t)r->npages * sz, sz);
+		ssize_t n = take_pages(r, stopping);
 
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
 		if (n > 0) {
-			if ((size_t)n < sz)
-				memset(r->block + (size_t)r->npages * sz + n, 0, sz - (size_t)n);
-			if (++r->npages == c->o.pages_per_block) {
+			r->npages += (uint32_t)((size_t)n / sz);
+			if (r->npages == c->o.pages_per_block) {
 				err = flush_block(r);
 				last_flush = now_ms();
 				if (err)
@@ -107,13 +153,7 @@ static void *reader_main(void *arg)
 			}
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN) {
-			err = -errno;
-			break;
-		}
-		/* the buffer is empty for now */
+		/* nothing more for now */
 		if (stopping)
 			break;
 		if (r->npages && now_ms() - last_flush >= c->o.flush_ms) {
@@ -140,6 +180,10 @@ static void capture_free(struct capture *c)
 	for (int i = 0; c->cpus && i < c->o.ncpus; i++) {
 		if (c->cpus[i].fd >= 0)
 			close(c->cpus[i].fd);
+		if (c->cpus[i].pipe[0] >= 0)
+			close(c->cpus[i].pipe[0]);
+		if (c->cpus[i].pipe[1] >= 0)
+			close(c->cpus[i].pipe[1]);
 		free(c->cpus[i].block);
 		ukt_encoder_free(c->cpus[i].enc);
 	}
@@ -164,8 +208,10 @@ struct capture *capture_start(const struct capture_opts *o)
 		err = c->stopfd < 0 ? -errno : -ENOMEM;
 		goto out_err;
 	}
-	for (int i = 0; i < o->ncpus; i++)
+	for (int i = 0; i < o->ncpus; i++) {
 		c->cpus[i].fd = -1;
+		c->cpus[i].pipe[0] = c->cpus[i].pipe[1] = -1;
+	}
 	for (int i = 0; i < o->ncpus; i++) {
 		struct cpu_reader *r = &c->cpus[i];
 
@@ -180,6 +226,11 @@ struct capture *capture_start(const struct capture_opts *o)
 			err = -errno;
 			goto out_err;
 		}
+		/* a pipe that holds a whole block (the default 64 KiB would
+		 * make splice move 16 pages at a time); without one, read(2) */
+		if (pipe2(r->pipe, O_CLOEXEC) == 0 &&
+		    fcntl(r->pipe[0], F_SETPIPE_SZ, (int)(o->pages_per_block * o->subbuf_size)) < 0)
+			fcntl(r->pipe[0], F_SETPIPE_SZ, 1 << 20);
 		r->block = malloc((size_t)o->pages_per_block * o->subbuf_size);
 		r->enc = ukt_encoder_new(o->level);
 		if (!r->block || !r->enc) {

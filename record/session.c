@@ -334,6 +334,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 	pid_t self = getpid();
 	int sfd = -1, rc, ncpus = 0, stop_sig = 0;
 	bool tfs_ok = false, tty = isatty(2) && !o->quiet, finished = false;
+	bool exec_failed = false;
 	double start = 0, last_scan = 0, last_status = 0, last_t = 0;
 	uint64_t last_events = 0;
 	char bkb[16];
@@ -513,6 +514,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 		if (rc) {
 			fprintf(stderr, "uktrace-record: cannot run '%s': %s\n", o->argv[0], strerror(-rc));
 			*exit_status = 127;
+			exec_failed = true;
 		}
 	}
 
@@ -575,7 +577,7 @@ out:
 		if (e && !rc)
 			rc = e;
 	}
-	if (rc && rc != -EPERM && w && t.inst)
+	if (rc && rc != -EPERM && w && t.inst && !exec_failed)
 		fprintf(stderr, "uktrace-record: recording stopped: %s%s\n", ukt_strerror(rc),
 			rc == -ENOSPC || rc == -UKT_E_WRITER_FAILED ?
 			" (the disk is full; the trace file is readable up to the last block written)" : "");
@@ -599,6 +601,8 @@ out:
 	}
 	if (o->argv && l.pid > 0 && !l.exited)
 		launch_abort(&l);
+	if (exec_failed)
+		unlink(o->output);	/* ours, and it holds nothing */
 	if (tfs_ok) {
 		ukt_buf_reset(&err);
 		if (tfs_teardown(&t, &err))

@@ -25,7 +25,7 @@ int report_run_query(struct db_stmt *s, enum out_format f)
 		heads[i] = db_column_name(s, i);
 	rc = out_table_init(&t, n, heads);
 	free(heads);
-	while (!rc && (rc = db_step(s, &err)) == 1) {
+	while (rc >= 0 && (rc = db_step(s, &err)) == 1) {
 		rc = out_table_row(&t);
 		for (int i = 0; i < n && !rc; i++) {
 			switch (db_column_type(s, i)) {

@@ -14,63 +14,25 @@
 #include "db.h"
 #include "report.h"
 #include "sqlgen.h"
+#include "stats.h"
 #include "uktrace/error.h"
 
-/* WHERE text for the common filters, with ? placeholders; binds follow. */
-struct filter {
-	struct ukt_buf where;
-	int nbind;
-	struct { int is_text; int64_t i; const char *s; } bind[8];
-};
-
-static void f_add(struct filter *f, const char *cond)
-{
-	ukt_buf_addf(&f->where, "%s%s", f->where.len ? " AND " : "", cond);
-}
-
-static void f_int(struct filter *f, const char *cond, int64_t v)
-{
-	f_add(f, cond);
-	f->bind[f->nbind].is_text = 0;
-	f->bind[f->nbind++].i = v;
-}
-
-static void f_text(struct filter *f, const char *cond, const char *v)
-{
-	f_add(f, cond);
-	f->bind[f->nbind].is_text = 1;
-	f->bind[f->nbind++].s = v;
-}
-
-static void build_filter(const struct report_opts *o, struct filter *f,
+static void build_filter(const struct report_opts *o, struct sql_filter *f,
 			 const char *func)
 {
-	memset(f, 0, sizeof(*f));
 	if (func)
-		f_text(f, "func = ?", func);
+		filter_text(f, "func = ?", func);
 	if (o->pid) {
 		/* a process id, or a thread id */
-		f_int(f, "(pid = ? OR tid = ?)", o->pid);
-		f->bind[f->nbind].is_text = 0;
-		f->bind[f->nbind++].i = o->pid;
+		filter_int(f, "(pid = ? OR tid = ?)", o->pid);
+		filter_more_int(f, o->pid);
 	}
 	if (o->comm)
-		f_text(f, "comm GLOB ?", o->comm);
+		filter_text(f, "comm GLOB ?", o->comm);
 	if (o->has_since)
-		f_int(f, "COALESCE(entry_ts, return_ts) >= ?", o->since);
+		filter_int(f, "COALESCE(entry_ts, return_ts) >= ?", o->since);
 	if (o->has_until)
-		f_int(f, "COALESCE(entry_ts, return_ts) <= ?", o->until);
-}
-
-static int bind_filter(struct db_stmt *s, const struct filter *f, int first)
-{
-	for (int i = 0; i < f->nbind; i++) {
-		if (f->bind[i].is_text)
-			db_bind_text(s, first + i, f->bind[i].s, -1);
-		else
-			db_bind_int(s, first + i, f->bind[i].i);
-	}
-	return first + f->nbind;
+		filter_int(f, "COALESCE(entry_ts, return_ts) <= ?", o->until);
 }
 
 static struct db *open_db(struct report_opts *o, char **tmp, int *rc)
@@ -171,31 +133,88 @@ static int summary_events(struct db *d, const struct report_opts *o)
 	return rc;
 }
 
+static int sort_col;
+static bool sort_by_name;
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	if (sort_by_name)
+		return strcmp(x->k1, y->k1);
+	if (x->null[sort_col] != y->null[sort_col])
+		return x->null[sort_col] ? 1 : -1;
+	if (x->v[sort_col] != y->v[sort_col])
+		return x->v[sort_col] > y->v[sort_col] ? -1 : 1;
+	return strcmp(x->k1, y->k1);
+}
+
+/* The call_summary table the import wrote (no filters, by function). */
+static int read_summary_table(struct db *d, struct stats_row **out, size_t *nout)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT func, calls, incomplete, total_ns, self_ns,"
+				       " min_ns, avg_ns, p50_ns, p90_ns, p99_ns, max_ns FROM call_summary", NULL);
+	struct stats_row *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (!s)
+		return -ENOENT;
+	while ((rc = db_step(s, NULL)) == 1) {
+		void *p = reallocarray(rows, n + 1, sizeof(*rows));
+
+		if (!p) {
+			rc = -ENOMEM;
+			break;
+		}
+		rows = p;
+		memset(&rows[n], 0, sizeof(rows[n]));
+		rows[n].k1 = strdup(db_column_text(s, 0) ? db_column_text(s, 0) : "");
+		for (int i = 0; i < S_NCOLS; i++) {
+			rows[n].null[i] = db_column_type(s, i + 1) == DB_NULL;
+			rows[n].v[i] = db_column_int(s, i + 1);
+		}
+		n++;
+	}
+	db_finalize(s);
+	*out = rows;
+	*nout = n;
+	return rc < 0 ? rc : 0;
+}
+
 int cmd_summary(struct report_opts *o)
 {
-	static const char *const heads[] = { "function", "calls", "incomplete", "total",
+	static const char *const heads[] = { "calls", "incomplete", "total",
 		"self", "min", "avg", "p50", "p90", "p99", "max" };
-	static const char *const sorts[][2] = {
-		{ "total", "total_ns" }, { "calls", "calls" }, { "avg", "avg_ns" },
-		{ "max", "max_ns" }, { "p99", "p99_ns" }, { "p50", "p50_ns" },
-		{ "self", "self_ns" }, { "min", "min_ns" }, { "p90", "p90_ns" },
-		{ "name", "func" }, { "function", "func" },
+	static const struct { const char *name; int col; } sorts[] = {
+		{ "total", S_TOTAL }, { "calls", S_CALLS }, { "avg", S_AVG },
+		{ "max", S_MAX }, { "p99", S_P99 }, { "p50", S_P50 },
+		{ "self", S_SELF }, { "min", S_MIN }, { "p90", S_P90 },
+		{ "incomplete", S_INCOMPLETE }, { "name", -1 }, { "function", -1 },
 	};
-	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct ukt_buf err = UKT_BUF_INIT;
 	struct out_table t = { 0 };
-	struct filter f;
-	struct db_stmt *s = NULL;
-	const char *order = NULL, *keys = "func";
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct stats_row *rows = NULL;
+	size_t nrows = 0;
+	const char *keys = "func";
 	int64_t ncalls = 0;
 	int rc, kcols = 1;
+	bool found = false;
 	char *tmp;
 	struct db *d;
 
-	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
-		if (!strcmp(o->sort ? o->sort : "total", sorts[i][0]))
-			order = sorts[i][1];
-	if (!order) {
-		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self or name, not '%s'\n", o->sort);
+	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
+		if (!strcmp(o->sort ? o->sort : "total", sorts[i].name)) {
+			found = true;
+			sort_col = sorts[i].col;
+			sort_by_name = sorts[i].col < 0;
+		}
+	}
+	if (!found) {
+		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", o->sort);
 		return -EINVAL;
 	}
 	if (o->by && !strcmp(o->by, "pid")) {
@@ -217,17 +236,15 @@ int cmd_summary(struct report_opts *o)
 		goto out;
 	}
 	build_filter(o, &f, NULL);
-	sql_call_stats(&sql, keys, f.where.data);
-	ukt_buf_addf(&sql, "\nORDER BY %s %s", order, strcmp(order, "func") ? "DESC" : "ASC");
-	if (o->limit > 0)
-		ukt_buf_addf(&sql, " LIMIT %d", o->limit);
-	s = db_prepare(d, sql.data, &err);
-	if (!s) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -UKT_E_SQL;
+	if (kcols == 1 && !f.where.len)
+		rc = read_summary_table(d, &rows, &nrows);
+	if (!rows)
+		rc = stats_compute(d, keys, kcols, &f, &rows, &nrows, &err);
+	if (rc) {
+		fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : ukt_strerror(rc));
 		goto out;
 	}
-	bind_filter(s, &f, 1);
+	qsort(rows, nrows, sizeof(*rows), row_cmp);
 	{
 		const char *h[12];
 		int n = 0;
@@ -235,38 +252,43 @@ int cmd_summary(struct report_opts *o)
 		h[n++] = "function";
 		if (kcols == 2)
 			h[n++] = o->by;
-		for (size_t i = 1; i < sizeof(heads) / sizeof(heads[0]); i++)
+		for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
 			h[n++] = heads[i];
 		rc = out_table_init(&t, n, h);
 	}
-	while (!rc && (rc = db_step(s, &err)) == 1) {
+	for (size_t i = 0; i < nrows && !rc && (o->limit <= 0 || (int)i < o->limit); i++) {
+		const struct stats_row *r = &rows[i];
 		int c = 0;
 
 		out_table_row(&t);
-		out_set_text(&t, c++, db_column_text(s, 0));
+		out_set_text(&t, c++, r->k1);
 		if (kcols == 2) {
-			if (db_column_type(s, 1) == DB_INT)
-				out_set_int(&t, c++, db_column_int(s, 1));
+			if (r->k2_null)
+				out_set_null(&t, c++);
+			else if (r->k2_is_int)
+				out_set_int(&t, c++, r->k2i);
 			else
-				out_set_text(&t, c++, db_column_text(s, 1));
+				out_set_text(&t, c++, r->k2);
 		}
-		out_set_int(&t, c++, db_column_int(s, kcols));
-		out_set_int(&t, c++, db_column_int(s, kcols + 1));
-		for (int i = kcols + 2; i < kcols + 10; i++)
-			set_dur(&t, c++, s, i);
+		out_set_int(&t, c++, r->v[S_CALLS]);
+		out_set_int(&t, c++, r->v[S_INCOMPLETE]);
+		for (int k = S_TOTAL; k <= S_MAX; k++) {
+			char b[32];
+
+			if (r->null[k]) {
+				out_set_null(&t, c++);
+				continue;
+			}
+			fmt_duration(b, sizeof(b), r->v[k]);
+			out_set_int_shown(&t, c++, r->v[k], b);
+		}
 	}
-	if (rc < 0) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		goto out;
-	}
-	rc = 0;
 	out_table_print(&t, o->format, stdout);
 	summary_notes(d, o);
 out:
-	db_finalize(s);
+	stats_free(rows, nrows);
+	filter_release(&f);
 	out_table_release(&t);
-	ukt_buf_release(&f.where);
-	ukt_buf_release(&sql);
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);
 	return rc;
@@ -275,7 +297,7 @@ out:
 int cmd_hist(struct report_opts *o)
 {
 	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
-	struct filter f;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct db_stmt *s = NULL;
 	uint64_t counts[65] = { 0 }, *lin = NULL, total = 0, maxc = 0;
 	int64_t lo = 0, hi = 0, width = 1;
@@ -291,13 +313,13 @@ int cmd_hist(struct report_opts *o)
 		goto out;
 	}
 	build_filter(o, &f, o->arg);
-	f_add(&f, "complete = 1");
+	filter_add(&f, "complete = 1");
 	if (o->linear) {
 		ukt_buf_addf(&sql, "SELECT MIN(duration_ns), MAX(duration_ns) FROM calls WHERE %s", f.where.data);
 		s = db_prepare(d, sql.data, &err);
 		if (!s)
 			goto sqlerr;
-		bind_filter(s, &f, 1);
+		filter_bind(s, &f, 1);
 		if (db_step(s, &err) == 1) {
 			lo = db_column_int(s, 0);
 			hi = db_column_int(s, 1);
@@ -315,7 +337,7 @@ int cmd_hist(struct report_opts *o)
 	s = db_prepare(d, sql.data, &err);
 	if (!s)
 		goto sqlerr;
-	bind_filter(s, &f, 1);
+	filter_bind(s, &f, 1);
 	while ((rc = db_step(s, &err)) == 1) {
 		int64_t v = db_column_int(s, 0);
 
@@ -381,7 +403,7 @@ sqlerr:
 out:
 	db_finalize(s);
 	free(lin);
-	ukt_buf_release(&f.where);
+	filter_release(&f);
 	ukt_buf_release(&sql);
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);
@@ -394,7 +416,7 @@ int cmd_callers(struct report_opts *o)
 		"min", "max" };
 	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
 	struct out_table t = { 0 };
-	struct filter f;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct db_stmt *s = NULL;
 	int rc;
 	char *tmp;
@@ -418,9 +440,9 @@ int cmd_callers(struct report_opts *o)
 		rc = -UKT_E_SQL;
 		goto out;
 	}
-	bind_filter(s, &f, 1);
+	filter_bind(s, &f, 1);
 	rc = out_table_init(&t, 7, heads);
-	while (!rc && (rc = db_step(s, &err)) == 1) {
+	while (rc >= 0 && (rc = db_step(s, &err)) == 1) {
 		out_table_row(&t);
 		out_set_text(&t, 0, db_column_text(s, 1) ? db_column_text(s, 1) : "(unknown: no caller address)");
 		out_set_text(&t, 1, db_column_text(s, 2));
@@ -441,7 +463,7 @@ int cmd_callers(struct report_opts *o)
 out:
 	db_finalize(s);
 	out_table_release(&t);
-	ukt_buf_release(&f.where);
+	filter_release(&f);
 	ukt_buf_release(&sql);
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);
@@ -454,7 +476,7 @@ int cmd_calls(struct report_opts *o)
 		"depth", "caller", "args", "ret", "status" };
 	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
 	struct out_table t = { 0 };
-	struct filter f;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct db_stmt *s = NULL;
 	int rc;
 	char *tmp;
@@ -469,7 +491,7 @@ int cmd_calls(struct report_opts *o)
 	}
 	build_filter(o, &f, o->arg);
 	if (o->min_duration > 0)
-		f_int(&f, "duration_ns >= ?", o->min_duration);
+		filter_int(&f, "duration_ns >= ?", o->min_duration);
 	ukt_buf_addf(&sql, "SELECT entry_ts, duration_ns, tid, pid, comm, depth, caller_symbol,"
 			   " args, ret, status FROM calls WHERE %s"
 			   " ORDER BY duration_ns IS NULL, duration_ns DESC LIMIT %d",
@@ -480,9 +502,9 @@ int cmd_calls(struct report_opts *o)
 		rc = -UKT_E_SQL;
 		goto out;
 	}
-	bind_filter(s, &f, 1);
+	filter_bind(s, &f, 1);
 	rc = out_table_init(&t, 10, heads);
-	while (!rc && (rc = db_step(s, &err)) == 1) {
+	while (rc >= 0 && (rc = db_step(s, &err)) == 1) {
 		char ts[40];
 
 		out_table_row(&t);
@@ -519,7 +541,7 @@ int cmd_calls(struct report_opts *o)
 out:
 	db_finalize(s);
 	out_table_release(&t);
-	ukt_buf_release(&f.where);
+	filter_release(&f);
 	ukt_buf_release(&sql);
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);

@@ -18,6 +18,7 @@
 #include "decode.h"
 #include "import.h"
 #include "sqlgen.h"
+#include "stats.h"
 #include "symbolize.h"
 #include "threads.h"
 #include "uktrace/error.h"
@@ -46,13 +47,12 @@ static const char schema[] =
 "CREATE TABLE damage(kind TEXT, offset INTEGER, bytes INTEGER, block_type TEXT,"
 " cpu INTEGER, first_ts INTEGER, last_ts INTEGER, description TEXT);\n";
 
+/*
+ * Events are stored in time order (id increases with ts), so they need no
+ * index for time ranges; every index here is one a command reads through.
+ */
 static const char indexes[] =
-"CREATE INDEX events_ts ON events(ts);\n"
-"CREATE INDEX events_probe ON events(probe_id, ts);\n"
-"CREATE INDEX events_tid ON events(tid, ts);\n"
-"CREATE INDEX calls_func ON calls(func, duration_ns);\n"
-"CREATE INDEX calls_caller ON calls(caller_addr);\n"
-"CREATE INDEX calls_tid ON calls(tid, entry_ts);\n"
+"CREATE INDEX calls_func ON calls(func, complete, duration_ns);\n"
 "CREATE INDEX symbols_object ON symbols(object, addr);\n";
 
 enum role { ROLE_NONE, ROLE_ENTRY, ROLE_RETURN };
@@ -83,6 +83,14 @@ struct importer {
 	uint64_t *cpu_events, *cpu_marks;
 	struct ukt_buf args;	/* scratch */
 	struct ukt_buf *err;
+	const struct symbolizer *sy;
+	struct caller_cache {
+		int pid;
+		uint64_t addr;
+		char *sym, *obj;	/* sym NULL: empty slot */
+	} *cc;
+	size_t cc_cap, cc_used;
+	struct ukt_buf sym, obj;
 };
 
 static char *sanitize(const char *s)
@@ -528,11 +536,59 @@ static int insert_cpus(struct importer *im)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Caller names, resolved once per (pid, address): a hot loop calls from a
+ * handful of places. When the cache is full, resolve every time.
+ */
+static int caller_name(struct importer *im, int pid, uint64_t addr, uint64_t ts,
+		       const char **sym, const char **obj)
+{
+	size_t i;
+
+	if (!im->cc) {
+		im->cc_cap = 1 << 14;
+		im->cc = calloc(im->cc_cap, sizeof(*im->cc));
+		if (!im->cc)
+			return -ENOMEM;
+	}
+	i = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 40 ^ (uint64_t)pid) & (im->cc_cap - 1);
+	for (size_t probes = 0; probes < im->cc_cap; probes++, i = (i + 1) & (im->cc_cap - 1)) {
+		struct caller_cache *c = &im->cc[i];
+
+		if (c->sym && c->pid == pid && c->addr == addr) {
+			*sym = c->sym;
+			*obj = c->obj;
+			return 0;
+		}
+		if (c->sym)
+			continue;
+		symbolize(im->sy, pid, addr, ts, &im->sym, &im->obj);
+		*sym = im->sym.data;
+		*obj = im->obj.data ? im->obj.data : "";
+		if (im->cc_used * 4 >= im->cc_cap * 3)
+			return 0;	/* full: do not cache */
+		c->sym = strdup(*sym);
+		c->obj = strdup(*obj);
+		if (!c->sym || !c->obj) {
+			free(c->sym);
+			free(c->obj);
+			c->sym = c->obj = NULL;
+			return -ENOMEM;
+		}
+		c->pid = pid;
+		c->addr = addr;
+		im->cc_used++;
+		return 0;
+	}
+	return 0;
+}
+
 static int emit_call(void *ctx, const struct call_row *r)
 {
 	struct importer *im = ctx;
 	struct db_stmt *s = im->ins_call;
 	const struct thread_info *ti = threads_get(&im->th, r->tid);
+	const char *sym = "", *obj = "";
 	int rc;
 
 	db_bind_int(s, 1, r->id);
@@ -553,9 +609,15 @@ static int emit_call(void *ctx, const struct call_row *r)
 	db_bind_int(s, 10, r->depth);
 	if (r->parent_id)
 		db_bind_int(s, 11, r->parent_id);
-	if (r->has_caller)
+	if (r->has_caller) {
 		db_bind_int(s, 12, (int64_t)r->caller);
-	/* 13, 14: caller_symbol and caller_object, filled in at the end */
+		rc = caller_name(im, r->pid, r->caller,
+				 r->has_entry ? r->entry_ts : r->return_ts, &sym, &obj);
+		if (rc)
+			return rc;
+		db_bind_text(s, 13, sym, -1);
+		db_bind_text(s, 14, obj, -1);
+	}
 	if (r->args)
 		db_bind_text(s, 15, r->args, -1);
 	if (r->has_ret)
@@ -693,58 +755,34 @@ static int import_events(struct importer *im, struct import_result *res)
 	return rc;
 }
 
-/* Resolve each distinct caller address once, then update its calls. */
-static int symbolize_callers(struct importer *im, const struct symbolizer *sy)
+/* call_summary: call_stats as it stands at import, for a fast summary. */
+static int materialize_summary(struct importer *im)
 {
-	struct db_stmt *q = db_prepare(im->db,
-		"SELECT pid, caller_addr, MIN(entry_ts) FROM calls"
-		" WHERE caller_addr IS NOT NULL GROUP BY pid, caller_addr", im->err);
-	struct db_stmt *u = db_prepare(im->db,
-		"UPDATE calls SET caller_symbol = ?, caller_object = ?"
-		" WHERE caller_addr = ? AND pid IS ?", im->err);
-	struct ukt_buf sym = UKT_BUF_INIT, obj = UKT_BUF_INIT;
-	struct { int pid; bool has_pid; int64_t addr; uint64_t ts; } *todo = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
+	struct stats_row *rows = NULL;
+	struct db_stmt *s;
+	size_t n = 0;
+	int rc;
 
-	if (!q || !u) {
+	rc = exec(im, "CREATE TABLE call_summary(func TEXT PRIMARY KEY, calls INTEGER,"
+		      " incomplete INTEGER, total_ns INTEGER, self_ns INTEGER, min_ns INTEGER,"
+		      " avg_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, max_ns INTEGER)");
+	if (!rc)
+		rc = stats_compute(im->db, "func", 1, NULL, &rows, &n, im->err);
+	if (rc)
+		return rc;
+	s = db_prepare(im->db, "INSERT INTO call_summary VALUES(?,?,?,?,?,?,?,?,?,?,?)", im->err);
+	for (size_t i = 0; s && i < n && rc >= 0; i++) {
+		db_bind_text(s, 1, rows[i].k1, -1);
+		for (int k = 0; k < S_NCOLS; k++)
+			if (!rows[i].null[k])
+				db_bind_int(s, k + 2, rows[i].v[k]);
+		rc = db_step(s, im->err);
+		db_reset(s);
+	}
+	if (!s)
 		rc = -UKT_E_SQL;
-		goto out;
-	}
-	while ((rc = db_step(q, im->err)) == 1) {
-		if (n == cap) {
-			void *p;
-
-			cap = cap ? cap * 2 : 256;
-			p = reallocarray(todo, cap, sizeof(*todo));
-			if (!p) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			todo = p;
-		}
-		todo[n].has_pid = db_column_type(q, 0) != DB_NULL;
-		todo[n].pid = (int)db_column_int(q, 0);
-		todo[n].addr = db_column_int(q, 1);
-		todo[n].ts = (uint64_t)db_column_int(q, 2);
-		n++;
-	}
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		symbolize(sy, todo[i].pid, (uint64_t)todo[i].addr, todo[i].ts, &sym, &obj);
-		db_bind_text(u, 1, sym.data, -1);
-		db_bind_text(u, 2, obj.data ? obj.data : "", -1);
-		db_bind_int(u, 3, todo[i].addr);
-		if (todo[i].has_pid)
-			db_bind_int(u, 4, todo[i].pid);
-		rc = db_step(u, im->err);
-		db_reset(u);
-	}
-out:
-	free(todo);
-	db_finalize(q);
-	db_finalize(u);
-	ukt_buf_release(&sym);
-	ukt_buf_release(&obj);
+	db_finalize(s);
+	stats_free(rows, n);
 	return rc < 0 ? rc : 0;
 }
 
@@ -848,6 +886,7 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = symbolizer_load(&sy, t);
 	if (!rc)
 		rc = plan_layouts(&im);
+	im.sy = &sy;
 	if (rc)
 		goto out;
 	im.db = db_open(tmp.data, DB_CREATE | DB_FAST, err);
@@ -888,7 +927,7 @@ int import_trace(struct trace *t, const char *db_path,
 	if (!rc)
 		rc = exec(&im, indexes);
 	if (!rc)
-		rc = symbolize_callers(&im, &sy);
+		rc = materialize_summary(&im);
 	if (!rc)
 		rc = create_views(&im);
 	if (!rc)
@@ -940,6 +979,13 @@ out:
 	free(im.cpu_events);
 	free(im.cpu_marks);
 	ukt_buf_release(&im.args);
+	ukt_buf_release(&im.sym);
+	ukt_buf_release(&im.obj);
+	for (size_t i = 0; i < im.cc_cap; i++) {
+		free(im.cc[i].sym);
+		free(im.cc[i].obj);
+	}
+	free(im.cc);
 	ukt_buf_release(&tmp);
 	return rc;
 }

@@ -1,1 +1,124 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: MIT
+/*
+ * A workload with exactly known behaviour, for the end-to-end tests and
+ * the benchmarks. Built -O0 -fno-inline so every function is a real call.
+ *
+ *   workload calls N       a() N times: 3/4 from caller_one(), 1/4 from
+ *                          caller_two(); r(D) recursing to depth D once per
+ *                          16 calls of a(); s() (sleeps 2 ms) N/100 times
+ *   workload w1 N          outer() calls target() N times (benchmark W1)
+ *   workload w2 N          getppid() N times (benchmark W2)
+ *   workload threads T N   T threads, each calling a() N times
+ *   workload sleep SECS    sleep, calling a() every 10 ms (for -P tests)
+ *   workload exit CODE     exit with CODE
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile long sink;
+
+__attribute__((noinline)) long a(long x)
+{
+	sink += x;
+	return x + 1;
+}
+
+__attribute__((noinline)) long r(int depth)
+{
+	if (depth <= 1)
+		return 1;
+	return r(depth - 1) + 1;
+}
+
+__attribute__((noinline)) void s(void)
+{
+	struct timespec ts = { 0, 2000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+__attribute__((noinline)) void caller_one(long i)
+{
+	a(i);
+}
+
+__attribute__((noinline)) void caller_two(long i)
+{
+	a(i);
+}
+
+__attribute__((noinline)) long target(long x)
+{
+	return x ^ 0x5a;
+}
+
+__attribute__((noinline)) long outer(long n)
+{
+	long acc = 0;
+
+	for (long i = 0; i < n; i++)
+		acc += target(i);
+	return acc;
+}
+
+static void *thread_main(void *arg)
+{
+	long n = (long)arg;
+
+	for (long i = 0; i < n; i++)
+		a(i);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "calls";
+	long n = argc > 2 ? atol(argv[2]) : 1000;
+
+	if (!strcmp(mode, "calls")) {
+		for (long i = 0; i < n; i++) {
+			if (i % 4 == 3)
+				caller_two(i);
+			else
+				caller_one(i);
+			if (i % 16 == 0)
+				r(5);
+			if (i % 100 == 0)
+				s();
+		}
+	} else if (!strcmp(mode, "w1")) {
+		sink = outer(n);
+	} else if (!strcmp(mode, "w2")) {
+		for (long i = 0; i < n; i++)
+			sink += getppid();
+	} else if (!strcmp(mode, "threads")) {
+		long per = argc > 3 ? atol(argv[3]) : 1000;
+		pthread_t th[64];
+
+		if (n > 64)
+			n = 64;
+		for (long i = 0; i < n; i++)
+			pthread_create(&th[i], NULL, thread_main, (void *)per);
+		for (long i = 0; i < n; i++)
+			pthread_join(th[i], NULL);
+	} else if (!strcmp(mode, "sleep")) {
+		time_t end = time(NULL) + n;
+
+		while (time(NULL) < end) {
+			struct timespec ts = { 0, 10000000 };
+
+			a(1);
+			nanosleep(&ts, NULL);
+		}
+	} else if (!strcmp(mode, "exit")) {
+		return (int)n;
+	} else {
+		fprintf(stderr, "workload: unknown mode '%s'\n", mode);
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Statistics in one pass (stats.h): aggregates by GROUP BY, then exact
+ * percentiles from one scan of complete calls ordered by (keys, duration),
+ * which the index calls(func, complete, duration_ns) delivers unsorted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "stats.h"
+#include "uktrace/error.h"
+
+void filter_add(struct sql_filter *f, const char *cond)
+{
+	ukt_buf_addf(&f->where, "%s%s", f->where.len ? " AND " : "", cond);
+}
+
+void filter_int(struct sql_filter *f, const char *cond, int64_t v)
+{
+	filter_add(f, cond);
+	filter_more_int(f, v);
+}
+
+void filter_more_int(struct sql_filter *f, int64_t v)
+{
+	if (f->nbind == 8)
+		return;
+	f->bind[f->nbind].is_text = false;
+	f->bind[f->nbind++].i = v;
+}
+
+void filter_text(struct sql_filter *f, const char *cond, const char *v)
+{
+	filter_add(f, cond);
+	if (f->nbind == 8)
+		return;
+	f->bind[f->nbind].is_text = true;
+	f->bind[f->nbind++].s = v;
+}
+
+void filter_bind(struct db_stmt *s, const struct sql_filter *f, int first)
+{
+	for (int i = 0; f && i < f->nbind; i++) {
+		if (f->bind[i].is_text)
+			db_bind_text(s, first + i, f->bind[i].s, -1);
+		else
+			db_bind_int(s, first + i, f->bind[i].i);
+	}
+}
+
+void filter_release(struct sql_filter *f)
+{
+	ukt_buf_release(&f->where);
+	f->nbind = 0;
+}
+
+void stats_free(struct stats_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].k1);
+		free(rows[i].k2);
+	}
+	free(rows);
+}
+
+static bool same_key(struct db_stmt *s, const struct stats_row *r, int kcols)
+{
+	const char *k1 = db_column_text(s, 0);
+
+	if (!k1 || strcmp(k1, r->k1))
+		return false;
+	if (kcols == 1)
+		return true;
+	if (db_column_type(s, 1) == DB_NULL)
+		return r->k2_null;
+	return !r->k2_null && db_column_text(s, 1) && !strcmp(db_column_text(s, 1), r->k2);
+}
+
+int stats_compute(struct db *d, const char *keys, int kcols,
+		  const struct sql_filter *f, struct stats_row **out,
+		  size_t *nout, struct ukt_buf *err)
+{
+	static const int agg[] = { S_CALLS, S_INCOMPLETE, S_TOTAL, S_SELF, S_MIN, S_AVG, S_MAX };
+	static const int pct[3] = { 50, 90, 99 }, pcol[3] = { S_P50, S_P90, S_P99 };
+	struct ukt_buf sql = UKT_BUF_INIT;
+	bool has_where = f && f->where.len;
+	struct stats_row *rows = NULL;
+	struct db_stmt *s = NULL;
+	size_t n = 0, cap = 0, g = 0;
+	int64_t rank = 0;
+	int rc;
+
+	ukt_buf_addf(&sql, "SELECT %s, SUM(complete), COUNT(*) - SUM(complete),"
+			   " SUM(CASE WHEN complete THEN duration_ns END),"
+			   " SUM(CASE WHEN complete THEN self_ns END),"
+			   " MIN(CASE WHEN complete THEN duration_ns END),"
+			   " CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER),"
+			   " MAX(CASE WHEN complete THEN duration_ns END)"
+			   " FROM calls%s%s GROUP BY %s ORDER BY %s",
+		     keys, has_where ? " WHERE " : "", has_where ? f->where.data : "",
+		     keys, keys);
+	s = db_prepare(d, sql.data, err);
+	if (!s) {
+		rc = -UKT_E_SQL;
+		goto out;
+	}
+	filter_bind(s, f, 1);
+	while ((rc = db_step(s, err)) == 1) {
+		struct stats_row *r;
+
+		if (n == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 32;
+			p = reallocarray(rows, cap, sizeof(*rows));
+			if (!p) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			rows = p;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->k1 = strdup(db_column_text(s, 0) ? db_column_text(s, 0) : "");
+		if (kcols == 2) {
+			r->k2_null = db_column_type(s, 1) == DB_NULL;
+			r->k2_is_int = db_column_type(s, 1) == DB_INT;
+			r->k2i = db_column_int(s, 1);
+			r->k2 = strdup(r->k2_null ? "" : db_column_text(s, 1));
+		}
+		if (!r->k1 || (kcols == 2 && !r->k2)) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (int i = 0; i < 7; i++) {
+			r->null[agg[i]] = db_column_type(s, kcols + i) == DB_NULL;
+			r->v[agg[i]] = db_column_int(s, kcols + i);
+		}
+		r->null[S_P50] = r->null[S_P90] = r->null[S_P99] = true;
+	}
+	if (rc < 0)
+		goto out;
+	db_finalize(s);
+	ukt_buf_reset(&sql);
+	ukt_buf_addf(&sql, "SELECT %s, duration_ns FROM calls WHERE %s%scomplete = 1"
+			   " ORDER BY %s, complete, duration_ns",
+		     keys, has_where ? f->where.data : "", has_where ? " AND " : "", keys);
+	s = db_prepare(d, sql.data, err);
+	if (!s) {
+		rc = -UKT_E_SQL;
+		goto out;
+	}
+	filter_bind(s, f, 1);
+	while ((rc = db_step(s, err)) == 1) {
+		int64_t v = db_column_int(s, kcols), cnt;
+
+		if (g < n && !same_key(s, &rows[g], kcols)) {
+			while (g < n && !same_key(s, &rows[g], kcols))
+				g++;
+			rank = 0;
+		}
+		if (g == n)
+			break;	/* both scans see the same groups; never here */
+		rank++;
+		cnt = rows[g].v[S_CALLS];
+		for (int i = 0; i < 3; i++) {
+			if (rank == (cnt * pct[i] + 99) / 100) {
+				rows[g].v[pcol[i]] = v;
+				rows[g].null[pcol[i]] = false;
+			}
+		}
+	}
+	if (rc > 0)
+		rc = 0;
+out:
+	db_finalize(s);
+	ukt_buf_release(&sql);
+	if (rc < 0) {
+		stats_free(rows, n);
+		rows = NULL;
+		n = 0;
+	}
+	*out = rows;
+	*nout = n;
+	return rc;
+}
