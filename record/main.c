@@ -62,6 +62,8 @@ static void usage(FILE *f)
 "      --dry-run          print the definitions and events, touch nothing\n"
 "      --list BINARY [PATTERN]\n"
 "                         list the probeable functions of a binary or library\n"
+"      --cleanup          remove what killed recorders left in tracefs, and exit\n"
+"                         (every recording also does this when it starts)\n"
 "  -h, --help             this text\n"
 "      --version\n"
 "\n"
@@ -119,7 +121,8 @@ static int die_usage(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION };
+	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
+	       O_CLEANUP };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -138,6 +141,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, O_DRYRUN },
 		{ "list", required_argument, NULL, O_LIST },
+		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -147,6 +151,7 @@ int main(int argc, char **argv)
 		.clock = DEFAULT_CLOCK, .max_probes = 256, .level = 1,
 	};
 	const char *list = NULL;
+	bool cleanup = false;
 	struct spec_arg *specs;
 	char cmdline[4096] = "";
 	int c, status = 0, rc;
@@ -214,6 +219,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose++; break;
 		case O_DRYRUN: o.dry_run = true; break;
 		case O_LIST: list = optarg; break;
+		case O_CLEANUP: cleanup = true; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
 		default:
@@ -221,6 +227,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (cleanup)
+		return record_cleanup(o.quiet) ? 1 : 0;
 	if (list) {
 		if (argc - optind > 1)
 			return die_usage("--list takes a binary and at most one pattern");

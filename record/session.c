@@ -668,3 +668,28 @@ out:
 	ukt_buf_release(&path);
 	return rc;
 }
+
+int record_cleanup(int quiet)
+{
+	struct ukt_buf err = UKT_BUF_INIT, report = UKT_BUF_INIT;
+	struct tfs t;
+	int rc;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "uktrace-record: --cleanup needs root\n");
+		return -EPERM;
+	}
+	rc = tfs_open(&t, getpid(), &err);
+	if (rc) {
+		fprintf(stderr, "uktrace-record: %s\n", err.data);
+		goto out;
+	}
+	tfs_remove_stale(&t, &report);
+	if (!quiet)
+		fprintf(stderr, "%s", report.len ? report.data : "uktrace-record: nothing left behind by earlier recorders\n");
+	tfs_release(&t);
+out:
+	ukt_buf_release(&err);
+	ukt_buf_release(&report);
+	return rc;
+}

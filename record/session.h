@@ -43,6 +43,9 @@ struct record_opts {
  */
 int record_run(const struct record_opts *o, int *exit_status);
 
+/* Remove what recorders that are no longer running left in tracefs. */
+int record_cleanup(int quiet);
+
 /* List the probeable functions of binary matching pattern (NULL: all). */
 int record_list(const char *binary, const char *pattern);
 

@@ -641,7 +641,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 			ukt_buf_addf(err, "'%s': tracepoints take no arguments (their fields are recorded)", text);
 			return -UKT_E_SPEC;
 		}
-		if (how != 'e')
+		if (!strncmp(loc, "tracepoint:", 11) || !strncmp(loc, "t:", 2))
 			loc = strchr(loc, ':') + 1;
 		return tracepoint(out, text, loc, err);
 	}

@@ -1,0 +1,79 @@
+# End to end: the recorder removes exactly what it created on every way out
+# (exit, SIGINT, SIGTERM, SIGHUP, errors), leaves a readable file when
+# killed, cleans up after a killed recorder on the next start, and two
+# recorders run side by side without touching each other.
+. "$(dirname "$0")/lib.sh"
+TESTS="sig_int_clean sig_int_file_complete sig_term_clean sig_hup_clean
+sig_kill_leaves_readable_file sig_kill_restart_cleans sig_kill_restart_says_so
+two_recorders_apart two_recorders_both_complete two_recorders_clean
+others_probe_untouched error_path_clean kernel_rejection_reason"
+why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
+
+cd "$TMP"
+# a recorder in the background; wait until its probes are in place
+start_rec() {
+	local out=$1; shift
+	"$REC" -q -o "$out" "$@" &
+	RPID=$!
+	for _ in $(seq 100); do
+		grep -q "uktrace_$RPID/" $T/uprobe_events 2>/dev/null && [ -e "$out" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+bg "$WL" sleep 30
+WPID=${BG_PIDS[-1]}
+
+for sig in INT TERM HUP; do
+	start_rec s_$sig.ukt -f "$WL:a" -P "$WPID"
+	sleep 0.3
+	kill -$sig $RPID
+	wait $RPID
+	name=$(echo sig_${sig}_clean | tr 'A-Z' 'a-z')
+	check "$name" "" "$(grep "uktrace_$RPID" $T/uprobe_events; ls $T/instances | grep "uktrace_$RPID")"
+done
+check sig_int_file_complete "complete" "$("$REP" info s_INT.ukt | sed -n 's/^file.*(.*, \(complete\)).*/\1/p')"
+
+start_rec k.ukt -f "$WL:a" -P "$WPID"
+sleep 1.2
+kill -9 $RPID; wait $RPID 2>/dev/null
+# readable up to the last block; the report says the file is incomplete
+n=$(sql k.ukt "SELECT COUNT(*) FROM events")
+info=$("$REP" info k.ukt)
+if [ "${n:-0}" -gt 0 ] && echo "$info" | grep -q INCOMPLETE; then ok sig_kill_leaves_readable_file
+else fail sig_kill_leaves_readable_file "events=$n; info: $(echo "$info" | head -1)"; fi
+[ -n "$(grep "uktrace_$RPID" $T/uprobe_events)" ] || echo "# note: nothing was left to clean"
+msg=$("$REC" -o r.ukt -e sched:sched_process_exit -d 0.2 2>&1 >/dev/null)
+check sig_kill_restart_cleans "" "$(grep "uktrace_$RPID" $T/uprobe_events; ls $T/instances | grep "uktrace_$RPID")"
+if echo "$msg" | grep -q "removed stale"; then ok sig_kill_restart_says_so
+else fail sig_kill_restart_says_so "no message about the cleanup: $msg"; fi
+
+# two recorders at once, on the same function
+start_rec one.ukt -f "$WL:a" -P "$WPID"; P1=$RPID
+start_rec two.ukt -f "$WL:a" -P "$WPID"; P2=$RPID
+sleep 0.5
+check two_recorders_apart 2 "$(grep -c "uktrace_\($P1\|$P2\)/a " $T/uprobe_events)"
+kill -INT $P1; wait $P1
+sleep 0.3
+kill -INT $P2; wait $P2
+a=$(sql one.ukt "SELECT COUNT(*) > 0 FROM calls WHERE func='a'")
+b=$(sql two.ukt "SELECT COUNT(*) > 0 FROM calls WHERE func='a'")
+check two_recorders_both_complete "1,1" "$a,$b"
+check two_recorders_clean "" "$(leftovers)"
+
+# someone else's probe in uprobe_events stays exactly as it was
+echo "p:other_tool/mine $WL:0x$(printf '%x' 4096)" >> $T/uprobe_events 2>/dev/null
+before=$(grep other_tool $T/uprobe_events)
+"$REC" -q -o o.ukt -f "$WL:a" -d 0.3 2>/dev/null
+after=$(grep other_tool $T/uprobe_events)
+echo "-:other_tool/mine" >> $T/uprobe_events 2>/dev/null
+if [ -n "$before" ] && [ "$before" = "$after" ]; then ok others_probe_untouched
+else fail others_probe_untouched "before '$before' after '$after'"; fi
+
+# an error after some probes are in: a bad fetcharg on the second probe
+out=$("$REC" -q -o err.ukt -f "$WL:a" -p "$WL:r bogus=%nosuchreg" -d 1 2>&1)
+check error_path_clean "" "$(leftovers)"
+if echo "$out" | grep -qi "rejected" && echo "$out" | grep -qi "error\|invalid\|bad\|unknown"; then
+	ok kernel_rejection_reason
+else fail kernel_rejection_reason "message: $out"; fi
