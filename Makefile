@@ -3,6 +3,7 @@
 #   make                 build the programs into build/
 #   make SANITIZE=1      build with ASan+UBSan into build-san/
 #   make test            build and run every test (unit, end-to-end, VM)
+#   make demo            record and report a demo workload (root)
 #   make test-unit       unit tests only (no root, no kernel)
 #   make bench           benchmarks against trace-cmd and perf (not a test)
 #   make deps            install the Debian packages building and testing need
@@ -125,6 +126,10 @@ test: tests
 test-unit: $(UNIT_TESTS) $(B)/tests/fuzz_regress
 	@B=$(B) UKT_UNIT_ONLY=1 tests/run.sh
 
+# The README's main-job command runs this after make deps.
+demo: $(PROGS) $(B)/tests/workload
+	@B=$(B) tests/demo.sh
+
 bench: $(PROGS) $(B)/tests/workload
 	@B=$(B) tests/bench/run.sh
 
@@ -150,5 +155,5 @@ deps:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test test-unit tests bench install deps clean fuzz
+.PHONY: all test test-unit tests bench demo install deps clean fuzz
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

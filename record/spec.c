@@ -102,6 +102,7 @@ static char *event_name(const char *base, const char *suffix)
 int probe_list_unique_names(struct probe_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
+		char *base = NULL;
 		int k = 2;
 
 		for (size_t j = 0; j < i; j++) {
@@ -111,12 +112,19 @@ int probe_list_unique_names(struct probe_list *l)
 			    strcmp(l->v[i].system ? l->v[i].system : "",
 				   l->v[j].system ? l->v[j].system : "") != 0)
 				continue;
-			if (asprintf(&nn, "%.*s_%d", NAME_MAX_LEN, l->v[i].name, k++) < 0)
+			if (!base)
+				base = l->v[i].name;
+			else
+				free(l->v[i].name);
+			/* always from the original name: kfree_2, kfree_3 */
+			if (asprintf(&nn, "%.*s_%d", NAME_MAX_LEN, base, k++) < 0) {
+				l->v[i].name = base;
 				return -ENOMEM;
-			free(l->v[i].name);
+			}
 			l->v[i].name = nn;
 			j = (size_t)-1;	/* check the new name from the start */
 		}
+		free(base);
 	}
 	return 0;
 }

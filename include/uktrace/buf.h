@@ -32,7 +32,8 @@ int ukt_buf_add(struct ukt_buf *b, const void *data, size_t len);
 int ukt_buf_adds(struct ukt_buf *b, const char *s);
 int ukt_buf_addf(struct ukt_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int ukt_buf_vaddf(struct ukt_buf *b, const char *fmt, va_list ap);
+int ukt_buf_vaddf(struct ukt_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Append little-endian integers (the file format's own byte order). */
 int ukt_buf_add_u16(struct ukt_buf *b, uint16_t v);
 int ukt_buf_add_u32(struct ukt_buf *b, uint32_t v);
