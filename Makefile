@@ -123,7 +123,7 @@ tests: $(PROGS) $(UNIT_TESTS) $(TEST_HELPERS)
 test: tests
 	@B=$(B) tests/run.sh
 
-test-unit: $(UNIT_TESTS) $(B)/tests/fuzz_regress
+test-unit: $(UNIT_TESTS) $(TEST_HELPERS)
 	@B=$(B) UKT_UNIT_ONLY=1 tests/run.sh
 
 # The README's main-job command runs this after make deps.
@@ -157,3 +157,4 @@ clean:
 
 .PHONY: all test test-unit tests bench demo install deps clean fuzz
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+.SECONDARY:
