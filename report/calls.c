@@ -134,7 +134,12 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		r.self = r.duration - f->child_ns;
 		r.has_ret = ret->has_ret;
 		r.ret = ret->ret;
-		if (!r.has_caller && ret->has_caller) {
+		/*
+		 * The return's __probe_ret_ip is the true return address; the
+		 * value fetched at entry from the stack may already be the
+		 * kretprobe trampoline when the return probe was armed first.
+		 */
+		if (ret->has_caller) {
 			r.has_caller = true;
 			r.caller = ret->caller;
 		}

@@ -212,6 +212,31 @@ static int plan_layouts(struct importer *im)
 		}
 		if (im->li[i].role == ROLE_NONE)
 			continue;
+		/*
+		 * One entry and one return probe per function: a second probe on
+		 * the same address (say, one that fetches arguments) is plain
+		 * events, or every call would push two frames. The -f probe,
+		 * which fetches the caller, wins.
+		 */
+		for (int k = 0; k < im->nlays; k++) {
+			const struct event_layout *o = &im->lays[k];
+			const struct trace_probe *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
+			enum role r2;
+
+			if (k == i)
+				continue;
+			pair_key(q, o, &key2, &r2);
+			if (r2 != role || strcmp(key.data, key2.data))
+				continue;
+			if (role == ROLE_ENTRY && (find_arg(o, "caller") >= 0) != (im->li[i].caller_arg >= 0)) {
+				if (find_arg(o, "caller") >= 0)
+					im->li[i].role = ROLE_NONE;
+			} else if (k < i) {
+				im->li[i].role = ROLE_NONE;
+			}
+		}
+		if (im->li[i].role == ROLE_NONE)
+			continue;
 		display_name(p, key.data, &name);
 		/* two functions of one name in different objects */
 		for (int k = 0; k < i; k++) {
