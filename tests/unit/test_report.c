@@ -170,9 +170,16 @@ static int craft(const char *in, const char *out)
 			continue;
 		if (b.desc.type == UKT_B_PROBE) {
 			while (ukt_kv_next(&c, &kv) == 1) {
-				if (ukt_kv_is(&kv, "system") || ukt_kv_is(&kv, "func"))
-					ukt_kv_add(&nb, ukt_kv_is(&kv, "system") ? "system" : "func", EVIL);
-				else {
+				if (ukt_kv_is(&kv, "system")) {
+					ukt_kv_add(&nb, "system", EVIL);
+				} else if (ukt_kv_is(&kv, "func")) {
+					/* hostile, but still one name per function */
+					struct ukt_buf f = UKT_BUF_INIT;
+
+					ukt_buf_addf(&f, "%s%.*s", EVIL, (int)kv.vlen, kv.value);
+					ukt_kv_add(&nb, "func", f.data);
+					ukt_buf_release(&f);
+				} else {
 					ukt_buf_add_lstr(&nb, kv.key, kv.klen);
 					ukt_buf_add_lstr(&nb, kv.value, kv.vlen);
 				}

@@ -1,6 +1,6 @@
 # Kernel probes for real: boot Debian's kernel (which has kprobes) in qemu
 # with a busybox initramfs holding uktrace-record, record kprobes and
-# kretprobes there (tests/vm/guest-init.sh), and check the trace on the host
+# kretprobes there (tests/vm/guest-init), and check the trace on the host
 # with uktrace-report: counts, pairing, callers through kallsyms, fetched
 # filenames and return values.
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -28,7 +28,7 @@ for lib in $(ldd "$REC" | awk '/=>/ {print $3} !/=>/ && $1 ~ /^\// {print $1}');
 	mkdir -p "$R$(dirname "$lib")"
 	cp -L "$lib" "$R$lib"
 done
-cp "$(dirname "$0")/guest-init.sh" $R/init
+cp "$(dirname "$0")/guest-init" $R/init
 chmod +x $R/init
 (cd $R && find . | cpio -o -H newc 2>/dev/null | gzip -1) > $TMP/initrd.gz
 
