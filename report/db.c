@@ -54,7 +54,7 @@ struct db *db_open(const char *path, int flags, struct ukt_buf *err)
 	sqlite3_extended_result_codes(d->h, 0);
 	if (flags & DB_FAST)
 		db_exec(d, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-			   "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY;"
+			   "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=16384;"
 			   "PRAGMA cache_size=-65536;", NULL);
 	return d;
 }
@@ -141,6 +141,11 @@ int db_bind_int(struct db_stmt *s, int i, int64_t v)
 int db_bind_text(struct db_stmt *s, int i, const char *v, int len)
 {
 	return rc_to_err(sqlite3_bind_text(s->s, i, v, len, SQLITE_TRANSIENT));
+}
+
+int db_bind_text_static(struct db_stmt *s, int i, const char *v)
+{
+	return rc_to_err(sqlite3_bind_text(s->s, i, v, -1, SQLITE_STATIC));
 }
 
 int db_bind_blob(struct db_stmt *s, int i, const void *v, int len)

@@ -37,6 +37,8 @@ void db_finalize(struct db_stmt *s);
 /* Binding is 1-based, as in SQLite. */
 int db_bind_int(struct db_stmt *s, int i, int64_t v);
 int db_bind_text(struct db_stmt *s, int i, const char *v, int len);
+/* Text that stays valid and unchanged until the statement is reset. */
+int db_bind_text_static(struct db_stmt *s, int i, const char *v);
 int db_bind_blob(struct db_stmt *s, int i, const void *v, int len);
 int db_bind_null(struct db_stmt *s, int i);
 /* 1 a row is ready, 0 done, negative error (message in err if given). */

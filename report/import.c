@@ -52,7 +52,7 @@ static const char schema[] =
  * index for time ranges; every index here is one a command reads through.
  */
 static const char indexes[] =
-"CREATE INDEX calls_func ON calls(func, complete, duration_ns);\n"
+"CREATE INDEX calls_func ON calls(func, complete, duration_ns, self_ns);\n"
 "CREATE INDEX symbols_object ON symbols(object, addr);\n";
 
 enum role { ROLE_NONE, ROLE_ENTRY, ROLE_RETURN };
@@ -617,12 +617,12 @@ static int emit_call(void *ctx, const struct call_row *r)
 	int rc;
 
 	db_bind_int(s, 1, r->id);
-	db_bind_text(s, 2, im->funcs[r->func], -1);
+	db_bind_text_static(s, 2, im->funcs[r->func]);
 	db_bind_int(s, 3, r->tid);
 	if (r->pid)
 		db_bind_int(s, 4, r->pid);
 	if (ti && ti->comm)
-		db_bind_text(s, 5, ti->comm, -1);
+		db_bind_text_static(s, 5, ti->comm);
 	if (r->has_entry)
 		db_bind_int(s, 6, (int64_t)r->entry_ts);
 	if (r->has_return)
@@ -648,7 +648,7 @@ static int emit_call(void *ctx, const struct call_row *r)
 	if (r->has_ret)
 		db_bind_int(s, 16, r->ret);
 	db_bind_int(s, 17, r->status == CALL_COMPLETE);
-	db_bind_text(s, 18, call_status_name(r->status), -1);
+	db_bind_text_static(s, 18, call_status_name(r->status));
 	if (r->entry_event_id)
 		db_bind_int(s, 19, r->entry_event_id);
 	if (r->return_event_id)
@@ -935,6 +935,8 @@ int import_trace(struct trace *t, const char *db_path,
 	rc = insert_probes(&im);
 	if (!rc)
 		rc = import_events(&im, res);
+	if (getenv("UKT_PROFILE"))
+		fprintf(stderr, "profile: events and calls inserted at %.2f s\n", now_s() - start);
 	if (!rc)
 		rc = pairer_finish(im.pairer);
 	if (rc)
@@ -949,10 +951,16 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = insert_damage(&im);
 	if (!rc)
 		rc = insert_cpus(&im);
+	if (getenv("UKT_PROFILE"))
+		fprintf(stderr, "profile: metadata tables at %.2f s\n", now_s() - start);
 	if (!rc)
 		rc = exec(&im, indexes);
+	if (getenv("UKT_PROFILE"))
+		fprintf(stderr, "profile: indexes at %.2f s\n", now_s() - start);
 	if (!rc)
 		rc = materialize_summary(&im);
+	if (getenv("UKT_PROFILE"))
+		fprintf(stderr, "profile: call_summary at %.2f s\n", now_s() - start);
 	if (!rc)
 		rc = create_views(&im);
 	if (!rc)

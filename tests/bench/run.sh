@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# make bench: uktrace side by side with trace-cmd and perf, in one run.
+#
+# Workloads (tests/e2e/workload.c):
+#   W1  outer() calls target() 200,000 times; uprobe + uretprobe on target
+#       (400,000 events)
+#   W2  2,000,000 getppid(); tracepoints sys_enter/sys_exit_getppid
+#       (4,000,000 events)
+#   W3  W2 in two processes at once, one per CPU (8,000,000 events)
+#
+# Recording, per workload: none; tracing on in an instance with no reader
+# (the kernel's own floor); uktrace-record; trace-cmd record --compression
+# zstd (with ../shared/tools/tracecmd-eperm-shim.c); perf record. Each
+# recorder runs system-wide in the background under /usr/bin/time, so its
+# CPU time is its own; the workload reports its own wall time.
+# Analysis: uktrace-report import and summary (cached), trace-cmd report and
+# perf script to /dev/null, with peak memory; import at 4M and 10M events.
+#
+# Runs each measurement BENCH_RUNS times (default 3), alternating the tools,
+# and prints one markdown table of medians, also written to
+# tests/bench/results.md. Needs root and tracefs.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+B=${B:-build}
+REC=$ROOT/$B/uktrace-record
+REP=$ROOT/$B/uktrace-report
+WL=$ROOT/$B/tests/workload
+RUNS=${BENCH_RUNS:-3}
+T=/sys/kernel/tracing
+OUT=$ROOT/tests/bench/results.md
+W=$(mktemp -d /tmp/ukt-bench.XXXXXX)
+SHIM_SRC=${UKT_SHARED:-$ROOT/../shared}/tools/tracecmd-eperm-shim.c
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root"
+[ -e $T/README ] || mount -t tracefs nodev $T 2>/dev/null
+[ -e $T/uprobe_events ] || die "no uprobes in tracefs at $T"
+HAVE_TC=1; HAVE_PERF=1
+command -v trace-cmd >/dev/null && [ -f "$SHIM_SRC" ] &&
+	cc -O2 -shared -fPIC -o $W/shim.so "$SHIM_SRC" -ldl 2>/dev/null || HAVE_TC=0
+command -v perf >/dev/null || HAVE_PERF=0
+[ -x /usr/bin/time ] || die "needs /usr/bin/time (make deps installs it)"
+
+cleanup() {
+	echo "-:ukbench/target" >> $T/uprobe_events 2>/dev/null
+	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
+	rmdir $T/instances/ukbench_floor 2>/dev/null
+	"$REC" --cleanup -q 2>/dev/null
+	rm -rf $W
+}
+trap cleanup EXIT
+
+TOFF=$("$REC" --list "$WL" target | awk '$1=="target"{print $2}')
+# the probes trace-cmd, perf and the floor use (uktrace makes its own)
+add_uprobes() {
+	echo "p:ukbench/target $WL:$TOFF" >> $T/uprobe_events
+	echo "r:ukbench/target__return $WL:$TOFF" >> $T/uprobe_events
+}
+del_uprobes() {
+	echo "-:ukbench/target" >> $T/uprobe_events 2>/dev/null
+	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
+}
+
+# workload W -> runs it, prints "wall_ns" (max over processes)
+run_workload() {
+	case $1 in
+	W1) UKT_WL_TIMES=1 "$WL" w1 200000 2>&1 >/dev/null | awk '{print $3}' ;;
+	W2) UKT_WL_TIMES=1 "$WL" w2 2000000 2>&1 >/dev/null | awk '{print $3}' ;;
+	W3) (UKT_WL_TIMES=1 taskset -c 0 "$WL" w2 2000000 2>&1 >/dev/null &
+	     UKT_WL_TIMES=1 taskset -c 1 "$WL" w2 2000000 2>&1 >/dev/null; wait) |
+		awk '{if ($3 > m) m = $3} END {print m}' ;;
+	esac
+}
+produced() { case $1 in W1) echo 400000 ;; W2) echo 4000000 ;; W3) echo 8000000 ;; esac; }
+
+# uktrace/trace-cmd/perf event options per workload
+uk_events() { [ "$1" = W1 ] && echo "-f $WL:target" || echo "-e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid"; }
+tc_events() { [ "$1" = W1 ] && echo "-e ukbench:target -e ukbench:target__return" || echo "-e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid"; }
+perf_events() { [ "$1" = W1 ] && echo "-e ukbench:target -e ukbench:target__return" || echo "-e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid"; }
+
+# record TOOL W -> sets WALL CPU SIZE CAPTURED; file in $W/rec.TOOL.W
+record() {
+	local tool=$1 w=$2 f=$W/rec.$1.$2 pid
+	rm -f $f $f.db $W/time
+	WALL=0; CPU=0; SIZE=0; CAPTURED=0
+	[ "$w" = W1 ] && [ "$tool" != uktrace ] && [ "$tool" != none ] && add_uprobes
+	case $tool in
+	none)
+		WALL=$(run_workload $w); return ;;
+	floor)
+		mkdir $T/instances/ukbench_floor
+		if [ "$w" = W1 ]; then
+			echo 1 > $T/instances/ukbench_floor/events/ukbench/enable
+		else
+			echo 1 > $T/instances/ukbench_floor/events/syscalls/sys_enter_getppid/enable
+			echo 1 > $T/instances/ukbench_floor/events/syscalls/sys_exit_getppid/enable
+		fi
+		WALL=$(run_workload $w)
+		echo 0 > $T/instances/ukbench_floor/tracing_on
+		rmdir $T/instances/ukbench_floor
+		[ "$w" = W1 ] && del_uprobes
+		return ;;
+	uktrace)
+		/usr/bin/time -f "%e %U %S %M" -o $W/time "$REC" -q -o $f $(uk_events $w) &
+		pid=$!
+		for _ in $(seq 200); do ls $T/instances 2>/dev/null | grep -q uktrace_ && [ -s $f ] && break; sleep 0.05; done ;;
+	trace-cmd)
+		LD_PRELOAD=$W/shim.so /usr/bin/time -f "%e %U %S %M" -o $W/time \
+			trace-cmd record -q --compression zstd -o $f $(tc_events $w) >/dev/null 2>&1 &
+		pid=$! ;;
+	perf)
+		/usr/bin/time -f "%e %U %S %M" -o $W/time \
+			perf record -q -a -o $f $(perf_events $w) >/dev/null 2>&1 &
+		pid=$! ;;
+	esac
+	sleep 1.5
+	WALL=$(run_workload $w)
+	sleep 1
+	kill -INT $(pgrep -P $pid) 2>/dev/null
+	wait $pid 2>/dev/null
+	# the last line: time writes "Command terminated by signal 2" first
+	CPU=$(tail -1 $W/time 2>/dev/null | awk '{printf "%.3f", $2 + $3}')
+	SIZE=$(stat -c %s $f 2>/dev/null || echo 0)
+	case $tool in
+	uktrace) CAPTURED=$("$REP" info $f | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}') ;;
+	trace-cmd) CAPTURED=$(trace-cmd report $f 2>/dev/null | grep -cE "target|getppid") ;;
+	perf) CAPTURED=$(perf report --stats -i $f 2>/dev/null | awk '/^ *SAMPLE events:/ {print $3; exit}') ;;
+	esac
+	[ "$w" = W1 ] && [ "$tool" != uktrace ] && del_uprobes
+}
+
+median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "NA"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+declare -A V	# V[metric.tool.w] = newline-separated samples
+
+add() { V[$1]="${V[$1]:-}$2"$'\n'; }
+med() { printf '%s' "${V[$1]:-}" | grep -v '^$' | median; }
+
+TOOLS="none floor uktrace"
+[ $HAVE_TC = 1 ] && TOOLS="$TOOLS trace-cmd"
+[ $HAVE_PERF = 1 ] && TOOLS="$TOOLS perf"
+echo "bench: recording, $RUNS runs each, tools: $TOOLS" >&2
+for w in W1 W2 W3; do
+	for r in $(seq $RUNS); do
+		# alternate the order of the tools from run to run
+		order=$TOOLS
+		[ $((r % 2)) = 0 ] && order=$(echo $TOOLS | tr ' ' '\n' | tac | tr '\n' ' ')
+		for tool in $order; do
+			record $tool $w
+			add wall.$tool.$w $(echo "$WALL / 1000000" | bc -l)
+			add cpu.$tool.$w "$CPU"
+			[ "$SIZE" -gt 0 ] && add bpe.$tool.$w $(echo "$SIZE / $(produced $w)" | bc -l)
+			add cap.$tool.$w "$CAPTURED"
+			echo "bench: $w $tool run $r: wall $(echo "$WALL / 1000000" | bc) ms, cpu $CPU s, $SIZE bytes, $CAPTURED events" >&2
+		done
+	done
+done
+
+# analysis of the W2 files (4M events), then scale to 10M
+echo "bench: analysis" >&2
+measure() { # NAME CMD... -> adds secs and peak KiB
+	local name=$1; shift
+	/usr/bin/time -f "%e %M" -o $W/atime "$@" >/dev/null 2>&1
+	add atime.$name "$(tail -1 $W/atime | awk '{print $1}')"
+	add amem.$name "$(tail -1 $W/atime | awk '{print $2}')"
+}
+record uktrace W2; cp $W/rec.uktrace.W2 $W/a4.ukt
+[ $HAVE_TC = 1 ] && { record trace-cmd W2; cp $W/rec.trace-cmd.W2 $W/a4.dat; }
+[ $HAVE_PERF = 1 ] && { record perf W2; cp $W/rec.perf.W2 $W/a4.data; }
+"$REC" -q -o $W/a10.ukt -e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid -- "$WL" w2 5000000
+EV4=$("$REP" info $W/a4.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}')
+EV10=$("$REP" info $W/a10.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}')
+for r in $(seq $RUNS); do
+	rm -f $W/a4.db $W/a10.db
+	measure import4 "$REP" db $W/a4.ukt -o $W/a4.db --force -q
+	measure summary4 "$REP" $W/a4.ukt --db $W/a4.db -q
+	[ $HAVE_TC = 1 ] && measure tcreport4 trace-cmd report $W/a4.dat
+	[ $HAVE_PERF = 1 ] && measure perfscript4 perf script -i $W/a4.data
+	measure import10 "$REP" db $W/a10.ukt -o $W/a10.db --force -q
+	measure summary10 "$REP" $W/a10.ukt --db $W/a10.db -q
+done
+
+ratio() { # A B -> A/B with 2 decimals, or NA
+	if [ "$1" = NA ] || [ "$2" = NA ] || [ -z "$1" ] || [ -z "$2" ] || [ "$(echo "$2 == 0" | bc -l)" = 1 ]; then echo NA
+	else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi
+}
+fmt() { [ "$1" = NA ] && echo NA || printf "%.${2:-1}f" "$1"; }
+
+{
+echo "## uktrace benchmarks"
+echo
+echo "$(date -u +%Y-%m-%d), $(uname -r), $(nproc) CPUs, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'); medians of $RUNS runs, tools alternated."
+echo
+echo "### Recording"
+echo
+echo "| workload | tool | workload wall ms | recorder CPU s | events captured / produced | bytes/event |"
+echo "|---|---|---:|---:|---:|---:|"
+for w in W1 W2 W3; do
+	for tool in $TOOLS; do
+		cap=$(med cap.$tool.$w)
+		[ "$tool" = none ] || [ "$tool" = floor ] && cap=NA
+		echo "| $w | $tool | $(fmt $(med wall.$tool.$w) 1) | $( [ $tool = none ] || [ $tool = floor ] && echo - || fmt $(med cpu.$tool.$w) 2) | $( [ "$cap" = NA ] && echo - || echo "$cap / $(produced $w)") | $( [ $tool = none ] || [ $tool = floor ] && echo - || fmt $(med bpe.$tool.$w) 2) |"
+	done
+done
+echo
+echo "### Targets (uktrace against trace-cmd)"
+echo
+echo "| target | W2 | W3 |"
+echo "|---|---|---|"
+for row in "zero lost events" "wall ≤ 0.9 × trace-cmd" "recorder CPU ≤ trace-cmd" "bytes/event ≤ 0.8 × trace-cmd"; do
+	line="| $row |"
+	for w in W2 W3; do
+		case $row in
+		zero*) c=$(med cap.uktrace.$w); v="$c / $(produced $w)"; [ "$c" -ge "$(produced $w)" ] 2>/dev/null && v="$v met" || v="$v MISSED" ;;
+		wall*) q=$(ratio $(med wall.uktrace.$w) $(med wall.trace-cmd.$w)); v="$q×"; [ "$q" != NA ] && [ "$(echo "$q <= 0.9" | bc -l)" = 1 ] && v="$v met" || v="$v MISSED" ;;
+		recorder*) q=$(ratio $(med cpu.uktrace.$w) $(med cpu.trace-cmd.$w)); v="$q×"; [ "$q" != NA ] && [ "$(echo "$q <= 1" | bc -l)" = 1 ] && v="$v met" || v="$v MISSED" ;;
+		bytes*) q=$(ratio $(med bpe.uktrace.$w) $(med bpe.trace-cmd.$w)); v="$q×"; [ "$q" != NA ] && [ "$(echo "$q <= 0.8" | bc -l)" = 1 ] && v="$v met" || v="$v MISSED" ;;
+		esac
+		line="$line $v |"
+	done
+	echo "$line"
+done
+echo
+echo "### Analysis of W2 ($EV4 events) and a 10M-event trace ($EV10 events)"
+echo
+echo "| step | seconds | events/s | peak memory MiB |"
+echo "|---|---:|---:|---:|"
+for a in "import4:uktrace-report import, 4M" "summary4:uktrace-report summary (cached), 4M" \
+	 "tcreport4:trace-cmd report to /dev/null, 4M" "perfscript4:perf script to /dev/null, 4M" \
+	 "import10:uktrace-report import, 10M" "summary10:uktrace-report summary (cached), 10M"; do
+	k=${a%%:*}; label=${a#*:}
+	s=$(med atime.$k); m=$(med amem.$k)
+	[ "$s" = NA ] && continue
+	ev=$EV4; case $k in *10) ev=$EV10 ;; esac
+	rate=NA; [ "$(echo "$s > 0" | bc -l)" = 1 ] && rate=$(printf '%.0f' "$(echo "$ev / $s" | bc -l)")
+	echo "| $label | $(fmt $s 2) | $rate | $(fmt $(echo "$m / 1024" | bc -l) 0) |"
+done
+echo
+imp=$(med atime.import4); tcr=$(med atime.tcreport4)
+q=$(ratio $tcr $imp)
+r=$(printf '%.0f' "$(echo "$EV4 / $imp" | bc -l)")
+echo "Import: $r events/s (target ≥ 1,500,000: $( [ "$r" -ge 1500000 ] && echo met || echo MISSED)); $q× the speed of trace-cmd report (target ≥ 2: $( [ "$q" != NA ] && [ "$(echo "$q >= 2" | bc -l)" = 1 ] && echo met || echo MISSED))."
+echo "Summary on a cached database of 4M events: $(fmt $(med atime.summary4) 2) s. Peak memory of the import at 4M vs 10M events: $(fmt $(echo "$(med amem.import4) / 1024" | bc -l) 0) vs $(fmt $(echo "$(med amem.import10) / 1024" | bc -l) 0) MiB."
+} > $W/results.md
+cat $W/results.md
+cp $W/results.md "$OUT"
