@@ -130,7 +130,13 @@ test-unit: $(UNIT_TESTS) $(TEST_HELPERS)
 demo: $(PROGS) $(B)/tests/workload
 	@B=$(B) tests/demo.sh
 
-bench: $(PROGS) $(B)/tests/workload
+$(B)/tests/format_bench: tests/bench/format_bench.c $(B)/libukformat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,libzstd) -lpthread
+
+bench: $(PROGS) $(B)/tests/workload $(B)/tests/format_bench
+	@echo "== trace file writer on real ring-buffer pages (tests/fixtures)"
+	@$(B)/tests/format_bench /tmp/uktrace-format-bench.ukt tests/fixtures/pages-getppid.ukt tests/fixtures/calls.ukt
 	@B=$(B) tests/bench/run.sh
 
 install: $(PROGS)
@@ -143,7 +149,7 @@ install: $(PROGS)
 DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
             libsqlite3-dev libzstd-dev libelf-dev sqlite3 zstd clang \
             linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \
-            busybox-static cpio procps util-linux time
+            busybox-static cpio procps util-linux time bc file
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

@@ -223,3 +223,15 @@ int ukt_cur_lstr(struct ukt_cursor *c, const char **s, uint32_t *len)
 		*s = p;
 	return err;
 }
+
+void ukt_human_bytes(char *out, size_t n, double v)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}

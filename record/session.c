@@ -129,18 +129,6 @@ static uint64_t stats_sum(struct tfs *t, int ncpus, const char *field)
 	return sum;
 }
 
-static void human_bytes(char *out, size_t n, double v)
-{
-	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int i = 0;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
 static int dry_run(const struct record_opts *o, struct probe_list *l, pid_t self)
 {
 	struct tfs t;
@@ -150,7 +138,7 @@ static int dry_run(const struct record_opts *o, struct probe_list *l, pid_t self
 
 	snprintf(group, sizeof(group), TFS_PREFIX "%d", (int)self);
 	/* Reading available_events is harmless; without it, globs stay. */
-	if (tfs_open(&t, self, &err) == 0) {
+	if (tfs_open(&t, self, false, &err) == 0) {
 		ukt_buf_reset(&err);
 		if (tfs_expand_tracepoints(&t, l, &err) == 0)
 			expanded = true;
@@ -239,7 +227,7 @@ static void status_line(struct tfs *t, int ncpus, struct ukt_writer *w,
 	double rate = now > *last_t ? (double)(ev - *last_events) / (now - *last_t) : 0;
 	char hb[32];
 
-	human_bytes(hb, sizeof(hb), (double)bytes);
+	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
 	fprintf(stderr, "\r\033[K%6.1fs  %10" PRIu64 " events  %9.0f ev/s  %s written  %.1fx  lost %" PRIu64,
 		now - start, ev, rate, hb, bytes > 200 ? (double)raw / (double)bytes : 0.0, lost);
 	*last_events = ev;
@@ -275,7 +263,7 @@ static void print_summary(const char *stats, const char *out, struct ukt_writer 
 		tot_lost += lost;
 		p = next ? next + 1 : NULL;
 	}
-	human_bytes(hb, sizeof(hb), (double)ukt_writer_bytes(w));
+	ukt_human_bytes(hb, sizeof(hb), (double)ukt_writer_bytes(w));
 	fprintf(stderr, "%-5s %12" PRIu64 " %10" PRIu64 "\n", "total", tot, tot_lost);
 	fprintf(stderr, "wrote %s: %s in %.1f s, %.1fx compression%s\n", out, hb, secs,
 		ukt_writer_bytes(w) ? (double)ukt_writer_raw_data_bytes(w) / (double)ukt_writer_bytes(w) : 0.0,
@@ -360,7 +348,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 			goto out;
 		}
 	}
-	rc = tfs_open(&t, self, &err);
+	rc = tfs_open(&t, self, true, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-record: %s\n", err.data);
 		goto out;
@@ -609,7 +597,7 @@ out:
 			fprintf(stderr, "uktrace-record: %s", err.data);
 		restore_cmdlines(&t, &saved);
 	}
-	if (finished && !o->quiet) {
+	if (finished && tty) {
 		if (stop_sig)
 			fprintf(stderr, "uktrace-record: stopped by %s\n", strsignal(stop_sig));
 		print_summary(stats.data, o->output, w, now_s() - start);
@@ -679,7 +667,7 @@ int record_cleanup(int quiet)
 		fprintf(stderr, "uktrace-record: --cleanup needs root\n");
 		return -EPERM;
 	}
-	rc = tfs_open(&t, getpid(), &err);
+	rc = tfs_open(&t, getpid(), true, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-record: %s\n", err.data);
 		goto out;

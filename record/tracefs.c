@@ -29,7 +29,7 @@ static bool is_tracefs(const char *dir)
 	return access(p, F_OK) == 0;
 }
 
-int tfs_open(struct tfs *t, pid_t pid, struct ukt_buf *err)
+int tfs_open(struct tfs *t, pid_t pid, bool mount_it, struct ukt_buf *err)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing",
 					    "/sys/kernel/debug/tracing" };
@@ -42,6 +42,10 @@ int tfs_open(struct tfs *t, pid_t pid, struct ukt_buf *err)
 		if (is_tracefs(dirs[i]))
 			found = dirs[i];
 	if (!found) {
+		if (!mount_it) {
+			ukt_buf_addf(err, "tracefs is not mounted at %s", dirs[0]);
+			return -UKT_E_NO_TRACEFS;
+		}
 		if (mount("nodev", dirs[0], "tracefs", 0, NULL) == 0 &&
 		    is_tracefs(dirs[0])) {
 			found = dirs[0];

@@ -35,11 +35,11 @@ struct tfs {
 };
 
 /*
- * Find tracefs (/sys/kernel/tracing, then /sys/kernel/debug/tracing) and
- * mount it when it is not mounted. Names the session after pid.
+ * Find tracefs (/sys/kernel/tracing, then /sys/kernel/debug/tracing) and,
+ * with mount, mount it when it is not mounted. Names the session after pid.
  * 0 or a negative error, with a message in err.
  */
-int tfs_open(struct tfs *t, pid_t pid, struct ukt_buf *err);
+int tfs_open(struct tfs *t, pid_t pid, bool mount, struct ukt_buf *err);
 
 /*
  * Remove the instances and dynamic event groups of recorders that are no

@@ -14,18 +14,6 @@
 #include "trace.h"
 #include "uktrace/error.h"
 
-static void human(char *out, size_t n, double v)
-{
-	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int i = 0;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
 static const char *or_unknown(const char *s)
 {
 	return s && *s ? s : "(unknown)";
@@ -79,7 +67,7 @@ int cmd_info(struct report_opts *o)
 		if (ev.missed)
 			marks[ev.cpu]++;
 	}
-	human(h1, sizeof(h1), (double)t->file_size);
+	ukt_human_bytes(h1, sizeof(h1), (double)t->file_size);
 	printf("file        %s (%s, %s)\n", t->path, h1,
 	       t->complete ? "complete" : "INCOMPLETE: the recorder did not finish it");
 	printf("format      %u.%u, %s-endian data, %u-byte long, %u-byte sub-buffers, %u CPUs\n",
@@ -123,8 +111,8 @@ int cmd_info(struct report_opts *o)
 		uint64_t lost = stat_field(tc->stats, "overrun: ") +
 				stat_field(tc->stats, "dropped events: ");
 
-		human(h2, sizeof(h2), (double)tc->raw_bytes);
-		human(h3, sizeof(h3), (double)tc->stored_bytes);
+		ukt_human_bytes(h2, sizeof(h2), (double)tc->raw_bytes);
+		ukt_human_bytes(h3, sizeof(h3), (double)tc->stored_bytes);
 		printf("cpu%-2u %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %10s %10s %9.1fx%s\n",
 		       c, events[c], lost, tc->pages, h2, h3,
 		       tc->stored_bytes ? (double)tc->raw_bytes / (double)tc->stored_bytes : 0.0,
@@ -132,8 +120,8 @@ int cmd_info(struct report_opts *o)
 		raw += tc->raw_bytes;
 		stored += tc->stored_bytes;
 	}
-	human(h2, sizeof(h2), (double)raw);
-	human(h3, sizeof(h3), (double)stored);
+	ukt_human_bytes(h2, sizeof(h2), (double)raw);
+	ukt_human_bytes(h3, sizeof(h3), (double)stored);
 	printf("data        %s of pages stored in %s (%.1fx)\n", h2, h3,
 	       stored ? (double)raw / (double)stored : 0.0);
 	printf("integrity   %" PRIu64 " blocks good, %zu damaged or cut%s\n",

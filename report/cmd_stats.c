@@ -78,6 +78,21 @@ static void no_such_func(struct db *d, const char *func)
 	db_finalize(s);
 }
 
+/* The database, with FUNC known to have calls (else a message). */
+static struct db *open_db_func(struct report_opts *o, char **tmp, int *rc)
+{
+	struct db *d = open_db(o, tmp, rc);
+
+	if (d && !func_exists(d, o->arg)) {
+		no_such_func(d, o->arg);
+		report_close_db(d, *tmp);
+		*tmp = NULL;
+		*rc = -ENOENT;
+		return NULL;
+	}
+	return d;
+}
+
 static void set_dur(struct out_table *t, int col, struct db_stmt *s, int i)
 {
 	char b[32];
@@ -303,15 +318,10 @@ int cmd_hist(struct report_opts *o)
 	int64_t lo = 0, hi = 0, width = 1;
 	int nb = o->buckets > 0 ? o->buckets : 20, rc;
 	char *tmp;
-	struct db *d = open_db(o, &tmp, &rc);
+	struct db *d = open_db_func(o, &tmp, &rc);
 
 	if (!d)
 		return rc;
-	if (!func_exists(d, o->arg)) {
-		no_such_func(d, o->arg);
-		rc = -ENOENT;
-		goto out;
-	}
 	build_filter(o, &f, o->arg);
 	filter_add(&f, "complete = 1");
 	if (o->linear) {
@@ -420,15 +430,10 @@ int cmd_callers(struct report_opts *o)
 	struct db_stmt *s = NULL;
 	int rc;
 	char *tmp;
-	struct db *d = open_db(o, &tmp, &rc);
+	struct db *d = open_db_func(o, &tmp, &rc);
 
 	if (!d)
 		return rc;
-	if (!func_exists(d, o->arg)) {
-		no_such_func(d, o->arg);
-		rc = -ENOENT;
-		goto out;
-	}
 	build_filter(o, &f, o->arg);
 	sql_callers(&sql, f.where.data);
 	ukt_buf_adds(&sql, "\nORDER BY calls DESC");
@@ -480,15 +485,10 @@ int cmd_calls(struct report_opts *o)
 	struct db_stmt *s = NULL;
 	int rc;
 	char *tmp;
-	struct db *d = open_db(o, &tmp, &rc);
+	struct db *d = open_db_func(o, &tmp, &rc);
 
 	if (!d)
 		return rc;
-	if (!func_exists(d, o->arg)) {
-		no_such_func(d, o->arg);
-		rc = -ENOENT;
-		goto out;
-	}
 	build_filter(o, &f, o->arg);
 	if (o->min_duration > 0)
 		filter_int(&f, "duration_ns >= ?", o->min_duration);

@@ -45,6 +45,9 @@ void ukt_buf_reset(struct ukt_buf *b);
 /* Read a whole file into b (appending). 0 or -errno. */
 int ukt_buf_read_file(struct ukt_buf *b, const char *path);
 
+/* "812 B", "12.3 KiB", "1.5 GiB" into out (both programs print sizes). */
+void ukt_human_bytes(char *out, size_t n, double bytes);
+
 /* Little-endian loads from unaligned memory. */
 static inline uint16_t ukt_le16(const void *p)
 {

@@ -42,7 +42,15 @@ command -v trace-cmd >/dev/null && [ -f "$SHIM_SRC" ] &&
 command -v perf >/dev/null || HAVE_PERF=0
 [ -x /usr/bin/time ] || die "needs /usr/bin/time (make deps installs it)"
 
+CUR_PID=
 cleanup() {
+	# a recorder still running when we are stopped
+	if [ -n "$CUR_PID" ]; then
+		kill -INT $(pgrep -P $CUR_PID) 2>/dev/null
+		wait $CUR_PID 2>/dev/null
+	fi
+	# a trace-cmd killed mid-run leaves our events enabled at the top level
+	[ -e $T/events/ukbench/enable ] && echo 0 > $T/events/ukbench/enable
 	echo "-:ukbench/target" >> $T/uprobe_events 2>/dev/null
 	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
 	rmdir $T/instances/ukbench_floor 2>/dev/null
@@ -50,14 +58,18 @@ cleanup() {
 	rm -rf $W
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 TOFF=$("$REC" --list "$WL" target | awk '$1=="target"{print $2}')
 # the probes trace-cmd, perf and the floor use (uktrace makes its own)
+# the same definitions uktrace-record -f writes: the caller's address at
+# entry and the return value, so every tool records the same events
 add_uprobes() {
-	echo "p:ukbench/target $WL:$TOFF" >> $T/uprobe_events
-	echo "r:ukbench/target__return $WL:$TOFF" >> $T/uprobe_events
+	echo "p:ukbench/target $WL:$TOFF caller=+0(%sp):x64" >> $T/uprobe_events
+	echo "r:ukbench/target__return $WL:$TOFF ret=\$retval" >> $T/uprobe_events
 }
 del_uprobes() {
+	[ -e $T/events/ukbench/enable ] && echo 0 > $T/events/ukbench/enable
 	echo "-:ukbench/target" >> $T/uprobe_events 2>/dev/null
 	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
 }
@@ -84,11 +96,12 @@ record() {
 	local tool=$1 w=$2 f=$W/rec.$1.$2 pid
 	rm -f $f $f.db $W/time
 	WALL=0; CPU=0; SIZE=0; CAPTURED=0
-	[ "$w" = W1 ] && [ "$tool" != uktrace ] && [ "$tool" != none ] && add_uprobes
+	[ "$w" = W1 ] && [ "$tool" != uktrace ] && [ "$tool" != none ] && [ "$tool" != floor ] && add_uprobes
 	case $tool in
 	none)
 		WALL=$(run_workload $w); return ;;
 	floor)
+		[ "$w" = W1 ] && add_uprobes
 		mkdir $T/instances/ukbench_floor
 		if [ "$w" = W1 ]; then
 			echo 1 > $T/instances/ukbench_floor/events/ukbench/enable
@@ -114,11 +127,13 @@ record() {
 			perf record -q -a -o $f $(perf_events $w) >/dev/null 2>&1 &
 		pid=$! ;;
 	esac
+	CUR_PID=$pid
 	sleep 1.5
 	WALL=$(run_workload $w)
 	sleep 1
 	kill -INT $(pgrep -P $pid) 2>/dev/null
 	wait $pid 2>/dev/null
+	CUR_PID=
 	# the last line: time writes "Command terminated by signal 2" first
 	CPU=$(tail -1 $W/time 2>/dev/null | awk '{printf "%.3f", $2 + $3}')
 	SIZE=$(stat -c %s $f 2>/dev/null || echo 0)
