@@ -1,0 +1,56 @@
+# The report's commands and options on the checked-in fixture (no root, no
+# tracefs): workload calls 200 with -f a, -f r and three tracepoints.
+. "$(dirname "$0")/lib.sh"
+F=$TMP/calls.ukt
+cp "$ROOT/tests/fixtures/calls.ukt" "$F"
+has() { if echo "$3" | grep -q -- "$2"; then ok "$1"; else fail "$1" "no '$2' in: $(echo "$3" | head -5)"; fi; }
+
+out=$("$REP" "$F" -q)
+has rep_default_is_summary "^a  *200 " "$out"
+check rep_summary_sort_calls "a" "$("$REP" summary "$F" --sort calls --format csv -q | sed -n 2p | cut -d, -f1)"
+check rep_summary_limit 2 "$("$REP" summary "$F" --limit 1 --format csv -q | wc -l)"
+check rep_summary_by_comm "a,fixture-workloa,200" "$("$REP" summary "$F" --by comm --format csv -q | grep '^a,' | cut -d, -f1-3)"
+pid=$(sql "$F" "SELECT pid FROM calls LIMIT 1")
+check rep_summary_pid 200 "$("$REP" summary "$F" --pid "$pid" --format csv -q | grep '^a,' | cut -d, -f2)"
+check rep_summary_pid_other "" "$("$REP" summary "$F" --pid 1 --format csv -q | grep '^a,')"
+check rep_summary_comm_glob 200 "$("$REP" summary "$F" --comm 'fixture*' --format csv -q | grep '^a,' | cut -d, -f2)"
+n=$("$REP" summary "$F" --since +1000 --format csv -q | wc -l)
+check rep_summary_since_empty 1 "$n"
+has rep_json "\"function\": \"a\"" "$("$REP" summary "$F" --format json -q)"
+has rep_hist_log2 "|\*" "$("$REP" hist "$F" a -q)"
+check rep_hist_linear_total 200 "$("$REP" hist "$F" a --linear --buckets 5 --format csv -q | tail -n +2 | awk -F, '{s += $3} END {print s}')"
+n=$("$REP" hist "$F" a --linear --buckets 5 --format csv -q | tail -n +2 | wc -l)
+if [ "$n" -ge 1 ] && [ "$n" -le 5 ]; then ok rep_hist_linear_buckets_max; else fail rep_hist_linear_buckets_max "$n buckets for --buckets 5"; fi
+has rep_callers "caller_one" "$("$REP" callers "$F" a -q)"
+check rep_calls_limit 3 "$("$REP" calls "$F" a --limit 3 --format csv -q | tail -n +2 | wc -l)"
+check rep_calls_min_duration 0 "$("$REP" calls "$F" a --min-duration 10s --format csv -q | tail -n +2 | wc -l)"
+has rep_unknown_func "no calls of 'nosuch'" "$("$REP" hist "$F" nosuch -q 2>&1)"
+check rep_dump_count "$(sql "$F" "SELECT COUNT(*) FROM events")" "$("$REP" dump "$F" -q | grep -vc 'EVENTS DROPPED')"
+check rep_dump_event_filter 200 "$("$REP" dump "$F" --event a__return -q | wc -l)"
+check rep_dump_event_glob 400 "$("$REP" dump "$F" --event 'a*' -q | wc -l)"
+cpu=$(sql "$F" "SELECT cpu FROM events LIMIT 1")
+check rep_dump_cpu "$(sql "$F" "SELECT COUNT(*) FROM events WHERE cpu = $cpu")" "$("$REP" dump "$F" --cpu "$cpu" -q | wc -l)"
+check rep_dump_until_empty 0 "$("$REP" dump "$F" --until 0.000001 -q | wc -l)"
+has rep_info_probes "definition  p:uktrace_" "$("$REP" info "$F")"
+has rep_info_integrity "blocks good, 0 damaged" "$("$REP" info "$F")"
+has rep_sql_error "syntax error" "$("$REP" sql "$F" 'SELEC 1' -q 2>&1)"
+has rep_sql_readonly "only reads" "$("$REP" sql "$F" 'DROP TABLE events' -q 2>&1)"
+"$REP" db "$F" -o "$TMP/out.db" -q
+check rep_db_out 200 "$(sqlite3 "$TMP/out.db" "SELECT calls FROM call_stats WHERE func = 'a'")"
+has rep_db_refuses_overwrite "exists" "$("$REP" db "$F" -o "$TMP/out.db" -q 2>&1)"
+# the cache: reused while the trace is unchanged, rebuilt when it changes
+"$REP" "$F" -q >/dev/null
+m1=$(stat -c %Y "$F.db")
+sleep 1.1
+"$REP" "$F" -q >/dev/null
+check rep_cache_reused "$m1" "$(stat -c %Y "$F.db")"
+touch "$F"
+"$REP" "$F" -q >/dev/null
+if [ "$(stat -c %Y "$F.db")" != "$m1" ]; then ok rep_cache_rebuilt; else fail rep_cache_rebuilt "db not rebuilt after the trace changed"; fi
+"$REP" "$F" --no-cache -q >/dev/null
+check rep_no_cache_leaves_nothing "" "$(ls /tmp/uktrace-*.db 2>/dev/null | grep -v "$TMP")"
+# a cut file: imported as far as readable, with a warning on every command
+head -c 30000 "$F" > "$TMP/cut.ukt"
+has rep_cut_warns "warning: file cut short" "$("$REP" "$TMP/cut.ukt" 2>&1 >/dev/null)"
+has rep_not_a_trace "not a uktrace trace file" "$("$REP" info /etc/hostname 2>&1)"
+has rep_front_command "calls" "$("$ROOT/$B/uktrace" report "$F" -q)"
