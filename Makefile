@@ -11,6 +11,14 @@
 #   make clean
 
 PREFIX   ?= /usr/local
+# quiet like kbuild: "CC file"; V=1 shows the commands
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
 CC       ?= cc
 VERSION  := 0.1.0
 
@@ -69,45 +77,56 @@ all: $(PROGS)
 
 $(B)/format/%.o: format/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(call pc_cflags,libzstd) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) $(call pc_cflags,libzstd) -c -o $@ $<
 
 $(B)/record/%.o: record/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) -c -o $@ $<
 
 $(B)/report/%.o: report/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) -c -o $@ $<
 
 $(B)/libukformat.a: $(FORMAT_OBJ)
+	$(call msg,AR,$@)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(B)/uktrace-record: $(B)/record/main.o $(RECORD_OBJ) $(B)/libukformat.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS)
 
 $(B)/uktrace-report: $(B)/report/main.o $(REPORT_OBJ) $(B)/libukformat.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
 $(B)/uktrace: tools/uktrace.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $<
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $<
 
 # Unit tests link the module objects they test.
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) $(REPORT_CFLAGS) -Itests/unit -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) $(REPORT_CFLAGS) -Itests/unit -c -o $@ $<
 
 $(B)/tests/test_%: $(B)/tests/test_%.o $(RECORD_OBJ) $(REPORT_OBJ) $(B)/libukformat.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS) $(REPORT_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS) $(REPORT_LIBS)
 
 $(B)/tests/workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
-	$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
 
 $(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukformat.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
 # libFuzzer build of the same target (clang): make fuzz; then
 #   build-fuzz/fuzz_reader tests/fuzz/corpus -max_total_time=600
@@ -132,7 +151,8 @@ demo: $(PROGS) $(B)/tests/workload
 
 $(B)/tests/format_bench: tests/bench/format_bench.c $(B)/libukformat.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,libzstd) -lpthread
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,libzstd) -lpthread
 
 bench: $(PROGS) $(B)/tests/workload $(B)/tests/format_bench
 	@echo "== trace file writer on real ring-buffer pages (tests/fixtures)"

@@ -182,16 +182,6 @@ int ukt_cur_u8(struct ukt_cursor *c, uint8_t *v)
 	return err;
 }
 
-int ukt_cur_u16(struct ukt_cursor *c, uint16_t *v)
-{
-	const void *p;
-	int err = ukt_cur_bytes(c, &p, 2);
-
-	if (!err)
-		*v = ukt_le16(p);
-	return err;
-}
-
 int ukt_cur_u32(struct ukt_cursor *c, uint32_t *v)
 {
 	const void *p;
@@ -234,4 +224,16 @@ void ukt_human_bytes(char *out, size_t n, double v)
 		i++;
 	}
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}
+
+char *ukt_memdupz(const void *p, size_t n)
+{
+	char *d = n < SIZE_MAX ? malloc(n + 1) : NULL;
+
+	if (d) {
+		if (n)
+			memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
 }

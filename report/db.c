@@ -219,24 +219,8 @@ const char *db_column_text(struct db_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s->s, i);
 }
 
-int db_column_bytes(struct db_stmt *s, int i)
-{
-	return sqlite3_column_bytes(s->s, i);
-}
-
 bool db_stmt_readonly(struct db_stmt *s)
 {
 	return sqlite3_stmt_readonly(s->s);
 }
 
-void db_quote_ident(struct ukt_buf *out, const char *name)
-{
-	ukt_buf_adds(out, "\"");
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			ukt_buf_adds(out, "\"\"");
-		else
-			ukt_buf_add(out, p, 1);
-	}
-	ukt_buf_adds(out, "\"");
-}

@@ -51,11 +51,7 @@ enum db_type db_column_type(struct db_stmt *s, int i);
 int64_t db_column_int(struct db_stmt *s, int i);
 double db_column_real(struct db_stmt *s, int i);
 const char *db_column_text(struct db_stmt *s, int i);	/* NULL for NULL */
-int db_column_bytes(struct db_stmt *s, int i);
 /* Whether the statement only reads (sqlite3_stmt_readonly). */
 bool db_stmt_readonly(struct db_stmt *s);
-
-/* Quote an identifier for SQL ("a""b"), appended to out. */
-void db_quote_ident(struct ukt_buf *out, const char *name);
 
 #endif

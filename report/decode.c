@@ -52,17 +52,6 @@ struct decoder {
 	struct decode_stats st;
 };
 
-static char *dupz(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int layout_field(struct field_layout *f, const struct tep_format_field *tf)
 {
 	f->name = strdup(tf->name);
@@ -186,7 +175,7 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 	tep_set_long_size(d->tep, t->info.long_size);
 	tep_set_page_size(d->tep, (int)t->info.subbuf_size);
 	if (t->header_page.len) {
-		hp = dupz(t->header_page.data, t->header_page.len);
+		hp = ukt_memdupz(t->header_page.data, t->header_page.len);
 		if (!hp || tep_parse_header_page(d->tep, hp, t->header_page.len,
 						 t->info.long_size) != 0)
 			ukt_buf_adds(warn, "the saved header_page did not parse; using the default page layout\n");
@@ -199,7 +188,7 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 				     f->system);
 	}
 	if (t->printk.len) {
-		char *pk = dupz(t->printk.data, t->printk.len);
+		char *pk = ukt_memdupz(t->printk.data, t->printk.len);
 
 		if (pk)
 			tep_parse_printk_formats(d->tep, pk);
@@ -507,7 +496,7 @@ void dec_print_info(struct decoder *d, const struct dec_event *ev,
 	struct trace_seq s;
 
 	if (!d->kallsyms_parsed && d->t->kallsyms.len) {
-		char *k = dupz(d->t->kallsyms.data, d->t->kallsyms.len);
+		char *k = ukt_memdupz(d->t->kallsyms.data, d->t->kallsyms.len);
 
 		if (k)
 			tep_parse_kallsyms(d->tep, k);

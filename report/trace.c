@@ -12,17 +12,6 @@
 #include "trace.h"
 #include "uktrace/error.h"
 
-static char *dupn(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int add_meta(struct trace *t, const struct ukt_kv *kv)
 {
 	void *p = reallocarray(t->meta, t->nmeta + 1, sizeof(*t->meta));
@@ -30,8 +19,8 @@ static int add_meta(struct trace *t, const struct ukt_kv *kv)
 	if (!p)
 		return -ENOMEM;
 	t->meta = p;
-	t->meta[t->nmeta].key = dupn(kv->key, kv->klen);
-	t->meta[t->nmeta].value = dupn(kv->value, kv->vlen);
+	t->meta[t->nmeta].key = ukt_memdupz(kv->key, kv->klen);
+	t->meta[t->nmeta].value = ukt_memdupz(kv->value, kv->vlen);
 	if (!t->meta[t->nmeta].key || !t->meta[t->nmeta].value)
 		return -ENOMEM;
 	t->nmeta++;
@@ -72,7 +61,7 @@ static int parse_probe(struct trace *t, const struct ukt_block *b)
 
 	while ((rc = ukt_kv_next(&c, &kv)) == 1) {
 		char **slot = NULL;
-		char *v = dupn(kv.value, kv.vlen);
+		char *v = ukt_memdupz(kv.value, kv.vlen);
 
 		if (!v)
 			return -ENOMEM;
@@ -128,8 +117,8 @@ static int parse_format(struct trace *t, const struct ukt_block *b)
 	if (!p)
 		return -ENOMEM;
 	t->formats = p;
-	t->formats[t->nformats].system = dupn(sys, slen);
-	t->formats[t->nformats].text = dupn((const char *)c.p, c.left);
+	t->formats[t->nformats].system = ukt_memdupz(sys, slen);
+	t->formats[t->nformats].text = ukt_memdupz((const char *)c.p, c.left);
 	t->formats[t->nformats].len = c.left;
 	if (!t->formats[t->nformats].system || !t->formats[t->nformats].text)
 		return -ENOMEM;
@@ -154,7 +143,7 @@ static int parse_maps(struct trace *t, const struct ukt_block *b)
 	t->maps = p;
 	t->maps[t->nmaps].pid = pid;
 	t->maps[t->nmaps].ts = ts;
-	t->maps[t->nmaps].text = dupn((const char *)c.p, c.left);
+	t->maps[t->nmaps].text = ukt_memdupz((const char *)c.p, c.left);
 	if (!t->maps[t->nmaps].text)
 		return -ENOMEM;
 	t->nmaps++;
@@ -219,7 +208,7 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 	case UKT_B_CPU_STATS:
 		if (b->desc.cpu < t->ncpus) {
 			free(t->cpus[b->desc.cpu].stats);
-			t->cpus[b->desc.cpu].stats = dupn(b->data, b->len);
+			t->cpus[b->desc.cpu].stats = ukt_memdupz(b->data, b->len);
 		}
 		return 0;
 	case UKT_B_TRAILER:

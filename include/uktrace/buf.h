@@ -45,6 +45,9 @@ void ukt_buf_reset(struct ukt_buf *b);
 /* Read a whole file into b (appending). 0 or -errno. */
 int ukt_buf_read_file(struct ukt_buf *b, const char *path);
 
+/* A NUL-terminated copy of n bytes (which may hold NULs). NULL on ENOMEM. */
+char *ukt_memdupz(const void *p, size_t n);
+
 /* "812 B", "12.3 KiB", "1.5 GiB" into out (both programs print sizes). */
 void ukt_human_bytes(char *out, size_t n, double bytes);
 
@@ -99,7 +102,6 @@ struct ukt_cursor {
 };
 
 int ukt_cur_u8(struct ukt_cursor *c, uint8_t *v);
-int ukt_cur_u16(struct ukt_cursor *c, uint16_t *v);
 int ukt_cur_u32(struct ukt_cursor *c, uint32_t *v);
 int ukt_cur_u64(struct ukt_cursor *c, uint64_t *v);
 /* A u32 length then that many bytes; *s points into the input. */

@@ -328,6 +328,36 @@ static void test_unknown_and_empty_blocks(void)
 	ukt_buf_release(&kv);
 }
 
+static void test_rewind_reads_again(void)
+{
+	char path[256];
+	struct ukt_buf file = UKT_BUF_INIT;
+	struct ukt_reader *r;
+	struct ukt_block b;
+	size_t n, first = 0, second = 0, nd1, nd2;
+	int err;
+
+	path_of(path, sizeof(path), "rewind.ukt");
+	CHECK_EQ(write_small(path, &n), 0);
+	CHECK_EQ(slurp(path, &file), 0);
+	file.data[200] ^= 0x40;		/* one damaged block */
+	r = ukt_reader_open_mem(file.data, file.len, &err);
+	CHECK(r);
+	while (ukt_reader_next(r, &b, 0) == 1)
+		first++;
+	ukt_reader_damage(r, &nd1);
+	ukt_reader_rewind(r);
+	while (ukt_reader_next(r, &b, 0) == 1)
+		second++;
+	ukt_reader_damage(r, &nd2);
+	CHECK_EQ(first, n - 1);
+	CHECK_EQ(second, first);
+	CHECK(nd1 >= 1);
+	CHECK_EQ(nd2, nd1);	/* damage is not reported twice */
+	ukt_reader_free(r);
+	ukt_buf_release(&file);
+}
+
 static void test_malformed_kv(void)
 {
 	struct ukt_buf kv = UKT_BUF_INIT;
@@ -508,6 +538,7 @@ int main(void)
 	RUN(test_refuses_overwrite);
 	RUN(test_unknown_and_empty_blocks);
 	RUN(test_malformed_kv);
+	RUN(test_rewind_reads_again);
 	RUN(test_not_a_trace);
 	RUN(test_truncated_at_every_byte);
 	RUN(test_truncated_reports_cpu_and_time);
