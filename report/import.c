@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "calls.h"
 #include "db.h"
 #include "decode.h"
@@ -73,7 +74,8 @@ struct importer {
 	struct decoder *dec;
 	struct threads th;
 	struct pairer *pairer;
-	struct db_stmt *ins_event, *ins_call, *ins_lost;
+	struct batch events, calls;
+	struct db_stmt *ins_lost;
 	const struct event_layout *lays;
 	int nlays;
 	struct lay_info *li;
@@ -285,18 +287,11 @@ static int create_events_table(struct importer *im)
 	ukt_buf_adds(&sql, ")");
 	rc = exec(im, sql.data);
 	ukt_buf_reset(&sql);
-	ukt_buf_adds(&sql, "INSERT INTO events(id, ts, cpu, tid, pid, probe_id, ip, ret_ip");
+	ukt_buf_adds(&sql, "id, ts, cpu, tid, pid, probe_id, ip, ret_ip");
 	for (int i = 0; i < im->maxargs; i++)
 		ukt_buf_addf(&sql, ", arg%d", i);
-	ukt_buf_adds(&sql, ") VALUES(?,?,?,?,?,?,?,?");
-	for (int i = 0; i < im->maxargs; i++)
-		ukt_buf_adds(&sql, ",?");
-	ukt_buf_adds(&sql, ")");
-	if (!rc) {
-		im->ins_event = db_prepare(im->db, sql.data, im->err);
-		if (!im->ins_event)
-			rc = -UKT_E_SQL;
-	}
+	if (!rc)
+		rc = batch_init(&im->events, im->db, "events", sql.data, 8 + im->maxargs, im->err);
 	ukt_buf_release(&sql);
 	return rc;
 }
@@ -611,51 +606,50 @@ static int caller_name(struct importer *im, int pid, uint64_t addr, uint64_t ts,
 static int emit_call(void *ctx, const struct call_row *r)
 {
 	struct importer *im = ctx;
-	struct db_stmt *s = im->ins_call;
+	struct batch *s = &im->calls;
 	const struct thread_info *ti = threads_get(&im->th, r->tid);
 	const char *sym = "", *obj = "";
 	int rc;
 
-	db_bind_int(s, 1, r->id);
-	db_bind_text_static(s, 2, im->funcs[r->func]);
-	db_bind_int(s, 3, r->tid);
+	batch_row(s);
+	batch_int(s, 0, r->id);
+	batch_text(s, 1, im->funcs[r->func], -1);
+	batch_int(s, 2, r->tid);
 	if (r->pid)
-		db_bind_int(s, 4, r->pid);
+		batch_int(s, 3, r->pid);
 	if (ti && ti->comm)
-		db_bind_text_static(s, 5, ti->comm);
+		batch_text(s, 4, ti->comm, -1);
 	if (r->has_entry)
-		db_bind_int(s, 6, (int64_t)r->entry_ts);
+		batch_int(s, 5, (int64_t)r->entry_ts);
 	if (r->has_return)
-		db_bind_int(s, 7, (int64_t)r->return_ts);
+		batch_int(s, 6, (int64_t)r->return_ts);
 	if (r->has_entry && r->has_return) {
-		db_bind_int(s, 8, r->duration);
-		db_bind_int(s, 9, r->self);
+		batch_int(s, 7, r->duration);
+		batch_int(s, 8, r->self);
 	}
-	db_bind_int(s, 10, r->depth);
+	batch_int(s, 9, r->depth);
 	if (r->parent_id)
-		db_bind_int(s, 11, r->parent_id);
+		batch_int(s, 10, r->parent_id);
 	if (r->has_caller) {
-		db_bind_int(s, 12, (int64_t)r->caller);
+		batch_int(s, 11, (int64_t)r->caller);
 		rc = caller_name(im, r->pid, r->caller,
 				 r->has_entry ? r->entry_ts : r->return_ts, &sym, &obj);
 		if (rc)
 			return rc;
-		db_bind_text(s, 13, sym, -1);
-		db_bind_text(s, 14, obj, -1);
+		batch_text(s, 12, sym, -1);
+		batch_text(s, 13, obj, -1);
 	}
 	if (r->args)
-		db_bind_text(s, 15, r->args, -1);
+		batch_text(s, 14, r->args, -1);
 	if (r->has_ret)
-		db_bind_int(s, 16, r->ret);
-	db_bind_int(s, 17, r->status == CALL_COMPLETE);
-	db_bind_text_static(s, 18, call_status_name(r->status));
+		batch_int(s, 15, r->ret);
+	batch_int(s, 16, r->status == CALL_COMPLETE);
+	batch_text(s, 17, call_status_name(r->status), -1);
 	if (r->entry_event_id)
-		db_bind_int(s, 19, r->entry_event_id);
+		batch_int(s, 18, r->entry_event_id);
 	if (r->return_event_id)
-		db_bind_int(s, 20, r->return_event_id);
-	rc = db_step(s, im->err);
-	db_reset(s);
-	return rc < 0 ? rc : 0;
+		batch_int(s, 19, r->return_event_id);
+	return batch_end_row(s);
 }
 
 static void render_args(struct importer *im, const struct dec_event *ev,
@@ -686,7 +680,7 @@ static void render_args(struct importer *im, const struct dec_event *ev,
 static int import_events(struct importer *im, struct import_result *res)
 {
 	struct dec_event ev;
-	struct db_stmt *s = im->ins_event;
+	struct batch *s = &im->events;
 	struct db_stmt *lost = im->ins_lost;
 	int64_t id = 0;
 	int rc;
@@ -714,17 +708,18 @@ static int import_events(struct importer *im, struct import_result *res)
 		ti = threads_get(&im->th, ev.tid);
 		if (!ti)
 			ti = threads_add(&im->th, ev.tid);
-		db_bind_int(s, 1, id);
-		db_bind_int(s, 2, (int64_t)ev.ts);
-		db_bind_int(s, 3, ev.cpu);
-		db_bind_int(s, 4, ev.tid);
+		batch_row(s);
+		batch_int(s, 0, id);
+		batch_int(s, 1, (int64_t)ev.ts);
+		batch_int(s, 2, ev.cpu);
+		batch_int(s, 3, ev.tid);
 		if (ti && ti->pid)
-			db_bind_int(s, 5, ti->pid);
-		db_bind_int(s, 6, li->probe_id);
+			batch_int(s, 4, ti->pid);
+		batch_int(s, 5, li->probe_id);
 		if (ev.lay->ip >= 0 && dec_int(&ev, &ev.lay->fields[ev.lay->ip], &v) == 0)
-			db_bind_int(s, 7, v);
+			batch_int(s, 6, v);
 		if (ev.lay->ret_ip >= 0 && dec_int(&ev, &ev.lay->fields[ev.lay->ret_ip], &v) == 0)
-			db_bind_int(s, 8, v);
+			batch_int(s, 7, v);
 		for (int k = 0; k < n; k++) {
 			const struct field_layout *f = &ev.lay->args[k];
 			const char *str;
@@ -732,16 +727,15 @@ static int import_events(struct importer *im, struct import_result *res)
 
 			if (f->kind == FK_INT) {
 				if (dec_int(&ev, f, &v) == 0)
-					db_bind_int(s, 9 + k, v);
+					batch_int(s, 8 + k, v);
 			} else if (dec_string(&ev, f, &str, &len) == 0) {
 				if (f->kind == FK_STRING)
-					db_bind_text(s, 9 + k, str, len);
+					batch_text(s, 8 + k, str, len);
 				else
-					db_bind_blob(s, 9 + k, str, len);
+					batch_blob(s, 8 + k, str, len);
 			}
 		}
-		rc = db_step(s, im->err);
-		db_reset(s);
+		rc = batch_end_row(s);
 		if (rc < 0)
 			return rc;
 		im->cpu_events[ev.cpu]++;
@@ -777,6 +771,8 @@ static int import_events(struct importer *im, struct import_result *res)
 		}
 	}
 	res->events = (uint64_t)id;
+	if (rc >= 0)
+		rc = batch_flush(s);
 	return rc;
 }
 
@@ -926,9 +922,14 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = create_events_table(&im);
 	if (rc)
 		goto out;
-	im.ins_call = db_prepare(im.db, "INSERT INTO calls VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	rc = batch_init(&im.calls, im.db, "calls",
+			"id, func, tid, pid, comm, entry_ts, return_ts, duration_ns, self_ns,"
+			" depth, parent_id, caller_addr, caller_symbol, caller_object, args, ret,"
+			" complete, status, entry_event_id, return_event_id", 20, err);
+	if (rc)
+		goto out;
 	im.ins_lost = db_prepare(im.db, "INSERT INTO lost VALUES(?,?,?)", err);
-	if (!im.ins_call || !im.ins_lost) {
+	if (!im.ins_lost) {
 		rc = -UKT_E_SQL;
 		goto out;
 	}
@@ -939,6 +940,8 @@ int import_trace(struct trace *t, const char *db_path,
 		fprintf(stderr, "profile: events and calls inserted at %.2f s\n", now_s() - start);
 	if (!rc)
 		rc = pairer_finish(im.pairer);
+	if (!rc)
+		rc = batch_flush(&im.calls);
 	if (rc)
 		goto out;
 	pairer_counts(im.pairer, counts);
@@ -982,10 +985,10 @@ int import_trace(struct trace *t, const char *db_path,
 			ukt_buf_addf(warn, "%" PRIu64 " events had no saved format and were skipped\n",
 				     ds->unknown_events);
 	}
-	db_finalize(im.ins_event);
-	db_finalize(im.ins_call);
+	batch_release(&im.events);
+	batch_release(&im.calls);
 	db_finalize(im.ins_lost);
-	im.ins_event = im.ins_call = im.ins_lost = NULL;
+	im.ins_lost = NULL;
 	rc = db_close(im.db);
 	im.db = NULL;
 	if (!rc && rename(tmp.data, db_path) < 0) {
@@ -995,8 +998,8 @@ int import_trace(struct trace *t, const char *db_path,
 out:
 	if (rc && !err->len)
 		ukt_buf_addf(err, "import failed: %s", ukt_strerror(rc));
-	db_finalize(im.ins_event);
-	db_finalize(im.ins_call);
+	batch_release(&im.events);
+	batch_release(&im.calls);
 	db_finalize(im.ins_lost);
 	db_close(im.db);
 	if (rc)
