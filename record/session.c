@@ -398,7 +398,10 @@ int record_run(const struct record_opts *o, int *exit_status)
 			o->clock, strerror(-rc), t.dir);
 		goto out;
 	}
-	tfs_write(&t, "buffer_percent", "25");
+	/* wake the readers at half full (the kernel default): fewer wake-ups
+	 * than 25% cost the traced workload less (W2: ~50 ms of 1.3 s) and
+	 * 4 MiB buffers leave room; W3 loses nothing */
+	tfs_write(&t, "buffer_percent", "50");
 	tfs_write(&t, "options/record-tgid", "1");
 	raise_cmdlines(&t, &saved);
 
