@@ -36,7 +36,6 @@ struct capture {
 	int stop;		/* atomic */
 	int err;		/* atomic: first error */
 	int limit_hit;		/* atomic */
-	uint64_t pages;		/* atomic */
 	struct cpu_reader *cpus;
 };
 
@@ -72,7 +71,6 @@ static int flush_block(struct cpu_reader *r)
 	memcpy(&d.ts_last, r->block + (size_t)(r->npages - 1) * sz, 8);
 	err = ukt_writer_add(c->o.writer, r->enc, &d, r->block,
 			     (size_t)r->npages * sz);
-	__atomic_add_fetch(&c->pages, r->npages, __ATOMIC_RELAXED);
 	r->npages = 0;
 	if (err)
 		return err;
@@ -292,7 +290,3 @@ bool capture_limit_hit(struct capture *c)
 	return __atomic_load_n(&c->limit_hit, __ATOMIC_SEQ_CST);
 }
 
-uint64_t capture_pages(struct capture *c)
-{
-	return __atomic_load_n(&c->pages, __ATOMIC_RELAXED);
-}

@@ -42,7 +42,5 @@ int capture_join(struct capture *c);
 int capture_error(struct capture *c);
 /* Whether --max-size was reached. */
 bool capture_limit_hit(struct capture *c);
-/* Pages captured so far on all CPUs. */
-uint64_t capture_pages(struct capture *c);
 
 #endif

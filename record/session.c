@@ -107,26 +107,28 @@ static uint32_t subbuf_size(struct tfs *t)
 	return sz ? sz : (uint32_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Sum of a per-CPU stats field over all CPUs. */
-static uint64_t stats_sum(struct tfs *t, int ncpus, const char *field)
+/* Events (read + still buffered) and losses over all CPUs, one read each. */
+static void stats_totals(struct tfs *t, int ncpus, uint64_t *events, uint64_t *lost)
 {
+	static const char *const fields[] = { "read events: ", "entries: ",
+					      "overrun: ", "dropped events: " };
 	struct ukt_buf b = UKT_BUF_INIT;
 	char path[64];
-	uint64_t sum = 0;
 
+	*events = *lost = 0;
 	for (int cpu = 0; cpu < ncpus; cpu++) {
-		char *p;
-
 		snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
 		ukt_buf_reset(&b);
 		if (tfs_read(t, path, &b) || !b.data)
 			continue;
-		p = strstr(b.data, field);
-		if (p)
-			sum += strtoull(p + strlen(field), NULL, 10);
+		for (int i = 0; i < 4; i++) {
+			const char *p = strstr(b.data, fields[i]);
+
+			if (p)
+				*(i < 2 ? events : lost) += strtoull(p + strlen(fields[i]), NULL, 10);
+		}
 	}
 	ukt_buf_release(&b);
-	return sum;
 }
 
 static int dry_run(const struct record_opts *o, struct probe_list *l, pid_t self)
@@ -220,13 +222,14 @@ static void restore_cmdlines(struct tfs *t, struct saved_global *g)
 static void status_line(struct tfs *t, int ncpus, struct ukt_writer *w,
 			double start, uint64_t *last_events, double *last_t)
 {
-	uint64_t ev = stats_sum(t, ncpus, "read events: ") + stats_sum(t, ncpus, "entries: ");
-	uint64_t lost = stats_sum(t, ncpus, "overrun: ") + stats_sum(t, ncpus, "dropped events: ");
+	uint64_t ev, lost;
 	uint64_t bytes = ukt_writer_bytes(w), raw = ukt_writer_raw_data_bytes(w);
 	double now = now_s();
-	double rate = now > *last_t ? (double)(ev - *last_events) / (now - *last_t) : 0;
+	double rate;
 	char hb[32];
 
+	stats_totals(t, ncpus, &ev, &lost);
+	rate = now > *last_t ? (double)(ev - *last_events) / (now - *last_t) : 0;
 	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
 	fprintf(stderr, "\r\033[K%6.1fs  %10" PRIu64 " events  %9.0f ev/s  %s written  %.1fx  lost %" PRIu64,
 		now - start, ev, rate, hb, bytes > 200 ? (double)raw / (double)bytes : 0.0, lost);

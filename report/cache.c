@@ -177,8 +177,7 @@ void report_close_db(struct db *d, char *tmp)
 	}
 }
 
-/* "+1.5" (from the start), "1234.5" (absolute seconds) -> ns. */
-static int parse_time(const char *s, int64_t start, int64_t *out)
+int report_parse_time(const char *s, int64_t start, int64_t *out)
 {
 	char *end;
 	double v;
@@ -199,14 +198,14 @@ int report_resolve_times(struct report_opts *o, struct db *d)
 		return 0;
 	db_query_int(d, "SELECT MIN(ts) FROM events", &start);
 	if (o->since_arg) {
-		if (parse_time(o->since_arg, start, &o->since)) {
+		if (report_parse_time(o->since_arg, start, &o->since)) {
 			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->since_arg);
 			return -EINVAL;
 		}
 		o->has_since = true;
 	}
 	if (o->until_arg) {
-		if (parse_time(o->until_arg, start, &o->until)) {
+		if (report_parse_time(o->until_arg, start, &o->until)) {
 			fprintf(stderr, "uktrace-report: --until wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->until_arg);
 			return -EINVAL;
 		}

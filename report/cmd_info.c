@@ -19,13 +19,6 @@ static const char *or_unknown(const char *s)
 	return s && *s ? s : "(unknown)";
 }
 
-static uint64_t stat_field(const char *stats, const char *field)
-{
-	const char *p = stats ? strstr(stats, field) : NULL;
-
-	return p ? strtoull(p + strlen(field), NULL, 10) : 0;
-}
-
 static struct trace *open_trace(const struct report_opts *o)
 {
 	struct ukt_buf msg = UKT_BUF_INIT;
@@ -108,8 +101,8 @@ int cmd_info(struct report_opts *o)
 	       "raw", "stored", "ratio");
 	for (uint32_t c = 0; c < t->ncpus; c++) {
 		const struct trace_cpu *tc = &t->cpus[c];
-		uint64_t lost = stat_field(tc->stats, "overrun: ") +
-				stat_field(tc->stats, "dropped events: ");
+		uint64_t lost = trace_cpu_stat(tc->stats, "overrun: ") +
+				trace_cpu_stat(tc->stats, "dropped events: ");
 
 		ukt_human_bytes(h2, sizeof(h2), (double)tc->raw_bytes);
 		ukt_human_bytes(h3, sizeof(h3), (double)tc->stored_bytes);
@@ -154,23 +147,6 @@ static bool event_matches(const char *pat, const struct event_layout *l)
 	return fnmatch(pat, l->name, 0) == 0 || fnmatch(pat, full, 0) == 0;
 }
 
-static int parse_time_arg(const char *s, uint64_t start, bool *has, uint64_t *out)
-{
-	char *end;
-	double v;
-
-	if (!s)
-		return 0;
-	v = strtod(s + (*s == '+'), &end);
-	if (end == s || *end) {
-		fprintf(stderr, "uktrace-report: bad time '%s': use seconds ('+1.5' from the start, or absolute as dump shows)\n", s);
-		return -EINVAL;
-	}
-	*has = true;
-	*out = (uint64_t)(v * 1e9) + (*s == '+' ? start : 0);
-	return 0;
-}
-
 int cmd_dump(struct report_opts *o)
 {
 	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, info = UKT_BUF_INIT;
@@ -178,8 +154,7 @@ int cmd_dump(struct report_opts *o)
 	struct threads th = { 0 };
 	struct decoder *d = NULL;
 	struct dec_event ev;
-	bool has_since = false, has_until = false;
-	uint64_t since = 0, until = 0, start = 0;
+	int64_t start = 0;
 	int rc = 0;
 
 	if (!t)
@@ -201,19 +176,23 @@ int cmd_dump(struct report_opts *o)
 	if (rc)
 		goto out;
 	if (decoder_next(d, &ev) == 1)
-		start = ev.ts;
+		start = (int64_t)ev.ts;
 	decoder_rewind(d);
-	if (parse_time_arg(o->since_arg, start, &has_since, &since) ||
-	    parse_time_arg(o->until_arg, start, &has_until, &until)) {
-		rc = -EINVAL;
-		goto out;
+	for (int i = 0; i < 2; i++) {
+		const char *arg = i ? o->until_arg : o->since_arg;
+
+		if (arg && report_parse_time(arg, start, i ? &o->until : &o->since)) {
+			fprintf(stderr, "uktrace-report: bad time '%s': use seconds ('+1.5' from the start, or absolute as dump shows)\n", arg);
+			rc = -EINVAL;
+			goto out;
+		}
 	}
 	while (decoder_next(d, &ev) == 1) {
 		const struct thread_info *ti = threads_get(&th, ev.tid);
 
-		if (has_until && ev.ts > until)
+		if (o->until_arg && (int64_t)ev.ts > o->until)
 			break;
-		if ((has_since && ev.ts < since) || (o->cpu >= 0 && ev.cpu != o->cpu) ||
+		if ((o->since_arg && (int64_t)ev.ts < o->since) || (o->cpu >= 0 && ev.cpu != o->cpu) ||
 		    !event_matches(o->event, ev.lay))
 			continue;
 		if (o->pid && ev.tid != o->pid && (!ti || ti->pid != o->pid))

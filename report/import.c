@@ -519,13 +519,6 @@ static int insert_damage(struct importer *im)
 	return rc < 0 ? rc : 0;
 }
 
-static uint64_t stat_field(const char *stats, const char *field)
-{
-	const char *p = stats ? strstr(stats, field) : NULL;
-
-	return p ? strtoull(p + strlen(field), NULL, 10) : 0;
-}
-
 static int insert_cpus(struct importer *im)
 {
 	struct db_stmt *s = db_prepare(im->db, "INSERT INTO cpus VALUES(?,?,?,?,?,?,?,?,?)", im->err);
@@ -535,8 +528,8 @@ static int insert_cpus(struct importer *im)
 		return -UKT_E_SQL;
 	for (uint32_t c = 0; c < im->t->ncpus && rc >= 0; c++) {
 		const struct trace_cpu *tc = &im->t->cpus[c];
-		uint64_t over = stat_field(tc->stats, "overrun: ");
-		uint64_t drop = stat_field(tc->stats, "dropped events: ");
+		uint64_t over = trace_cpu_stat(tc->stats, "overrun: ");
+		uint64_t drop = trace_cpu_stat(tc->stats, "dropped events: ");
 
 		db_bind_int(s, 1, c);
 		db_bind_int(s, 2, (int64_t)im->cpu_events[c]);

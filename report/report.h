@@ -54,6 +54,10 @@ int report_import(const char *trace_path, const char *db_path, bool quiet);
 /* Close and remove the temporary database, if any. */
 void report_close_db(struct db *d, char *tmp);
 
+/* A time argument: "+1.5" is 1.5 s after start, "1234.5" absolute
+ * seconds; to ns. 0 or -EINVAL. */
+int report_parse_time(const char *s, int64_t start, int64_t *out);
+
 /* Resolve --since/--until ("+1.5" relative to the start, or absolute
  * seconds) against the database's start time. */
 int report_resolve_times(struct report_opts *o, struct db *d);

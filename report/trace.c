@@ -222,6 +222,8 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 {
 	struct trace *t = calloc(1, sizeof(*t));
+	struct ukt_decoder *dec = NULL;
+	struct ukt_buf tmp = UKT_BUF_INIT;
 	struct ukt_block b;
 	int rc;
 
@@ -241,8 +243,10 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 	/* a CPU count from a damaged header must not size our memory */
 	t->ncpus = t->info.ncpus > 4096 ? 4096 : t->info.ncpus;
 	t->cpus = calloc(t->ncpus ? t->ncpus : 1, sizeof(*t->cpus));
-	if (!t->cpus) {
+	dec = ukt_decoder_new();
+	if (!t->cpus || !dec) {
 		*err = -ENOMEM;
+		ukt_decoder_free(dec);
 		trace_free(t);
 		return NULL;
 	}
@@ -255,9 +259,7 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 		if (b.desc.type == UKT_B_DATA) {
 			rc = add_data(t, &b);
 		} else {
-			struct ukt_buf tmp = UKT_BUF_INIT;
-
-			rc = ukt_block_decode(NULL, &b, &tmp);
+			rc = ukt_block_decode(dec, &b, &tmp);
 			if (rc == 0) {
 				b.data = tmp.data ? tmp.data : "";
 				b.len = tmp.len;
@@ -266,11 +268,12 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 				t->malformed++;
 				rc = 0;
 			}
-			ukt_buf_release(&tmp);
 		}
 		if (rc < 0)
 			break;
 	}
+	ukt_decoder_free(dec);
+	ukt_buf_release(&tmp);
 	if (rc < 0) {
 		*err = rc;
 		ukt_buf_addf(msg, "cannot read '%s': %s", path, ukt_strerror(rc));
@@ -281,6 +284,13 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 	t->complete = ukt_reader_complete(t->r);
 	*err = 0;
 	return t;
+}
+
+uint64_t trace_cpu_stat(const char *stats, const char *field)
+{
+	const char *p = stats ? strstr(stats, field) : NULL;
+
+	return p ? strtoull(p + strlen(field), NULL, 10) : 0;
 }
 
 void trace_describe_damage(const struct trace *t, struct ukt_buf *out)

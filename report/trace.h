@@ -84,6 +84,9 @@ void trace_free(struct trace *t);
 /* Value of a META key (the last one written), or NULL. */
 const char *trace_meta(const struct trace *t, const char *key);
 
+/* A "field: N" value of a per_cpu stats text ("overrun: "), 0 if absent. */
+uint64_t trace_cpu_stat(const char *stats, const char *field);
+
 /* Append a one-line description per damage record (for warnings). */
 void trace_describe_damage(const struct trace *t, struct ukt_buf *out);
 
