@@ -27,6 +27,7 @@ struct cpu_reader {
 	bool started;
 	uint8_t *block;
 	uint32_t npages;
+	bool partial;		/* read(2) took part of a page: see take_pages */
 	struct ukt_encoder *enc;
 };
 
@@ -80,14 +81,14 @@ static int flush_block(struct cpu_reader *r)
 }
 
 /*
- * Move whole pages from the ring buffer into the block. splice(2) hands
- * out only full pages (the kernel reads them with full=1), while read(2)
- * also returns the page the writer is still filling: reading that under
- * load would store a mostly empty page per read. So pages come by splice
- * while recording, and by read only when draining at the stop.
- * Returns the bytes added, 0 when nothing is ready, or -errno.
+ * Move pages from the ring buffer into the block. splice(2) hands out only
+ * full pages (the kernel reads them with full=1), which is what recording
+ * under load wants. read(2) also returns the page the writer is still
+ * filling; when @may_read and splice has nothing, one page comes that way.
+ * Returns the bytes added (*by_read says whether read(2) gave them), 0 when
+ * nothing is ready, or -errno.
  */
-static ssize_t take_pages(struct cpu_reader *r, bool draining)
+static ssize_t take_pages(struct cpu_reader *r, bool may_read, bool *by_read)
 {
 	struct capture *c = r->c;
 	uint32_t sz = c->o.subbuf_size;
@@ -95,6 +96,7 @@ static ssize_t take_pages(struct cpu_reader *r, bool draining)
 	size_t room = (size_t)(c->o.pages_per_block - r->npages) * sz;
 	ssize_t n, got = 0;
 
+	*by_read = false;
 	if (r->pipe[0] >= 0) {
 		n = splice(r->fd, NULL, r->pipe[1], NULL, room,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -109,16 +111,24 @@ static ssize_t take_pages(struct cpu_reader *r, bool draining)
 				return k < 0 ? -errno : -EIO;
 			got += k;
 		}
-		if (got || !draining)
+		if (got) {
+			r->partial = false;
 			return got;
+		}
+		if (!may_read)
+			return 0;
 	}
-	/* draining, or no splice: read(2) also gives the partial last page */
+	/* read(2): one page, the writer's partial page included */
 	n = read(r->fd, dst, sz);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	if (n > 0 && (size_t)n < sz)
+	if (n == 0)
+		return 0;
+	if ((size_t)n < sz)
 		memset(dst + n, 0, sz - (size_t)n);
-	return n > 0 ? (ssize_t)sz : 0;
+	r->partial = true;
+	*by_read = true;
+	return (ssize_t)sz;
 }
 
 static void *reader_main(void *arg)
@@ -131,11 +141,24 @@ static void *reader_main(void *arg)
 		{ .fd = r->fd, .events = POLLIN },
 		{ .fd = c->stopfd, .events = POLLIN },
 	};
+	bool read_this_wake = false;
 	int err = 0;
 
+	/*
+	 * Splice while there are full pages. read(2) is used at the stop, and
+	 * at most once per wake-up: when a flush is due, so a quiet CPU's
+	 * events reach the file within flush_ms and a killed recorder loses
+	 * no more than that; and after such a read, because the kernel's
+	 * full=1 path refuses a page whose read position is not 0: splice
+	 * stalls until read(2) takes the rest of that page (r->partial).
+	 * Never twice per wake-up: a busy CPU would be read an event at a time.
+	 */
 	for (;;) {
 		bool stopping = __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE);
-		ssize_t n = take_pages(r, stopping);
+		bool due = now_ms() - last_flush >= c->o.flush_ms;
+		bool may_read = stopping || ((due || r->partial) && !read_this_wake);
+		bool by_read;
+		ssize_t n = take_pages(r, may_read, &by_read);
 
 		if (n < 0) {
 			err = (int)n;
@@ -149,12 +172,12 @@ static void *reader_main(void *arg)
 				if (err)
 					break;
 			}
+			read_this_wake |= by_read;
 			continue;
 		}
-		/* nothing more for now */
 		if (stopping)
 			break;
-		if (r->npages && now_ms() - last_flush >= c->o.flush_ms) {
+		if (due) {
 			err = flush_block(r);
 			last_flush = now_ms();
 			if (err)
@@ -163,6 +186,7 @@ static void *reader_main(void *arg)
 		if (__atomic_load_n(&c->err, __ATOMIC_RELAXED))
 			break;	/* another thread hit a write error */
 		poll(pfd, 2, (int)c->o.flush_ms);
+		read_this_wake = false;
 	}
 	if (!err)
 		err = flush_block(r);

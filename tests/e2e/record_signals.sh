@@ -36,7 +36,7 @@ done
 check sig_int_file_complete "complete" "$("$REP" info s_INT.ukt | sed -n 's/^file.*(.*, \(complete\)).*/\1/p')"
 
 start_rec k.ukt -f "$WL:a" -P "$WPID"
-sleep 1.2
+sleep 2
 kill -9 $RPID; wait $RPID 2>/dev/null
 # readable up to the last block; the report says the file is incomplete
 n=$(sql k.ukt "SELECT COUNT(*) FROM events")
