@@ -2,16 +2,19 @@
 /*
  * The traced command and its descendants, under ptrace. Only exit, fork,
  * vfork, clone and exec events stop a tracee; every stop is resumed at
- * once, with the signal re-injected for signal-delivery stops.
+ * once, with the signal re-injected for signal-delivery stops. Group-stops
+ * (Ctrl-Z, SIGSTOP) are left in force with PTRACE_LISTEN, as without us.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "launch.h"
@@ -144,14 +147,54 @@ int launch_reap(struct launch *l, struct meta *m)
 		case SIGTRAP | (PTRACE_EVENT_EXEC << 8):
 			break;
 		default:
-			if ((st >> 16) == PTRACE_EVENT_STOP)
-				break;	/* group-stop or new tracee */
+			if ((st >> 16) == PTRACE_EVENT_STOP) {
+				int s = WSTOPSIG(st);
+
+				/* a group-stop keeps the process stopped until
+				 * SIGCONT; a new tracee's stop (SIGTRAP) ends */
+				if (s == SIGSTOP || s == SIGTSTP ||
+				    s == SIGTTIN || s == SIGTTOU) {
+					ptrace(PTRACE_LISTEN, pid, 0, 0);
+					continue;
+				}
+				break;
+			}
 			sig = WSTOPSIG(st);
 			break;
 		}
 		ptrace(PTRACE_CONT, pid, 0, (void *)(long)sig);
 	}
 	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void launch_stop(struct launch *l, int sig, unsigned int grace_ms)
+{
+	uint64_t until = now_ms() + grace_ms;
+
+	if (l->pid <= 0 || l->exited || l->gate >= 0) {
+		launch_abort(l);
+		return;
+	}
+	if (sig)
+		kill(l->pid, sig);
+	kill(l->pid, SIGCONT);	/* a stopped command cannot act on it */
+	for (;;) {
+		struct timespec ts = { 0, 10 * 1000000 };
+
+		launch_reap(l, NULL);
+		if (l->exited || now_ms() >= until)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	launch_abort(l);
 }
 
 void launch_abort(struct launch *l)

@@ -42,6 +42,14 @@ int launch_go(struct launch *l, struct ukt_buf *warn);
  */
 int launch_reap(struct launch *l, struct meta *m);
 
+/*
+ * End the command at the end of a recording: send it sig (0 when it got the
+ * stop signal itself, from the terminal) and SIGCONT, give it grace_ms to
+ * exit, handling its ptrace stops meanwhile, then SIGKILL it. Sets
+ * l->status.
+ */
+void launch_stop(struct launch *l, int sig, unsigned int grace_ms);
+
 /* Kill the command if it has not been started or has not exited (an
  * error during set-up), and reap it. */
 void launch_abort(struct launch *l);

@@ -30,6 +30,9 @@
 #include "uktrace/error.h"
 #include "uktrace/format.h"
 
+/* how long a command has to exit when the recording ends before it */
+#define COMMAND_GRACE_MS 3000
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -324,6 +327,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 	char **defs = NULL;
 	pid_t self = getpid();
 	int sfd = -1, rc, ncpus = 0, stop_sig = 0;
+	bool stop_from_tty = false;
 	bool tfs_ok = false, tty = isatty(2) && !o->quiet, finished = false;
 	bool exec_failed = false;
 	double start = 0, last_scan = 0, last_status = 0, last_t = 0;
@@ -519,8 +523,11 @@ int record_run(const struct record_opts *o, int *exit_status)
 
 		poll(&pfd, 1, 200);
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD)
+			if (si.ssi_signo != SIGCHLD) {
 				stop_sig = (int)si.ssi_signo;
+				/* from the terminal: the command got it too */
+				stop_from_tty = si.ssi_code == SI_KERNEL;
+			}
 		}
 		if (o->argv) {
 			launch_reap(&l, &m);
@@ -593,8 +600,17 @@ out:
 				e == -ENOSPC || e == -UKT_E_WRITER_FAILED ? " (the disk is full; the file is readable up to the last block written)" : "");
 		}
 	}
-	if (o->argv && l.pid > 0 && !l.exited)
-		launch_abort(&l);
+	if (o->argv && l.pid > 0 && !l.exited) {
+		/* the recording ended first (a signal, -d, --max-size, an
+		 * error): ask the command to end, as perf does; not started
+		 * yet, it is killed */
+		bool started = l.gate < 0 && !exec_failed;
+
+		launch_stop(&l, stop_from_tty ? 0 : stop_sig ? stop_sig : SIGTERM,
+			    COMMAND_GRACE_MS);
+		if (started)
+			*exit_status = l.status;
+	}
 	if (exec_failed)
 		unlink(o->output);	/* ours, and it holds nothing */
 	if (tfs_ok) {

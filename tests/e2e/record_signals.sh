@@ -6,7 +6,9 @@
 TESTS="sig_int_clean sig_int_file_complete sig_term_clean sig_hup_clean
 sig_kill_leaves_readable_file sig_kill_restart_cleans sig_kill_restart_says_so
 two_recorders_apart two_recorders_both_complete two_recorders_clean
-others_probe_untouched error_path_clean kernel_rejection_reason"
+others_probe_untouched error_path_clean kernel_rejection_reason
+cmd_term_at_duration cmd_term_file_complete cmd_signal_forwarded
+cmd_kill_after_grace cmd_group_stop_kept cmd_stopped_then_ended cmd_clean"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 
 cd "$TMP"
@@ -77,3 +79,29 @@ check error_path_clean "" "$(leftovers)"
 if echo "$out" | grep -qi "rejected" && echo "$out" | grep -qi "error\|invalid\|bad\|unknown"; then
 	ok kernel_rejection_reason
 else fail kernel_rejection_reason "message: $out"; fi
+
+# a launched command outlived by the recording: asked to end with SIGTERM
+# (or the recorder's own stop signal), then SIGKILLed after a grace period;
+# the recorder exits with the command's status
+"$REC" -q -o ct.ukt -f "$WL:a" -d 0.5 -- "$WL" graceful 30 2>/dev/null
+check cmd_term_at_duration 115 "$?"
+check cmd_term_file_complete "complete" "$("$REP" info ct.ukt | sed -n 's/^file.*(.*, \(complete\)).*/\1/p')"
+"$REC" -q -o ch.ukt -f "$WL:a" -- "$WL" graceful 30 2>/dev/null &
+RPID=$!
+sleep 0.7
+kill -HUP $RPID; wait $RPID
+check cmd_signal_forwarded 101 "$?"
+"$REC" -q -o cs.ukt -f "$WL:a" -d 0.3 -- "$WL" stubborn 30 2>/dev/null
+check cmd_kill_after_grace 137 "$?"
+# Ctrl-Z (here SIGSTOP) keeps a traced command stopped, as it would be
+# untraced; the recorder's SIGTERM still ends it
+"$REC" -q -o cz.ukt -f "$WL:a" -- "$WL" graceful 30 2>/dev/null &
+RPID=$!
+sleep 0.7
+CPID=$(pgrep -P $RPID | head -1)
+kill -STOP "$CPID"; sleep 0.5
+state=$(awk '{print $3}' /proc/"$CPID"/stat 2>/dev/null)
+case $state in [tT]) ok cmd_group_stop_kept ;; *) fail cmd_group_stop_kept "state '$state' after SIGSTOP" ;; esac
+kill -TERM $RPID; wait $RPID
+check cmd_stopped_then_ended 115 "$?"
+check cmd_clean "" "$(leftovers)"

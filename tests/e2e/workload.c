@@ -10,9 +10,13 @@
  *   workload w2 N          getppid() N times (benchmark W2)
  *   workload threads T N   T threads, each calling a() N times
  *   workload sleep SECS    sleep, calling a() every 10 ms (for -P tests)
+ *   workload graceful SECS as sleep; SIGTERM, SIGINT or SIGHUP ends it with
+ *                          status 100 + the signal's number
+ *   workload stubborn SECS as sleep, ignoring SIGTERM, SIGINT and SIGHUP
  *   workload exit CODE     exit with CODE
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +67,13 @@ __attribute__((noinline)) long outer(long n)
 	for (long i = 0; i < n; i++)
 		acc += target(i);
 	return acc;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
 }
 
 static void *thread_main(void *arg)
@@ -124,12 +135,23 @@ int main(int argc, char **argv)
 			pthread_create(&th[i], NULL, thread_main, (void *)per);
 		for (long i = 0; i < n; i++)
 			pthread_join(th[i], NULL);
-	} else if (!strcmp(mode, "sleep")) {
+	} else if (!strcmp(mode, "sleep") || !strcmp(mode, "graceful") ||
+		   !strcmp(mode, "stubborn")) {
 		time_t end = time(NULL) + n;
+		struct sigaction sa = { .sa_handler = on_signal };
 
+		if (!strcmp(mode, "stubborn"))
+			sa.sa_handler = SIG_IGN;
+		if (strcmp(mode, "sleep")) {
+			sigaction(SIGTERM, &sa, NULL);
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGHUP, &sa, NULL);
+		}
 		while (time(NULL) < end) {
 			struct timespec ts = { 0, 10000000 };
 
+			if (got_signal)
+				return 100 + got_signal;
 			a(1);
 			nanosleep(&ts, NULL);
 		}
