@@ -33,6 +33,8 @@ static void usage(FILE *f)
 "                           'app:read*'                 glob: every matching function\n"
 "                           'p kfree', 'r:kfree_probe kfree', 'do_sys_openat2'\n"
 "                                                       kernel functions (kprobes)\n"
+"                           'kprobe:vfs_rea*'           kernel glob (traceable\n"
+"                                                       functions, or kallsyms)\n"
 "                         bpftrace forms work too: uprobe:BIN:FUNC, uretprobe:...,\n"
 "                         kprobe:FUNC, kretprobe:FUNC, tracepoint:SYS:EVENT\n"
 "  -f, --function SPEC    a function: entry and return probes, for latency, plus\n"

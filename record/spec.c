@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "elfsym.h"
+#include "kfuncs.h"
 #include "libfind.h"
 #include "spec.h"
 #include "uktrace/error.h"
@@ -451,7 +452,62 @@ static bool valid_ksym(const char *s)
 static int kernel_probe(struct probe_list *out, const char *spec,
 			const char *target, bool ret, bool pair,
 			const char *args, const char *name, unsigned int maxactive,
-			struct ukt_buf *err)
+			const struct spec_opts *o, struct ukt_buf *err);
+
+/* Loaded at the first kernel glob, kept for the next ones. */
+static struct kfuncs kfuncs;
+static bool kfuncs_loaded;
+
+__attribute__((destructor)) static void kfuncs_cache_release(void)
+{
+	kfuncs_release(&kfuncs);
+}
+
+/* A glob over kernel function names: a probe (or pair) per match. */
+static int kernel_glob(struct probe_list *out, const char *spec, const char *glob,
+		       bool has_off, bool ret, bool pair, const char *args,
+		       const char *name, unsigned int maxactive,
+		       const struct spec_opts *o, struct ukt_buf *err)
+{
+	size_t n = 0;
+	int rc;
+
+	if (has_off || name) {
+		ukt_buf_addf(err, "'%s': a glob over kernel functions takes neither +OFFSET nor an event name", spec);
+		return -UKT_E_SPEC;
+	}
+	if (!kfuncs_loaded) {
+		rc = kfuncs_load(&kfuncs, err);
+		if (rc)
+			return rc;
+		kfuncs_loaded = true;
+	}
+	for (size_t i = 0; i < kfuncs.n; i++)
+		n += fnmatch(glob, kfuncs.names[i], 0) == 0;
+	if (!n) {
+		ukt_buf_addf(err, "no kernel function matches '%s' (in %s)", glob, kfuncs.source);
+		return -UKT_E_NO_SYMBOL;
+	}
+	if (o->max_probes && n > o->max_probes) {
+		ukt_buf_addf(err, "'%s' matches %zu kernel functions, more than the limit of %zu: narrow the pattern or raise the limit with --max-probes",
+			     glob, n, o->max_probes);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < kfuncs.n; i++) {
+		if (fnmatch(glob, kfuncs.names[i], 0))
+			continue;
+		rc = kernel_probe(out, spec, kfuncs.names[i], ret, pair, args, NULL,
+				  maxactive, o, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int kernel_probe(struct probe_list *out, const char *spec,
+			const char *target, bool ret, bool pair,
+			const char *args, const char *name, unsigned int maxactive,
+			const struct spec_opts *o, struct ukt_buf *err)
 {
 	char sym[256];
 	uint64_t off = 0;
@@ -465,10 +521,9 @@ static int kernel_probe(struct probe_list *out, const char *spec,
 	}
 	memcpy(sym, target, n);
 	sym[n] = '\0';
-	if (has_glob(sym)) {
-		ukt_buf_addf(err, "'%s': globs over kernel functions are not supported; name the function", spec);
-		return -UKT_E_SPEC;
-	}
+	if (has_glob(sym))
+		return kernel_glob(out, spec, sym, plus != NULL, ret, pair, args,
+				   name, maxactive, o, err);
 	if (!valid_ksym(sym) || (plus && parse_u64(plus + 1, &off))) {
 		ukt_buf_addf(err, "'%s' is not a kernel function: expected SYMBOL[+OFFSET] or 0xADDRESS", target);
 		return -UKT_E_SPEC;
@@ -624,7 +679,7 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 		goto out;
 	}
 	rc = kernel_probe(out, text, target, type == 'r', false, args, name,
-			  maxactive, err);
+			  maxactive, o, err);
 out:
 	free(target);
 	free(args);
@@ -660,10 +715,10 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 		ret = true;
 	} else if (!strncmp(loc, "kprobe:", 7) || !strncmp(loc, "k:", 2)) {
 		return kernel_probe(out, text, strchr(loc, ':') + 1, false, pair,
-				    args, NULL, 0, err);
+				    args, NULL, 0, o, err);
 	} else if (!strncmp(loc, "kretprobe:", 10) || !strncmp(loc, "kr:", 3)) {
 		return kernel_probe(out, text, strchr(loc, ':') + 1, true, false,
-				    args, NULL, 0, err);
+				    args, NULL, 0, o, err);
 	}
 	len = strlen(loc);
 	if (len > 7 && !strcmp(loc + len - 7, "%return")) {
@@ -678,7 +733,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 	if (!colon) {
 		char *k = xstrndup(loc, len);
 
-		rc = k ? kernel_probe(out, text, k, ret, pair, args, NULL, 0, err) : -ENOMEM;
+		rc = k ? kernel_probe(out, text, k, ret, pair, args, NULL, 0, o, err) : -ENOMEM;
 		free(k);
 		return rc;
 	}

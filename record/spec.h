@@ -2,7 +2,8 @@
 /*
  * Probe specs: what the user typed (-p, -f, -e, or lines of a -c file)
  * turned into resolved probes, and probes turned into the exact definitions
- * written to tracefs. Pure: reads ELF files, never touches tracefs.
+ * written to tracefs. Reads ELF files and, for kernel globs, the kernel's
+ * function lists; never writes to tracefs.
  */
 #ifndef UKT_SPEC_H
 #define UKT_SPEC_H

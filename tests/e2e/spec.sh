@@ -23,6 +23,22 @@ has spec_kernel_function_return "^r:$G/do_sys_openat2__return do_sys_openat2 ret
 has spec_bpftrace_kretprobe "^r:$G/vfs_read__return vfs_read >>" "$out"
 has spec_perf_return "^r:$G/vfs_write__return vfs_write >>" "$out"
 
+# kernel globs expand over the traceable functions (or kallsyms' text
+# symbols where function tracing is locked down, as on the test hosts)
+if cat $T/available_filter_functions >/dev/null 2>&1; then
+	kf=$(awk '{print $1}' $T/available_filter_functions)
+else
+	kf=$(awk '$2 == "t" || $2 == "T" {print $3}' /proc/kallsyms)
+fi
+want=$(echo "$kf" | grep '^vfs_rea' | grep -v '[.]' | sort -u | tr '\n' ' ')
+out=$(dry -f 'vfs_rea*')
+check spec_kernel_glob "$want" "$(echo "$out" | sed -n "s|^p:$G/\([^ ]*\) .*kprobe_events|\1|p" | sort -u | tr '\n' ' ')"
+check spec_kernel_glob_pairs "$(echo "$out" | grep -c '^p:')" "$(echo "$out" | grep -c '^r:.*__return .* ret=\$retval')"
+has spec_kernel_glob_bpftrace "^r:$G/vfs_read__return vfs_read >>" "$(dry -p 'kretprobe:vfs_rea*')"
+has spec_err_kernel_glob_limit "matches [0-9]* kernel functions, more than the limit of 256" "$(dry -f '*')"
+has spec_err_kernel_glob_none "no kernel function matches 'zz_no_such_fn" "$(dry -p 'zz_no_such_fn*')"
+has spec_err_kernel_glob_offset "takes neither +OFFSET" "$(dry -p 'vfs_rea*+4')"
+
 cp "$WL" ./app
 off=$(nm ./app | awk '$3=="a"{print $1}')
 out=$(dry -p "p:func_2_entry app:0x$((16#$off))" -p "r:func_2_exit ./app:0x620" -p "p:name app:0x630 count=%x1")

@@ -2,12 +2,13 @@
 # with a busybox initramfs holding uktrace-record, record kprobes and
 # kretprobes there (tests/vm/guest-init), and check the trace on the host
 # with uktrace-report: counts, pairing, callers through kallsyms, fetched
-# filenames and return values.
+# filenames and return values, and a glob over kernel functions.
 . "$(dirname "$0")/../e2e/lib.sh"
 TESTS="vm_boot vm_symbol_offset_accepted vm_record_exit vm_clean_after_exit
 vm_clean_after_sigint vm_sigkill_leaves_probes vm_restart_cleans vm_restart_says_so
 vm_trace_readable vm_filenames vm_open_count vm_calls_paired vm_durations_sane
-vm_callers_kallsyms vm_retval_enoent vm_second_probe_same_function vm_symbol_offset_events vm_tracepoint vm_kallsyms_saved"
+vm_callers_kallsyms vm_retval_enoent vm_second_probe_same_function vm_symbol_offset_events vm_tracepoint vm_kallsyms_saved
+vm_glob_record_exit vm_glob_clean vm_glob_probes vm_glob_calls"
 
 QEMU=$(command -v qemu-system-x86_64)
 KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
@@ -48,6 +49,7 @@ grep '^VMTEST ' $TMP/console.log | tr -d '\r' | while read -r _ st name rest; do
 done
 
 tr -d '\r' < $TMP/out.b64 | sed '/==END==/,$d' | base64 -d > $TMP/vm.ukt 2>/dev/null
+tr -d '\r' < $TMP/out.b64 | sed '1,/==END==/d; /==END2==/,$d' | base64 -d > $TMP/glob.ukt 2>/dev/null
 n=$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM events")
 if [ "${n:-0}" -gt 0 ]; then ok vm_trace_readable; else fail vm_trace_readable "no events in the trace from the VM"; fi
 check vm_filenames "/tmp/no-such-file,3;/tmp/vm-file-1,7;/tmp/vm-file-2,7;/tmp/vm-file-3,3" \
@@ -67,3 +69,11 @@ n=$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM probe_sys_enter_openat")
 if [ "${n:-0}" -ge 20 ]; then ok vm_tracepoint; else fail vm_tracepoint "sys_enter_openat events: $n"; fi
 n=$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM symbols WHERE object = '[kernel]'")
 if [ "${n:-0}" -gt 10000 ]; then ok vm_kallsyms_saved; else fail vm_kallsyms_saved "kernel symbols: $n"; fi
+funcs=$(sql $TMP/glob.ukt "SELECT group_concat(func, ' ') FROM (SELECT func FROM probes WHERE role = 'entry' ORDER BY func)")
+case " $funcs " in
+*" vfs_read "*" vfs_readv "*) ok vm_glob_probes ;;
+*) fail vm_glob_probes "entry probes of 'vfs_rea*': $funcs" ;;
+esac
+# "file 1\n" and "file 2\n", read a byte at a time
+n=$(sql $TMP/glob.ukt "SELECT COUNT(*) FROM calls WHERE func = 'vfs_read' AND complete AND comm = 'sh' AND ret = 1")
+if [ "${n:-0}" -ge 14 ]; then ok vm_glob_calls; else fail vm_glob_calls "complete one-byte vfs_read calls by sh: $n"; fi
