@@ -24,6 +24,7 @@
 #include "launch.h"
 #include "libfind.h"
 #include "meta.h"
+#include "pids.h"
 #include "session.h"
 #include "spec.h"
 #include "tracefs.h"
@@ -289,16 +290,30 @@ static int enable_all(struct tfs *t, const struct probe_list *l, struct ukt_buf 
 	return 0;
 }
 
+/*
+ * Filter on the processes, their threads and their descendants (pids.h).
+ * event-fork adds the tasks created once the filter is in place; those
+ * created while it was being listed are caught by listing again, until a
+ * listing finds nothing new (tasks that exited stay harmlessly listed).
+ */
 static int set_pid_filter(struct tfs *t, const pid_t *pids, size_t n)
 {
 	struct ukt_buf b = UKT_BUF_INIT;
-	int rc;
+	struct pid_set s = { 0 }, written = { 0 };
+	int rc = tfs_write(t, "options/event-fork", "1");
 
-	for (size_t i = 0; i < n; i++)
-		ukt_buf_addf(&b, "%s%d", i ? " " : "", (int)pids[i]);
-	rc = tfs_write(t, "options/event-fork", "1");
-	if (!rc)
+	for (int round = 0; !rc && round < 5; round++) {
+		rc = pids_expand(pids, n, &s);
+		if (rc || (round && pid_set_within(&s, &written)))
+			break;
+		pid_set_swap(&s, &written);
+		ukt_buf_reset(&b);
+		for (size_t i = 0; i < written.n; i++)
+			ukt_buf_addf(&b, "%s%d", i ? " " : "", (int)written.v[i]);
 		rc = tfs_write(t, "set_event_pid", b.data);
+	}
+	pid_set_release(&s);
+	pid_set_release(&written);
 	ukt_buf_release(&b);
 	return rc;
 }

@@ -2,7 +2,8 @@
 . "$(dirname "$0")/lib.sh"
 TESTS="limit_duration_stops limit_duration_complete limit_max_size_stops limit_max_size_bounded
 enospc_exit_nonzero enospc_message enospc_probes_removed enospc_file_readable
-pid_filter_only_target pid_filter_stops_at_exit exists_refused tracepoint_counts"
+pid_filter_only_target pid_filter_stops_at_exit exists_refused tracepoint_counts
+pid_filter_threads pid_filter_one_process pid_filter_children"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 cd "$TMP"
 
@@ -46,6 +47,20 @@ timeout 30 "$REC" -q -f "$WL:a" -P $TGT -o p.ukt
 check pid_filter_only_target "$TGT" "$(sql p.ukt "SELECT GROUP_CONCAT(DISTINCT tid) FROM events")"
 check pid_filter_stops_at_exit 1 "$(kill -0 $TGT 2>/dev/null; echo $?)" 
 # (kill -0 fails once the target is gone: 1; 0 would mean we stopped early)
+# -P of a multi-threaded process records all its threads (the kernel's
+# filter is per thread), and its existing children
+bg "$WL" tsleep 3 3
+TGT=${BG_PIDS[-1]}
+sleep 0.3
+"$REC" -q -f "$WL:a" -P $TGT -d 1 -o pt.ukt
+check pid_filter_threads 3 "$(sql pt.ukt "SELECT COUNT(DISTINCT tid) FROM calls WHERE tid != $TGT")"
+check pid_filter_one_process "$TGT" "$(sql pt.ukt "SELECT GROUP_CONCAT(DISTINCT pid) FROM calls")"
+bg sh -c "\"$WL\" sleep 3; true"
+SH=${BG_PIDS[-1]}
+sleep 0.3
+CH=$(pgrep -P $SH | head -1)
+"$REC" -q -f "$WL:a" -P $SH -d 1 -o pc.ukt
+check pid_filter_children "$CH" "$(sql pc.ukt "SELECT GROUP_CONCAT(DISTINCT pid) FROM calls")"
 has_msg=$("$REC" -q -e sched:sched_switch -d 1 -o p.ukt 2>&1)
 if echo "$has_msg" | grep -q "exists"; then ok exists_refused; else fail exists_refused "$has_msg"; fi
 "$REC" -q -e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid -o tp.ukt -- "$WL" w2 12345

@@ -9,6 +9,7 @@
  *   workload w1 N          outer() calls target() N times (benchmark W1)
  *   workload w2 N          getppid() N times (benchmark W2)
  *   workload threads T N   T threads, each calling a() N times
+ *   workload tsleep T SECS T threads, each as sleep SECS (for -P tests)
  *   workload sleep SECS    sleep, calling a() every 10 ms (for -P tests)
  *   workload graceful SECS as sleep; SIGTERM, SIGINT or SIGHUP ends it with
  *                          status 100 + the signal's number
@@ -76,6 +77,19 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
+static void *sleeper_main(void *arg)
+{
+	time_t end = time(NULL) + (long)arg;
+
+	while (time(NULL) < end) {
+		struct timespec ts = { 0, 10000000 };
+
+		a(1);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
 static void *thread_main(void *arg)
 {
 	long n = (long)arg;
@@ -133,6 +147,16 @@ int main(int argc, char **argv)
 			n = 64;
 		for (long i = 0; i < n; i++)
 			pthread_create(&th[i], NULL, thread_main, (void *)per);
+		for (long i = 0; i < n; i++)
+			pthread_join(th[i], NULL);
+	} else if (!strcmp(mode, "tsleep")) {
+		long secs = argc > 3 ? atol(argv[3]) : 1;
+		pthread_t th[64];
+
+		if (n > 64)
+			n = 64;
+		for (long i = 0; i < n; i++)
+			pthread_create(&th[i], NULL, sleeper_main, (void *)secs);
 		for (long i = 0; i < n; i++)
 			pthread_join(th[i], NULL);
 	} else if (!strcmp(mode, "sleep") || !strcmp(mode, "graceful") ||
