@@ -99,6 +99,19 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* n threads (64 at most) running fn(arg), joined */
+static void run_threads(long n, void *(*fn)(void *), long arg)
+{
+	pthread_t th[64];
+
+	if (n > 64)
+		n = 64;
+	for (long i = 0; i < n; i++)
+		pthread_create(&th[i], NULL, fn, (void *)arg);
+	for (long i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+}
+
 /* With UKT_WL_TIMES set, report our own wall and CPU time on stderr
  * (the benchmarks measure the traced workload, not the tracer). */
 static struct timespec t0;
@@ -140,25 +153,9 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			sink += getppid();
 	} else if (!strcmp(mode, "threads")) {
-		long per = argc > 3 ? atol(argv[3]) : 1000;
-		pthread_t th[64];
-
-		if (n > 64)
-			n = 64;
-		for (long i = 0; i < n; i++)
-			pthread_create(&th[i], NULL, thread_main, (void *)per);
-		for (long i = 0; i < n; i++)
-			pthread_join(th[i], NULL);
+		run_threads(n, thread_main, argc > 3 ? atol(argv[3]) : 1000);
 	} else if (!strcmp(mode, "tsleep")) {
-		long secs = argc > 3 ? atol(argv[3]) : 1;
-		pthread_t th[64];
-
-		if (n > 64)
-			n = 64;
-		for (long i = 0; i < n; i++)
-			pthread_create(&th[i], NULL, sleeper_main, (void *)secs);
-		for (long i = 0; i < n; i++)
-			pthread_join(th[i], NULL);
+		run_threads(n, sleeper_main, argc > 3 ? atol(argv[3]) : 1);
 	} else if (!strcmp(mode, "sleep") || !strcmp(mode, "graceful") ||
 		   !strcmp(mode, "stubborn")) {
 		time_t end = time(NULL) + n;
