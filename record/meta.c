@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -287,7 +288,7 @@ static int snapshot(struct meta *m, pid_t pid, const char *maps, size_t len)
 			return err;
 	}
 	ukt_buf_add_u32(&b, (uint32_t)pid);
-	ukt_buf_add_u64(&b, meta_clock_now("mono"));
+	ukt_buf_add_u64(&b, meta_clock_now(m->clock ? m->clock : "mono"));
 	ukt_buf_add(&b, maps, len);
 	err = add_block(m, UKT_B_MAPS, UKT_NO_CPU, b.data, b.len);
 	ukt_buf_release(&b);
@@ -326,9 +327,18 @@ int meta_follow(struct meta *m, pid_t pid)
 	return 0;
 }
 
-int meta_scan(struct meta *m)
+static int cmp_seen(const void *a, const void *b)
+{
+	pid_t x = ((const struct pid_seen *)a)->pid, y = ((const struct pid_seen *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+int meta_scan(struct meta *m, bool full)
 {
 	struct ukt_buf maps = UKT_BUF_INIT;
+	struct pid_seen *seen = NULL;
+	size_t nseen = 0, cap = 0;
 	DIR *d;
 	struct dirent *de;
 	int err = 0;
@@ -348,9 +358,32 @@ int meta_scan(struct meta *m)
 
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
+		struct pid_seen now = { 0 }, *old;
+		struct stat st;
+
 		pid = strtol(de->d_name, NULL, 10);
 		if (pid == getpid())
 			continue;
+		now.pid = (pid_t)pid;
+		snprintf(path, sizeof(path), "/proc/%s/exe", de->d_name);
+		if (stat(path, &st) == 0) {
+			now.dev = st.st_dev;
+			now.ino = st.st_ino;
+		}
+		if (nseen == cap) {
+			void *p = reallocarray(seen, cap ? cap * 2 : 1024, sizeof(*seen));
+
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			seen = p;
+			cap = cap ? cap * 2 : 1024;
+		}
+		seen[nseen++] = now;
+		old = m->nseen ? bsearch(&now, m->seen, m->nseen, sizeof(*m->seen), cmp_seen) : NULL;
+		if (!full && old && old->dev == now.dev && old->ino == now.ino)
+			continue;	/* seen, and it has not exec'd since */
 		snprintf(path, sizeof(path), "/proc/%s/maps", de->d_name);
 		ukt_buf_reset(&maps);
 		if (ukt_buf_read_file(&maps, path) || !maps.len)
@@ -359,7 +392,16 @@ int meta_scan(struct meta *m)
 			err = snapshot(m, (pid_t)pid, maps.data, maps.len);
 	}
 	closedir(d);
+	if (!err) {
+		if (nseen)
+			qsort(seen, nseen, sizeof(*seen), cmp_seen);
+		free(m->seen);
+		m->seen = seen;
+		m->nseen = nseen;
+		seen = NULL;
+	}
 out:
+	free(seen);
 	ukt_buf_release(&maps);
 	return err;
 }
@@ -401,8 +443,10 @@ void meta_release(struct meta *m)
 	free(m->objects);
 	free(m->maps);
 	free(m->pids);
+	free(m->seen);
 	m->objects = NULL;
 	m->maps = NULL;
 	m->pids = NULL;
-	m->nobjects = m->nmaps = m->npids = 0;
+	m->seen = NULL;
+	m->nobjects = m->nmaps = m->npids = m->nseen = 0;
 }

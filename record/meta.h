@@ -24,6 +24,7 @@ struct meta {
 	const struct probe_list *probes;
 	char **defs;			/* definitions as written, per probe */
 	bool want_maps;			/* user-space probes: keep maps */
+	const char *clock;		/* trace clock, for MAPS times */
 	pid_t *pids;			/* processes we follow (filter) */
 	size_t npids;
 	bool system_wide;		/* scan every process for probed objects */
@@ -32,6 +33,10 @@ struct meta {
 	size_t nobjects;
 	struct pid_maps { pid_t pid; uint32_t hash; } *maps;
 	size_t nmaps;
+	/* system-wide: every process seen by the last scan, sorted by pid,
+	 * with the executable it ran (an exec changes it) */
+	struct pid_seen { pid_t pid; dev_t dev; ino_t ino; } *seen;
+	size_t nseen;
 };
 
 /* The trace clock's "now" in nanoseconds (for the clocks we can read). */
@@ -52,8 +57,12 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
  * Maps of the processes of interest (the followed pids and, system-wide,
  * every process that maps a probed object), written when they changed,
  * with the symbol tables of the objects they map and their threads.
+ * System-wide, a scan that is not full reads the maps only of processes
+ * it has not seen, or that have exec'd since: rereading the maps of every
+ * process every few seconds cost a tenth of a core on a host with a
+ * thousand processes. The first and the last scans are full.
  */
-int meta_scan(struct meta *m);
+int meta_scan(struct meta *m, bool full);
 
 /* Maps, objects and threads of one process now (a process about to exit). */
 int meta_snapshot_pid(struct meta *m, pid_t pid);

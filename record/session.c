@@ -486,6 +486,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 	m.w = w;
 	m.t = &t;
 	m.probes = &probes;
+	m.clock = o->clock;
 	m.defs = defs;
 	for (size_t i = 0; i < probes.n; i++)
 		if (probes.v[i].kind == PK_UPROBE || probes.v[i].kind == PK_URETPROBE)
@@ -495,7 +496,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 		meta_follow(&m, o->pids[i]);
 	rc = meta_write_start(&m, o->clock, o->cmdline, o->buffer_kb, info.subbuf_size);
 	if (!rc)
-		rc = meta_scan(&m);
+		rc = meta_scan(&m, true);
 	if (rc) {
 		fprintf(stderr, "uktrace-record: cannot write '%s': %s\n", o->output, ukt_strerror(rc));
 		goto out;
@@ -569,7 +570,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 			break;
 		}
 		if (now - last_scan >= 2.0) {
-			rc = meta_scan(&m);
+			rc = meta_scan(&m, false);
 			last_scan = now;
 		}
 		if (tty && now - last_status >= 1.0) {
@@ -602,7 +603,7 @@ out:
 
 		if (o->argv && !l.exited)
 			meta_snapshot_pid(&m, l.pid);
-		meta_scan(&m);
+		meta_scan(&m, true);
 		e = meta_write_end(&m, ncpus, o->clock, &stats);
 		if (!e && !rc) {
 			e = ukt_writer_finish(w);

@@ -1,9 +1,11 @@
-# End to end: stopping on time and size, a full disk, and -P filtering.
+# End to end: stopping on time and size, a full disk, -P filtering, and
+# system-wide recording of processes that come and go.
 . "$(dirname "$0")/lib.sh"
 TESTS="limit_duration_stops limit_duration_complete limit_max_size_stops limit_max_size_bounded
 enospc_exit_nonzero enospc_message enospc_probes_removed enospc_file_readable
 pid_filter_only_target pid_filter_stops_at_exit exists_refused tracepoint_counts
-pid_filter_threads pid_filter_one_process pid_filter_children"
+pid_filter_threads pid_filter_one_process pid_filter_children
+system_new_process_callers system_exec_callers"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 cd "$TMP"
 
@@ -65,3 +67,18 @@ has_msg=$("$REC" -q -e sched:sched_switch -d 1 -o p.ukt 2>&1)
 if echo "$has_msg" | grep -q "exists"; then ok exists_refused; else fail exists_refused "$has_msg"; fi
 "$REC" -q -e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid -o tp.ukt -- "$WL" w2 12345
 check tracepoint_counts "12345,12345" "$(sql tp.ukt "SELECT (SELECT COUNT(*) FROM probe_sys_enter_getppid),(SELECT COUNT(*) FROM probe_sys_exit_getppid)")"
+
+# system-wide: a process started during the recording and gone before its
+# end, and one that execs the probed binary, get their callers symbolized:
+# the periodic scans read their maps while they live
+( sleep 0.5; exec "$WL" sleep 3 ) &
+EX=$!
+"$REC" -q -f "$WL:a" -d 6 -o sw.ukt &
+RP=$!
+sleep 1
+bg "$WL" sleep 3
+NEWP=${BG_PIDS[-1]}
+wait $RP
+callers_of() { sql sw.ukt "SELECT GROUP_CONCAT(DISTINCT substr(caller_symbol, 1, instr(caller_symbol || '+', '+') - 1)) FROM calls WHERE pid = $1"; }
+check system_new_process_callers main "$(callers_of $NEWP)"
+check system_exec_callers main "$(callers_of $EX)"
