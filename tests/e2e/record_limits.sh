@@ -53,14 +53,17 @@ check pid_filter_stops_at_exit 1 "$(kill -0 $TGT 2>/dev/null; echo $?)"
 # filter is per thread), and its existing children
 bg "$WL" tsleep 3 3
 TGT=${BG_PIDS[-1]}
-sleep 0.3
+for _ in $(seq 100); do [ "$(ls /proc/$TGT/task 2>/dev/null | wc -l)" -ge 4 ] && break; sleep 0.05; done
 "$REC" -q -f "$WL:a" -P $TGT -d 1 -o pt.ukt
 check pid_filter_threads 3 "$(sql pt.ukt "SELECT COUNT(DISTINCT tid) FROM calls WHERE tid != $TGT")"
 check pid_filter_one_process "$TGT" "$(sql pt.ukt "SELECT GROUP_CONCAT(DISTINCT pid) FROM calls")"
 bg sh -c "\"$WL\" sleep 3; true"
 SH=${BG_PIDS[-1]}
-sleep 0.3
-CH=$(pgrep -P $SH | head -1)
+for _ in $(seq 100); do
+	CH=$(pgrep -P $SH | head -1)
+	[ -n "$CH" ] && [ "$(readlink /proc/$CH/exe)" = "$WL" ] && break
+	sleep 0.05
+done
 "$REC" -q -f "$WL:a" -P $SH -d 1 -o pc.ukt
 check pid_filter_children "$CH" "$(sql pc.ukt "SELECT GROUP_CONCAT(DISTINCT pid) FROM calls")"
 has_msg=$("$REC" -q -e sched:sched_switch -d 1 -o p.ukt 2>&1)
@@ -70,13 +73,14 @@ check tracepoint_counts "12345,12345" "$(sql tp.ukt "SELECT (SELECT COUNT(*) FRO
 
 # system-wide: a process started during the recording and gone before its
 # end, and one that execs the probed binary, get their callers symbolized:
-# the periodic scans read their maps while they live
-( sleep 0.5; exec "$WL" sleep 3 ) &
+# the periodic scans (every 2 s) read their maps while they live: each
+# lives at least 3 s and is gone a few seconds before the end
+( sleep 0.5; exec "$WL" sleep 4 ) &
 EX=$!
-"$REC" -q -f "$WL:a" -d 6 -o sw.ukt &
+"$REC" -q -f "$WL:a" -d 7 -o sw.ukt &
 RP=$!
 sleep 1
-bg "$WL" sleep 3
+bg "$WL" sleep 4
 NEWP=${BG_PIDS[-1]}
 wait $RP
 callers_of() { sql sw.ukt "SELECT GROUP_CONCAT(DISTINCT substr(caller_symbol, 1, instr(caller_symbol || '+', '+') - 1)) FROM calls WHERE pid = $1"; }

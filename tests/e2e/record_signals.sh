@@ -83,22 +83,33 @@ else fail kernel_rejection_reason "message: $out"; fi
 # a launched command outlived by the recording: asked to end with SIGTERM
 # (or the recorder's own stop signal), then SIGKILLed after a grace period;
 # the recorder exits with the command's status
-"$REC" -q -o ct.ukt -f "$WL:a" -d 0.5 -- "$WL" graceful 30 2>/dev/null
+# wait_handlers RPID: until the recorder's command (CPID) catches SIGHUP
+# and SIGTERM, so a signal cannot beat its handlers in
+wait_handlers() {
+	local m
+	for _ in $(seq 200); do
+		CPID=$(pgrep -P "$1" | head -1)
+		m=$([ -n "$CPID" ] && awk '/^SigCgt/ {print $2}' /proc/"$CPID"/status 2>/dev/null)
+		[ -n "$m" ] && [ $((0x$m & 0x4001)) = $((0x4001)) ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+"$REC" -q -o ct.ukt -f "$WL:a" -d 1 -- "$WL" graceful 30 2>/dev/null
 check cmd_term_at_duration 115 "$?"
 check cmd_term_file_complete "complete" "$("$REP" info ct.ukt | sed -n 's/^file.*(.*, \(complete\)).*/\1/p')"
 "$REC" -q -o ch.ukt -f "$WL:a" -- "$WL" graceful 30 2>/dev/null &
 RPID=$!
-sleep 0.7
+wait_handlers $RPID
 kill -HUP $RPID; wait $RPID
 check cmd_signal_forwarded 101 "$?"
-"$REC" -q -o cs.ukt -f "$WL:a" -d 0.3 -- "$WL" stubborn 30 2>/dev/null
+"$REC" -q -o cs.ukt -f "$WL:a" -d 1 -- "$WL" stubborn 30 2>/dev/null
 check cmd_kill_after_grace 137 "$?"
 # Ctrl-Z (here SIGSTOP) keeps a traced command stopped, as it would be
 # untraced; the recorder's SIGTERM still ends it
 "$REC" -q -o cz.ukt -f "$WL:a" -- "$WL" graceful 30 2>/dev/null &
 RPID=$!
-sleep 0.7
-CPID=$(pgrep -P $RPID | head -1)
+wait_handlers $RPID
 kill -STOP "$CPID"; sleep 0.5
 state=$(awk '{print $3}' /proc/"$CPID"/stat 2>/dev/null)
 case $state in [tT]) ok cmd_group_stop_kept ;; *) fail cmd_group_stop_kept "state '$state' after SIGSTOP" ;; esac
