@@ -21,6 +21,7 @@
 
 #include "capture.h"
 #include "elfsym.h"
+#include "kfuncs.h"
 #include "launch.h"
 #include "libfind.h"
 #include "meta.h"
@@ -658,12 +659,40 @@ out:
 	return rc;
 }
 
+/* --list kernel [PATTERN]: the names a kernel glob expands over. */
+static int list_kernel(const char *pattern)
+{
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct kfuncs k;
+	size_t n = 0;
+	int rc = kfuncs_load(&k, &err);
+
+	if (rc) {
+		fprintf(stderr, "uktrace-record: %s\n", err.data);
+		goto out;
+	}
+	for (size_t i = 0; i < k.n; i++)
+		n += !pattern || fnmatch(pattern, k.names[i], 0) == 0;
+	printf("# kernel (%s, %zu functions%s)\n", k.source, n, pattern ? " matching" : "");
+	for (size_t i = 0; i < k.n; i++)
+		if (!pattern || fnmatch(pattern, k.names[i], 0) == 0)
+			printf("%s\n", k.names[i]);
+	kfuncs_release(&k);
+out:
+	ukt_buf_release(&err);
+	return rc;
+}
+
 int record_list(const char *binary, const char *pattern)
 {
 	struct ukt_buf path = UKT_BUF_INIT;
 	struct elfsym *e;
-	int rc = libfind_resolve(binary, &path);
+	int rc;
 	uint64_t last = UINT64_MAX;
+
+	if (!strcmp(binary, "kernel"))
+		return list_kernel(pattern);
+	rc = libfind_resolve(binary, &path);
 
 	if (rc) {
 		fprintf(stderr, "uktrace-record: cannot find binary or library '%s': %s\n",

@@ -38,6 +38,7 @@ has spec_kernel_glob_bpftrace "^r:$G/vfs_read__return vfs_read >>" "$(dry -p 'kr
 has spec_err_kernel_glob_limit "matches [0-9]* kernel functions, more than the limit of 256" "$(dry -f '*')"
 has spec_err_kernel_glob_none "no kernel function matches 'zz_no_such_fn" "$(dry -p 'zz_no_such_fn*')"
 has spec_err_kernel_glob_offset "takes neither +OFFSET" "$(dry -p 'vfs_rea*+4')"
+check spec_list_kernel "$want" "$("$REC" --list kernel 'vfs_rea*' | grep -v '^#' | tr '\n' ' ')"
 
 cp "$WL" ./app
 off=$(nm ./app | awk '$3=="a"{print $1}')
