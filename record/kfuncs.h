@@ -5,7 +5,8 @@
  * entry), or, where that is unreadable (function tracing locked down),
  * the text symbols of /proc/kallsyms; minus the kprobe blacklist, minus
  * compiler-made parts ('foo.cold', 'foo.isra.0'), one entry per name.
- * Reads only.
+ * Reads only. UKT_KFUNCS_SOURCE=kallsyms in the environment forces the
+ * kallsyms list (to test on a kernel whose filter list is readable).
  */
 #ifndef UKT_KFUNCS_H
 #define UKT_KFUNCS_H

@@ -319,6 +319,90 @@ static int set_pid_filter(struct tfs *t, const pid_t *pids, size_t n)
 	return rc;
 }
 
+/* Mark probes[i], and the other half of its entry/return pair, dropped;
+ * the half added just before it is removed from tracefs. */
+static void skip_refused(struct tfs *t, struct probe_list *l, bool *drop,
+			 size_t i)
+{
+	const struct probe *p = &l->v[i];
+
+	if (i > 0 && !drop[i - 1] && l->v[i - 1].optional &&
+	    !strcmp(l->v[i - 1].func, p->func)) {
+		tfs_remove_last_probe(t, NULL);
+		drop[i - 1] = true;
+	}
+	if (i + 1 < l->n && l->v[i + 1].optional && !strcmp(l->v[i + 1].func, p->func))
+		drop[i + 1] = true;
+	drop[i] = true;
+}
+
+/*
+ * Write every dynamic probe to tracefs; defs[i] gets each definition. A
+ * probe from a kernel glob that the kernel refuses is skipped with its
+ * pair, and the skipped functions are named in one warning; any other
+ * refusal is an error.
+ */
+static int add_probes(struct tfs *t, struct probe_list *l, char **defs,
+		      const struct record_opts *o)
+{
+	struct ukt_buf def = UKT_BUF_INIT, err = UKT_BUF_INIT, names = UKT_BUF_INIT;
+	bool *drop = calloc(l->n ? l->n : 1, sizeof(*drop));
+	size_t nskipped = 0, out = 0;
+	int rc = 0;
+
+	if (!drop)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		const struct probe *p = &l->v[i];
+
+		if (!probe_is_dynamic(p) || drop[i])
+			continue;
+		ukt_buf_reset(&def);
+		probe_definition(p, t->name, &def);
+		defs[i] = strdup(def.data);
+		ukt_buf_reset(&err);
+		rc = tfs_add_probe(t, p, def.data, &err);
+		if (rc == -UKT_E_KERNEL && p->optional) {
+			if (o->verbose)
+				fprintf(stderr, "uktrace-record: skipped: %s\n", err.data);
+			skip_refused(t, l, drop, i);
+			if (nskipped < 10)
+				ukt_buf_addf(&names, "%s%s", nskipped ? ", " : "", p->symbol);
+			nskipped++;
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			fprintf(stderr, "uktrace-record: %s\n", err.data);
+		else if (o->verbose)
+			fprintf(stderr, "uktrace-record: added %s\n", def.data);
+	}
+	if (!rc && nskipped) {
+		/* keep defs[] parallel to the probes that remain */
+		for (size_t i = 0; i < l->n; i++) {
+			if (drop[i])
+				free(defs[i]);
+			else
+				defs[out++] = defs[i];
+		}
+		probe_list_drop(l, drop);
+		if (!l->n) {
+			fprintf(stderr, "uktrace-record: the kernel refused every function the glob matched (%s); see --verbose for its reasons\n",
+				names.data);
+			rc = -UKT_E_KERNEL;
+		} else if (!o->quiet) {
+			fprintf(stderr, "uktrace-record: the kernel refused %zu function%s a glob matched, skipped: %s%s (--verbose says why)\n",
+				nskipped, nskipped == 1 ? "" : "s", names.data,
+				nskipped > 10 ? ", ..." : "");
+		}
+	}
+	free(drop);
+	ukt_buf_release(&def);
+	ukt_buf_release(&err);
+	ukt_buf_release(&names);
+	return rc;
+}
+
 static bool any_alive(const pid_t *pids, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -433,23 +517,8 @@ int record_run(const struct record_opts *o, int *exit_status)
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < probes.n; i++) {
-		const struct probe *p = &probes.v[i];
-
-		if (!probe_is_dynamic(p))
-			continue;
-		ukt_buf_reset(&def);
-		probe_definition(p, t.name, &def);
-		defs[i] = strdup(def.data);
-		ukt_buf_reset(&err);
-		rc = tfs_add_probe(&t, p, def.data, &err);
-		if (rc) {
-			fprintf(stderr, "uktrace-record: %s\n", err.data);
-			goto out;
-		}
-		if (o->verbose)
-			fprintf(stderr, "uktrace-record: added %s\n", def.data);
-	}
+	if ((rc = add_probes(&t, &probes, defs, o)))
+		goto out;
 
 	ncpus = count_cpus(&t);
 	info.ncpus = (uint32_t)ncpus;

@@ -57,6 +57,19 @@ void probe_list_release(struct probe_list *l)
 }
 
 /* Append p (its strings now belong to the list). */
+void probe_list_drop(struct probe_list *l, const bool *drop)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (drop[i])
+			probe_release(&l->v[i]);
+		else
+			l->v[out++] = l->v[i];
+	}
+	l->n = out;
+}
+
 static int list_add(struct probe_list *l, struct probe *p)
 {
 	if (l->n == l->cap) {
@@ -494,12 +507,18 @@ static int kernel_glob(struct probe_list *out, const char *spec, const char *glo
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < kfuncs.n; i++) {
+		size_t first = out->n;
+
 		if (fnmatch(glob, kfuncs.names[i], 0))
 			continue;
 		rc = kernel_probe(out, spec, kfuncs.names[i], ret, pair, args, NULL,
 				  maxactive, o, err);
 		if (rc)
 			return rc;
+		/* a list is a superset of what kprobes accept (kallsyms
+		 * holds freed __init code, for one) */
+		for (size_t k = first; k < out->n; k++)
+			out->v[k].optional = true;
 	}
 	return 0;
 }

@@ -36,6 +36,8 @@ struct probe {
 	char *func;		/* what entry and return probes of one function share */
 	unsigned int maxactive;	/* r10: form */
 	bool caller;		/* entry probe fetches the caller's address */
+	bool optional;		/* from a kernel glob: skipped (with its pair)
+				 * when the kernel refuses it */
 };
 
 struct probe_list {
@@ -50,6 +52,9 @@ struct spec_opts {
 };
 
 void probe_list_release(struct probe_list *l);
+
+/* Release the probes whose drop[i] is set, keeping the others in order. */
+void probe_list_drop(struct probe_list *l, const bool *drop);
 
 /*
  * Parse one spec and append the probes it yields.

@@ -443,7 +443,6 @@ int tfs_expand_tracepoints(struct tfs *t, struct probe_list *l,
 
 int tfs_teardown(struct tfs *t, struct ukt_buf *err)
 {
-	struct ukt_buf path = UKT_BUF_INIT, cmd = UKT_BUF_INIT;
 	int rc = 0, e;
 
 	if (t->inst) {
@@ -460,22 +459,33 @@ int tfs_teardown(struct tfs *t, struct ukt_buf *err)
 		t->inst = NULL;
 	}
 	while (t->nevents) {
-		struct tfs_event *ev = &t->events[t->nevents - 1];
-
-		tfs_path(t, false, ev->file, &path);
-		ukt_buf_reset(&cmd);
-		ukt_buf_addf(&cmd, "-:%s/%s", t->name, ev->name);
-		e = write_file(path.data, cmd.data, true);
-		if (e && e != -ENOENT) {
+		e = tfs_remove_last_probe(t, err);
+		if (e)
 			rc = e;
-			if (err)
-				ukt_buf_addf(err, "cannot remove dynamic event %s/%s: %s\n",
-					     t->name, ev->name, strerror(-e));
-		}
-		free(ev->file);
-		free(ev->name);
-		t->nevents--;
 	}
+	return rc;
+}
+
+int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err)
+{
+	struct ukt_buf path = UKT_BUF_INIT, cmd = UKT_BUF_INIT;
+	struct tfs_event *ev;
+	int rc = 0;
+
+	if (!t->nevents)
+		return 0;
+	ev = &t->events[t->nevents - 1];
+	tfs_path(t, false, ev->file, &path);
+	ukt_buf_addf(&cmd, "-:%s/%s", t->name, ev->name);
+	rc = write_file(path.data, cmd.data, true);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc && err)
+		ukt_buf_addf(err, "cannot remove dynamic event %s/%s: %s\n",
+			     t->name, ev->name, strerror(-rc));
+	free(ev->file);
+	free(ev->name);
+	t->nevents--;
 	ukt_buf_release(&path);
 	ukt_buf_release(&cmd);
 	return rc;

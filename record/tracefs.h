@@ -57,6 +57,10 @@ int tfs_instance_create(struct tfs *t, struct ukt_buf *err);
 int tfs_add_probe(struct tfs *t, const struct probe *p, const char *def,
 		  struct ukt_buf *err);
 
+/* Remove the dynamic event added last (a half of a pair whose other half
+ * the kernel refused). 0 or -errno, with a message in err. */
+int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err);
+
 /* Enable (or disable) system/event in our instance. */
 int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	       struct ukt_buf *err);

@@ -8,7 +8,8 @@ TESTS="vm_boot vm_symbol_offset_accepted vm_record_exit vm_clean_after_exit
 vm_clean_after_sigint vm_sigkill_leaves_probes vm_restart_cleans vm_restart_says_so
 vm_trace_readable vm_filenames vm_open_count vm_calls_paired vm_durations_sane
 vm_callers_kallsyms vm_retval_enoent vm_second_probe_same_function vm_symbol_offset_events vm_tracepoint vm_kallsyms_saved
-vm_glob_record_exit vm_glob_clean vm_glob_probes vm_glob_calls"
+vm_glob_record_exit vm_glob_clean vm_glob_probes vm_glob_calls
+vm_glob_refused_skipped vm_glob_refused_named vm_glob_all_refused vm_glob_refused_clean"
 
 QEMU=$(command -v qemu-system-x86_64)
 KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
