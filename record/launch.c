@@ -103,6 +103,27 @@ int launch_go(struct launch *l, struct ukt_buf *warn)
 	return 0;
 }
 
+/* Descendant processes, for the signal at the end (best effort). */
+static void track(struct launch *l, pid_t pid)
+{
+	pid_t *p = reallocarray(l->procs, l->nprocs + 1, sizeof(*l->procs));
+
+	if (!p)
+		return;
+	l->procs = p;
+	l->procs[l->nprocs++] = pid;
+}
+
+static void untrack(struct launch *l, pid_t pid)
+{
+	for (size_t i = 0; i < l->nprocs; i++) {
+		if (l->procs[i] == pid) {
+			l->procs[i] = l->procs[--l->nprocs];
+			return;
+		}
+	}
+}
+
 static int encode_status(int st)
 {
 	if (WIFEXITED(st))
@@ -124,6 +145,8 @@ int launch_reap(struct launch *l, struct meta *m)
 			if (pid == l->pid) {
 				l->exited = true;
 				l->status = encode_status(st);
+			} else {
+				untrack(l, pid);
 			}
 			continue;
 		}
@@ -139,8 +162,11 @@ int launch_reap(struct launch *l, struct meta *m)
 		case SIGTRAP | (PTRACE_EVENT_VFORK << 8): {
 			unsigned long child;
 
-			if (m && ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0)
-				meta_follow(m, (pid_t)child);
+			if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) {
+				track(l, (pid_t)child);
+				if (m)
+					meta_follow(m, (pid_t)child);
+			}
 			break;
 		}
 		case SIGTRAP | (PTRACE_EVENT_CLONE << 8):
@@ -183,18 +209,32 @@ void launch_stop(struct launch *l, int sig, unsigned int grace_ms)
 		launch_abort(l);
 		return;
 	}
-	if (sig)
-		kill(l->pid, sig);
-	kill(l->pid, SIGCONT);	/* a stopped command cannot act on it */
+	/* like a service manager: the whole tree, not just its root */
+	for (size_t i = 0; i <= l->nprocs; i++) {
+		pid_t p = i < l->nprocs ? l->procs[i] : l->pid;
+
+		if (sig)
+			kill(p, sig);
+		kill(p, SIGCONT);	/* a stopped process cannot act on it */
+	}
 	for (;;) {
 		struct timespec ts = { 0, 10 * 1000000 };
 
 		launch_reap(l, NULL);
-		if (l->exited || now_ms() >= until)
+		if ((l->exited && !l->nprocs) || now_ms() >= until)
 			break;
 		nanosleep(&ts, NULL);
 	}
+	for (size_t i = 0; i < l->nprocs; i++)
+		kill(l->procs[i], SIGKILL);
 	launch_abort(l);
+}
+
+void launch_release(struct launch *l)
+{
+	free(l->procs);
+	l->procs = NULL;
+	l->nprocs = 0;
 }
 
 void launch_abort(struct launch *l)

@@ -23,6 +23,8 @@ struct launch {
 	bool traced;		/* ptrace attached */
 	bool exited;
 	int status;		/* exit code, or 128 + signal */
+	pid_t *procs;		/* its descendant processes still alive */
+	size_t nprocs;
 };
 
 /*
@@ -43,15 +45,17 @@ int launch_go(struct launch *l, struct ukt_buf *warn);
 int launch_reap(struct launch *l, struct meta *m);
 
 /*
- * End the command at the end of a recording: send it sig (0 when it got the
- * stop signal itself, from the terminal) and SIGCONT, give it grace_ms to
- * exit, handling its ptrace stops meanwhile, then SIGKILL it. Sets
- * l->status.
+ * End the command at the end of a recording: send it and its descendant
+ * processes sig (0 when they got the stop signal themselves, from the
+ * terminal) and SIGCONT, give them grace_ms to exit, handling their ptrace
+ * stops meanwhile, then SIGKILL those left. Sets l->status.
  */
 void launch_stop(struct launch *l, int sig, unsigned int grace_ms);
 
 /* Kill the command if it has not been started or has not exited (an
  * error during set-up), and reap it. */
 void launch_abort(struct launch *l);
+
+void launch_release(struct launch *l);
 
 #endif

@@ -719,6 +719,7 @@ out:
 	free(defs);
 	ukt_writer_free(w);
 	meta_release(&m);
+	launch_release(&l);
 	tfs_release(&t);
 	probe_list_release(&probes);
 	ukt_buf_release(&warn);

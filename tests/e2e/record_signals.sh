@@ -8,7 +8,8 @@ sig_kill_leaves_readable_file sig_kill_restart_cleans sig_kill_restart_says_so
 two_recorders_apart two_recorders_both_complete two_recorders_clean
 others_probe_untouched error_path_clean kernel_rejection_reason
 cmd_term_at_duration cmd_term_file_complete cmd_signal_forwarded
-cmd_kill_after_grace cmd_group_stop_kept cmd_stopped_then_ended cmd_clean"
+cmd_kill_after_grace cmd_group_stop_kept cmd_stopped_then_ended cmd_clean
+cmd_tree_signalled cmd_tree_child_status"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 
 cd "$TMP"
@@ -116,3 +117,9 @@ case $state in [tT]) ok cmd_group_stop_kept ;; *) fail cmd_group_stop_kept "stat
 kill -TERM $RPID; wait $RPID
 check cmd_stopped_then_ended 115 "$?"
 check cmd_clean "" "$(leftovers)"
+# the command's children get the signal too: a shell script's server
+# (the shell ignores SIGTERM, so it lives to write its child's status)
+"$REC" -q -o ctree.ukt -f "$WL:a" -d 1 -- sh -c "trap '' TERM; \"$WL\" graceful 30; echo \$? > $TMP/child.status" 2>/dev/null
+for _ in $(seq 40); do [ -s "$TMP/child.status" ] && break; sleep 0.05; done
+check cmd_tree_signalled "" "$(pgrep -f "$WL graceful 30")"
+check cmd_tree_child_status 115 "$(cat "$TMP/child.status" 2>/dev/null)"
