@@ -86,15 +86,16 @@ static int finish(struct kfuncs *k, char **bl, size_t nbl)
 int kfuncs_load(struct kfuncs *k, struct ukt_buf *err)
 {
 	struct ukt_buf text = UKT_BUF_INIT, bltext = UKT_BUF_INIT;
+	/* UKT_KFUNCS_SOURCE=kallsyms: the fallback, on any kernel (tests) */
+	const char *force = getenv("UKT_KFUNCS_SOURCE");
+	size_t nlists = force && !strcmp(force, "kallsyms") ? 0 :
+			sizeof(filter_lists) / sizeof(*filter_lists);
 	char **bl = NULL;
 	size_t nbl = 0;
 	int rc = -ENOENT;
 
 	memset(k, 0, sizeof(*k));
-	/* UKT_KFUNCS_SOURCE=kallsyms: the fallback, on any kernel (tests) */
-	for (size_t i = 0; i < sizeof(filter_lists) / sizeof(*filter_lists) &&
-			   !(getenv("UKT_KFUNCS_SOURCE") &&
-			     !strcmp(getenv("UKT_KFUNCS_SOURCE"), "kallsyms")); i++) {
+	for (size_t i = 0; i < nlists; i++) {
 		ukt_buf_reset(&text);
 		rc = ukt_buf_read_file(&text, filter_lists[i]);
 		if (!rc && text.len) {
