@@ -31,14 +31,22 @@ else
 	kf=$(awk '$2 == "t" || $2 == "T" {print $3}' /proc/kallsyms)
 fi
 want=$(echo "$kf" | grep '^vfs_rea' | grep -v '[.]' | sort -u | tr '\n' ' ')
+nwant=$(echo $want | wc -w)
 out=$(dry -f 'vfs_rea*')
-check spec_kernel_glob "$want" "$(echo "$out" | sed -n "s|^p:$G/\([^ ]*\) .*kprobe_events|\1|p" | sort -u | tr '\n' ' ')"
-check spec_kernel_glob_pairs "$(echo "$out" | grep -c '^p:')" "$(echo "$out" | grep -c '^r:.*__return .* ret=\$retval')"
+if [ "$nwant" -eq 0 ]; then
+	# no readable list of kernel functions: nothing to compare against
+	for n in spec_kernel_glob spec_kernel_glob_pairs spec_list_kernel; do
+		echo "skip $n: neither available_filter_functions nor /proc/kallsyms lists vfs_read here"
+	done
+else
+	check spec_kernel_glob "$want" "$(echo "$out" | sed -n "s|^p:$G/\([^ ]*\) .*kprobe_events|\1|p" | sort -u | tr '\n' ' ')"
+	check spec_kernel_glob_pairs "$nwant,$nwant" "$(echo "$out" | grep -c '^p:'),$(echo "$out" | grep -c '^r:.*__return .* ret=\$retval')"
+	check spec_list_kernel "$want" "$("$REC" --list kernel 'vfs_rea*' | grep -v '^#' | tr '\n' ' ')"
+fi
 has spec_kernel_glob_bpftrace "^r:$G/vfs_read__return vfs_read >>" "$(dry -p 'kretprobe:vfs_rea*')"
 has spec_err_kernel_glob_limit "matches [0-9]* kernel functions, more than the limit of 256" "$(dry -f '*')"
 has spec_err_kernel_glob_none "no kernel function matches 'zz_no_such_fn" "$(dry -p 'zz_no_such_fn*')"
 has spec_err_kernel_glob_offset "takes neither +OFFSET" "$(dry -p 'vfs_rea*+4')"
-check spec_list_kernel "$want" "$("$REC" --list kernel 'vfs_rea*' | grep -v '^#' | tr '\n' ' ')"
 
 cp "$WL" ./app
 off=$(nm ./app | awk '$3=="a"{print $1}')
