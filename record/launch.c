@@ -193,17 +193,9 @@ int launch_reap(struct launch *l, struct meta *m)
 	return 0;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void launch_stop(struct launch *l, int sig, unsigned int grace_ms)
 {
-	uint64_t until = now_ms() + grace_ms;
+	uint64_t until = meta_clock_now("mono") / 1000000 + grace_ms;
 
 	if (l->pid <= 0 || l->exited || l->gate >= 0) {
 		launch_abort(l);
@@ -221,7 +213,7 @@ void launch_stop(struct launch *l, int sig, unsigned int grace_ms)
 		struct timespec ts = { 0, 10 * 1000000 };
 
 		launch_reap(l, NULL);
-		if ((l->exited && !l->nprocs) || now_ms() >= until)
+		if ((l->exited && !l->nprocs) || meta_clock_now("mono") / 1000000 >= until)
 			break;
 		nanosleep(&ts, NULL);
 	}
