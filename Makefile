@@ -55,10 +55,12 @@ ALLCFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
             -DUKT_VERSION='"$(VERSION)"' -Iinclude -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 
+COMMON_SRC := $(wildcard common/*.c)
 FORMAT_SRC := $(wildcard format/*.c)
 RECORD_SRC := $(filter-out record/main.c,$(wildcard record/*.c))
 REPORT_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
 RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
@@ -75,6 +77,11 @@ TEST_HELPERS := $(B)/tests/workload $(B)/tests/fuzz_regress
 
 all: $(PROGS)
 
+$(B)/common/%.o: common/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) -c -o $@ $<
+
 $(B)/format/%.o: format/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
@@ -90,7 +97,8 @@ $(B)/report/%.o: report/%.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) -c -o $@ $<
 
-$(B)/libukformat.a: $(FORMAT_OBJ)
+# the trace file and the small helpers both programs share (common/)
+$(B)/libukformat.a: $(FORMAT_OBJ) $(COMMON_OBJ)
 	$(call msg,AR,$@)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -180,6 +188,12 @@ deps:
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# 'make clean all -j2': the goals run in order, or clean removes the
+# objects that the parallel build is linking
+ifneq ($(filter clean,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
 
 .PHONY: all test test-unit tests bench demo install deps clean fuzz
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

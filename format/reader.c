@@ -158,6 +158,7 @@ static struct ukt_reader *reader_new(const void *buf, size_t len, bool mapped,
 		*err = -ENOMEM;
 		return NULL;
 	}
+	ukt_buf_init(&r->buf);
 	r->map = buf;
 	r->size = len;
 	r->mapped = mapped;

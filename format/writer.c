@@ -60,6 +60,7 @@ struct ukt_encoder *ukt_encoder_new(int level)
 
 	if (!e)
 		return NULL;
+	ukt_buf_init(&e->out);
 	e->level = level > 0 ? level : 3;
 	e->cctx = ZSTD_createCCtx();
 	if (!e->cctx) {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 bool elf_is_elf(const char *path)
 {
@@ -154,7 +154,7 @@ static int read_segments(Elf *elf, struct elfsym *e)
 	GElf_Phdr ph;
 
 	if (elf_getphdrnum(elf, &n) != 0)
-		return -UKT_E_NOT_ELF;
+		return -REC_E_NOT_ELF;
 	e->segs = calloc(n ? n : 1, sizeof(*e->segs));
 	if (!e->segs)
 		return -ENOMEM;
@@ -243,7 +243,7 @@ struct elfsym *elfsym_load(const char *path)
 	size_t out = 0;
 
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		errno = UKT_E_NOT_ELF;
+		errno = REC_E_NOT_ELF;
 		return NULL;
 	}
 	e = calloc(1, sizeof(*e));
@@ -261,7 +261,7 @@ struct elfsym *elfsym_load(const char *path)
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
-		err = -UKT_E_NOT_ELF;
+		err = -REC_E_NOT_ELF;
 		goto out;
 	}
 	e->is_pie_or_dso = eh.e_type == ET_DYN;
@@ -406,7 +406,7 @@ void elfsym_suggest(const struct elfsym *e, const char *name,
 		const char *s = e->syms[i].name;
 
 		if (strncmp(s, name, len) == 0 && strcmp(s, name) != 0 &&
-		    !strstr(out->data ? out->data : "", s)) {
+		    !strstr(out->data, s)) {
 			ukt_buf_addf(out, "%s'%s'", found ? ", " : "", s);
 			found++;
 		}

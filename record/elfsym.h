@@ -45,7 +45,7 @@ struct elfsym {
  * Load the function symbols of the ELF file at path: .symtab, else .dynsym,
  * else the separate debug file found by build-id or .gnu_debuglink under
  * /usr/lib/debug. NULL with errno set (-errno style codes: ENOENT,
- * UKT_E_NOT_ELF...) on failure.
+ * REC_E_NOT_ELF...) on failure.
  */
 struct elfsym *elfsym_load(const char *path);
 void elfsym_free(struct elfsym *e);

@@ -16,7 +16,7 @@
 
 #include "elfsym.h"
 #include "libfind.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 static void add_dir(struct ukt_buf *dirs, const char *d, size_t len)
 {
@@ -37,7 +37,7 @@ static void read_conf(struct ukt_buf *dirs, const char *path, int depth)
 	struct ukt_buf text = UKT_BUF_INIT;
 	char *line, *save = NULL;
 
-	if (depth > 4 || ukt_buf_read_file(&text, path) || !text.data)
+	if (depth > 4 || ukt_buf_read_file(&text, path) || !text.len)
 		goto out;
 	for (line = strtok_r(text.data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -93,7 +93,7 @@ static int absolute(const char *path, struct ukt_buf *out)
 	if (!realpath(path, real))
 		return -errno;
 	if (!elf_is_elf(real))
-		return -UKT_E_NOT_ELF;
+		return -REC_E_NOT_ELF;
 	ukt_buf_reset(out);
 	return ukt_buf_adds(out, real);
 }

@@ -12,7 +12,7 @@
 
 /*
  * Resolve name to an absolute path of an existing ELF file, written to out.
- * 0, -ENOENT when nothing matches, -UKT_E_NOT_ELF when the file is not ELF.
+ * 0, -ENOENT when nothing matches, -REC_E_NOT_ELF when the file is not ELF.
  */
 int libfind_resolve(const char *name, struct ukt_buf *out);
 

@@ -425,7 +425,7 @@ int meta_write_end(struct meta *m, int ncpus, const char *clock,
 			continue;
 		err = add_block(m, UKT_B_CPU_STATS, (uint32_t)cpu, b.data, b.len);
 		if (stats_summary)
-			ukt_buf_addf(stats_summary, "cpu%d\n%s", cpu, b.data ? b.data : "");
+			ukt_buf_addf(stats_summary, "cpu%d\n%s", cpu, b.data);
 	}
 	if (!err) {
 		const char *kv[] = { "stop_ns", stop_ns, "stop_realtime", stop_rt, NULL };

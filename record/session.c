@@ -29,7 +29,7 @@
 #include "session.h"
 #include "spec.h"
 #include "tracefs.h"
-#include "uktrace/error.h"
+#include "errors.h"
 #include "uktrace/format.h"
 
 /* how long a command has to exit when the recording ends before it */
@@ -57,7 +57,7 @@ static int parse_specs(const struct record_opts *o, struct probe_list *l,
 		else
 			rc = spec_parse(l, o->specs[i].how, o->specs[i].text, &so, &err);
 		if (rc)
-			fprintf(stderr, "uktrace-record: %s\n", err.data ? err.data : ukt_strerror(rc));
+			fprintf(stderr, "uktrace-record: %s\n", err.len ? err.data : rec_strerror(rc));
 	}
 	if (!rc && !l->n) {
 		fprintf(stderr, "uktrace-record: nothing to record: give a probe (-p), a function (-f), a tracepoint (-e) or a config file (-c); see --help\n");
@@ -98,7 +98,7 @@ static uint32_t subbuf_size(struct tfs *t)
 	uint32_t sz = 0;
 	char *f;
 
-	if (tfs_read(t, "buffer_subbuf_size_kb", &b) == 0 && b.data)
+	if (tfs_read(t, "buffer_subbuf_size_kb", &b) == 0 && b.len)
 		sz = (uint32_t)strtoul(b.data, NULL, 10) * 1024;
 	ukt_buf_reset(&b);
 	if (!sz && tfs_read_top(t, "events/header_page", &b) == 0 && b.data &&
@@ -124,7 +124,7 @@ static void stats_totals(struct tfs *t, int ncpus, uint64_t *events, uint64_t *l
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
 		ukt_buf_reset(&b);
-		if (tfs_read(t, path, &b) || !b.data)
+		if (tfs_read(t, path, &b) || !b.len)
 			continue;
 		for (int i = 0; i < 4; i++) {
 			const char *p = strstr(b.data, fields[i]);
@@ -190,7 +190,7 @@ static void raise_cmdlines(struct tfs *t, struct saved_global *g)
 	FILE *f;
 
 	g->cmdlines_size[0] = '\0';
-	if (tfs_read_top(t, "saved_cmdlines_size", &b) || !b.data)
+	if (tfs_read_top(t, "saved_cmdlines_size", &b) || !b.len)
 		goto out;
 	if (strtoul(b.data, NULL, 10) >= 32768)
 		goto out;
@@ -362,7 +362,7 @@ static int add_probes(struct tfs *t, struct probe_list *l, char **defs,
 		defs[i] = strdup(def.data);
 		ukt_buf_reset(&err);
 		rc = tfs_add_probe(t, p, def.data, &err);
-		if (rc == -UKT_E_KERNEL && p->optional) {
+		if (rc == -REC_E_KERNEL && p->optional) {
 			if (o->verbose)
 				fprintf(stderr, "uktrace-record: skipped: %s\n", err.data);
 			skip_refused(t, l, drop, i);
@@ -389,7 +389,7 @@ static int add_probes(struct tfs *t, struct probe_list *l, char **defs,
 		if (!l->n) {
 			fprintf(stderr, "uktrace-record: the kernel refused every function the glob matched (%s); see --verbose for its reasons\n",
 				names.data);
-			rc = -UKT_E_KERNEL;
+			rc = -REC_E_KERNEL;
 		} else if (!o->quiet) {
 			fprintf(stderr, "uktrace-record: the kernel refused %zu function%s a glob matched, skipped: %s%s (--verbose says why)\n",
 				nskipped, nskipped == 1 ? "" : "s", names.data,
@@ -469,7 +469,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 	if (!rc)
 		rc = probe_list_unique_names(&probes);
 	if (rc) {
-		fprintf(stderr, "uktrace-record: %s\n", err.data ? err.data : ukt_strerror(rc));
+		fprintf(stderr, "uktrace-record: %s\n", err.len ? err.data : rec_strerror(rc));
 		goto out;
 	}
 
@@ -530,7 +530,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 		if (errno == EEXIST)
 			fprintf(stderr, "uktrace-record: '%s' exists: choose another name with -o, or overwrite it with --force\n", o->output);
 		else
-			fprintf(stderr, "uktrace-record: cannot create '%s': %s\n", o->output, ukt_strerror(rc));
+			fprintf(stderr, "uktrace-record: cannot create '%s': %s\n", o->output, rec_strerror(rc));
 		goto out;
 	}
 
@@ -568,7 +568,7 @@ int record_run(const struct record_opts *o, int *exit_status)
 	if (!rc)
 		rc = meta_scan(&m, true);
 	if (rc) {
-		fprintf(stderr, "uktrace-record: cannot write '%s': %s\n", o->output, ukt_strerror(rc));
+		fprintf(stderr, "uktrace-record: cannot write '%s': %s\n", o->output, rec_strerror(rc));
 		goto out;
 	}
 
@@ -665,7 +665,7 @@ out:
 			rc = e;
 	}
 	if (rc && rc != -EPERM && w && t.inst && !exec_failed)
-		fprintf(stderr, "uktrace-record: recording stopped: %s%s\n", ukt_strerror(rc),
+		fprintf(stderr, "uktrace-record: recording stopped: %s%s\n", rec_strerror(rc),
 			rc == -ENOSPC || rc == -UKT_E_WRITER_FAILED ?
 			" (the disk is full; the trace file is readable up to the last block written)" : "");
 	if (w && m.w) {
@@ -682,7 +682,7 @@ out:
 		if (e && !rc) {
 			rc = e;
 			fprintf(stderr, "uktrace-record: cannot finish '%s': %s%s\n", o->output,
-				ukt_strerror(e),
+				rec_strerror(e),
 				e == -ENOSPC || e == -UKT_E_WRITER_FAILED ? " (the disk is full; the file is readable up to the last block written)" : "");
 		}
 	}
@@ -766,13 +766,13 @@ int record_list(const char *binary, const char *pattern)
 
 	if (rc) {
 		fprintf(stderr, "uktrace-record: cannot find binary or library '%s': %s\n",
-			binary, ukt_strerror(rc));
+			binary, rec_strerror(rc));
 		goto out;
 	}
 	e = elfsym_load(path.data);
 	if (!e) {
 		rc = -errno;
-		fprintf(stderr, "uktrace-record: cannot read '%s': %s\n", path.data, ukt_strerror(rc));
+		fprintf(stderr, "uktrace-record: cannot read '%s': %s\n", path.data, rec_strerror(rc));
 		goto out;
 	}
 	printf("# %s (%s, %zu functions)\n", path.data, e->table, e->nsyms);

@@ -18,7 +18,7 @@
 #include "kfuncs.h"
 #include "libfind.h"
 #include "spec.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 #define NAME_MAX_LEN 48
 
@@ -204,11 +204,11 @@ static int check_chars(const char *text, struct ukt_buf *err)
 		if (*s == '\n' || *s == '\r') {
 			ukt_buf_addf(err, "probe spec '%.*s...' contains a line break: give one definition per spec",
 				     (int)(s - text), text);
-			return -UKT_E_SPEC;
+			return -REC_E_SPEC;
 		}
 		if ((unsigned char)*s < 0x20 && *s != '\t') {
 			ukt_buf_adds(err, "probe spec contains a control character");
-			return -UKT_E_SPEC;
+			return -REC_E_SPEC;
 		}
 	}
 	return 0;
@@ -233,7 +233,7 @@ static int split_args(const char *text, char **loc, char **args)
 		ukt_buf_add(&a, p, n);
 		p += n;
 	}
-	*args = a.data ? a.data : strdup("");
+	*args = ukt_buf_detach(&a);
 	return *loc && *args ? 0 : -ENOMEM;
 }
 
@@ -250,11 +250,11 @@ static int resolve_binary(const char *name, struct ukt_buf *path,
 {
 	int e = libfind_resolve(name, path);
 
-	if (e == -UKT_E_NOT_ELF)
+	if (e == -REC_E_NOT_ELF)
 		ukt_buf_addf(err, "'%s' is not an ELF binary or library", name);
 	else if (e)
 		ukt_buf_addf(err, "cannot find binary or library '%s': %s%s", name,
-			     ukt_strerror(e),
+			     rec_strerror(e),
 			     strchr(name, '/') ? "" :
 			     " (give a path, a library name such as 'libc', or a program on PATH)");
 	return e;
@@ -319,7 +319,7 @@ static int user_probe(struct probe_list *out, const struct user_req *r,
 		add_args(&args, NULL, "ret=$retval");
 	if (p.caller)
 		add_args(&args, NULL, "caller=+0(%sp):x64");
-	p.args = args.data ? args.data : strdup("");
+	p.args = ukt_buf_detach(&args);
 	if (!p.spec || !p.target || !p.name || !p.func || !p.args ||
 	    (symname && !p.symbol)) {
 		probe_release(&p);
@@ -338,7 +338,7 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 	if (elfsym_vaddr_to_offset(e, s->value + r->off, &fileoff)) {
 		ukt_buf_addf(err, "'%s' in '%s' (0x%" PRIx64 ") is not in a loadable segment",
 			     s->name, r->path, s->value);
-		return -UKT_E_NO_SYMBOL;
+		return -REC_E_NO_SYMBOL;
 	}
 	if (s->ifunc && o->warnings)
 		ukt_buf_addf(o->warnings,
@@ -365,7 +365,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	if (!e) {
 		int en = errno;
 
-		ukt_buf_addf(err, "cannot read '%s': %s", r->path, ukt_strerror(-en));
+		ukt_buf_addf(err, "cannot read '%s': %s", r->path, rec_strerror(-en));
 		return -en;
 	}
 	if (!r->sym) {
@@ -404,7 +404,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 				ukt_buf_adds(err, "?)");
 			if (!strcmp(e->table, ".dynsym"))
 				ukt_buf_adds(err, "; the binary is stripped: only exported functions are visible unless debug symbols are installed");
-			return -UKT_E_NO_SYMBOL;
+			return -REC_E_NO_SYMBOL;
 		}
 		/* One probe per distinct address (static functions may repeat). */
 		for (const struct elf_sym *p = s; p < e->syms + e->nsyms; p++) {
@@ -430,7 +430,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	}
 	if (!n) {
 		ukt_buf_addf(err, "no function in '%s' matches '%s'", r->path, r->sym);
-		return -UKT_E_NO_SYMBOL;
+		return -REC_E_NO_SYMBOL;
 	}
 	if (o->max_probes && n > o->max_probes) {
 		ukt_buf_addf(err, "'%s' matches %zu functions in '%s', more than the limit of %zu: narrow the pattern or raise the limit with --max-probes",
@@ -487,7 +487,7 @@ static int kernel_glob(struct probe_list *out, const char *spec, const char *glo
 
 	if (has_off || name) {
 		ukt_buf_addf(err, "'%s': a glob over kernel functions takes neither +OFFSET nor an event name", spec);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	if (!kfuncs_loaded) {
 		rc = kfuncs_load(&kfuncs, err);
@@ -499,7 +499,7 @@ static int kernel_glob(struct probe_list *out, const char *spec, const char *glo
 		n += fnmatch(glob, kfuncs.names[i], 0) == 0;
 	if (!n) {
 		ukt_buf_addf(err, "no kernel function matches '%s' (in %s)", glob, kfuncs.source);
-		return -UKT_E_NO_SYMBOL;
+		return -REC_E_NO_SYMBOL;
 	}
 	if (o->max_probes && n > o->max_probes) {
 		ukt_buf_addf(err, "'%s' matches %zu kernel functions, more than the limit of %zu: narrow the pattern or raise the limit with --max-probes",
@@ -536,7 +536,7 @@ static int kernel_probe(struct probe_list *out, const char *spec,
 
 	if (n >= sizeof(sym)) {
 		ukt_buf_addf(err, "kernel symbol in '%s' is too long", spec);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	memcpy(sym, target, n);
 	sym[n] = '\0';
@@ -545,11 +545,11 @@ static int kernel_probe(struct probe_list *out, const char *spec,
 				   name, maxactive, o, err);
 	if (!valid_ksym(sym) || (plus && parse_u64(plus + 1, &off))) {
 		ukt_buf_addf(err, "'%s' is not a kernel function: expected SYMBOL[+OFFSET] or 0xADDRESS", target);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	if ((ret || pair) && off) {
 		ukt_buf_addf(err, "'%s': a return probe goes on a function's start, not on an offset inside it", spec);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	for (int i = 0; i < (pair ? 2 : 1); i++) {
 		struct probe p = { 0 };
@@ -585,7 +585,7 @@ static int kernel_probe(struct probe_list *out, const char *spec,
 			add_args(&a, NULL, "ret=$retval");
 		if (p.caller)
 			add_args(&a, NULL, "caller=+0(%sp):x64");
-		p.args = a.data ? a.data : strdup("");
+		p.args = ukt_buf_detach(&a);
 		if (!p.spec || !p.target || !p.symbol || !p.name || !p.func || !p.args) {
 			probe_release(&p);
 			return -ENOMEM;
@@ -608,12 +608,12 @@ static int tracepoint(struct probe_list *out, const char *spec, const char *loc,
 	if (!colon || colon == loc || !colon[1] || strchr(colon + 1, ':') ||
 	    strchr(loc, '/')) {
 		ukt_buf_addf(err, "'%s' is not a tracepoint: expected SYSTEM:EVENT, e.g. 'sched:sched_switch' or 'syscalls:sys_enter_open*'", spec);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	for (const char *s = loc; *s; s++) {
 		if (!isalnum((unsigned char)*s) && !strchr("_:*?[]!-", *s)) {
 			ukt_buf_addf(err, "'%s' is not a tracepoint name", loc);
-			return -UKT_E_SPEC;
+			return -REC_E_SPEC;
 		}
 	}
 	p.kind = PK_TRACEPOINT;
@@ -669,7 +669,7 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 		goto out;
 	if (!*target) {
 		ukt_buf_addf(err, "'%s': no probe location after '%c'", text, type);
-		rc = -UKT_E_SPEC;
+		rc = -REC_E_SPEC;
 		goto out;
 	}
 	colon = strrchr(target, ':');
@@ -682,10 +682,10 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 
 		if (strchr(colon, '(')) {
 			ukt_buf_addf(err, "'%s': reference counter offsets are not supported", target);
-			rc = -UKT_E_SPEC;
+			rc = -REC_E_SPEC;
 		} else if (parse_u64(colon + 1, &r.off)) {
 			ukt_buf_addf(err, "'%s': bad offset '%s' (expected 0x... or a decimal number)", target, colon + 1);
-			rc = -UKT_E_SPEC;
+			rc = -REC_E_SPEC;
 		} else {
 			rc = bin ? resolve_binary(bin, &path, err) : -ENOMEM;
 		}
@@ -721,7 +721,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 	if (!strncmp(loc, "tracepoint:", 11) || !strncmp(loc, "t:", 2) || how == 'e') {
 		if (*args) {
 			ukt_buf_addf(err, "'%s': tracepoints take no arguments (their fields are recorded)", text);
-			return -UKT_E_SPEC;
+			return -REC_E_SPEC;
 		}
 		if (!strncmp(loc, "tracepoint:", 11) || !strncmp(loc, "t:", 2))
 			loc = strchr(loc, ':') + 1;
@@ -746,7 +746,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 	}
 	if (ret && pair) {
 		ukt_buf_addf(err, "'%s': a function spec (-f) installs the return probe itself; drop '%%return'", text);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	colon = memchr(loc, ':', len);
 	if (!colon) {
@@ -764,7 +764,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 	}
 	if (!*bin || !*sym) {
 		ukt_buf_addf(err, "'%s': expected BINARY:FUNCTION", text);
-		rc = -UKT_E_SPEC;
+		rc = -REC_E_SPEC;
 		goto out;
 	}
 	rc = resolve_binary(bin, &path, err);
@@ -779,7 +779,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 			/* BIN:0x620 — a raw file offset */
 			if (parse_u64(sym, &r.off)) {
 				ukt_buf_addf(err, "'%s': bad offset '%s'", text, sym);
-				rc = -UKT_E_SPEC;
+				rc = -REC_E_SPEC;
 				goto out;
 			}
 		} else {
@@ -787,12 +787,12 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 				*plus = '\0';
 				if (parse_u64(plus + 1, &r.off)) {
 					ukt_buf_addf(err, "'%s': bad offset '+%s'", text, plus + 1);
-					rc = -UKT_E_SPEC;
+					rc = -REC_E_SPEC;
 					goto out;
 				}
 				if ((ret || pair) && r.off) {
 					ukt_buf_addf(err, "'%s': a return probe goes on a function's start, not on an offset inside it", text);
-					rc = -UKT_E_SPEC;
+					rc = -REC_E_SPEC;
 					goto out;
 				}
 			}
@@ -822,11 +822,11 @@ int spec_parse(struct probe_list *out, char how, const char *text,
 	text += strspn(text, " \t");
 	if (!*text) {
 		ukt_buf_adds(err, "empty probe spec");
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	if (text[0] == '-' && (text[1] == ':' || text[1] == ' ')) {
 		ukt_buf_addf(err, "'%s': removal definitions are not accepted; uktrace-record removes the probes it created itself", text);
-		return -UKT_E_SPEC;
+		return -REC_E_SPEC;
 	}
 	rc = split_args(text, &loc, &args);
 	if (rc)
@@ -853,7 +853,7 @@ int spec_parse_file(struct probe_list *out, const char *path,
 
 	rc = ukt_buf_read_file(&text, path);
 	if (rc) {
-		ukt_buf_addf(err, "cannot read config file '%s': %s", path, ukt_strerror(rc));
+		ukt_buf_addf(err, "cannot read config file '%s': %s", path, rec_strerror(rc));
 		return rc;
 	}
 	for (line = text.data; line && *line; line = next) {
@@ -888,7 +888,7 @@ int spec_parse_file(struct probe_list *out, const char *path,
 		ukt_buf_reset(&e);
 		rc = spec_parse(out, how, s, o, &e);
 		if (rc) {
-			ukt_buf_addf(err, "%s:%d: %s", path, lineno, e.data ? e.data : ukt_strerror(rc));
+			ukt_buf_addf(err, "%s:%d: %s", path, lineno, e.len ? e.data : rec_strerror(rc));
 			break;
 		}
 	}

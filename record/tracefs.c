@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "tracefs.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 static bool is_tracefs(const char *dir)
 {
@@ -44,7 +44,7 @@ int tfs_open(struct tfs *t, pid_t pid, bool mount_it, struct ukt_buf *err)
 	if (!found) {
 		if (!mount_it) {
 			ukt_buf_addf(err, "tracefs is not mounted at %s", dirs[0]);
-			return -UKT_E_NO_TRACEFS;
+			return -REC_E_NO_TRACEFS;
 		}
 		if (mount("nodev", dirs[0], "tracefs", 0, NULL) == 0 &&
 		    is_tracefs(dirs[0])) {
@@ -54,7 +54,7 @@ int tfs_open(struct tfs *t, pid_t pid, bool mount_it, struct ukt_buf *err)
 
 			ukt_buf_addf(err, "tracefs is not mounted and mounting it on %s failed: %s (mount it with 'mount -t tracefs nodev %s')",
 				     dirs[0], strerror(e), dirs[0]);
-			return -UKT_E_NO_TRACEFS;
+			return -REC_E_NO_TRACEFS;
 		}
 	}
 	t->dir = strdup(found);
@@ -169,7 +169,7 @@ static int remove_group_events(struct tfs *t, const char *file, const char *grp,
 	size_t glen = strlen(grp);
 	int err = 0;
 
-	if (tfs_read_top(t, file, &text) || !text.data)
+	if (tfs_read_top(t, file, &text) || !text.len)
 		goto out;
 	tfs_path(t, false, file, &path);
 	for (line = strtok_r(text.data, "\n", &save); line;
@@ -278,7 +278,7 @@ static void kernel_reason(struct tfs *t, const char *name, struct ukt_buf *err)
 	struct ukt_buf log = UKT_BUF_INIT;
 	char *entry = NULL, *p;
 
-	if (tfs_read_top(t, "error_log", &log) || !log.data)
+	if (tfs_read_top(t, "error_log", &log) || !log.len)
 		goto out;
 	/* entries start with "[timestamp]"; take the last that names us */
 	for (p = log.data; (p = strstr(p, "\n[")) || entry == NULL; ) {
@@ -318,12 +318,12 @@ int tfs_add_probe(struct tfs *t, const struct probe *p, const char *def,
 
 	if (probe_is_kernel(p) && !t->have_kprobes) {
 		ukt_buf_addf(err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
-			     p->symbol, ukt_strerror(-UKT_E_NO_KPROBES));
-		return -UKT_E_NO_KPROBES;
+			     p->symbol, rec_strerror(-REC_E_NO_KPROBES));
+		return -REC_E_NO_KPROBES;
 	}
 	if (!probe_is_kernel(p) && !t->have_uprobes) {
-		ukt_buf_addf(err, "cannot probe '%s': %s", p->spec, ukt_strerror(-UKT_E_NO_UPROBES));
-		return -UKT_E_NO_UPROBES;
+		ukt_buf_addf(err, "cannot probe '%s': %s", p->spec, rec_strerror(-REC_E_NO_UPROBES));
+		return -REC_E_NO_UPROBES;
 	}
 	ev = reallocarray(t->events, t->nevents + 1, sizeof(*t->events));
 	if (!ev)
@@ -335,7 +335,7 @@ int tfs_add_probe(struct tfs *t, const struct probe *p, const char *def,
 	if (rc) {
 		ukt_buf_addf(err, "the kernel rejected probe '%s' (%s)", def, strerror(-rc));
 		kernel_reason(t, p->name, err);
-		return -UKT_E_KERNEL;
+		return -REC_E_KERNEL;
 	}
 	ev = &t->events[t->nevents];
 	ev->file = strdup(file);
@@ -384,7 +384,7 @@ int tfs_expand_tracepoints(struct tfs *t, struct probe_list *l,
 			memset(p, 0, sizeof(*p));
 			continue;
 		}
-		if (!avail.data) {
+		if (!avail.len) {
 			rc = tfs_read_top(t, "available_events", &avail);
 			if (rc) {
 				ukt_buf_addf(err, "cannot read available_events: %s", strerror(-rc));

@@ -6,7 +6,7 @@
 
 #include "batch.h"
 #include "db.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 int batch_init(struct batch *b, struct db *d, const char *table,
 	       const char *cols, int ncol, struct ukt_buf *err)
@@ -15,6 +15,8 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 	int rc = 0;
 
 	memset(b, 0, sizeof(*b));
+	for (int r = 0; r < BATCH_ROWS; r++)
+		ukt_buf_init(&b->text[r]);
 	b->ncol = ncol;
 	b->err = err;
 	b->vals = calloc((size_t)BATCH_ROWS * (size_t)ncol, sizeof(*b->vals));
@@ -28,13 +30,13 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 		if (r == 0) {
 			b->one = db_prepare(d, sql.data, err);
 			if (!b->one)
-				rc = -UKT_E_SQL;
+				rc = -REP_E_SQL;
 		}
 	}
 	if (!rc) {
 		b->many = db_prepare(d, sql.data, err);
 		if (!b->many)
-			rc = -UKT_E_SQL;
+			rc = -REP_E_SQL;
 	}
 	ukt_buf_release(&sql);
 	return rc;

@@ -17,7 +17,7 @@
 #include "import.h"
 #include "report.h"
 #include "trace.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 static char *meta_value(struct db *d, const char *key)
 {
@@ -99,7 +99,7 @@ int report_import(const char *trace_path, const char *db_path, bool quiet)
 	if (warn.len && !quiet)
 		fprintf(stderr, "warning: %s", warn.data);
 	if (rc)
-		fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : ukt_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
 	else if (!quiet)
 		fprintf(stderr, "imported %" PRIu64 " events, %" PRIu64 " calls in %.2f s (%.0f events/s) into %s\n",
 			res.events, res.calls, res.seconds,

@@ -12,7 +12,7 @@
 #include "report.h"
 #include "threads.h"
 #include "trace.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 static const char *or_unknown(const char *s)
 {
@@ -167,7 +167,7 @@ int cmd_dump(struct report_opts *o)
 	d = decoder_new(t, &err, &warn);
 	if (!d) {
 		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -UKT_E_TEP;
+		rc = -REP_E_TEP;
 		goto out;
 	}
 	if (warn.len && !o->quiet)
@@ -206,7 +206,7 @@ int cmd_dump(struct report_opts *o)
 		if (printf("%16s-%-7d [%03d] %" PRIu64 ".%09" PRIu64 ": %s: %s\n",
 			   ti && ti->comm ? ti->comm : "<...>", ev.tid, ev.cpu,
 			   ev.ts / 1000000000, ev.ts % 1000000000, ev.lay->name,
-			   info.data ? info.data : "") < 0)
+			   info.data) < 0)
 			break;	/* stdout closed (| head) */
 	}
 out:

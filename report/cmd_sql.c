@@ -8,7 +8,7 @@
 
 #include "db.h"
 #include "report.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 /* Run a prepared statement into a table with the result's own columns. */
 int report_run_query(struct db_stmt *s, enum out_format f)
@@ -38,7 +38,7 @@ int report_run_query(struct db_stmt *s, enum out_format f)
 		}
 	}
 	if (rc < 0)
-		fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : ukt_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
 	else
 		out_table_print(&t, f, stdout);
 	out_table_release(&t);
@@ -59,7 +59,7 @@ int cmd_sql(struct report_opts *o)
 	s = db_prepare(d, o->arg, &err);
 	if (!s) {
 		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	if (!db_stmt_readonly(s)) {

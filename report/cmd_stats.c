@@ -15,7 +15,7 @@
 #include "report.h"
 #include "sqlgen.h"
 #include "stats.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 static void build_filter(const struct report_opts *o, struct sql_filter *f,
 			 const char *func)
@@ -140,7 +140,7 @@ static int summary_events(struct db *d, const struct report_opts *o)
 	if (!s) {
 		fprintf(stderr, "uktrace-report: %s\n", err.data);
 		ukt_buf_release(&err);
-		return -UKT_E_SQL;
+		return -REP_E_SQL;
 	}
 	rc = report_run_query(s, o->format);
 	db_finalize(s);
@@ -256,7 +256,7 @@ int cmd_summary(struct report_opts *o)
 	if (!rows)
 		rc = stats_compute(d, keys, kcols, &f, &rows, &nrows, &err);
 	if (rc) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : ukt_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
 		goto out;
 	}
 	qsort(rows, nrows, sizeof(*rows), row_cmp);
@@ -408,8 +408,8 @@ int cmd_hist(struct report_opts *o)
 	}
 	goto out;
 sqlerr:
-	fprintf(stderr, "uktrace-report: %s\n", err.data ? err.data : "query failed");
-	rc = -UKT_E_SQL;
+	fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : "query failed");
+	rc = -REP_E_SQL;
 out:
 	db_finalize(s);
 	free(lin);
@@ -442,7 +442,7 @@ int cmd_callers(struct report_opts *o)
 	s = db_prepare(d, sql.data, &err);
 	if (!s) {
 		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	filter_bind(s, &f, 1);
@@ -499,7 +499,7 @@ int cmd_calls(struct report_opts *o)
 	s = db_prepare(d, sql.data, &err);
 	if (!s) {
 		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	filter_bind(s, &f, 1);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "db.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 struct db {
 	sqlite3 *h;
@@ -28,7 +28,7 @@ static int rc_to_err(int rc)
 	case SQLITE_CANTOPEN: return -ENOENT;
 	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
 	case SQLITE_IOERR: return -EIO;
-	default: return -UKT_E_SQL;
+	default: return -REP_E_SQL;
 	}
 }
 
@@ -171,7 +171,7 @@ int db_step(struct db_stmt *s, struct ukt_buf *err)
 	if (err)
 		ukt_buf_addf(err, "%s", sqlite3_errmsg(s->h));
 	rc = rc_to_err(sqlite3_reset(s->s) ? rc : rc);
-	return rc ? rc : -UKT_E_SQL;
+	return rc ? rc : -REP_E_SQL;
 }
 
 int db_reset(struct db_stmt *s)

@@ -15,7 +15,7 @@
 #include <trace-seq.h>
 
 #include "decode.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 #define PAGE_PAD 64
 #define RB_MISSED_FLAGS (3ULL << 30)
@@ -130,7 +130,7 @@ static int common_offsets(struct decoder *d)
 			if (!strcmp(f->name, "common_type"))
 				d->type_size = f->size;
 		}
-		return d->type_size == 2 && d->pid_off >= 2 ? 0 : -UKT_E_TEP;
+		return d->type_size == 2 && d->pid_off >= 2 ? 0 : -REP_E_TEP;
 	}
 	return 0;
 }
@@ -227,6 +227,7 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 
 		c->cpu = i;
 		c->tc = &t->cpus[i];
+		ukt_buf_init(&c->raw);
 		c->pagebuf = calloc(1, t->info.subbuf_size + PAGE_PAD);
 		c->kb = kbuffer_alloc(t->info.long_size == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
 				      file_big ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
@@ -239,7 +240,7 @@ out:
 	free(hp);
 	if (rc) {
 		if (!err->len)
-			ukt_buf_addf(err, "cannot decode the trace: %s", ukt_strerror(rc));
+			ukt_buf_addf(err, "cannot decode the trace: %s", rep_strerror(rc));
 		decoder_free(d);
 		return NULL;
 	}

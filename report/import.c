@@ -22,7 +22,7 @@
 #include "stats.h"
 #include "symbolize.h"
 #include "threads.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 #define MAX_ARGS 64
 
@@ -302,7 +302,7 @@ static int insert_meta(struct importer *im, const char *k, const char *v)
 	int rc;
 
 	if (!s)
-		return -UKT_E_SQL;
+		return -REP_E_SQL;
 	db_bind_text(s, 1, k, -1);
 	db_bind_text(s, 2, v, -1);
 	rc = db_step(s, im->err);
@@ -318,7 +318,7 @@ static int insert_probes(struct importer *im)
 	int rc = 0, next_id = 1;
 
 	if (!s)
-		return -UKT_E_SQL;
+		return -REP_E_SQL;
 	for (size_t i = 0; i < im->t->nprobes; i++)
 		if (im->t->probes[i].id >= next_id)
 			next_id = im->t->probes[i].id + 1;
@@ -355,7 +355,7 @@ static int insert_probes(struct importer *im)
 		if (p && p->definition && *p->definition)
 			db_bind_text(s, 11, p->definition, -1);
 		db_bind_text(s, 12, view.data, -1);
-		db_bind_text(s, 13, args.data ? args.data : "", -1);
+		db_bind_text(s, 13, args.data, -1);
 		rc = db_step(s, im->err);
 		db_reset(s);
 	}
@@ -409,7 +409,7 @@ static int insert_threads(struct importer *im)
 	int rc = 0;
 
 	if (!s)
-		return -UKT_E_SQL;
+		return -REP_E_SQL;
 	for (size_t i = 0; i < im->th.cap && rc >= 0; i++) {
 		const struct thread_info *e = &im->th.v[i];
 
@@ -435,7 +435,7 @@ static int insert_symbols(struct importer *im, const struct symbolizer *sy)
 	int rc = 0;
 
 	if (!o || !s || !m) {
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	for (size_t i = 0; i < sy->nobjects && rc >= 0; i++) {
@@ -492,7 +492,7 @@ static int insert_damage(struct importer *im)
 	int rc = 0;
 
 	if (!s)
-		return -UKT_E_SQL;
+		return -REP_E_SQL;
 	for (size_t i = 0; i < im->t->ndamage && rc >= 0; i++) {
 		const struct ukt_damage *dm = &im->t->damage[i];
 
@@ -525,7 +525,7 @@ static int insert_cpus(struct importer *im)
 	int rc = 0;
 
 	if (!s)
-		return -UKT_E_SQL;
+		return -REP_E_SQL;
 	for (uint32_t c = 0; c < im->t->ncpus && rc >= 0; c++) {
 		const struct trace_cpu *tc = &im->t->cpus[c];
 		uint64_t over = trace_cpu_stat(tc->stats, "overrun: ");
@@ -577,7 +577,7 @@ static int caller_name(struct importer *im, int pid, uint64_t addr, uint64_t ts,
 			continue;
 		symbolize(im->sy, pid, addr, ts, &im->sym, &im->obj);
 		*sym = im->sym.data;
-		*obj = im->obj.data ? im->obj.data : "";
+		*obj = im->obj.data;
 		if (im->cc_used * 4 >= im->cc_cap * 3)
 			return 0;	/* full: do not cache */
 		c->sym = strdup(*sym);
@@ -794,7 +794,7 @@ static int materialize_summary(struct importer *im)
 		db_reset(s);
 	}
 	if (!s)
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 	db_finalize(s);
 	stats_free(rows, n);
 	return rc < 0 ? rc : 0;
@@ -873,7 +873,8 @@ int import_trace(struct trace *t, const char *db_path,
 		 struct import_result *res, struct ukt_buf *err,
 		 struct ukt_buf *warn)
 {
-	struct importer im = { .t = t, .err = err };
+	struct importer im = { .t = t, .err = err, .args = UKT_BUF_INIT,
+			       .sym = UKT_BUF_INIT, .obj = UKT_BUF_INIT };
 	struct symbolizer sy = { 0 };
 	struct ukt_buf tmp = UKT_BUF_INIT;
 	double start = now_s();
@@ -885,7 +886,7 @@ int import_trace(struct trace *t, const char *db_path,
 	unlink(tmp.data);
 	im.dec = decoder_new(t, err, warn);
 	if (!im.dec) {
-		rc = -UKT_E_TEP;
+		rc = -REP_E_TEP;
 		goto out;
 	}
 	im.cpu_events = calloc(t->ncpus + 1, sizeof(*im.cpu_events));
@@ -923,7 +924,7 @@ int import_trace(struct trace *t, const char *db_path,
 		goto out;
 	im.ins_lost = db_prepare(im.db, "INSERT INTO lost VALUES(?,?,?)", err);
 	if (!im.ins_lost) {
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	rc = insert_probes(&im);
@@ -990,7 +991,7 @@ int import_trace(struct trace *t, const char *db_path,
 	}
 out:
 	if (rc && !err->len)
-		ukt_buf_addf(err, "import failed: %s", ukt_strerror(rc));
+		ukt_buf_addf(err, "import failed: %s", rep_strerror(rc));
 	batch_release(&im.events);
 	batch_release(&im.calls);
 	db_finalize(im.ins_lost);

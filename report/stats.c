@@ -10,7 +10,7 @@
 
 #include "db.h"
 #include "stats.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 void filter_add(struct sql_filter *f, const char *cond)
 {
@@ -103,7 +103,7 @@ int stats_compute(struct db *d, const char *keys, int kcols,
 		     keys, keys);
 	s = db_prepare(d, sql.data, err);
 	if (!s) {
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	filter_bind(s, f, 1);
@@ -149,7 +149,7 @@ int stats_compute(struct db *d, const char *keys, int kcols,
 		     keys, has_where ? f->where.data : "", has_where ? " AND " : "", keys);
 	s = db_prepare(d, sql.data, err);
 	if (!s) {
-		rc = -UKT_E_SQL;
+		rc = -REP_E_SQL;
 		goto out;
 	}
 	filter_bind(s, f, 1);

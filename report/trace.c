@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "trace.h"
-#include "uktrace/error.h"
+#include "errors.h"
 
 static int add_meta(struct trace *t, const struct ukt_kv *kv)
 {
@@ -231,10 +231,17 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 		*err = -ENOMEM;
 		return NULL;
 	}
+	ukt_buf_init(&t->header_page);
+	ukt_buf_init(&t->header_event);
+	ukt_buf_init(&t->printk);
+	ukt_buf_init(&t->kallsyms);
+	ukt_buf_init(&t->cmdlines);
+	ukt_buf_init(&t->tgids);
+	ukt_buf_init(&t->threads);
 	t->path = strdup(path);
 	t->r = ukt_reader_open(path, err);
 	if (!t->r) {
-		ukt_buf_addf(msg, "cannot read '%s': %s", path, ukt_strerror(*err));
+		ukt_buf_addf(msg, "cannot read '%s': %s", path, rep_strerror(*err));
 		trace_free(t);
 		return NULL;
 	}
@@ -261,7 +268,7 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 		} else {
 			rc = ukt_block_decode(dec, &b, &tmp);
 			if (rc == 0) {
-				b.data = tmp.data ? tmp.data : "";
+				b.data = tmp.data;
 				b.len = tmp.len;
 				rc = handle_block(t, &b);
 			} else if (rc != -ENOMEM) {
@@ -276,7 +283,7 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 	ukt_buf_release(&tmp);
 	if (rc < 0) {
 		*err = rc;
-		ukt_buf_addf(msg, "cannot read '%s': %s", path, ukt_strerror(rc));
+		ukt_buf_addf(msg, "cannot read '%s': %s", path, rep_strerror(rc));
 		trace_free(t);
 		return NULL;
 	}

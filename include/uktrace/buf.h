@@ -3,9 +3,10 @@
  * A growable byte buffer, shared by both programs.
  *
  * Like git's strbuf: ukt_buf_init() allocates nothing, ukt_buf_release()
- * frees the contents and leaves an empty buffer that can be reused. The data
- * is always NUL-terminated after len bytes (once anything was added), so text
- * can be handed to string functions directly.
+ * frees the contents and leaves an empty buffer that can be reused. data is
+ * never NULL: an empty buffer points at a shared "" (never write to it),
+ * and the data is always NUL-terminated after len bytes, so text can be
+ * handed to string functions directly, also after -ENOMEM.
  */
 #ifndef UKTRACE_BUF_H
 #define UKTRACE_BUF_H
@@ -20,7 +21,10 @@ struct ukt_buf {
 	size_t cap;
 };
 
-#define UKT_BUF_INIT { NULL, 0, 0 }
+/* What an empty buffer's data points at (cap 0: not ours to free). */
+extern char ukt_buf_empty[1];
+
+#define UKT_BUF_INIT { ukt_buf_empty, 0, 0 }
 
 void ukt_buf_init(struct ukt_buf *b);
 /* Free the contents; the buffer is empty and reusable afterwards. */
@@ -42,6 +46,9 @@ int ukt_buf_add_u64(struct ukt_buf *b, uint64_t v);
 int ukt_buf_add_lstr(struct ukt_buf *b, const void *s, size_t len);
 /* Forget the contents but keep the allocation. */
 void ukt_buf_reset(struct ukt_buf *b);
+/* Hand the contents over as a malloc'd string (an empty one when the
+ * buffer is empty) and leave the buffer empty. NULL on ENOMEM. */
+char *ukt_buf_detach(struct ukt_buf *b);
 /* Read a whole file into b (appending). 0 or -errno. */
 int ukt_buf_read_file(struct ukt_buf *b, const char *path);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Error codes. Functions return 0 or a negative errno; errors that have no
- * errno of their own use the negative range below, and ukt_strerror()
- * describes both kinds. The table feeds the enum and the messages, as
- * libtraceevent's _PE table does.
+ * errno of their own use negative codes from 4000 up. The trace file's own
+ * errors (below) are shared by both programs; each program keeps its own
+ * errors in its own table (record/errors.h, report/errors.h), in a range of
+ * its own, so neither carries the other's messages. A table feeds both the
+ * enum and the messages, as libtraceevent's _PE table does.
  */
 #ifndef UKTRACE_ERROR_H
 #define UKTRACE_ERROR_H
@@ -15,16 +17,7 @@
 	_E(SHORT,	"file is shorter than a trace file header")	\
 	_E(ZSTD,	"zstd (de)compression failed")			\
 	_E(CORRUPT,	"corrupt data")					\
-	_E(WRITER_FAILED, "an earlier write to the trace file failed")	\
-	_E(NO_SYMBOL,	"no such function")				\
-	_E(NOT_ELF,	"not an ELF file")				\
-	_E(SPEC,	"invalid probe spec")				\
-	_E(KERNEL,	"the kernel rejected the definition")		\
-	_E(NO_KPROBES,	"this kernel has no kprobe support (no kprobe_events in tracefs)") \
-	_E(NO_UPROBES,	"this kernel has no uprobe support (no uprobe_events in tracefs)") \
-	_E(NO_TRACEFS,	"tracefs is not available")			\
-	_E(TEP,		"libtraceevent could not parse the data")	\
-	_E(SQL,		"SQLite error")
+	_E(WRITER_FAILED, "an earlier write to the trace file failed")
 
 #define _E(name, msg) UKT_E_##name,
 enum ukt_error {
@@ -34,7 +27,17 @@ enum ukt_error {
 };
 #undef _E
 
+/* The ranges of the programs' own errors. */
+#define UKT_E_RECORD_BASE 4100
+#define UKT_E_REPORT_BASE 4200
+
 /* Text for 0, a negative errno or a negative ukt_error. Never NULL. */
 const char *ukt_strerror(int err);
+
+/*
+ * Text for err from a program's table msgs[0..n) of codes base+1..base+n,
+ * else as ukt_strerror. For the programs' own strerror functions.
+ */
+const char *ukt_strerror_in(int err, int base, const char *const *msgs, int n);
 
 #endif

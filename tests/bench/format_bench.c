@@ -19,7 +19,7 @@
 
 #define TOTAL_MB 512
 
-static struct ukt_buf pages;
+static struct ukt_buf pages = UKT_BUF_INIT;
 static uint32_t subbuf = 4096;
 
 struct job {

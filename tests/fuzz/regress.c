@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 				ukt_buf_release(&b);
 				continue;
 			}
-			LLVMFuzzerTestOneInput((const uint8_t *)(b.data ? b.data : ""), b.len);
+			LLVMFuzzerTestOneInput((const uint8_t *)(b.data), b.len);
 			ukt_buf_release(&b);
 			n++;
 		}

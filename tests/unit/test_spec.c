@@ -8,7 +8,7 @@
 #include "test.h"
 #include "../../record/elfsym.h"
 #include "../../record/spec.h"
-#include "uktrace/error.h"
+#include "../../record/errors.h"
 
 static char wl[512];
 
@@ -22,7 +22,7 @@ static int parse(struct probe_list *l, char how, const char *text, struct ukt_bu
 
 static const char *def(const struct probe *p)
 {
-	static struct ukt_buf b;
+	static struct ukt_buf b = UKT_BUF_INIT;
 
 	ukt_buf_reset(&b);
 	probe_definition(p, "grp", &b);
@@ -129,10 +129,10 @@ static void test_bad_specs(void)
 		CHECK(err.len > 0);
 	}
 	ukt_buf_addf(&spec, "%s:no_such_function", wl);
-	CHECK_EQ(parse(&l, 'p', spec.data, &err), -UKT_E_NO_SYMBOL);
+	CHECK_EQ(parse(&l, 'p', spec.data, &err), -REC_E_NO_SYMBOL);
 	ukt_buf_reset(&spec);
 	ukt_buf_addf(&spec, "%s:caller_on", wl);
-	CHECK_EQ(parse(&l, 'p', spec.data, &err), -UKT_E_NO_SYMBOL);
+	CHECK_EQ(parse(&l, 'p', spec.data, &err), -REC_E_NO_SYMBOL);
 	CHECK(strstr(err.data, "did you mean 'caller_one'"));
 	ukt_buf_reset(&spec);
 	ukt_buf_addf(&spec, "%s:caller_one+8", wl);

@@ -9,24 +9,35 @@
 
 #include "uktrace/buf.h"
 
+char ukt_buf_empty[1];
+
 void ukt_buf_init(struct ukt_buf *b)
 {
-	b->data = NULL;
+	b->data = ukt_buf_empty;
 	b->len = 0;
 	b->cap = 0;
 }
 
 void ukt_buf_release(struct ukt_buf *b)
 {
-	free(b->data);
+	if (b->cap)
+		free(b->data);
 	ukt_buf_init(b);
 }
 
 void ukt_buf_reset(struct ukt_buf *b)
 {
 	b->len = 0;
-	if (b->data)
+	if (b->cap)
 		b->data[0] = '\0';
+}
+
+char *ukt_buf_detach(struct ukt_buf *b)
+{
+	char *s = b->cap ? b->data : strdup("");
+
+	ukt_buf_init(b);
+	return s;
 }
 
 int ukt_buf_grow(struct ukt_buf *b, size_t extra)
@@ -42,9 +53,11 @@ int ukt_buf_grow(struct ukt_buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	p = realloc(b->data, cap);
+	p = realloc(b->cap ? b->data : NULL, cap);
 	if (!p)
 		return -ENOMEM;
+	if (!b->cap)
+		p[0] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -59,7 +72,8 @@ int ukt_buf_add(struct ukt_buf *b, const void *data, size_t len)
 	if (len)
 		memcpy(b->data + b->len, data, len);
 	b->len += len;
-	b->data[b->len] = '\0';
+	if (b->cap)
+		b->data[b->len] = '\0';
 	return 0;
 }
 
@@ -154,7 +168,7 @@ int ukt_buf_read_file(struct ukt_buf *b, const char *path)
 			break;
 		b->len += (size_t)n;
 	}
-	if (b->data)
+	if (b->cap)
 		b->data[b->len] = '\0';
 	close(fd);
 	return err;

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests of the helpers both programs share (common/): the buffer,
+ * whose data is never NULL, and the error text of each program's range. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "../../record/errors.h"
+#include "../../report/errors.h"
+#include "uktrace/buf.h"
+
+static void test_buf_never_null(void)
+{
+	struct ukt_buf b = UKT_BUF_INIT, c;
+	char *s;
+
+	CHECK(b.data != NULL);
+	CHECK_STR(b.data, "");
+	ukt_buf_reset(&b);
+	ukt_buf_release(&b);
+	CHECK_STR(b.data, "");
+	ukt_buf_init(&c);
+	CHECK_STR(c.data, "");
+	/* an empty buffer detaches as an empty string of its own */
+	s = ukt_buf_detach(&c);
+	CHECK(s && s != ukt_buf_empty && !*s);
+	free(s);
+	ukt_buf_addf(&b, "%s-%d", "x", 7);
+	CHECK_STR(b.data, "x-7");
+	ukt_buf_reset(&b);
+	CHECK_STR(b.data, "");
+	CHECK_EQ(b.len, 0);
+	ukt_buf_adds(&b, "kept");
+	s = ukt_buf_detach(&b);
+	CHECK_STR(s, "kept");
+	CHECK_STR(b.data, "");
+	CHECK_EQ(b.cap, 0);
+	free(s);
+	/* reading an empty file leaves "" */
+	CHECK_EQ(ukt_buf_read_file(&b, "/dev/null"), 0);
+	CHECK_STR(b.data, "");
+	ukt_buf_release(&b);
+	/* a failed read leaves what was there */
+	ukt_buf_adds(&b, "before");
+	CHECK_EQ(ukt_buf_read_file(&b, "/nonexistent/file"), -ENOENT);
+	CHECK_STR(b.data, "before");
+	ukt_buf_release(&b);
+}
+
+static void test_buf_binary_and_growth(void)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	for (int i = 0; i < 10000; i++)
+		CHECK_EQ(ukt_buf_add_u32(&b, (uint32_t)i), 0);
+	CHECK_EQ(b.len, 40000);
+	CHECK_EQ(ukt_le32(b.data + 4 * 9999), 9999);
+	CHECK_EQ(b.data[b.len], '\0');
+	ukt_buf_release(&b);
+}
+
+static void test_errors_per_program(void)
+{
+	CHECK_STR(rec_strerror(-REC_E_SPEC), "invalid probe spec");
+	CHECK_STR(rep_strerror(-REP_E_SQL), "SQLite error");
+	/* the file format's errors read the same from both */
+	CHECK_STR(rec_strerror(-UKT_E_NOT_TRACE), ukt_strerror(-UKT_E_NOT_TRACE));
+	CHECK_STR(rep_strerror(-UKT_E_ZSTD), ukt_strerror(-UKT_E_ZSTD));
+	CHECK_STR(rec_strerror(-ENOENT), strerror(ENOENT));
+	CHECK_STR(rep_strerror(0), "success");
+	/* the ranges do not overlap */
+	CHECK((int)REC_E_MAX <= (int)REP_E_BASE);
+	CHECK((int)UKT_E_MAX <= (int)REC_E_BASE);
+}
+
+int main(void)
+{
+	RUN(test_buf_never_null);
+	RUN(test_buf_binary_and_growth);
+	RUN(test_errors_per_program);
+	return TEST_EXIT();
+}
