@@ -402,33 +402,3 @@ void ukt_writer_free(struct ukt_writer *w)
 	free(w->cpus);
 	free(w);
 }
-
-int ukt_kv_addn(struct ukt_buf *b, const char *key, const void *value,
-		size_t vlen)
-{
-	int err = ukt_buf_add_lstr(b, key, strlen(key));
-
-	return err ? err : ukt_buf_add_lstr(b, value, vlen);
-}
-
-int ukt_kv_add(struct ukt_buf *b, const char *key, const char *value)
-{
-	return ukt_kv_addn(b, key, value ? value : "", value ? strlen(value) : 0);
-}
-
-int ukt_kv_next(struct ukt_cursor *c, struct ukt_kv *kv)
-{
-	if (c->left == 0)
-		return 0;
-	if (ukt_cur_lstr(c, &kv->key, &kv->klen) ||
-	    ukt_cur_lstr(c, &kv->value, &kv->vlen))
-		return -EBADMSG;
-	return 1;
-}
-
-bool ukt_kv_is(const struct ukt_kv *kv, const char *key)
-{
-	size_t n = strlen(key);
-
-	return kv->klen == n && memcmp(kv->key, key, n) == 0;
-}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "uktrace/payload.h"
 #include "errors.h"
 
 bool elf_is_elf(const char *path)
@@ -415,25 +416,34 @@ void elfsym_suggest(const struct elfsym *e, const char *name,
 
 int elfsym_serialize(const struct elfsym *e, struct ukt_buf *out)
 {
-	int err = 0;
+	struct ukt_symtab s = {
+		.path = e->path, .plen = (uint32_t)strlen(e->path),
+		.build_id = e->build_id, .build_id_len = (uint32_t)e->build_id_len,
+		.nsegs = (uint32_t)e->nsegs, .nsyms = (uint32_t)e->nsyms,
+	};
+	int err = -ENOMEM;
 
-	err |= ukt_buf_add_lstr(out, e->path, strlen(e->path));
-	err |= ukt_buf_add_lstr(out, e->build_id, e->build_id_len);
-	err |= ukt_buf_add_u32(out, (uint32_t)e->nsegs);
-	for (size_t i = 0; i < e->nsegs; i++) {
-		err |= ukt_buf_add_u64(out, e->segs[i].vaddr);
-		err |= ukt_buf_add_u64(out, e->segs[i].offset);
-		err |= ukt_buf_add_u64(out, e->segs[i].filesz);
-		err |= ukt_buf_add_u32(out, e->segs[i].flags);
-	}
-	err |= ukt_buf_add_u32(out, (uint32_t)e->nsyms);
-	for (size_t i = 0; i < e->nsyms; i++) {
-		uint8_t kind = e->syms[i].ifunc;
-
-		err |= ukt_buf_add_u64(out, e->syms[i].value);
-		err |= ukt_buf_add_u64(out, e->syms[i].size);
-		err |= ukt_buf_add(out, &kind, 1);
-		err |= ukt_buf_add_lstr(out, e->syms[i].name, strlen(e->syms[i].name));
-	}
-	return err ? -ENOMEM : 0;
+	if (e->nsegs > UINT32_MAX || e->nsyms > UINT32_MAX)
+		return -EOVERFLOW;
+	s.segs = calloc(e->nsegs + 1, sizeof(*s.segs));
+	s.syms = calloc(e->nsyms + 1, sizeof(*s.syms));
+	if (!s.segs || !s.syms)
+		goto out;
+	for (size_t i = 0; i < e->nsegs; i++)
+		s.segs[i] = (struct ukt_symtab_seg){
+			.vaddr = e->segs[i].vaddr, .offset = e->segs[i].offset,
+			.filesz = e->segs[i].filesz, .flags = e->segs[i].flags,
+		};
+	for (size_t i = 0; i < e->nsyms; i++)
+		s.syms[i] = (struct ukt_symtab_sym){
+			.value = e->syms[i].value, .size = e->syms[i].size,
+			.kind = e->syms[i].ifunc ? UKT_SYM_IFUNC : UKT_SYM_FUNC,
+			.name = e->syms[i].name,
+			.nlen = (uint32_t)strlen(e->syms[i].name),
+		};
+	err = ukt_symtab_encode(out, &s);
+out:
+	free(s.segs);
+	free(s.syms);
+	return err;
 }

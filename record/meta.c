@@ -70,16 +70,18 @@ static int write_text(struct meta *m, uint16_t type, const char *file,
 
 static int write_format(struct meta *m, const char *system, const char *event)
 {
-	struct ukt_buf b = UKT_BUF_INIT, f = UKT_BUF_INIT;
+	struct ukt_buf b = UKT_BUF_INIT, f = UKT_BUF_INIT, text = UKT_BUF_INIT;
 	int err;
 
-	ukt_buf_add_lstr(&b, system, strlen(system));
 	ukt_buf_addf(&f, "events/%s/%s/format", system, event);
-	err = tfs_read_top(m->t, f.data, &b);
+	err = tfs_read_top(m->t, f.data, &text);
+	if (!err)
+		err = ukt_event_format_encode(&b, system, text.data, text.len);
 	if (!err)
 		err = add_block(m, UKT_B_EVENT_FORMAT, UKT_NO_CPU, b.data, b.len);
 	ukt_buf_release(&b);
 	ukt_buf_release(&f);
+	ukt_buf_release(&text);
 	return err;
 }
 
@@ -87,22 +89,16 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 {
 	const struct probe *p = &m->probes->v[i];
 	struct ukt_buf b = UKT_BUF_INIT;
-	char id[32], off[32];
-	int err = 0;
+	struct ukt_probe_rec r = {
+		.id = (int)i + 1, .name = p->name, .system = (char *)system,
+		.kind = (char *)probe_kind_name(p->kind), .spec = p->spec,
+		.definition = m->defs[i], .target = p->target,
+		.symbol = p->symbol, .offset = p->offset, .func = p->func,
+	};
+	int err = ukt_probe_encode(&b, &r);
 
-	snprintf(id, sizeof(id), "%zu", i + 1);
-	snprintf(off, sizeof(off), "%" PRIu64, p->offset);
-	err |= ukt_kv_add(&b, "id", id);
-	err |= ukt_kv_add(&b, "name", p->name);
-	err |= ukt_kv_add(&b, "system", system);
-	err |= ukt_kv_add(&b, "kind", probe_kind_name(p->kind));
-	err |= ukt_kv_add(&b, "spec", p->spec);
-	err |= ukt_kv_add(&b, "definition", m->defs[i] ? m->defs[i] : "");
-	err |= ukt_kv_add(&b, "target", p->target ? p->target : "");
-	err |= ukt_kv_add(&b, "symbol", p->symbol ? p->symbol : "");
-	err |= ukt_kv_add(&b, "offset", off);
-	err |= ukt_kv_add(&b, "func", p->func ? p->func : "");
-	err = err ? -ENOMEM : add_block(m, UKT_B_PROBE, UKT_NO_CPU, b.data, b.len);
+	if (!err)
+		err = add_block(m, UKT_B_PROBE, UKT_NO_CPU, b.data, b.len);
 	ukt_buf_release(&b);
 	return err;
 }
@@ -233,8 +229,8 @@ static int write_threads(struct meta *m, pid_t pid)
 		ukt_buf_reset(&comm);
 		if (ukt_buf_read_file(&comm, path) || !comm.len)
 			continue;
-		ukt_buf_addf(&b, "%s %d %.*s\n", de->d_name, (int)pid,
-			     (int)strcspn(comm.data, "\n"), comm.data);
+		ukt_threads_add(&b, atoi(de->d_name), (int)pid, comm.data,
+				strcspn(comm.data, "\n"));
 	}
 	closedir(d);
 	if (b.len)
@@ -287,10 +283,10 @@ static int snapshot(struct meta *m, pid_t pid, const char *maps, size_t len)
 		if (err)
 			return err;
 	}
-	ukt_buf_add_u32(&b, (uint32_t)pid);
-	ukt_buf_add_u64(&b, meta_clock_now(m->clock ? m->clock : "mono"));
-	ukt_buf_add(&b, maps, len);
-	err = add_block(m, UKT_B_MAPS, UKT_NO_CPU, b.data, b.len);
+	err = ukt_maps_encode(&b, (uint32_t)pid,
+			      meta_clock_now(m->clock ? m->clock : "mono"), maps, len);
+	if (!err)
+		err = add_block(m, UKT_B_MAPS, UKT_NO_CPU, b.data, b.len);
 	ukt_buf_release(&b);
 	if (!err)
 		err = write_threads(m, pid);

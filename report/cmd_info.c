@@ -89,7 +89,7 @@ int cmd_info(struct report_opts *o)
 	printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
 	printf("\nprobes\n");
 	for (size_t i = 0; i < t->nprobes; i++) {
-		const struct trace_probe *p = &t->probes[i];
+		const struct ukt_probe_rec *p = &t->probes[i];
 
 		printf("  %-3d %-10s %s:%s\n", p->id, p->kind, p->system, p->name);
 		if (p->spec && *p->spec)

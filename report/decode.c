@@ -110,7 +110,7 @@ static int build_layout(struct decoder *d, struct event_layout *l,
 		l->nfields++;
 	}
 	for (size_t i = 0; i < d->t->nprobes; i++) {
-		const struct trace_probe *p = &d->t->probes[i];
+		const struct ukt_probe_rec *p = &d->t->probes[i];
 
 		if (!strcmp(p->system, l->system) && !strcmp(p->name, l->name))
 			l->probe = (int)i;

@@ -142,7 +142,7 @@ static int add_func(struct importer *im, const char *name)
 
 /* The pairing key of a probe (entry and return of one function share it),
  * or NULL when the probe is not half of a pair. */
-static void pair_key(const struct trace_probe *p, const struct event_layout *l,
+static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l,
 		     struct ukt_buf *key, enum role *role)
 {
 	ukt_buf_reset(key);
@@ -165,7 +165,7 @@ static void pair_key(const struct trace_probe *p, const struct event_layout *l,
 }
 
 /* A readable name for a paired function. */
-static void display_name(const struct trace_probe *p, const char *key,
+static void display_name(const struct ukt_probe_rec *p, const char *key,
 			 struct ukt_buf *out)
 {
 	ukt_buf_reset(out);
@@ -188,7 +188,7 @@ static int plan_layouts(struct importer *im)
 		return -ENOMEM;
 	for (int i = 0; i < im->nlays; i++) {
 		const struct event_layout *l = &im->lays[i];
-		const struct trace_probe *p = l->probe >= 0 ? &im->t->probes[l->probe] : NULL;
+		const struct ukt_probe_rec *p = l->probe >= 0 ? &im->t->probes[l->probe] : NULL;
 		enum role role;
 
 		im->li[i].probe_id = p ? p->id : 0;
@@ -203,7 +203,7 @@ static int plan_layouts(struct importer *im)
 		/* only pairs: an entry without a return probe is just events */
 		for (int k = 0; k < im->nlays; k++) {
 			const struct event_layout *o = &im->lays[k];
-			const struct trace_probe *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
+			const struct ukt_probe_rec *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
 			enum role r2;
 
 			pair_key(q, o, &key2, &r2);
@@ -222,7 +222,7 @@ static int plan_layouts(struct importer *im)
 		 */
 		for (int k = 0; k < im->nlays; k++) {
 			const struct event_layout *o = &im->lays[k];
-			const struct trace_probe *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
+			const struct ukt_probe_rec *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
 			enum role r2;
 
 			if (k == i)
@@ -243,7 +243,7 @@ static int plan_layouts(struct importer *im)
 		/* two functions of one name in different objects */
 		for (int k = 0; k < i; k++) {
 			const struct event_layout *o = &im->lays[k];
-			const struct trace_probe *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
+			const struct ukt_probe_rec *q = o->probe >= 0 ? &im->t->probes[o->probe] : NULL;
 			enum role r2;
 
 			if (im->li[k].func < 0 || strcmp(im->funcs[im->li[k].func], name.data))
@@ -324,7 +324,7 @@ static int insert_probes(struct importer *im)
 			next_id = im->t->probes[i].id + 1;
 	for (int i = 0; i < im->nlays && rc >= 0; i++) {
 		const struct event_layout *l = &im->lays[i];
-		const struct trace_probe *p = l->probe >= 0 ? &im->t->probes[l->probe] : NULL;
+		const struct ukt_probe_rec *p = l->probe >= 0 ? &im->t->probes[l->probe] : NULL;
 		static const char *const roles[] = { NULL, "entry", "return" };
 		char *sv = sanitize(l->name);
 

@@ -26,64 +26,54 @@ static int snap_cmp(const void *a, const void *b)
 
 static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 {
-	struct ukt_cursor c = { (const uint8_t *)b->data, b->len };
+	struct ukt_symtab st;
 	struct sym_object o = { 0 };
-	const char *path, *bid;
-	uint32_t plen, blen, n;
+	int rc = ukt_symtab_decode(b->data, b->len, &st);
 	void *p;
 
-	if (ukt_cur_lstr(&c, &path, &plen) || ukt_cur_lstr(&c, &bid, &blen) ||
-	    ukt_cur_u32(&c, &n) || n > c.left / 28)
-		goto bad;
-	o.path = strndup(path, plen);
-	for (uint32_t i = 0; i < blen && i < 64; i++)
-		sprintf(o.build_id + 2 * i, "%02x", (uint8_t)bid[i]);
-	o.segs = calloc(n ? n : 1, sizeof(*o.segs));
-	if (!o.path || !o.segs)
-		goto nomem;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t flags;
-
-		if (ukt_cur_u64(&c, &o.segs[i].vaddr) || ukt_cur_u64(&c, &o.segs[i].offset) ||
-		    ukt_cur_u64(&c, &o.segs[i].filesz) || ukt_cur_u32(&c, &flags))
-			goto bad;
-		o.nsegs++;
+	if (rc == -EBADMSG) {
+		s->malformed++;
+		return 0;
 	}
-	if (ukt_cur_u32(&c, &n) || n > c.left / 21)
-		goto bad;
-	o.syms = calloc(n ? n : 1, sizeof(*o.syms));
-	if (!o.syms)
-		goto nomem;
-	for (uint32_t i = 0; i < n; i++) {
-		struct sym_entry *e = &o.syms[o.nsyms];
-		uint8_t kind;
-		const char *name;
-		uint32_t nlen;
-
-		if (ukt_cur_u64(&c, &e->addr) || ukt_cur_u64(&c, &e->size) ||
-		    ukt_cur_u8(&c, &kind) || ukt_cur_lstr(&c, &name, &nlen))
-			goto bad;
-		e->name = strndup(name, nlen);
-		if (!e->name)
-			goto nomem;
-		o.nsyms++;
+	if (rc)
+		return rc;
+	rc = -ENOMEM;
+	o.path = ukt_memdupz(st.path, st.plen);
+	for (uint32_t i = 0; i < st.build_id_len && i < 64; i++)
+		sprintf(o.build_id + 2 * i, "%02x", st.build_id[i]);
+	o.segs = calloc(st.nsegs + 1, sizeof(*o.segs));
+	o.syms = calloc(st.nsyms + 1, sizeof(*o.syms));
+	if (!o.path || !o.segs || !o.syms)
+		goto out;
+	for (uint32_t i = 0; i < st.nsegs; i++) {
+		o.segs[i].vaddr = st.segs[i].vaddr;
+		o.segs[i].offset = st.segs[i].offset;
+		o.segs[i].filesz = st.segs[i].filesz;
+	}
+	o.nsegs = st.nsegs;
+	for (uint32_t i = 0; i < st.nsyms; i++, o.nsyms++) {
+		o.syms[i].addr = st.syms[i].value;
+		o.syms[i].size = st.syms[i].size;
+		o.syms[i].name = ukt_memdupz(st.syms[i].name, st.syms[i].nlen);
+		if (!o.syms[i].name)
+			goto out;
 	}
 	qsort(o.syms, o.nsyms, sizeof(*o.syms), entry_cmp);
 	p = reallocarray(s->objects, s->nobjects + 1, sizeof(*s->objects));
 	if (!p)
-		goto nomem;
+		goto out;
 	s->objects = p;
 	s->objects[s->nobjects++] = o;
-	return 0;
-bad:
-	s->malformed++;
-nomem:
+	o = (struct sym_object){ 0 };
+	rc = 0;
+out:
 	for (size_t i = 0; i < o.nsyms; i++)
 		free(o.syms[i].name);
 	free(o.syms);
 	free(o.segs);
 	free(o.path);
-	return 0;
+	ukt_symtab_release(&st);
+	return rc;
 }
 
 static int find_object(const struct symbolizer *s, const char *path)

@@ -93,21 +93,20 @@ int threads_load(struct threads *th, const struct trace *t)
 	if (grow(th))
 		return -ENOMEM;
 	/* THREADS: "tid pid comm" — the most accurate, taken first */
-	for (p = t->threads.data, end = p + t->threads.len; p && p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		int tid, pid, off = 0;
+	{
+		struct ukt_cursor c = { (const uint8_t *)t->threads.data, t->threads.len };
+		const char *comm;
+		size_t clen;
+		int tid, pid;
 
-		if (!nl)
-			nl = end;
-		if (sscanf(p, "%d %d %n", &tid, &pid, &off) == 2 && off > 0 && p + off <= nl) {
+		while (ukt_threads_next(&c, &tid, &pid, &comm, &clen) == 1) {
 			struct thread_info *e = threads_add(th, tid);
 
 			if (!e)
 				return -ENOMEM;
 			e->pid = pid;
-			set_comm(e, p + off, (size_t)(nl - p - off), true);
+			set_comm(e, comm, clen, true);
 		}
-		p = nl + 1;
 	}
 	/* saved_tgids: "tid tgid" */
 	for (p = t->tgids.data, end = p + t->tgids.len; p && p < end;) {

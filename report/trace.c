@@ -53,63 +53,36 @@ static int parse_meta(struct trace *t, const struct ukt_block *b)
 
 static int parse_probe(struct trace *t, const struct ukt_block *b)
 {
-	struct ukt_cursor c = { b->data, b->len };
-	struct trace_probe p = { 0 };
-	struct ukt_kv kv;
+	struct ukt_probe_rec p;
 	void *np;
-	int rc;
+	int rc = ukt_probe_decode(b->data, b->len, &p);
 
-	while ((rc = ukt_kv_next(&c, &kv)) == 1) {
-		char **slot = NULL;
-		char *v = ukt_memdupz(kv.value, kv.vlen);
-
-		if (!v)
-			return -ENOMEM;
-		if (ukt_kv_is(&kv, "id"))
-			p.id = atoi(v);
-		else if (ukt_kv_is(&kv, "offset"))
-			p.offset = strtoull(v, NULL, 10);
-		else if (ukt_kv_is(&kv, "name")) slot = &p.name;
-		else if (ukt_kv_is(&kv, "system")) slot = &p.system;
-		else if (ukt_kv_is(&kv, "kind")) slot = &p.kind;
-		else if (ukt_kv_is(&kv, "spec")) slot = &p.spec;
-		else if (ukt_kv_is(&kv, "definition")) slot = &p.definition;
-		else if (ukt_kv_is(&kv, "target")) slot = &p.target;
-		else if (ukt_kv_is(&kv, "symbol")) slot = &p.symbol;
-		else if (ukt_kv_is(&kv, "func")) slot = &p.func;
-		if (slot) {
-			free(*slot);
-			*slot = v;
-		} else {
-			free(v);
-		}
-	}
-	if (rc < 0 || !p.name || !p.system || !p.kind) {
+	if (rc == -EBADMSG) {
 		t->malformed++;
-		goto drop;
+		return 0;
 	}
+	if (rc)
+		return rc;
 	np = reallocarray(t->probes, t->nprobes + 1, sizeof(*t->probes));
-	if (!np)
-		goto drop;
+	if (!np) {
+		ukt_probe_release(&p);
+		return -ENOMEM;
+	}
 	t->probes = np;
 	if (p.id <= 0)
 		p.id = (int)t->nprobes + 1;
 	t->probes[t->nprobes++] = p;
 	return 0;
-drop:
-	free(p.name); free(p.system); free(p.kind); free(p.spec);
-	free(p.definition); free(p.target); free(p.symbol); free(p.func);
-	return 0;
 }
 
 static int parse_format(struct trace *t, const struct ukt_block *b)
 {
-	struct ukt_cursor c = { b->data, b->len };
-	const char *sys;
+	const char *sys, *text;
 	uint32_t slen;
+	size_t tlen;
 	void *p;
 
-	if (ukt_cur_lstr(&c, &sys, &slen)) {
+	if (ukt_event_format_decode(b->data, b->len, &sys, &slen, &text, &tlen)) {
 		t->malformed++;
 		return 0;
 	}
@@ -118,8 +91,8 @@ static int parse_format(struct trace *t, const struct ukt_block *b)
 		return -ENOMEM;
 	t->formats = p;
 	t->formats[t->nformats].system = ukt_memdupz(sys, slen);
-	t->formats[t->nformats].text = ukt_memdupz((const char *)c.p, c.left);
-	t->formats[t->nformats].len = c.left;
+	t->formats[t->nformats].text = ukt_memdupz(text, tlen);
+	t->formats[t->nformats].len = tlen;
 	if (!t->formats[t->nformats].system || !t->formats[t->nformats].text)
 		return -ENOMEM;
 	t->nformats++;
@@ -128,12 +101,13 @@ static int parse_format(struct trace *t, const struct ukt_block *b)
 
 static int parse_maps(struct trace *t, const struct ukt_block *b)
 {
-	struct ukt_cursor c = { b->data, b->len };
+	const char *text;
+	size_t tlen;
 	uint32_t pid;
 	uint64_t ts;
 	void *p;
 
-	if (ukt_cur_u32(&c, &pid) || ukt_cur_u64(&c, &ts)) {
+	if (ukt_maps_decode(b->data, b->len, &pid, &ts, &text, &tlen)) {
 		t->malformed++;
 		return 0;
 	}
@@ -143,7 +117,7 @@ static int parse_maps(struct trace *t, const struct ukt_block *b)
 	t->maps = p;
 	t->maps[t->nmaps].pid = pid;
 	t->maps[t->nmaps].ts = ts;
-	t->maps[t->nmaps].text = ukt_memdupz((const char *)c.p, c.left);
+	t->maps[t->nmaps].text = ukt_memdupz(text, tlen);
 	if (!t->maps[t->nmaps].text)
 		return -ENOMEM;
 	t->nmaps++;
@@ -320,12 +294,8 @@ void trace_free(struct trace *t)
 		free(t->meta[i].value);
 	}
 	free(t->meta);
-	for (size_t i = 0; i < t->nprobes; i++) {
-		struct trace_probe *p = &t->probes[i];
-
-		free(p->name); free(p->system); free(p->kind); free(p->spec);
-		free(p->definition); free(p->target); free(p->symbol); free(p->func);
-	}
+	for (size_t i = 0; i < t->nprobes; i++)
+		ukt_probe_release(&t->probes[i]);
 	free(t->probes);
 	for (size_t i = 0; i < t->nformats; i++) {
 		free(t->formats[i].system);

@@ -19,12 +19,6 @@ struct trace_kv {
 	char *value;
 };
 
-struct trace_probe {
-	int id;
-	char *name, *system, *kind, *spec, *definition, *target, *symbol, *func;
-	uint64_t offset;
-};
-
 struct trace_format {
 	char *system;
 	char *text;
@@ -57,7 +51,7 @@ struct trace {
 	struct ukt_buf cmdlines, tgids, threads;
 	struct trace_format *formats;
 	size_t nformats;
-	struct trace_probe *probes;
+	struct ukt_probe_rec *probes;	/* PROBE records */
 	size_t nprobes;
 	struct ukt_buf *symtabs;	/* SYMTAB payloads */
 	size_t nsymtabs;

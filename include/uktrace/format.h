@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "payload.h"
 
 #define UKT_MAJOR 1
 #define UKT_MINOR 0
@@ -113,22 +114,6 @@ int ukt_writer_finish(struct ukt_writer *w);
 
 /* Close without a trailer if not finished, and free. NULL is a no-op. */
 void ukt_writer_free(struct ukt_writer *w);
-
-/* ---- key/value payloads (META and PROBE blocks) ---- */
-
-int ukt_kv_add(struct ukt_buf *b, const char *key, const char *value);
-int ukt_kv_addn(struct ukt_buf *b, const char *key, const void *value,
-		size_t vlen);
-struct ukt_kv {
-	const char *key;
-	uint32_t klen;
-	const char *value;
-	uint32_t vlen;
-};
-/* Next record of c: 1 got one, 0 at the end, -EBADMSG when malformed. */
-int ukt_kv_next(struct ukt_cursor *c, struct ukt_kv *kv);
-/* Whether kv's key equals key. */
-bool ukt_kv_is(const struct ukt_kv *kv, const char *key);
 
 /* ---- reading ---- */
 

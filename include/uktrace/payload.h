@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The payloads of the metadata blocks (format/FORMAT.md), each encoded and
+ * decoded here and nowhere else, so that the recorder that writes them and
+ * the report that reads them cannot disagree about a size or a field.
+ * Decoders take untrusted bytes: every length is checked, and a payload
+ * that does not parse gives -EBADMSG, never a read out of bounds.
+ * Strings a decoder returns as (pointer, length) point into the payload
+ * and live as long as it does.
+ */
+#ifndef UKTRACE_PAYLOAD_H
+#define UKTRACE_PAYLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* ---- key/value records (META and PROBE) ---- */
+
+int ukt_kv_add(struct ukt_buf *b, const char *key, const char *value);
+int ukt_kv_addn(struct ukt_buf *b, const char *key, const void *value,
+		size_t vlen);
+struct ukt_kv {
+	const char *key;
+	uint32_t klen;
+	const char *value;
+	uint32_t vlen;
+};
+/* Next record of c: 1 got one, 0 at the end, -EBADMSG when malformed. */
+int ukt_kv_next(struct ukt_cursor *c, struct ukt_kv *kv);
+/* Whether kv's key equals key. */
+bool ukt_kv_is(const struct ukt_kv *kv, const char *key);
+
+/* ---- PROBE: one probe as installed ---- */
+
+struct ukt_probe_rec {
+	int id;			/* 1-based; events name it as probe_id */
+	char *name;		/* event name */
+	char *system;		/* the event's group or tracepoint system */
+	char *kind;		/* uprobe, uretprobe, kprobe, kretprobe, tracepoint */
+	char *spec;		/* as the user gave it */
+	char *definition;	/* as written to tracefs ("" for tracepoints) */
+	char *target;		/* path or kernel symbol */
+	char *symbol;		/* function name, when known */
+	uint64_t offset;	/* file offset (uprobes), offset into symbol */
+	char *func;		/* what entry and return probes of one function share */
+};
+
+/* Append p's records to out (NULL strings are written empty). 0 or -ENOMEM. */
+int ukt_probe_encode(struct ukt_buf *out, const struct ukt_probe_rec *p);
+/*
+ * Decode a PROBE payload into p (its strings allocated; unknown keys are
+ * skipped). 0; -EBADMSG when malformed or without name, system or kind
+ * (p is then released); -ENOMEM.
+ */
+int ukt_probe_decode(const void *data, size_t len, struct ukt_probe_rec *p);
+void ukt_probe_release(struct ukt_probe_rec *p);
+
+/* ---- EVENT_FORMAT: a tracepoint's or dynamic event's format file ---- */
+
+int ukt_event_format_encode(struct ukt_buf *out, const char *system,
+			    const char *text, size_t len);
+int ukt_event_format_decode(const void *data, size_t len,
+			    const char **system, uint32_t *slen,
+			    const char **text, size_t *tlen);
+
+/* ---- SYMTAB: one object's function symbols and PT_LOAD segments ---- */
+
+struct ukt_symtab_seg {
+	uint64_t vaddr;
+	uint64_t offset;
+	uint64_t filesz;
+	uint32_t flags;		/* p_flags */
+};
+
+enum ukt_sym_kind { UKT_SYM_FUNC = 0, UKT_SYM_IFUNC = 1 };
+
+struct ukt_symtab_sym {
+	uint64_t value;		/* virtual address */
+	uint64_t size;
+	uint8_t kind;		/* enum ukt_sym_kind */
+	const char *name;
+	uint32_t nlen;
+};
+
+struct ukt_symtab {
+	const char *path;		/* on the recording host */
+	uint32_t plen;
+	const uint8_t *build_id;	/* raw bytes */
+	uint32_t build_id_len;
+	struct ukt_symtab_seg *segs;
+	uint32_t nsegs;
+	struct ukt_symtab_sym *syms;	/* sorted by value */
+	uint32_t nsyms;
+};
+
+/* Append s to out. 0, -ENOMEM or -EOVERFLOW. */
+int ukt_symtab_encode(struct ukt_buf *out, const struct ukt_symtab *s);
+/*
+ * Decode a SYMTAB payload: the arrays are allocated (free them with
+ * ukt_symtab_release), the strings point into data. 0, -EBADMSG, -ENOMEM.
+ * Bytes after the symbols are ignored (room for later minor versions).
+ */
+int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s);
+void ukt_symtab_release(struct ukt_symtab *s);
+
+/* ---- MAPS: /proc/PID/maps of one process at a time ---- */
+
+int ukt_maps_encode(struct ukt_buf *out, uint32_t pid, uint64_t ts,
+		    const char *text, size_t len);
+int ukt_maps_decode(const void *data, size_t len, uint32_t *pid,
+		    uint64_t *ts, const char **text, size_t *tlen);
+
+/* ---- THREADS: "tid pid comm" lines ---- */
+
+/* Append one thread (comm's newlines are replaced). 0 or -ENOMEM. */
+int ukt_threads_add(struct ukt_buf *out, int tid, int pid, const char *comm,
+		    size_t clen);
+/*
+ * The next thread of a THREADS payload: 1 with *tid, *pid and the comm
+ * (pointing into the payload), 0 at the end. Lines that do not parse are
+ * skipped.
+ */
+int ukt_threads_next(struct ukt_cursor *c, int *tid, int *pid,
+		     const char **comm, size_t *clen);
+
+#endif
