@@ -218,20 +218,29 @@ static void capture_free(struct capture *c)
 struct capture *capture_start(const struct capture_opts *o)
 {
 	struct capture *c = calloc(1, sizeof(*c));
-	char path[4200];
 	int err = 0;
 
-	if (!c)
+	if (!c) {
+		for (int i = 0; i < o->ncpus; i++)
+			if (o->fds[i] >= 0)
+				close(o->fds[i]);
+		errno = ENOMEM;
 		return NULL;
+	}
 	c->o = *o;
+	c->o.fds = NULL;
 	c->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	c->cpus = calloc((size_t)o->ncpus, sizeof(*c->cpus));
 	if (c->stopfd < 0 || !c->cpus) {
 		err = c->stopfd < 0 ? -errno : -ENOMEM;
+		if (!c->cpus)
+			for (int i = 0; i < o->ncpus; i++)
+				if (o->fds[i] >= 0)
+					close(o->fds[i]);
 		goto out_err;
 	}
 	for (int i = 0; i < o->ncpus; i++) {
-		c->cpus[i].fd = -1;
+		c->cpus[i].fd = o->fds[i];
 		c->cpus[i].pipe[0] = c->cpus[i].pipe[1] = -1;
 	}
 	for (int i = 0; i < o->ncpus; i++) {
@@ -239,15 +248,8 @@ struct capture *capture_start(const struct capture_opts *o)
 
 		r->c = c;
 		r->cpu = i;
-		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw",
-			 o->inst_dir, i);
-		r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (r->fd < 0) {
-			if (errno == ENOENT)
-				continue;	/* CPU not present (offline) */
-			err = -errno;
-			goto out_err;
-		}
+		if (r->fd < 0)
+			continue;	/* CPU not present (offline) */
 		/* a pipe that holds a whole block (the default 64 KiB would
 		 * make splice move 16 pages at a time); without one, read(2) */
 		if (pipe2(r->pipe, O_CLOEXEC) == 0 &&

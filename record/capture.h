@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-CPU capture: one thread per CPU reads its instance's
- * per_cpu/cpuN/trace_pipe_raw a sub-buffer at a time, blocking in poll(2)
+ * per_cpu/cpuN/trace_pipe_raw (opened by tracefs.c) a sub-buffer at a
+ * time, blocking in poll(2)
  * until the kernel's buffer_percent wake-up (or a flush timer), and appends
  * the pages, compressed by the thread itself, as DATA blocks.
  */
@@ -14,9 +15,12 @@
 struct ukt_writer;
 
 struct capture_opts {
-	const char *inst_dir;		/* tracefs instance directory */
 	struct ukt_writer *writer;
 	int ncpus;
+	int *fds;			/* ncpus trace_pipe_raw fds (non-blocking),
+					 * -1 for a CPU that is not present; the
+					 * capture owns them from the start on,
+					 * also when it fails */
 	uint32_t subbuf_size;
 	uint32_t pages_per_block;	/* pages per DATA block */
 	int level;			/* zstd level */

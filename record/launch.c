@@ -33,8 +33,18 @@ int launch_prepare(struct launch *l, char *const argv[],
 	l->pid = -1;
 	l->gate = -1;
 	l->report = -1;
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		e = -errno;
+		ukt_buf_addf(err, "cannot create a pipe: %s", strerror(-e));
+		return e;
+	}
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		e = -errno;
+		close(gate[0]);
+		close(gate[1]);
+		ukt_buf_addf(err, "cannot create a pipe: %s", strerror(-e));
+		return e;
+	}
 	pid = fork();
 	if (pid < 0) {
 		e = -errno;

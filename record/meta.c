@@ -92,7 +92,7 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 	struct ukt_probe_rec r = {
 		.id = (int)i + 1, .name = p->name, .system = (char *)system,
 		.kind = (char *)probe_kind_name(p->kind), .spec = p->spec,
-		.definition = m->defs[i], .target = p->target,
+		.definition = p->def, .target = p->target,
 		.symbol = p->symbol, .offset = p->offset, .func = p->func,
 	};
 	int err = ukt_probe_encode(&b, &r);
@@ -403,9 +403,9 @@ out:
 }
 
 int meta_write_end(struct meta *m, int ncpus, const char *clock,
-		   struct ukt_buf *stats_summary)
+		   struct tfs_cpu_stats *stats)
 {
-	char stop_ns[32], stop_rt[32], path[64];
+	char stop_ns[32], stop_rt[32];
 	struct ukt_buf b = UKT_BUF_INIT;
 	int err;
 
@@ -415,13 +415,10 @@ int meta_write_end(struct meta *m, int ncpus, const char *clock,
 	if (!err)
 		err = write_text(m, UKT_B_TGIDS, "saved_tgids", true);
 	for (int cpu = 0; cpu < ncpus && !err; cpu++) {
-		snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
 		ukt_buf_reset(&b);
-		if (tfs_read(m->t, path, &b))
+		if (tfs_cpu_stats(m->t, cpu, &stats[cpu], &b))
 			continue;
 		err = add_block(m, UKT_B_CPU_STATS, (uint32_t)cpu, b.data, b.len);
-		if (stats_summary)
-			ukt_buf_addf(stats_summary, "cpu%d\n%s", cpu, b.data);
 	}
 	if (!err) {
 		const char *kv[] = { "stop_ns", stop_ns, "stop_realtime", stop_rt, NULL };

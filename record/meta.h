@@ -17,12 +17,12 @@
 
 struct ukt_writer;
 struct tfs;
+struct tfs_cpu_stats;
 
 struct meta {
 	struct ukt_writer *w;
 	struct tfs *t;
 	const struct probe_list *probes;
-	char **defs;			/* definitions as written, per probe */
 	bool want_maps;			/* user-space probes: keep maps */
 	const char *clock;		/* trace clock, for MAPS times */
 	pid_t *pids;			/* processes we follow (filter) */
@@ -70,9 +70,10 @@ int meta_snapshot_pid(struct meta *m, pid_t pid);
 /* Follow pid from now on (a child of the launched command). */
 int meta_follow(struct meta *m, pid_t pid);
 
-/* The end: cmdlines, tgids, per-CPU stats, stop times. */
+/* The end: cmdlines, tgids, per-CPU stats (also parsed into
+ * stats[0..ncpus)), stop times. */
 int meta_write_end(struct meta *m, int ncpus, const char *clock,
-		   struct ukt_buf *stats_summary);
+		   struct tfs_cpu_stats *stats);
 
 void meta_release(struct meta *m);
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The recording session, in order: parse and resolve specs; clean up what
+ * The recording session, in order: parse and resolve specs into probes with
+ * their definitions (the dry run stops here and prints them); clean up what
  * dead recorders left; create our instance and probes; open the trace file;
  * enable; write start metadata; capture until the command exits, a signal,
  * a limit or an error; drain; write end metadata; remove everything we
  * created. Every path out goes through the one teardown at the end.
+ * tracefs is reached only through tracefs.h.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -15,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "elfsym.h"
+#include "errors.h"
 #include "kfuncs.h"
 #include "launch.h"
 #include "libfind.h"
@@ -29,11 +31,38 @@
 #include "session.h"
 #include "spec.h"
 #include "tracefs.h"
-#include "errors.h"
 #include "uktrace/format.h"
 
 /* how long a command has to exit when the recording ends before it */
 #define COMMAND_GRACE_MS 3000
+/* saved_cmdlines_size while recording: names of busy hosts' threads */
+#define CMDLINES_SIZE 32768
+
+struct session {
+	const struct record_opts *o;
+	struct probe_list probes;
+	struct ukt_buf err, warn;
+	struct tfs t;
+	bool tfs_ok;
+	int sfd;			/* signalfd, -1 */
+	sigset_t oldmask;
+	bool mask_set;
+	int ncpus;
+	struct ukt_file_info info;
+	struct ukt_writer *w;
+	struct meta m;
+	bool meta_ok;			/* m is set up: the end metadata goes out */
+	struct launch l;
+	struct capture *cap;
+	struct tfs_cpu_stats *stats;	/* at the end, per CPU */
+	int stop_sig;
+	bool stop_from_tty;
+	bool exec_failed;
+	bool finished;
+	bool tty;
+	double start;
+	int exit_status;
+};
 
 static double now_s(void)
 {
@@ -43,128 +72,90 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int parse_specs(const struct record_opts *o, struct probe_list *l,
-		       struct ukt_buf *warn)
+/* Print s->err (or the code's text when a path gave no message). */
+static void say_error(struct session *s, int rc)
 {
-	struct spec_opts so = { .max_probes = o->max_probes, .warnings = warn };
-	struct ukt_buf err = UKT_BUF_INIT;
+	fprintf(stderr, "uktrace-record: %s\n", s->err.len ? s->err.data : rec_strerror(rc));
+	ukt_buf_reset(&s->err);
+}
+
+static void print_warnings(struct session *s)
+{
+	if (s->warn.len && !s->o->quiet)
+		fprintf(stderr, "%s", s->warn.data);
+	ukt_buf_reset(&s->warn);
+}
+
+static int parse_specs(struct session *s)
+{
+	const struct record_opts *o = s->o;
+	struct spec_opts so = { .max_probes = o->max_probes, .warnings = &s->warn };
 	int rc = 0;
 
 	for (size_t i = 0; i < o->nspecs && !rc; i++) {
-		ukt_buf_reset(&err);
 		if (o->specs[i].how == 'c')
-			rc = spec_parse_file(l, o->specs[i].text, &so, &err);
+			rc = spec_parse_file(&s->probes, o->specs[i].text, &so, &s->err);
 		else
-			rc = spec_parse(l, o->specs[i].how, o->specs[i].text, &so, &err);
-		if (rc)
-			fprintf(stderr, "uktrace-record: %s\n", err.len ? err.data : rec_strerror(rc));
+			rc = spec_parse(&s->probes, o->specs[i].how, o->specs[i].text, &so, &s->err);
 	}
-	if (!rc && !l->n) {
-		fprintf(stderr, "uktrace-record: nothing to record: give a probe (-p), a function (-f), a tracepoint (-e) or a config file (-c); see --help\n");
+	if (!rc && !s->probes.n) {
+		ukt_buf_adds(&s->err, "nothing to record: give a probe (-p), a function (-f), a tracepoint (-e) or a config file (-c); see --help");
 		rc = -EINVAL;
 	}
-	ukt_buf_release(&err);
 	return rc;
 }
 
-static void print_warnings(struct ukt_buf *w, int quiet)
+/*
+ * The parsed probes made final, the same for a dry run and a real one:
+ * tracepoint globs expanded (when tracefs can be read; a dry run without
+ * it keeps them, and says so), names made unique, definitions written for
+ * our group. *expanded says whether the globs were expanded.
+ */
+static int plan_probes(struct session *s, bool need_tracefs, bool *expanded)
 {
-	if (w->len && !quiet)
-		fprintf(stderr, "%s", w->data);
-	ukt_buf_reset(w);
-}
+	struct ukt_buf avail = UKT_BUF_INIT;
+	bool any_tp = false;
+	int rc = 0;
 
-/* Number of CPUs the instance has buffers for. */
-static int count_cpus(struct tfs *t)
-{
-	struct ukt_buf p = UKT_BUF_INIT;
-	int n = 0;
-	struct stat st;
+	*expanded = false;
+	for (size_t i = 0; !rc && i < s->probes.n; i++)
+		any_tp |= s->probes.v[i].kind == PK_TRACEPOINT;
+	if (!rc && any_tp && s->tfs_ok) {
+		rc = tfs_read_top(&s->t, "available_events", &avail);
+		if (rc) {
+			ukt_buf_addf(&s->err, "cannot read %s/available_events: %s", s->t.dir,
+				     strerror(-rc));
+		} else {
+			char where[600];
 
-	for (;; n++) {
-		tfs_path(t, true, "", &p);
-		ukt_buf_addf(&p, "per_cpu/cpu%d", n);
-		if (stat(p.data, &st) < 0)
-			break;
-	}
-	ukt_buf_release(&p);
-	return n;
-}
-
-/* The instance's sub-buffer size, from buffer_subbuf_size_kb or header_page. */
-static uint32_t subbuf_size(struct tfs *t)
-{
-	struct ukt_buf b = UKT_BUF_INIT;
-	uint32_t sz = 0;
-	char *f;
-
-	if (tfs_read(t, "buffer_subbuf_size_kb", &b) == 0 && b.len)
-		sz = (uint32_t)strtoul(b.data, NULL, 10) * 1024;
-	ukt_buf_reset(&b);
-	if (!sz && tfs_read_top(t, "events/header_page", &b) == 0 && b.data &&
-	    (f = strstr(b.data, "data;"))) {
-		unsigned int off = 0, size = 0;
-
-		if (sscanf(f, "data;\toffset:%u;\tsize:%u;", &off, &size) == 2)
-			sz = off + size;
-	}
-	ukt_buf_release(&b);
-	return sz ? sz : (uint32_t)sysconf(_SC_PAGESIZE);
-}
-
-/* Events (read + still buffered) and losses over all CPUs, one read each. */
-static void stats_totals(struct tfs *t, int ncpus, uint64_t *events, uint64_t *lost)
-{
-	static const char *const fields[] = { "read events: ", "entries: ",
-					      "overrun: ", "dropped events: " };
-	struct ukt_buf b = UKT_BUF_INIT;
-	char path[64];
-
-	*events = *lost = 0;
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
-		ukt_buf_reset(&b);
-		if (tfs_read(t, path, &b) || !b.len)
-			continue;
-		for (int i = 0; i < 4; i++) {
-			const char *p = strstr(b.data, fields[i]);
-
-			if (p)
-				*(i < 2 ? events : lost) += strtoull(p + strlen(fields[i]), NULL, 10);
+			snprintf(where, sizeof(where), "%s/available_events", s->t.dir);
+			rc = spec_expand_tracepoints(&s->probes, avail.data, where, &s->err);
+			*expanded = !rc;
+		}
+		if (rc && !need_tracefs) {
+			say_error(s, rc);	/* a dry run goes on with the globs */
+			rc = 0;
 		}
 	}
-	ukt_buf_release(&b);
+	if (!rc)
+		rc = probe_list_unique_names(&s->probes);
+	if (!rc)
+		rc = probe_list_define(&s->probes, s->t.name);
+	ukt_buf_release(&avail);
+	return rc;
 }
 
-static int dry_run(const struct record_opts *o, struct probe_list *l, pid_t self)
+static void dry_run(struct session *s, bool expanded)
 {
-	struct tfs t;
-	struct ukt_buf err = UKT_BUF_INIT, def = UKT_BUF_INIT;
-	char group[64];
-	bool expanded = false;
+	const struct probe_list *l = &s->probes;
+	const char *group = s->t.name;
 
-	snprintf(group, sizeof(group), TFS_PREFIX "%d", (int)self);
-	/* Reading available_events is harmless; without it, globs stay. */
-	if (tfs_open(&t, self, false, &err) == 0) {
-		ukt_buf_reset(&err);
-		if (tfs_expand_tracepoints(&t, l, &err) == 0)
-			expanded = true;
-		else
-			fprintf(stderr, "uktrace-record: %s\n", err.data);
-		tfs_release(&t);
-	}
-	probe_list_unique_names(l);
 	printf("# uktrace-record --dry-run: nothing is written to tracefs\n");
 	printf("# instance: instances/%s\n", group);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct probe *p = &l->v[i];
-
-		if (!probe_is_dynamic(p))
-			continue;
-		ukt_buf_reset(&def);
-		probe_definition(p, group, &def);
-		printf("%s >> %s\n", def.data, probe_is_kernel(p) ? "kprobe_events" : "uprobe_events");
-	}
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].def)
+			printf("%s >> %s\n", l->v[i].def,
+			       probe_is_kernel(&l->v[i]) ? "kprobe_events" : "uprobe_events");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct probe *p = &l->v[i];
 
@@ -172,123 +163,61 @@ static int dry_run(const struct record_opts *o, struct probe_list *l, pid_t self
 		       probe_is_dynamic(p) ? group : p->system, p->name,
 		       !expanded && p->kind == PK_TRACEPOINT && strpbrk(p->name, "*?[") ? "  (glob, not expanded)" : "");
 	}
-	if (o->npids || o->argv)
+	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
-	ukt_buf_release(&err);
-	ukt_buf_release(&def);
-	return 0;
 }
 
-/* Global tracefs settings we raise and must put back. */
-struct saved_global {
-	char cmdlines_size[32];
-};
-
-static void raise_cmdlines(struct tfs *t, struct saved_global *g)
+/* Events (read + still buffered) and losses over all CPUs. */
+static void stats_totals(struct session *s, uint64_t *events, uint64_t *lost)
 {
-	struct ukt_buf b = UKT_BUF_INIT, p = UKT_BUF_INIT;
-	FILE *f;
+	struct tfs_cpu_stats st;
 
-	g->cmdlines_size[0] = '\0';
-	if (tfs_read_top(t, "saved_cmdlines_size", &b) || !b.len)
-		goto out;
-	if (strtoul(b.data, NULL, 10) >= 32768)
-		goto out;
-	snprintf(g->cmdlines_size, sizeof(g->cmdlines_size), "%.*s",
-		 (int)strcspn(b.data, "\n"), b.data);
-	tfs_path(t, false, "saved_cmdlines_size", &p);
-	f = fopen(p.data, "we");
-	if (f) {
-		fputs("32768", f);
-		if (fclose(f) != 0)
-			g->cmdlines_size[0] = '\0';
+	*events = *lost = 0;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		if (tfs_cpu_stats(&s->t, cpu, &st, NULL))
+			continue;
+		*events += st.read_events + st.entries;
+		*lost += st.overrun + st.dropped;
 	}
-out:
-	ukt_buf_release(&b);
-	ukt_buf_release(&p);
 }
 
-static void restore_cmdlines(struct tfs *t, struct saved_global *g)
-{
-	struct ukt_buf p = UKT_BUF_INIT;
-	FILE *f;
-
-	if (!g->cmdlines_size[0])
-		return;
-	tfs_path(t, false, "saved_cmdlines_size", &p);
-	f = fopen(p.data, "we");
-	if (f) {
-		fputs(g->cmdlines_size, f);
-		fclose(f);
-	}
-	ukt_buf_release(&p);
-}
-
-static void status_line(struct tfs *t, int ncpus, struct ukt_writer *w,
-			double start, uint64_t *last_events, double *last_t)
+static void status_line(struct session *s, uint64_t *last_events, double *last_t)
 {
 	uint64_t ev, lost;
-	uint64_t bytes = ukt_writer_bytes(w), raw = ukt_writer_raw_data_bytes(w);
+	uint64_t bytes = ukt_writer_bytes(s->w), raw = ukt_writer_raw_data_bytes(s->w);
 	double now = now_s();
 	double rate;
 	char hb[32];
 
-	stats_totals(t, ncpus, &ev, &lost);
+	stats_totals(s, &ev, &lost);
 	rate = now > *last_t ? (double)(ev - *last_events) / (now - *last_t) : 0;
 	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
 	fprintf(stderr, "\r\033[K%6.1fs  %10" PRIu64 " events  %9.0f ev/s  %s written  %.1fx  lost %" PRIu64,
-		now - start, ev, rate, hb, bytes > 200 ? (double)raw / (double)bytes : 0.0, lost);
+		now - s->start, ev, rate, hb, bytes > 200 ? (double)raw / (double)bytes : 0.0, lost);
 	*last_events = ev;
 	*last_t = now;
 }
 
-static void print_summary(const char *stats, const char *out, struct ukt_writer *w,
-			  double secs)
+static void print_summary(struct session *s)
 {
-	const char *p = stats;
-	uint64_t tot = 0, tot_lost = 0;
+	uint64_t tot = 0, tot_lost = 0, bytes = ukt_writer_bytes(s->w);
 	char hb[32];
 
 	fprintf(stderr, "%-5s %12s %10s\n", "cpu", "events", "lost");
-	while (p && *p) {
-		int cpu;
-		const char *next = strstr(p + 1, "\ncpu");
-		const char *e = strstr(p, "read events: ");
-		const char *o1 = strstr(p, "overrun: ");
-		const char *d = strstr(p, "dropped events: ");
-		uint64_t ev = 0, lost = 0;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		const struct tfs_cpu_stats *st = &s->stats[cpu];
+		uint64_t lost = st->overrun + st->dropped;
 
-		if (sscanf(p, "cpu%d", &cpu) != 1)
-			break;
-		if (e && (!next || e < next))
-			ev = strtoull(e + 13, NULL, 10);
-		if (o1 && (!next || o1 < next))
-			lost += strtoull(o1 + 9, NULL, 10);
-		if (d && (!next || d < next))
-			lost += strtoull(d + 16, NULL, 10);
-		fprintf(stderr, "cpu%-2d %12" PRIu64 " %10" PRIu64 "\n", cpu, ev, lost);
-		tot += ev;
+		fprintf(stderr, "cpu%-2d %12" PRIu64 " %10" PRIu64 "\n", cpu, st->read_events, lost);
+		tot += st->read_events;
 		tot_lost += lost;
-		p = next ? next + 1 : NULL;
 	}
-	ukt_human_bytes(hb, sizeof(hb), (double)ukt_writer_bytes(w));
+	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
 	fprintf(stderr, "%-5s %12" PRIu64 " %10" PRIu64 "\n", "total", tot, tot_lost);
-	fprintf(stderr, "wrote %s: %s in %.1f s, %.1fx compression%s\n", out, hb, secs,
-		ukt_writer_bytes(w) ? (double)ukt_writer_raw_data_bytes(w) / (double)ukt_writer_bytes(w) : 0.0,
+	fprintf(stderr, "wrote %s: %s in %.1f s, %.1fx compression%s\n", s->o->output, hb,
+		now_s() - s->start,
+		bytes ? (double)ukt_writer_raw_data_bytes(s->w) / (double)bytes : 0.0,
 		tot_lost ? "; EVENTS WERE LOST: raise the buffer size with -b" : "");
-}
-
-static int enable_all(struct tfs *t, const struct probe_list *l, struct ukt_buf *err)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct probe *p = &l->v[i];
-		int rc = tfs_enable(t, probe_is_dynamic(p) ? t->name : p->system,
-				    p->name, true, err);
-
-		if (rc)
-			return rc;
-	}
-	return 0;
 }
 
 /*
@@ -337,17 +266,17 @@ static void skip_refused(struct tfs *t, struct probe_list *l, bool *drop,
 }
 
 /*
- * Write every dynamic probe to tracefs; defs[i] gets each definition. A
- * probe from a kernel glob that the kernel refuses is skipped with its
- * pair, and the skipped functions are named in one warning; any other
- * refusal is an error.
+ * Write every dynamic probe to tracefs. A probe from a kernel glob that the
+ * kernel refuses is skipped with its pair, and the skipped functions are
+ * named in one warning; any other refusal is an error.
  */
-static int add_probes(struct tfs *t, struct probe_list *l, char **defs,
-		      const struct record_opts *o)
+static int add_probes(struct session *s)
 {
-	struct ukt_buf def = UKT_BUF_INIT, err = UKT_BUF_INIT, names = UKT_BUF_INIT;
+	const struct record_opts *o = s->o;
+	struct probe_list *l = &s->probes;
+	struct ukt_buf names = UKT_BUF_INIT;
 	bool *drop = calloc(l->n ? l->n : 1, sizeof(*drop));
-	size_t nskipped = 0, out = 0;
+	size_t nskipped = 0;
 	int rc = 0;
 
 	if (!drop)
@@ -355,40 +284,34 @@ static int add_probes(struct tfs *t, struct probe_list *l, char **defs,
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const struct probe *p = &l->v[i];
 
-		if (!probe_is_dynamic(p) || drop[i])
+		if (!p->def || drop[i])
 			continue;
-		ukt_buf_reset(&def);
-		probe_definition(p, t->name, &def);
-		defs[i] = strdup(def.data);
-		ukt_buf_reset(&err);
-		rc = tfs_add_probe(t, p, def.data, &err);
+		rc = tfs_add_probe(&s->t, probe_is_kernel(p), p->name, p->def, &s->err);
 		if (rc == -REC_E_KERNEL && p->optional) {
 			if (o->verbose)
-				fprintf(stderr, "uktrace-record: skipped: %s\n", err.data);
-			skip_refused(t, l, drop, i);
+				fprintf(stderr, "uktrace-record: skipped: %s\n", s->err.data);
+			ukt_buf_reset(&s->err);
+			skip_refused(&s->t, l, drop, i);
 			if (nskipped < 10)
 				ukt_buf_addf(&names, "%s%s", nskipped ? ", " : "", p->symbol);
 			nskipped++;
 			rc = 0;
-			continue;
+		} else if (rc == -REC_E_NO_KPROBES) {
+			ukt_buf_reset(&s->err);
+			ukt_buf_addf(&s->err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
+				     p->symbol, rec_strerror(rc));
+		} else if (rc == -REC_E_NO_UPROBES) {
+			ukt_buf_reset(&s->err);
+			ukt_buf_addf(&s->err, "cannot probe '%s': %s", p->spec, rec_strerror(rc));
+		} else if (!rc && o->verbose) {
+			fprintf(stderr, "uktrace-record: added %s\n", p->def);
 		}
-		if (rc)
-			fprintf(stderr, "uktrace-record: %s\n", err.data);
-		else if (o->verbose)
-			fprintf(stderr, "uktrace-record: added %s\n", def.data);
 	}
 	if (!rc && nskipped) {
-		/* keep defs[] parallel to the probes that remain */
-		for (size_t i = 0; i < l->n; i++) {
-			if (drop[i])
-				free(defs[i]);
-			else
-				defs[out++] = defs[i];
-		}
 		probe_list_drop(l, drop);
 		if (!l->n) {
-			fprintf(stderr, "uktrace-record: the kernel refused every function the glob matched (%s); see --verbose for its reasons\n",
-				names.data);
+			ukt_buf_addf(&s->err, "the kernel refused every function the glob matched (%s); see --verbose for its reasons",
+				     names.data);
 			rc = -REC_E_KERNEL;
 		} else if (!o->quiet) {
 			fprintf(stderr, "uktrace-record: the kernel refused %zu function%s a glob matched, skipped: %s%s (--verbose says why)\n",
@@ -397,8 +320,6 @@ static int add_probes(struct tfs *t, struct probe_list *l, char **defs,
 		}
 	}
 	free(drop);
-	ukt_buf_release(&def);
-	ukt_buf_release(&err);
 	ukt_buf_release(&names);
 	return rc;
 }
@@ -411,321 +332,404 @@ static bool any_alive(const pid_t *pids, size_t n)
 	return false;
 }
 
-int record_run(const struct record_opts *o, int *exit_status)
+/* Root, and the -P processes exist. */
+static int check_targets(struct session *s)
 {
-	struct probe_list probes = { 0 };
-	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, def = UKT_BUF_INIT;
-	struct ukt_buf stats = UKT_BUF_INIT;
-	struct ukt_file_info info = { .endian = 1, .long_size = sizeof(long) };
-	struct saved_global saved = { { 0 } };
-	struct meta m = { 0 };
-	struct launch l = { .pid = -1, .gate = -1, .report = -1 };
-	struct capture *cap = NULL;
-	struct ukt_writer *w = NULL;
-	struct tfs t = { 0 };
-	sigset_t mask, oldmask;
-	char **defs = NULL;
-	pid_t self = getpid();
-	int sfd = -1, rc, ncpus = 0, stop_sig = 0;
-	bool stop_from_tty = false;
-	bool tfs_ok = false, tty = isatty(2) && !o->quiet, finished = false;
-	bool exec_failed = false;
-	double start = 0, last_scan = 0, last_status = 0, last_t = 0;
-	uint64_t last_events = 0;
-	char bkb[16];
-
-	*exit_status = 0;
-	rc = parse_specs(o, &probes, &warn);
-	print_warnings(&warn, o->quiet);
-	if (rc)
-		goto out;
-	if (o->dry_run) {
-		rc = dry_run(o, &probes, self);
-		goto out;
-	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "uktrace-record: creating probes in tracefs needs root: run it as root (e.g. with sudo); --dry-run shows what would be done without it\n");
-		rc = -EPERM;
-		goto out;
+		ukt_buf_adds(&s->err, "creating probes in tracefs needs root: run it as root (e.g. with sudo); --dry-run shows what would be done without it");
+		return -EPERM;
 	}
-	for (size_t i = 0; i < o->npids; i++) {
-		if (kill(o->pids[i], 0) < 0 && errno == ESRCH) {
-			fprintf(stderr, "uktrace-record: no process with pid %d\n", (int)o->pids[i]);
-			rc = -ESRCH;
-			goto out;
+	for (size_t i = 0; i < s->o->npids; i++) {
+		if (kill(s->o->pids[i], 0) < 0 && errno == ESRCH) {
+			ukt_buf_addf(&s->err, "no process with pid %d", (int)s->o->pids[i]);
+			return -ESRCH;
 		}
 	}
-	rc = tfs_open(&t, self, true, &err);
-	if (rc) {
-		fprintf(stderr, "uktrace-record: %s\n", err.data);
-		goto out;
-	}
-	tfs_ok = true;
-	tfs_remove_stale(&t, &warn);
-	if (warn.len && !o->quiet)
-		fprintf(stderr, "uktrace-record: cleaning up after a recorder that did not exit cleanly:\n%s", warn.data);
-	ukt_buf_reset(&warn);
-	rc = tfs_expand_tracepoints(&t, &probes, &err);
-	if (!rc)
-		rc = probe_list_unique_names(&probes);
-	if (rc) {
-		fprintf(stderr, "uktrace-record: %s\n", err.len ? err.data : rec_strerror(rc));
-		goto out;
-	}
+	return 0;
+}
 
-	/* From here on, signals are read from a signalfd in the main loop;
-	 * the capture threads inherit the blocked mask. */
+/* From here on, signals are read from a signalfd in the main loop; the
+ * capture threads and the command inherit the blocked mask. */
+static int block_signals(struct session *s)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sigprocmask(SIG_BLOCK, &mask, &s->oldmask);
+	s->mask_set = true;
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		rc = -errno;
-		goto out;
-	}
+	s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sfd < 0) {
+		int rc = -errno;
 
-	rc = tfs_instance_create(&t, &err);
-	if (rc) {
-		fprintf(stderr, "uktrace-record: %s\n", err.data);
-		goto out;
+		ukt_buf_addf(&s->err, "cannot read signals (signalfd): %s", strerror(-rc));
+		return rc;
 	}
+	return 0;
+}
+
+/* Our instance, configured, with the probes in it (tracing still off). */
+static int setup_instance(struct session *s)
+{
+	const struct record_opts *o = s->o;
+	char bkb[16];
+	int rc = tfs_instance_create(&s->t, &s->err);
+
+	if (rc)
+		return rc;
 	snprintf(bkb, sizeof(bkb), "%u", o->buffer_kb);
-	if ((rc = tfs_write(&t, "buffer_size_kb", bkb))) {
-		fprintf(stderr, "uktrace-record: cannot set the buffer size to %u KiB per CPU: %s\n",
-			o->buffer_kb, strerror(-rc));
-		goto out;
+	if ((rc = tfs_write(&s->t, "buffer_size_kb", bkb))) {
+		ukt_buf_addf(&s->err, "cannot set the buffer size to %u KiB per CPU: %s",
+			     o->buffer_kb, strerror(-rc));
+		return rc;
 	}
-	if ((rc = tfs_write(&t, "trace_clock", o->clock))) {
-		fprintf(stderr, "uktrace-record: cannot use trace clock '%s': %s (see %s/trace_clock)\n",
-			o->clock, strerror(-rc), t.dir);
-		goto out;
+	if ((rc = tfs_write(&s->t, "trace_clock", o->clock))) {
+		ukt_buf_addf(&s->err, "cannot use trace clock '%s': %s (see %s/trace_clock)",
+			     o->clock, strerror(-rc), s->t.dir);
+		return rc;
 	}
 	/* wake the readers at half full (the kernel default): fewer wake-ups
 	 * than 25% cost the traced workload less (W2: ~50 ms of 1.3 s) and
 	 * 4 MiB buffers leave room; W3 loses nothing */
-	tfs_write(&t, "buffer_percent", "50");
-	tfs_write(&t, "options/record-tgid", "1");
-	raise_cmdlines(&t, &saved);
+	tfs_write(&s->t, "buffer_percent", "50");
+	tfs_write(&s->t, "options/record-tgid", "1");
+	tfs_raise_cmdlines(&s->t, CMDLINES_SIZE);
+	rc = add_probes(s);
+	if (rc)
+		return rc;
+	s->ncpus = tfs_ncpus(&s->t);
+	s->info = (struct ukt_file_info){
+		.endian = 1, .long_size = sizeof(long), .ncpus = (uint32_t)s->ncpus,
+		.subbuf_size = tfs_subbuf_size(&s->t),
+	};
+	snprintf(s->info.clock, sizeof(s->info.clock), "%s", o->clock);
+	s->stats = calloc((size_t)s->ncpus + 1, sizeof(*s->stats));
+	return s->stats ? 0 : -ENOMEM;
+}
 
-	defs = calloc(probes.n ? probes.n : 1, sizeof(*defs));
-	if (!defs) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if ((rc = add_probes(&t, &probes, defs, o)))
-		goto out;
+static int open_output(struct session *s)
+{
+	int rc;
 
-	ncpus = count_cpus(&t);
-	info.ncpus = (uint32_t)ncpus;
-	info.subbuf_size = subbuf_size(&t);
-	snprintf(info.clock, sizeof(info.clock), "%s", o->clock);
-	w = ukt_writer_create(o->output, &info, o->force);
-	if (!w) {
-		rc = -errno;
-		if (errno == EEXIST)
-			fprintf(stderr, "uktrace-record: '%s' exists: choose another name with -o, or overwrite it with --force\n", o->output);
-		else
-			fprintf(stderr, "uktrace-record: cannot create '%s': %s\n", o->output, rec_strerror(rc));
-		goto out;
-	}
+	s->w = ukt_writer_create(s->o->output, &s->info, s->o->force);
+	if (s->w)
+		return 0;
+	rc = -errno;
+	if (errno == EEXIST)
+		ukt_buf_addf(&s->err, "'%s' exists: choose another name with -o, or overwrite it with --force",
+			     s->o->output);
+	else
+		ukt_buf_addf(&s->err, "cannot create '%s': %s", s->o->output, rec_strerror(rc));
+	return rc;
+}
 
-	if ((rc = enable_all(&t, &probes, &err))) {
-		fprintf(stderr, "uktrace-record: %s\n", err.data);
-		goto out;
+/* Enable the events, set the filter (forking the command first), and
+ * write what the file needs before the first data block. */
+static int arm(struct session *s)
+{
+	const struct record_opts *o = s->o;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->probes.n && !rc; i++) {
+		const struct probe *p = &s->probes.v[i];
+
+		rc = tfs_enable(&s->t, probe_is_dynamic(p) ? NULL : p->system,
+				p->name, true, &s->err);
 	}
+	if (rc)
+		return rc;
 	if (o->argv) {
-		rc = launch_prepare(&l, o->argv, &oldmask, &err);
-		if (rc) {
-			fprintf(stderr, "uktrace-record: %s\n", err.data);
-			goto out;
-		}
-		rc = set_pid_filter(&t, &l.pid, 1);
+		rc = launch_prepare(&s->l, o->argv, &s->oldmask, &s->err);
+		if (rc)
+			return rc;
+		rc = set_pid_filter(&s->t, &s->l.pid, 1);
 	} else if (o->npids) {
-		rc = set_pid_filter(&t, o->pids, o->npids);
+		rc = set_pid_filter(&s->t, o->pids, o->npids);
 	}
 	if (rc) {
-		fprintf(stderr, "uktrace-record: cannot set the pid filter: %s\n", strerror(-rc));
-		goto out;
+		ukt_buf_addf(&s->err, "cannot set the pid filter: %s", strerror(-rc));
+		return rc;
 	}
-
-	m.w = w;
-	m.t = &t;
-	m.probes = &probes;
-	m.clock = o->clock;
-	m.defs = defs;
-	for (size_t i = 0; i < probes.n; i++)
-		if (probes.v[i].kind == PK_UPROBE || probes.v[i].kind == PK_URETPROBE)
-			m.want_maps = true;
-	m.system_wide = !o->argv && !o->npids;
+	s->m.w = s->w;
+	s->m.t = &s->t;
+	s->m.probes = &s->probes;
+	s->m.clock = o->clock;
+	for (size_t i = 0; i < s->probes.n; i++)
+		if (s->probes.v[i].kind == PK_UPROBE || s->probes.v[i].kind == PK_URETPROBE)
+			s->m.want_maps = true;
+	s->m.system_wide = !o->argv && !o->npids;
+	s->meta_ok = true;
 	for (size_t i = 0; i < o->npids; i++)
-		meta_follow(&m, o->pids[i]);
-	rc = meta_write_start(&m, o->clock, o->cmdline, o->buffer_kb, info.subbuf_size);
+		meta_follow(&s->m, o->pids[i]);
+	rc = meta_write_start(&s->m, o->clock, o->cmdline, o->buffer_kb, s->info.subbuf_size);
 	if (!rc)
-		rc = meta_scan(&m, true);
+		rc = meta_scan(&s->m, true);
+	if (rc)
+		ukt_buf_addf(&s->err, "cannot write '%s': %s", o->output, rec_strerror(rc));
+	return rc;
+}
+
+/* The readers, tracing on, the command let go. */
+static int go(struct session *s)
+{
+	struct capture_opts co = {
+		.writer = s->w, .ncpus = s->ncpus, .subbuf_size = s->info.subbuf_size,
+		.pages_per_block = 64, .level = s->o->level, .flush_ms = 500,
+		.max_bytes = s->o->max_size,
+	};
+	int *fds = calloc((size_t)s->ncpus + 1, sizeof(*fds));
+	int rc = 0;
+
+	if (!fds)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < s->ncpus && !rc; cpu++) {
+		fds[cpu] = tfs_open_cpu_raw(&s->t, cpu);
+		if (fds[cpu] == -ENOENT)
+			fds[cpu] = -1;		/* CPU not present */
+		else if (fds[cpu] < 0)
+			rc = fds[cpu];
+	}
 	if (rc) {
-		fprintf(stderr, "uktrace-record: cannot write '%s': %s\n", o->output, rec_strerror(rc));
-		goto out;
+		for (int cpu = 0; cpu < s->ncpus; cpu++)
+			if (fds[cpu] >= 0)
+				close(fds[cpu]);
+		ukt_buf_addf(&s->err, "cannot read the ring buffers: %s", strerror(-rc));
+		free(fds);
+		return rc;
 	}
-
-	{
-		struct capture_opts co = {
-			.inst_dir = t.inst_dir, .writer = w, .ncpus = ncpus,
-			.subbuf_size = info.subbuf_size,
-			.pages_per_block = 64, .level = o->level, .flush_ms = 500,
-			.max_bytes = o->max_size,
-		};
-
-		cap = capture_start(&co);
-		if (!cap) {
-			rc = -errno;
-			fprintf(stderr, "uktrace-record: cannot read the ring buffers: %s\n", strerror(errno));
-			goto out;
-		}
+	co.fds = fds;
+	s->cap = capture_start(&co);
+	free(fds);
+	if (!s->cap) {
+		rc = -errno;
+		ukt_buf_addf(&s->err, "cannot read the ring buffers: %s", strerror(errno));
+		return rc;
 	}
-	if ((rc = tfs_write(&t, "tracing_on", "1")))
-		goto out;
-	start = last_scan = last_status = last_t = now_s();
-	if (o->argv) {
+	if ((rc = tfs_write(&s->t, "tracing_on", "1"))) {
+		ukt_buf_addf(&s->err, "cannot turn tracing on: %s", strerror(-rc));
+		return rc;
+	}
+	s->start = now_s();
+	if (s->o->argv) {
 		/* followed from its exec on: before it, it maps our objects */
-		meta_follow(&m, l.pid);
-		rc = launch_go(&l, &warn);
-		print_warnings(&warn, o->quiet);
+		meta_follow(&s->m, s->l.pid);
+		rc = launch_go(&s->l, &s->warn);
+		print_warnings(s);
 		if (rc) {
-			fprintf(stderr, "uktrace-record: cannot run '%s': %s\n", o->argv[0], strerror(-rc));
-			*exit_status = 127;
-			exec_failed = true;
+			ukt_buf_addf(&s->err, "cannot run '%s': %s", s->o->argv[0], strerror(-rc));
+			s->exit_status = 127;
+			s->exec_failed = true;
 		}
 	}
+	return rc;
+}
+
+/* Until the command exits, a signal, a limit, or an error. */
+static int capture_loop(struct session *s)
+{
+	const struct record_opts *o = s->o;
+	double last_scan = s->start, last_status = s->start, last_t = s->start;
+	uint64_t last_events = 0;
+	int rc = 0;
 
 	while (!rc) {
-		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct pollfd pfd = { .fd = s->sfd, .events = POLLIN };
 		struct signalfd_siginfo si;
 		double now;
 
 		poll(&pfd, 1, 200);
-		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo != SIGCHLD) {
-				stop_sig = (int)si.ssi_signo;
+				s->stop_sig = (int)si.ssi_signo;
 				/* from the terminal: the command got it too */
-				stop_from_tty = si.ssi_code == SI_KERNEL;
+				s->stop_from_tty = si.ssi_code == SI_KERNEL;
 			}
 		}
 		if (o->argv) {
-			launch_reap(&l, &m);
-			if (l.exited) {
-				*exit_status = l.status;
+			launch_reap(&s->l, &s->m);
+			if (s->l.exited) {
+				s->exit_status = s->l.status;
 				break;
 			}
 		}
-		if (stop_sig)
+		if (s->stop_sig)
 			break;
-		if ((rc = capture_error(cap)))
+		if ((rc = capture_error(s->cap)))
 			break;
-		if (capture_limit_hit(cap)) {
+		if (capture_limit_hit(s->cap)) {
 			if (!o->quiet)
-				fprintf(stderr, "%suktrace-record: --max-size reached; stopping\n", tty ? "\n" : "");
+				fprintf(stderr, "%suktrace-record: --max-size reached; stopping\n", s->tty ? "\n" : "");
 			break;
 		}
 		now = now_s();
-		if (o->duration > 0 && now - start >= o->duration)
+		if (o->duration > 0 && now - s->start >= o->duration)
 			break;
 		if (o->npids && !o->argv && !any_alive(o->pids, o->npids)) {
 			if (!o->quiet)
-				fprintf(stderr, "%suktrace-record: the traced processes have exited\n", tty ? "\n" : "");
+				fprintf(stderr, "%suktrace-record: the traced processes have exited\n", s->tty ? "\n" : "");
 			break;
 		}
 		if (now - last_scan >= 2.0) {
-			rc = meta_scan(&m, false);
+			rc = meta_scan(&s->m, false);
 			last_scan = now;
 		}
-		if (tty && now - last_status >= 1.0) {
-			status_line(&t, ncpus, w, start, &last_events, &last_t);
+		if (s->tty && now - last_status >= 1.0) {
+			status_line(s, &last_events, &last_t);
 			last_status = now;
 		}
 	}
-	if (tty)
+	if (s->tty)
 		fprintf(stderr, "\n");
+	return rc;
+}
 
-out:
-	/* stop producing, then drain what is in the buffers */
-	if (t.inst)
-		tfs_write(&t, "tracing_on", "0");
-	if (cap) {
+static bool disk_full(int rc)
+{
+	return rc == -ENOSPC || rc == -UKT_E_WRITER_FAILED;
+}
+
+/*
+ * Stop producing, drain the buffers, finish the file, end the command,
+ * remove everything from tracefs. rc is the error so far; returns the
+ * first error.
+ */
+static int finish(struct session *s, int rc)
+{
+	const struct record_opts *o = s->o;
+
+	if (s->t.inst)
+		tfs_write(&s->t, "tracing_on", "0");
+	if (s->cap) {
 		int e;
 
-		capture_stop(cap);
-		e = capture_join(cap);
-		cap = NULL;
+		capture_stop(s->cap);
+		e = capture_join(s->cap);
+		s->cap = NULL;
 		if (e && !rc)
 			rc = e;
 	}
-	if (rc && rc != -EPERM && w && t.inst && !exec_failed)
+	if (rc && rc != -EPERM && s->w && s->t.inst && !s->exec_failed)
 		fprintf(stderr, "uktrace-record: recording stopped: %s%s\n", rec_strerror(rc),
-			rc == -ENOSPC || rc == -UKT_E_WRITER_FAILED ?
-			" (the disk is full; the trace file is readable up to the last block written)" : "");
-	if (w && m.w) {
+			disk_full(rc) ? " (the disk is full; the trace file is readable up to the last block written)" : "");
+	if (s->w && s->meta_ok) {
 		int e;
 
-		if (o->argv && !l.exited)
-			meta_snapshot_pid(&m, l.pid);
-		meta_scan(&m, true);
-		e = meta_write_end(&m, ncpus, o->clock, &stats);
+		if (o->argv && !s->l.exited)
+			meta_snapshot_pid(&s->m, s->l.pid);
+		meta_scan(&s->m, true);
+		e = meta_write_end(&s->m, s->ncpus, o->clock, s->stats);
 		if (!e && !rc) {
-			e = ukt_writer_finish(w);
-			finished = !e;
+			e = ukt_writer_finish(s->w);
+			s->finished = !e;
 		}
 		if (e && !rc) {
 			rc = e;
 			fprintf(stderr, "uktrace-record: cannot finish '%s': %s%s\n", o->output,
 				rec_strerror(e),
-				e == -ENOSPC || e == -UKT_E_WRITER_FAILED ? " (the disk is full; the file is readable up to the last block written)" : "");
+				disk_full(e) ? " (the disk is full; the file is readable up to the last block written)" : "");
 		}
 	}
-	if (o->argv && l.pid > 0 && !l.exited) {
+	if (o->argv && s->l.pid > 0 && !s->l.exited) {
 		/* the recording ended first (a signal, -d, --max-size, an
 		 * error): ask the command to end, as perf does; not started
 		 * yet, it is killed */
-		bool started = l.gate < 0 && !exec_failed;
+		bool started = s->l.gate < 0 && !s->exec_failed;
 
-		launch_stop(&l, stop_from_tty ? 0 : stop_sig ? stop_sig : SIGTERM,
+		launch_stop(&s->l, s->stop_from_tty ? 0 : s->stop_sig ? s->stop_sig : SIGTERM,
 			    COMMAND_GRACE_MS);
 		if (started)
-			*exit_status = l.status;
+			s->exit_status = s->l.status;
 	}
-	if (exec_failed)
+	if (s->exec_failed)
 		unlink(o->output);	/* ours, and it holds nothing */
-	if (tfs_ok) {
-		ukt_buf_reset(&err);
-		if (tfs_teardown(&t, &err))
-			fprintf(stderr, "uktrace-record: %s", err.data);
-		restore_cmdlines(&t, &saved);
+	if (s->tfs_ok) {
+		ukt_buf_reset(&s->err);
+		if (tfs_teardown(&s->t, &s->err))
+			fprintf(stderr, "uktrace-record: %s", s->err.data);
 	}
-	if (finished && tty) {
-		if (stop_sig)
-			fprintf(stderr, "uktrace-record: stopped by %s\n", strsignal(stop_sig));
-		print_summary(stats.data, o->output, w, now_s() - start);
+	if (s->finished && s->tty) {
+		if (s->stop_sig)
+			fprintf(stderr, "uktrace-record: stopped by %s\n", strsignal(s->stop_sig));
+		print_summary(s);
 	}
-	if (sfd >= 0)
-		close(sfd);
-	if (sfd >= 0 || o->argv)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	for (size_t i = 0; defs && i < probes.n; i++)
-		free(defs[i]);
-	free(defs);
-	ukt_writer_free(w);
-	meta_release(&m);
-	launch_release(&l);
-	tfs_release(&t);
-	probe_list_release(&probes);
-	ukt_buf_release(&warn);
-	ukt_buf_release(&err);
-	ukt_buf_release(&def);
-	ukt_buf_release(&stats);
+	return rc;
+}
+
+static void session_release(struct session *s)
+{
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->mask_set)
+		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+	ukt_writer_free(s->w);
+	meta_release(&s->m);
+	launch_release(&s->l);
+	tfs_release(&s->t);
+	probe_list_release(&s->probes);
+	ukt_buf_release(&s->warn);
+	ukt_buf_release(&s->err);
+	free(s->stats);
+}
+
+int record_run(const struct record_opts *o, int *exit_status)
+{
+	struct session s = {
+		.o = o, .err = UKT_BUF_INIT, .warn = UKT_BUF_INIT, .sfd = -1,
+		.l = { .pid = -1, .gate = -1, .report = -1 },
+		.tty = isatty(2) && !o->quiet,
+	};
+	bool expanded = false;
+	int rc = parse_specs(&s);
+
+	print_warnings(&s);
+	if (!rc && !o->dry_run)
+		rc = check_targets(&s);
+	if (!rc) {
+		/* a dry run reads available_events when it can, and mounts
+		 * nothing */
+		rc = tfs_open(&s.t, getpid(), !o->dry_run, &s.err);
+		s.tfs_ok = !rc;
+		if (rc && o->dry_run) {
+			ukt_buf_reset(&s.err);
+			rc = 0;
+		}
+	}
+	if (!rc)
+		rc = plan_probes(&s, !o->dry_run, &expanded);
+	if (!rc && o->dry_run) {
+		dry_run(&s, expanded);
+		goto out;
+	}
+	if (rc) {
+		say_error(&s, rc);
+		goto out;
+	}
+	tfs_remove_stale(&s.t, &s.warn);
+	if (s.warn.len && !o->quiet)
+		fprintf(stderr, "uktrace-record: cleaning up after a recorder that did not exit cleanly:\n%s", s.warn.data);
+	ukt_buf_reset(&s.warn);
+	rc = block_signals(&s);
+	if (!rc)
+		rc = setup_instance(&s);
+	if (!rc)
+		rc = open_output(&s);
+	if (!rc)
+		rc = arm(&s);
+	if (!rc)
+		rc = go(&s);
+	if (rc)
+		say_error(&s, rc);
+	else
+		rc = capture_loop(&s);
+	rc = finish(&s, rc);
+out:
+	*exit_status = s.exit_status;
+	session_release(&s);
 	return rc;
 }
 
@@ -815,6 +819,5 @@ int record_cleanup(int quiet)
 	tfs_release(&t);
 out:
 	ukt_buf_release(&err);
-	ukt_buf_release(&report);
 	return rc;
 }

@@ -17,8 +17,9 @@
 #include "elfsym.h"
 #include "kfuncs.h"
 #include "libfind.h"
-#include "spec.h"
 #include "errors.h"
+#include "spec.h"
+#include "tracefs.h"
 
 #define NAME_MAX_LEN 48
 
@@ -44,6 +45,7 @@ static void probe_release(struct probe *p)
 	free(p->symbol);
 	free(p->args);
 	free(p->func);
+	free(p->def);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -627,6 +629,98 @@ static int tracepoint(struct probe_list *out, const char *spec, const char *loc,
 		return -ENOMEM;
 	}
 	return list_add(out, &p);
+}
+
+/* Whether event system:name matches the tracepoint glob of p. */
+static bool tracepoint_matches(const struct probe *p, const char *system,
+			       const char *name)
+{
+	return !fnmatch(p->system, system, 0) && !fnmatch(p->name, name, 0);
+}
+
+int spec_expand_tracepoints(struct probe_list *l, const char *available,
+			    const char *where, struct ukt_buf *err)
+{
+	struct probe_list out = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		struct probe *p = &l->v[i];
+		size_t matched = 0;
+		const char *line, *next;
+
+		if (p->kind != PK_TRACEPOINT) {
+			rc = list_add(&out, p);
+			memset(p, 0, sizeof(*p));
+			continue;
+		}
+		for (line = available; line && *line && !rc; line = next) {
+			size_t len = strcspn(line, "\n");
+			const char *c = memchr(line, ':', len);
+			char sys[256], name[256];
+			struct probe q = { 0 };
+
+			next = line[len] ? line + len + 1 : NULL;
+			if (!c || (size_t)(c - line) >= sizeof(sys) ||
+			    len - (size_t)(c - line) > sizeof(name))
+				continue;
+			snprintf(sys, sizeof(sys), "%.*s", (int)(c - line), line);
+			snprintf(name, sizeof(name), "%.*s", (int)(len - (size_t)(c - line) - 1), c + 1);
+			if (!tracepoint_matches(p, sys, name))
+				continue;
+			if (!strncmp(sys, TFS_PREFIX, strlen(TFS_PREFIX)))
+				continue;	/* another recorder's probes */
+			q.kind = PK_TRACEPOINT;
+			q.system = strdup(sys);
+			q.name = strdup(name);
+			q.spec = strdup(p->spec);
+			q.args = strdup("");
+			if (asprintf(&q.func, "%s:%s", sys, name) < 0)
+				q.func = NULL;
+			if (!q.system || !q.name || !q.spec || !q.args || !q.func) {
+				probe_release(&q);
+				rc = -ENOMEM;
+				break;
+			}
+			rc = list_add(&out, &q);
+			matched++;
+		}
+		if (!rc && !matched) {
+			ukt_buf_addf(err, "no tracepoint matches '%s:%s' (see %s)",
+				     p->system, p->name, where);
+			rc = -ENOENT;
+		}
+	}
+	if (rc) {
+		probe_list_release(&out);
+		return rc;
+	}
+	probe_list_release(l);
+	*l = out;
+	return 0;
+}
+
+int probe_list_define(struct probe_list *l, const char *group)
+{
+	struct ukt_buf def = UKT_BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		struct probe *p = &l->v[i];
+
+		free(p->def);
+		p->def = NULL;
+		if (!probe_is_dynamic(p))
+			continue;
+		ukt_buf_reset(&def);
+		rc = probe_definition(p, group, &def);
+		if (!rc)
+			p->def = ukt_buf_detach(&def);
+		if (!rc && !p->def)
+			rc = -ENOMEM;
+	}
+	ukt_buf_release(&def);
+	return rc;
 }
 
 /* ---- the raw tracefs syntax ---- */

@@ -34,6 +34,8 @@ struct probe {
 	uint64_t offset;	/* uprobe: file offset; kprobe: offset into symbol */
 	char *args;		/* fetchargs, space-separated, as given */
 	char *func;		/* what entry and return probes of one function share */
+	char *def;		/* the definition written to tracefs (dynamic
+				 * probes, once probe_list_define ran) */
 	unsigned int maxactive;	/* r10: form */
 	bool caller;		/* entry probe fetches the caller's address */
 	bool optional;		/* from a kernel glob: skipped (with its pair)
@@ -75,6 +77,17 @@ int spec_parse(struct probe_list *out, char how, const char *text,
  */
 int spec_parse_file(struct probe_list *out, const char *path,
 		    const struct spec_opts *o, struct ukt_buf *err);
+
+/*
+ * Replace the tracepoint globs of l by one probe per event of available
+ * (the text of tracefs' available_events; where names it in messages).
+ * 0, or -ENOENT with a message when a glob matches nothing.
+ */
+int spec_expand_tracepoints(struct probe_list *l, const char *available,
+			    const char *where, struct ukt_buf *err);
+
+/* Set each dynamic probe's def, its definition in group. 0 or -ENOMEM. */
+int probe_list_define(struct probe_list *l, const char *group);
 
 /* The definition line for uprobe_events/kprobe_events, in group. */
 int probe_definition(const struct probe *p, const char *group,

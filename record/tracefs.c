@@ -6,6 +6,7 @@
  * "-:group/name" for what we created.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -18,8 +19,8 @@
 #include <tracefs.h>
 #include <unistd.h>
 
-#include "tracefs.h"
 #include "errors.h"
+#include "tracefs.h"
 
 static bool is_tracefs(const char *dir)
 {
@@ -68,7 +69,8 @@ int tfs_open(struct tfs *t, pid_t pid, bool mount_it, struct ukt_buf *err)
 	return 0;
 }
 
-int tfs_path(struct tfs *t, bool inst, const char *file, struct ukt_buf *out)
+/* Path of a file of our instance, or of the top level (inst false). */
+static int tfs_path(struct tfs *t, bool inst, const char *file, struct ukt_buf *out)
 {
 	ukt_buf_reset(out);
 	if (inst)
@@ -267,9 +269,126 @@ int tfs_instance_create(struct tfs *t, struct ukt_buf *err)
 	tfs_path(t, true, "", &p);
 	t->inst_dir = strdup(p.data);
 	ukt_buf_release(&p);
-	if (!t->inst_dir)
+	if (!t->inst_dir) {
+		ukt_buf_adds(err, strerror(ENOMEM));
 		return -ENOMEM;
-	return tfs_write(t, "tracing_on", "0");
+	}
+	rc = tfs_write(t, "tracing_on", "0");
+	if (rc)
+		ukt_buf_addf(err, "cannot turn tracing off in instance '%s': %s", t->name,
+			     strerror(-rc));
+	return rc;
+}
+
+int tfs_ncpus(struct tfs *t)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	int n = 0;
+	struct stat st;
+
+	for (;; n++) {
+		tfs_path(t, true, "", &p);
+		ukt_buf_addf(&p, "per_cpu/cpu%d", n);
+		if (stat(p.data, &st) < 0)
+			break;
+	}
+	ukt_buf_release(&p);
+	return n;
+}
+
+uint32_t tfs_subbuf_size(struct tfs *t)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+	uint32_t sz = 0;
+	char *f;
+
+	if (tfs_read(t, "buffer_subbuf_size_kb", &b) == 0 && b.len)
+		sz = (uint32_t)strtoul(b.data, NULL, 10) * 1024;
+	ukt_buf_reset(&b);
+	if (!sz && tfs_read_top(t, "events/header_page", &b) == 0 &&
+	    (f = strstr(b.data, "data;"))) {
+		unsigned int off = 0, size = 0;
+
+		if (sscanf(f, "data;\toffset:%u;\tsize:%u;", &off, &size) == 2)
+			sz = off + size;
+	}
+	ukt_buf_release(&b);
+	return sz ? sz : (uint32_t)sysconf(_SC_PAGESIZE);
+}
+
+int tfs_open_cpu_raw(struct tfs *t, int cpu)
+{
+	struct ukt_buf p = UKT_BUF_INIT;
+	int fd;
+
+	tfs_path(t, true, "", &p);
+	ukt_buf_addf(&p, "per_cpu/cpu%d/trace_pipe_raw", cpu);
+	fd = open(p.data, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	ukt_buf_release(&p);
+	return fd;
+}
+
+void tfs_parse_stats(const char *text, struct tfs_cpu_stats *s)
+{
+	static const struct { const char *field; size_t off; } fields[] = {
+		{ "entries: ", offsetof(struct tfs_cpu_stats, entries) },
+		{ "read events: ", offsetof(struct tfs_cpu_stats, read_events) },
+		{ "overrun: ", offsetof(struct tfs_cpu_stats, overrun) },
+		{ "dropped events: ", offsetof(struct tfs_cpu_stats, dropped) },
+	};
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *p = text;
+
+		/* the field at the start of a line ("entries" is also inside
+		 * "commit overrun"-style names on some kernels) */
+		while ((p = strstr(p, fields[i].field)) && p != text && p[-1] != '\n')
+			p++;
+		if (p)
+			*(uint64_t *)((char *)s + fields[i].off) =
+				strtoull(p + strlen(fields[i].field), NULL, 10);
+	}
+}
+
+int tfs_cpu_stats(struct tfs *t, int cpu, struct tfs_cpu_stats *s,
+		  struct ukt_buf *text)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
+	rc = tfs_read(t, path, &b);
+	if (rc) {
+		memset(s, 0, sizeof(*s));
+	} else {
+		tfs_parse_stats(b.data, s);
+		if (text)
+			rc = ukt_buf_add(text, b.data, b.len);
+	}
+	ukt_buf_release(&b);
+	return rc;
+}
+
+void tfs_raise_cmdlines(struct tfs *t, unsigned int size)
+{
+	struct ukt_buf b = UKT_BUF_INIT, p = UKT_BUF_INIT;
+	char v[32];
+
+	if (tfs_read_top(t, "saved_cmdlines_size", &b) || !b.len ||
+	    strtoul(b.data, NULL, 10) >= size)
+		goto out;
+	tfs_path(t, false, "saved_cmdlines_size", &p);
+	snprintf(v, sizeof(v), "%u", size);
+	if (write_file(p.data, v, false) == 0)
+		snprintf(t->saved_cmdlines_size, sizeof(t->saved_cmdlines_size), "%.*s",
+			 (int)strcspn(b.data, "\n"), b.data);
+out:
+	ukt_buf_release(&b);
+	ukt_buf_release(&p);
 }
 
 /* The kernel's own words about the last rejected command, from error_log. */
@@ -308,42 +427,49 @@ out:
 	ukt_buf_release(&log);
 }
 
-int tfs_add_probe(struct tfs *t, const struct probe *p, const char *def,
-		  struct ukt_buf *err)
+static const char *events_file(bool kernel)
 {
-	const char *file = probe_is_kernel(p) ? "kprobe_events" : "uprobe_events";
+	return kernel ? "kprobe_events" : "uprobe_events";
+}
+
+int tfs_add_probe(struct tfs *t, bool kernel, const char *name,
+		  const char *def, struct ukt_buf *err)
+{
 	struct ukt_buf path = UKT_BUF_INIT;
 	struct tfs_event *ev;
 	int rc;
 
-	if (probe_is_kernel(p) && !t->have_kprobes) {
-		ukt_buf_addf(err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
-			     p->symbol, rec_strerror(-REC_E_NO_KPROBES));
+	if (kernel && !t->have_kprobes) {
+		ukt_buf_addf(err, "%s (%s/kprobe_events is missing: CONFIG_KPROBE_EVENTS is off)",
+			     rec_strerror(-REC_E_NO_KPROBES), t->dir);
 		return -REC_E_NO_KPROBES;
 	}
-	if (!probe_is_kernel(p) && !t->have_uprobes) {
-		ukt_buf_addf(err, "cannot probe '%s': %s", p->spec, rec_strerror(-REC_E_NO_UPROBES));
+	if (!kernel && !t->have_uprobes) {
+		ukt_buf_addf(err, "%s (%s/uprobe_events is missing: CONFIG_UPROBE_EVENTS is off)",
+			     rec_strerror(-REC_E_NO_UPROBES), t->dir);
 		return -REC_E_NO_UPROBES;
 	}
 	ev = reallocarray(t->events, t->nevents + 1, sizeof(*t->events));
-	if (!ev)
+	if (!ev) {
+		ukt_buf_adds(err, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	t->events = ev;
-	tfs_path(t, false, file, &path);
+	ev = &t->events[t->nevents];
+	ev->kernel = kernel;
+	ev->name = strdup(name);
+	if (!ev->name) {
+		ukt_buf_adds(err, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	tfs_path(t, false, events_file(kernel), &path);
 	rc = write_file(path.data, def, true);
 	ukt_buf_release(&path);
 	if (rc) {
-		ukt_buf_addf(err, "the kernel rejected probe '%s' (%s)", def, strerror(-rc));
-		kernel_reason(t, p->name, err);
-		return -REC_E_KERNEL;
-	}
-	ev = &t->events[t->nevents];
-	ev->file = strdup(file);
-	ev->name = strdup(p->name);
-	if (!ev->file || !ev->name) {
-		free(ev->file);
 		free(ev->name);
-		return -ENOMEM;
+		ukt_buf_addf(err, "the kernel rejected probe '%s' (%s)", def, strerror(-rc));
+		kernel_reason(t, name, err);
+		return -REC_E_KERNEL;
 	}
 	t->nevents++;
 	return 0;
@@ -355,90 +481,13 @@ int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	struct ukt_buf f = UKT_BUF_INIT;
 	int rc;
 
-	ukt_buf_addf(&f, "events/%s/%s/enable", system, event);
+	ukt_buf_addf(&f, "events/%s/%s/enable", system ? system : t->name, event);
 	rc = tfs_write(t, f.data, on ? "1" : "0");
 	if (rc && err)
 		ukt_buf_addf(err, "cannot %s event %s:%s: %s", on ? "enable" : "disable",
-			     system, event, strerror(-rc));
+			     system ? system : t->name, event, strerror(-rc));
 	ukt_buf_release(&f);
 	return rc;
-}
-
-int tfs_expand_tracepoints(struct tfs *t, struct probe_list *l,
-			   struct ukt_buf *err)
-{
-	struct ukt_buf avail = UKT_BUF_INIT;
-	struct probe_list out = { 0 };
-	int rc = 0;
-
-	for (size_t i = 0; i < l->n && !rc; i++) {
-		struct probe *p = &l->v[i];
-		size_t matched = 0;
-		char *line, *save = NULL;
-
-		if (p->kind != PK_TRACEPOINT) {
-			out.v = reallocarray(out.v, out.n + 1, sizeof(*out.v));
-			if (!out.v)
-				return -ENOMEM;
-			out.v[out.n++] = *p;
-			memset(p, 0, sizeof(*p));
-			continue;
-		}
-		if (!avail.len) {
-			rc = tfs_read_top(t, "available_events", &avail);
-			if (rc) {
-				ukt_buf_addf(err, "cannot read available_events: %s", strerror(-rc));
-				break;
-			}
-		}
-		{
-			struct ukt_buf copy = UKT_BUF_INIT;
-
-			ukt_buf_add(&copy, avail.data, avail.len);
-			for (line = strtok_r(copy.data, "\n", &save); line && !rc;
-			     line = strtok_r(NULL, "\n", &save)) {
-				char *c = strchr(line, ':');
-				struct probe q = { 0 };
-
-				if (!c)
-					continue;
-				*c = '\0';
-				if (fnmatch(p->system, line, 0) || fnmatch(p->name, c + 1, 0))
-					continue;
-				if (!strncmp(line, TFS_PREFIX, strlen(TFS_PREFIX)))
-					continue;	/* another recorder's probes */
-				q.kind = PK_TRACEPOINT;
-				q.system = strdup(line);
-				q.name = strdup(c + 1);
-				q.spec = strdup(p->spec);
-				q.args = strdup("");
-				if (asprintf(&q.func, "%s:%s", line, c + 1) < 0)
-					q.func = NULL;
-				out.v = reallocarray(out.v, out.n + 1, sizeof(*out.v));
-				if (!out.v || !q.system || !q.name || !q.spec || !q.func) {
-					rc = -ENOMEM;
-					break;
-				}
-				out.v[out.n++] = q;
-				matched++;
-			}
-			ukt_buf_release(&copy);
-		}
-		if (!rc && !matched) {
-			ukt_buf_addf(err, "no tracepoint matches '%s:%s' (see %s/available_events)",
-				     p->system, p->name, t->dir);
-			rc = -ENOENT;
-		}
-	}
-	ukt_buf_release(&avail);
-	if (rc) {
-		probe_list_release(&out);
-		return rc;
-	}
-	probe_list_release(l);
-	*l = out;
-	l->cap = out.n;
-	return 0;
 }
 
 int tfs_teardown(struct tfs *t, struct ukt_buf *err)
@@ -463,6 +512,14 @@ int tfs_teardown(struct tfs *t, struct ukt_buf *err)
 		if (e)
 			rc = e;
 	}
+	if (t->saved_cmdlines_size[0] && t->dir) {
+		struct ukt_buf p = UKT_BUF_INIT;
+
+		tfs_path(t, false, "saved_cmdlines_size", &p);
+		write_file(p.data, t->saved_cmdlines_size, false);
+		t->saved_cmdlines_size[0] = '\0';
+		ukt_buf_release(&p);
+	}
 	return rc;
 }
 
@@ -475,7 +532,7 @@ int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err)
 	if (!t->nevents)
 		return 0;
 	ev = &t->events[t->nevents - 1];
-	tfs_path(t, false, ev->file, &path);
+	tfs_path(t, false, events_file(ev->kernel), &path);
 	ukt_buf_addf(&cmd, "-:%s/%s", t->name, ev->name);
 	rc = write_file(path.data, cmd.data, true);
 	if (rc == -ENOENT)
@@ -483,7 +540,6 @@ int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err)
 	if (rc && err)
 		ukt_buf_addf(err, "cannot remove dynamic event %s/%s: %s\n",
 			     t->name, ev->name, strerror(-rc));
-	free(ev->file);
 	free(ev->name);
 	t->nevents--;
 	ukt_buf_release(&path);
@@ -493,6 +549,8 @@ int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err)
 
 void tfs_release(struct tfs *t)
 {
+	for (size_t i = 0; i < t->nevents; i++)
+		free(t->events[i].name);
 	free(t->events);
 	free(t->dir);
 	free(t->inst_dir);

@@ -2,16 +2,18 @@
 /*
  * tracefs control for one recorder: its own instance and its own group of
  * dynamic events, both named uktrace_<pid> so that a leftover can be traced
- * to its (dead) owner. The only module that sees libtracefs. Never touches
- * events, instances or options that are not its own.
+ * to its (dead) owner. The only module that reads or writes tracefs, and
+ * the only one that sees libtracefs. It takes strings, not probes. Never
+ * touches events, instances or options that are not its own; the one global
+ * setting it raises (saved_cmdlines_size) it puts back at the teardown.
  */
 #ifndef UKT_TRACEFS_H
 #define UKT_TRACEFS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-#include "spec.h"
 #include "uktrace/buf.h"
 
 #define TFS_PREFIX "uktrace_"
@@ -19,7 +21,7 @@
 struct tracefs_instance;
 
 struct tfs_event {
-	char *file;	/* "uprobe_events" or "kprobe_events" */
+	bool kernel;	/* in kprobe_events, else uprobe_events */
 	char *name;
 };
 
@@ -32,6 +34,15 @@ struct tfs {
 	size_t nevents;
 	bool have_uprobes;
 	bool have_kprobes;
+	char saved_cmdlines_size[32];	/* to put back, or "" */
+};
+
+/* One CPU's per_cpu/cpuN/stats. */
+struct tfs_cpu_stats {
+	uint64_t entries;		/* still in the buffer */
+	uint64_t read_events;		/* read by us */
+	uint64_t overrun;		/* overwritten: lost */
+	uint64_t dropped;		/* dropped (buffer full, no overwrite) */
 };
 
 /*
@@ -47,41 +58,59 @@ int tfs_open(struct tfs *t, pid_t pid, bool mount, struct ukt_buf *err);
  */
 int tfs_remove_stale(struct tfs *t, struct ukt_buf *report);
 
-/* Create our instance (tracing off). */
+/* Create our instance (tracing off). 0 or -errno, with a message in err. */
 int tfs_instance_create(struct tfs *t, struct ukt_buf *err);
 
 /*
- * Write one definition to uprobe_events or kprobe_events. On a kernel
- * rejection, err holds the kernel's reason from error_log.
+ * Append one definition to kprobe_events (kernel) or uprobe_events, as
+ * event name of our group. On a kernel rejection, -REC_E_KERNEL with the
+ * kernel's reason from error_log in err; without kprobe or uprobe support,
+ * -REC_E_NO_KPROBES or -REC_E_NO_UPROBES.
  */
-int tfs_add_probe(struct tfs *t, const struct probe *p, const char *def,
-		  struct ukt_buf *err);
+int tfs_add_probe(struct tfs *t, bool kernel, const char *name,
+		  const char *def, struct ukt_buf *err);
 
 /* Remove the dynamic event added last (a half of a pair whose other half
  * the kernel refused). 0 or -errno, with a message in err. */
 int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err);
 
-/* Enable (or disable) system/event in our instance. */
+/* Enable (or disable) system/event in our instance; system NULL: our group. */
 int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	       struct ukt_buf *err);
 
 /* Write/read a file of our instance (relative path). 0 or -errno. */
 int tfs_write(struct tfs *t, const char *file, const char *value);
 int tfs_read(struct tfs *t, const char *file, struct ukt_buf *out);
-/* Path of a file of our instance, or of the top level (inst false). */
-int tfs_path(struct tfs *t, bool inst, const char *file, struct ukt_buf *out);
 /* Read a file relative to the tracefs top level. */
 int tfs_read_top(struct tfs *t, const char *file, struct ukt_buf *out);
 
-/*
- * Expand tracepoint globs of l against available_events (replacing them by
- * one probe per match). 0, or -ENOENT with a message when one matches none.
- */
-int tfs_expand_tracepoints(struct tfs *t, struct probe_list *l,
-			   struct ukt_buf *err);
+/* Number of CPUs our instance has buffers for. */
+int tfs_ncpus(struct tfs *t);
 
-/* Stop tracing, destroy the instance, remove our dynamic events. Safe to
- * call on a half-set-up session and more than once. Problems go to err. */
+/* Our instance's ring-buffer sub-buffer size in bytes, from
+ * buffer_subbuf_size_kb or header_page (never assumed to be 4096). */
+uint32_t tfs_subbuf_size(struct tfs *t);
+
+/* Open per_cpu/cpuN/trace_pipe_raw of our instance, non-blocking. The fd,
+ * or -errno (-ENOENT for a CPU that is not present). */
+int tfs_open_cpu_raw(struct tfs *t, int cpu);
+
+/* Read and parse one CPU's stats; text (optional) gets the file as read.
+ * 0 or -errno. */
+int tfs_cpu_stats(struct tfs *t, int cpu, struct tfs_cpu_stats *s,
+		  struct ukt_buf *text);
+/* Parse a stats text (fields that are absent stay 0). */
+void tfs_parse_stats(const char *text, struct tfs_cpu_stats *s);
+
+/*
+ * Raise saved_cmdlines_size (a global setting) so thread names survive a
+ * busy recording; the teardown puts the old value back.
+ */
+void tfs_raise_cmdlines(struct tfs *t, unsigned int size);
+
+/* Stop tracing, destroy the instance, remove our dynamic events, put back
+ * the global settings we changed. Safe to call on a half-set-up session
+ * and more than once. Problems go to err. */
 int tfs_teardown(struct tfs *t, struct ukt_buf *err);
 
 void tfs_release(struct tfs *t);
