@@ -2,7 +2,7 @@
 /*
  * summary, hist, callers and calls: latency analyses on the database. The
  * statistics come from the same SQL as the call_stats and callers views
- * (sqlgen.c), with the command's filters applied before aggregating.
+ * (stats.h), with the command's filters applied before aggregating.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +13,6 @@
 
 #include "db.h"
 #include "report.h"
-#include "sqlgen.h"
 #include "stats.h"
 #include "errors.h"
 
@@ -91,18 +90,6 @@ static struct db *open_db_func(struct report_opts *o, char **tmp, int *rc)
 		return NULL;
 	}
 	return d;
-}
-
-static void set_dur(struct out_table *t, int col, struct db_stmt *s, int i)
-{
-	char b[32];
-
-	if (db_column_type(s, i) == DB_NULL) {
-		out_set_null(t, col);
-		return;
-	}
-	fmt_duration(b, sizeof(b), db_column_int(s, i));
-	out_set_int_shown(t, col, db_column_int(s, i), b);
 }
 
 /* What the summary says under the table: losses, incomplete calls. */
@@ -420,14 +407,99 @@ out:
 	return rc;
 }
 
+/* How a column of a query is shown. */
+enum show { SHOW_TEXT, SHOW_INT, SHOW_DUR, SHOW_TS };
+
+struct column {
+	const char *head;
+	int src;		/* result column */
+	enum show show;
+	const char *if_null;	/* text for NULL, or NULL to show NULL */
+};
+
+static void set_cell(struct out_table *t, int col, struct db_stmt *s,
+		     const struct column *c)
+{
+	int64_t v = db_column_int(s, c->src);
+	char b[40];
+
+	if (db_column_type(s, c->src) == DB_NULL) {
+		if (c->if_null)
+			out_set_text(t, col, c->if_null);
+		else
+			out_set_null(t, col);
+		return;
+	}
+	switch (c->show) {
+	case SHOW_TEXT:
+		out_set_text(t, col, db_column_text(s, c->src));
+		break;
+	case SHOW_INT:
+		out_set_int(t, col, v);
+		break;
+	case SHOW_DUR:
+		fmt_duration(b, sizeof(b), v);
+		out_set_int_shown(t, col, v, b);
+		break;
+	case SHOW_TS:
+		snprintf(b, sizeof(b), "%" PRId64 ".%09" PRId64, v / 1000000000, v % 1000000000);
+		out_set_int_shown(t, col, v, b);
+		break;
+	}
+}
+
+/*
+ * The calls of FUNC that the filters select, through sql (a query with
+ * the filter's placeholders from build_filter), as a table of cols.
+ */
+static int func_query(struct report_opts *o, struct db *d, const char *sql,
+		      const struct sql_filter *f, const struct column *cols,
+		      int ncols, const char *title)
+{
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct out_table t = { 0 };
+	const char *heads[16];
+	struct db_stmt *s = db_prepare(d, sql, &err);
+	int rc;
+
+	for (int i = 0; i < ncols && i < 16; i++)
+		heads[i] = cols[i].head;
+	if (!s) {
+		rc = -REP_E_SQL;
+		goto out;
+	}
+	filter_bind(s, f, 1);
+	rc = out_table_init(&t, ncols, heads);
+	while (rc >= 0 && (rc = db_step(s, &err)) == 1) {
+		out_table_row(&t);
+		for (int i = 0; i < ncols; i++)
+			set_cell(&t, i, s, &cols[i]);
+	}
+	if (rc < 0)
+		goto out;
+	rc = 0;
+	if (title && o->format == OUT_TABLE)
+		printf("%s\n\n", title);
+	out_table_print(&t, o->format, stdout);
+out:
+	if (rc < 0)
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+	db_finalize(s);
+	out_table_release(&t);
+	ukt_buf_release(&err);
+	return rc;
+}
+
 int cmd_callers(struct report_opts *o)
 {
-	static const char *const heads[] = { "caller", "object", "calls", "total", "avg",
-		"min", "max" };
-	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
-	struct out_table t = { 0 };
+	static const struct column cols[] = {
+		{ "caller", 1, SHOW_TEXT, "(unknown: no caller address)" },
+		{ "object", 2, SHOW_TEXT, NULL }, { "calls", 3, SHOW_INT, NULL },
+		{ "total", 5, SHOW_DUR, NULL }, { "avg", 6, SHOW_DUR, NULL },
+		{ "min", 7, SHOW_DUR, NULL }, { "max", 8, SHOW_DUR, NULL },
+	};
+	struct ukt_buf sql = UKT_BUF_INIT, title = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
-	struct db_stmt *s = NULL;
 	int rc;
 	char *tmp;
 	struct db *d = open_db_func(o, &tmp, &rc);
@@ -435,54 +507,30 @@ int cmd_callers(struct report_opts *o)
 	if (!d)
 		return rc;
 	build_filter(o, &f, o->arg);
-	sql_callers(&sql, f.where.data);
+	stats_sql_callers(&sql, f.where.data);
 	ukt_buf_adds(&sql, "\nORDER BY calls DESC");
 	if (o->limit > 0)
 		ukt_buf_addf(&sql, " LIMIT %d", o->limit);
-	s = db_prepare(d, sql.data, &err);
-	if (!s) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -REP_E_SQL;
-		goto out;
-	}
-	filter_bind(s, &f, 1);
-	rc = out_table_init(&t, 7, heads);
-	while (rc >= 0 && (rc = db_step(s, &err)) == 1) {
-		out_table_row(&t);
-		out_set_text(&t, 0, db_column_text(s, 1) ? db_column_text(s, 1) : "(unknown: no caller address)");
-		out_set_text(&t, 1, db_column_text(s, 2));
-		out_set_int(&t, 2, db_column_int(s, 3));
-		set_dur(&t, 3, s, 5);
-		set_dur(&t, 4, s, 6);
-		set_dur(&t, 5, s, 7);
-		set_dur(&t, 6, s, 8);
-	}
-	if (rc < 0) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		goto out;
-	}
-	rc = 0;
-	if (o->format == OUT_TABLE)
-		printf("callers of %s\n\n", o->arg);
-	out_table_print(&t, o->format, stdout);
-out:
-	db_finalize(s);
-	out_table_release(&t);
+	ukt_buf_addf(&title, "callers of %s", o->arg);
+	rc = func_query(o, d, sql.data, &f, cols, 7, title.data);
 	filter_release(&f);
 	ukt_buf_release(&sql);
-	ukt_buf_release(&err);
+	ukt_buf_release(&title);
 	report_close_db(d, tmp);
 	return rc;
 }
 
 int cmd_calls(struct report_opts *o)
 {
-	static const char *const heads[] = { "entry_ts", "duration", "tid", "pid", "comm",
-		"depth", "caller", "args", "ret", "status" };
-	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
-	struct out_table t = { 0 };
+	static const struct column cols[] = {
+		{ "entry_ts", 0, SHOW_TS, NULL }, { "duration", 1, SHOW_DUR, NULL },
+		{ "tid", 2, SHOW_INT, NULL }, { "pid", 3, SHOW_INT, NULL },
+		{ "comm", 4, SHOW_TEXT, NULL }, { "depth", 5, SHOW_INT, NULL },
+		{ "caller", 6, SHOW_TEXT, NULL }, { "args", 7, SHOW_TEXT, NULL },
+		{ "ret", 8, SHOW_INT, NULL }, { "status", 9, SHOW_TEXT, NULL },
+	};
+	struct ukt_buf sql = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
-	struct db_stmt *s = NULL;
 	int rc;
 	char *tmp;
 	struct db *d = open_db_func(o, &tmp, &rc);
@@ -496,54 +544,9 @@ int cmd_calls(struct report_opts *o)
 			   " args, ret, status FROM calls WHERE %s"
 			   " ORDER BY duration_ns IS NULL, duration_ns DESC LIMIT %d",
 		     f.where.data, o->limit > 0 ? o->limit : 20);
-	s = db_prepare(d, sql.data, &err);
-	if (!s) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		rc = -REP_E_SQL;
-		goto out;
-	}
-	filter_bind(s, &f, 1);
-	rc = out_table_init(&t, 10, heads);
-	while (rc >= 0 && (rc = db_step(s, &err)) == 1) {
-		char ts[40];
-
-		out_table_row(&t);
-		if (db_column_type(s, 0) == DB_NULL) {
-			out_set_null(&t, 0);
-		} else {
-			int64_t v = db_column_int(s, 0);
-
-			snprintf(ts, sizeof(ts), "%" PRId64 ".%09" PRId64, v / 1000000000, v % 1000000000);
-			out_set_int_shown(&t, 0, v, ts);
-		}
-		set_dur(&t, 1, s, 1);
-		out_set_int(&t, 2, db_column_int(s, 2));
-		if (db_column_type(s, 3) == DB_NULL)
-			out_set_null(&t, 3);
-		else
-			out_set_int(&t, 3, db_column_int(s, 3));
-		out_set_text(&t, 4, db_column_text(s, 4));
-		out_set_int(&t, 5, db_column_int(s, 5));
-		out_set_text(&t, 6, db_column_text(s, 6));
-		out_set_text(&t, 7, db_column_text(s, 7));
-		if (db_column_type(s, 8) == DB_NULL)
-			out_set_null(&t, 8);
-		else
-			out_set_int(&t, 8, db_column_int(s, 8));
-		out_set_text(&t, 9, db_column_text(s, 9));
-	}
-	if (rc < 0) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
-		goto out;
-	}
-	rc = 0;
-	out_table_print(&t, o->format, stdout);
-out:
-	db_finalize(s);
-	out_table_release(&t);
+	rc = func_query(o, d, sql.data, &f, cols, 10, NULL);
 	filter_release(&f);
 	ukt_buf_release(&sql);
-	ukt_buf_release(&err);
 	report_close_db(d, tmp);
 	return rc;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Statistics in one pass (stats.h): aggregates by GROUP BY, then exact
- * percentiles from one scan of complete calls ordered by (keys, duration),
- * which the index calls(func, complete, duration_ns) delivers unsorted.
+ * Call statistics (stats.h). stats_compute: aggregates by GROUP BY, then
+ * exact percentiles from one scan of complete calls ordered by (keys,
+ * duration), which the index calls(func, complete, duration_ns) delivers
+ * unsorted. stats_sql_view: the same in one SQL statement for the views.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +12,59 @@
 #include "db.h"
 #include "stats.h"
 #include "errors.h"
+
+const int stats_pct[STATS_NPCT] = { 50, 90, 99 };
+const int stats_pct_col[STATS_NPCT] = { S_P50, S_P90, S_P99 };
+
+/*
+ * One window, ordered (keys, complete, duration_ns): incomplete calls come
+ * first in each group, so a complete call's rank among complete calls is
+ * rn - (cnt - n). With the index calls(func, complete, duration_ns) the
+ * scan needs no sort.
+ */
+void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where)
+{
+	ukt_buf_addf(out,
+		"SELECT %s,\n"
+		"  SUM(complete) AS calls,\n"
+		"  COUNT(*) - SUM(complete) AS incomplete,\n"
+		"  SUM(CASE WHEN complete THEN duration_ns END) AS total_ns,\n"
+		"  SUM(CASE WHEN complete THEN self_ns END) AS self_ns,\n"
+		"  MIN(CASE WHEN complete THEN duration_ns END) AS min_ns,\n"
+		"  CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER) AS avg_ns,\n",
+		keys);
+	for (int i = 0; i < STATS_NPCT; i++)
+		/* stats_rank(n, pct) */
+		ukt_buf_addf(out,
+			"  MAX(CASE WHEN complete AND rn - (cnt - n) = (n * %d + 99) / 100 THEN duration_ns END) AS p%d_ns,\n",
+			stats_pct[i], stats_pct[i]);
+	ukt_buf_addf(out,
+		"  MAX(CASE WHEN complete THEN duration_ns END) AS max_ns\n"
+		"FROM (SELECT %s, complete, duration_ns, self_ns,\n"
+		"        ROW_NUMBER() OVER w AS rn,\n"
+		"        SUM(complete) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n,\n"
+		"        COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt\n"
+		"      FROM calls%s%s\n"
+		"      WINDOW w AS (PARTITION BY %s ORDER BY complete, duration_ns))\n"
+		"GROUP BY %s",
+		keys, where && *where ? " WHERE " : "", where ? where : "",
+		keys, keys);
+}
+
+void stats_sql_callers(struct ukt_buf *out, const char *where)
+{
+	ukt_buf_addf(out,
+		"SELECT func, caller_symbol, caller_object,\n"
+		"  COUNT(*) AS calls,\n"
+		"  SUM(complete) AS complete_calls,\n"
+		"  SUM(CASE WHEN complete THEN duration_ns END) AS total_ns,\n"
+		"  CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER) AS avg_ns,\n"
+		"  MIN(CASE WHEN complete THEN duration_ns END) AS min_ns,\n"
+		"  MAX(CASE WHEN complete THEN duration_ns END) AS max_ns\n"
+		"FROM calls%s%s\n"
+		"GROUP BY func, caller_symbol, caller_object",
+		where && *where ? " WHERE " : "", where ? where : "");
+}
 
 void filter_add(struct sql_filter *f, const char *cond)
 {
@@ -83,7 +137,6 @@ int stats_compute(struct db *d, const char *keys, int kcols,
 		  size_t *nout, struct ukt_buf *err)
 {
 	static const int agg[] = { S_CALLS, S_INCOMPLETE, S_TOTAL, S_SELF, S_MIN, S_AVG, S_MAX };
-	static const int pct[3] = { 50, 90, 99 }, pcol[3] = { S_P50, S_P90, S_P99 };
 	struct ukt_buf sql = UKT_BUF_INIT;
 	bool has_where = f && f->where.len;
 	struct stats_row *rows = NULL;
@@ -165,10 +218,10 @@ int stats_compute(struct db *d, const char *keys, int kcols,
 			break;	/* both scans see the same groups; never here */
 		rank++;
 		cnt = rows[g].v[S_CALLS];
-		for (int i = 0; i < 3; i++) {
-			if (rank == (cnt * pct[i] + 99) / 100) {
-				rows[g].v[pcol[i]] = v;
-				rows[g].null[pcol[i]] = false;
+		for (int i = 0; i < STATS_NPCT; i++) {
+			if (rank == stats_rank(cnt, stats_pct[i])) {
+				rows[g].v[stats_pct_col[i]] = v;
+				rows[g].null[stats_pct_col[i]] = false;
 			}
 		}
 	}

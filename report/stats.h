@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-function call statistics computed in one ordered pass: the same
- * numbers as the call_stats view (exact nearest-rank percentiles over
- * complete calls), without the window function that makes the view take
- * seconds on millions of calls. Used by the import (to materialize the
- * call_summary table) and by summary with filters.
+ * Call statistics: their one definition, and the two ways they are
+ * computed. Over the complete calls of a group: count, total, self, min,
+ * avg (truncated to an integer), exact nearest-rank percentiles
+ * (the value of rank ceil(n * pct / 100) in ascending order, stats_rank),
+ * max; and the count of incomplete calls. The views (call_stats and its
+ * variants, for the stock sqlite3 shell) get SQL from stats_sql_view();
+ * the commands and the import's call_summary get the same numbers from
+ * stats_compute(), without the window function that makes the view take
+ * seconds on millions of calls. tests/unit/test_stats.c holds the two to
+ * each other.
  */
 #ifndef UKT_STATS_H
 #define UKT_STATS_H
@@ -35,6 +40,31 @@ void filter_release(struct sql_filter *f);
 
 enum { S_CALLS, S_INCOMPLETE, S_TOTAL, S_SELF, S_MIN, S_AVG, S_P50, S_P90,
        S_P99, S_MAX, S_NCOLS };
+
+/* The percentiles, and the columns they go to. */
+#define STATS_NPCT 3
+extern const int stats_pct[STATS_NPCT];
+extern const int stats_pct_col[STATS_NPCT];
+
+/* The nearest rank (1-based) of percentile pct among n sorted values. The
+ * SQL of the views spells the same formula: (n * pct + 99) / 100. */
+static inline int64_t stats_rank(int64_t n, int pct)
+{
+	return (n * pct + 99) / 100;
+}
+
+/*
+ * A SELECT of per-group call statistics over calls: keys is the grouping
+ * (e.g. "func" or "func, pid"), where an optional filter on calls (without
+ * WHERE). Columns: keys..., calls, incomplete, total_ns, self_ns, min_ns,
+ * avg_ns, p50_ns, p90_ns, p99_ns, max_ns. Window functions only: works in
+ * the stock sqlite3 shell.
+ */
+void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where);
+
+/* A SELECT of callers of functions: func, caller_symbol, caller_object,
+ * calls, complete_calls, total_ns, avg_ns, min_ns, max_ns. */
+void stats_sql_callers(struct ukt_buf *out, const char *where);
 
 struct stats_row {
 	char *k1, *k2;		/* func, and the second key as text (--by) */

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/* The pairing plan (plan.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+static const char *basename_of(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+
+	return s ? s + 1 : (p ? p : "");
+}
+
+static int find_arg(const struct event_layout *l, const char *name)
+{
+	for (int i = 0; i < l->nargs; i++)
+		if (!strcmp(l->args[i].name, name))
+			return i;
+	return -1;
+}
+
+static int add_func(struct plan *im, const char *name)
+{
+	for (int i = 0; i < im->nfuncs; i++)
+		if (!strcmp(im->funcs[i], name))
+			return i;
+	char **p = reallocarray(im->funcs, (size_t)im->nfuncs + 1, sizeof(*im->funcs));
+
+	if (!p)
+		return -ENOMEM;
+	im->funcs = p;
+	im->funcs[im->nfuncs] = strdup(name);
+	return im->funcs[im->nfuncs] ? im->nfuncs++ : -ENOMEM;
+}
+
+/* The pairing key of a probe (entry and return of one function share it),
+ * or NULL when the probe is not half of a pair. */
+static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l,
+		     struct ukt_buf *key, enum role *role)
+{
+	ukt_buf_reset(key);
+	*role = ROLE_NONE;
+	if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
+		*role = ROLE_ENTRY;
+	} else if (p && (!strcmp(p->kind, "uretprobe") || !strcmp(p->kind, "kretprobe"))) {
+		*role = ROLE_RETURN;
+	} else if (!strcmp(l->system, "syscalls") && !strncmp(l->name, "sys_enter_", 10)) {
+		*role = ROLE_ENTRY;
+		ukt_buf_addf(key, "syscall:%s", l->name + 10);
+		return;
+	} else if (!strcmp(l->system, "syscalls") && !strncmp(l->name, "sys_exit_", 9)) {
+		*role = ROLE_RETURN;
+		ukt_buf_addf(key, "syscall:%s", l->name + 9);
+		return;
+	}
+	if (*role != ROLE_NONE)
+		ukt_buf_adds(key, p->func && *p->func ? p->func : p->name);
+}
+
+/* A readable name for a paired function. */
+static void display_name(const struct ukt_probe_rec *p, const char *key,
+			 struct ukt_buf *out)
+{
+	ukt_buf_reset(out);
+	if (!strncmp(key, "syscall:", 8) || !p)
+		ukt_buf_adds(out, key);
+	else if (p->symbol && *p->symbol)
+		ukt_buf_adds(out, p->symbol);
+	else
+		ukt_buf_adds(out, key);
+}
+
+int plan_build(struct plan *im, const struct trace *t,
+	       const struct decoder *dec)
+{
+	struct ukt_buf key = UKT_BUF_INIT, key2 = UKT_BUF_INIT, name = UKT_BUF_INIT;
+	int rc = 0, next_id = 1;
+
+	memset(im, 0, sizeof(*im));
+	im->lays = decoder_layouts(dec, &im->nlays);
+	im->li = calloc((size_t)im->nlays + 1, sizeof(*im->li));
+	if (!im->li)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nprobes; i++)
+		if (t->probes[i].id >= next_id)
+			next_id = t->probes[i].id + 1;
+	for (int i = 0; i < im->nlays; i++) {
+		const struct event_layout *l = &im->lays[i];
+		const struct ukt_probe_rec *p = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+		enum role role;
+
+		im->li[i].probe_id = p ? p->id : 0;
+		if (!p)
+			im->li[i].probe_id = next_id++;	/* a format without a PROBE record */
+		im->li[i].func = -1;
+		im->li[i].caller_arg = find_arg(l, "caller");
+		im->li[i].ret_arg = find_arg(l, "ret");
+		if (l->nargs > im->maxargs)
+			im->maxargs = l->nargs > PLAN_MAX_ARGS ? PLAN_MAX_ARGS : l->nargs;
+		pair_key(p, l, &key, &role);
+		if (role == ROLE_NONE)
+			continue;
+		/* only pairs: an entry without a return probe is just events */
+		for (int k = 0; k < im->nlays; k++) {
+			const struct event_layout *o = &im->lays[k];
+			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
+			enum role r2;
+
+			pair_key(q, o, &key2, &r2);
+			if (r2 != ROLE_NONE && r2 != role && !strcmp(key.data, key2.data)) {
+				im->li[i].role = role;
+				break;
+			}
+		}
+		if (im->li[i].role == ROLE_NONE)
+			continue;
+		/*
+		 * One entry and one return probe per function: a second probe on
+		 * the same address (say, one that fetches arguments) is plain
+		 * events, or every call would push two frames. The -f probe,
+		 * which fetches the caller, wins.
+		 */
+		for (int k = 0; k < im->nlays; k++) {
+			const struct event_layout *o = &im->lays[k];
+			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
+			enum role r2;
+
+			if (k == i)
+				continue;
+			pair_key(q, o, &key2, &r2);
+			if (r2 != role || strcmp(key.data, key2.data))
+				continue;
+			if (role == ROLE_ENTRY && (find_arg(o, "caller") >= 0) != (im->li[i].caller_arg >= 0)) {
+				if (find_arg(o, "caller") >= 0)
+					im->li[i].role = ROLE_NONE;
+			} else if (k < i) {
+				im->li[i].role = ROLE_NONE;
+			}
+		}
+		if (im->li[i].role == ROLE_NONE)
+			continue;
+		display_name(p, key.data, &name);
+		/* two functions of one name in different objects */
+		for (int k = 0; k < i; k++) {
+			const struct event_layout *o = &im->lays[k];
+			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
+			enum role r2;
+
+			if (im->li[k].func < 0 || strcmp(im->funcs[im->li[k].func], name.data))
+				continue;
+			pair_key(q, o, &key2, &r2);
+			if (strcmp(key.data, key2.data)) {
+				ukt_buf_addf(&name, "@%s", basename_of(p ? p->target : NULL));
+				break;
+			}
+		}
+		rc = add_func(im, name.data);
+		if (rc < 0)
+			break;
+		im->li[i].func = rc;
+		rc = 0;
+		im->li[i].render_args = role == ROLE_ENTRY &&
+			l->nargs > (im->li[i].caller_arg >= 0 ? 1 : 0) &&
+			strcmp(l->system, "syscalls") != 0;
+	}
+	ukt_buf_release(&key);
+	ukt_buf_release(&key2);
+	ukt_buf_release(&name);
+	return rc;
+}
+
+void plan_release(struct plan *p)
+{
+	for (int i = 0; i < p->nfuncs; i++)
+		free(p->funcs[i]);
+	free(p->funcs);
+	free(p->li);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pairing plan: what the import does with each event layout of a
+ * trace. Entry and return probes of one function (and syscalls' enter and
+ * exit tracepoints) are paired into calls under one function name; every
+ * other layout is plain events. Decided once, before the first event.
+ */
+#ifndef UKT_PLAN_H
+#define UKT_PLAN_H
+
+#include <stdbool.h>
+
+#include "decode.h"
+#include "trace.h"
+
+/* arguments kept per event, at most */
+#define PLAN_MAX_ARGS 64
+
+enum role { ROLE_NONE, ROLE_ENTRY, ROLE_RETURN };
+
+/* What the import knows about each event layout. */
+struct lay_info {
+	int probe_id;		/* probes.id */
+	enum role role;
+	int func;		/* index into funcs, or -1 */
+	int caller_arg;		/* index into args: "caller", or -1 */
+	int ret_arg;		/* "ret", or -1 */
+	bool render_args;	/* entry with arguments worth keeping in calls */
+};
+
+struct plan {
+	const struct event_layout *lays;	/* the decoder's */
+	int nlays;
+	struct lay_info *li;	/* per layout */
+	char **funcs;		/* display names of paired functions */
+	int nfuncs;
+	int maxargs;		/* the most arguments of any layout */
+};
+
+/*
+ * Plan the layouts of dec (from trace t): roles, function names (unique:
+ * two functions of one name in different objects become name@object),
+ * probe ids (layouts without a PROBE record get ids after the others).
+ * 0 or -ENOMEM.
+ */
+int plan_build(struct plan *p, const struct trace *t, const struct decoder *dec);
+void plan_release(struct plan *p);
+
+/* The plan of the layout of ev. */
+static inline const struct lay_info *plan_of(const struct plan *p,
+					     const struct event_layout *lay)
+{
+	return &p->li[lay - p->lays];
+}
+
+#endif

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/* Metadata tables (tables.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "errors.h"
+#include "import.h"
+#include "schema.h"
+#include "tables.h"
+
+static int insert_meta(struct db *d, const char *k, const char *v,
+		       struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT OR REPLACE INTO meta VALUES(?, ?)", err);
+	int rc;
+
+	if (!s)
+		return -REP_E_SQL;
+	db_bind_text(s, 1, k, -1);
+	db_bind_text(s, 2, v, -1);
+	rc = db_step(s, err);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_insert_probes(struct db *d, const struct trace *t,
+			 const struct plan *p, struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d,
+		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	struct ukt_buf args = UKT_BUF_INIT, view = UKT_BUF_INIT;
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (int i = 0; i < p->nlays && rc >= 0; i++) {
+		const struct event_layout *l = &p->lays[i];
+		const struct lay_info *li = &p->li[i];
+		const struct ukt_probe_rec *r = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+		static const char *const roles[] = { NULL, "entry", "return" };
+
+		ukt_buf_reset(&args);
+		for (int k = 0; k < l->nargs && k < PLAN_MAX_ARGS; k++)
+			ukt_buf_addf(&args, "%s%s", k ? " " : "", l->args[k].name);
+		ukt_buf_reset(&view);
+		schema_probe_view(l, &view);
+		db_bind_int(s, 1, li->probe_id);
+		db_bind_text(s, 2, l->name, -1);
+		db_bind_text(s, 3, l->system, -1);
+		db_bind_text(s, 4, r ? r->kind : "tracepoint", -1);
+		if (roles[li->role])
+			db_bind_text(s, 5, roles[li->role], -1);
+		if (li->func >= 0)
+			db_bind_text(s, 6, p->funcs[li->func], -1);
+		if (r && r->target && *r->target)
+			db_bind_text(s, 7, r->target, -1);
+		if (r && r->symbol && *r->symbol)
+			db_bind_text(s, 8, r->symbol, -1);
+		if (r && r->target && *r->target)
+			db_bind_int(s, 9, (int64_t)r->offset);
+		if (r && r->spec)
+			db_bind_text(s, 10, r->spec, -1);
+		if (r && r->definition && *r->definition)
+			db_bind_text(s, 11, r->definition, -1);
+		db_bind_text(s, 12, view.data, -1);
+		db_bind_text(s, 13, args.data, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	ukt_buf_release(&args);
+	ukt_buf_release(&view);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_insert_threads(struct db *d, const struct threads *th,
+			  struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT OR REPLACE INTO threads VALUES(?,?,?)", err);
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (size_t i = 0; i < th->cap && rc >= 0; i++) {
+		const struct thread_info *e = &th->v[i];
+
+		if (e->tid == 0 && !e->comm)
+			continue;
+		db_bind_int(s, 1, e->tid);
+		if (e->pid)
+			db_bind_int(s, 2, e->pid);
+		if (e->comm)
+			db_bind_text(s, 3, e->comm, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_insert_symbols(struct db *d, const struct symbolizer *sy,
+			  struct ukt_buf *err)
+{
+	struct db_stmt *o = db_prepare(d, "INSERT INTO objects VALUES(?,?,?)", err);
+	struct db_stmt *s = db_prepare(d, "INSERT INTO symbols VALUES(?,?,?,?)", err);
+	struct db_stmt *m = db_prepare(d, "INSERT INTO maps VALUES(?,?,?,?,?,?)", err);
+	int rc = 0;
+
+	if (!o || !s || !m) {
+		rc = -REP_E_SQL;
+		goto out;
+	}
+	for (size_t i = 0; i < sy->nobjects && rc >= 0; i++) {
+		const struct sym_object *ob = &sy->objects[i];
+
+		db_bind_text(o, 1, ob->path, -1);
+		db_bind_text(o, 2, ob->build_id, -1);
+		db_bind_int(o, 3, (int64_t)ob->nsyms);
+		rc = db_step(o, err);
+		db_reset(o);
+		for (size_t k = 0; k < ob->nsyms && rc >= 0; k++) {
+			db_bind_text(s, 1, ob->path, -1);
+			db_bind_int(s, 2, (int64_t)ob->syms[k].addr);
+			db_bind_int(s, 3, (int64_t)ob->syms[k].size);
+			db_bind_text(s, 4, ob->syms[k].name, -1);
+			rc = db_step(s, err);
+			db_reset(s);
+		}
+	}
+	for (size_t k = 0; k < sy->nksyms && rc >= 0; k++) {
+		db_bind_text(s, 1, "[kernel]", -1);
+		db_bind_int(s, 2, (int64_t)sy->ksyms[k].addr);
+		db_bind_null(s, 3);
+		db_bind_text(s, 4, sy->ksyms[k].name, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	for (size_t i = 0; i < sy->nsnaps && rc >= 0; i++) {
+		const struct sym_snapshot *sn = &sy->snaps[i];
+
+		for (size_t k = 0; k < sn->nmaps && rc >= 0; k++) {
+			db_bind_int(m, 1, sn->pid);
+			db_bind_int(m, 2, (int64_t)sn->ts);
+			db_bind_int(m, 3, (int64_t)sn->maps[k].start);
+			db_bind_int(m, 4, (int64_t)sn->maps[k].end);
+			db_bind_int(m, 5, (int64_t)sn->maps[k].pgoff);
+			db_bind_text(m, 6, sn->maps[k].path, -1);
+			rc = db_step(m, err);
+			db_reset(m);
+		}
+	}
+out:
+	db_finalize(o);
+	db_finalize(s);
+	db_finalize(m);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_insert_damage(struct db *d, const struct trace *t,
+			 struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT INTO damage VALUES(?,?,?,?,?,?,?,?)", err);
+	static const char *const kinds[] = { "", "truncated", "bad_frame", "bad_payload", "no_trailer" };
+	struct ukt_buf text = UKT_BUF_INIT;
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (size_t i = 0; i < t->ndamage && rc >= 0; i++) {
+		const struct ukt_damage *dm = &t->damage[i];
+
+		ukt_buf_reset(&text);
+		ukt_damage_describe(dm, &text);
+		db_bind_text(s, 1, kinds[dm->kind], -1);
+		db_bind_int(s, 2, (int64_t)dm->offset);
+		db_bind_int(s, 3, (int64_t)dm->bytes);
+		if (dm->frame_known) {
+			db_bind_text(s, 4, ukt_block_type_name(dm->desc.type), -1);
+			if (dm->desc.cpu != UKT_NO_CPU)
+				db_bind_int(s, 5, dm->desc.cpu);
+			if (dm->desc.type == UKT_B_DATA) {
+				db_bind_int(s, 6, (int64_t)dm->desc.ts_first);
+				db_bind_int(s, 7, (int64_t)dm->desc.ts_last);
+			}
+		}
+		db_bind_text(s, 8, text.data, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	ukt_buf_release(&text);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_insert_cpus(struct db *d, const struct trace *t,
+		       const uint64_t *events, const uint64_t *marks,
+		       struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT INTO cpus VALUES(?,?,?,?,?,?,?,?,?)", err);
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (uint32_t c = 0; c < t->ncpus && rc >= 0; c++) {
+		const struct trace_cpu *tc = &t->cpus[c];
+		uint64_t over = trace_cpu_stat(tc->stats, "overrun: ");
+		uint64_t drop = trace_cpu_stat(tc->stats, "dropped events: ");
+
+		db_bind_int(s, 1, c);
+		db_bind_int(s, 2, (int64_t)events[c]);
+		db_bind_int(s, 3, (int64_t)(over + drop));
+		if (tc->stats) {
+			db_bind_int(s, 4, (int64_t)over);
+			db_bind_int(s, 5, (int64_t)drop);
+		}
+		db_bind_int(s, 6, (int64_t)marks[c]);
+		db_bind_int(s, 7, (int64_t)tc->pages);
+		db_bind_int(s, 8, (int64_t)tc->raw_bytes);
+		db_bind_int(s, 9, (int64_t)tc->stored_bytes);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
+		      struct ukt_buf *err)
+{
+	struct stat st;
+	char v[64];
+	int rc = 0;
+
+	for (size_t i = 0; i < t->nmeta && !rc; i++)
+		rc = insert_meta(d, t->meta[i].key, t->meta[i].value, err);
+	if (rc)
+		return rc;
+	snprintf(v, sizeof(v), "%d", UKT_SCHEMA_VERSION);
+	rc = insert_meta(d, "schema_version", v, err);
+	if (!rc)
+		rc = insert_meta(d, "trace_path", t->path, err);
+	if (!rc && stat(t->path, &st) == 0) {
+		snprintf(v, sizeof(v), "%lld", (long long)st.st_size);
+		rc = insert_meta(d, "trace_size", v, err);
+		snprintf(v, sizeof(v), "%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		if (!rc)
+			rc = insert_meta(d, "trace_mtime", v, err);
+	}
+	snprintf(v, sizeof(v), "%" PRIu64, events);
+	if (!rc)
+		rc = insert_meta(d, "events", v, err);
+	if (!rc)
+		rc = insert_meta(d, "trace_complete", t->complete ? "1" : "0", err);
+	snprintf(v, sizeof(v), "%u", t->info.ncpus);
+	if (!rc)
+		rc = insert_meta(d, "ncpus", v, err);
+	snprintf(v, sizeof(v), "%u", t->info.subbuf_size);
+	if (!rc)
+		rc = insert_meta(d, "subbuf_size", v, err);
+	if (!rc && !trace_meta(t, "clock"))
+		rc = insert_meta(d, "clock", t->info.clock, err);
+	if (!rc)
+		rc = insert_meta(d, "report_version", UKT_VERSION, err);
+	return rc;
+}

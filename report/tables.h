@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The insert loops of the tables filled from the trace's metadata (meta,
+ * probes, threads, objects/symbols/maps, damage, cpus); the events and
+ * calls are inserted as they stream, through batch.h.
+ */
+#ifndef UKT_TABLES_H
+#define UKT_TABLES_H
+
+#include <stdint.h>
+
+#include "plan.h"
+#include "symbolize.h"
+#include "threads.h"
+#include "trace.h"
+#include "uktrace/buf.h"
+
+struct db;
+
+int tables_insert_probes(struct db *d, const struct trace *t,
+			 const struct plan *p, struct ukt_buf *err);
+int tables_insert_threads(struct db *d, const struct threads *th,
+			  struct ukt_buf *err);
+int tables_insert_symbols(struct db *d, const struct symbolizer *sy,
+			  struct ukt_buf *err);
+int tables_insert_damage(struct db *d, const struct trace *t,
+			 struct ukt_buf *err);
+/* events[cpu] and marks[cpu]: events and missed-event marks decoded. */
+int tables_insert_cpus(struct db *d, const struct trace *t,
+		       const uint64_t *events, const uint64_t *marks,
+		       struct ukt_buf *err);
+/* The trace's META, and what the import adds: schema and report
+ * versions, the trace's path, size and mtime (the cache key), counts. */
+int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
+		      struct ukt_buf *err);
+
+#endif
