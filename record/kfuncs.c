@@ -8,11 +8,9 @@
 #include <string.h>
 
 #include "kfuncs.h"
+#include "tracefs.h"
 
-static const char *const filter_lists[] = {
-	"/sys/kernel/tracing/available_filter_functions",
-	"/sys/kernel/debug/tracing/available_filter_functions",
-};
+static const char filter_list[] = "available_filter_functions";
 static const char kallsyms[] = "/proc/kallsyms";
 static const char blacklist[] = "/sys/kernel/debug/kprobes/blacklist";
 
@@ -88,29 +86,22 @@ int kfuncs_load(struct kfuncs *k, struct ukt_buf *err)
 	struct ukt_buf text = UKT_BUF_INIT, bltext = UKT_BUF_INIT;
 	/* UKT_KFUNCS_SOURCE=kallsyms: the fallback, on any kernel (tests) */
 	const char *force = getenv("UKT_KFUNCS_SOURCE");
-	size_t nlists = force && !strcmp(force, "kallsyms") ? 0 :
-			sizeof(filter_lists) / sizeof(*filter_lists);
+	bool use_list = !force || strcmp(force, "kallsyms");
 	char **bl = NULL;
 	size_t nbl = 0;
 	int rc = -ENOENT;
 
 	memset(k, 0, sizeof(*k));
-	for (size_t i = 0; i < nlists; i++) {
-		ukt_buf_reset(&text);
-		rc = ukt_buf_read_file(&text, filter_lists[i]);
-		if (!rc && text.len) {
-			k->source = filter_lists[i];
-			rc = collect(&text, 0, false, &k->names, &k->n);
-			break;
-		}
-		rc = rc ? rc : -ENOENT;
+	if (use_list && tfs_read_mounted(filter_list, &text) == 0 && text.len) {
+		k->source = filter_list;
+		rc = collect(&text, 0, false, &k->names, &k->n);
 	}
 	if (!k->source) {
 		ukt_buf_reset(&text);
 		rc = ukt_buf_read_file(&text, kallsyms);
 		if (rc) {
-			ukt_buf_addf(err, "cannot list kernel functions: neither %s nor %s is readable (%s)",
-				     filter_lists[0], kallsyms, strerror(-rc));
+			ukt_buf_addf(err, "cannot list kernel functions: neither tracefs' %s nor %s is readable (%s)",
+				     filter_list, kallsyms, strerror(-rc));
 			goto out;
 		}
 		k->source = kallsyms;

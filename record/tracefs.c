@@ -30,18 +30,35 @@ static bool is_tracefs(const char *dir)
 	return access(p, F_OK) == 0;
 }
 
+static const char *const dirs[] = { "/sys/kernel/tracing",
+				    "/sys/kernel/debug/tracing" };
+
+static const char *find_mount(void)
+{
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (is_tracefs(dirs[i]))
+			return dirs[i];
+	return NULL;
+}
+
+int tfs_read_mounted(const char *file, struct ukt_buf *out)
+{
+	const char *dir = find_mount();
+	char p[512];
+
+	if (!dir)
+		return -ENOENT;
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	return ukt_buf_read_file(out, p);
+}
+
 int tfs_open(struct tfs *t, pid_t pid, bool mount_it, struct ukt_buf *err)
 {
-	static const char *const dirs[] = { "/sys/kernel/tracing",
-					    "/sys/kernel/debug/tracing" };
-	const char *found = NULL;
+	const char *found = find_mount();
 	char p[512];
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), TFS_PREFIX "%d", (int)pid);
-	for (size_t i = 0; i < 2 && !found; i++)
-		if (is_tracefs(dirs[i]))
-			found = dirs[i];
 	if (!found) {
 		if (!mount_it) {
 			ukt_buf_addf(err, "tracefs is not mounted at %s", dirs[0]);

@@ -84,6 +84,10 @@ int tfs_read(struct tfs *t, const char *file, struct ukt_buf *out);
 /* Read a file relative to the tracefs top level. */
 int tfs_read_top(struct tfs *t, const char *file, struct ukt_buf *out);
 
+/* Read a top-level tracefs file wherever tracefs is mounted, without a
+ * session and without mounting it. 0 or -errno (-ENOENT: no tracefs). */
+int tfs_read_mounted(const char *file, struct ukt_buf *out);
+
 /* Number of CPUs our instance has buffers for. */
 int tfs_ncpus(struct tfs *t);
 
