@@ -18,7 +18,14 @@
 #include "errors.h"
 
 #define PAGE_PAD 64
-#define RB_MISSED_FLAGS (3ULL << 30)
+/*
+ * The page header's commit field: the size of the data in the low 27 bits
+ * (kbuffer's COMMIT_MASK), flags above. The kernel adds its missed-events
+ * flags as the int (1 << 31) to a long, which sign-extends: on 64-bit
+ * kernels the upper 33 bits of the field are set on such a page, so
+ * masking two bits out of it left a page size of 2^64 - 2^32 + n.
+ */
+#define COMMIT_MASK ((1ULL << 27) - 1)
 
 struct cpu_cursor {
 	int cpu;
@@ -31,6 +38,7 @@ struct cpu_cursor {
 	struct kbuffer *kb;
 	void *ev;
 	unsigned long long ts;
+	uint64_t last_ts;		/* of the event handed out last */
 	long long pending_missed;
 	bool done;
 };
@@ -298,6 +306,7 @@ void decoder_rewind(struct decoder *d)
 		c->page = c->npages = 0;
 		c->ev = NULL;
 		c->done = false;
+		c->last_ts = 0;
 		c->pending_missed = 0;
 	}
 	memset(&d->st, 0, sizeof(d->st));
@@ -333,7 +342,7 @@ static bool load_page(struct decoder *d, struct cpu_cursor *c)
 
 			c->page++;
 			memcpy(c->pagebuf, src, sz);
-			commit = rd(d, c->pagebuf + 8, d->hdr_size - 8) & ~RB_MISSED_FLAGS;
+			commit = rd(d, c->pagebuf + 8, d->hdr_size - 8) & COMMIT_MASK;
 			if (commit == 0)
 				continue;	/* empty page */
 			if (commit > sz - (uint32_t)d->hdr_size) {
@@ -416,6 +425,8 @@ int decoder_next(struct decoder *d, struct dec_event *ev)
 		ev->data = p;
 		ev->size = kbuffer_event_size(best->kb);
 		ev->missed = best->pending_missed;
+		ev->missed_since = best->last_ts;
+		best->last_ts = best->ts;
 		ev->swap = d->swap;
 		best->pending_missed = 0;
 		type = (int)rd(d, p, 2);

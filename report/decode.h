@@ -55,6 +55,7 @@ struct dec_event {
 	/* events the kernel reported missing just before this one on its CPU:
 	 * 0 none, > 0 that many, -1 an unknown number */
 	long long missed;
+	uint64_t missed_since;	/* the CPU's event before the gap, 0: none */
 	bool swap;		/* the data's byte order is not the host's */
 };
 
