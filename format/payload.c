@@ -308,3 +308,28 @@ int ukt_threads_next(struct ukt_cursor *c, int *tid, int *pid,
 	}
 	return 0;
 }
+
+/* ---- LOSS ---- */
+
+int ukt_loss_encode(struct ukt_buf *out, const struct ukt_loss *l)
+{
+	int err = 0;
+
+	err |= ukt_buf_add_u32(out, l->cpu);
+	err |= ukt_buf_add_u64(out, l->from_ns);
+	err |= ukt_buf_add_u64(out, l->to_ns);
+	err |= ukt_buf_add_u64(out, l->overrun);
+	err |= ukt_buf_add_u64(out, l->dropped);
+	return err ? -ENOMEM : 0;
+}
+
+int ukt_loss_decode(const void *data, size_t len, struct ukt_loss *l)
+{
+	struct ukt_cursor c = { data, len };
+
+	if (ukt_cur_u32(&c, &l->cpu) || ukt_cur_u64(&c, &l->from_ns) ||
+	    ukt_cur_u64(&c, &l->to_ns) || ukt_cur_u64(&c, &l->overrun) ||
+	    ukt_cur_u64(&c, &l->dropped))
+		return -EBADMSG;
+	return 0;
+}

@@ -53,6 +53,7 @@ static const char *const type_names[] = {
 	[UKT_B_DATA] = "data",
 	[UKT_B_TRAILER] = "trailer",
 	[UKT_B_THREADS] = "threads",
+	[UKT_B_LOSS] = "loss",
 };
 
 const char *ukt_block_type_name(unsigned int type)

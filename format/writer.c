@@ -52,6 +52,8 @@ struct ukt_writer {
 	size_t nindex, index_cap;
 	struct cpu_total *cpus;
 	uint32_t ncpus;
+	uint64_t limit;			/* 0: none */
+	uint64_t data_reserve;		/* data blocks leave this much of it */
 };
 
 struct ukt_encoder *ukt_encoder_new(int level)
@@ -243,6 +245,22 @@ static int index_add(struct ukt_writer *w, const struct ukt_block_desc *d,
 	return 0;
 }
 
+/* The most the trailer and footer take with nindex blocks indexed (a
+ * payload that does not compress is stored as it is). */
+static uint64_t trailer_bound(const struct ukt_writer *w, size_t nindex)
+{
+	return UKT_FRAME_SIZE + 8 + 8 + 4 + (uint64_t)w->ncpus * 28 + 4 +
+	       (uint64_t)nindex * 32 + UKT_FOOTER_SIZE;
+}
+
+void ukt_writer_set_limit(struct ukt_writer *w, uint64_t max, uint64_t data_reserve)
+{
+	pthread_mutex_lock(&w->lock);
+	w->limit = max;
+	w->data_reserve = data_reserve;
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* Append an encoded block; the caller holds w->lock. */
 static int append_locked(struct ukt_writer *w, const struct ukt_block_desc *d,
 			 const struct ukt_buf *enc, size_t raw_len)
@@ -253,6 +271,10 @@ static int append_locked(struct ukt_writer *w, const struct ukt_block_desc *d,
 		return -UKT_E_WRITER_FAILED;
 	if (w->finished)
 		return -EINVAL;
+	if (w->limit && d->type != UKT_B_TRAILER &&
+	    w->offset + enc->len + trailer_bound(w, w->nindex + 1) +
+	    (d->type == UKT_B_DATA ? w->data_reserve : 0) > w->limit)
+		return -EFBIG;
 	err = write_full(w->fd, enc->data, enc->len);
 	if (err) {
 		/*

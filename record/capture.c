@@ -37,6 +37,7 @@ struct capture {
 	int stop;		/* atomic */
 	int err;		/* atomic: first error */
 	int limit_hit;		/* atomic */
+	uint64_t pages_dropped;	/* atomic: past the size limit */
 	struct cpu_reader *cpus;
 };
 
@@ -56,28 +57,39 @@ static void set_error(struct capture *c, int err)
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Append the block's pages. When the file's size limit refuses them
+ * (-EFBIG), as many of the first pages as fit go in, the rest are dropped
+ * and counted, and the limit is reported as hit.
+ */
 static int flush_block(struct cpu_reader *r)
 {
 	struct capture *c = r->c;
-	uint32_t sz = c->o.subbuf_size;
-	struct ukt_block_desc d = {
-		.type = UKT_B_DATA, .cpu = (uint32_t)r->cpu, .count = r->npages,
-	};
-	int err;
+	uint32_t sz = c->o.subbuf_size, n = r->npages;
+	int err = 0;
 
-	if (!r->npages)
-		return 0;
-	/* page headers start with the page's u64 timestamp, host order */
-	memcpy(&d.ts_first, r->block, 8);
-	memcpy(&d.ts_last, r->block + (size_t)(r->npages - 1) * sz, 8);
-	err = ukt_writer_add(c->o.writer, r->enc, &d, r->block,
-			     (size_t)r->npages * sz);
-	r->npages = 0;
-	if (err)
-		return err;
-	if (c->o.max_bytes && ukt_writer_bytes(c->o.writer) >= c->o.max_bytes)
+	while (n && !__atomic_load_n(&c->limit_hit, __ATOMIC_RELAXED)) {
+		struct ukt_block_desc d = {
+			.type = UKT_B_DATA, .cpu = (uint32_t)r->cpu, .count = n,
+		};
+
+		/* page headers start with the page's u64 timestamp, host order */
+		memcpy(&d.ts_first, r->block, 8);
+		memcpy(&d.ts_last, r->block + (size_t)(n - 1) * sz, 8);
+		err = ukt_writer_add(c->o.writer, r->enc, &d, r->block, (size_t)n * sz);
+		if (err != -EFBIG)
+			break;
+		err = 0;
+		if (n == 1)
+			__atomic_store_n(&c->limit_hit, 1, __ATOMIC_SEQ_CST);
+		n /= 2;
+	}
+	if (!err && n < r->npages) {
 		__atomic_store_n(&c->limit_hit, 1, __ATOMIC_SEQ_CST);
-	return 0;
+		__atomic_add_fetch(&c->pages_dropped, r->npages - n, __ATOMIC_RELAXED);
+	}
+	r->npages = 0;
+	return err;
 }
 
 /*
@@ -294,7 +306,7 @@ void capture_stop(struct capture *c)
 	}
 }
 
-int capture_join(struct capture *c)
+int capture_join(struct capture *c, uint64_t *pages_dropped)
 {
 	int err;
 
@@ -302,6 +314,8 @@ int capture_join(struct capture *c)
 		if (c->cpus[i].started)
 			pthread_join(c->cpus[i].thread, NULL);
 	err = c->err;
+	if (pages_dropped)
+		*pages_dropped = c->pages_dropped;
 	capture_free(c);
 	return err;
 }
@@ -315,4 +329,5 @@ bool capture_limit_hit(struct capture *c)
 {
 	return __atomic_load_n(&c->limit_hit, __ATOMIC_SEQ_CST);
 }
+
 

@@ -25,7 +25,6 @@ struct capture_opts {
 	uint32_t pages_per_block;	/* pages per DATA block */
 	int level;			/* zstd level */
 	unsigned int flush_ms;		/* flush a partial block this often */
-	uint64_t max_bytes;		/* 0: no limit */
 };
 
 struct capture;
@@ -39,12 +38,14 @@ struct capture *capture_start(const struct capture_opts *o);
  */
 void capture_stop(struct capture *c);
 
-/* Wait for the threads; the first write error, or 0. Frees c. */
-int capture_join(struct capture *c);
+/* Wait for the threads; the first write error, or 0. Frees c. The pages
+ * the size limit kept out of the file go to *pages_dropped (optional). */
+int capture_join(struct capture *c, uint64_t *pages_dropped);
 
 /* The first error so far (0 if none): a full disk, say. */
 int capture_error(struct capture *c);
-/* Whether --max-size was reached. */
+/* Whether the writer's size limit (ukt_writer_set_limit) was reached. */
 bool capture_limit_hit(struct capture *c);
+
 
 #endif

@@ -63,7 +63,7 @@ static void usage(FILE *f)
 "      --max-size SIZE    stop cleanly when the file reaches SIZE (K, M, G)\n"
 "      --max-probes N     limit for globs (default 256)\n"
 "  -z, --level N          zstd level (default 1)\n"
-"  -q, --quiet            only errors\n"
+"  -q, --quiet            only errors, and a line when events were lost\n"
 "  -v, --verbose          show each definition as it is written\n"
 "      --dry-run          print the definitions and events, touch nothing\n"
 "      --list BINARY [PATTERN]\n"

@@ -24,8 +24,14 @@ static int add_block(struct meta *m, uint16_t type, uint32_t cpu,
 		     const void *data, size_t len)
 {
 	struct ukt_block_desc d = { .type = type, .cpu = cpu };
+	int err = ukt_writer_add(m->w, NULL, &d, data, len);
 
-	return ukt_writer_add(m->w, NULL, &d, data, len);
+	if (err == -EFBIG) {
+		/* --max-size: the file ends without it, readable */
+		m->skipped++;
+		return 0;
+	}
+	return err;
 }
 
 uint64_t meta_clock_now(const char *clock)
@@ -399,6 +405,19 @@ int meta_scan(struct meta *m, bool full)
 out:
 	free(seen);
 	ukt_buf_release(&maps);
+	return err;
+}
+
+int meta_write_loss(struct meta *m, int cpu, uint64_t from, uint64_t to,
+		    uint64_t overrun, uint64_t dropped)
+{
+	struct ukt_loss l = { (uint32_t)cpu, from, to, overrun, dropped };
+	struct ukt_buf b = UKT_BUF_INIT;
+	int err = ukt_loss_encode(&b, &l);
+
+	if (!err)
+		err = add_block(m, UKT_B_LOSS, (uint32_t)cpu, b.data, b.len);
+	ukt_buf_release(&b);
 	return err;
 }
 

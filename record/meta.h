@@ -28,6 +28,7 @@ struct meta {
 	pid_t *pids;			/* processes we follow (filter) */
 	size_t npids;
 	bool system_wide;		/* scan every process for probed objects */
+	uint64_t skipped;		/* blocks the file's size limit refused */
 	/* what was written already */
 	char **objects;
 	size_t nobjects;
@@ -69,6 +70,10 @@ int meta_snapshot_pid(struct meta *m, pid_t pid);
 
 /* Follow pid from now on (a child of the launched command). */
 int meta_follow(struct meta *m, pid_t pid);
+
+/* A LOSS block: the loss counters of cpu grew between from and to. */
+int meta_write_loss(struct meta *m, int cpu, uint64_t from, uint64_t to,
+		    uint64_t overrun, uint64_t dropped);
 
 /* The end: cmdlines, tgids, per-CPU stats (also parsed into
  * stats[0..ncpus)), stop times. */

@@ -55,6 +55,9 @@ struct session {
 	struct launch l;
 	struct capture *cap;
 	struct tfs_cpu_stats *stats;	/* at the end, per CPU */
+	uint64_t *lost_seen;		/* per CPU: overrun + dropped last polled */
+	uint64_t lost_poll_ns;		/* trace clock of that poll, 0: unknown */
+	uint64_t pages_dropped;		/* past --max-size */
 	int stop_sig;
 	bool stop_from_tty;
 	bool exec_failed;
@@ -70,6 +73,17 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The trace clock now, or 0 for a clock user space cannot read. */
+static uint64_t trace_clock_now(const char *clock)
+{
+	static const char *const readable[] = { "mono", "mono_raw", "boot", "tai" };
+
+	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++)
+		if (!strcmp(clock, readable[i]))
+			return meta_clock_now(clock);
+	return 0;
 }
 
 /* Print s->err (or the code's text when a path gave no message). */
@@ -198,11 +212,26 @@ static void status_line(struct session *s, uint64_t *last_events, double *last_t
 	*last_t = now;
 }
 
+/*
+ * The end of a recording, on stderr whether or not it is a terminal (a
+ * log keeps it): per-CPU events and losses, the file written. With -q,
+ * only a loss is reported: the data is not what the user asked for.
+ */
 static void print_summary(struct session *s)
 {
 	uint64_t tot = 0, tot_lost = 0, bytes = ukt_writer_bytes(s->w);
 	char hb[32];
 
+	for (int cpu = 0; cpu < s->ncpus; cpu++)
+		tot_lost += s->stats[cpu].overrun + s->stats[cpu].dropped;
+	if (s->o->quiet) {
+		if (tot_lost)
+			fprintf(stderr, "uktrace-record: %" PRIu64 " EVENTS WERE LOST in the ring buffers (see 'uktrace-report info %s'); raise the buffer size with -b\n",
+				tot_lost, s->o->output);
+		return;
+	}
+	if (s->stop_sig)
+		fprintf(stderr, "uktrace-record: stopped by %s\n", strsignal(s->stop_sig));
 	fprintf(stderr, "%-5s %12s %10s\n", "cpu", "events", "lost");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		const struct tfs_cpu_stats *st = &s->stats[cpu];
@@ -210,7 +239,6 @@ static void print_summary(struct session *s)
 
 		fprintf(stderr, "cpu%-2d %12" PRIu64 " %10" PRIu64 "\n", cpu, st->read_events, lost);
 		tot += st->read_events;
-		tot_lost += lost;
 	}
 	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
 	fprintf(stderr, "%-5s %12" PRIu64 " %10" PRIu64 "\n", "total", tot, tot_lost);
@@ -409,7 +437,8 @@ static int setup_instance(struct session *s)
 	};
 	snprintf(s->info.clock, sizeof(s->info.clock), "%s", o->clock);
 	s->stats = calloc((size_t)s->ncpus + 1, sizeof(*s->stats));
-	return s->stats ? 0 : -ENOMEM;
+	s->lost_seen = calloc((size_t)s->ncpus + 1, sizeof(*s->lost_seen));
+	return s->stats && s->lost_seen ? 0 : -ENOMEM;
 }
 
 static int open_output(struct session *s)
@@ -417,6 +446,12 @@ static int open_output(struct session *s)
 	int rc;
 
 	s->w = ukt_writer_create(s->o->output, &s->info, s->o->force);
+	if (s->w && s->o->max_size) {
+		/* the data stops short of the limit: room for the end */
+		uint64_t reserve = s->o->max_size / 8 < (128 << 10) ? s->o->max_size / 8 : (128 << 10);
+
+		ukt_writer_set_limit(s->w, s->o->max_size, reserve);
+	}
 	if (s->w)
 		return 0;
 	rc = -errno;
@@ -480,7 +515,6 @@ static int go(struct session *s)
 	struct capture_opts co = {
 		.writer = s->w, .ncpus = s->ncpus, .subbuf_size = s->info.subbuf_size,
 		.pages_per_block = 64, .level = s->o->level, .flush_ms = 500,
-		.max_bytes = s->o->max_size,
 	};
 	int *fds = calloc((size_t)s->ncpus + 1, sizeof(*fds));
 	int rc = 0;
@@ -515,6 +549,7 @@ static int go(struct session *s)
 		return rc;
 	}
 	s->start = now_s();
+	s->lost_poll_ns = trace_clock_now(s->o->clock);
 	if (s->o->argv) {
 		/* followed from its exec on: before it, it maps our objects */
 		meta_follow(&s->m, s->l.pid);
@@ -529,11 +564,42 @@ static int go(struct session *s)
 	return rc;
 }
 
+/*
+ * Losses as they happen, not only in the end totals: when a CPU's overrun
+ * or dropped counter grew since the last poll, a LOSS block says so, with
+ * the time between the polls (the report marks the calls that span it).
+ * The missed-events marks in the pages say where exactly; these also
+ * cover losses no page marks (dropped events, a file cut short).
+ */
+static int poll_losses(struct session *s)
+{
+	uint64_t now = trace_clock_now(s->o->clock);
+	struct tfs_cpu_stats st;
+	int rc = 0;
+
+	for (int cpu = 0; cpu < s->ncpus && !rc; cpu++) {
+		uint64_t lost;
+
+		if (tfs_cpu_stats(&s->t, cpu, &st, NULL))
+			continue;
+		lost = st.overrun + st.dropped;
+		if (lost > s->lost_seen[cpu])
+			rc = meta_write_loss(&s->m, cpu, s->lost_poll_ns, now,
+					     st.overrun - s->stats[cpu].overrun,
+					     st.dropped - s->stats[cpu].dropped);
+		s->lost_seen[cpu] = lost;
+		s->stats[cpu] = st;
+	}
+	s->lost_poll_ns = now;
+	return rc;
+}
+
 /* Until the command exits, a signal, a limit, or an error. */
 static int capture_loop(struct session *s)
 {
 	const struct record_opts *o = s->o;
 	double last_scan = s->start, last_status = s->start, last_t = s->start;
+	double last_loss = s->start;
 	uint64_t last_events = 0;
 	int rc = 0;
 
@@ -578,6 +644,10 @@ static int capture_loop(struct session *s)
 			rc = meta_scan(&s->m, false);
 			last_scan = now;
 		}
+		if (!rc && now - last_loss >= 0.5) {
+			rc = poll_losses(s);
+			last_loss = now;
+		}
 		if (s->tty && now - last_status >= 1.0) {
 			status_line(s, &last_events, &last_t);
 			last_status = now;
@@ -608,7 +678,7 @@ static int finish(struct session *s, int rc)
 		int e;
 
 		capture_stop(s->cap);
-		e = capture_join(s->cap);
+		e = capture_join(s->cap, &s->pages_dropped);
 		s->cap = NULL;
 		if (e && !rc)
 			rc = e;
@@ -622,7 +692,9 @@ static int finish(struct session *s, int rc)
 		if (o->argv && !s->l.exited)
 			meta_snapshot_pid(&s->m, s->l.pid);
 		meta_scan(&s->m, true);
-		e = meta_write_end(&s->m, s->ncpus, o->clock, s->stats);
+		e = s->start > 0 ? poll_losses(s) : 0;
+		if (!e)
+			e = meta_write_end(&s->m, s->ncpus, o->clock, s->stats);
 		if (!e && !rc) {
 			e = ukt_writer_finish(s->w);
 			s->finished = !e;
@@ -652,11 +724,12 @@ static int finish(struct session *s, int rc)
 		if (tfs_teardown(&s->t, &s->err))
 			fprintf(stderr, "uktrace-record: %s", s->err.data);
 	}
-	if (s->finished && s->tty) {
-		if (s->stop_sig)
-			fprintf(stderr, "uktrace-record: stopped by %s\n", strsignal(s->stop_sig));
+	if (s->finished)
 		print_summary(s);
-	}
+	if ((s->pages_dropped || s->m.skipped) && !o->quiet)
+		fprintf(stderr, "uktrace-record: --max-size: %" PRIu64 " ring-buffer pages at the end%s were not written, to keep '%s' within %" PRIu64 " bytes\n",
+			s->pages_dropped, s->m.skipped ? " and some of the final metadata" : "",
+			o->output, o->max_size);
 	return rc;
 }
 
@@ -674,6 +747,7 @@ static void session_release(struct session *s)
 	ukt_buf_release(&s->warn);
 	ukt_buf_release(&s->err);
 	free(s->stats);
+	free(s->lost_seen);
 }
 
 int record_run(const struct record_opts *o, int *exit_status)

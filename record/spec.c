@@ -321,6 +321,16 @@ static int user_probe(struct probe_list *out, const struct user_req *r,
 		add_args(&args, NULL, "ret=$retval");
 	if (p.caller)
 		add_args(&args, NULL, "caller=+0(%sp):x64");
+#if defined(__x86_64__)
+	/*
+	 * The stack pointer at entry and at return (8 higher: the return
+	 * address is popped) names the frame a return belongs to: the report
+	 * pairs by it, never by nesting alone, because the kernel reports no
+	 * return for calls entered with 64 uretprobe returns pending.
+	 */
+	if (r->pair)
+		add_args(&args, NULL, "sp=%sp:x64");
+#endif
 	p.args = ukt_buf_detach(&args);
 	if (!p.spec || !p.target || !p.name || !p.func || !p.args ||
 	    (symname && !p.symbol)) {

@@ -32,6 +32,38 @@ static struct trace *open_trace(const struct report_opts *o)
 	return t;
 }
 
+/* Print the lines of text, each distinct line once, in order, with how
+ * many times it came when more than once (one per damaged page or
+ * unparsable format would bury the rest). */
+static void print_once(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		const char *q = text;
+		int n = 0;
+		bool first = true;
+
+		for (; *q; q += strcspn(q, "\n") + (q[strcspn(q, "\n")] != '\0')) {
+			size_t l2 = strcspn(q, "\n");
+
+			if (l2 == len && !memcmp(q, p, len)) {
+				if (q < p)
+					first = false;
+				n++;
+			}
+		}
+		if (first && len) {
+			if (n > 1)
+				printf("%.*s (%d times)\n", (int)len, p, n);
+			else
+				printf("%.*s\n", (int)len, p);
+		}
+		p += len + (p[len] != '\0');
+	}
+}
+
 int cmd_info(struct report_opts *o)
 {
 	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, dmg = UKT_BUF_INIT;
@@ -39,6 +71,7 @@ int cmd_info(struct report_opts *o)
 	struct decoder *d = NULL;
 	struct dec_event ev;
 	uint64_t *events = NULL, *marks = NULL, raw = 0, stored = 0, first = 0, last = 0;
+	uint64_t *per_probe = NULL;	/* events of t->probes[i] */
 	const char *v, *v2;
 	char h1[32], h2[32], h3[32];
 	int rc = 0;
@@ -47,7 +80,8 @@ int cmd_info(struct report_opts *o)
 		return -EINVAL;
 	events = calloc(t->ncpus + 1, sizeof(*events));
 	marks = calloc(t->ncpus + 1, sizeof(*marks));
-	if (!events || !marks) {
+	per_probe = calloc(t->nprobes + 1, sizeof(*per_probe));
+	if (!events || !marks || !per_probe) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -59,6 +93,8 @@ int cmd_info(struct report_opts *o)
 		events[ev.cpu]++;
 		if (ev.missed)
 			marks[ev.cpu]++;
+		if (ev.lay->probe >= 0 && (size_t)ev.lay->probe < t->nprobes)
+			per_probe[ev.lay->probe]++;
 	}
 	ukt_human_bytes(h1, sizeof(h1), (double)t->file_size);
 	printf("file        %s (%s, %s)\n", t->path, h1,
@@ -92,6 +128,9 @@ int cmd_info(struct report_opts *o)
 		const struct ukt_probe_rec *p = &t->probes[i];
 
 		printf("  %-3d %-10s %s:%s\n", p->id, p->kind, p->system, p->name);
+		if (d)
+			printf("      events      %" PRIu64 "%s\n", per_probe[i],
+			       per_probe[i] ? "" : "  (the probe never fired)");
 		if (p->spec && *p->spec)
 			printf("      spec        %s\n", p->spec);
 		if (p->definition && *p->definition)
@@ -113,6 +152,16 @@ int cmd_info(struct report_opts *o)
 		raw += tc->raw_bytes;
 		stored += tc->stored_bytes;
 	}
+	for (size_t i = 0; i < t->nlosses; i++) {
+		const struct ukt_loss *l = &t->losses[i];
+
+		printf("%-11s cpu %u: %" PRIu64 " events lost", i ? "" : "losses", l->cpu,
+		       l->overrun + l->dropped);
+		if (l->from_ns && l->to_ns && first)
+			printf(" between %+.3f s and %+.3f s", ((double)l->from_ns - (double)first) / 1e9,
+			       ((double)l->to_ns - (double)first) / 1e9);
+		printf(" (seen in the kernel's counters while recording)\n");
+	}
 	ukt_human_bytes(h2, sizeof(h2), (double)raw);
 	ukt_human_bytes(h3, sizeof(h3), (double)stored);
 	printf("data        %s of pages stored in %s (%.1fx)\n", h2, h3,
@@ -120,15 +169,14 @@ int cmd_info(struct report_opts *o)
 	printf("integrity   %" PRIu64 " blocks good, %zu damaged or cut%s\n",
 	       t->blocks_good, t->ndamage, t->blocks_unknown ? " (some of unknown types, skipped)" : "");
 	trace_describe_damage(t, &dmg);
-	if (dmg.len)
-		printf("%s", dmg.data);
+	print_once(dmg.data);
 	if (!d)
 		printf("decoding    impossible: %s\n", err.data);
-	if (warn.len)
-		printf("%s", warn.data);
+	print_once(warn.data);
 out:
 	free(events);
 	free(marks);
+	free(per_probe);
 	decoder_free(d);
 	trace_free(t);
 	ukt_buf_release(&warn);
@@ -204,7 +252,7 @@ int cmd_dump(struct report_opts *o)
 		ukt_buf_reset(&info);
 		dec_print_info(d, &ev, &info);
 		if (printf("%16s-%-7d [%03d] %" PRIu64 ".%09" PRIu64 ": %s: %s\n",
-			   ti && ti->comm ? ti->comm : "<...>", ev.tid, ev.cpu,
+			   threads_name(&th, ev.tid), ev.tid, ev.cpu,
 			   ev.ts / 1000000000, ev.ts % 1000000000, ev.lay->name,
 			   info.data) < 0)
 			break;	/* stdout closed (| head) */

@@ -100,12 +100,22 @@ static void summary_notes(struct db *d, const struct report_opts *o)
 
 	if (o->format != OUT_TABLE)
 		return;
+	static const struct { const char *status, *why; } notes[] = {
+		{ "no_return", "entered but did not return while recording (stopped, or the thread died)" },
+		{ "no_entry", "returned without a recorded entry (entered before the recording)" },
+		{ "lost", "ran while events of their thread's CPUs were lost (see 'info'; record with a larger -b)" },
+		{ "no_return_depth", "got no return from the kernel: entered with 64 uretprobe returns pending on their thread (recursion or nesting of probed functions deeper than 64)" },
+		{ "never_returns", "never return by design (exit, exit_group, rt_sigreturn)" },
+		{ "fork_child", "were the child's side of fork or clone (a return without an entry)" },
+	};
+
 	s = db_prepare(d, "SELECT status, COUNT(*) FROM calls WHERE complete = 0 GROUP BY status", NULL);
 	while (s && db_step(s, NULL) == 1) {
-		const char *st = db_column_text(s, 0);
-		const char *why = !strcmp(st, "no_return") ? "entered but did not return while recording (stopped, thread died, or return lost)" :
-				  !strcmp(st, "no_entry") ? "returned without a recorded entry (started before the recording)" :
-				  "spanned lost events";
+		const char *st = db_column_text(s, 0), *why = st;
+
+		for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+			if (!strcmp(st, notes[i].status))
+				why = notes[i].why;
 		printf("note: %" PRId64 " calls %s; left out of the statistics\n",
 		       db_column_int(s, 1), why);
 	}
@@ -149,6 +159,44 @@ static int row_cmp(const void *a, const void *b)
 	if (x->v[sort_col] != y->v[sort_col])
 		return x->v[sort_col] > y->v[sort_col] ? -1 : 1;
 	return strcmp(x->k1, y->k1);
+}
+
+/* Rows of 0 calls for the probed functions that rows lacks: "not called"
+ * must not look like "not probed". */
+static int add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);
+	int rc = 0;
+
+	while (s && db_step(s, NULL) == 1) {
+		const char *func = db_column_text(s, 0);
+		struct stats_row *r;
+		bool seen = false;
+		void *p;
+
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = !strcmp((*rows)[i].k1, func);
+		if (seen)
+			continue;
+		p = reallocarray(*rows, *n + 1, sizeof(**rows));
+		if (!p) {
+			rc = -ENOMEM;
+			break;
+		}
+		*rows = p;
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		for (int k = 0; k < S_NCOLS; k++)
+			r->null[k] = k != S_CALLS && k != S_INCOMPLETE;
+		r->k1 = strdup(func);
+		if (!r->k1) {
+			(*n)--;
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	db_finalize(s);
+	return rc;
 }
 
 /* The call_summary table the import wrote (no filters, by function). */
@@ -202,7 +250,7 @@ int cmd_summary(struct report_opts *o)
 	struct stats_row *rows = NULL;
 	size_t nrows = 0;
 	const char *keys = "func";
-	int64_t ncalls = 0;
+	int64_t nfuncs = 0;
 	int rc, kcols = 1;
 	bool found = false;
 	char *tmp;
@@ -232,16 +280,20 @@ int cmd_summary(struct report_opts *o)
 	d = open_db(o, &tmp, &rc);
 	if (!d)
 		return rc;
-	db_query_int(d, "SELECT COUNT(*) FROM calls", &ncalls);
-	if (!ncalls) {
+	/* without entry/return pairs, the events per probe are the summary */
+	db_query_int(d, "SELECT COUNT(*) FROM probes WHERE func IS NOT NULL", &nfuncs);
+	if (!nfuncs) {
 		rc = summary_events(d, o);
 		goto out;
 	}
 	build_filter(o, &f, NULL);
 	if (kcols == 1 && !f.where.len)
 		rc = read_summary_table(d, &rows, &nrows);
-	if (!rows)
+	if (!rows) {
 		rc = stats_compute(d, keys, kcols, &f, &rows, &nrows, &err);
+		if (!rc && kcols == 1)
+			rc = add_uncalled(d, &rows, &nrows);
+	}
 	if (rc) {
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
 		goto out;
@@ -379,12 +431,18 @@ int cmd_hist(struct report_opts *o)
 			goto out;
 		}
 		printf("latency of %s: %" PRIu64 " complete calls\n\n", o->arg, total);
-		printf("%26s : %-9s %s\n", "duration", "count", "distribution");
+		/*
+		 * Each bucket is labelled [from, to): its end is the next one's
+		 * start, so rounded labels always meet ("4.10 us" ends one
+		 * bucket and starts the next; an inclusive 4095 ns would read
+		 * "4.09 us").
+		 */
+		printf("%26s : %-9s %s\n", "duration [from, to)", "count", "distribution");
 		for (int i = first; i <= last; i++) {
 			char a[32], b[32], range[80];
 			int bars = maxc ? (int)((c[i] * 40 + maxc - 1) / maxc) : 0;
 			int64_t from = o->linear ? lo + i * width : (i ? 1LL << (i - 1) : 0);
-			int64_t to = o->linear ? lo + (i + 1) * width - 1 : (i ? (1LL << i) - 1 : 0);
+			int64_t to = o->linear ? lo + (i + 1) * width : 1LL << i;
 
 			fmt_duration(a, sizeof(a), from);
 			fmt_duration(b, sizeof(b), to);

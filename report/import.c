@@ -40,6 +40,7 @@ struct importer {
 	struct batch events, calls;
 	struct db_stmt *ins_lost;
 	uint64_t *cpu_events, *cpu_marks;
+	uint64_t *lay_events;	/* per layout */
 	struct ukt_buf args;	/* scratch */
 	struct ukt_buf *err;
 };
@@ -108,7 +109,7 @@ static int emit_call(void *ctx, const struct call_row *r)
 }
 
 static void render_args(struct importer *im, const struct dec_event *ev,
-			int skip)
+			int skip, int skip2)
 {
 	const struct event_layout *l = ev->lay;
 
@@ -119,7 +120,7 @@ static void render_args(struct importer *im, const struct dec_event *ev,
 		const char *s;
 		int n;
 
-		if (k == skip)
+		if (k == skip || k == skip2)
 			continue;
 		if (im->args.len)
 			ukt_buf_adds(&im->args, " ");
@@ -130,6 +131,36 @@ static void render_args(struct importer *im, const struct dec_event *ev,
 		else
 			ukt_buf_addf(&im->args, "%s=?", f->name);
 	}
+}
+
+/*
+ * The losses the recorder saw in the kernel's counters as they happened:
+ * rows of lost. Overwritten events (overrun) also leave a missed-events
+ * mark in the next page read, which says exactly where they were: those
+ * ranges mark the calls. Dropped events leave no mark, so the time
+ * between the recorder's two polls is the range for them.
+ */
+static int import_losses(struct importer *im)
+{
+	struct db_stmt *s = im->ins_lost;
+	int rc = 0;
+
+	for (size_t i = 0; i < im->t->nlosses && rc >= 0; i++) {
+		const struct ukt_loss *l = &im->t->losses[i];
+
+		db_bind_int(s, 1, l->cpu);
+		if (l->to_ns)
+			db_bind_int(s, 2, (int64_t)l->to_ns);
+		db_bind_int(s, 3, (int64_t)(l->overrun + l->dropped));
+		if (l->from_ns)
+			db_bind_int(s, 4, (int64_t)l->from_ns);
+		db_bind_text(s, 5, "stats", -1);
+		rc = db_step(s, im->err);
+		db_reset(s);
+		if (rc >= 0 && l->to_ns && l->dropped)
+			rc = pairer_loss(im->pairer, (int)l->cpu, l->from_ns, l->to_ns);
+	}
+	return rc < 0 ? rc : 0;
 }
 
 static int import_events(struct importer *im, struct import_result *res)
@@ -152,13 +183,18 @@ static int import_events(struct importer *im, struct import_result *res)
 			db_bind_int(lost, 2, (int64_t)ev.ts);
 			if (ev.missed > 0)
 				db_bind_int(lost, 3, ev.missed);
+			if (ev.missed_since)
+				db_bind_int(lost, 4, (int64_t)ev.missed_since);
+			db_bind_text(lost, 5, "mark", -1);
 			rc = db_step(lost, im->err);
 			db_reset(lost);
 			if (rc < 0)
 				return rc;
 			res->lost_marks++;
 			im->cpu_marks[ev.cpu]++;
-			pairer_missed(im->pairer, ev.cpu);
+			rc = pairer_loss(im->pairer, ev.cpu, ev.missed_since, ev.ts);
+			if (rc)
+				return rc;
 		}
 		ti = threads_get(&im->th, ev.tid);
 		if (!ti)
@@ -194,6 +230,7 @@ static int import_events(struct importer *im, struct import_result *res)
 		if (rc < 0)
 			return rc;
 		im->cpu_events[ev.cpu]++;
+		im->lay_events[ev.lay - im->plan.lays]++;
 		if (li->role != ROLE_NONE) {
 			struct call_event ce = {
 				.ts = ev.ts, .cpu = ev.cpu, .tid = ev.tid,
@@ -211,13 +248,18 @@ static int import_events(struct importer *im, struct import_result *res)
 				ce.has_caller = true;
 				ce.caller = (uint64_t)v;
 			}
+			if (li->sp_arg >= 0 &&
+			    dec_int(&ev, &ev.lay->args[li->sp_arg], &v) == 0) {
+				ce.has_sp = true;
+				ce.sp = (uint64_t)v;
+			}
 			if (li->ret_arg >= 0 && ce.is_return &&
 			    dec_int(&ev, &ev.lay->args[li->ret_arg], &v) == 0) {
 				ce.has_ret = true;
 				ce.ret = v;
 			}
 			if (li->render_args) {
-				render_args(im, &ev, li->caller_arg);
+				render_args(im, &ev, li->caller_arg, li->sp_arg);
 				ce.args = im->args.data;
 			}
 			rc = pairer_feed(im->pairer, &ce);
@@ -229,6 +271,37 @@ static int import_events(struct importer *im, struct import_result *res)
 	if (rc >= 0)
 		rc = batch_flush(s);
 	return rc;
+}
+
+/*
+ * The return's stack pointer minus the entry's, by architecture: on x86-64
+ * the return has popped the return address. Unknown elsewhere (arm64
+ * returns through the link register with sp unchanged, but the recorder
+ * fetches no stack pointer there).
+ */
+static bool sp_delta(const struct trace *t, int64_t *delta)
+{
+	const char *m = trace_meta(t, "machine");
+
+	if (m && !strcmp(m, "x86_64")) {
+		*delta = 8;
+		return true;
+	}
+	return false;
+}
+
+static int pairer_setup(struct importer *im)
+{
+	int64_t delta;
+
+	im->pairer = pairer_new(emit_call, im, im->plan.nfuncs);
+	if (!im->pairer)
+		return -ENOMEM;
+	for (int i = 0; i < im->plan.nfuncs; i++)
+		pairer_set_func(im->pairer, i, im->plan.fflags[i]);
+	if (sp_delta(im->t, &delta))
+		pairer_set_sp_delta(im->pairer, delta);
+	return 0;
 }
 
 /* call_summary: call_stats as it stands at import, for a fast summary. */
@@ -255,6 +328,20 @@ static int materialize_summary(struct importer *im)
 		rc = db_step(s, im->err);
 		db_reset(s);
 	}
+	/* probed and never called: 0, so that it does not look unprobed */
+	for (int f = 0; s && f < im->plan.nfuncs && rc >= 0; f++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = !strcmp(rows[i].k1, im->plan.funcs[f]);
+		if (seen)
+			continue;
+		db_bind_text(s, 1, im->plan.funcs[f], -1);
+		db_bind_int(s, 2, 0);
+		db_bind_int(s, 3, 0);
+		rc = db_step(s, im->err);
+		db_reset(s);
+	}
 	if (!s)
 		rc = -REP_E_SQL;
 	db_finalize(s);
@@ -270,7 +357,7 @@ int import_trace(struct trace *t, const char *db_path,
 	struct symbolizer sy = { 0 };
 	struct ukt_buf tmp = UKT_BUF_INIT, cols = UKT_BUF_INIT;
 	double start = now_s();
-	uint64_t counts[4];
+	uint64_t counts[CALL_NSTATUS];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -283,9 +370,8 @@ int import_trace(struct trace *t, const char *db_path,
 	}
 	im.cpu_events = calloc(t->ncpus + 1, sizeof(*im.cpu_events));
 	im.cpu_marks = calloc(t->ncpus + 1, sizeof(*im.cpu_marks));
-	im.pairer = pairer_new(emit_call, &im);
 	im.names = caller_names_new(&sy);
-	if (!im.cpu_events || !im.cpu_marks || !im.pairer || !im.names) {
+	if (!im.cpu_events || !im.cpu_marks || !im.names) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -294,6 +380,8 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = symbolizer_load(&sy, t);
 	if (!rc)
 		rc = plan_build(&im.plan, t, im.dec);
+	if (!rc)
+		rc = pairer_setup(&im);
 	if (rc)
 		goto out;
 	im.db = db_open(tmp.data, DB_CREATE | DB_FAST, err);
@@ -314,12 +402,17 @@ int import_trace(struct trace *t, const char *db_path,
 				" complete, status, entry_event_id, return_event_id", 20, err);
 	if (rc)
 		goto out;
-	im.ins_lost = db_prepare(im.db, "INSERT INTO lost VALUES(?,?,?)", err);
+	im.ins_lost = db_prepare(im.db, "INSERT INTO lost VALUES(?,?,?,?,?)", err);
 	if (!im.ins_lost) {
 		rc = -REP_E_SQL;
 		goto out;
 	}
-	rc = tables_insert_probes(im.db, t, &im.plan, err);
+	im.lay_events = calloc((size_t)im.plan.nlays + 1, sizeof(*im.lay_events));
+	if (!im.lay_events) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = import_losses(&im);
 	if (!rc)
 		rc = import_events(&im, res);
 	profile("events and calls inserted", start);
@@ -330,9 +423,12 @@ int import_trace(struct trace *t, const char *db_path,
 	if (rc)
 		goto out;
 	pairer_counts(im.pairer, counts);
-	res->calls = counts[0] + counts[1] + counts[2] + counts[3];
+	for (int i = 0; i < CALL_NSTATUS; i++)
+		res->calls += counts[i];
 	res->incomplete = res->calls - counts[CALL_COMPLETE];
-	rc = tables_insert_threads(im.db, &im.th, err);
+	rc = tables_insert_probes(im.db, t, &im.plan, im.lay_events, err);
+	if (!rc)
+		rc = tables_insert_threads(im.db, &im.th, err);
 	if (!rc)
 		rc = tables_insert_symbols(im.db, &sy, err);
 	if (!rc)
@@ -392,6 +488,7 @@ out:
 	plan_release(&im.plan);
 	free(im.cpu_events);
 	free(im.cpu_marks);
+	free(im.lay_events);
 	ukt_buf_release(&im.args);
 	ukt_buf_release(&tmp);
 	ukt_buf_release(&cols);

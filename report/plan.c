@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calls.h"
 #include "plan.h"
 
 static const char *basename_of(const char *p)
@@ -21,16 +22,49 @@ static int find_arg(const struct event_layout *l, const char *name)
 	return -1;
 }
 
-static int add_func(struct plan *im, const char *name)
+/* What the pairer must know of a function (calls.h), from its probe and
+ * its pairing key. */
+static unsigned int func_flags(const struct ukt_probe_rec *p, const char *key)
 {
-	for (int i = 0; i < im->nfuncs; i++)
-		if (!strcmp(im->funcs[i], name))
-			return i;
-	char **p = reallocarray(im->funcs, (size_t)im->nfuncs + 1, sizeof(*im->funcs));
+	static const struct { const char *name; unsigned int flags; } syscalls[] = {
+		{ "exit", FUNC_NEVER_RETURNS }, { "exit_group", FUNC_NEVER_RETURNS },
+		{ "rt_sigreturn", FUNC_NEVER_RETURNS }, { "sigreturn", FUNC_NEVER_RETURNS },
+		{ "fork", FUNC_FORK }, { "vfork", FUNC_FORK }, { "clone", FUNC_FORK },
+		{ "clone3", FUNC_FORK }, { "execve", FUNC_EXEC }, { "execveat", FUNC_EXEC },
+	};
+	unsigned int f = 0;
 
+	if (p && !strcmp(p->kind, "uretprobe"))
+		f |= FUNC_USER_RET;
+	if (!strncmp(key, "syscall:", 8)) {
+		f |= FUNC_SYSCALL;
+		for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+			if (!strcmp(key + 8, syscalls[i].name))
+				f |= syscalls[i].flags;
+	}
+	return f;
+}
+
+static int add_func(struct plan *im, const char *name, unsigned int flags)
+{
+	char **p;
+	unsigned int *fl;
+
+	for (int i = 0; i < im->nfuncs; i++) {
+		if (!strcmp(im->funcs[i], name)) {
+			im->fflags[i] |= flags;
+			return i;
+		}
+	}
+	p = reallocarray(im->funcs, (size_t)im->nfuncs + 1, sizeof(*im->funcs));
 	if (!p)
 		return -ENOMEM;
 	im->funcs = p;
+	fl = reallocarray(im->fflags, (size_t)im->nfuncs + 1, sizeof(*im->fflags));
+	if (!fl)
+		return -ENOMEM;
+	im->fflags = fl;
+	im->fflags[im->nfuncs] = flags;
 	im->funcs[im->nfuncs] = strdup(name);
 	return im->funcs[im->nfuncs] ? im->nfuncs++ : -ENOMEM;
 }
@@ -97,6 +131,7 @@ int plan_build(struct plan *im, const struct trace *t,
 		im->li[i].func = -1;
 		im->li[i].caller_arg = find_arg(l, "caller");
 		im->li[i].ret_arg = find_arg(l, "ret");
+		im->li[i].sp_arg = find_arg(l, "sp");
 		if (l->nargs > im->maxargs)
 			im->maxargs = l->nargs > PLAN_MAX_ARGS ? PLAN_MAX_ARGS : l->nargs;
 		pair_key(p, l, &key, &role);
@@ -156,13 +191,13 @@ int plan_build(struct plan *im, const struct trace *t,
 				break;
 			}
 		}
-		rc = add_func(im, name.data);
+		rc = add_func(im, name.data, func_flags(p, key.data));
 		if (rc < 0)
 			break;
 		im->li[i].func = rc;
 		rc = 0;
 		im->li[i].render_args = role == ROLE_ENTRY &&
-			l->nargs > (im->li[i].caller_arg >= 0 ? 1 : 0) &&
+			l->nargs > (im->li[i].caller_arg >= 0) + (im->li[i].sp_arg >= 0) &&
 			strcmp(l->system, "syscalls") != 0;
 	}
 	ukt_buf_release(&key);
@@ -176,6 +211,7 @@ void plan_release(struct plan *p)
 	for (int i = 0; i < p->nfuncs; i++)
 		free(p->funcs[i]);
 	free(p->funcs);
+	free(p->fflags);
 	free(p->li);
 	memset(p, 0, sizeof(*p));
 }

@@ -25,6 +25,7 @@ struct lay_info {
 	int func;		/* index into funcs, or -1 */
 	int caller_arg;		/* index into args: "caller", or -1 */
 	int ret_arg;		/* "ret", or -1 */
+	int sp_arg;		/* "sp" (the stack pointer), or -1 */
 	bool render_args;	/* entry with arguments worth keeping in calls */
 };
 
@@ -33,6 +34,7 @@ struct plan {
 	int nlays;
 	struct lay_info *li;	/* per layout */
 	char **funcs;		/* display names of paired functions */
+	unsigned int *fflags;	/* per function: enum func_flags (calls.h) */
 	int nfuncs;
 	int maxargs;		/* the most arguments of any layout */
 };

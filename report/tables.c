@@ -29,10 +29,11 @@ static int insert_meta(struct db *d, const char *k, const char *v,
 }
 
 int tables_insert_probes(struct db *d, const struct trace *t,
-			 const struct plan *p, struct ukt_buf *err)
+			 const struct plan *p, const uint64_t *events,
+			 struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d,
-		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	struct ukt_buf args = UKT_BUF_INIT, view = UKT_BUF_INIT;
 	int rc = 0;
 
@@ -69,6 +70,7 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 			db_bind_text(s, 11, r->definition, -1);
 		db_bind_text(s, 12, view.data, -1);
 		db_bind_text(s, 13, args.data, -1);
+		db_bind_int(s, 14, (int64_t)events[i]);
 		rc = db_step(s, err);
 		db_reset(s);
 	}

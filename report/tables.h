@@ -17,8 +17,10 @@
 
 struct db;
 
+/* events[i]: events of layout i decoded. */
 int tables_insert_probes(struct db *d, const struct trace *t,
-			 const struct plan *p, struct ukt_buf *err);
+			 const struct plan *p, const uint64_t *events,
+			 struct ukt_buf *err);
 int tables_insert_threads(struct db *d, const struct threads *th,
 			  struct ukt_buf *err);
 int tables_insert_symbols(struct db *d, const struct symbolizer *sy,

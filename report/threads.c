@@ -26,6 +26,15 @@ const struct thread_info *threads_get(const struct threads *th, int tid)
 	}
 }
 
+const char *threads_name(const struct threads *th, int tid)
+{
+	const struct thread_info *ti = threads_get(th, tid);
+
+	if (ti && ti->comm)
+		return ti->comm;
+	return tid == 0 ? "<idle>" : "<...>";
+}
+
 static int grow(struct threads *th)
 {
 	struct threads n = { .cap = th->cap ? th->cap * 2 : 1024 };

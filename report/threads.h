@@ -24,6 +24,10 @@ struct threads {
 int threads_load(struct threads *th, const struct trace *t);
 /* The entry for tid, or NULL. */
 const struct thread_info *threads_get(const struct threads *th, int tid);
+/* The name to show for tid: its comm, "<idle>" for the idle task (tid 0,
+ * which the kernel records as the context of interrupts on an idle CPU),
+ * or "<...>" when unknown (as trace-cmd shows them). */
+const char *threads_name(const struct threads *th, int tid);
 /* Add tid if absent (returns the entry; NULL on ENOMEM). */
 struct thread_info *threads_add(struct threads *th, int tid);
 void threads_release(struct threads *th);

@@ -179,6 +179,21 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 		ukt_buf_init(&t->symtabs[t->nsymtabs]);
 		t->nsymtabs++;
 		return append(&t->symtabs[t->nsymtabs - 1], b);
+	case UKT_B_LOSS: {
+		struct ukt_loss l;
+		void *p;
+
+		if (ukt_loss_decode(b->data, b->len, &l)) {
+			t->malformed++;
+			return 0;
+		}
+		p = reallocarray(t->losses, t->nlosses + 1, sizeof(*t->losses));
+		if (!p)
+			return -ENOMEM;
+		t->losses = p;
+		t->losses[t->nlosses++] = l;
+		return 0;
+	}
 	case UKT_B_CPU_STATS:
 		if (b->desc.cpu < t->ncpus) {
 			free(t->cpus[b->desc.cpu].stats);
@@ -308,6 +323,7 @@ void trace_free(struct trace *t)
 	for (size_t i = 0; i < t->nmaps; i++)
 		free(t->maps[i].text);
 	free(t->maps);
+	free(t->losses);
 	for (uint32_t i = 0; t->cpus && i < t->ncpus; i++) {
 		free(t->cpus[i].blocks);
 		free(t->cpus[i].stats);

@@ -57,6 +57,8 @@ struct trace {
 	size_t nsymtabs;
 	struct trace_maps *maps;
 	size_t nmaps;
+	struct ukt_loss *losses;	/* LOSS records, in file order */
+	size_t nlosses;
 	struct trace_cpu *cpus;		/* info.ncpus of them */
 	uint32_t ncpus;
 	uint64_t blocks_good;

@@ -38,6 +38,7 @@ enum ukt_block_type {
 	UKT_B_DATA = 13,
 	UKT_B_TRAILER = 14,
 	UKT_B_THREADS = 15,
+	UKT_B_LOSS = 16,
 };
 
 /* The name of a block type ("data", "meta", ...) or "unknown". */
@@ -100,6 +101,15 @@ struct ukt_writer *ukt_writer_create(const char *path,
 int ukt_writer_add(struct ukt_writer *w, struct ukt_encoder *enc,
 		   const struct ukt_block_desc *desc,
 		   const void *data, size_t len);
+
+/*
+ * Keep the file within max bytes: from now on a block that would take it
+ * past max, with the trailer it would need, is refused with -EFBIG and
+ * not written (the writer stays usable, and the trailer always fits).
+ * Data blocks stop data_reserve bytes short, leaving room for the
+ * metadata written at the end.
+ */
+void ukt_writer_set_limit(struct ukt_writer *w, uint64_t max, uint64_t data_reserve);
 
 /* Bytes written so far (header and frames included). */
 uint64_t ukt_writer_bytes(struct ukt_writer *w);

@@ -126,4 +126,17 @@ int ukt_threads_add(struct ukt_buf *out, int tid, int pid, const char *comm,
 int ukt_threads_next(struct ukt_cursor *c, int *tid, int *pid,
 		     const char **comm, size_t *clen);
 
+/* ---- LOSS: the kernel's loss counters grew on one CPU ---- */
+
+struct ukt_loss {
+	uint32_t cpu;
+	uint64_t from_ns;	/* trace clock, 0: unknown (a clock user space */
+	uint64_t to_ns;		/* cannot read) */
+	uint64_t overrun;	/* events overwritten meanwhile */
+	uint64_t dropped;	/* events dropped meanwhile */
+};
+
+int ukt_loss_encode(struct ukt_buf *out, const struct ukt_loss *l);
+int ukt_loss_decode(const void *data, size_t len, struct ukt_loss *l);
+
 #endif

@@ -21,6 +21,11 @@ check() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "expected '$2', got '$3'"; fi
 }
 
+# has NAME PATTERN TEXT : passes when TEXT has a line matching PATTERN
+has() {
+	if echo "$3" | grep -q -- "$2"; then ok "$1"; else fail "$1" "no '$2' in: $(echo "$3" | head -5)"; fi
+}
+
 # check_true NAME COMMAND... : passes when the command succeeds
 check_true() {
 	local name=$1; shift

@@ -5,9 +5,6 @@
 cd "$TMP"
 G="uktrace_[0-9]*"
 dry() { "$REC" --dry-run "$@" 2>&1; }
-has() { # NAME PATTERN TEXT
-	if echo "$3" | grep -q -- "$2"; then ok "$1"; else fail "$1" "no '$2' in: $3"; fi
-}
 
 out=$(dry -p 'p kfree' -p 'r:kfree_probe kfree' -p 'p:kfree_probe_10 kfree+0x10' \
 	-p 'p:myprobe do_sys_open dfd=%ax filename=%dx flags=%cx mode=+4($stack)' \

@@ -15,9 +15,14 @@
  *                          status 100 + the signal's number
  *   workload stubborn SECS as sleep, ignoring SIGTERM, SIGINT and SIGHUP
  *   workload exit CODE     exit with CODE
+ *   workload recurse D N   r(D) N times: recursion D deep (past the kernel's
+ *                          64 pending uretprobes when D > 64)
+ *   workload syscalls N    N times: a signal handled (rt_sigreturn), a child
+ *                          forked that exits with 3 (exit_group), waited for
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +180,27 @@ int main(int argc, char **argv)
 				return 100 + got_signal;
 			a(1);
 			nanosleep(&ts, NULL);
+		}
+	} else if (!strcmp(mode, "recurse")) {
+		long times = argc > 3 ? atol(argv[3]) : 1;
+
+		for (long i = 0; i < times; i++)
+			sink += r((int)n);
+	} else if (!strcmp(mode, "syscalls")) {
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGUSR1, &sa, NULL);
+		for (long i = 0; i < n; i++) {
+			pid_t child;
+			int st;
+
+			raise(SIGUSR1);
+			child = fork();
+			if (child == 0)
+				_exit(3);
+			if (child < 0 || waitpid(child, &st, 0) != child ||
+			    !WIFEXITED(st) || WEXITSTATUS(st) != 3)
+				return 1;
 		}
 	} else if (!strcmp(mode, "exit")) {
 		return (int)n;

@@ -3,7 +3,7 @@
 #include "test.h"
 #include "../../report/calls.h"
 
-#define MAXROWS 64
+#define MAXROWS 256
 static struct call_row rows[MAXROWS];
 static int nrows;
 
@@ -21,7 +21,7 @@ static uint64_t clock_ns;
 static void reset(void)
 {
 	pairer_free(p);
-	p = pairer_new(collect, NULL);
+	p = pairer_new(collect, NULL, 16);
 	nrows = 0;
 	clock_ns = 1000;
 }
@@ -141,7 +141,7 @@ static void test_missing_entry(void)
 
 static void test_open_at_end(void)
 {
-	uint64_t c[4];
+	uint64_t c[CALL_NSTATUS];
 
 	reset();
 	ev(1, 0, 1, 0, 0);
@@ -160,7 +160,7 @@ static void test_missed_events_mark(void)
 	reset();
 	ev(1, 0, 1, 0, 0);	/* on cpu 0 */
 	ev(2, 1, 1, 0, 0);	/* on cpu 1 */
-	pairer_missed(p, 0);	/* events lost on cpu 0 */
+	pairer_loss(p, 0, clock_ns, clock_ns + 5);	/* events lost on cpu 0 */
 	ev(1, 0, 1, 1, 10);
 	ev(2, 1, 1, 1, 10);
 	pairer_finish(p);
@@ -210,12 +210,234 @@ static void test_many_threads(void)
 	pairer_finish(p);
 	/* rows beyond MAXROWS are not kept, but every call is counted */
 	{
-		uint64_t c[4];
+		uint64_t c[CALL_NSTATUS];
 
 		pairer_counts(p, c);
 		CHECK_EQ(c[CALL_COMPLETE], 1000);
 		CHECK_EQ(c[CALL_NO_RETURN], 0);
 	}
+}
+
+/* feed a user-space event with a stack pointer: entry at sp, or return at sp + 8 */
+static void evsp(int tid, int func, int is_ret, uint64_t sp, uint64_t dt)
+{
+	struct call_event e = { .tid = tid, .cpu = 0, .pid = tid, .func = func,
+				.is_return = is_ret, .has_sp = true,
+				.sp = is_ret ? sp + 8 : sp };
+
+	clock_ns += dt;
+	e.ts = clock_ns;
+	e.event_id = (int64_t)clock_ns;
+	pairer_feed(p, &e);
+}
+
+static int count_status(enum call_status st)
+{
+	int n = 0;
+
+	for (int i = 0; i < nrows; i++)
+		n += rows[i].status == st;
+	return n;
+}
+
+/*
+ * Recursion 100 deep through a uretprobe: the kernel reports returns of
+ * the outer 64 frames only. Each return pairs with its own frame by the
+ * stack pointer: exact durations; the inner 36 are no_return_depth.
+ */
+static void test_uretprobe_depth_limit(void)
+{
+	uint64_t c[CALL_NSTATUS];
+
+	reset();
+	pairer_set_func(p, 3, FUNC_USER_RET);
+	pairer_set_sp_delta(p, 8);
+	for (int d = 0; d < 100; d++)
+		evsp(1, 3, 0, 0x7000 - (uint64_t)d * 32, 10);
+	/* frames 99..64 return unreported; 63..0 report, 5 ns apart */
+	for (int d = 63; d >= 0; d--)
+		evsp(1, 3, 1, 0x7000 - (uint64_t)d * 32, 5);
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_COMPLETE], 64);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 36);
+	CHECK_EQ(c[CALL_NO_RETURN], 0);
+	/* frame d entered at 1000 + 10 (d + 1), returned at 2000 + 5 (64 - d) */
+	for (int d = 0; d < 64; d++) {
+		const struct call_row *r = find(3, d);
+
+		CHECK(r && r->status == CALL_COMPLETE);
+		CHECK_EQ(r->duration, (2000 + 5 * (64 - d)) - (1000 + 10 * (d + 1)));
+	}
+	CHECK_EQ(find(3, 64)->status, CALL_NO_RETURN_DEPTH);
+	CHECK_EQ(find(3, 99)->status, CALL_NO_RETURN_DEPTH);
+	/* the innermost reported frame's parent is frame 62 */
+	CHECK_EQ(find(3, 63)->parent_id, find(3, 62)->id);
+}
+
+/* Without stack pointers the same stream pairs by nesting: wrong, which
+ * is why the recorder fetches them (this documents the difference). */
+static void test_depth_limit_without_sp_pairs_innermost(void)
+{
+	reset();
+	pairer_set_func(p, 3, FUNC_USER_RET);
+	for (int d = 0; d < 70; d++)
+		ev(1, 0, 3, 0, 10);
+	for (int d = 0; d < 64; d++)
+		ev(1, 0, 3, 1, 5);
+	pairer_finish(p);
+	CHECK_EQ(count_status(CALL_COMPLETE), 64);
+	/* the unpaired 6 are the outer frames: not the ones the kernel skipped */
+	CHECK_EQ(find(3, 0)->status, CALL_NO_RETURN);
+}
+
+/* A return whose stack pointer matches no frame is not paired by nesting. */
+static void test_sp_mismatch_is_no_entry(void)
+{
+	reset();
+	pairer_set_sp_delta(p, 8);
+	evsp(1, 3, 0, 0x7000, 0);
+	evsp(1, 3, 1, 0x6000, 10);	/* a return from a frame entered earlier */
+	evsp(1, 3, 1, 0x7000, 10);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].status, CALL_NO_ENTRY);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[1].duration, 20);
+}
+
+/* A loss inside a call on its CPU makes it lost; one elsewhere does not. */
+static void test_loss_range_inside_call(void)
+{
+	reset();
+	ev(1, 0, 1, 0, 0);		/* t=1000 on cpu 0 */
+	ev(2, 1, 1, 0, 0);		/* t=1000 on cpu 1 */
+	pairer_loss(p, 0, 1200, 1300);	/* stats: lost on cpu 0 meanwhile */
+	pairer_loss(p, 1, 5000, 6000);	/* cpu 1: after both calls */
+	ev(1, 0, 1, 1, 1000);		/* t=2000 */
+	ev(2, 1, 1, 1, 0);		/* t=2000 */
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].tid, 1);
+	CHECK_EQ(rows[0].status, CALL_LOST);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+}
+
+/* A thread that migrated: a loss on the CPU it ran on in between counts. */
+static void test_loss_after_migration(void)
+{
+	reset();
+	ev(1, 0, 1, 0, 0);		/* f enters on cpu 0 */
+	ev(1, 1, 2, 0, 10);		/* g enters on cpu 1 */
+	ev(1, 1, 2, 1, 10);
+	pairer_loss(p, 1, 1025, 1030);	/* lost on cpu 1 */
+	ev(1, 0, 1, 1, 20);		/* f returns on cpu 0 */
+	pairer_finish(p);
+	CHECK_EQ(find(1, 0)->status, CALL_LOST);
+	CHECK_EQ(find(2, 1)->status, CALL_COMPLETE);
+}
+
+/* Ranges merge and stay ordered whatever order they come in. */
+static void test_loss_ranges_merge(void)
+{
+	reset();
+	pairer_loss(p, 0, 500, 600);
+	pairer_loss(p, 0, 100, 200);
+	pairer_loss(p, 0, 150, 550);	/* bridges both */
+	pairer_loss(p, 0, 900, 950);
+	ev(1, 0, 1, 0, 0);		/* t=1000 */
+	ev(1, 0, 1, 1, 10);		/* after every range: complete */
+	clock_ns = 300;
+	ev(2, 0, 1, 0, 0);		/* t=300, inside the merged range */
+	ev(2, 0, 1, 1, 10);
+	pairer_finish(p);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+	CHECK_EQ(rows[1].status, CALL_LOST);
+}
+
+/*
+ * Syscalls never nest: an enter on a thread whose previous syscall has no
+ * exit (lost) closes it, instead of nesting every later call under it.
+ */
+static void test_syscalls_do_not_nest(void)
+{
+	reset();
+	pairer_set_func(p, 1, FUNC_SYSCALL);	/* read */
+	pairer_set_func(p, 2, FUNC_SYSCALL);	/* write */
+	ev(1, 0, 1, 0, 0);			/* read enters */
+	pairer_loss(p, 0, 1001, 1500);		/* its exit and a write lost */
+	ev(1, 0, 2, 1, 1000);			/* write's exit: no entry */
+	ev(1, 0, 1, 0, 10);			/* the next read */
+	ev(1, 0, 1, 1, 10);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 3);
+	CHECK_EQ(rows[0].status, CALL_LOST);	/* the exit of write: its entry lost */
+	CHECK_EQ(rows[1].status, CALL_LOST);	/* the first read: its exit lost */
+	CHECK_EQ(rows[2].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].depth, 0);
+	CHECK_EQ(rows[2].duration, 10);
+}
+
+/* exit_group and rt_sigreturn never return: no frame, no duration. */
+static void test_never_returns(void)
+{
+	reset();
+	pairer_set_func(p, 1, FUNC_SYSCALL | FUNC_NEVER_RETURNS);	/* rt_sigreturn */
+	pairer_set_func(p, 2, FUNC_SYSCALL);				/* wait4 */
+	ev(1, 0, 1, 0, 0);
+	ev(1, 0, 2, 0, 10);
+	ev(1, 0, 2, 1, 10);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].status, CALL_NEVER_RETURNS);
+	CHECK(!rows[0].has_return);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[1].depth, 0);
+}
+
+/* The child's return from clone has no entry: fork_child, not no_entry. */
+static void test_fork_child(void)
+{
+	struct call_event e = { .tid = 2, .pid = 2, .func = 1, .is_return = true,
+				.has_ret = true, .ret = 0, .ts = 2000 };
+
+	reset();
+	pairer_set_func(p, 1, FUNC_SYSCALL | FUNC_FORK);
+	ev(1, 0, 1, 0, 0);
+	pairer_feed(p, &e);
+	e.tid = 1;
+	e.pid = 1;
+	e.ret = 2;
+	e.ts = 2100;
+	pairer_feed(p, &e);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].status, CALL_FORK_CHILD);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[1].ret, 2);
+}
+
+/* execve from a second thread returns on the leader: one call. */
+static void test_exec_from_other_thread(void)
+{
+	struct call_event e = { .tid = 10, .cpu = 0, .pid = 10, .func = 1,
+				.is_return = true, .has_ret = true, .ret = 0 };
+
+	reset();
+	pairer_set_func(p, 1, FUNC_SYSCALL | FUNC_EXEC);
+	clock_ns = 1000;
+	{
+		struct call_event in = { .tid = 11, .pid = 10, .func = 1, .ts = 1000 };
+
+		pairer_feed(p, &in);
+	}
+	e.ts = 1500;
+	pairer_feed(p, &e);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 1);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+	CHECK_EQ(rows[0].tid, 11);
+	CHECK_EQ(rows[0].duration, 500);
 }
 
 int main(void)
@@ -230,6 +452,16 @@ int main(void)
 	RUN(test_cpu_migration);
 	RUN(test_nested_different_functions);
 	RUN(test_many_threads);
+	RUN(test_uretprobe_depth_limit);
+	RUN(test_depth_limit_without_sp_pairs_innermost);
+	RUN(test_sp_mismatch_is_no_entry);
+	RUN(test_loss_range_inside_call);
+	RUN(test_loss_after_migration);
+	RUN(test_loss_ranges_merge);
+	RUN(test_syscalls_do_not_nest);
+	RUN(test_never_returns);
+	RUN(test_fork_child);
+	RUN(test_exec_from_other_thread);
 	pairer_free(p);
 	return TEST_EXIT();
 }

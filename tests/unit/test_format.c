@@ -151,6 +151,55 @@ static int read_all(const void *buf, size_t len, size_t *blocks,
 	return rc;
 }
 
+/*
+ * A size limit: data blocks stop short of the reserve, metadata may use
+ * it, the file with its trailer never exceeds the limit and reads whole.
+ */
+static void test_size_limit(void)
+{
+	static uint8_t page[4096];
+	struct ukt_block_desc d = { .type = UKT_B_DATA, .cpu = 0, .count = 1 };
+	struct ukt_block_desc m = { .type = UKT_B_META, .cpu = UKT_NO_CPU };
+	struct ukt_writer *w;
+	struct ukt_buf file = UKT_BUF_INIT;
+	const struct ukt_damage *dmg;
+	size_t blocks, nd, data = 0;
+	bool complete;
+	char path[256];
+	int err = 0;
+
+	path_of(path, sizeof(path), "limit.ukt");
+	w = ukt_writer_create(path, &info, true);
+	CHECK(w);
+	ukt_writer_set_limit(w, 20000, 8000);
+	/* random pages do not compress: 4 KiB + a frame each */
+	srand(7);
+	for (int i = 0; i < 100 && !err; i++) {
+		for (size_t k = 0; k < sizeof(page); k++)
+			page[k] = (uint8_t)rand();
+		err = ukt_writer_add(w, NULL, &d, page, sizeof(page));
+		if (!err)
+			data++;
+	}
+	CHECK_EQ(err, -EFBIG);
+	CHECK(data >= 2 && data <= 3);
+	CHECK(ukt_writer_bytes(w) + 8000 <= 20000);
+	/* metadata goes into the reserve until it too is full */
+	err = 0;
+	for (int i = 0; i < 100 && !err; i++)
+		err = ukt_writer_add(w, NULL, &m, page, 1000);
+	CHECK_EQ(err, -EFBIG);
+	CHECK(ukt_writer_bytes(w) > 20000 - 8000);
+	CHECK_EQ(ukt_writer_finish(w), 0);
+	ukt_writer_free(w);
+	CHECK_EQ(ukt_buf_read_file(&file, path), 0);
+	CHECK(file.len <= 20000);
+	CHECK_EQ(read_all(file.data, file.len, &blocks, &nd, &dmg, &complete), 0);
+	CHECK(complete);
+	CHECK_EQ(nd, 0);
+	ukt_buf_release(&file);
+}
+
 static void test_truncated_at_every_byte(void)
 {
 	char path[256];
@@ -536,6 +585,7 @@ int main(void)
 	RUN(test_crc32c_known_value);
 	RUN(test_round_trip_every_type);
 	RUN(test_refuses_overwrite);
+	RUN(test_size_limit);
 	RUN(test_unknown_and_empty_blocks);
 	RUN(test_malformed_kv);
 	RUN(test_rewind_reads_again);

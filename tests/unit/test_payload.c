@@ -208,6 +208,20 @@ static void test_threads_round_trip(void)
 	ukt_buf_release(&b);
 }
 
+static void test_loss_round_trip(void)
+{
+	struct ukt_loss in = { 3, 1000, 2000, 7684, 5 }, out;
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	CHECK_EQ(ukt_loss_encode(&b, &in), 0);
+	CHECK_EQ(ukt_loss_decode(b.data, b.len, &out), 0);
+	CHECK(out.cpu == 3 && out.from_ns == 1000 && out.to_ns == 2000);
+	CHECK(out.overrun == 7684 && out.dropped == 5);
+	for (size_t n = 0; n < b.len; n++)
+		CHECK_EQ(ukt_loss_decode(b.data, n, &out), -EBADMSG);
+	ukt_buf_release(&b);
+}
+
 int main(void)
 {
 	RUN(test_kv_round_trip);
@@ -216,5 +230,6 @@ int main(void)
 	RUN(test_symtab_round_trip);
 	RUN(test_maps_round_trip);
 	RUN(test_threads_round_trip);
+	RUN(test_loss_round_trip);
 	return TEST_EXIT();
 }
