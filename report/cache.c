@@ -196,7 +196,7 @@ int report_resolve_times(struct report_opts *o, struct db *d)
 
 	if (!o->since_arg && !o->until_arg)
 		return 0;
-	db_query_int(d, "SELECT MIN(ts) FROM events", &start);
+	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'", &start);
 	if (o->since_arg) {
 		if (report_parse_time(o->since_arg, start, &o->since)) {
 			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->since_arg);

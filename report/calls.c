@@ -16,6 +16,9 @@ struct frame {
 	uint64_t caller;
 	bool has_sp;
 	uint64_t sp;
+	bool has_ip, stored;
+	uint64_t ip;
+	int probe_id;
 	bool hijacked;		/* the kernel armed its uretprobe return */
 	uint64_t cpus;		/* CPUs its thread ran on while it was open */
 	int cpu;
@@ -277,10 +280,20 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		.has_caller = f->has_caller, .caller = f->caller,
 		.entry_event_id = f->entry_event_id, .entry_cpu = f->cpu,
 		.return_cpu = -1, .args = f->args, .status = st,
+		.in = { .has_caller = f->has_caller, .caller = f->caller,
+			.has_sp = f->has_sp, .sp = f->sp, .has_ip = f->has_ip,
+			.ip = f->ip, .stored = f->stored },
+		.entry_probe = f->probe_id,
 	};
 	int rc;
 
 	if (ret) {
+		r.out = (struct call_side){
+			.has_caller = ret->has_caller, .caller = ret->caller,
+			.has_sp = ret->has_sp, .sp = ret->sp, .has_ip = ret->has_ip,
+			.ip = ret->ip, .stored = ret->stored,
+		};
+		r.return_probe = ret->probe_id;
 		r.has_return = true;
 		r.return_ts = ret->ts;
 		r.return_event_id = ret->event_id;
@@ -359,6 +372,10 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 			.has_caller = ev->has_caller, .caller = ev->caller,
 			.entry_event_id = ev->event_id, .entry_cpu = ev->cpu,
 			.return_cpu = -1, .args = ev->args, .status = CALL_NEVER_RETURNS,
+			.in = { .has_caller = ev->has_caller, .caller = ev->caller,
+				.has_sp = ev->has_sp, .sp = ev->sp, .has_ip = ev->has_ip,
+				.ip = ev->ip, .stored = ev->stored },
+			.entry_probe = ev->probe_id,
 		};
 
 		return emit_row(p, &r);
@@ -377,6 +394,8 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 		.id = p->next_id, .func = ev->func, .entry_ts = ev->ts,
 		.entry_event_id = ev->event_id, .has_caller = ev->has_caller,
 		.caller = ev->caller, .has_sp = ev->has_sp, .sp = ev->sp,
+		.has_ip = ev->has_ip, .ip = ev->ip, .stored = ev->stored,
+		.probe_id = ev->probe_id,
 		.cpus = cpu_bit(ev->cpu), .cpu = ev->cpu, .pid = ev->pid,
 	};
 	if (ev->args) {
@@ -470,6 +489,10 @@ static int feed_return(struct pairer *p, struct tstack *s,
 		.has_ret = ev->has_ret, .ret = ev->ret,
 		.return_event_id = ev->event_id, .entry_cpu = -1,
 		.return_cpu = ev->cpu, .status = CALL_NO_ENTRY,
+		.out = { .has_caller = ev->has_caller, .caller = ev->caller,
+			 .has_sp = ev->has_sp, .sp = ev->sp, .has_ip = ev->has_ip,
+			 .ip = ev->ip, .stored = ev->stored },
+		.return_probe = ev->probe_id,
 	};
 	if ((fl & FUNC_FORK) && ev->has_ret && ev->ret == 0)
 		r.status = CALL_FORK_CHILD;

@@ -38,9 +38,18 @@ struct call_event {
 	uint64_t caller;
 	bool has_sp;		/* the stack pointer fetched with the event */
 	uint64_t sp;
+	bool has_ip;		/* __probe_ip (entry) or __probe_func (return) */
+	uint64_t ip;
 	bool has_ret;
 	int64_t ret;
+	bool stored;		/* the caller stored the event itself */
 	const char *args;	/* entry: rendered arguments, or NULL */
+};
+
+/* What a call row carries of one of its events, as it came. */
+struct call_side {
+	bool has_caller, has_sp, has_ip, stored;
+	uint64_t caller, sp, ip;
 };
 
 enum call_status {
@@ -84,6 +93,8 @@ struct call_row {
 	int64_t ret;
 	int64_t entry_event_id, return_event_id;	/* 0: none */
 	int entry_cpu, return_cpu;
+	struct call_side in, out;	/* the entry and the return event */
+	int entry_probe, return_probe;	/* probe ids, 0: none */
 	const char *args;
 	enum call_status status;
 };

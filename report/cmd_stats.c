@@ -16,22 +16,23 @@
 #include "stats.h"
 #include "errors.h"
 
+/* The calls the options select (of func, when given). */
+static struct call_select selection(const struct report_opts *o, const char *func)
+{
+	return (struct call_select){
+		.func = func, .pid = o->pid, .comm = o->comm,
+		.has_since = o->has_since, .since = o->since,
+		.has_until = o->has_until, .until = o->until,
+	};
+}
+
+/* The same as a filter on the calls view. */
 static void build_filter(const struct report_opts *o, struct sql_filter *f,
 			 const char *func)
 {
-	if (func)
-		filter_text(f, "func = ?", func);
-	if (o->pid) {
-		/* a process id, or a thread id */
-		filter_int(f, "(pid = ? OR tid = ?)", o->pid);
-		filter_more_int(f, o->pid);
-	}
-	if (o->comm)
-		filter_text(f, "comm GLOB ?", o->comm);
-	if (o->has_since)
-		filter_int(f, "COALESCE(entry_ts, return_ts) >= ?", o->since);
-	if (o->has_until)
-		filter_int(f, "COALESCE(entry_ts, return_ts) <= ?", o->until);
+	struct call_select sel = selection(o, func);
+
+	stats_filter_view(&sel, f);
 }
 
 static struct db *open_db(struct report_opts *o, char **tmp, int *rc)
@@ -246,10 +247,10 @@ int cmd_summary(struct report_opts *o)
 	};
 	struct ukt_buf err = UKT_BUF_INIT;
 	struct out_table t = { 0 };
-	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct call_select sel;
 	struct stats_row *rows = NULL;
 	size_t nrows = 0;
-	const char *keys = "func";
+	enum stats_by by = STATS_BY_FUNC;
 	int64_t nfuncs = 0;
 	int rc, kcols = 1;
 	bool found = false;
@@ -268,10 +269,10 @@ int cmd_summary(struct report_opts *o)
 		return -EINVAL;
 	}
 	if (o->by && !strcmp(o->by, "pid")) {
-		keys = "func, pid";
+		by = STATS_BY_PID;
 		kcols = 2;
 	} else if (o->by && !strcmp(o->by, "comm")) {
-		keys = "func, comm";
+		by = STATS_BY_COMM;
 		kcols = 2;
 	} else if (o->by) {
 		fprintf(stderr, "uktrace-report: --by takes pid or comm, not '%s'\n", o->by);
@@ -286,11 +287,11 @@ int cmd_summary(struct report_opts *o)
 		rc = summary_events(d, o);
 		goto out;
 	}
-	build_filter(o, &f, NULL);
-	if (kcols == 1 && !f.where.len)
+	sel = selection(o, NULL);	/* the times are resolved now */
+	if (kcols == 1 && !sel.pid && !sel.comm && !sel.has_since && !sel.has_until)
 		rc = read_summary_table(d, &rows, &nrows);
 	if (!rows) {
-		rc = stats_compute(d, keys, kcols, &f, &rows, &nrows, &err);
+		rc = stats_compute(d, by, &sel, &rows, &nrows, &err);
 		if (!rc && kcols == 1)
 			rc = add_uncalled(d, &rows, &nrows);
 	}
@@ -341,7 +342,6 @@ int cmd_summary(struct report_opts *o)
 	summary_notes(d, o);
 out:
 	stats_free(rows, nrows);
-	filter_release(&f);
 	out_table_release(&t);
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);

@@ -181,6 +181,12 @@ int db_reset(struct db_stmt *s)
 	return 0;
 }
 
+int db_rerun(struct db_stmt *s)
+{
+	sqlite3_reset(s->s);
+	return 0;
+}
+
 int db_columns(struct db_stmt *s)
 {
 	return sqlite3_column_count(s->s);

@@ -44,6 +44,9 @@ int db_bind_null(struct db_stmt *s, int i);
 /* 1 a row is ready, 0 done, negative error (message in err if given). */
 int db_step(struct db_stmt *s, struct ukt_buf *err);
 int db_reset(struct db_stmt *s);
+/* Ready to run again with new values for every parameter (no clearing:
+ * the caller binds them all). */
+int db_rerun(struct db_stmt *s);
 
 int db_columns(struct db_stmt *s);
 const char *db_column_name(struct db_stmt *s, int i);

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * The import: one streaming pass over the merged events in one
- * transaction. Every event becomes a row of events; entries and returns of
- * paired functions (plan.h) also feed the pairer (calls.h), whose calls
- * become rows of calls with their callers named (callername.h). The schema
- * comes from schema.c, the metadata tables from tables.c. Everything from
- * the file is data: values are bound, never spliced into SQL.
+ * transaction. Events of paired functions (plan.h) feed the pairer
+ * (calls.h), whose calls become rows of call_data; an event the call row
+ * reproduces exactly is folded into it, every other event is a row of
+ * event_data (schema.h). Callers are named once per call site (sites.h);
+ * the statistics of call_summary are computed on the way (statacc.h). The
+ * metadata tables come from tables.c. Everything from the file is data:
+ * values are bound, never spliced into SQL.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +19,38 @@
 #include <unistd.h>
 
 #include "batch.h"
-#include "callername.h"
 #include "calls.h"
 #include "db.h"
 #include "decode.h"
 #include "errors.h"
 #include "import.h"
 #include "plan.h"
+#include "rowq.h"
 #include "schema.h"
+#include "sites.h"
+#include "statacc.h"
 #include "stats.h"
 #include "symbolize.h"
 #include "tables.h"
 #include "threads.h"
+
+/* call_data's columns, in batch order */
+enum { CD_ID, CD_FUNC, CD_TID, CD_FLAGS, CD_DUR, CD_SELF, CD_TS, CD_DEPTH,
+       CD_PARENT, CD_SITE, CD_RET, CD_EV, CD_EVD, CD_CPU, CD_RCPU, CD_IP, CD_SP,
+       CD_ARGS, CD_NCOLS };
+static const char call_cols[] = "id, func, tid, flags, dur, self, ts, depth, parent,"
+	" site, ret, ev, evd, cpu, rcpu, ip, sp, args";
+
+/* The tables the decoding thread sends rows of (rowq.h). */
+enum { T_EVENTS, T_CALLS, T_LOST, T_NTABLES };
+#define LOST_NCOLS 5
+
+/* A function's address in a process: the first one seen is in func_ips,
+ * and a call row holds its entry's only when it differs. */
+struct ip_map {
+	struct { uint64_t key, ip; bool used; } *v;
+	size_t n, cap;
+};
 
 struct importer {
 	struct trace *t;
@@ -36,11 +59,16 @@ struct importer {
 	struct plan plan;
 	struct threads th;
 	struct pairer *pairer;
-	struct caller_names *names;
-	struct batch events, calls;
-	struct db_stmt *ins_lost;
+	struct sites *sites;
+	struct statacc *acc;	/* per function, for call_summary */
+	struct ip_map ips;
+	struct rowq *q;		/* rows to the writer (this thread) */
+	struct batch tables[T_NTABLES];
+	int64_t base;		/* call_data.ts counts from it */
 	uint64_t *cpu_events, *cpu_marks;
 	uint64_t *lay_events;	/* per layout */
+	int *probe_lay;		/* probe id -> layout index */
+	int max_probe_id;
 	struct ukt_buf args;	/* scratch */
 	struct ukt_buf *err;
 };
@@ -59,53 +87,256 @@ static void profile(const char *what, double start)
 		fprintf(stderr, "profile: %s at %.2f s\n", what, now_s() - start);
 }
 
+static uint64_t ip_key(int func, int pid)
+{
+	return (uint64_t)(uint32_t)func << 32 | (uint32_t)pid;
+}
+
+/* The slot of key in m (used or the empty one where it goes). */
+static size_t ip_slot(const struct ip_map *m, uint64_t key)
+{
+	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (m->cap - 1);
+
+	while (m->v[i].used && m->v[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* 1 when func's address in pid is ip (NULL in the row), 0 when the row
+ * must hold it, negative on ENOMEM. */
+static int ip_known(struct ip_map *m, int func, int pid, uint64_t ip)
+{
+	uint64_t key = ip_key(func, pid);
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct ip_map g = { .cap = m->cap ? m->cap * 2 : 64 };
+
+		g.v = calloc(g.cap, sizeof(*g.v));
+		if (!g.v)
+			return -ENOMEM;
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->v[k].used)
+				g.v[ip_slot(&g, m->v[k].key)] = m->v[k];
+		g.n = m->n;
+		free(m->v);
+		*m = g;
+	}
+	i = ip_slot(m, key);
+	if (!m->v[i].used) {
+		m->v[i].used = true;
+		m->v[i].key = key;
+		m->v[i].ip = ip;
+		m->n++;
+		return 1;
+	}
+	return m->v[i].ip == ip;
+}
+
+static int insert_ips(struct importer *im)
+{
+	struct db_stmt *s = db_prepare(im->db, "INSERT INTO func_ips VALUES(?,?,?)", im->err);
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (size_t i = 0; i < im->ips.cap && rc >= 0; i++) {
+		if (!im->ips.v[i].used)
+			continue;
+		db_bind_int(s, 1, (int64_t)(im->ips.v[i].key >> 32));
+		db_bind_int(s, 2, (int32_t)(uint32_t)im->ips.v[i].key);
+		db_bind_int(s, 3, (int64_t)im->ips.v[i].ip);
+		rc = db_step(s, im->err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* The common columns of an event_data row. */
+static void event_head(struct rowq *q, int64_t id, uint64_t ts, int cpu, int tid,
+		       int probe_id)
+{
+	rowq_row(q, T_EVENTS);
+	rowq_int(q, T_EVENTS, 0, id);
+	rowq_int(q, T_EVENTS, 1, (int64_t)ts);
+	rowq_int(q, T_EVENTS, 2, cpu);
+	rowq_int(q, T_EVENTS, 3, tid);
+	rowq_int(q, T_EVENTS, 4, probe_id);
+}
+
+/* An event as a row of event_data, with every field it has. */
+static int store_event(struct importer *im, const struct dec_event *ev, int64_t id,
+		       int probe_id)
+{
+	struct rowq *s = im->q;
+	int n = ev->lay->nargs < im->plan.maxargs ? ev->lay->nargs : im->plan.maxargs;
+	int64_t v;
+
+	event_head(s, id, ev->ts, ev->cpu, ev->tid, probe_id);
+	if (ev->lay->ip >= 0 && dec_int(ev, &ev->lay->fields[ev->lay->ip], &v) == 0)
+		rowq_int(s, T_EVENTS, 5, v);
+	if (ev->lay->ret_ip >= 0 && dec_int(ev, &ev->lay->fields[ev->lay->ret_ip], &v) == 0)
+		rowq_int(s, T_EVENTS, 6, v);
+	for (int k = 0; k < n; k++) {
+		const struct field_layout *f = &ev->lay->args[k];
+		const char *str;
+		int len;
+
+		if (f->kind == FK_INT) {
+			if (dec_int(ev, f, &v) == 0)
+				rowq_int(s, T_EVENTS, 7 + k, v);
+		} else if (dec_string(ev, f, &str, &len) == 0) {
+			if (f->kind == FK_STRING)
+				rowq_text(s, T_EVENTS, 7 + k, str, len);
+			else
+				rowq_blob(s, T_EVENTS, 7 + k, str, len);
+		}
+	}
+	return rowq_end_row(s, T_EVENTS);
+}
+
+/*
+ * An event of a call that was meant to fold but did not (its call has no
+ * other half, or a value differs from what the row holds): a row of
+ * event_data from the values it came with. Every argument of such an
+ * event has a fold source (plan_fold), so nothing is missing.
+ */
+static int store_side(struct importer *im, const struct call_row *r, bool ret)
+{
+	const struct call_side *sd = ret ? &r->out : &r->in;
+	int probe = ret ? r->return_probe : r->entry_probe;
+	int li_i = probe > 0 && probe <= im->max_probe_id ? im->probe_lay[probe] : -1;
+	const struct event_layout *l;
+	const struct lay_info *li;
+	struct rowq *s = im->q;
+	int n;
+
+	if (li_i < 0)
+		return 0;
+	l = &im->plan.lays[li_i];
+	li = &im->plan.li[li_i];
+	n = l->nargs < im->plan.maxargs ? l->nargs : im->plan.maxargs;
+	event_head(s, ret ? r->return_event_id : r->entry_event_id,
+		   ret ? r->return_ts : r->entry_ts, ret ? r->return_cpu : r->entry_cpu,
+		   r->tid, probe);
+	if (sd->has_ip)
+		rowq_int(s, T_EVENTS, 5, (int64_t)sd->ip);
+	if (ret && sd->has_caller && l->ret_ip >= 0)
+		rowq_int(s, T_EVENTS, 6, (int64_t)sd->caller);
+	for (int k = 0; k < n; k++) {
+		switch (li->fold_src[k]) {
+		case FOLD_CALLER:
+			if (sd->has_caller)
+				rowq_int(s, T_EVENTS, 7 + k, (int64_t)sd->caller);
+			break;
+		case FOLD_SP:
+			if (sd->has_sp)
+				rowq_int(s, T_EVENTS, 7 + k, (int64_t)sd->sp);
+			break;
+		case FOLD_RET:
+			if (r->has_ret)
+				rowq_int(s, T_EVENTS, 7 + k, r->ret);
+			break;
+		case FOLD_CONST:
+			if (li->fold_set[k])
+				rowq_int(s, T_EVENTS, 7 + k, li->fold_val[k]);
+			break;
+		}
+	}
+	return rowq_end_row(s, T_EVENTS);
+}
+
+/* Whether the call row reproduces its entry (in) or return (out) event. */
+static bool folds(const struct importer *im, const struct call_row *r, bool ret)
+{
+	const struct call_side *sd = ret ? &r->out : &r->in;
+
+	if (!r->has_entry || !r->has_return || sd->stored)
+		return false;
+	if (!ret)
+		return !sd->has_caller || sd->caller == r->caller;
+	if (r->out.has_ip != r->in.has_ip || (r->out.has_ip && r->out.ip != r->in.ip))
+		return false;
+	if (r->out.has_sp && (!r->in.has_sp || !im->plan.has_sp_delta ||
+			      r->out.sp != r->in.sp + (uint64_t)im->plan.sp_delta))
+		return false;
+	return true;
+}
+
 static int emit_call(void *ctx, const struct call_row *r)
 {
 	struct importer *im = ctx;
-	struct batch *s = &im->calls;
-	const struct thread_info *ti = threads_get(&im->th, r->tid);
-	const char *sym = "", *obj = "";
-	int rc;
+	struct rowq *s = im->q;
+	bool both = r->has_entry && r->has_return;
+	bool fold_in = folds(im, r, false), fold_out = folds(im, r, true);
+	int flags = (int)r->status | (r->has_entry ? CD_HAS_ENTRY : 0) |
+		    (r->has_return ? CD_HAS_RETURN : 0) |
+		    (fold_in ? CD_ENTRY_FOLDED : 0) | (fold_out ? CD_RETURN_FOLDED : 0);
+	int rc = 0;
 
-	batch_row(s);
-	batch_int(s, 0, r->id);
-	batch_text(s, 1, im->plan.funcs[r->func], -1);
-	batch_int(s, 2, r->tid);
-	if (r->pid)
-		batch_int(s, 3, r->pid);
-	if (ti && ti->comm)
-		batch_text(s, 4, ti->comm, -1);
-	if (r->has_entry)
-		batch_int(s, 5, (int64_t)r->entry_ts);
-	if (r->has_return)
-		batch_int(s, 6, (int64_t)r->return_ts);
-	if (r->has_entry && r->has_return) {
-		batch_int(s, 7, r->duration);
-		batch_int(s, 8, r->self);
+	if (r->has_entry && !fold_in && !r->in.stored)
+		rc = store_side(im, r, false);
+	if (!rc && r->has_return && !fold_out && !r->out.stored)
+		rc = store_side(im, r, true);
+	if (!rc)
+		rc = statacc_add(im->acc, (size_t)r->func, r->status == CALL_COMPLETE,
+				 r->duration, r->self);
+	if (rc)
+		return rc;
+	rowq_row(s, T_CALLS);
+	rowq_int(s, T_CALLS, CD_ID, r->id);
+	rowq_int(s, T_CALLS, CD_FUNC, r->func);
+	rowq_int(s, T_CALLS, CD_TID, r->tid);
+	rowq_int(s, T_CALLS, CD_TS, (int64_t)(r->has_entry ? r->entry_ts : r->return_ts) - im->base);
+	if (both) {
+		rowq_int(s, T_CALLS, CD_DUR, r->duration);
+		if (r->self != r->duration)
+			rowq_int(s, T_CALLS, CD_SELF, r->self);
+		rowq_int(s, T_CALLS, CD_EVD, r->return_event_id - r->entry_event_id);
 	}
-	batch_int(s, 9, r->depth);
+	rowq_int(s, T_CALLS, CD_DEPTH, r->depth);
 	if (r->parent_id)
-		batch_int(s, 10, r->parent_id);
+		rowq_int(s, T_CALLS, CD_PARENT, r->parent_id);
 	if (r->has_caller) {
-		batch_int(s, 11, (int64_t)r->caller);
-		rc = caller_names_get(im->names, r->pid, r->caller,
-				      r->has_entry ? r->entry_ts : r->return_ts, &sym, &obj);
+		int64_t site;
+
+		rc = sites_get(im->sites, r->pid, r->caller,
+			       r->has_entry ? r->entry_ts : r->return_ts, &site);
 		if (rc)
 			return rc;
-		batch_text(s, 12, sym, -1);
-		batch_text(s, 13, obj, -1);
+		rowq_int(s, T_CALLS, CD_SITE, site);
 	}
 	if (r->args)
-		batch_text(s, 14, r->args, -1);
+		rowq_text(s, T_CALLS, CD_ARGS, r->args, -1);
 	if (r->has_ret)
-		batch_int(s, 15, r->ret);
-	batch_int(s, 16, r->status == CALL_COMPLETE);
-	batch_text(s, 17, call_status_name(r->status), -1);
-	if (r->entry_event_id)
-		batch_int(s, 18, r->entry_event_id);
-	if (r->return_event_id)
-		batch_int(s, 19, r->return_event_id);
-	return batch_end_row(s);
+		rowq_int(s, T_CALLS, CD_RET, r->ret);
+	rowq_int(s, T_CALLS, CD_FLAGS, flags);
+	rowq_int(s, T_CALLS, CD_EV, r->has_entry ? r->entry_event_id : r->return_event_id);
+	if (r->has_entry)
+		rowq_int(s, T_CALLS, CD_CPU, r->entry_cpu);
+	if (r->has_return)
+		rowq_int(s, T_CALLS, CD_RCPU, r->return_cpu);
+	if (r->has_entry && r->in.has_ip) {
+		int known = ip_known(&im->ips, r->func, r->pid, r->in.ip);
+
+		if (known < 0)
+			return known;
+		if (!known)
+			rowq_int(s, T_CALLS, CD_IP, (int64_t)r->in.ip);
+	}
+	if (r->has_entry && r->in.has_sp) {
+		struct thread_info *ti = threads_add(&im->th, r->tid);
+
+		if (!ti)
+			return -ENOMEM;
+		if (!ti->has_sp_base) {
+			ti->has_sp_base = true;
+			ti->sp_base = r->in.sp;
+		}
+		rowq_int(s, T_CALLS, CD_SP, (int64_t)(ti->sp_base - r->in.sp));
+	}
+	return rowq_end_row(s, T_CALLS);
 }
 
 static void render_args(struct importer *im, const struct dec_event *ev,
@@ -134,6 +365,35 @@ static void render_args(struct importer *im, const struct dec_event *ev,
 }
 
 /*
+ * Whether the probe's constant arguments have their values in ev (a
+ * first event sets them); the fetched caller, stack pointer and return
+ * value are checked against the call when it is emitted.
+ */
+static bool consts_match(struct lay_info *li, const struct dec_event *ev, int n)
+{
+	int64_t v;
+
+	for (int k = 0; k < n; k++) {
+		if (li->fold_src[k] == FOLD_NONE)
+			return false;
+		if (li->fold_src[k] != FOLD_CONST)
+			continue;
+		if (dec_int(ev, &ev->lay->args[k], &v) != 0)
+			return false;
+		if (li->fold_set[k] && v != li->fold_val[k])
+			return false;
+	}
+	for (int k = 0; k < n; k++) {
+		if (li->fold_src[k] == FOLD_CONST && !li->fold_set[k] &&
+		    dec_int(ev, &ev->lay->args[k], &v) == 0) {
+			li->fold_val[k] = v;
+			li->fold_set[k] = true;
+		}
+	}
+	return true;
+}
+
+/*
  * The losses the recorder saw in the kernel's counters as they happened:
  * rows of lost. Overwritten events (overrun) also leave a missed-events
  * mark in the next page read, which says exactly where they were: those
@@ -142,211 +402,273 @@ static void render_args(struct importer *im, const struct dec_event *ev,
  */
 static int import_losses(struct importer *im)
 {
-	struct db_stmt *s = im->ins_lost;
+	struct rowq *q = im->q;
 	int rc = 0;
 
-	for (size_t i = 0; i < im->t->nlosses && rc >= 0; i++) {
+	for (size_t i = 0; i < im->t->nlosses && !rc; i++) {
 		const struct ukt_loss *l = &im->t->losses[i];
 
-		db_bind_int(s, 1, l->cpu);
+		rowq_row(q, T_LOST);
+		rowq_int(q, T_LOST, 0, l->cpu);
 		if (l->to_ns)
-			db_bind_int(s, 2, (int64_t)l->to_ns);
-		db_bind_int(s, 3, (int64_t)(l->overrun + l->dropped));
+			rowq_int(q, T_LOST, 1, (int64_t)l->to_ns);
+		rowq_int(q, T_LOST, 2, (int64_t)(l->overrun + l->dropped));
 		if (l->from_ns)
-			db_bind_int(s, 4, (int64_t)l->from_ns);
-		db_bind_text(s, 5, "stats", -1);
-		rc = db_step(s, im->err);
-		db_reset(s);
-		if (rc >= 0 && l->to_ns && l->dropped)
+			rowq_int(q, T_LOST, 3, (int64_t)l->from_ns);
+		rowq_text(q, T_LOST, 4, "stats", -1);
+		rc = rowq_end_row(q, T_LOST);
+		if (!rc && l->to_ns && l->dropped)
 			rc = pairer_loss(im->pairer, (int)l->cpu, l->from_ns, l->to_ns);
 	}
-	return rc < 0 ? rc : 0;
+	return rc;
+}
+
+static int note_missed(struct importer *im, const struct dec_event *ev,
+		       struct import_result *res)
+{
+	struct rowq *q = im->q;
+	int rc;
+
+	rowq_row(q, T_LOST);
+	rowq_int(q, T_LOST, 0, ev->cpu);
+	rowq_int(q, T_LOST, 1, (int64_t)ev->ts);
+	if (ev->missed > 0)
+		rowq_int(q, T_LOST, 2, ev->missed);
+	if (ev->missed_since)
+		rowq_int(q, T_LOST, 3, (int64_t)ev->missed_since);
+	rowq_text(q, T_LOST, 4, "mark", -1);
+	rc = rowq_end_row(q, T_LOST);
+	if (rc)
+		return rc;
+	res->lost_marks++;
+	im->cpu_marks[ev->cpu]++;
+	return pairer_loss(im->pairer, ev->cpu, ev->missed_since, ev->ts);
 }
 
 static int import_events(struct importer *im, struct import_result *res)
 {
 	struct dec_event ev;
-	struct batch *s = &im->events;
-	struct db_stmt *lost = im->ins_lost;
 	int64_t id = 0;
 	int rc;
 
 	while ((rc = decoder_next(im->dec, &ev)) == 1) {
-		const struct lay_info *li = plan_of(&im->plan, ev.lay);
-		const struct thread_info *ti;
+		size_t lay = (size_t)(ev.lay - im->plan.lays);
+		struct lay_info *li = &im->plan.li[lay];
+		struct thread_info *ti;
+		struct call_event ce;
 		int64_t v;
-		int n = ev.lay->nargs < im->plan.maxargs ? ev.lay->nargs : im->plan.maxargs;
 
 		id++;
-		if (ev.missed) {
-			db_bind_int(lost, 1, ev.cpu);
-			db_bind_int(lost, 2, (int64_t)ev.ts);
-			if (ev.missed > 0)
-				db_bind_int(lost, 3, ev.missed);
-			if (ev.missed_since)
-				db_bind_int(lost, 4, (int64_t)ev.missed_since);
-			db_bind_text(lost, 5, "mark", -1);
-			rc = db_step(lost, im->err);
-			db_reset(lost);
-			if (rc < 0)
-				return rc;
-			res->lost_marks++;
-			im->cpu_marks[ev.cpu]++;
-			rc = pairer_loss(im->pairer, ev.cpu, ev.missed_since, ev.ts);
-			if (rc)
-				return rc;
-		}
-		ti = threads_get(&im->th, ev.tid);
-		if (!ti)
-			ti = threads_add(&im->th, ev.tid);
-		batch_row(s);
-		batch_int(s, 0, id);
-		batch_int(s, 1, (int64_t)ev.ts);
-		batch_int(s, 2, ev.cpu);
-		batch_int(s, 3, ev.tid);
-		if (ti && ti->pid)
-			batch_int(s, 4, ti->pid);
-		batch_int(s, 5, li->probe_id);
-		if (ev.lay->ip >= 0 && dec_int(&ev, &ev.lay->fields[ev.lay->ip], &v) == 0)
-			batch_int(s, 6, v);
-		if (ev.lay->ret_ip >= 0 && dec_int(&ev, &ev.lay->fields[ev.lay->ret_ip], &v) == 0)
-			batch_int(s, 7, v);
-		for (int k = 0; k < n; k++) {
-			const struct field_layout *f = &ev.lay->args[k];
-			const char *str;
-			int len;
-
-			if (f->kind == FK_INT) {
-				if (dec_int(&ev, f, &v) == 0)
-					batch_int(s, 8 + k, v);
-			} else if (dec_string(&ev, f, &str, &len) == 0) {
-				if (f->kind == FK_STRING)
-					batch_text(s, 8 + k, str, len);
-				else
-					batch_blob(s, 8 + k, str, len);
-			}
-		}
-		rc = batch_end_row(s);
-		if (rc < 0)
+		if (ev.missed && (rc = note_missed(im, &ev, res)))
 			return rc;
+		ti = threads_add(&im->th, ev.tid);
+		if (!ti)
+			return -ENOMEM;
 		im->cpu_events[ev.cpu]++;
-		im->lay_events[ev.lay - im->plan.lays]++;
-		if (li->role != ROLE_NONE) {
-			struct call_event ce = {
-				.ts = ev.ts, .cpu = ev.cpu, .tid = ev.tid,
-				.pid = ti ? ti->pid : 0, .func = li->func,
-				.is_return = li->role == ROLE_RETURN,
-				.probe_id = li->probe_id, .event_id = id,
-			};
-
-			if (li->caller_arg >= 0 &&
-			    dec_int(&ev, &ev.lay->args[li->caller_arg], &v) == 0) {
-				ce.has_caller = true;
-				ce.caller = (uint64_t)v;
-			} else if (ce.is_return && ev.lay->ret_ip >= 0 &&
-				   dec_int(&ev, &ev.lay->fields[ev.lay->ret_ip], &v) == 0) {
-				ce.has_caller = true;
-				ce.caller = (uint64_t)v;
-			}
-			if (li->sp_arg >= 0 &&
-			    dec_int(&ev, &ev.lay->args[li->sp_arg], &v) == 0) {
-				ce.has_sp = true;
-				ce.sp = (uint64_t)v;
-			}
-			if (li->ret_arg >= 0 && ce.is_return &&
-			    dec_int(&ev, &ev.lay->args[li->ret_arg], &v) == 0) {
-				ce.has_ret = true;
-				ce.ret = v;
-			}
-			if (li->render_args) {
-				render_args(im, &ev, li->caller_arg, li->sp_arg);
-				ce.args = im->args.data;
-			}
-			rc = pairer_feed(im->pairer, &ce);
+		im->lay_events[lay]++;
+		if (li->role == ROLE_NONE) {
+			rc = store_event(im, &ev, id, li->probe_id);
 			if (rc)
 				return rc;
+			continue;
 		}
+		ce = (struct call_event){
+			.ts = ev.ts, .cpu = ev.cpu, .tid = ev.tid, .pid = ti->pid,
+			.func = li->func, .is_return = li->role == ROLE_RETURN,
+			.probe_id = li->probe_id, .event_id = id,
+		};
+		if (li->caller_arg >= 0 &&
+		    dec_int(&ev, &ev.lay->args[li->caller_arg], &v) == 0) {
+			ce.has_caller = true;
+			ce.caller = (uint64_t)v;
+		} else if (ce.is_return && ev.lay->ret_ip >= 0 &&
+			   dec_int(&ev, &ev.lay->fields[ev.lay->ret_ip], &v) == 0) {
+			ce.has_caller = true;
+			ce.caller = (uint64_t)v;
+		}
+		if (ev.lay->ip >= 0 && dec_int(&ev, &ev.lay->fields[ev.lay->ip], &v) == 0) {
+			ce.has_ip = true;
+			ce.ip = (uint64_t)v;
+		}
+		if (li->sp_arg >= 0 &&
+		    dec_int(&ev, &ev.lay->args[li->sp_arg], &v) == 0) {
+			ce.has_sp = true;
+			ce.sp = (uint64_t)v;
+		}
+		if (li->ret_arg >= 0 && ce.is_return &&
+		    dec_int(&ev, &ev.lay->args[li->ret_arg], &v) == 0) {
+			ce.has_ret = true;
+			ce.ret = v;
+		}
+		if (li->render_args) {
+			render_args(im, &ev, li->caller_arg, li->sp_arg);
+			ce.args = im->args.data;
+		}
+		ce.stored = !li->foldable ||
+			!consts_match(li, &ev, ev.lay->nargs < im->plan.maxargs ?
+				      ev.lay->nargs : im->plan.maxargs);
+		if (ce.stored && (rc = store_event(im, &ev, id, li->probe_id)))
+			return rc;
+		rc = pairer_feed(im->pairer, &ce);
+		if (rc)
+			return rc;
 	}
 	res->events = (uint64_t)id;
-	if (rc >= 0)
-		rc = batch_flush(s);
 	return rc;
 }
 
-/*
- * The return's stack pointer minus the entry's, by architecture: on x86-64
- * the return has popped the return address. Unknown elsewhere (arm64
- * returns through the link register with sp unchanged, but the recorder
- * fetches no stack pointer there).
- */
-static bool sp_delta(const struct trace *t, int64_t *delta)
-{
-	const char *m = trace_meta(t, "machine");
+struct producer {
+	struct importer *im;
+	struct import_result *res;
+	pthread_t thread;
+};
 
-	if (m && !strcmp(m, "x86_64")) {
-		*delta = 8;
-		return true;
+/*
+ * The decoding thread: events decoded, paired and folded, rows sent to
+ * the writer. What it touches (decoder, pairer, plan, threads, sites,
+ * statistics) the writer does not, until it has been joined.
+ */
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	struct importer *im = p->im;
+	int rc = import_losses(im);
+
+	if (!rc)
+		rc = import_events(im, p->res);
+	if (!rc)
+		rc = pairer_finish(im->pairer);
+	rowq_close(im->q, rc);
+	return NULL;
+}
+
+/*
+ * Insert what the decoding thread sends until it is done. A failure here
+ * stops it (rowq_fail), and the chunks still coming are dropped.
+ */
+static int write_rows(struct importer *im)
+{
+	struct rowchunk *c;
+	int rc, err = 0;
+
+	while ((rc = rowq_pop(im->q, &c)) == 1) {
+		if (!err && (err = batch_insert(&im->tables[c->table], c)))
+			rowq_fail(im->q, err);
+		rowq_recycle(im->q, c);
 	}
-	return false;
+	return err ? err : rc;
+}
+
+/* The events and calls, decoded on a second thread while this one
+ * inserts: SQLite's inserts and the decoding each take about half. */
+static int import_stream(struct importer *im, struct import_result *res)
+{
+	struct producer p = { .im = im, .res = res };
+	int ncol[T_NTABLES] = { 7 + im->plan.maxargs, CD_NCOLS, LOST_NCOLS };
+	int rc;
+
+	im->q = rowq_new(T_NTABLES, ncol, 4096, 8);
+	if (!im->q)
+		return -ENOMEM;
+	rc = -pthread_create(&p.thread, NULL, produce, &p);
+	if (rc)
+		return rc;
+	rc = write_rows(im);
+	pthread_join(p.thread, NULL);
+	return rc;
 }
 
 static int pairer_setup(struct importer *im)
 {
-	int64_t delta;
-
 	im->pairer = pairer_new(emit_call, im, im->plan.nfuncs);
 	if (!im->pairer)
 		return -ENOMEM;
 	for (int i = 0; i < im->plan.nfuncs; i++)
 		pairer_set_func(im->pairer, i, im->plan.fflags[i]);
-	if (sp_delta(im->t, &delta))
-		pairer_set_sp_delta(im->pairer, delta);
+	if (im->plan.has_sp_delta)
+		pairer_set_sp_delta(im->pairer, im->plan.sp_delta);
+	im->max_probe_id = 0;
+	for (int i = 0; i < im->plan.nlays; i++)
+		if (im->plan.li[i].probe_id > im->max_probe_id)
+			im->max_probe_id = im->plan.li[i].probe_id;
+	im->probe_lay = malloc(((size_t)im->max_probe_id + 1) * sizeof(*im->probe_lay));
+	if (!im->probe_lay)
+		return -ENOMEM;
+	for (int i = 0; i <= im->max_probe_id; i++)
+		im->probe_lay[i] = -1;
+	for (int i = 0; i < im->plan.nlays; i++)
+		if (im->plan.li[i].probe_id > 0)
+			im->probe_lay[im->plan.li[i].probe_id] = i;
 	return 0;
 }
 
-/* call_summary: call_stats as it stands at import, for a fast summary. */
+/*
+ * call_summary: call_stats as it stands at import, for an instant summary,
+ * from the statistics gathered while pairing (a second read of the
+ * durations when there were too many to keep). Functions probed and never
+ * called have 0 calls, so that they do not look unprobed.
+ */
 static int materialize_summary(struct importer *im)
 {
-	struct stats_row *rows = NULL;
-	struct db_stmt *s;
-	size_t n = 0;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	rc = db_exec(im->db, "CREATE TABLE call_summary(func TEXT PRIMARY KEY, calls INTEGER,"
-		      " incomplete INTEGER, total_ns INTEGER, self_ns INTEGER, min_ns INTEGER,"
-		      " avg_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, max_ns INTEGER)", im->err);
-	if (!rc)
-		rc = stats_compute(im->db, "func", 1, NULL, &rows, &n, im->err);
-	if (rc)
-		return rc;
+		     " incomplete INTEGER, total_ns INTEGER, self_ns INTEGER, min_ns INTEGER,"
+		     " avg_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, max_ns INTEGER)",
+		     im->err);
+	if (!rc && statacc_need_rescan(im->acc)) {
+		s = db_prepare(im->db, "SELECT func, dur FROM call_data WHERE flags & 15 = 0", im->err);
+		if (!s)
+			return -REP_E_SQL;
+		while ((rc = db_step(s, im->err)) == 1)
+			if ((rc = statacc_rescan(im->acc, (size_t)db_column_int(s, 0),
+						 db_column_int(s, 1))))
+				break;
+		db_finalize(s);
+		if (rc < 0)
+			return rc;
+	}
 	s = db_prepare(im->db, "INSERT INTO call_summary VALUES(?,?,?,?,?,?,?,?,?,?,?)", im->err);
-	for (size_t i = 0; s && i < n && rc >= 0; i++) {
-		db_bind_text(s, 1, rows[i].k1, -1);
-		for (int k = 0; k < S_NCOLS; k++)
-			if (!rows[i].null[k])
-				db_bind_int(s, k + 2, rows[i].v[k]);
-		rc = db_step(s, im->err);
-		db_reset(s);
-	}
-	/* probed and never called: 0, so that it does not look unprobed */
-	for (int f = 0; s && f < im->plan.nfuncs && rc >= 0; f++) {
-		bool seen = false;
-
-		for (size_t i = 0; i < n && !seen; i++)
-			seen = !strcmp(rows[i].k1, im->plan.funcs[f]);
-		if (seen)
-			continue;
-		db_bind_text(s, 1, im->plan.funcs[f], -1);
-		db_bind_int(s, 2, 0);
-		db_bind_int(s, 3, 0);
-		rc = db_step(s, im->err);
-		db_reset(s);
-	}
 	if (!s)
-		rc = -REP_E_SQL;
+		return -REP_E_SQL;
+	for (int f = 0; f < im->plan.nfuncs && rc >= 0; f++) {
+		int64_t v[S_NCOLS];
+		bool null[S_NCOLS];
+
+		rc = statacc_result(im->acc, (size_t)f, v, null);
+		if (rc)
+			break;
+		db_bind_text(s, 1, im->plan.funcs[f], -1);
+		for (int k = 0; k < S_NCOLS; k++)
+			if (!null[k] || k == S_CALLS || k == S_INCOMPLETE)
+				db_bind_int(s, k + 2, null[k] ? 0 : v[k]);
+		rc = db_step(s, im->err);
+		db_reset(s);
+	}
 	db_finalize(s);
-	stats_free(rows, n);
 	return rc < 0 ? rc : 0;
+}
+
+/* The first event's time (call_data.ts counts from it), or 0. */
+static int64_t first_ts(struct decoder *d)
+{
+	struct dec_event ev;
+	int64_t ts = decoder_next(d, &ev) == 1 ? (int64_t)ev.ts : 0;
+
+	decoder_rewind(d);
+	return ts;
+}
+
+static int write_meta(struct importer *im, const struct import_result *res)
+{
+	char v[32];
+	int rc = tables_write_meta(im->db, im->t, res->events, im->err);
+
+	snprintf(v, sizeof(v), "%" PRId64, im->base);
+	if (!rc)
+		rc = tables_set_meta(im->db, "first_ts", v, im->err);
+	return rc;
 }
 
 int import_trace(struct trace *t, const char *db_path,
@@ -370,8 +692,9 @@ int import_trace(struct trace *t, const char *db_path,
 	}
 	im.cpu_events = calloc(t->ncpus + 1, sizeof(*im.cpu_events));
 	im.cpu_marks = calloc(t->ncpus + 1, sizeof(*im.cpu_marks));
-	im.names = caller_names_new(&sy);
-	if (!im.cpu_events || !im.cpu_marks || !im.names) {
+	im.sites = sites_new(&sy);
+	im.acc = statacc_new(STATS_MAX_VALUES);
+	if (!im.cpu_events || !im.cpu_marks || !im.sites || !im.acc) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -384,6 +707,12 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = pairer_setup(&im);
 	if (rc)
 		goto out;
+	im.lay_events = calloc((size_t)im.plan.nlays + 1, sizeof(*im.lay_events));
+	if (!im.lay_events) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	im.base = first_ts(im.dec);
 	im.db = db_open(tmp.data, DB_CREATE | DB_FAST, err);
 	if (!im.db) {
 		rc = -errno;
@@ -394,32 +723,16 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = schema_create_tables(im.db, im.plan.maxargs, err);
 	schema_event_columns(im.plan.maxargs, &cols);
 	if (!rc)
-		rc = batch_init(&im.events, im.db, "events", cols.data, 8 + im.plan.maxargs, err);
+		rc = batch_init(&im.tables[T_EVENTS], im.db, "event_data", cols.data,
+				7 + im.plan.maxargs, err);
 	if (!rc)
-		rc = batch_init(&im.calls, im.db, "calls",
-				"id, func, tid, pid, comm, entry_ts, return_ts, duration_ns, self_ns,"
-				" depth, parent_id, caller_addr, caller_symbol, caller_object, args, ret,"
-				" complete, status, entry_event_id, return_event_id", 20, err);
-	if (rc)
-		goto out;
-	im.ins_lost = db_prepare(im.db, "INSERT INTO lost VALUES(?,?,?,?,?)", err);
-	if (!im.ins_lost) {
-		rc = -REP_E_SQL;
-		goto out;
-	}
-	im.lay_events = calloc((size_t)im.plan.nlays + 1, sizeof(*im.lay_events));
-	if (!im.lay_events) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = import_losses(&im);
+		rc = batch_init(&im.tables[T_CALLS], im.db, "call_data", call_cols, CD_NCOLS, err);
 	if (!rc)
-		rc = import_events(&im, res);
+		rc = batch_init(&im.tables[T_LOST], im.db, "lost",
+				"cpu, ts, count, from_ts, source", LOST_NCOLS, err);
+	if (!rc)
+		rc = import_stream(&im, res);
 	profile("events and calls inserted", start);
-	if (!rc)
-		rc = pairer_finish(im.pairer);
-	if (!rc)
-		rc = batch_flush(&im.calls);
 	if (rc)
 		goto out;
 	pairer_counts(im.pairer, counts);
@@ -430,23 +743,30 @@ int import_trace(struct trace *t, const char *db_path,
 	if (!rc)
 		rc = tables_insert_threads(im.db, &im.th, err);
 	if (!rc)
+		rc = tables_insert_funcs(im.db, &im.plan, err);
+	if (!rc)
+		rc = tables_insert_sites(im.db, im.sites, err);
+	if (!rc)
+		rc = insert_ips(&im);
+	if (!rc)
+		rc = schema_fill_fold(im.db, &im.plan, err);
+	if (!rc)
 		rc = tables_insert_symbols(im.db, &sy, err);
 	if (!rc)
 		rc = tables_insert_damage(im.db, t, err);
 	if (!rc)
 		rc = tables_insert_cpus(im.db, t, im.cpu_events, im.cpu_marks, err);
-	profile("metadata tables", start);
 	if (!rc)
 		rc = schema_create_indexes(im.db, err);
-	profile("indexes", start);
+	profile("metadata tables and indexes", start);
 	if (!rc)
 		rc = materialize_summary(&im);
 	profile("call_summary", start);
 	if (!rc)
-		rc = schema_create_views(im.db, &im.plan, err);
+		rc = schema_create_views(im.db, &im.plan, im.base, err);
 	res->seconds = now_s() - start;
 	if (!rc)
-		rc = tables_write_meta(im.db, t, res->events, err);
+		rc = write_meta(&im, res);
 	if (!rc)
 		rc = db_exec(im.db, "COMMIT", err);
 	if (rc)
@@ -461,10 +781,8 @@ int import_trace(struct trace *t, const char *db_path,
 			ukt_buf_addf(warn, "%" PRIu64 " events had no saved format and were skipped\n",
 				     ds->unknown_events);
 	}
-	batch_release(&im.events);
-	batch_release(&im.calls);
-	db_finalize(im.ins_lost);
-	im.ins_lost = NULL;
+	for (int i = 0; i < T_NTABLES; i++)
+		batch_release(&im.tables[i]);
 	rc = db_close(im.db);
 	im.db = NULL;
 	if (!rc && rename(tmp.data, db_path) < 0) {
@@ -474,21 +792,24 @@ int import_trace(struct trace *t, const char *db_path,
 out:
 	if (rc && !err->len)
 		ukt_buf_addf(err, "import failed: %s", rep_strerror(rc));
-	batch_release(&im.events);
-	batch_release(&im.calls);
-	db_finalize(im.ins_lost);
+	for (int i = 0; i < T_NTABLES; i++)
+		batch_release(&im.tables[i]);
+	rowq_free(im.q);
 	db_close(im.db);
 	if (rc)
 		unlink(tmp.data);
 	decoder_free(im.dec);
 	pairer_free(im.pairer);
-	caller_names_free(im.names);
+	sites_free(im.sites);
+	statacc_free(im.acc);
+	free(im.ips.v);
 	threads_release(&im.th);
 	symbolizer_release(&sy);
 	plan_release(&im.plan);
 	free(im.cpu_events);
 	free(im.cpu_marks);
 	free(im.lay_events);
+	free(im.probe_lay);
 	ukt_buf_release(&im.args);
 	ukt_buf_release(&tmp);
 	ukt_buf_release(&cols);

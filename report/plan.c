@@ -49,6 +49,7 @@ static int add_func(struct plan *im, const char *name, unsigned int flags)
 {
 	char **p;
 	unsigned int *fl;
+	int *ep;
 
 	for (int i = 0; i < im->nfuncs; i++) {
 		if (!strcmp(im->funcs[i], name)) {
@@ -65,6 +66,15 @@ static int add_func(struct plan *im, const char *name, unsigned int flags)
 		return -ENOMEM;
 	im->fflags = fl;
 	im->fflags[im->nfuncs] = flags;
+	ep = reallocarray(im->entry_probe, (size_t)im->nfuncs + 1, sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	im->entry_probe = ep;
+	ep = reallocarray(im->return_probe, (size_t)im->nfuncs + 1, sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	im->return_probe = ep;
+	im->entry_probe[im->nfuncs] = im->return_probe[im->nfuncs] = 0;
 	im->funcs[im->nfuncs] = strdup(name);
 	return im->funcs[im->nfuncs] ? im->nfuncs++ : -ENOMEM;
 }
@@ -106,6 +116,25 @@ static void display_name(const struct ukt_probe_rec *p, const char *key,
 		ukt_buf_adds(out, key);
 }
 
+static int plan_fold(struct plan *im, const struct event_layout *l,
+		     struct lay_info *li);
+
+/*
+ * The return's stack pointer minus the entry's, by architecture: on x86-64
+ * the return has popped the return address. Unknown elsewhere (the
+ * recorder fetches no stack pointer there).
+ */
+static bool sp_delta(const struct trace *t, int64_t *delta)
+{
+	const char *m = trace_meta(t, "machine");
+
+	if (m && !strcmp(m, "x86_64")) {
+		*delta = 8;
+		return true;
+	}
+	return false;
+}
+
 int plan_build(struct plan *im, const struct trace *t,
 	       const struct decoder *dec)
 {
@@ -117,6 +146,7 @@ int plan_build(struct plan *im, const struct trace *t,
 	im->li = calloc((size_t)im->nlays + 1, sizeof(*im->li));
 	if (!im->li)
 		return -ENOMEM;
+	im->has_sp_delta = sp_delta(t, &im->sp_delta);
 	for (size_t i = 0; i < t->nprobes; i++)
 		if (t->probes[i].id >= next_id)
 			next_id = t->probes[i].id + 1;
@@ -199,11 +229,64 @@ int plan_build(struct plan *im, const struct trace *t,
 		im->li[i].render_args = role == ROLE_ENTRY &&
 			l->nargs > (im->li[i].caller_arg >= 0) + (im->li[i].sp_arg >= 0) &&
 			strcmp(l->system, "syscalls") != 0;
+		rc = plan_fold(im, l, &im->li[i]);
+		if (rc)
+			break;
+	}
+	for (int i = 0; !rc && i < im->nlays; i++) {
+		const struct lay_info *li = &im->li[i];
+
+		if (li->func < 0)
+			continue;
+		if (li->role == ROLE_ENTRY)
+			im->entry_probe[li->func] = li->probe_id;
+		else
+			im->return_probe[li->func] = li->probe_id;
 	}
 	ukt_buf_release(&key);
 	ukt_buf_release(&key2);
 	ukt_buf_release(&name);
 	return rc;
+}
+
+/*
+ * How each argument of a paired layout comes back when its event is
+ * folded into its call: the fetched caller and stack pointer and the
+ * return value from the call row, every other integer as the probe's
+ * constant (a syscall's __syscall_nr; an argument that varies keeps its
+ * events stored). A string or array argument is never folded.
+ */
+static int plan_fold(struct plan *im, const struct event_layout *l,
+		     struct lay_info *li)
+{
+	int n = l->nargs < PLAN_MAX_ARGS ? l->nargs : PLAN_MAX_ARGS;
+
+	li->fold_src = calloc((size_t)n + 1, sizeof(*li->fold_src));
+	li->fold_val = calloc((size_t)n + 1, sizeof(*li->fold_val));
+	li->fold_set = calloc((size_t)n + 1, sizeof(*li->fold_set));
+	if (!li->fold_src || !li->fold_val || !li->fold_set)
+		return -ENOMEM;
+	/* UKT_NO_FOLD=1: every event stored (the tests compare the views) */
+	li->foldable = li->role != ROLE_NONE && li->func >= 0 && !getenv("UKT_NO_FOLD");
+	for (int k = 0; k < n && li->foldable; k++) {
+		const struct field_layout *f = &l->args[k];
+
+		if (f->kind != FK_INT)
+			li->fold_src[k] = FOLD_NONE;
+		else if (k == li->caller_arg && li->role == ROLE_ENTRY)
+			li->fold_src[k] = FOLD_CALLER;
+		else if (k == li->sp_arg && im->has_sp_delta)
+			li->fold_src[k] = FOLD_SP;
+		else if (k == li->ret_arg && li->role == ROLE_RETURN)
+			li->fold_src[k] = FOLD_RET;
+		else if (k != li->sp_arg)
+			li->fold_src[k] = FOLD_CONST;
+		if (li->fold_src[k] == FOLD_SP && li->role == ROLE_RETURN)
+			li->fold_val[k] = im->sp_delta;
+		if (li->fold_src[k] == FOLD_NONE)
+			li->foldable = false;
+	}
+	return 0;
 }
 
 void plan_release(struct plan *p)
@@ -212,6 +295,13 @@ void plan_release(struct plan *p)
 		free(p->funcs[i]);
 	free(p->funcs);
 	free(p->fflags);
+	free(p->entry_probe);
+	free(p->return_probe);
+	for (int i = 0; p->li && i < p->nlays; i++) {
+		free(p->li[i].fold_src);
+		free(p->li[i].fold_val);
+		free(p->li[i].fold_set);
+	}
 	free(p->li);
 	memset(p, 0, sizeof(*p));
 }

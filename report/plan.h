@@ -18,6 +18,19 @@
 
 enum role { ROLE_NONE, ROLE_ENTRY, ROLE_RETURN };
 
+/*
+ * Where a folded event's argument comes back from (schema.h): an event of
+ * a call is not stored as a row of its own when the call row and these
+ * reproduce it exactly.
+ */
+enum fold_src {
+	FOLD_NONE = 0,		/* not reproducible: the event is stored */
+	FOLD_CALLER = 1,	/* the call's caller address */
+	FOLD_SP = 2,		/* the entry's stack pointer (+ the return's delta) */
+	FOLD_RET = 3,		/* the call's return value */
+	FOLD_CONST = 4,		/* the same value in every event of the probe */
+};
+
 /* What the import knows about each event layout. */
 struct lay_info {
 	int probe_id;		/* probes.id */
@@ -27,6 +40,11 @@ struct lay_info {
 	int ret_arg;		/* "ret", or -1 */
 	int sp_arg;		/* "sp" (the stack pointer), or -1 */
 	bool render_args;	/* entry with arguments worth keeping in calls */
+	/* folding (paired layouts): per argument, up to PLAN_MAX_ARGS */
+	uint8_t *fold_src;	/* enum fold_src */
+	int64_t *fold_val;	/* FOLD_CONST: the value, once seen; FOLD_SP: delta */
+	bool *fold_set;		/* FOLD_CONST: a value was seen */
+	bool foldable;		/* every argument can come back */
 };
 
 struct plan {
@@ -37,6 +55,9 @@ struct plan {
 	unsigned int *fflags;	/* per function: enum func_flags (calls.h) */
 	int nfuncs;
 	int maxargs;		/* the most arguments of any layout */
+	bool has_sp_delta;	/* return sp - entry sp is known: */
+	int64_t sp_delta;	/* 8 on x86-64 (the return address popped) */
+	int *entry_probe, *return_probe;	/* per function: probe ids */
 };
 
 /*

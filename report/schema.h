@@ -1,26 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The database schema (docs/SCHEMA.md): tables, the indexes commands read
- * through, and the views, including one per probe with its arguments under
+ * through, and the views that give calls and events back under the
+ * schema's column names, including one per probe with its arguments under
  * their own names. The only identifiers made from file contents (view and
- * column names) are reduced to [A-Za-z0-9_] and quoted.
+ * column names) are reduced to [A-Za-z0-9_] and quoted; the only values
+ * spliced into SQL are integers this program formats.
  */
 #ifndef UKT_SCHEMA_H
 #define UKT_SCHEMA_H
+
+#include <stdint.h>
 
 #include "plan.h"
 #include "uktrace/buf.h"
 
 struct db;
 
-/* The tables, events with maxargs argument columns. */
+/* call_data.flags */
+enum {
+	CD_STATUS = 15,			/* enum call_status */
+	CD_HAS_ENTRY = 16,		/* ev is the entry's event id */
+	CD_HAS_RETURN = 32,		/* ev + evd is the return's (ev alone
+					 * without an entry) */
+	CD_ENTRY_FOLDED = 64,		/* the entry event is not in event_data: */
+	CD_RETURN_FOLDED = 128,		/* the call row reproduces it */
+};
+
+/* The tables, event_data and fold with maxargs argument columns. */
 int schema_create_tables(struct db *d, int maxargs, struct ukt_buf *err);
-/* The column list of events, for the inserts ("id, ts, ..."). */
+/* The column list of event_data, for the inserts ("id, ts, ..."). */
 void schema_event_columns(int maxargs, struct ukt_buf *out);
 /* The indexes, after the data. */
 int schema_create_indexes(struct db *d, struct ukt_buf *err);
-/* The views: statistics, callers, event_info, and one per probe. */
-int schema_create_views(struct db *d, const struct plan *p, struct ukt_buf *err);
+/* The fold table: how each paired probe's folded events come back
+ * (after the events, when the constants are known). */
+int schema_fill_fold(struct db *d, const struct plan *p, struct ukt_buf *err);
+/* The views. base: the time call_data.ts counts from. */
+int schema_create_views(struct db *d, const struct plan *p, int64_t base,
+			struct ukt_buf *err);
 /* The name of the view of layout l's events ("probe_NAME"). */
 void schema_probe_view(const struct event_layout *l, struct ukt_buf *out);
 

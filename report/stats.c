@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * Call statistics (stats.h). stats_compute: aggregates by GROUP BY, then
- * exact percentiles from one scan of complete calls ordered by (keys,
- * duration), which the index calls(func, complete, duration_ns) delivers
- * unsorted. stats_sql_view: the same in one SQL statement for the views.
+ * Call statistics (stats.h). stats_compute: one scan of the selected calls
+ * into statacc.c, which keeps them exact in bounded memory.
+ * stats_sql_view: the same in one SQL statement, for the views.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "schema.h"
+#include "statacc.h"
 #include "stats.h"
 #include "errors.h"
 
@@ -119,117 +121,403 @@ void stats_free(struct stats_row *rows, size_t n)
 	free(rows);
 }
 
-static bool same_key(struct db_stmt *s, const struct stats_row *r, int kcols)
-{
-	const char *k1 = db_column_text(s, 0);
+/* Groups by key text, in order of first appearance. */
+struct groups {
+	char **keys;		/* "k1\x1fk2" or "k1\x1e" for a NULL k2 */
+	size_t n, cap;
+	size_t *slot;		/* open addressing: index + 1, 0 empty */
+	size_t nslots;
+};
 
-	if (!k1 || strcmp(k1, r->k1))
-		return false;
-	if (kcols == 1)
-		return true;
-	if (db_column_type(s, 1) == DB_NULL)
-		return r->k2_null;
-	return !r->k2_null && db_column_text(s, 1) && !strcmp(db_column_text(s, 1), r->k2);
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
+	return h;
 }
 
-int stats_compute(struct db *d, const char *keys, int kcols,
-		  const struct sql_filter *f, struct stats_row **out,
-		  size_t *nout, struct ukt_buf *err)
+/* The group of key, added if new: its index, or -ENOMEM. */
+static long groups_get(struct groups *g, const char *key)
 {
-	static const int agg[] = { S_CALLS, S_INCOMPLETE, S_TOTAL, S_SELF, S_MIN, S_AVG, S_MAX };
+	size_t i;
+
+	if ((g->n + 1) * 2 > g->nslots) {
+		size_t ns = g->nslots ? g->nslots * 2 : 64;
+		size_t *sl = calloc(ns, sizeof(*sl));
+
+		if (!sl)
+			return -ENOMEM;
+		for (size_t k = 0; k < g->n; k++) {
+			for (i = hash_str(g->keys[k]) & (ns - 1); sl[i]; i = (i + 1) & (ns - 1))
+				;
+			sl[i] = k + 1;
+		}
+		free(g->slot);
+		g->slot = sl;
+		g->nslots = ns;
+	}
+	for (i = hash_str(key) & (g->nslots - 1); g->slot[i]; i = (i + 1) & (g->nslots - 1))
+		if (!strcmp(g->keys[g->slot[i] - 1], key))
+			return (long)(g->slot[i] - 1);
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		void *p = reallocarray(g->keys, cap, sizeof(*g->keys));
+
+		if (!p)
+			return -ENOMEM;
+		g->keys = p;
+		g->cap = cap;
+	}
+	g->keys[g->n] = strdup(key);
+	if (!g->keys[g->n])
+		return -ENOMEM;
+	g->slot[i] = ++g->n;
+	return (long)(g->n - 1);
+}
+
+static void groups_release(struct groups *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->keys[i]);
+	free(g->keys);
+	free(g->slot);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+	int c = strcmp(x->k1, y->k1);
+
+	if (c)
+		return c;
+	if (x->k2_null != y->k2_null)
+		return x->k2_null ? -1 : 1;
+	if (x->k2_is_int && y->k2_is_int)
+		return (x->k2i > y->k2i) - (x->k2i < y->k2i);
+	return strcmp(x->k2 ? x->k2 : "", y->k2 ? y->k2 : "");
+}
+
+void stats_filter_view(const struct call_select *sel, struct sql_filter *f)
+{
+	if (sel->func)
+		filter_text(f, "func = ?", sel->func);
+	if (sel->pid) {
+		filter_int(f, "(pid = ? OR tid = ?)", sel->pid);
+		filter_more_int(f, sel->pid);
+	}
+	if (sel->comm)
+		filter_text(f, "comm GLOB ?", sel->comm);
+	if (sel->has_since)
+		filter_int(f, "COALESCE(entry_ts, return_ts) >= ?", sel->since);
+	if (sel->has_until)
+		filter_int(f, "COALESCE(entry_ts, return_ts) <= ?", sel->until);
+}
+
+/* sel's function and times on call_data c, relative to base (what the
+ * view computes per row, computed once here); threads are tids_of's. */
+static void filter_base(const struct call_select *sel, int64_t base,
+			struct sql_filter *f)
+{
+	if (sel->func)
+		filter_text(f, "c.func = (SELECT id FROM funcs WHERE name = ?)", sel->func);
+	if (sel->has_since)
+		filter_int(f, "c.ts >= ?", sel->since - base);
+	if (sel->has_until)
+		filter_int(f, "c.ts <= ?", sel->until - base);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The threads sel's process or name selects, sorted, into *tids (NULL
+ * when it selects by neither): looked up once, so that the scan tests a
+ * thread id, not a subquery, per call.
+ */
+static int tids_of(struct db *d, const struct call_select *sel, int **tids,
+		   size_t *n, struct ukt_buf *err)
+{
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct ukt_buf sql = UKT_BUF_INIT;
-	bool has_where = f && f->where.len;
-	struct stats_row *rows = NULL;
-	struct db_stmt *s = NULL;
-	size_t n = 0, cap = 0, g = 0;
-	int64_t rank = 0;
+	struct db_stmt *s;
+	size_t cap = 0;
 	int rc;
 
-	ukt_buf_addf(&sql, "SELECT %s, SUM(complete), COUNT(*) - SUM(complete),"
-			   " SUM(CASE WHEN complete THEN duration_ns END),"
-			   " SUM(CASE WHEN complete THEN self_ns END),"
-			   " MIN(CASE WHEN complete THEN duration_ns END),"
-			   " CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER),"
-			   " MAX(CASE WHEN complete THEN duration_ns END)"
-			   " FROM calls%s%s GROUP BY %s ORDER BY %s",
-		     keys, has_where ? " WHERE " : "", has_where ? f->where.data : "",
-		     keys, keys);
-	s = db_prepare(d, sql.data, err);
-	if (!s) {
-		rc = -REP_E_SQL;
-		goto out;
+	*tids = NULL;
+	*n = 0;
+	if (!sel->pid && !sel->comm)
+		return 0;
+	if (sel->pid) {
+		filter_int(&f, "(pid = ? OR tid = ?)", sel->pid);
+		filter_more_int(&f, sel->pid);
 	}
-	filter_bind(s, f, 1);
-	while ((rc = db_step(s, err)) == 1) {
-		struct stats_row *r;
+	if (sel->comm)
+		filter_text(&f, "comm GLOB ?", sel->comm);
+	ukt_buf_addf(&sql, "SELECT tid FROM threads WHERE %s", f.where.data);
+	s = db_prepare(d, sql.data, err);
+	rc = s ? 0 : -REP_E_SQL;
+	filter_bind(s, &f, 1);
+	/* one element even when none matches: NULL means "every thread" */
+	*tids = malloc(sizeof(**tids));
+	if (!*tids)
+		rc = -ENOMEM;
+	cap = 1;
+	while (!rc && (rc = db_step(s, err)) == 1) {
+		if (*n == cap) {
+			void *p = reallocarray(*tids, cap * 2, sizeof(**tids));
 
-		if (n == cap) {
-			void *p;
-
-			cap = cap ? cap * 2 : 32;
-			p = reallocarray(rows, cap, sizeof(*rows));
 			if (!p) {
 				rc = -ENOMEM;
-				goto out;
+				break;
 			}
-			rows = p;
+			*tids = p;
+			cap *= 2;
 		}
-		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->k1 = strdup(db_column_text(s, 0) ? db_column_text(s, 0) : "");
-		if (kcols == 2) {
-			r->k2_null = db_column_type(s, 1) == DB_NULL;
-			r->k2_is_int = db_column_type(s, 1) == DB_INT;
-			r->k2i = db_column_int(s, 1);
-			r->k2 = strdup(r->k2_null ? "" : db_column_text(s, 1));
+		(*tids)[(*n)++] = (int)db_column_int(s, 0);
+		rc = 0;
+	}
+	/* a thread the trace only saw in events has no row: --pid TID */
+	if (rc >= 0 && sel->pid && !sel->comm) {
+		bool have = false;
+
+		for (size_t i = 0; i < *n && !have; i++)
+			have = (*tids)[i] == sel->pid;
+		if (!have && *n < cap)
+			(*tids)[(*n)++] = sel->pid;
+		else if (!have) {
+			void *p = reallocarray(*tids, cap + 1, sizeof(**tids));
+
+			if (!p)
+				rc = -ENOMEM;
+			else {
+				*tids = p;
+				(*tids)[(*n)++] = sel->pid;
+			}
 		}
-		if (!r->k1 || (kcols == 2 && !r->k2)) {
+	}
+	if (rc >= 0)
+		qsort(*tids, *n, sizeof(**tids), cmp_int);
+	db_finalize(s);
+	filter_release(&f);
+	ukt_buf_release(&sql);
+	return rc < 0 ? rc : 0;
+}
+
+/* A new row for group gi (rows has n of them, gi == n). */
+static struct stats_row *new_row(struct stats_row **rows, size_t *n)
+{
+	void *p = reallocarray(*rows, *n + 1, sizeof(**rows));
+
+	if (!p)
+		return NULL;
+	*rows = p;
+	memset(&(*rows)[*n], 0, sizeof(**rows));
+	return &(*rows)[(*n)++];
+}
+
+/* The names of the functions, by id. */
+static int func_names(struct db *d, char ***names, size_t *n, struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT id, name FROM funcs", err);
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (!s)
+		return -REP_E_SQL;
+	while ((rc = db_step(s, err)) == 1) {
+		int64_t id = db_column_int(s, 0);
+
+		if (id < 0 || id > 1 << 24)
+			continue;
+		if ((size_t)id >= *n) {
+			void *p = reallocarray(*names, (size_t)id + 1, sizeof(**names));
+
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			*names = p;
+			memset(*names + *n, 0, ((size_t)id + 1 - *n) * sizeof(**names));
+			*n = (size_t)id + 1;
+		}
+		free((*names)[id]);
+		(*names)[id] = strdup(db_column_text(s, 1) ? db_column_text(s, 1) : "");
+		if (!(*names)[id]) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * One scan of the selected calls into a statacc per group, and, when the
+ * durations did not fit in memory, a second scan of the complete ones for
+ * the exact percentiles. By function, the group is the function's id (no
+ * per-row lookup); by process or name, a key of function and that.
+ */
+int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
+		  struct stats_row **out, size_t *nout, struct ukt_buf *err)
+{
+	static const char *const key2[] = { "NULL", "t.pid", "t.comm" };
+	struct ukt_buf sql = UKT_BUF_INIT, key = UKT_BUF_INIT;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct groups g = { 0 };
+	struct statacc *acc = statacc_new(STATS_MAX_VALUES);
+	struct stats_row *rows = NULL;
+	struct db_stmt *s = NULL;
+	char **names = NULL;
+	int *tids = NULL;
+	size_t n = 0, nnames = 0, ntids = 0;
+	long *row_of = NULL;	/* by function: group -> row */
+	int64_t base = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (!acc)
+		return -ENOMEM;
+	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'", &base);
+	rc = func_names(d, &names, &nnames, err);
+	if (!rc)
+		rc = tids_of(d, sel, &tids, &ntids, err);
+	if (rc)
+		goto out;
+	filter_base(sel, base, &f);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && !statacc_need_rescan(acc))
+			break;
+		ukt_buf_reset(&sql);
+		ukt_buf_addf(&sql, "SELECT c.func, %s, c.flags, c.dur, c.self, c.tid"
+			     " FROM call_data c%s WHERE %s%s%s", key2[by],
+			     by == STATS_BY_FUNC ? "" : " LEFT JOIN threads t ON t.tid = c.tid",
+			     pass ? "c.flags & 15 = 0" : "1",
+			     f.where.len ? " AND " : "", f.where.data);
+		if (tids && ntids <= 64) {
+			/* few threads: SQLite skips the others reading one column */
+			ukt_buf_adds(&sql, " AND c.tid IN (");
+			for (size_t i = 0; i < ntids; i++)
+				ukt_buf_addf(&sql, "%s%d", i ? "," : "", tids[i]);
+			ukt_buf_adds(&sql, ntids ? ")" : "NULL)");
+		}
+		db_finalize(s);
+		s = db_prepare(d, sql.data, err);
+		if (!s) {
+			rc = -REP_E_SQL;
+			goto out;
+		}
+		filter_bind(s, &f, 1);
+		while ((rc = db_step(s, err)) == 1) {
+			int64_t func = db_column_int(s, 0), dur, self;
+			bool complete = (db_column_int(s, 2) & CD_STATUS) == 0;
+			long gi;
+
+			if (tids && ntids > 64) {
+				int tid = (int)db_column_int(s, 5);
+
+				if (!bsearch(&tid, tids, ntids, sizeof(*tids), cmp_int))
+					continue;
+			}
+			if (by == STATS_BY_FUNC) {
+				gi = func >= 0 && (size_t)func < nnames ? (long)func : -1;
+				if (gi < 0)
+					continue;
+			} else {
+				const char *k2 = db_column_text(s, 1);
+
+				ukt_buf_reset(&key);
+				ukt_buf_addf(&key, "%" PRId64 "%s%s", func, k2 ? "\x1f" : "\x1e",
+					     k2 ? k2 : "");
+				gi = groups_get(&g, key.data);
+				if (gi < 0) {
+					rc = (int)gi;
+					goto out;
+				}
+				if ((size_t)gi == n) {
+					struct stats_row *r = new_row(&rows, &n);
+
+					if (!r) {
+						rc = -ENOMEM;
+						goto out;
+					}
+					r->k1 = strdup(func >= 0 && (size_t)func < nnames && names[func] ?
+						       names[func] : "");
+					r->k2_null = db_column_type(s, 1) == DB_NULL;
+					r->k2_is_int = db_column_type(s, 1) == DB_INT;
+					r->k2i = db_column_int(s, 1);
+					r->k2 = strdup(k2 ? k2 : "");
+					if (!r->k1 || !r->k2) {
+						rc = -ENOMEM;
+						goto out;
+					}
+				}
+			}
+			dur = db_column_int(s, 3);
+			/* self NULL: the same as the duration (schema.c) */
+			self = db_column_type(s, 4) == DB_NULL ? dur : db_column_int(s, 4);
+			if (pass)
+				rc = statacc_rescan(acc, (size_t)gi, dur);
+			else
+				rc = statacc_add(acc, (size_t)gi, complete, dur, self);
+			if (rc)
+				goto out;
+		}
+		if (rc < 0)
+			goto out;
+	}
+	if (by == STATS_BY_FUNC) {
+		/* the functions with calls selected, one row each */
+		row_of = calloc(nnames + 1, sizeof(*row_of));
+		if (!row_of) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		for (int i = 0; i < 7; i++) {
-			r->null[agg[i]] = db_column_type(s, kcols + i) == DB_NULL;
-			r->v[agg[i]] = db_column_int(s, kcols + i);
-		}
-		r->null[S_P50] = r->null[S_P90] = r->null[S_P99] = true;
-	}
-	if (rc < 0)
-		goto out;
-	db_finalize(s);
-	ukt_buf_reset(&sql);
-	ukt_buf_addf(&sql, "SELECT %s, duration_ns FROM calls WHERE %s%scomplete = 1"
-			   " ORDER BY %s, complete, duration_ns",
-		     keys, has_where ? f->where.data : "", has_where ? " AND " : "", keys);
-	s = db_prepare(d, sql.data, err);
-	if (!s) {
-		rc = -REP_E_SQL;
-		goto out;
-	}
-	filter_bind(s, f, 1);
-	while ((rc = db_step(s, err)) == 1) {
-		int64_t v = db_column_int(s, kcols), cnt;
+		for (size_t i = 0; i < statacc_groups(acc) && i < nnames; i++) {
+			int64_t v[S_NCOLS];
+			bool null[S_NCOLS];
+			struct stats_row *r;
 
-		if (g < n && !same_key(s, &rows[g], kcols)) {
-			while (g < n && !same_key(s, &rows[g], kcols))
-				g++;
-			rank = 0;
-		}
-		if (g == n)
-			break;	/* both scans see the same groups; never here */
-		rank++;
-		cnt = rows[g].v[S_CALLS];
-		for (int i = 0; i < STATS_NPCT; i++) {
-			if (rank == stats_rank(cnt, stats_pct[i])) {
-				rows[g].v[stats_pct_col[i]] = v;
-				rows[g].null[stats_pct_col[i]] = false;
+			if (statacc_result(acc, i, v, null) || (!v[S_CALLS] && !v[S_INCOMPLETE]))
+				continue;
+			r = new_row(&rows, &n);
+			if (!r || !(r->k1 = strdup(names[i] ? names[i] : ""))) {
+				rc = -ENOMEM;
+				goto out;
 			}
+			row_of[i] = (long)n;
 		}
 	}
-	if (rc > 0)
-		rc = 0;
+	for (size_t i = 0; i < statacc_groups(acc); i++) {
+		long ri = by == STATS_BY_FUNC ? (i < nnames ? row_of[i] - 1 : -1) : (long)i;
+
+		if (ri < 0)
+			continue;
+		rc = statacc_result(acc, i, rows[ri].v, rows[ri].null);
+		if (rc)
+			goto out;
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	rc = 0;
 out:
 	db_finalize(s);
+	statacc_free(acc);
+	groups_release(&g);
+	filter_release(&f);
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(tids);
+	free(row_of);
 	ukt_buf_release(&sql);
+	ukt_buf_release(&key);
 	if (rc < 0) {
 		stats_free(rows, n);
 		rows = NULL;

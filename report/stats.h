@@ -74,14 +74,31 @@ struct stats_row {
 	bool null[S_NCOLS];
 };
 
+/* Durations stats_compute keeps in memory, at most (128 MiB); beyond,
+ * it reads the calls twice. */
+#define STATS_MAX_VALUES (16u << 20)
+
+/* Which calls: the selections the commands offer (NULL/0: all). */
+struct call_select {
+	const char *func;
+	int pid;		/* a process, or a thread */
+	const char *comm;	/* a glob over thread names */
+	bool has_since, has_until;
+	int64_t since, until;	/* entry (or return) time, trace clock */
+};
+
+/* sel as a filter on the calls view (its column names). */
+void stats_filter_view(const struct call_select *sel, struct sql_filter *f);
+
+enum stats_by { STATS_BY_FUNC, STATS_BY_PID, STATS_BY_COMM };
+
 /*
- * Statistics grouped by keys ("func", or "func, pid" / "func, comm":
- * kcols 1 or 2) over the calls that f selects (f may be NULL).
- * 0, or negative with SQLite's message in err.
+ * Statistics by function (and process or thread name) of the calls sel
+ * selects, from one scan of call_data (schema.h): the same numbers as the
+ * view. Sorted by the keys. 0, or negative with SQLite's message in err.
  */
-int stats_compute(struct db *d, const char *keys, int kcols,
-		  const struct sql_filter *f, struct stats_row **rows,
-		  size_t *n, struct ukt_buf *err);
+int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
+		  struct stats_row **rows, size_t *n, struct ukt_buf *err);
 void stats_free(struct stats_row *rows, size_t n);
 
 #endif

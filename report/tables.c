@@ -13,8 +13,8 @@
 #include "schema.h"
 #include "tables.h"
 
-static int insert_meta(struct db *d, const char *k, const char *v,
-		       struct ukt_buf *err)
+int tables_set_meta(struct db *d, const char *k, const char *v,
+		    struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d, "INSERT OR REPLACE INTO meta VALUES(?, ?)", err);
 	int rc;
@@ -83,7 +83,7 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 int tables_insert_threads(struct db *d, const struct threads *th,
 			  struct ukt_buf *err)
 {
-	struct db_stmt *s = db_prepare(d, "INSERT OR REPLACE INTO threads VALUES(?,?,?)", err);
+	struct db_stmt *s = db_prepare(d, "INSERT OR REPLACE INTO threads VALUES(?,?,?,?)", err);
 	int rc = 0;
 
 	if (!s)
@@ -98,6 +98,8 @@ int tables_insert_threads(struct db *d, const struct threads *th,
 			db_bind_int(s, 2, e->pid);
 		if (e->comm)
 			db_bind_text(s, 3, e->comm, -1);
+		if (e->has_sp_base)
+			db_bind_int(s, 4, (int64_t)e->sp_base);
 		rc = db_step(s, err);
 		db_reset(s);
 	}
@@ -239,34 +241,81 @@ int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
 	int rc = 0;
 
 	for (size_t i = 0; i < t->nmeta && !rc; i++)
-		rc = insert_meta(d, t->meta[i].key, t->meta[i].value, err);
+		rc = tables_set_meta(d, t->meta[i].key, t->meta[i].value, err);
 	if (rc)
 		return rc;
 	snprintf(v, sizeof(v), "%d", UKT_SCHEMA_VERSION);
-	rc = insert_meta(d, "schema_version", v, err);
+	rc = tables_set_meta(d, "schema_version", v, err);
 	if (!rc)
-		rc = insert_meta(d, "trace_path", t->path, err);
+		rc = tables_set_meta(d, "trace_path", t->path, err);
 	if (!rc && stat(t->path, &st) == 0) {
 		snprintf(v, sizeof(v), "%lld", (long long)st.st_size);
-		rc = insert_meta(d, "trace_size", v, err);
+		rc = tables_set_meta(d, "trace_size", v, err);
 		snprintf(v, sizeof(v), "%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		if (!rc)
-			rc = insert_meta(d, "trace_mtime", v, err);
+			rc = tables_set_meta(d, "trace_mtime", v, err);
 	}
 	snprintf(v, sizeof(v), "%" PRIu64, events);
 	if (!rc)
-		rc = insert_meta(d, "events", v, err);
+		rc = tables_set_meta(d, "events", v, err);
 	if (!rc)
-		rc = insert_meta(d, "trace_complete", t->complete ? "1" : "0", err);
+		rc = tables_set_meta(d, "trace_complete", t->complete ? "1" : "0", err);
 	snprintf(v, sizeof(v), "%u", t->info.ncpus);
 	if (!rc)
-		rc = insert_meta(d, "ncpus", v, err);
+		rc = tables_set_meta(d, "ncpus", v, err);
 	snprintf(v, sizeof(v), "%u", t->info.subbuf_size);
 	if (!rc)
-		rc = insert_meta(d, "subbuf_size", v, err);
+		rc = tables_set_meta(d, "subbuf_size", v, err);
 	if (!rc && !trace_meta(t, "clock"))
-		rc = insert_meta(d, "clock", t->info.clock, err);
+		rc = tables_set_meta(d, "clock", t->info.clock, err);
 	if (!rc)
-		rc = insert_meta(d, "report_version", UKT_VERSION, err);
+		rc = tables_set_meta(d, "report_version", UKT_VERSION, err);
 	return rc;
+}
+
+int tables_insert_funcs(struct db *d, const struct plan *p, struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT INTO funcs VALUES(?,?,?,?)", err);
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (int i = 0; i < p->nfuncs && rc >= 0; i++) {
+		db_bind_int(s, 1, i);
+		db_bind_text(s, 2, p->funcs[i], -1);
+		if (p->entry_probe[i])
+			db_bind_int(s, 3, p->entry_probe[i]);
+		if (p->return_probe[i])
+			db_bind_int(s, 4, p->return_probe[i]);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int tables_insert_sites(struct db *d, const struct sites *st, struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT INTO sites VALUES(?,?,?,?,?)", err);
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	for (size_t i = 0; i < sites_count(st) && rc >= 0; i++) {
+		const char *sym, *obj;
+		uint64_t addr;
+		int pid;
+
+		sites_at(st, i, &pid, &addr, &sym, &obj);
+		db_bind_int(s, 1, (int64_t)i + 1);
+		if (pid)
+			db_bind_int(s, 2, pid);
+		db_bind_int(s, 3, (int64_t)addr);
+		db_bind_text(s, 4, sym, -1);
+		db_bind_text(s, 5, obj, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "sites.h"
 #include "symbolize.h"
 #include "threads.h"
 #include "trace.h"
@@ -31,6 +32,12 @@ int tables_insert_damage(struct db *d, const struct trace *t,
 int tables_insert_cpus(struct db *d, const struct trace *t,
 		       const uint64_t *events, const uint64_t *marks,
 		       struct ukt_buf *err);
+/* One meta row (replacing the key's). */
+int tables_set_meta(struct db *d, const char *k, const char *v, struct ukt_buf *err);
+/* funcs: the paired functions, id = the plan's index. */
+int tables_insert_funcs(struct db *d, const struct plan *p, struct ukt_buf *err);
+/* sites: the call sites, id = the sites' id. */
+int tables_insert_sites(struct db *d, const struct sites *st, struct ukt_buf *err);
 /* The trace's META, and what the import adds: schema and report
  * versions, the trace's path, size and mtime (the cache key), counts. */
 int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,

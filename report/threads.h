@@ -7,12 +7,17 @@
 #ifndef UKT_THREADS_H
 #define UKT_THREADS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "trace.h"
 
 struct thread_info {
 	int tid;
 	int pid;	/* 0 when unknown */
 	char *comm;	/* NULL when unknown */
+	bool has_sp_base;
+	uint64_t sp_base;	/* the import's: stack pointers count from it */
 };
 
 struct threads {

@@ -8,7 +8,8 @@ correct_depth_note correct_depth_outer_nesting
 correct_sys_never_returns correct_sys_fork_child correct_sys_flat correct_sys_nothing_else
 correct_loss_recorded correct_loss_marked correct_loss_no_impossible_call correct_loss_log
 correct_zero_calls_summary correct_zero_probe_events correct_zero_info
-correct_summary_in_log correct_max_size_small correct_dump_idle"
+correct_summary_in_log correct_max_size_small correct_dump_idle
+correct_fold_deep correct_fold_syscalls correct_fold_loss"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 cd "$TMP"
 
@@ -92,5 +93,10 @@ if [ "$(sql idle.ukt "SELECT COUNT(*) FROM events WHERE tid = 0")" -gt 0 ]; then
 else
 	echo "skip correct_dump_idle: no event came from the idle task this time"
 fi
+# folding events into their calls changes nothing a query sees
+same_views correct_fold_deep deep.ukt
+same_views correct_fold_syscalls sys.ukt
+if [ -f loss.ukt ]; then same_views correct_fold_loss loss.ukt
+else echo "skip correct_fold_loss: no loss trace"; fi
 check_leftovers=$(leftovers)
 [ -z "$check_leftovers" ] || fail correct_leftovers "$check_leftovers"

@@ -67,3 +67,26 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+
+# same_views NAME TRACE : the events, calls and probe views of TRACE are
+# the same whether events are folded into their calls or all stored
+same_views() {
+	local name=$1 trace=$2 a b
+	rm -f "$trace.db" "$trace.nofold.db"
+	"$REP" db "$trace" -o "$trace.db" -q 2>/dev/null
+	UKT_NO_FOLD=1 "$REP" db "$trace" -o "$trace.nofold.db" -q 2>/dev/null
+	dumpv() {
+		local db=$1 v
+		sqlite3 "$db" "SELECT * FROM events ORDER BY id; SELECT * FROM calls ORDER BY id;"
+		for v in $(sqlite3 "$db" "SELECT view FROM probes ORDER BY id"); do
+			sqlite3 "$db" "SELECT * FROM \"$v\" ORDER BY id"
+		done
+	}
+	a=$(dumpv "$trace.db" | md5sum)
+	b=$(dumpv "$trace.nofold.db" | md5sum)
+	local n1 n2
+	n1=$(sqlite3 "$trace.db" "SELECT COUNT(*) FROM event_data")
+	n2=$(sqlite3 "$trace.nofold.db" "SELECT COUNT(*) FROM event_data")
+	if [ "$a" = "$b" ] && [ "$n2" -gt 0 ]; then ok "$name"
+	else fail "$name" "views differ when folded ($n1 of $n2 events stored)"; fi
+}

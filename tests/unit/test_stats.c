@@ -12,9 +12,12 @@
 #include "test.h"
 #include "../../report/db.h"
 #include "../../report/schema.h"
+#include "../../report/statacc.h"
 #include "../../report/stats.h"
 
 static char path[64];
+
+static const struct plan empty;
 
 static struct db *fill(unsigned int seed, int n)
 {
@@ -31,7 +34,11 @@ static struct db *fill(unsigned int seed, int n)
 	close(fd);
 	unlink(path);
 	d = db_open(path, DB_CREATE | DB_FAST, &err);
-	if (!d || schema_create_tables(d, 0, &err)) {
+	if (!d || schema_create_tables(d, 0, &err) || schema_create_views(d, &empty, 0, &err) ||
+	    db_exec(d, "INSERT INTO funcs(id, name) VALUES(0, 'a'), (1, 'b'), (2, 'c'), (3, 'solo');"
+		       /* threads 100..105: two processes, one unknown; two names */
+		       "INSERT INTO threads(tid, pid, comm) VALUES(100, 10, 'x'), (101, 10, 'y'),"
+		       " (102, 11, 'x'), (103, 11, 'y'), (104, NULL, 'x'), (105, NULL, NULL);", &err)) {
 		printf("  %s\n", err.data);
 		ukt_buf_release(&err);
 		db_close(d);
@@ -39,30 +46,30 @@ static struct db *fill(unsigned int seed, int n)
 	}
 	srand(seed);
 	db_exec(d, "BEGIN", NULL);
-	s = db_prepare(d, "INSERT INTO calls(func, tid, pid, comm, duration_ns, self_ns,"
-			  " complete, entry_ts) VALUES(?,?,?,?,?,?,?,?)", &err);
+	s = db_prepare(d, "INSERT INTO call_data(func, tid, ts, dur, self, flags, ev, evd)"
+			  " VALUES(?,?,?,?,?,?,?,?)", &err);
 	for (int i = 0; s && i < n; i++) {
-		static const char *const funcs[] = { "a", "b", "c", "solo" };
 		int f = i == 0 ? 3 : rand() % 3;	/* "solo": one call */
 		int complete = f == 3 || rand() % 8 != 0;
 		int64_t dur = rand() % 50 * 1000 + (rand() % 4 == 0 ? 999999 : 0);
 
-		db_bind_text(s, 1, funcs[f], -1);
-		db_bind_int(s, 2, 100 + rand() % 4);
-		if (rand() % 10)
-			db_bind_int(s, 3, 10 + rand() % 2);	/* else pid NULL */
-		else
-			db_bind_null(s, 3);
-		db_bind_text(s, 4, rand() % 2 ? "x" : "y", -1);
+		db_bind_int(s, 1, f);
+		db_bind_int(s, 2, 100 + rand() % 6);
+		db_bind_int(s, 3, i * 1000);
 		if (complete) {
-			db_bind_int(s, 5, dur);
-			db_bind_int(s, 6, dur / 2);
+			db_bind_int(s, 4, dur);
+			db_bind_int(s, 5, dur / 2);
 		} else {
+			db_bind_null(s, 4);
 			db_bind_null(s, 5);
-			db_bind_null(s, 6);
 		}
-		db_bind_int(s, 7, complete);
-		db_bind_int(s, 8, i * 1000);
+		/* incomplete: no_return, entered and never returned */
+		db_bind_int(s, 6, complete ? CD_HAS_ENTRY | CD_HAS_RETURN : CD_HAS_ENTRY | 1);
+		db_bind_int(s, 7, 2 * i + 1);
+		if (complete)
+			db_bind_int(s, 8, 1);
+		else
+			db_bind_null(s, 8);
 		db_step(s, NULL);
 		db_reset(s);
 	}
@@ -72,26 +79,35 @@ static struct db *fill(unsigned int seed, int n)
 	return d;
 }
 
-/* Every row of stats_compute equals the view's row of the same keys. */
-static int compare(struct db *d, const char *keys, int kcols, const struct sql_filter *f)
+/*
+ * Every row of stats_compute (over call_data, the selection as it filters
+ * there) equals the view's row of the same keys (over the calls view, the
+ * selection as the commands filter it).
+ */
+static int compare(struct db *d, enum stats_by by, const struct call_select *sel)
 {
+	static const char *const keysof[] = { "func", "func, pid", "func, comm" };
+	const char *keys = keysof[by];
+	int kcols = by == STATS_BY_FUNC ? 1 : 2;
 	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct stats_row *rows = NULL;
 	size_t n = 0, nview = 0;
 	struct db_stmt *s;
 	int bad = 0;
 
-	if (stats_compute(d, keys, kcols, f, &rows, &n, &err)) {
+	if (stats_compute(d, by, sel, &rows, &n, &err)) {
 		printf("  stats_compute: %s\n", err.data);
 		return 1;
 	}
-	stats_sql_view(&sql, keys, f ? f->where.data : NULL);
+	stats_filter_view(sel, &f);
+	stats_sql_view(&sql, keys, f.where.data);
 	s = db_prepare(d, sql.data, &err);
 	if (!s) {
 		printf("  view: %s\n", err.data);
 		return 1;
 	}
-	filter_bind(s, f, 1);
+	filter_bind(s, &f, 1);
 	while (db_step(s, NULL) == 1) {
 		const struct stats_row *r = NULL;
 		const char *k1 = db_column_text(s, 0);
@@ -125,6 +141,7 @@ static int compare(struct db *d, const char *keys, int kcols, const struct sql_f
 	}
 	db_finalize(s);
 	stats_free(rows, n);
+	filter_release(&f);
 	ukt_buf_release(&sql);
 	ukt_buf_release(&err);
 	return bad;
@@ -134,22 +151,21 @@ static void test_sql_and_c_agree(void)
 {
 	for (unsigned int seed = 1; seed <= 5; seed++) {
 		struct db *d = fill(seed, 200 + (int)seed * 97);
-		struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+		struct call_select all = { 0 }, pid = { .pid = 10 }, thread = { .pid = 104 };
+		struct call_select window = { .comm = "x*", .has_since = true, .since = 30000,
+					      .has_until = true, .until = 400000 };
+		struct call_select one = { .func = "b", .has_since = true, .since = 1000 };
 
 		CHECK(d);
-		CHECK_EQ(compare(d, "func", 1, NULL), 0);
-		CHECK_EQ(compare(d, "func, pid", 2, NULL), 0);
-		CHECK_EQ(compare(d, "func, comm", 2, NULL), 0);
-		/* the filters the commands build */
-		filter_int(&f, "(pid = ? OR tid = ?)", 10);
-		filter_more_int(&f, 10);
-		CHECK_EQ(compare(d, "func", 1, &f), 0);
-		filter_release(&f);
-		filter_text(&f, "comm GLOB ?", "x*");
-		filter_int(&f, "COALESCE(entry_ts, return_ts) >= ?", 30000);
-		CHECK_EQ(compare(d, "func", 1, &f), 0);
-		CHECK_EQ(compare(d, "func, pid", 2, &f), 0);
-		filter_release(&f);
+		CHECK_EQ(compare(d, STATS_BY_FUNC, &all), 0);
+		CHECK_EQ(compare(d, STATS_BY_PID, &all), 0);
+		CHECK_EQ(compare(d, STATS_BY_COMM, &all), 0);
+		/* the selections the commands offer */
+		CHECK_EQ(compare(d, STATS_BY_FUNC, &pid), 0);
+		CHECK_EQ(compare(d, STATS_BY_FUNC, &thread), 0);
+		CHECK_EQ(compare(d, STATS_BY_FUNC, &window), 0);
+		CHECK_EQ(compare(d, STATS_BY_PID, &window), 0);
+		CHECK_EQ(compare(d, STATS_BY_COMM, &one), 0);
 		db_close(d);
 		unlink(path);
 	}
@@ -169,15 +185,17 @@ static void test_definition_by_hand(void)
 	CHECK_EQ(stats_rank(10, 90), 9);
 	CHECK_EQ(stats_rank(10, 99), 10);
 	CHECK_EQ(stats_rank(1, 50), 1);
-	s = db_prepare(d, "INSERT INTO calls(func, duration_ns, self_ns, complete) VALUES('f', ?, 1, ?)", NULL);
+	db_exec(d, "INSERT INTO funcs(id, name) VALUES(9, 'f')", NULL);
+	s = db_prepare(d, "INSERT INTO call_data(func, ts, dur, self, flags) VALUES(9, 0, ?, 1, ?)", NULL);
 	for (int i = 1; i <= 12; i++) {
 		db_bind_int(s, 1, i <= 10 ? i : 0);
-		db_bind_int(s, 2, i <= 10);	/* two incomplete calls */
+		/* two incomplete calls */
+		db_bind_int(s, 2, i <= 10 ? CD_HAS_ENTRY | CD_HAS_RETURN : CD_HAS_ENTRY | 1);
 		db_step(s, NULL);
 		db_reset(s);
 	}
 	db_finalize(s);
-	CHECK_EQ(stats_compute(d, "func", 1, NULL, &rows, &n, &err), 0);
+	CHECK_EQ(stats_compute(d, STATS_BY_FUNC, &(struct call_select){ 0 }, &rows, &n, &err), 0);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(rows[0].v[S_CALLS], 10);
 	CHECK_EQ(rows[0].v[S_INCOMPLETE], 2);
@@ -189,16 +207,85 @@ static void test_definition_by_hand(void)
 	CHECK_EQ(rows[0].v[S_P90], 9);
 	CHECK_EQ(rows[0].v[S_P99], 10);
 	CHECK_EQ(rows[0].v[S_MAX], 10);
-	CHECK_EQ(compare(d, "func", 1, NULL), 0);
+	CHECK_EQ(compare(d, STATS_BY_FUNC, &(struct call_select){ 0 }), 0);
 	stats_free(rows, n);
 	ukt_buf_release(&err);
 	db_close(d);
 	unlink(path);
 }
 
+static int cmp64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * The accumulator in one pass (values in memory) and in two (histogram,
+ * then a rescan of the rank buckets) gives the exact percentiles of a
+ * sort, on wide, clustered and tied values, negatives included.
+ */
+static void test_statacc_two_pass_exact(void)
+{
+	enum { NG = 5, N = 20000 };
+	static int64_t vals[NG][N];
+	size_t nv[NG] = { 0 };
+	struct statacc *one = statacc_new(1u << 30), *two = statacc_new(1000);
+
+	CHECK(one && two);
+	srand(11);
+	for (int i = 0; i < N * 3; i++) {
+		size_t g = (size_t)rand() % NG;
+		int64_t v;
+
+		switch (g) {
+		case 0: v = rand() % 100; break;			/* exact buckets */
+		case 1: v = 480 + rand() % 30; break;			/* one dense bucket */
+		case 2: v = (int64_t)rand() * rand() % 5000000000LL; break;	/* wide */
+		case 3: v = 1000000; break;				/* all tied */
+		default: v = rand() % 1000 - 10; break;			/* negatives too */
+		}
+		if (nv[g] == N)
+			continue;
+		vals[g][nv[g]++] = v;
+		CHECK_EQ(statacc_add(one, g, true, v, v / 2), 0);
+		CHECK_EQ(statacc_add(two, g, true, v, v / 2), 0);
+		CHECK_EQ(statacc_add(two, g, false, 0, 0), 0);
+	}
+	CHECK(!statacc_need_rescan(one));
+	CHECK(statacc_need_rescan(two));
+	for (size_t g = 0; g < NG; g++)
+		for (size_t i = 0; i < nv[g]; i++)
+			CHECK_EQ(statacc_rescan(two, g, vals[g][i]), 0);
+	for (size_t g = 0; g < NG; g++) {
+		int64_t v1[S_NCOLS], v2[S_NCOLS];
+		bool n1[S_NCOLS], n2[S_NCOLS];
+
+		qsort(vals[g], nv[g], sizeof(vals[g][0]), cmp64);
+		CHECK_EQ(statacc_result(one, g, v1, n1), 0);
+		CHECK_EQ(statacc_result(two, g, v2, n2), 0);
+		for (int k = 0; k < STATS_NPCT; k++) {
+			int64_t want = vals[g][stats_rank((int64_t)nv[g], stats_pct[k]) - 1];
+
+			CHECK_EQ(v1[stats_pct_col[k]], want);
+			CHECK_EQ(v2[stats_pct_col[k]], want);
+		}
+		CHECK_EQ(v1[S_MIN], vals[g][0]);
+		CHECK_EQ(v2[S_MAX], vals[g][nv[g] - 1]);
+		CHECK_EQ(v2[S_INCOMPLETE], (int64_t)nv[g]);
+		for (int c = S_CALLS; c < S_NCOLS; c++)
+			if (c != S_INCOMPLETE)
+				CHECK_EQ(v1[c], v2[c]);
+	}
+	statacc_free(one);
+	statacc_free(two);
+}
+
 int main(void)
 {
 	RUN(test_definition_by_hand);
 	RUN(test_sql_and_c_agree);
+	RUN(test_statacc_two_pass_exact);
 	return TEST_EXIT();
 }

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/* Exact statistics in bounded memory (statacc.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "statacc.h"
+
+/* Histogram buckets: values below 128 exactly, then 64 per power of two
+ * (each about 1.5% wide). Monotone: a bucket's values all lie below the
+ * next bucket's. */
+#define NEXACT 128
+#define SUB 64
+#define NBUCKETS (NEXACT + (64 - 7) * SUB)
+
+struct target {
+	size_t bucket;		/* where the rank falls */
+	uint64_t rank;		/* 1-based rank within the bucket */
+	int64_t *vals;		/* the bucket's values, second pass */
+	size_t n, cap;
+};
+
+struct group {
+	uint64_t n, inc;
+	int64_t total, self, min, max;
+	int64_t *vals;		/* one pass: the durations */
+	size_t nvals, cap;
+	uint64_t *hist;		/* two passes: NBUCKETS counts */
+	struct target t[STATS_NPCT];
+};
+
+struct statacc {
+	size_t max_values, values;
+	bool two_pass;
+	struct group *g;
+	size_t ng, gcap;
+};
+
+static size_t bucket_of(int64_t v)
+{
+	int e;
+
+	if (v < NEXACT)
+		return v < 0 ? 0 : (size_t)v;
+	e = 63 - __builtin_clzll((uint64_t)v);
+	return NEXACT + (size_t)(e - 7) * SUB + (((uint64_t)v >> (e - 6)) & (SUB - 1));
+}
+
+struct statacc *statacc_new(size_t max_values)
+{
+	struct statacc *a = calloc(1, sizeof(*a));
+
+	if (a) {
+		a->max_values = max_values;
+		a->two_pass = max_values == 0;
+	}
+	return a;
+}
+
+void statacc_free(struct statacc *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->ng; i++) {
+		free(a->g[i].vals);
+		free(a->g[i].hist);
+		for (int k = 0; k < STATS_NPCT; k++)
+			free(a->g[i].t[k].vals);
+	}
+	free(a->g);
+	free(a);
+}
+
+size_t statacc_groups(const struct statacc *a)
+{
+	return a->ng;
+}
+
+static int push(int64_t **v, size_t *n, size_t *cap, int64_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *p = reallocarray(*v, c, sizeof(**v));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* Too many values: every group counts into a histogram from now on. */
+static int to_two_pass(struct statacc *a)
+{
+	for (size_t i = 0; i < a->ng; i++) {
+		struct group *g = &a->g[i];
+
+		if (!g->hist && g->n) {
+			g->hist = calloc(NBUCKETS, sizeof(*g->hist));
+			if (!g->hist)
+				return -ENOMEM;
+		}
+		for (size_t k = 0; k < g->nvals; k++)
+			g->hist[bucket_of(g->vals[k])]++;
+		free(g->vals);
+		g->vals = NULL;
+		g->nvals = g->cap = 0;
+	}
+	a->two_pass = true;
+	return 0;
+}
+
+int statacc_add(struct statacc *a, size_t gi, bool complete, int64_t dur,
+		int64_t self)
+{
+	struct group *g;
+
+	if (gi >= a->ng) {
+		if (gi >= a->gcap) {
+			size_t cap = a->gcap ? a->gcap * 2 : 16;
+			void *p;
+
+			while (cap <= gi)
+				cap *= 2;
+			p = reallocarray(a->g, cap, sizeof(*a->g));
+			if (!p)
+				return -ENOMEM;
+			a->g = p;
+			a->gcap = cap;
+		}
+		memset(&a->g[a->ng], 0, (gi + 1 - a->ng) * sizeof(*a->g));
+		a->ng = gi + 1;
+	}
+	g = &a->g[gi];
+	if (!complete) {
+		g->inc++;
+		return 0;
+	}
+	if (!g->n || dur < g->min)
+		g->min = dur;
+	if (!g->n || dur > g->max)
+		g->max = dur;
+	g->n++;
+	g->total += dur;
+	g->self += self;
+	if (a->two_pass) {
+		if (!g->hist) {
+			g->hist = calloc(NBUCKETS, sizeof(*g->hist));
+			if (!g->hist)
+				return -ENOMEM;
+		}
+		g->hist[bucket_of(dur)]++;
+		return 0;
+	}
+	if (push(&g->vals, &g->nvals, &g->cap, dur))
+		return -ENOMEM;
+	if (++a->values > a->max_values)
+		return to_two_pass(a);
+	return 0;
+}
+
+bool statacc_need_rescan(struct statacc *a)
+{
+	bool need = false;
+
+	if (!a->two_pass)
+		return false;
+	for (size_t i = 0; i < a->ng; i++) {
+		struct group *g = &a->g[i];
+
+		if (!g->n)
+			continue;
+		for (int k = 0; k < STATS_NPCT; k++) {
+			uint64_t r = (uint64_t)stats_rank((int64_t)g->n, stats_pct[k]), cum = 0;
+			size_t b = 0;
+
+			while (b < NBUCKETS && cum + g->hist[b] < r)
+				cum += g->hist[b++];
+			g->t[k].bucket = b;
+			g->t[k].rank = r - cum;
+			g->t[k].n = 0;
+		}
+		need = true;
+	}
+	return need;
+}
+
+int statacc_rescan(struct statacc *a, size_t gi, int64_t dur)
+{
+	struct group *g;
+	size_t b = bucket_of(dur);
+
+	if (gi >= a->ng)
+		return 0;
+	g = &a->g[gi];
+	for (int k = 0; k < STATS_NPCT; k++)
+		if (g->t[k].bucket == b &&
+		    push(&g->t[k].vals, &g->t[k].n, &g->t[k].cap, dur))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The k-th smallest (0-based) of v[lo, hi) into v[k], smaller ones before
+ * it and larger after: quickselect with a median-of-three pivot and a
+ * three-way partition (durations tie a lot). A percentile needs one order
+ * statistic, not a sort of millions of durations.
+ */
+static void select_kth(int64_t *v, size_t lo, size_t hi, size_t k)
+{
+	while (hi - lo > 1) {
+		int64_t a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1], p, t;
+		size_t lt = lo, i = lo, gt = hi;
+
+		p = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		/* [lo, lt) < p, [lt, i) == p, [gt, hi) > p */
+		while (i < gt) {
+			if (v[i] < p) {
+				t = v[lt];
+				v[lt++] = v[i];
+				v[i++] = t;
+			} else if (v[i] > p) {
+				t = v[--gt];
+				v[gt] = v[i];
+				v[i] = t;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;
+	}
+}
+
+int statacc_result(struct statacc *a, size_t gi, int64_t *v, bool *null)
+{
+	struct group *g;
+
+	for (int k = 0; k < S_NCOLS; k++) {
+		v[k] = 0;
+		null[k] = true;
+	}
+	if (gi >= a->ng)
+		return 0;
+	g = &a->g[gi];
+	v[S_CALLS] = (int64_t)g->n;
+	v[S_INCOMPLETE] = (int64_t)g->inc;
+	null[S_CALLS] = null[S_INCOMPLETE] = false;
+	if (!g->n)
+		return 0;
+	v[S_TOTAL] = g->total;
+	v[S_SELF] = g->self;
+	v[S_MIN] = g->min;
+	v[S_MAX] = g->max;
+	/* as SQLite's CAST(AVG(x) AS INTEGER): a double, truncated */
+	v[S_AVG] = (int64_t)((double)g->total / (double)g->n);
+	null[S_TOTAL] = null[S_SELF] = null[S_MIN] = null[S_MAX] = null[S_AVG] = false;
+	size_t lo = 0;
+
+	for (int k = 0; k < STATS_NPCT; k++) {
+		struct target *t = &g->t[k];
+		int col = stats_pct_col[k];
+
+		if (!a->two_pass) {
+			/* ranks rise with k: the next one is right of this one */
+			size_t r = (size_t)stats_rank((int64_t)g->n, stats_pct[k]) - 1;
+
+			select_kth(g->vals, (size_t)lo, g->nvals, r);
+			v[col] = g->vals[r];
+			lo = r;
+		} else {
+			if (t->rank < 1 || t->rank > t->n)
+				return -EPROTO;	/* the second pass saw other calls */
+			select_kth(t->vals, 0, t->n, t->rank - 1);
+			v[col] = t->vals[t->rank - 1];
+		}
+		null[col] = false;
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exact call statistics of many groups in bounded memory (stats.h has the
+ * definition). Durations are kept in memory up to a limit; past it, each
+ * group keeps a histogram of 64 buckets per power of two, and the exact
+ * percentiles come from a second pass over the same calls that keeps only
+ * the values of the buckets the ranks fall in. Pure C, no SQLite: the
+ * import feeds it calls as they are paired, the commands rows of a query.
+ */
+#ifndef UKT_STATACC_H
+#define UKT_STATACC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+struct statacc;
+
+/* Keep at most max_values durations in memory (0: always two passes). */
+struct statacc *statacc_new(size_t max_values);
+void statacc_free(struct statacc *a);
+
+/* One call of group g (0, 1, 2...: the caller's numbering). self is
+ * ignored for incomplete calls. 0 or -ENOMEM. */
+int statacc_add(struct statacc *a, size_t g, bool complete, int64_t dur,
+		int64_t self);
+
+/* After the last add: whether the complete calls' durations must be fed
+ * again (statacc_rescan) for exact percentiles. */
+bool statacc_need_rescan(struct statacc *a);
+/* The second pass: every complete call's duration again, any order. */
+int statacc_rescan(struct statacc *a, size_t g, int64_t dur);
+
+/* Number of groups seen (the highest g + 1). */
+size_t statacc_groups(const struct statacc *a);
+
+/* The statistics of group g into v[S_NCOLS] and null[S_NCOLS] (columns
+ * of stats.h). Call after the last add (and the rescan, when needed).
+ * 0 or -ENOMEM. */
+int statacc_result(struct statacc *a, size_t g, int64_t *v, bool *null);
+
+#endif
