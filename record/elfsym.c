@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "suggest.h"
 #include "uktrace/payload.h"
 #include "errors.h"
 
@@ -353,65 +354,15 @@ int elfsym_vaddr_to_offset(const struct elfsym *e, uint64_t vaddr,
 	return -ENOENT;
 }
 
-/* Edit distance, capped: enough to rank a few suggestions. */
-static int distance(const char *a, const char *b)
+static const char *sym_name(const void *ctx, size_t i)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	int row[64], prev, tmp;
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
+	return ((const struct elfsym *)ctx)->syms[i].name;
 }
 
 void elfsym_suggest(const struct elfsym *e, const char *name,
 		    struct ukt_buf *out, int max)
 {
-	int found = 0;
-	size_t len = strlen(name);
-
-	for (int d = 1; d <= 2 && found < max; d++) {
-		for (size_t i = 0; i < e->nsyms && found < max; i++) {
-			const char *s = e->syms[i].name;
-			bool dup = false;
-
-			if (distance(s, name) != d)
-				continue;
-			for (size_t k = 0; k < i; k++)
-				if (strcmp(e->syms[k].name, s) == 0)
-					dup = true;
-			if (dup)
-				continue;
-			ukt_buf_addf(out, "%s'%s'", found ? ", " : "", s);
-			found++;
-		}
-	}
-	for (size_t i = 0; i < e->nsyms && found < max && len >= 3; i++) {
-		const char *s = e->syms[i].name;
-
-		if (strncmp(s, name, len) == 0 && strcmp(s, name) != 0 &&
-		    !strstr(out->data, s)) {
-			ukt_buf_addf(out, "%s'%s'", found ? ", " : "", s);
-			found++;
-		}
-	}
+	suggest(name, e, e->nsyms, sym_name, out, max);
 }
 
 int elfsym_serialize(const struct elfsym *e, struct ukt_buf *out)

@@ -19,6 +19,7 @@
 #include "libfind.h"
 #include "errors.h"
 #include "spec.h"
+#include "suggest.h"
 #include "tracefs.h"
 
 #define NAME_MAX_LEN 48
@@ -648,6 +649,54 @@ static bool tracepoint_matches(const struct probe *p, const char *system,
 	return !fnmatch(p->system, system, 0) && !fnmatch(p->name, name, 0);
 }
 
+struct lines {
+	const char **v;
+	size_t n;
+};
+
+static const char *line_at(const void *ctx, size_t i)
+{
+	return ((const struct lines *)ctx)->v[i];
+}
+
+/* ", did you mean 'sched:sched_switch'?" for a misspelt tracepoint. */
+static void tracepoint_hint(const char *available, const struct probe *p,
+			    struct ukt_buf *err)
+{
+	struct ukt_buf copy = UKT_BUF_INIT, want = UKT_BUF_INIT;
+	struct lines l = { 0 };
+	size_t cap = 0, before;
+	char *line, *save = NULL;
+
+	if (strpbrk(p->system, "*?[") || strpbrk(p->name, "*?["))
+		return;		/* a glob that matched nothing: nothing to correct */
+	ukt_buf_adds(&copy, available);
+	ukt_buf_addf(&want, "%s:%s", p->system, p->name);
+	for (line = strtok_r(copy.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (l.n == cap) {
+			void *v = reallocarray(l.v, cap ? cap * 2 : 1024, sizeof(*l.v));
+
+			if (!v)
+				goto out;
+			l.v = v;
+			cap = cap ? cap * 2 : 1024;
+		}
+		l.v[l.n++] = line;
+	}
+	ukt_buf_adds(err, ", did you mean ");
+	before = err->len;
+	if (!suggest(want.data, &l, l.n, line_at, err, 3)) {
+		err->len = before - strlen(", did you mean ");
+		err->data[err->len] = '\0';
+	} else {
+		ukt_buf_adds(err, "?");
+	}
+out:
+	free(l.v);
+	ukt_buf_release(&copy);
+	ukt_buf_release(&want);
+}
+
 int spec_expand_tracepoints(struct probe_list *l, const char *available,
 			    const char *where, struct ukt_buf *err)
 {
@@ -696,8 +745,9 @@ int spec_expand_tracepoints(struct probe_list *l, const char *available,
 			matched++;
 		}
 		if (!rc && !matched) {
-			ukt_buf_addf(err, "no tracepoint matches '%s:%s' (see %s)",
-				     p->system, p->name, where);
+			ukt_buf_addf(err, "no tracepoint matches '%s:%s'", p->system, p->name);
+			tracepoint_hint(available, p, err);
+			ukt_buf_addf(err, " (see %s)", where);
 			rc = -ENOENT;
 		}
 	}

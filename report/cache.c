@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "db.h"
 #include "import.h"
 #include "report.h"
@@ -81,6 +83,31 @@ static void warn_damage(struct db *d, bool quiet)
 	db_finalize(s);
 }
 
+/*
+ * The disk filled while importing: how much the database needs (about
+ * the size of the ring-buffer pages, docs/SCHEMA.md), how much there is,
+ * and where else it can go. Nothing was left behind.
+ */
+static void disk_full(const struct trace *t, const char *db_path)
+{
+	char dir[4096], need[32], have[32];
+	const char *slash = strrchr(db_path, '/');
+	struct statvfs vfs;
+	uint64_t raw = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - db_path) : 1,
+		 slash ? (slash == db_path ? "/" : db_path) : ".");
+	for (uint32_t c = 0; c < t->ncpus; c++)
+		raw += t->cpus[c].raw_bytes;
+	ukt_human_bytes(need, sizeof(need), (double)raw);
+	if (statvfs(dir, &vfs) == 0)
+		ukt_human_bytes(have, sizeof(have), (double)vfs.f_bavail * (double)vfs.f_frsize);
+	else
+		snprintf(have, sizeof(have), "less");
+	fprintf(stderr, "uktrace-report: the disk is full: the database of '%s' needs about %s and %s has %s free. Free some space, write the database elsewhere with --db PATH, or import it into $TMPDIR for this command only with --no-cache\n",
+		t->path, need, dir, have);
+}
+
 int report_import(const char *trace_path, const char *db_path, bool quiet)
 {
 	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
@@ -98,7 +125,9 @@ int report_import(const char *trace_path, const char *db_path, bool quiet)
 	rc = import_trace(t, db_path, &res, &err, &warn);
 	if (warn.len && !quiet)
 		fprintf(stderr, "warning: %s", warn.data);
-	if (rc)
+	if (rc == -ENOSPC)
+		disk_full(t, db_path);
+	else if (rc)
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
 	else if (!quiet)
 		fprintf(stderr, "imported %" PRIu64 " events, %" PRIu64 " calls in %.2f s (%.0f events/s) into %s\n",
@@ -128,6 +157,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 
 		ukt_buf_addf(&path, "%s/uktrace-%d.db", dir, (int)getpid());
 		*tmp = strdup(path.data);
+		cleanup_register(path.data);
 	} else if (o->db_path) {
 		ukt_buf_adds(&path, o->db_path);
 	} else {
@@ -142,6 +172,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 			ukt_buf_reset(&path);
 			ukt_buf_addf(&path, "%s/uktrace-%d.db", dir, (int)getpid());
 			*tmp = strdup(path.data);
+			cleanup_register(path.data);
 			if (!o->quiet)
 				fprintf(stderr, "cannot write next to the trace; using a temporary database\n");
 			rc = report_import(o->trace, path.data, o->quiet);
@@ -159,6 +190,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 out:
 	if (!d && *tmp) {
 		unlink(*tmp);
+		cleanup_unregister(*tmp);
 		free(*tmp);
 		*tmp = NULL;
 	}
@@ -173,6 +205,7 @@ void report_close_db(struct db *d, char *tmp)
 	db_close(d);
 	if (tmp) {
 		unlink(tmp);
+		cleanup_unregister(tmp);
 		free(tmp);
 	}
 }

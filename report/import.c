@@ -20,6 +20,7 @@
 
 #include "batch.h"
 #include "calls.h"
+#include "cleanup.h"
 #include "db.h"
 #include "decode.h"
 #include "errors.h"
@@ -40,6 +41,10 @@ enum { CD_ID, CD_FUNC, CD_TID, CD_FLAGS, CD_DUR, CD_SELF, CD_TS, CD_DEPTH,
        CD_ARGS, CD_NCOLS };
 static const char call_cols[] = "id, func, tid, flags, dur, self, ts, depth, parent,"
 	" site, ret, ev, evd, cpu, rcpu, ip, sp, args";
+
+/* Durations the import keeps in memory for exact percentiles (16 MiB);
+ * past them it reads them again, so its memory stays flat. */
+#define IMPORT_MAX_VALUES (2u << 20)
 
 /* The tables the decoding thread sends rows of (rowq.h). */
 enum { T_EVENTS, T_CALLS, T_LOST, T_NTABLES };
@@ -685,6 +690,8 @@ int import_trace(struct trace *t, const char *db_path,
 	memset(res, 0, sizeof(*res));
 	ukt_buf_addf(&tmp, "%s.tmp-%d", db_path, (int)getpid());
 	unlink(tmp.data);
+	cleanup_stale(db_path);		/* what killed imports left */
+	cleanup_register(tmp.data);	/* and what a signal would leave now */
 	im.dec = decoder_new(t, err, warn);
 	if (!im.dec) {
 		rc = -REP_E_TEP;
@@ -693,7 +700,7 @@ int import_trace(struct trace *t, const char *db_path,
 	im.cpu_events = calloc(t->ncpus + 1, sizeof(*im.cpu_events));
 	im.cpu_marks = calloc(t->ncpus + 1, sizeof(*im.cpu_marks));
 	im.sites = sites_new(&sy);
-	im.acc = statacc_new(STATS_MAX_VALUES);
+	im.acc = statacc_new(IMPORT_MAX_VALUES);
 	if (!im.cpu_events || !im.cpu_marks || !im.sites || !im.acc) {
 		rc = -ENOMEM;
 		goto out;
@@ -798,6 +805,7 @@ out:
 	db_close(im.db);
 	if (rc)
 		unlink(tmp.data);
+	cleanup_unregister(tmp.data);
 	decoder_free(im.dec);
 	pairer_free(im.pairer);
 	sites_free(im.sites);

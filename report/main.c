@@ -2,11 +2,13 @@
 /* uktrace-report: option parsing and dispatch; the cmd_* modules work. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "report.h"
 
 static void usage(FILE *f)
@@ -69,6 +71,15 @@ static int bad(const char *fmt, ...)
 	va_end(ap);
 	fputs("\n(see uktrace-report --help)\n", stderr);
 	return 2;
+}
+
+/* Ctrl-C or a kill during an import: no half-built database is left
+ * behind (cleanup.h), then the signal ends the program as it would. */
+static void on_signal(int sig)
+{
+	cleanup_now();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 int main(int argc, char **argv)
@@ -187,6 +198,14 @@ int main(int argc, char **argv)
 				   pos[1 + cmds[cmd].nargs]);
 		o.trace = pos[1];
 		o.arg = npos > 2 ? pos[2] : NULL;
+	}
+	{
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
 	}
 	rc = cmds[cmd].fn(&o);
 	return rc ? 1 : 0;

@@ -303,6 +303,17 @@ static int tids_of(struct db *d, const struct call_select *sel, int **tids,
 	}
 	if (rc >= 0)
 		qsort(*tids, *n, sizeof(**tids), cmp_int);
+	if (rc >= 0) {
+		int64_t all = -1;
+
+		/* every thread of the trace: no filter at all */
+		db_query_int(d, "SELECT COUNT(*) FROM threads", &all);
+		if ((int64_t)*n >= all && !(sel->pid && !sel->comm)) {
+			free(*tids);
+			*tids = NULL;
+			*n = 0;
+		}
+	}
 	db_finalize(s);
 	filter_release(&f);
 	ukt_buf_release(&sql);
@@ -416,7 +427,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		}
 		filter_bind(s, &f, 1);
 		while ((rc = db_step(s, err)) == 1) {
-			int64_t func = db_column_int(s, 0), dur, self;
+			int64_t func = db_column_int(s, 0), dur, self = 0;
 			bool complete = (db_column_int(s, 2) & CD_STATUS) == 0;
 			long gi;
 
@@ -460,9 +471,16 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 					}
 				}
 			}
+			if (!complete && !pass) {
+				rc = statacc_add(acc, (size_t)gi, false, 0, 0);
+				if (rc)
+					goto out;
+				continue;
+			}
 			dur = db_column_int(s, 3);
 			/* self NULL: the same as the duration (schema.c) */
-			self = db_column_type(s, 4) == DB_NULL ? dur : db_column_int(s, 4);
+			if (!pass)
+				self = db_column_type(s, 4) == DB_NULL ? dur : db_column_int(s, 4);
 			if (pass)
 				rc = statacc_rescan(acc, (size_t)gi, dur);
 			else

@@ -231,6 +231,20 @@ static const struct sym_entry *lookup(const struct sym_entry *v, size_t n,
 	return a - e->addr < limit ? e : NULL;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/*
+ * addr in the maps of one snapshot. Named: "function+0xoff". Unnamed but
+ * in a known object: "object+0xVADDR", the address in the object's own
+ * terms (its ELF virtual address: what addr2line -e and gdb take, for a
+ * non-PIE executable as for a library), never a file offset. Otherwise
+ * the runtime address.
+ */
 static int resolve_in_snapshot(const struct symbolizer *s,
 			       const struct sym_snapshot *sn, uint64_t addr,
 			       struct ukt_buf *sym, struct ukt_buf *obj)
@@ -245,7 +259,7 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 		off = addr - m->start + m->pgoff;
 		ukt_buf_adds(obj, m->path[0] ? m->path : "[anon]");
 		if (m->object < 0) {
-			ukt_buf_addf(sym, "%s+0x%" PRIx64, m->path[0] ? m->path : "[anon]", off);
+			ukt_buf_addf(sym, "0x%" PRIx64, addr);
 			return 0;
 		}
 		o = &s->objects[m->object];
@@ -257,13 +271,13 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 				continue;
 			vaddr = off - o->segs[k].offset + o->segs[k].vaddr;
 			e = lookup(o->syms, o->nsyms, vaddr, 1 << 20);
-			if (e) {
+			if (e)
 				ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, vaddr - e->addr);
-				return 1;
-			}
-			break;
+			else
+				ukt_buf_addf(sym, "%s+0x%" PRIx64, base_name(m->path), vaddr);
+			return e != NULL;
 		}
-		ukt_buf_addf(sym, "%s+0x%" PRIx64, m->path, off);
+		ukt_buf_addf(sym, "0x%" PRIx64, addr);
 		return 0;
 	}
 	return -1;

@@ -179,12 +179,14 @@ measure() { # NAME CMD... -> adds secs and peak KiB
 	add atime.$name "$(tail -1 $W/atime | awk '{print $1}')"
 	add amem.$name "$(tail -1 $W/atime | awk '{print $2}')"
 }
+record uktrace W1; cp $W/rec.uktrace.W1 $W/a1.ukt
 record uktrace W2; cp $W/rec.uktrace.W2 $W/a4.ukt
 [ $HAVE_TC = 1 ] && { record trace-cmd W2; cp $W/rec.trace-cmd.W2 $W/a4.dat; }
 [ $HAVE_PERF = 1 ] && { record perf W2; cp $W/rec.perf.W2 $W/a4.data; }
 "$REC" -q -o $W/a10.ukt -e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid -- "$WL" w2 5000000
 EV4=$("$REP" info $W/a4.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}')
 EV10=$("$REP" info $W/a10.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}')
+EV1=$("$REP" info $W/a1.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}')
 for r in $(seq $RUNS); do
 	rm -f $W/a4.db $W/a10.db
 	measure import4 "$REP" db $W/a4.ukt -o $W/a4.db --force -q
@@ -193,7 +195,15 @@ for r in $(seq $RUNS); do
 	[ $HAVE_PERF = 1 ] && measure perfscript4 perf script -i $W/a4.data
 	measure import10 "$REP" db $W/a10.ukt -o $W/a10.db --force -q
 	measure summary10 "$REP" $W/a10.ukt --db $W/a10.db -q
+	# the summary's filters, each a scan of the calls
+	measure sumcomm4 "$REP" summary $W/a4.ukt --db $W/a4.db -q --comm 'work*'
+	measure sumpid4 "$REP" summary $W/a4.ukt --db $W/a4.db -q --pid 1
+	measure sumsince4 "$REP" summary $W/a4.ukt --db $W/a4.db -q --since +0.5
+	measure sumuntil4 "$REP" summary $W/a4.ukt --db $W/a4.db -q --until +1
+	rm -f $W/a1.db
+	measure import1 "$REP" db $W/a1.ukt -o $W/a1.db --force -q
 done
+DB4=$(stat -c %s $W/a4.db); DB1=$(stat -c %s $W/a1.db)
 
 ratio() { # A B -> A/B with 2 decimals, or NA
 	if [ "$1" = NA ] || [ "$2" = NA ] || [ -z "$1" ] || [ -z "$2" ] || [ "$(echo "$2 == 0" | bc -l)" = 1 ]; then echo NA
@@ -255,7 +265,12 @@ imp=$(med atime.import4); tcr=$(med atime.tcreport4)
 q=$(ratio $tcr $imp)
 r=$(printf '%.0f' "$(echo "$EV4 / $imp" | bc -l)")
 echo "Import: $r events/s (target ≥ 1,500,000: $( [ "$r" -ge 1500000 ] && echo met || echo MISSED)); $q× the speed of trace-cmd report (target ≥ 2: $( [ "$q" != NA ] && [ "$(echo "$q >= 2" | bc -l)" = 1 ] && echo met || echo MISSED))."
-echo "Summary on a cached database of 4M events: $(fmt $(med atime.summary4) 2) s. Peak memory of the import at 4M vs 10M events: $(fmt $(echo "$(med amem.import4) / 1024" | bc -l) 0) vs $(fmt $(echo "$(med amem.import10) / 1024" | bc -l) 0) MiB."
+q=$(ratio $(med atime.perfscript4) $imp)
+echo "Import: $q× the speed of perf script (target ≥ 1.5: $( [ "$q" != NA ] && [ "$(echo "$q >= 1.5" | bc -l)" = 1 ] && echo met || echo MISSED))."
+b4=$(echo "$DB4 / $EV4" | bc -l); b1=$(echo "$DB1 / $EV1" | bc -l)
+echo "Database: $(fmt $b4 1) bytes/event on W2 ($(fmt $(echo "$DB4 / 1048576" | bc -l) 0) MiB), $(fmt $b1 1) on W1 ($EV1 events, $(fmt $(echo "$DB1 / 1048576" | bc -l) 1) MiB) (target ≤ 30: $( [ "$(echo "$b4 <= 30 && $b1 <= 30" | bc -l)" = 1 ] && echo met || echo MISSED))."
+echo "Summary on a cached database of 4M events: $(fmt $(med atime.summary4) 2) s; with --comm $(fmt $(med atime.sumcomm4) 2) s, --pid $(fmt $(med atime.sumpid4) 2) s, --since $(fmt $(med atime.sumsince4) 2) s, --until $(fmt $(med atime.sumuntil4) 2) s (target < 0.5 s)."
+echo "Peak memory of the import at 4M vs 10M events: $(fmt $(echo "$(med amem.import4) / 1024" | bc -l) 0) vs $(fmt $(echo "$(med amem.import10) / 1024" | bc -l) 0) MiB."
 } > $W/results.md
 cat $W/results.md
 cp $W/results.md "$OUT"

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Files the report is writing that a signal must not leave behind: a
+ * database being built under its temporary name, a --no-cache database.
+ * main.c's signal handler calls cleanup_now() and ends the program; the
+ * rest of the report registers the paths while they exist.
+ */
+#ifndef UKT_CLEANUP_H
+#define UKT_CLEANUP_H
+
+/* Remember path (copied; at most a few at a time). 0 or -ENOSPC. */
+int cleanup_register(const char *path);
+/* Forget path (it was renamed, removed, or is kept). */
+void cleanup_unregister(const char *path);
+/* Remove every registered path. Async-signal-safe. */
+void cleanup_now(void);
+
+/*
+ * Remove what an import killed earlier left: "PATH.tmp-PID" files next to
+ * path whose process is gone. Returns how many were removed.
+ */
+int cleanup_stale(const char *path);
+
+#endif
