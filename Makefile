@@ -36,6 +36,7 @@ PKG_libtracefs    := libtracefs-dev
 PKG_sqlite3       := libsqlite3-dev
 PKG_libzstd       := libzstd-dev
 PKG_libelf        := libelf-dev
+PKG_liblzma       := liblzma-dev
 
 need = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo y),,$(error $(1) not found by pkg-config: install the Debian package $(PKG_$(1)) (or run 'make deps')))
 
@@ -43,7 +44,7 @@ ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
 ifeq ($(shell command -v pkg-config),)
 $(error pkg-config not found: install the Debian package pkg-config (or run 'make deps'))
 endif
-$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf,$(call need,$(m)))
+$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf liblzma,$(call need,$(m)))
 endif
 
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -65,15 +66,15 @@ FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
 RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 
-RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd) -lpthread
+RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd liblzma) -lpthread -ldl
 REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd) -lpthread -lm
-RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libzstd)
+RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libzstd liblzma)
 REPORT_CFLAGS := $(call pc_cflags,libtraceevent sqlite3 libzstd)
 
 PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_HELPERS := $(B)/tests/workload $(B)/tests/fuzz_regress
+TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/fuzz_regress
 
 all: $(PROGS)
 
@@ -131,6 +132,12 @@ $(B)/tests/workload: tests/e2e/workload.c
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
 
+# the workload as a non-PIE executable: addresses are its own (symbols.sh)
+$(B)/tests/workload_nopie: tests/e2e/workload.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -fno-pie -no-pie -o $@ $< -lpthread
+
 $(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukformat.a
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
@@ -175,7 +182,8 @@ install: $(PROGS)
 # Every Debian package that building, testing, the VM test and the
 # benchmarks need; installs only what is missing.
 DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
-            libsqlite3-dev libzstd-dev libelf-dev sqlite3 zstd clang \
+            libsqlite3-dev libzstd-dev libelf-dev liblzma-dev sqlite3 zstd clang \
+            libc6-dbg debuginfod xz-utils binutils \
             linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \
             busybox-static cpio procps util-linux time bc file
 deps:

@@ -168,6 +168,18 @@ int ukt_symtab_encode(struct ukt_buf *out, const struct ukt_symtab *s)
 		err |= ukt_buf_add(out, &s->syms[i].kind, 1);
 		err |= ukt_buf_add_lstr(out, s->syms[i].name, s->syms[i].nlen);
 	}
+	if (s->has_id) {
+		char v[64];
+
+		snprintf(v, sizeof(v), "%u:%u", s->dev_major, s->dev_minor);
+		err |= ukt_kv_add(out, "dev", v);
+		snprintf(v, sizeof(v), "%" PRIu64, s->ino);
+		err |= ukt_kv_add(out, "ino", v);
+	}
+	if (s->mntns)
+		err |= ukt_kv_addn(out, "mntns", s->mntns, s->mntns_len);
+	if (s->source)
+		err |= ukt_kv_addn(out, "source", s->source, s->source_len);
 	return err ? -ENOMEM : 0;
 }
 
@@ -213,6 +225,29 @@ int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s)
 		    ukt_cur_u8(&c, &y->kind) || ukt_cur_lstr(&c, &y->name, &y->nlen))
 			goto bad;
 		s->nsyms++;
+	}
+	/* the optional records after the symbols (older files have none) */
+	{
+		struct ukt_kv kv;
+		bool dev = false, ino = false;
+
+		while (ukt_kv_next(&c, &kv) == 1) {
+			char v[64];
+
+			snprintf(v, sizeof(v), "%.*s", (int)(kv.vlen < 63 ? kv.vlen : 63), kv.value);
+			if (ukt_kv_is(&kv, "dev"))
+				dev = sscanf(v, "%u:%u", &s->dev_major, &s->dev_minor) == 2;
+			else if (ukt_kv_is(&kv, "ino"))
+				ino = sscanf(v, "%" SCNu64, &s->ino) == 1;
+			else if (ukt_kv_is(&kv, "mntns")) {
+				s->mntns = kv.value;
+				s->mntns_len = kv.vlen;
+			} else if (ukt_kv_is(&kv, "source")) {
+				s->source = kv.value;
+				s->source_len = kv.vlen;
+			}
+		}
+		s->has_id = dev && ino;
 	}
 	return 0;
 bad:

@@ -5,8 +5,10 @@
  * the symbol's address inside its PT_LOAD segment, for PIE and non-PIE
  * executables and shared libraries alike.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <limits.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -20,6 +22,53 @@
 #include "suggest.h"
 #include "uktrace/payload.h"
 #include "errors.h"
+
+int elfsym_dynamic(const char *path, struct ukt_buf *needed,
+		   struct ukt_buf *rpath, struct ukt_buf *runpath)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = -REC_E_NOT_ELF;
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *s;
+
+			if (!gelf_getdyn(d, (int)i, &dyn))
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RPATH && dyn.d_tag != DT_RUNPATH)
+				continue;
+			s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			if (!s)
+				continue;
+			if (dyn.d_tag == DT_NEEDED)
+				ukt_buf_addf(needed, "%s\n", s);
+			else
+				ukt_buf_adds(dyn.d_tag == DT_RPATH ? rpath : runpath, s);
+		}
+		break;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
 
 bool elf_is_elf(const char *path)
 {
@@ -187,7 +236,42 @@ static const char *debuglink(Elf *elf)
 	return d->d_buf;
 }
 
-/* Symbols from a separate debug file; 0 also when there is none. */
+/* The .symtab of the ELF file at path, when its build-id is e's (a
+ * debug file for another build would name the wrong functions). 1 when
+ * it had symbols, 0 when not, negative on ENOMEM. */
+static int load_debug_symtab(struct elfsym *e, const char *path, int fd_in)
+{
+	int fd = fd_in >= 0 ? fd_in : open(path, O_RDONLY | O_CLOEXEC);
+	struct elfsym other = { 0 };
+	Elf *dbg;
+	int err = 0;
+
+	if (fd < 0)
+		return 0;
+	dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (dbg) {
+		read_build_id(dbg, &other);
+		if (!e->build_id_len || (other.build_id_len == e->build_id_len &&
+					 !memcmp(other.build_id, e->build_id, e->build_id_len)))
+			err = load_table(dbg, ".symtab", SHT_SYMTAB, e);
+		elf_end(dbg);
+	}
+	if (fd_in < 0)
+		close(fd);
+	if (err)
+		return err;
+	if (!e->nsyms)
+		return 0;
+	e->symsrc = strdup(path);
+	return e->symsrc ? 1 : -ENOMEM;
+}
+
+/*
+ * Symbols from a separate debug file, where gdb and perf look for one:
+ * /usr/lib/debug/.build-id/xx/yyyy.debug by build-id (libc6-dbg, every
+ * -dbgsym package), then by .gnu_debuglink name beside the file, in its
+ * .debug directory and under /usr/lib/debug. 0 also when there is none.
+ */
 static int load_debug_file(Elf *elf, struct elfsym *e)
 {
 	char cand[4][2 * PATH_MAX + 64];
@@ -210,30 +294,114 @@ static int load_debug_file(Elf *elf, struct elfsym *e)
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';
-		snprintf(cand[ncand++], sizeof(cand[0]), "/usr/lib/debug%s/%s", dir, link);
+		snprintf(cand[ncand++], sizeof(cand[0]), "%s/%s", dir, link);
 		snprintf(cand[ncand++], sizeof(cand[0]), "%s/.debug/%s", dir, link);
+		snprintf(cand[ncand++], sizeof(cand[0]), "/usr/lib/debug%s/%s", dir, link);
 	}
 	for (int i = 0; i < ncand; i++) {
-		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
-		Elf *dbg;
-
-		if (fd < 0)
-			continue;
-		dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-		if (dbg) {
-			err = load_table(dbg, ".symtab", SHT_SYMTAB, e);
-			elf_end(dbg);
-		}
-		close(fd);
-		if (err)
+		if (!strcmp(cand[i], e->path))
+			continue;	/* the debuglink names the file itself */
+		err = load_debug_symtab(e, cand[i], -1);
+		if (err < 0)
 			return err;
-		if (e->nsyms) {
-			e->symsrc = strdup(cand[i]);
+		if (err) {
 			e->table = "debug .symtab";
-			return e->symsrc ? 0 : -ENOMEM;
+			return 0;
 		}
 	}
 	return 0;
+}
+
+/*
+ * MiniDebugInfo: a .gnu_debugdata section holding an xz-compressed ELF
+ * file whose .symtab has the functions .dynsym lacks (Fedora and others
+ * ship binaries so). Its symbols are added to the .dynsym ones.
+ */
+static int load_minidebuginfo(Elf *elf, struct elfsym *e)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(elf, ".gnu_debugdata", &sh);
+	Elf_Data *d;
+	uint64_t memlimit = 1ull << 30;
+	size_t in_pos = 0, out_pos = 0, cap;
+	uint8_t *out;
+	Elf *mini;
+	int err = 0;
+
+	if (!scn || !(d = elf_getdata(scn, NULL)) || !d->d_size)
+		return 0;
+	cap = d->d_size * 8 + 65536;
+	for (;;) {
+		lzma_ret r;
+
+		out = malloc(cap);
+		if (!out)
+			return -ENOMEM;
+		in_pos = out_pos = 0;
+		r = lzma_stream_buffer_decode(&memlimit, 0, NULL, d->d_buf, &in_pos,
+					      d->d_size, out, &out_pos, cap);
+		if (r == LZMA_OK || r == LZMA_STREAM_END)
+			break;
+		free(out);
+		if (r != LZMA_BUF_ERROR || cap > (256u << 20))
+			return 0;	/* not xz, or absurd: no symbols from it */
+		cap *= 4;
+	}
+	mini = elf_memory((char *)out, out_pos);
+	if (mini) {
+		size_t before = e->nsyms;
+
+		err = load_table(mini, ".symtab", SHT_SYMTAB, e);
+		if (!err && e->nsyms > before)
+			e->table = ".dynsym + .gnu_debugdata";
+		elf_end(mini);
+	}
+	free(out);
+	return err;
+}
+
+/* libdebuginfod, loaded when DEBUGINFOD_URLS asks for it (optional). */
+typedef struct debuginfod_client debuginfod_client;
+
+/*
+ * The debug file of e's build-id from the debuginfod servers in
+ * DEBUGINFOD_URLS, as perf and gdb fetch them (through libdebuginfod,
+ * which caches them). 0 also when none is found or it is not installed.
+ */
+static int load_debuginfod(struct elfsym *e)
+{
+	debuginfod_client *(*begin)(void);
+	int (*find)(debuginfod_client *, const unsigned char *, int, char **);
+	void (*end)(debuginfod_client *);
+	debuginfod_client *c;
+	char *path = NULL;
+	void *lib;
+	int fd, err = 0;
+
+	if (!getenv("DEBUGINFOD_URLS") || !*getenv("DEBUGINFOD_URLS") || !e->build_id_len)
+		return 0;
+	lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return 0;
+	begin = (debuginfod_client *(*)(void))dlsym(lib, "debuginfod_begin");
+	find = (int (*)(debuginfod_client *, const unsigned char *, int, char **))
+		dlsym(lib, "debuginfod_find_debuginfo");
+	end = (void (*)(debuginfod_client *))dlsym(lib, "debuginfod_end");
+	if (begin && find && end && (c = begin())) {
+		fd = find(c, e->build_id, (int)e->build_id_len, &path);
+		if (fd >= 0) {
+			size_t before = e->nsyms;
+
+			err = load_debug_symtab(e, path ? path : "debuginfod", fd);
+			if (err > 0 && e->nsyms > before)
+				e->table = "debuginfod .symtab";
+			close(fd);
+		}
+		free(path);
+		end(c);
+	}
+	dlclose(lib);
+	return err < 0 ? err : 0;
 }
 
 struct elfsym *elfsym_load(const char *path)
@@ -271,14 +439,21 @@ struct elfsym *elfsym_load(const char *path)
 	if (err)
 		goto out;
 	read_build_id(elf, e);
+	/* the fullest table first: the file's own .symtab, a debug file's,
+	 * .dynsym with MiniDebugInfo, a debuginfod server's, .dynsym */
 	e->table = ".symtab";
 	err = load_table(elf, ".symtab", SHT_SYMTAB, e);
+	if (!err && !e->nsyms)
+		err = load_debug_file(elf, e);
 	if (!err && !e->nsyms) {
 		e->table = ".dynsym";
 		err = load_table(elf, ".dynsym", SHT_DYNSYM, e);
+		if (!err)
+			err = load_minidebuginfo(elf, e);
+		/* its symbols join .dynsym's; the duplicates go below */
+		if (!err && !strcmp(e->table, ".dynsym"))
+			err = load_debuginfod(e);
 	}
-	if (!err && !e->nsyms)
-		err = load_debug_file(elf, e);
 	if (err)
 		goto out;
 	if (!e->symsrc)
@@ -365,12 +540,22 @@ void elfsym_suggest(const struct elfsym *e, const char *name,
 	suggest(name, e, e->nsyms, sym_name, out, max);
 }
 
-int elfsym_serialize(const struct elfsym *e, struct ukt_buf *out)
+int elfsym_serialize(const struct elfsym *e, const struct elfsym_ident *id,
+		     struct ukt_buf *out)
 {
+	const char *path = id && id->path ? id->path : e->path;
 	struct ukt_symtab s = {
-		.path = e->path, .plen = (uint32_t)strlen(e->path),
+		.path = path, .plen = (uint32_t)strlen(path),
 		.build_id = e->build_id, .build_id_len = (uint32_t)e->build_id_len,
 		.nsegs = (uint32_t)e->nsegs, .nsyms = (uint32_t)e->nsyms,
+		.has_id = id && id->has_id,
+		.dev_major = id ? id->dev_major : 0, .dev_minor = id ? id->dev_minor : 0,
+		.ino = id ? id->ino : 0,
+		.mntns = id ? id->mntns : NULL,
+		.mntns_len = id && id->mntns ? (uint32_t)strlen(id->mntns) : 0,
+		/* symbols from elsewhere than the file (a debug file) say so */
+		.source = e->symsrc && strcmp(e->symsrc, e->path) ? e->symsrc : NULL,
+		.source_len = e->symsrc && strcmp(e->symsrc, e->path) ? (uint32_t)strlen(e->symsrc) : 0,
 	};
 	int err = -ENOMEM;
 

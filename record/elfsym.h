@@ -65,8 +65,28 @@ int elfsym_vaddr_to_offset(const struct elfsym *e, uint64_t vaddr,
 void elfsym_suggest(const struct elfsym *e, const char *name,
 		    struct ukt_buf *out, int max);
 
+/* How a SYMTAB names the file its symbols are of. */
+struct elfsym_ident {
+	const char *path;	/* as the process that maps it names it (NULL:
+				 * the path e was loaded from) */
+	bool has_id;		/* its device and inode (as /proc/PID/maps) */
+	unsigned int dev_major, dev_minor;
+	uint64_t ino;
+	const char *mntns;	/* its process's mount namespace, or NULL */
+};
+
 /* Append e as the payload of a SYMTAB block (format/FORMAT.md). */
-int elfsym_serialize(const struct elfsym *e, struct ukt_buf *out);
+int elfsym_serialize(const struct elfsym *e, const struct elfsym_ident *id,
+		     struct ukt_buf *out);
+
+/*
+ * The dynamic section of the ELF file at path: its DT_NEEDED names
+ * (newline-separated, in order) and its DT_RPATH and DT_RUNPATH (as
+ * written, ':'-separated, $ORIGIN unexpanded; empty when absent).
+ * 0 or -errno / -REC_E_NOT_ELF.
+ */
+int elfsym_dynamic(const char *path, struct ukt_buf *needed,
+		   struct ukt_buf *rpath, struct ukt_buf *runpath);
 
 /* Whether path is an ELF file (reads 4 bytes). */
 bool elf_is_elf(const char *path);

@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "mmapwatch.h"
 #include "meta.h"
 #include "tracefs.h"
 #include "uktrace/format.h"
@@ -109,41 +111,71 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 	return err;
 }
 
-static bool object_written(struct meta *m, const char *path)
+/* Whether the SYMTAB of the file (its identity when known, else its
+ * path) was written. Files are one by device and inode: the same path in
+ * two mount namespaces may be two files, and two paths one file. */
+static bool object_written(struct meta *m, const struct elfsym_ident *id)
 {
-	for (size_t i = 0; i < m->nobjects; i++)
-		if (!strcmp(m->objects[i], path))
+	for (size_t i = 0; i < m->nobjects; i++) {
+		const struct meta_object *o = &m->objects[i];
+
+		if (id->has_id ? (o->has_id && o->ino == id->ino && o->maj == id->dev_major &&
+				  o->min == id->dev_minor)
+			       : (!o->has_id && !strcmp(o->path, id->path)))
 			return true;
+	}
 	return false;
 }
 
-/* SYMTAB of path, once per recording. Unreadable objects are skipped. */
-static int write_symtab(struct meta *m, const char *path)
+/*
+ * The SYMTAB of a file, once per recording: read from open_path (the path
+ * we can open it by), named as id says. Unreadable files are skipped.
+ */
+static int write_symtab_as(struct meta *m, const char *open_path,
+			   const struct elfsym_ident *id)
 {
 	struct ukt_buf b = UKT_BUF_INIT;
+	struct meta_object *o;
 	struct elfsym *e;
 	void *p;
 	int err;
 
-	if (object_written(m, path))
+	if (object_written(m, id))
 		return 0;
 	p = reallocarray(m->objects, m->nobjects + 1, sizeof(*m->objects));
 	if (!p)
 		return -ENOMEM;
 	m->objects = p;
-	m->objects[m->nobjects] = strdup(path);
-	if (!m->objects[m->nobjects])
+	o = &m->objects[m->nobjects];
+	*o = (struct meta_object){ .path = strdup(id->path), .has_id = id->has_id,
+				   .maj = id->dev_major, .min = id->dev_minor, .ino = id->ino };
+	if (!o->path)
 		return -ENOMEM;
 	m->nobjects++;
-	e = elfsym_load(path);
+	e = elfsym_load(open_path);
 	if (!e)
 		return 0;	/* not ELF, gone, or unreadable: nothing to save */
-	err = elfsym_serialize(e, &b);
+	err = elfsym_serialize(e, id, &b);
 	if (!err)
 		err = add_block(m, UKT_B_SYMTAB, UKT_NO_CPU, b.data, b.len);
 	elfsym_free(e);
 	ukt_buf_release(&b);
 	return err;
+}
+
+/* The SYMTAB of a probed file (a path of ours, or /proc/PID/...). */
+static int write_symtab(struct meta *m, const char *path)
+{
+	struct elfsym_ident id = { .path = path };
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		id.has_id = true;
+		id.dev_major = major(st.st_dev);
+		id.dev_minor = minor(st.st_dev);
+		id.ino = st.st_ino;
+	}
+	return write_symtab_as(m, path, &id);
 }
 
 int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
@@ -204,13 +236,28 @@ static uint32_t hash32(const char *s, size_t n)
 }
 
 /* Whether maps text names one of the probed objects. */
+/*
+ * Whether maps text maps one of the probed objects: by device and inode
+ * (which a probe through /proc/PID/root or map_files has too), else by
+ * path.
+ */
 static bool maps_probed(struct meta *m, const char *maps)
 {
 	for (size_t i = 0; i < m->probes->n; i++) {
 		const struct probe *p = &m->probes->v[i];
+		char key[64];
+		struct stat st;
 
-		if ((p->kind == PK_UPROBE || p->kind == PK_URETPROBE) &&
-		    strstr(maps, p->target))
+		if (p->kind != PK_UPROBE && p->kind != PK_URETPROBE)
+			continue;
+		if (stat(p->target, &st) == 0) {
+			/* " 08:01 1234567 " as /proc/PID/maps writes it */
+			snprintf(key, sizeof(key), " %02x:%02x %lu ", major(st.st_dev),
+				 minor(st.st_dev), (unsigned long)st.st_ino);
+			if (strstr(maps, key))
+				return true;
+		}
+		if (strstr(maps, p->target))
 			return true;
 	}
 	return false;
@@ -246,11 +293,15 @@ static int write_threads(struct meta *m, pid_t pid)
 	return err;
 }
 
-/* Write pid's maps if they changed since last time (force: always). */
-static int snapshot(struct meta *m, pid_t pid, const char *maps, size_t len)
+/* Write pid's maps if they changed since last time, as of time ts of the
+ * trace clock (0: now). */
+static int snapshot_at(struct meta *m, pid_t pid, const char *maps, size_t len,
+		       uint64_t ts)
 {
 	struct ukt_buf b = UKT_BUF_INIT;
 	uint32_t h = hash32(maps, len);
+	char ns_path[64], mntns[64];
+	ssize_t n;
 	size_t i;
 	int err;
 	const char *line;
@@ -270,33 +321,51 @@ static int snapshot(struct meta *m, pid_t pid, const char *maps, size_t len)
 		m->maps[i].pid = pid;
 	}
 	m->maps[i].hash = h;
-	/* symbol tables of every executable file mapping, for callers */
+	snprintf(ns_path, sizeof(ns_path), "/proc/%d/ns/mnt", (int)pid);
+	n = readlink(ns_path, mntns, sizeof(mntns) - 1);
+	mntns[n > 0 ? n : 0] = '\0';
+	/*
+	 * Symbol tables of every executable file mapping, for callers: read
+	 * through /proc/PID/map_files, which is the very file mapped even
+	 * when it was deleted or replaced since, or lives in another mount
+	 * namespace; named as the process names it, and by device and inode.
+	 */
 	for (line = maps; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		char perms[8], path[4096];
+		char perms[8], path[4096], open_path[96];
 		unsigned long long a, z, off;
-		unsigned int maj, mnr;
+		struct elfsym_ident id = { .path = path, .has_id = true,
+					   .mntns = mntns[0] ? mntns : NULL };
 		unsigned long ino;
+		size_t pl;
 
 		path[0] = '\0';
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %lu %4095[^\n]", &a, &z,
-			   perms, &off, &maj, &mnr, &ino, path) < 7)
+			   perms, &off, &id.dev_major, &id.dev_minor, &ino, path) < 7)
 			continue;
 		if (perms[2] != 'x' || path[0] != '/' || ino == 0)
 			continue;
-		if (strstr(path, " (deleted)"))
-			continue;
-		err = write_symtab(m, path);
+		pl = strlen(path);
+		if (pl > 10 && !strcmp(path + pl - 10, " (deleted)"))
+			path[pl - 10] = '\0';
+		id.ino = ino;
+		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", (int)pid, a, z);
+		err = write_symtab_as(m, access(open_path, R_OK) == 0 ? open_path : path, &id);
 		if (err)
 			return err;
 	}
 	err = ukt_maps_encode(&b, (uint32_t)pid,
-			      meta_clock_now(m->clock ? m->clock : "mono"), maps, len);
+			      ts ? ts : meta_clock_now(m->clock ? m->clock : "mono"), maps, len);
 	if (!err)
 		err = add_block(m, UKT_B_MAPS, UKT_NO_CPU, b.data, b.len);
 	ukt_buf_release(&b);
 	if (!err)
 		err = write_threads(m, pid);
 	return err;
+}
+
+static int snapshot(struct meta *m, pid_t pid, const char *maps, size_t len)
+{
+	return snapshot_at(m, pid, maps, len, 0);
 }
 
 int meta_snapshot_pid(struct meta *m, pid_t pid)
@@ -448,14 +517,323 @@ int meta_write_end(struct meta *m, int ncpus, const char *clock,
 	return err;
 }
 
+/* ---- processes as the kernel reports them (mmapwatch.h) ---- */
+
+struct proc_map {
+	uint64_t start, end, pgoff;
+	uint32_t maj, min, prot;
+	uint64_t ino;
+	char *path;
+};
+
+struct meta_proc {
+	pid_t pid;			/* 0: empty slot */
+	struct proc_map *v;
+	size_t n, cap;
+	bool interesting;		/* its maps go into the trace */
+	bool dirty;			/* changed since written */
+	uint64_t ts;			/* of the last change */
+};
+
+static size_t proc_slot(const struct meta *m, pid_t pid)
+{
+	return ((size_t)(unsigned int)pid * 2654435761u) & (m->proc_cap - 1);
+}
+
+static void proc_clear(struct meta_proc *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].path);
+	p->n = 0;
+}
+
+/* The entry of pid: found, or new (seeded from /proc when it is alive). */
+static struct meta_proc *proc_get(struct meta *m, pid_t pid, bool create)
+{
+	size_t i;
+
+	if (create && (m->nprocs + 1) * 2 > m->proc_cap) {
+		size_t ncap = m->proc_cap ? m->proc_cap * 2 : 256;
+		struct meta_proc *v = calloc(ncap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		for (size_t k = 0; k < m->proc_cap; k++) {
+			struct meta_proc *o = &m->procs[k];
+
+			if (!o->pid)
+				continue;
+			for (i = ((size_t)(unsigned int)o->pid * 2654435761u) & (ncap - 1); v[i].pid;
+			     i = (i + 1) & (ncap - 1))
+				;
+			v[i] = *o;
+		}
+		free(m->procs);
+		m->procs = v;
+		m->proc_cap = ncap;
+	}
+	if (!m->proc_cap)
+		return NULL;
+	for (i = proc_slot(m, pid); m->procs[i].pid; i = (i + 1) & (m->proc_cap - 1))
+		if (m->procs[i].pid == pid)
+			return &m->procs[i];
+	if (!create)
+		return NULL;
+	m->procs[i] = (struct meta_proc){ .pid = pid };
+	m->nprocs++;
+	return &m->procs[i];
+}
+
+static void proc_drop(struct meta *m, struct meta_proc *p)
+{
+	size_t i = (size_t)(p - m->procs), j = i;
+
+	proc_clear(p);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+	m->nprocs--;
+	/* close the gap in the probe sequence */
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & (m->proc_cap - 1);
+		if (!m->procs[j].pid)
+			break;
+		home = proc_slot(m, m->procs[j].pid);
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			m->procs[i] = m->procs[j];
+			memset(&m->procs[j], 0, sizeof(m->procs[j]));
+			i = j;
+		}
+	}
+}
+
+/* Add a mapping, replacing what it overlaps. */
+static int proc_map_add(struct meta_proc *p, const struct proc_map *nm)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].start < nm->start + (nm->end - nm->start) && nm->start < p->v[i].end) {
+			free(p->v[i].path);
+			continue;
+		}
+		p->v[out++] = p->v[i];
+	}
+	p->n = out;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		void *v = reallocarray(p->v, cap, sizeof(*p->v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n] = *nm;
+	p->v[p->n].path = strdup(nm->path);
+	if (!p->v[p->n].path)
+		return -ENOMEM;
+	p->n++;
+	return 0;
+}
+
+/* The executable file mappings of /proc/PID/maps, when pid is alive. */
+static int proc_seed(struct meta_proc *p)
+{
+	struct ukt_buf maps = UKT_BUF_INIT;
+	char path[64];
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
+	if (ukt_buf_read_file(&maps, path) == 0) {
+		for (const char *line = maps.data; line && *line && !err;) {
+			char perms[8], file[4096];
+			unsigned long long a, z, off;
+			unsigned long ino;
+			struct proc_map pm = { .path = file };
+
+			file[0] = '\0';
+			if (sscanf(line, "%llx-%llx %7s %llx %x:%x %lu %4095[^\n]", &a, &z, perms,
+				   &off, &pm.maj, &pm.min, &ino, file) == 8 &&
+			    perms[2] == 'x' && file[0] == '/') {
+				pm.start = a;
+				pm.end = z;
+				pm.pgoff = off;
+				pm.ino = ino;
+				pm.prot = (perms[0] == 'r') | (perms[1] == 'w') << 1 | 4;
+				err = proc_map_add(p, &pm);
+			}
+			line = strchr(line, '\n');
+			line = line ? line + 1 : NULL;
+		}
+	}
+	ukt_buf_release(&maps);
+	return err;
+}
+
+/* Whether the mapping is of a file a probe is on. */
+static bool probed_file(struct meta *m, const struct proc_map *pm)
+{
+	for (size_t i = 0; i < m->probes->n; i++) {
+		const struct probe *p = &m->probes->v[i];
+		struct stat st;
+
+		if ((p->kind == PK_UPROBE || p->kind == PK_URETPROBE) && stat(p->target, &st) == 0 &&
+		    st.st_ino == pm->ino && major(st.st_dev) == pm->maj && minor(st.st_dev) == pm->min)
+			return true;
+	}
+	return false;
+}
+
+static bool followed(struct meta *m, pid_t pid)
+{
+	for (size_t i = 0; i < m->npids; i++)
+		if (m->pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* The SYMTAB of one mapping of a live process (through map_files). */
+static int proc_symtab(struct meta *m, pid_t pid, const struct proc_map *pm)
+{
+	struct elfsym_ident id = { .path = pm->path, .has_id = true, .dev_major = pm->maj,
+				   .dev_minor = pm->min, .ino = pm->ino };
+	char open_path[96];
+
+	snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)pm->start, (unsigned long long)pm->end);
+	return write_symtab_as(m, access(open_path, R_OK) == 0 ? open_path : pm->path, &id);
+}
+
+/* Write p's maps, in /proc/PID/maps form, as of its last change. */
+static int proc_write(struct meta *m, struct meta_proc *p)
+{
+	struct ukt_buf text = UKT_BUF_INIT;
+	int err = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct proc_map *pm = &p->v[i];
+
+		ukt_buf_addf(&text, "%" PRIx64 "-%" PRIx64 " %c%c%cp %08" PRIx64 " %02x:%02x %" PRIu64 " %s\n",
+			     pm->start, pm->end, pm->prot & 1 ? 'r' : '-', pm->prot & 2 ? 'w' : '-',
+			     pm->prot & 4 ? 'x' : '-', pm->pgoff, pm->maj, pm->min, pm->ino, pm->path);
+	}
+	if (text.len)
+		err = snapshot_at(m, p->pid, text.data, text.len, p->ts);
+	p->dirty = false;
+	ukt_buf_release(&text);
+	return err;
+}
+
+int meta_mmap_event(struct meta *m, const struct mw_event *e)
+{
+	struct meta_proc *p, *parent;
+	int err = 0;
+
+	if (!m->want_maps || e->pid == getpid())
+		return 0;
+	switch (e->kind) {
+	case MW_FORK:
+		parent = proc_get(m, e->ppid, false);
+		if (!parent && (followed(m, e->ppid) || m->system_wide)) {
+			parent = proc_get(m, e->ppid, true);
+			if (!parent || proc_seed(parent))
+				return -ENOMEM;
+		}
+		if (!parent)
+			return 0;
+		if (followed(m, e->ppid) && (err = meta_follow(m, e->pid)))
+			return err;
+		p = proc_get(m, e->pid, true);
+		parent = proc_get(m, e->ppid, false);	/* the table may have moved */
+		if (!p || !parent)
+			return -ENOMEM;
+		/* the child's address space is a copy of its parent's */
+		proc_clear(p);
+		for (size_t i = 0; i < parent->n && !err; i++)
+			err = proc_map_add(p, &parent->v[i]);
+		p->interesting = parent->interesting || followed(m, e->pid);
+		p->dirty = true;
+		p->ts = e->ts;
+		return err;
+	case MW_EXEC:
+		p = proc_get(m, e->pid, followed(m, e->pid) || m->system_wide);
+		if (!p)
+			return 0;
+		proc_clear(p);
+		p->interesting = followed(m, e->pid);
+		p->dirty = true;
+		p->ts = e->ts;
+		return 0;
+	case MW_MMAP: {
+		struct proc_map pm = {
+			.start = e->start, .end = e->start + e->len, .pgoff = e->pgoff,
+			.maj = e->maj, .min = e->min, .ino = e->ino, .prot = e->prot,
+			.path = (char *)e->path,
+		};
+		bool was;
+
+		if (!(e->prot & 4) || e->path[0] != '/')
+			return 0;
+		p = proc_get(m, e->pid, false);
+		if (!p && (followed(m, e->pid) || m->system_wide)) {
+			p = proc_get(m, e->pid, true);
+			if (!p || proc_seed(p))
+				return -ENOMEM;
+		}
+		if (!p)
+			return 0;
+		err = proc_map_add(p, &pm);
+		was = p->interesting;
+		p->interesting |= followed(m, e->pid) || probed_file(m, &pm);
+		p->dirty = true;
+		p->ts = e->ts;
+		/* symbol tables while the file can still be read as mapped */
+		if (!err && p->interesting && !was)
+			for (size_t i = 0; i < p->n && !err; i++)
+				err = proc_symtab(m, p->pid, &p->v[i]);
+		else if (!err && p->interesting)
+			err = proc_symtab(m, p->pid, &pm);
+		return err;
+	}
+	case MW_EXIT:
+		p = proc_get(m, e->pid, false);
+		if (!p)
+			return 0;
+		if (p->dirty && p->interesting)
+			err = proc_write(m, p);
+		proc_drop(m, p);
+		return err;
+	}
+	return 0;
+}
+
+int meta_flush_procs(struct meta *m)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < m->proc_cap && !err; i++)
+		if (m->procs[i].pid && m->procs[i].dirty && m->procs[i].interesting)
+			err = proc_write(m, &m->procs[i]);
+	return err;
+}
+
 void meta_release(struct meta *m)
 {
 	for (size_t i = 0; i < m->nobjects; i++)
-		free(m->objects[i]);
+		free(m->objects[i].path);
 	free(m->objects);
 	free(m->maps);
 	free(m->pids);
 	free(m->seen);
+	for (size_t i = 0; i < m->proc_cap; i++) {
+		proc_clear(&m->procs[i]);
+		free(m->procs[i].v);
+	}
+	free(m->procs);
+	m->procs = NULL;
+	m->proc_cap = m->nprocs = 0;
 	m->objects = NULL;
 	m->maps = NULL;
 	m->pids = NULL;

@@ -30,10 +30,19 @@ struct meta {
 	bool system_wide;		/* scan every process for probed objects */
 	uint64_t skipped;		/* blocks the file's size limit refused */
 	/* what was written already */
-	char **objects;
+	struct meta_object {
+		char *path;	/* as named when first written */
+		bool has_id;	/* the file's device and inode: */
+		unsigned int maj, min;
+		uint64_t ino;
+	} *objects;		/* whose SYMTAB was written */
 	size_t nobjects;
 	struct pid_maps { pid_t pid; uint32_t hash; } *maps;
 	size_t nmaps;
+	/* processes as the kernel reports their mappings (mmapwatch.h),
+	 * by pid: open addressing */
+	struct meta_proc *procs;
+	size_t nprocs, proc_cap;
 	/* system-wide: every process seen by the last scan, sorted by pid,
 	 * with the executable it ran (an exec changes it) */
 	struct pid_seen { pid_t pid; dev_t dev; ino_t ino; } *seen;
@@ -74,6 +83,21 @@ int meta_follow(struct meta *m, pid_t pid);
 /* A LOSS block: the loss counters of cpu grew between from and to. */
 int meta_write_loss(struct meta *m, int cpu, uint64_t from, uint64_t to,
 		    uint64_t overrun, uint64_t dropped);
+
+struct mw_event;
+
+/*
+ * A process's mappings changed (mmapwatch.h): kept per process; a followed
+ * process, a child of one, or (system-wide) one that maps a probed file
+ * has its maps written, with the symbol tables of what it maps read at
+ * once, while they can be (a process may live a millisecond). 0 or
+ * negative.
+ */
+int meta_mmap_event(struct meta *m, const struct mw_event *e);
+
+/* Write the maps of the processes that changed since (debounced: call
+ * it now and then, and at the end). */
+int meta_flush_procs(struct meta *m);
 
 /* The end: cmdlines, tgids, per-CPU stats (also parsed into
  * stats[0..ncpus)), stop times. */

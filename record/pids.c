@@ -112,7 +112,8 @@ static int add_tasks(struct pid_set *s, pid_t pid)
 	return rc;
 }
 
-int pids_expand(const pid_t *pids, size_t n, struct pid_set *s)
+/* pids and their descendants: their tasks, or only the processes. */
+static int expand(const pid_t *pids, size_t n, struct pid_set *s, bool tasks)
 {
 	struct proc *procs = NULL;
 	size_t np = 0, out = 0;
@@ -121,7 +122,7 @@ int pids_expand(const pid_t *pids, size_t n, struct pid_set *s)
 
 	s->n = 0;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = add_tasks(s, pids[i])))
+		if ((rc = tasks ? add_tasks(s, pids[i]) : add(s, pids[i])))
 			return rc;
 	rc = list_procs(&procs, &np);
 	if (rc)
@@ -151,7 +152,7 @@ int pids_expand(const pid_t *pids, size_t n, struct pid_set *s)
 		for (size_t j = 0; j < n; j++)
 			given |= procs[i].pid == pids[j];
 		if (procs[i].in && !given)
-			rc = add_tasks(s, procs[i].pid);
+			rc = tasks ? add_tasks(s, procs[i].pid) : add(s, procs[i].pid);
 	}
 	if (rc)
 		goto out;
@@ -164,6 +165,16 @@ int pids_expand(const pid_t *pids, size_t n, struct pid_set *s)
 out:
 	free(procs);
 	return rc;
+}
+
+int pids_expand(const pid_t *pids, size_t n, struct pid_set *s)
+{
+	return expand(pids, n, s, true);
+}
+
+int pids_processes(const pid_t *pids, size_t n, struct pid_set *s)
+{
+	return expand(pids, n, s, false);
 }
 
 bool pid_set_within(const struct pid_set *a, const struct pid_set *b)

@@ -23,6 +23,10 @@ struct pid_set {
  * 0 or -errno. */
 int pids_expand(const pid_t *pids, size_t n, struct pid_set *s);
 
+/* Replace s with pids[0..n) and their descendant processes (no threads).
+ * 0 or -errno. */
+int pids_processes(const pid_t *pids, size_t n, struct pid_set *s);
+
 /* Whether every task of a is in b. */
 bool pid_set_within(const struct pid_set *a, const struct pid_set *b);
 

@@ -27,6 +27,7 @@
 #include "launch.h"
 #include "libfind.h"
 #include "meta.h"
+#include "mmapwatch.h"
 #include "pids.h"
 #include "session.h"
 #include "spec.h"
@@ -40,6 +41,8 @@
 
 struct session {
 	const struct record_opts *o;
+	char *program;			/* the command's executable, or NULL */
+	struct libfind_ctx targets;	/* whom binaries are found for */
 	struct probe_list probes;
 	struct ukt_buf err, warn;
 	struct tfs t;
@@ -54,6 +57,7 @@ struct session {
 	bool meta_ok;			/* m is set up: the end metadata goes out */
 	struct launch l;
 	struct capture *cap;
+	struct mmapwatch *watch;	/* process mappings, or NULL */
 	struct tfs_cpu_stats *stats;	/* at the end, per CPU */
 	uint64_t *lost_seen;		/* per CPU: overrun + dropped last polled */
 	uint64_t lost_poll_ns;		/* trace clock of that poll, 0: unknown */
@@ -100,11 +104,39 @@ static void print_warnings(struct session *s)
 	ukt_buf_reset(&s->warn);
 }
 
+/* The command's executable as execvp will find it, or NULL. */
+static char *command_path(char *const argv[])
+{
+	const char *path = getenv("PATH");
+	char cand[4096];
+
+	if (!argv || !argv[0])
+		return NULL;
+	if (strchr(argv[0], '/'))
+		return realpath(argv[0], NULL);
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? path : ".", argv[0]);
+		if (access(cand, X_OK) == 0)
+			return realpath(cand, NULL);
+		path += n + (path[n] == ':');
+	}
+	return NULL;
+}
+
 static int parse_specs(struct session *s)
 {
 	const struct record_opts *o = s->o;
-	struct spec_opts so = { .max_probes = o->max_probes, .warnings = &s->warn };
+	struct spec_opts so = { .max_probes = o->max_probes, .warnings = &s->warn,
+				.targets = &s->targets };
 	int rc = 0;
+
+	s->program = command_path(o->argv);
+	s->targets = (struct libfind_ctx){
+		.program = s->program, .pids = o->pids, .npids = o->npids,
+		.warnings = &s->warn,
+	};
 
 	for (size_t i = 0; i < o->nspecs && !rc; i++) {
 		if (o->specs[i].how == 'c')
@@ -294,6 +326,22 @@ static void skip_refused(struct tfs *t, struct probe_list *l, bool *drop,
 }
 
 /*
+ * A bare name the kernel cannot probe may be a library's function: say
+ * which library the targets (or the system) have that exports it.
+ */
+static void library_hint(struct session *s, const struct probe *p)
+{
+	struct ukt_buf lib = UKT_BUF_INIT;
+
+	if (!probe_is_kernel(p) || !p->symbol || strpbrk(p->spec, ": \t"))
+		return;
+	if (libfind_exporting(p->symbol, &s->targets, &lib) == 0)
+		ukt_buf_addf(&s->err, "\n'%s' is a function of %s: did you mean '%s:%s'?",
+			     p->symbol, lib.data, lib.data, p->symbol);
+	ukt_buf_release(&lib);
+}
+
+/*
  * Write every dynamic probe to tracefs. A probe from a kernel glob that the
  * kernel refuses is skipped with its pair, and the skipped functions are
  * named in one warning; any other refusal is an error.
@@ -328,6 +376,9 @@ static int add_probes(struct session *s)
 			ukt_buf_reset(&s->err);
 			ukt_buf_addf(&s->err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
 				     p->symbol, rec_strerror(rc));
+			library_hint(s, p);
+		} else if (rc == -REC_E_KERNEL) {
+			library_hint(s, p);
 		} else if (rc == -REC_E_NO_UPROBES) {
 			ukt_buf_reset(&s->err);
 			ukt_buf_addf(&s->err, "cannot probe '%s': %s", p->spec, rec_strerror(rc));
@@ -499,8 +550,26 @@ static int arm(struct session *s)
 			s->m.want_maps = true;
 	s->m.system_wide = !o->argv && !o->npids;
 	s->meta_ok = true;
-	for (size_t i = 0; i < o->npids; i++)
-		meta_follow(&s->m, o->pids[i]);
+	if (o->npids) {
+		/* the processes and their children: the filter follows them */
+		struct pid_set procs = { 0 };
+
+		if (pids_processes(o->pids, o->npids, &procs) == 0)
+			for (size_t i = 0; i < procs.n; i++)
+				meta_follow(&s->m, procs.v[i]);
+		pid_set_release(&procs);
+		for (size_t i = 0; i < o->npids; i++)
+			meta_follow(&s->m, o->pids[i]);
+	}
+	if (s->m.want_maps) {
+		/* mappings as they happen, for processes too quick for /proc */
+		struct ukt_buf why = UKT_BUF_INIT;
+
+		s->watch = mmapwatch_open(s->ncpus, &why);
+		if (!s->watch && o->verbose)
+			fprintf(stderr, "uktrace-record: %s; reading /proc every 2 s instead\n", why.data);
+		ukt_buf_release(&why);
+	}
 	rc = meta_write_start(&s->m, o->clock, o->cmdline, o->buffer_kb, s->info.subbuf_size);
 	if (!rc)
 		rc = meta_scan(&s->m, true);
@@ -594,6 +663,19 @@ static int poll_losses(struct session *s)
 	return rc;
 }
 
+static int mmap_event(void *ctx, const struct mw_event *e)
+{
+	return meta_mmap_event(ctx, e);
+}
+
+/* What the kernel said of process mappings, into the trace. */
+static int watch_mappings(struct session *s)
+{
+	int rc = mmapwatch_read(s->watch, mmap_event, &s->m);
+
+	return rc ? rc : meta_flush_procs(&s->m);
+}
+
 /* Until the command exits, a signal, a limit, or an error. */
 static int capture_loop(struct session *s)
 {
@@ -604,11 +686,16 @@ static int capture_loop(struct session *s)
 	int rc = 0;
 
 	while (!rc) {
-		struct pollfd pfd = { .fd = s->sfd, .events = POLLIN };
+		struct pollfd pfd[65] = { { .fd = s->sfd, .events = POLLIN } };
 		struct signalfd_siginfo si;
+		int npfd = 1;
 		double now;
 
-		poll(&pfd, 1, 200);
+		if (s->watch)
+			npfd += mmapwatch_pollfds(s->watch, pfd + 1, 64);
+		poll(pfd, (nfds_t)npfd, 200);
+		if (s->watch && (rc = watch_mappings(s)))
+			break;
 		while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo != SIGCHLD) {
 				s->stop_sig = (int)si.ssi_signo;
@@ -691,6 +778,12 @@ static int finish(struct session *s, int rc)
 
 		if (o->argv && !s->l.exited)
 			meta_snapshot_pid(&s->m, s->l.pid);
+		if (s->watch) {
+			watch_mappings(s);
+			if (mmapwatch_lost(s->watch) && !o->quiet)
+				fprintf(stderr, "uktrace-record: the kernel dropped %" PRIu64 " records of process mappings: some callers may stay unnamed\n",
+					mmapwatch_lost(s->watch));
+		}
 		meta_scan(&s->m, true);
 		e = s->start > 0 ? poll_losses(s) : 0;
 		if (!e)
@@ -740,6 +833,7 @@ static void session_release(struct session *s)
 	if (s->mask_set)
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 	ukt_writer_free(s->w);
+	mmapwatch_close(s->watch);
 	meta_release(&s->m);
 	launch_release(&s->l);
 	tfs_release(&s->t);
@@ -748,6 +842,7 @@ static void session_release(struct session *s)
 	ukt_buf_release(&s->err);
 	free(s->stats);
 	free(s->lost_seen);
+	free(s->program);
 }
 
 int record_run(const struct record_opts *o, int *exit_status)

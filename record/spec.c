@@ -248,10 +248,10 @@ static void add_args(struct ukt_buf *b, const char *a, const char *more)
 		ukt_buf_addf(b, "%s%s", b->len ? " " : "", more);
 }
 
-static int resolve_binary(const char *name, struct ukt_buf *path,
-			  struct ukt_buf *err)
+static int resolve_binary(const char *name, const struct spec_opts *o,
+			  struct ukt_buf *path, struct ukt_buf *err)
 {
-	int e = libfind_resolve(name, path);
+	int e = libfind_resolve_in(name, o ? o->targets : NULL, path);
 
 	if (e == -REC_E_NOT_ELF)
 		ukt_buf_addf(err, "'%s' is not an ELF binary or library", name);
@@ -841,7 +841,7 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 			ukt_buf_addf(err, "'%s': bad offset '%s' (expected 0x... or a decimal number)", target, colon + 1);
 			rc = -REC_E_SPEC;
 		} else {
-			rc = bin ? resolve_binary(bin, &path, err) : -ENOMEM;
+			rc = bin ? resolve_binary(bin, o, &path, err) : -ENOMEM;
 		}
 		if (!rc) {
 			r.path = path.data;
@@ -921,7 +921,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 		rc = -REC_E_SPEC;
 		goto out;
 	}
-	rc = resolve_binary(bin, &path, err);
+	rc = resolve_binary(bin, o, &path, err);
 	if (rc)
 		goto out;
 	{

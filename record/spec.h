@@ -48,9 +48,14 @@ struct probe_list {
 	size_t cap;
 };
 
+struct libfind_ctx;
+
 struct spec_opts {
 	size_t max_probes;	/* limit for glob expansion */
 	struct ukt_buf *warnings;	/* non-fatal notes, one per line */
+	/* whom binaries and libraries are found for (libfind.h); NULL: the
+	 * system as a whole */
+	const struct libfind_ctx *targets;
 };
 
 void probe_list_release(struct probe_list *l);

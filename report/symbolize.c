@@ -39,6 +39,13 @@ static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 		return rc;
 	rc = -ENOMEM;
 	o.path = ukt_memdupz(st.path, st.plen);
+	o.has_id = st.has_id;
+	o.maj = st.dev_major;
+	o.min = st.dev_minor;
+	o.ino = st.ino;
+	if ((st.mntns && !(o.mntns = ukt_memdupz(st.mntns, st.mntns_len))) ||
+	    (st.source && !(o.source = ukt_memdupz(st.source, st.source_len))))
+		goto out;
 	for (uint32_t i = 0; i < st.build_id_len && i < 64; i++)
 		sprintf(o.build_id + 2 * i, "%02x", st.build_id[i]);
 	o.segs = calloc(st.nsegs + 1, sizeof(*o.segs));
@@ -72,15 +79,27 @@ out:
 	free(o.syms);
 	free(o.segs);
 	free(o.path);
+	free(o.mntns);
+	free(o.source);
 	ukt_symtab_release(&st);
 	return rc;
 }
 
-static int find_object(const struct symbolizer *s, const char *path)
+/*
+ * The object a maps line maps: the one of its device and inode (the same
+ * path may be two files, in two mount namespaces or before and after an
+ * upgrade), else the one of its path (traces without identities); the
+ * last one wins, a later SYMTAB being newer.
+ */
+static int find_object(const struct symbolizer *s, const char *path,
+		       unsigned int maj, unsigned int min, unsigned long ino)
 {
-	/* the last one wins: a later SYMTAB is newer */
 	for (size_t i = s->nobjects; i-- > 0;)
-		if (!strcmp(s->objects[i].path, path))
+		if (s->objects[i].has_id && s->objects[i].ino == ino &&
+		    s->objects[i].maj == maj && s->objects[i].min == min)
+			return (int)i;
+	for (size_t i = s->nobjects; i-- > 0;)
+		if (!s->objects[i].has_id && !strcmp(s->objects[i].path, path))
 			return (int)i;
 	return -1;
 }
@@ -115,7 +134,13 @@ static int parse_maps(struct symbolizer *s, const struct trace_maps *m)
 		};
 		if (!snap.maps[snap.nmaps].path)
 			goto nomem;
-		snap.maps[snap.nmaps].object = path[0] ? find_object(s, path) : -1;
+		{
+			size_t pl = strlen(path);
+
+			if (pl > 10 && !strcmp(path + pl - 10, " (deleted)"))
+				path[pl - 10] = '\0';
+		}
+		snap.maps[snap.nmaps].object = path[0] ? find_object(s, path, maj, mnr, ino) : -1;
 		snap.nmaps++;
 	}
 	p = reallocarray(s->snaps, s->nsnaps + 1, sizeof(*s->snaps));
@@ -191,6 +216,8 @@ void symbolizer_release(struct symbolizer *s)
 		free(s->objects[i].syms);
 		free(s->objects[i].segs);
 		free(s->objects[i].path);
+		free(s->objects[i].mntns);
+		free(s->objects[i].source);
 	}
 	free(s->objects);
 	for (size_t i = 0; i < s->nsnaps; i++) {

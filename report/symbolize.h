@@ -8,6 +8,7 @@
 #ifndef UKT_SYMBOLIZE_H
 #define UKT_SYMBOLIZE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "trace.h"
@@ -21,6 +22,11 @@ struct sym_entry {
 
 struct sym_object {
 	char *path;
+	bool has_id;		/* device and inode of the file, as maps show */
+	unsigned int maj, min;
+	uint64_t ino;
+	char *mntns;		/* its process's mount namespace, or NULL */
+	char *source;		/* where its symbols came from (a debug file), or NULL */
 	char build_id[130];	/* hex */
 	struct { uint64_t vaddr, offset, filesz; } *segs;
 	size_t nsegs;

@@ -110,7 +110,7 @@ int tables_insert_threads(struct db *d, const struct threads *th,
 int tables_insert_symbols(struct db *d, const struct symbolizer *sy,
 			  struct ukt_buf *err)
 {
-	struct db_stmt *o = db_prepare(d, "INSERT INTO objects VALUES(?,?,?)", err);
+	struct db_stmt *o = db_prepare(d, "INSERT INTO objects VALUES(?,?,?,?,?,?,?)", err);
 	struct db_stmt *s = db_prepare(d, "INSERT INTO symbols VALUES(?,?,?,?)", err);
 	struct db_stmt *m = db_prepare(d, "INSERT INTO maps VALUES(?,?,?,?,?,?)", err);
 	int rc = 0;
@@ -125,6 +125,17 @@ int tables_insert_symbols(struct db *d, const struct symbolizer *sy,
 		db_bind_text(o, 1, ob->path, -1);
 		db_bind_text(o, 2, ob->build_id, -1);
 		db_bind_int(o, 3, (int64_t)ob->nsyms);
+		if (ob->has_id) {
+			char dev[32];
+
+			snprintf(dev, sizeof(dev), "%u:%u", ob->maj, ob->min);
+			db_bind_text(o, 4, dev, -1);
+			db_bind_int(o, 5, (int64_t)ob->ino);
+		}
+		if (ob->mntns)
+			db_bind_text(o, 6, ob->mntns, -1);
+		if (ob->source)
+			db_bind_text(o, 7, ob->source, -1);
 		rc = db_step(o, err);
 		db_reset(o);
 		for (size_t k = 0; k < ob->nsyms && rc >= 0; k++) {

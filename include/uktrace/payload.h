@@ -86,7 +86,7 @@ struct ukt_symtab_sym {
 };
 
 struct ukt_symtab {
-	const char *path;		/* on the recording host */
+	const char *path;		/* as the process that maps it names it */
 	uint32_t plen;
 	const uint8_t *build_id;	/* raw bytes */
 	uint32_t build_id_len;
@@ -94,6 +94,16 @@ struct ukt_symtab {
 	uint32_t nsegs;
 	struct ukt_symtab_sym *syms;	/* sorted by value */
 	uint32_t nsyms;
+	/* the file's identity, as /proc/PID/maps shows it (when has_id):
+	 * what maps lines are matched by, whatever path names the file */
+	bool has_id;
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	const char *mntns;		/* "mnt:[4026531840]", or NULL */
+	uint32_t mntns_len;
+	const char *source;		/* where the symbols came from: the
+					 * file, a debug file, or NULL */
+	uint32_t source_len;
 };
 
 /* Append s to out. 0, -ENOMEM or -EOVERFLOW. */
@@ -101,7 +111,8 @@ int ukt_symtab_encode(struct ukt_buf *out, const struct ukt_symtab *s);
 /*
  * Decode a SYMTAB payload: the arrays are allocated (free them with
  * ukt_symtab_release), the strings point into data. 0, -EBADMSG, -ENOMEM.
- * Bytes after the symbols are ignored (room for later minor versions).
+ * After the symbols come optional key/value records (dev, ino, mntns,
+ * source); unknown keys, and bytes that are not records, are ignored.
  */
 int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s);
 void ukt_symtab_release(struct ukt_symtab *s);

@@ -19,6 +19,9 @@
  *                          64 pending uretprobes when D > 64)
  *   workload syscalls N    N times: a signal handled (rt_sigreturn), a child
  *                          forked that exits with 3 (exit_group), waited for
+ *   workload spawn N SECS  after SECS seconds, N children one after the
+ *                          other, each exec'ing "workload calls 100" (a
+ *                          process that lives a few milliseconds)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -200,6 +203,22 @@ int main(int argc, char **argv)
 				_exit(3);
 			if (child < 0 || waitpid(child, &st, 0) != child ||
 			    !WIFEXITED(st) || WEXITSTATUS(st) != 3)
+				return 1;
+		}
+	} else if (!strcmp(mode, "spawn")) {
+		struct timespec ts = { argc > 3 ? atol(argv[3]) : 1, 0 };
+
+		nanosleep(&ts, NULL);
+		for (long i = 0; i < n; i++) {
+			pid_t child = fork();
+			int st;
+
+			if (child == 0) {
+				execl("/proc/self/exe", argv[0], "calls", "100", (char *)NULL);
+				_exit(127);
+			}
+			if (child < 0 || waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
+			    WEXITSTATUS(st) != 0)
 				return 1;
 		}
 	} else if (!strcmp(mode, "exit")) {

@@ -143,6 +143,7 @@ static void test_symtab_round_trip(void)
 		CHECK_EQ(out.syms[i].kind, syms[i].kind);
 		CHECK(same(out.syms[i].name, out.syms[i].nlen, syms[i].name));
 	}
+	CHECK(!out.has_id && !out.mntns && !out.source);
 	ukt_symtab_release(&out);
 	/* later minor versions may append: trailing bytes are ignored */
 	full = b.len;
@@ -152,6 +153,23 @@ static void test_symtab_round_trip(void)
 	ukt_symtab_release(&out);
 	for (size_t n = 0; n < full; n++)
 		CHECK_EQ(ukt_symtab_decode(b.data, n, &out), -EBADMSG);
+	/* the file's identity and the symbols' source round-trip too */
+	in.has_id = true;
+	in.dev_major = 8;
+	in.dev_minor = 1;
+	in.ino = 1234567;
+	in.mntns = "mnt:[4026532001]";
+	in.mntns_len = 16;
+	in.source = "/usr/lib/debug/.build-id/de/adbeef.debug";
+	in.source_len = (uint32_t)strlen(in.source);
+	ukt_buf_reset(&b);
+	CHECK_EQ(ukt_symtab_encode(&b, &in), 0);
+	CHECK_EQ(ukt_symtab_decode(b.data, b.len, &out), 0);
+	CHECK(out.has_id && out.dev_major == 8 && out.dev_minor == 1 && out.ino == 1234567);
+	CHECK(same(out.mntns, out.mntns_len, "mnt:[4026532001]"));
+	CHECK(same(out.source, out.source_len, in.source));
+	CHECK_EQ(out.nsyms, 3);
+	ukt_symtab_release(&out);
 	/* a count larger than the bytes left is refused before allocating */
 	ukt_buf_reset(&b);
 	ukt_buf_add_lstr(&b, "p", 1);
