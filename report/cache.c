@@ -18,22 +18,9 @@
 #include "db.h"
 #include "import.h"
 #include "report.h"
+#include "tables.h"
 #include "trace.h"
 #include "errors.h"
-
-static char *meta_value(struct db *d, const char *key)
-{
-	struct db_stmt *s = db_prepare(d, "SELECT value FROM meta WHERE key = ?", NULL);
-	char *v = NULL;
-
-	if (!s)
-		return NULL;
-	db_bind_text(s, 1, key, -1);
-	if (db_step(s, NULL) == 1 && db_column_text(s, 0))
-		v = strdup(db_column_text(s, 0));
-	db_finalize(s);
-	return v;
-}
 
 static bool cache_current(const char *db_path, const char *trace)
 {
@@ -47,11 +34,11 @@ static bool cache_current(const char *db_path, const char *trace)
 	d = db_open(db_path, DB_READONLY, NULL);
 	if (!d)
 		return false;
-	ver = meta_value(d, "schema_version");
-	size = meta_value(d, "trace_size");
-	mtime = meta_value(d, "trace_mtime");
+	ver = tables_meta(d, "schema_version");
+	size = tables_meta(d, "trace_size");
+	mtime = tables_meta(d, "trace_mtime");
 	/* a newer uktrace may import differently: rebuild then too */
-	rver = meta_value(d, "report_version");
+	rver = tables_meta(d, "report_version");
 	snprintf(want, sizeof(want), "%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	if (ver && size && mtime && rver && atoi(ver) == UKT_SCHEMA_VERSION &&
 	    !strcmp(rver, UKT_VERSION) &&
@@ -225,11 +212,11 @@ int report_parse_time(const char *s, int64_t start, int64_t *out)
 
 int report_resolve_times(struct report_opts *o, struct db *d)
 {
-	int64_t start = 0;
+	int64_t start;
 
 	if (!o->since_arg && !o->until_arg)
 		return 0;
-	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'", &start);
+	start = tables_first_ts(d);
 	if (o->since_arg) {
 		if (report_parse_time(o->since_arg, start, &o->since)) {
 			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->since_arg);

@@ -12,8 +12,12 @@
 #include <string.h>
 
 #include "db.h"
+#include "hist.h"
+#include "pictures.h"
 #include "report.h"
 #include "stats.h"
+#include "svg.h"
+#include "tables.h"
 #include "errors.h"
 
 /* The calls the options select (of func, when given). */
@@ -162,44 +166,6 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(x->k1, y->k1);
 }
 
-/* Rows of 0 calls for the probed functions that rows lacks: "not called"
- * must not look like "not probed". */
-static int add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
-{
-	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);
-	int rc = 0;
-
-	while (s && db_step(s, NULL) == 1) {
-		const char *func = db_column_text(s, 0);
-		struct stats_row *r;
-		bool seen = false;
-		void *p;
-
-		for (size_t i = 0; i < *n && !seen; i++)
-			seen = !strcmp((*rows)[i].k1, func);
-		if (seen)
-			continue;
-		p = reallocarray(*rows, *n + 1, sizeof(**rows));
-		if (!p) {
-			rc = -ENOMEM;
-			break;
-		}
-		*rows = p;
-		r = &(*rows)[(*n)++];
-		memset(r, 0, sizeof(*r));
-		for (int k = 0; k < S_NCOLS; k++)
-			r->null[k] = k != S_CALLS && k != S_INCOMPLETE;
-		r->k1 = strdup(func);
-		if (!r->k1) {
-			(*n)--;
-			rc = -ENOMEM;
-			break;
-		}
-	}
-	db_finalize(s);
-	return rc;
-}
-
 /* The call_summary table the import wrote (no filters, by function). */
 static int read_summary_table(struct db *d, struct stats_row **out, size_t *nout)
 {
@@ -293,7 +259,7 @@ int cmd_summary(struct report_opts *o)
 	if (!rows) {
 		rc = stats_compute(d, by, &sel, &rows, &nrows, &err);
 		if (!rc && kcols == 1)
-			rc = add_uncalled(d, &rows, &nrows);
+			rc = stats_add_uncalled(d, &rows, &nrows);
 	}
 	if (rc) {
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
@@ -350,117 +316,108 @@ out:
 
 int cmd_hist(struct report_opts *o)
 {
-	struct ukt_buf sql = UKT_BUF_INIT, err = UKT_BUF_INIT;
+	struct ukt_buf err = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
-	struct db_stmt *s = NULL;
-	uint64_t counts[65] = { 0 }, *lin = NULL, total = 0, maxc = 0;
-	int64_t lo = 0, hi = 0, width = 1;
-	int nb = o->buckets > 0 ? o->buckets : 20, rc;
+	struct hist h;
+	int rc;
 	char *tmp;
 	struct db *d = open_db_func(o, &tmp, &rc);
 
 	if (!d)
 		return rc;
 	build_filter(o, &f, o->arg);
-	filter_add(&f, "complete = 1");
-	if (o->linear) {
-		ukt_buf_addf(&sql, "SELECT MIN(duration_ns), MAX(duration_ns) FROM calls WHERE %s", f.where.data);
-		s = db_prepare(d, sql.data, &err);
-		if (!s)
-			goto sqlerr;
-		filter_bind(s, &f, 1);
-		if (db_step(s, &err) == 1) {
-			lo = db_column_int(s, 0);
-			hi = db_column_int(s, 1);
-		}
-		db_finalize(s);
-		width = (hi - lo) / nb + 1;
-		lin = calloc((size_t)nb + 1, sizeof(*lin));
-		if (!lin) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		ukt_buf_reset(&sql);
+	rc = hist_compute(d, &f, o->linear, o->buckets > 0 ? o->buckets : 20, &h, &err);
+	if (rc) {
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		goto out;
 	}
-	ukt_buf_addf(&sql, "SELECT duration_ns FROM calls WHERE %s", f.where.data);
-	s = db_prepare(d, sql.data, &err);
-	if (!s)
-		goto sqlerr;
-	filter_bind(s, &f, 1);
-	while ((rc = db_step(s, &err)) == 1) {
-		int64_t v = db_column_int(s, 0);
+	if (o->svg) {
+		FILE *out = pic_open(o->svg, &rc);
+		struct ukt_buf title = UKT_BUF_INIT;
 
-		total++;
-		if (o->linear) {
-			int b = (int)((v - lo) / width);
-
-			lin[b < nb ? b : nb - 1]++;
-		} else {
-			int b = v <= 0 ? 0 : 64 - __builtin_clzll((uint64_t)v);
-
-			counts[b]++;
+		if (out) {
+			ukt_buf_addf(&title, "Latency of %s: %" PRIu64 " complete calls", o->arg, h.total);
+			svg_prolog(out);
+			pic_hist_svg(out, &h, title.data);
+			rc = pic_close(out, o->svg, o->quiet);
 		}
-	}
-	if (rc < 0)
-		goto sqlerr;
-	rc = 0;
-	{
+		ukt_buf_release(&title);
+	} else if (o->format != OUT_TABLE) {
 		static const char *const heads[] = { "from_ns", "to_ns", "count" };
 		struct out_table t;
-		int first = 0, last = -1, n = o->linear ? nb : 65;
-		uint64_t *c = o->linear ? lin : counts;
 
-		for (int i = 0; i < n; i++) {
-			if (c[i] && last < 0)
-				first = i;
-			if (c[i])
-				last = i;
-			if (c[i] > maxc)
-				maxc = c[i];
+		out_table_init(&t, 3, heads);
+		for (int i = 0; i < h.n; i++) {
+			out_table_row(&t);
+			out_set_int(&t, 0, h.from[i]);
+			out_set_int(&t, 1, h.to[i] - 1);	/* inclusive */
+			out_set_int(&t, 2, (int64_t)h.count[i]);
 		}
-		if (o->format != OUT_TABLE) {
-			out_table_init(&t, 3, heads);
-			for (int i = first; i <= last; i++) {
-				out_table_row(&t);
-				out_set_int(&t, 0, o->linear ? lo + i * width : (i ? 1LL << (i - 1) : 0));
-				out_set_int(&t, 1, o->linear ? lo + (i + 1) * width - 1 : (i ? (1LL << i) - 1 : 0));
-				out_set_int(&t, 2, (int64_t)c[i]);
-			}
-			out_table_print(&t, o->format, stdout);
-			out_table_release(&t);
-			goto out;
-		}
-		printf("latency of %s: %" PRIu64 " complete calls\n\n", o->arg, total);
-		/*
-		 * Each bucket is labelled [from, to): its end is the next one's
-		 * start, so rounded labels always meet ("4.10 us" ends one
-		 * bucket and starts the next; an inclusive 4095 ns would read
-		 * "4.09 us").
-		 */
+		out_table_print(&t, o->format, stdout);
+		out_table_release(&t);
+	} else {
+		printf("latency of %s: %" PRIu64 " complete calls\n\n", o->arg, h.total);
 		printf("%26s : %-9s %s\n", "duration [from, to)", "count", "distribution");
-		for (int i = first; i <= last; i++) {
-			char a[32], b[32], range[80];
-			int bars = maxc ? (int)((c[i] * 40 + maxc - 1) / maxc) : 0;
-			int64_t from = o->linear ? lo + i * width : (i ? 1LL << (i - 1) : 0);
-			int64_t to = o->linear ? lo + (i + 1) * width : 1LL << i;
+		for (int i = 0; i < h.n; i++) {
+			char range[80];
+			int bars = h.max ? (int)((h.count[i] * 40 + h.max - 1) / h.max) : 0;
 
-			fmt_duration(a, sizeof(a), from);
-			fmt_duration(b, sizeof(b), to);
-			snprintf(range, sizeof(range), "%s -> %s", a, b);
-			printf("%26s : %-9" PRIu64 " |%-40.*s|\n", range, c[i], bars,
+			hist_label(&h, i, range, sizeof(range));
+			printf("%26s : %-9" PRIu64 " |%-40.*s|\n", range, h.count[i], bars,
 			       "****************************************");
 		}
 	}
-	goto out;
-sqlerr:
-	fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : "query failed");
-	rc = -REP_E_SQL;
+	hist_release(&h);
 out:
-	db_finalize(s);
-	free(lin);
 	filter_release(&f);
-	ukt_buf_release(&sql);
 	ukt_buf_release(&err);
+	report_close_db(d, tmp);
+	return rc;
+}
+
+int cmd_heatmap(struct report_opts *o)
+{
+	struct ukt_buf err = UKT_BUF_INIT, title = UKT_BUF_INIT;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct heat h = { 0 };
+	int64_t origin = 0;
+	FILE *out;
+	int rc;
+	char *tmp;
+	struct db *d;
+
+	if (!o->output) {
+		fprintf(stderr, "uktrace-report: heatmap needs -o OUT.svg\n");
+		return -EINVAL;
+	}
+	d = open_db_func(o, &tmp, &rc);
+	if (!d)
+		return rc;
+	build_filter(o, &f, o->arg);
+	origin = tables_first_ts(d);
+	rc = heat_compute(d, &f, o->buckets > 0 ? o->buckets : 60, &h, &err);
+	if (rc) {
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		goto out;
+	}
+	if (!h.total) {
+		fprintf(stderr, "uktrace-report: no complete calls of '%s' in the selection: nothing to draw\n", o->arg);
+		rc = -ENOENT;
+		goto out;
+	}
+	out = pic_open(o->output, &rc);
+	if (!out)
+		goto out;
+	ukt_buf_addf(&title, "When the %" PRIu64 " calls of %s happened, and how long they took",
+		     h.total, o->arg);
+	svg_prolog(out);
+	pic_heat_svg(out, &h, origin, title.data);
+	rc = pic_close(out, o->output, o->quiet);
+out:
+	heat_release(&h);
+	filter_release(&f);
+	ukt_buf_release(&err);
+	ukt_buf_release(&title);
 	report_close_db(d, tmp);
 	return rc;
 }

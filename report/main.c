@@ -32,6 +32,25 @@ static void usage(FILE *f)
 "  sql TRACE 'SELECT ...' run a read-only query (tables: docs/SCHEMA.md)\n"
 "  db TRACE -o OUT.db     write the database for sqlite3 or any SQLite tool\n"
 "\n"
+"Pictures:\n"
+"  export TRACE --perfetto OUT.json\n"
+"                         the calls as nested slices on per-thread tracks,\n"
+"                         other events as instants, losses as counters: open\n"
+"                         it in https://ui.perfetto.dev or chrome://tracing\n"
+"  flamegraph TRACE [FUNC] -o OUT.svg\n"
+"                         interactive flame graph of the probed calls' stacks,\n"
+"                         width = time (under FUNC only, when given); --folded\n"
+"                         writes 'a;b;c SELF_NS' lines for flamegraph.pl, inferno\n"
+"                         or speedscope; --reverse puts self time at the bottom\n"
+"  hist TRACE FUNC --svg OUT.svg\n"
+"                         the latency histogram as a picture\n"
+"  heatmap TRACE FUNC -o OUT.svg\n"
+"                         time x latency: when the slow calls happened\n"
+"                         (--buckets N time columns, default 60)\n"
+"  html TRACE -o OUT.html one self-contained page: summary, flame graph, and for\n"
+"                         the --limit N (default 10) functions with the most\n"
+"                         time their histogram, heat map, callers, slowest calls\n"
+"\n"
 "Options:\n"
 "  --format table|csv|json  output format (default table)\n"
 "  --pid PID              only this process (or thread)\n"
@@ -47,7 +66,7 @@ static void usage(FILE *f)
 "  --cpu N, --event GLOB  dump: only this CPU / these events\n"
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
-"  -o OUT, --force        db: output file, overwrite it\n"
+"  -o OUT, --force        db and pictures: output file; db: overwrite it\n"
 "  -q, --quiet            no progress or warnings on stderr\n"
 "  -h, --help\n"
 "\n"
@@ -57,6 +76,8 @@ static void usage(FILE *f)
 "  uktrace-report callers trace.ukt malloc --format csv\n"
 "  uktrace-report calls trace.ukt handle --min-duration 5ms\n"
 "  uktrace-report sql trace.ukt 'SELECT func, p99_ns FROM call_stats'\n"
+"  uktrace-report html trace.ukt -o report.html\n"
+"  uktrace-report export trace.ukt --perfetto trace.json --since +2 --until +3\n"
 "  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n", f);
 }
 
@@ -86,7 +107,7 @@ int main(int argc, char **argv)
 {
 	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
 	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
-	       O_VERSION };
+	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -108,13 +129,24 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "perfetto", required_argument, NULL, O_PERFETTO },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ "folded", no_argument, NULL, O_FOLDED },
+		{ "reverse", no_argument, NULL, O_REVERSE },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const struct { const char *name; int (*fn)(struct report_opts *); int nargs; } cmds[] = {
-		{ "summary", cmd_summary, 1 }, { "hist", cmd_hist, 2 },
-		{ "callers", cmd_callers, 2 }, { "calls", cmd_calls, 2 },
-		{ "info", cmd_info, 1 }, { "dump", cmd_dump, 1 }, { "sql", cmd_sql, 2 },
-		{ "db", cmd_db, 1 },
+	/* nargs: the arguments after the command, and how many may be left out */
+	static const struct {
+		const char *name;
+		int (*fn)(struct report_opts *);
+		int nargs, optional;
+	} cmds[] = {
+		{ "summary", cmd_summary, 1, 0 }, { "hist", cmd_hist, 2, 0 },
+		{ "callers", cmd_callers, 2, 0 }, { "calls", cmd_calls, 2, 0 },
+		{ "info", cmd_info, 1, 0 }, { "dump", cmd_dump, 1, 0 }, { "sql", cmd_sql, 2, 0 },
+		{ "db", cmd_db, 1, 0 }, { "export", cmd_export, 1, 0 },
+		{ "flamegraph", cmd_flamegraph, 2, 1 }, { "heatmap", cmd_heatmap, 2, 0 },
+		{ "html", cmd_html, 1, 0 },
 	};
 	struct report_opts o = { .cpu = -1, .format = OUT_TABLE };
 	const char *pos[8];
@@ -171,6 +203,10 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-report %s\n", UKT_VERSION); return 0;
+		case O_PERFETTO: o.perfetto = optarg; break;
+		case O_SVG: o.svg = optarg; break;
+		case O_FOLDED: o.folded = true; break;
+		case O_REVERSE: o.reverse = true; break;
 		default: return bad("unknown option");
 		}
 	}
@@ -188,7 +224,7 @@ int main(int argc, char **argv)
 		cmd = 0;
 		o.trace = pos[0];
 	} else {
-		if (npos < 1 + cmds[cmd].nargs)
+		if (npos < 1 + cmds[cmd].nargs - cmds[cmd].optional)
 			return bad("%s needs %s", cmds[cmd].name,
 				   cmds[cmd].nargs == 2 ? (!strcmp(cmds[cmd].name, "sql") ?
 				   "a trace file and a query" : "a trace file and a function name") :

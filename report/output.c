@@ -135,11 +135,32 @@ static void csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void json_string(FILE *out, const char *s)
+/* The length of the valid UTF-8 sequence at s, or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+		(s[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (s[0] >= 0xc0 && s[0] < 0xc2)
+		return 0;	/* overlong */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xf0 && s[1] < 0x90))
+		return 0;	/* overlong */
+	if (s[0] == 0xed && s[1] >= 0xa0)
+		return 0;	/* a UTF-16 surrogate */
+	if (s[0] > 0xf4 || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;	/* beyond U+10FFFF */
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void out_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (; *s; s++) {
+	while (s && *s) {
 		unsigned char c = (unsigned char)*s;
+		int n = utf8_len((const unsigned char *)s);
 
 		if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
@@ -147,12 +168,43 @@ static void json_string(FILE *out, const char *s)
 			fputs("\\n", out);
 		else if (c == '\t')
 			fputs("\\t", out);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+		else if (c < 0x20 || !n)
+			fprintf(out, "\\u%04x", c);	/* a stray byte as its code point */
+		else {
+			fwrite(s, 1, (size_t)n, out);
+			s += n;
+			continue;
+		}
+		s++;
 	}
 	fputc('"', out);
+}
+
+void out_xml_text(FILE *out, const char *s)
+{
+	while (s && *s) {
+		unsigned char c = (unsigned char)*s;
+		int n = utf8_len((const unsigned char *)s);
+
+		switch (c) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default:
+			if (c < 0x20 && c != '\n' && c != '\t')
+				fputc('?', out);	/* not allowed in XML 1.0 */
+			else if (!n)
+				fprintf(out, "&#%u;", c);
+			else {
+				fwrite(s, 1, (size_t)n, out);
+				s += n;
+				continue;
+			}
+		}
+		s++;
+	}
 }
 
 /* Display width of UTF-8 text (code points; good enough for names). */
@@ -200,14 +252,14 @@ void out_table_print(const struct out_table *t, enum out_format f, FILE *out)
 				c = &t->cells[r * (size_t)t->ncols + (size_t)i];
 				if (i)
 					fputs(", ", out);
-				json_string(out, t->headers[i]);
+				out_json_string(out, t->headers[i]);
 				fputs(": ", out);
 				if (c->type == CELL_INT)
 					fprintf(out, "%" PRId64, c->i);
 				else if (c->type == CELL_REAL)
 					fprintf(out, "%.17g", c->r);
 				else if (c->type == CELL_TEXT && c->text)
-					json_string(out, c->text);
+					out_json_string(out, c->text);
 				else
 					fputs("null", out);
 			}

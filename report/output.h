@@ -45,6 +45,11 @@ void out_set_int_shown(struct out_table *t, int col, int64_t v, const char *show
 
 void out_table_print(const struct out_table *t, enum out_format f, FILE *out);
 
+/* s as a JSON string, quoted (bytes that are not UTF-8 as \u00XX). */
+void out_json_string(FILE *out, const char *s);
+/* s as XML text or attribute value (escaped, without quotes). */
+void out_xml_text(FILE *out, const char *s);
+
 /* Human durations: "812 ns", "12.3 us", "1.50 ms", "2.01 s". */
 void fmt_duration(char *buf, size_t n, int64_t ns);
 /* Parse "5ms", "2.5s", "100us", "300ns", "1m" (and bare numbers as ns). */

@@ -36,9 +36,13 @@ struct report_opts {
 	/* hist */
 	bool linear;
 	int buckets;
-	/* db */
+	/* db, pictures */
 	const char *output;
 	bool force;
+	const char *perfetto;		/* export --perfetto FILE */
+	const char *svg;		/* hist --svg FILE */
+	bool folded;			/* flamegraph --folded */
+	bool reverse;			/* flamegraph --reverse */
 	/* the query or function argument */
 	const char *arg;
 };
@@ -74,5 +78,9 @@ int cmd_summary(struct report_opts *o);
 int cmd_hist(struct report_opts *o);
 int cmd_callers(struct report_opts *o);
 int cmd_calls(struct report_opts *o);
+int cmd_export(struct report_opts *o);
+int cmd_flamegraph(struct report_opts *o);
+int cmd_heatmap(struct report_opts *o);
+int cmd_html(struct report_opts *o);
 
 #endif

@@ -13,6 +13,8 @@
 #include "schema.h"
 #include "statacc.h"
 #include "stats.h"
+#include "strtab.h"
+#include "tables.h"
 #include "errors.h"
 
 const int stats_pct[STATS_NPCT] = { 50, 90, 99 };
@@ -121,68 +123,40 @@ void stats_free(struct stats_row *rows, size_t n)
 	free(rows);
 }
 
-/* Groups by key text, in order of first appearance. */
-struct groups {
-	char **keys;		/* "k1\x1fk2" or "k1\x1e" for a NULL k2 */
-	size_t n, cap;
-	size_t *slot;		/* open addressing: index + 1, 0 empty */
-	size_t nslots;
-};
-
-static uint64_t hash_str(const char *s)
+int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
 {
-	uint64_t h = 1469598103934665603ull;
+	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);
+	int rc = 0;
 
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
-}
+	while (s && db_step(s, NULL) == 1) {
+		const char *func = db_column_text(s, 0);
+		struct stats_row *r;
+		bool seen = false;
+		void *p;
 
-/* The group of key, added if new: its index, or -ENOMEM. */
-static long groups_get(struct groups *g, const char *key)
-{
-	size_t i;
-
-	if ((g->n + 1) * 2 > g->nslots) {
-		size_t ns = g->nslots ? g->nslots * 2 : 64;
-		size_t *sl = calloc(ns, sizeof(*sl));
-
-		if (!sl)
-			return -ENOMEM;
-		for (size_t k = 0; k < g->n; k++) {
-			for (i = hash_str(g->keys[k]) & (ns - 1); sl[i]; i = (i + 1) & (ns - 1))
-				;
-			sl[i] = k + 1;
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = !strcmp((*rows)[i].k1, func);
+		if (seen)
+			continue;
+		p = reallocarray(*rows, *n + 1, sizeof(**rows));
+		if (!p) {
+			rc = -ENOMEM;
+			break;
 		}
-		free(g->slot);
-		g->slot = sl;
-		g->nslots = ns;
+		*rows = p;
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		for (int k = 0; k < S_NCOLS; k++)
+			r->null[k] = k != S_CALLS && k != S_INCOMPLETE;
+		r->k1 = strdup(func);
+		if (!r->k1) {
+			(*n)--;
+			rc = -ENOMEM;
+			break;
+		}
 	}
-	for (i = hash_str(key) & (g->nslots - 1); g->slot[i]; i = (i + 1) & (g->nslots - 1))
-		if (!strcmp(g->keys[g->slot[i] - 1], key))
-			return (long)(g->slot[i] - 1);
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 32;
-		void *p = reallocarray(g->keys, cap, sizeof(*g->keys));
-
-		if (!p)
-			return -ENOMEM;
-		g->keys = p;
-		g->cap = cap;
-	}
-	g->keys[g->n] = strdup(key);
-	if (!g->keys[g->n])
-		return -ENOMEM;
-	g->slot[i] = ++g->n;
-	return (long)(g->n - 1);
-}
-
-static void groups_release(struct groups *g)
-{
-	for (size_t i = 0; i < g->n; i++)
-		free(g->keys[i]);
-	free(g->keys);
-	free(g->slot);
+	db_finalize(s);
+	return rc;
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -381,7 +355,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 	static const char *const key2[] = { "NULL", "t.pid", "t.comm" };
 	struct ukt_buf sql = UKT_BUF_INIT, key = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
-	struct groups g = { 0 };
+	struct strtab g = { 0 };	/* the groups: "k1\x1fk2", or "k1\x1e" for a NULL k2 */
 	struct statacc *acc = statacc_new(STATS_MAX_VALUES);
 	struct stats_row *rows = NULL;
 	struct db_stmt *s = NULL;
@@ -396,7 +370,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 	*nout = 0;
 	if (!acc)
 		return -ENOMEM;
-	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'", &base);
+	base = tables_first_ts(d);	/* call_data's times are from it */
 	rc = func_names(d, &names, &nnames, err);
 	if (!rc)
 		rc = tids_of(d, sel, &tids, &ntids, err);
@@ -447,7 +421,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 				ukt_buf_reset(&key);
 				ukt_buf_addf(&key, "%" PRId64 "%s%s", func, k2 ? "\x1f" : "\x1e",
 					     k2 ? k2 : "");
-				gi = groups_get(&g, key.data);
+				gi = strtab_intern(&g, key.data);
 				if (gi < 0) {
 					rc = (int)gi;
 					goto out;
@@ -527,7 +501,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 out:
 	db_finalize(s);
 	statacc_free(acc);
-	groups_release(&g);
+	strtab_release(&g);
 	filter_release(&f);
 	for (size_t i = 0; i < nnames; i++)
 		free(names[i]);

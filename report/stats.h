@@ -100,5 +100,8 @@ enum stats_by { STATS_BY_FUNC, STATS_BY_PID, STATS_BY_COMM };
 int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		  struct stats_row **rows, size_t *n, struct ukt_buf *err);
 void stats_free(struct stats_row *rows, size_t n);
+/* Rows of 0 calls for the probed functions that rows lack (by function):
+ * "not called" must not look like "not probed". */
+int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n);
 
 #endif

@@ -13,6 +13,28 @@
 #include "schema.h"
 #include "tables.h"
 
+char *tables_meta(struct db *d, const char *key)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT value FROM meta WHERE key = ?", NULL);
+	char *v = NULL;
+
+	if (!s)
+		return NULL;
+	db_bind_text(s, 1, key, -1);
+	if (db_step(s, NULL) == 1 && db_column_text(s, 0))
+		v = strdup(db_column_text(s, 0));
+	db_finalize(s);
+	return v;
+}
+
+int64_t tables_first_ts(struct db *d)
+{
+	int64_t v = 0;
+
+	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'", &v);
+	return v;
+}
+
 int tables_set_meta(struct db *d, const char *k, const char *v,
 		    struct ukt_buf *err)
 {

@@ -32,6 +32,10 @@ int tables_insert_damage(struct db *d, const struct trace *t,
 int tables_insert_cpus(struct db *d, const struct trace *t,
 		       const uint64_t *events, const uint64_t *marks,
 		       struct ukt_buf *err);
+/* A meta value (to free), or NULL. */
+char *tables_meta(struct db *d, const char *key);
+/* The first event's timestamp: the origin of "+S" times. */
+int64_t tables_first_ts(struct db *d);
 /* One meta row (replacing the key's). */
 int tables_set_meta(struct db *d, const char *k, const char *v, struct ukt_buf *err);
 /* funcs: the paired functions, id = the plan's index. */

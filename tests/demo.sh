@@ -21,4 +21,8 @@ echo
 echo "== uktrace-report sql $OUT 'SELECT func, calls, p50_ns, p99_ns FROM call_stats'"
 "$B/uktrace-report" sql "$OUT" 'SELECT func, calls, p50_ns, p99_ns FROM call_stats' -q
 echo
+echo "== uktrace-report html $OUT -o ${OUT%.ukt}.html"
+"$B/uktrace-report" html "$OUT" -o "${OUT%.ukt}.html"
+echo
 echo "The database is $OUT.db: try  sqlite3 $OUT.db 'SELECT * FROM callers'"
+echo "Open ${OUT%.ukt}.html in a browser (offline) for the pictures."

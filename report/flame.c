@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* Flame graphs of probed calls (flame.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "errors.h"
+#include "flame.h"
+#include "output.h"
+#include "strtab.h"
+#include "svg.h"
+
+#define SVG_W 1200
+#define PLOT_W (SVG_W - 20)	/* the JavaScript below spells it too */
+#define FRAME_H 16
+#define PAD_TOP 40
+#define PAD_BOTTOM 30
+
+/* The index of name s, added when new. */
+static int name_id(struct flame *fl, const char *s)
+{
+	long i = strtab_intern(&fl->names, s);
+
+	return i > INT32_MAX ? -ENOMEM : (int)i;
+}
+
+/* The child of parent named name (created). */
+static int child(struct flame *fl, int parent, int name)
+{
+	struct flame_node *p = &fl->v[parent];
+
+	for (int i = 0; i < p->nkids; i++)
+		if (fl->v[p->kids[i]].name == name)
+			return p->kids[i];
+	if (fl->n == fl->cap) {
+		int cap = fl->cap ? fl->cap * 2 : 256;
+		void *v = reallocarray(fl->v, (size_t)cap, sizeof(*fl->v));
+
+		if (!v)
+			return -ENOMEM;
+		fl->v = v;
+		fl->cap = cap;
+		p = &fl->v[parent];
+	}
+	if (p->nkids == p->kcap) {
+		int cap = p->kcap ? p->kcap * 2 : 4;
+		void *k = reallocarray(p->kids, (size_t)cap, sizeof(*p->kids));
+
+		if (!k)
+			return -ENOMEM;
+		p->kids = k;
+		p->kcap = cap;
+	}
+	fl->v[fl->n] = (struct flame_node){ .name = name, .parent = parent };
+	p->kids[p->nkids++] = fl->n;
+	return fl->n++;
+}
+
+static int init(struct flame *fl, const char *root)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->v = calloc(1, sizeof(*fl->v));
+	if (!fl->v)
+		return -ENOMEM;
+	fl->n = fl->cap = 1;
+	fl->v[0].parent = -1;
+	fl->rooted = root != NULL;
+	fl->v[0].name = name_id(fl, root ? root : "all");
+	return fl->v[0].name < 0 ? fl->v[0].name : 0;
+}
+
+/* Totals bottom up (children come after their parents), and the depth. */
+static int totals(struct flame *fl)
+{
+	int *level = calloc((size_t)fl->n, sizeof(*level));
+
+	if (!level)
+		return -ENOMEM;
+	for (int i = 0; i < fl->n; i++)
+		fl->v[i].total = fl->v[i].self;
+	for (int i = fl->n - 1; i > 0; i--)
+		fl->v[fl->v[i].parent].total += fl->v[i].total;
+	fl->depth = 0;
+	for (int i = 1; i < fl->n; i++) {
+		level[i] = level[fl->v[i].parent] + 1;
+		/* frames of no time (incomplete calls only) are not drawn */
+		if (fl->v[i].total > 0 && level[i] > fl->depth)
+			fl->depth = level[i];
+	}
+	free(level);
+	return 0;
+}
+
+/* The open calls of the threads while reading, by tid (open addressing). */
+struct open_call {
+	int64_t id;
+	int node;		/* -1: outside the root function */
+};
+
+struct tstack {
+	int64_t tid;		/* -1: an empty slot */
+	struct open_call *v;
+	int n, cap;
+};
+
+struct tstacks {
+	struct tstack *t;
+	size_t cap, used;
+};
+
+static size_t tslot(size_t cap, int64_t tid)
+{
+	return ((size_t)tid * 2654435761u) & (cap - 1);
+}
+
+static struct tstack *stack_of(struct tstacks *ts, int64_t tid)
+{
+	size_t i;
+
+	if (ts->used * 2 >= ts->cap) {
+		size_t ncap = ts->cap ? ts->cap * 2 : 64;
+		struct tstack *n = malloc(ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (size_t k = 0; k < ncap; k++)
+			n[k].tid = -1;
+		for (size_t k = 0; k < ts->cap; k++) {
+			if (ts->t[k].tid < 0)
+				continue;
+			for (i = tslot(ncap, ts->t[k].tid); n[i].tid >= 0; i = (i + 1) & (ncap - 1))
+				;
+			n[i] = ts->t[k];
+		}
+		free(ts->t);
+		ts->t = n;
+		ts->cap = ncap;
+	}
+	for (i = tslot(ts->cap, tid); ts->t[i].tid >= 0; i = (i + 1) & (ts->cap - 1))
+		if (ts->t[i].tid == tid)
+			return &ts->t[i];
+	ts->t[i] = (struct tstack){ .tid = tid };
+	ts->used++;
+	return &ts->t[i];
+}
+
+static void tstacks_release(struct tstacks *ts)
+{
+	for (size_t i = 0; i < ts->cap; i++)
+		if (ts->t[i].tid >= 0)
+			free(ts->t[i].v);
+	free(ts->t);
+}
+
+static int push(struct tstack *t, int64_t id, int node)
+{
+	if (t->n == t->cap) {
+		int cap = t->cap ? t->cap * 2 : 16;
+		void *v = reallocarray(t->v, (size_t)cap, sizeof(*t->v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n++] = (struct open_call){ id, node };
+	return 0;
+}
+
+int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
+		const char *root, struct ukt_buf *err)
+{
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct call_select all = *sel;
+	struct ukt_buf sql = UKT_BUF_INIT;
+	struct tstacks ts = { 0 };
+	struct db_stmt *s = NULL;
+	int rc = init(fl, root);
+
+	if (rc)
+		goto out;
+	all.func = NULL;
+	stats_filter_view(&all, &f);
+	/* ids grow with entry: a parent comes before its calls */
+	ukt_buf_addf(&sql, "SELECT id, tid, parent_id, func, complete, self_ns"
+		     " FROM calls%s%s ORDER BY id", f.where.len ? " WHERE " : "", f.where.data);
+	s = db_prepare(d, sql.data, err);
+	if (!s) {
+		rc = -REP_E_SQL;
+		goto out;
+	}
+	filter_bind(s, &f, 1);
+	while ((rc = db_step(s, err)) == 1) {
+		struct tstack *t = stack_of(&ts, db_column_int(s, 1));
+		int64_t parent = db_column_type(s, 2) == DB_NULL ? 0 : db_column_int(s, 2);
+		const char *func = db_column_text(s, 3) ? db_column_text(s, 3) : "?";
+		int up, node = -1;
+
+		if (!t) {
+			rc = -ENOMEM;
+			break;
+		}
+		/* the calls above the parent have ended (or were not selected) */
+		while (t->n && t->v[t->n - 1].id != parent)
+			t->n--;
+		up = t->n ? t->v[t->n - 1].node : (root ? -1 : 0);
+		if (up >= 0) {
+			int name = name_id(fl, func);
+
+			node = name < 0 ? name : child(fl, up, name);
+		} else if (!strcmp(func, root)) {
+			node = 0;	/* an outermost call of the root function */
+		}
+		if (node < -1) {
+			rc = node;
+			break;
+		}
+		if (node >= 0 && db_column_int(s, 4)) {
+			fl->v[node].self += db_column_int(s, 5);
+			fl->v[node].calls++;
+		}
+		if ((rc = push(t, db_column_int(s, 0), node)))
+			break;
+	}
+	if (rc < 0)
+		goto out;
+	rc = totals(fl);
+out:
+	if (rc < 0 && !err->len)
+		ukt_buf_adds(err, rep_strerror(rc));
+	db_finalize(s);
+	tstacks_release(&ts);
+	filter_release(&f);
+	ukt_buf_release(&sql);
+	return rc;
+}
+
+int flame_reverse(const struct flame *in, struct flame *out)
+{
+	int *path = malloc(((size_t)in->depth + 1) * sizeof(*path));
+	int rc = path ? init(out, NULL) : -ENOMEM;
+
+	for (int i = in->rooted ? 0 : 1; !rc && i < in->n; i++) {
+		int n = 0, node = 0;
+
+		if (in->v[i].self <= 0 && !in->v[i].calls)
+			continue;
+		for (int k = i; k >= 0 && (k > 0 || in->rooted); k = in->v[k].parent)
+			path[n++] = k;
+		/*
+		 * The function at the bottom, then who called it: each frame
+		 * counts the function's calls along that path, and the top one
+		 * holds their self time, so widths add up as before.
+		 */
+		for (int k = 0; k < n && node >= 0; k++) {
+			int name = name_id(out, in->names.s[in->v[path[k]].name]);
+
+			node = name < 0 ? name : child(out, node, name);
+			if (node >= 0)
+				out->v[node].calls += in->v[i].calls;
+		}
+		if (node < 0)
+			rc = node;
+		else
+			out->v[node].self += in->v[i].self;
+	}
+	if (!rc)
+		rc = totals(out);
+	free(path);
+	return rc;
+}
+
+void flame_release(struct flame *fl)
+{
+	for (int i = 0; i < fl->n; i++)
+		free(fl->v[i].kids);
+	free(fl->v);
+	strtab_release(&fl->names);
+	memset(fl, 0, sizeof(*fl));
+}
+
+/* "a;b;c" of frame i; the root "all" is not a function and is left out.
+ * A ';' inside a name (never in C symbols) would split it: ':' instead. */
+static void stack_text(const struct flame *fl, int i, struct ukt_buf *out)
+{
+	size_t at;
+
+	if (fl->v[i].parent >= 0)
+		stack_text(fl, fl->v[i].parent, out);
+	else if (!fl->rooted)
+		return;
+	if (out->len)
+		ukt_buf_adds(out, ";");
+	at = out->len;
+	ukt_buf_adds(out, fl->names.s[fl->v[i].name]);
+	for (char *c = out->data + at; (c = strchr(c, ';')); )
+		*c = ':';
+}
+
+void flame_write_folded(const struct flame *fl, FILE *f)
+{
+	struct ukt_buf line = UKT_BUF_INIT;
+
+	for (int i = 0; i < fl->n; i++) {
+		if (fl->v[i].self <= 0 || (i == 0 && !fl->rooted))
+			continue;
+		ukt_buf_reset(&line);
+		stack_text(fl, i, &line);
+		fprintf(f, "%s %" PRId64 "\n", line.data, fl->v[i].self);
+	}
+	ukt_buf_release(&line);
+}
+
+/*
+ * Click a frame to zoom into it, click "Reset zoom" to go back, as in
+ * flamegraph.pl. Scoped to its own <svg class="flame">, and installed once,
+ * so several flame graphs can share an HTML page.
+ */
+static const char zoom_js[] =
+"(function(){if(window.uktFlame)return;window.uktFlame=1;var W=1180;\n"
+"function fit(n,w){var c=Math.floor((w-6)/7);return c<3?'':n.length<=c?n:n.substr(0,c-2)+'..';}\n"
+"function place(e,x,w){var r=e.querySelector('rect'),t=e.querySelector('text');\n"
+" r.setAttribute('x',(10+x*W).toFixed(2));r.setAttribute('width',Math.max(w*W-0.5,0).toFixed(2));\n"
+" t.setAttribute('x',(13+x*W).toFixed(2));t.textContent=fit(e.getAttribute('data-n'),w*W);}\n"
+"function a(e,k){return +e.getAttribute(k);}\n"
+"function zoom(s,g){var x=a(g,'data-x'),w=a(g,'data-w'),y=a(g,'data-y');\n"
+" s.querySelectorAll('g.f').forEach(function(e){var ex=a(e,'data-x'),ew=a(e,'data-w'),ey=a(e,'data-y');\n"
+"  e.style.display='';e.style.opacity='';\n"
+"  if(ey>=y&&ex>=x-1e-12&&ex+ew<=x+w+1e-12)place(e,(ex-x)/w,ew/w);\n"
+"  else if(ey<y&&ex<=x+1e-12&&ex+ew>=x+w-1e-12){e.style.opacity='0.5';place(e,0,1);}\n"
+"  else e.style.display='none';});}\n"
+"function reset(s){s.querySelectorAll('g.f').forEach(function(e){e.style.display='';\n"
+" e.style.opacity='';place(e,a(e,'data-x'),a(e,'data-w'));});}\n"
+"document.addEventListener('click',function(ev){var s=ev.target.closest&&ev.target.closest('svg.flame');\n"
+" if(!s)return;var g=ev.target.closest('g.f');if(g)zoom(s,g);\n"
+" else if(ev.target.classList.contains('reset'))reset(s);});})();";
+
+/* Frame i and its children; x in 0..1 of the width, level from the bottom. */
+static void draw(const struct flame *fl, int i, double x, int level, int rows, FILE *f)
+{
+	const struct flame_node *nd = &fl->v[i];
+	double w = fl->v[0].total ? (double)nd->total / (double)fl->v[0].total : 1;
+	double px = w * PLOT_W;
+	int y = PAD_TOP + (rows - 1 - level) * FRAME_H, chars = (int)((px - 6) / 7);
+	const char *name = fl->names.s[nd->name];
+	char color[32], t1[32], t2[32];
+
+	if (px < 0.1 || (nd->total <= 0 && i > 0))
+		return;		/* too narrow to see: its time shows in its parent */
+	svg_name_color(name, color, sizeof(color));
+	fmt_duration(t1, sizeof(t1), nd->total);
+	fmt_duration(t2, sizeof(t2), nd->self);
+	fprintf(f, "<g class=\"f\" data-x=\"%.9f\" data-w=\"%.9f\" data-y=\"%d\" data-total-ns=\"%"
+		PRId64 "\" data-self-ns=\"%" PRId64 "\" data-calls=\"%" PRId64 "\" data-n=\"",
+		x, w, level, nd->total, nd->self, nd->calls);
+	out_xml_text(f, name);
+	fputs("\"><title>", f);
+	out_xml_text(f, name);
+	fprintf(f, " (total %s, %.2f%%; self %s; %" PRId64 " calls)</title>", t1, 100.0 * w, t2,
+		nd->calls);
+	fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>",
+		10 + x * PLOT_W, y, px > 0.5 ? px - 0.5 : px, FRAME_H - 1, color);
+	fprintf(f, "<text x=\"%.2f\" y=\"%d\" font-size=\"12\">", 13 + x * PLOT_W, y + FRAME_H - 4);
+	if (chars >= 3) {
+		if ((int)strlen(name) <= chars) {
+			out_xml_text(f, name);
+		} else {
+			char cut[512];
+
+			snprintf(cut, sizeof(cut), "%.*s..", chars - 2 < 500 ? chars - 2 : 500, name);
+			out_xml_text(f, cut);
+		}
+	}
+	fputs("</text></g>\n", f);
+	for (int k = 0; k < nd->nkids; k++) {
+		draw(fl, nd->kids[k], x, level + 1, rows, f);
+		if (fl->v[0].total)
+			x += (double)fl->v[nd->kids[k]].total / (double)fl->v[0].total;
+	}
+}
+
+void flame_write_svg(const struct flame *fl, const char *title, FILE *f)
+{
+	int rows = fl->depth + 1;
+	int h = PAD_TOP + rows * FRAME_H + PAD_BOTTOM;
+
+	svg_begin(f, "flame", SVG_W, h, title, zoom_js);
+	draw(fl, 0, 0, 0, rows, f);
+	fputs("<text class=\"reset\" x=\"10\" y=\"24\" font-size=\"12\" style=\"cursor:pointer\">"
+	      "Reset zoom</text>\n", f);
+	svg_text(f, 10, h - 10, "start", 11,
+		 "width: time in the function and the probed calls under it (complete calls);"
+		 " hover for total, self and calls; click to zoom");
+	svg_end(f);
+}

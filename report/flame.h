@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Flame graphs of probed calls: the stacks their nesting forms on each
+ * thread, merged into a tree of frames weighted by time. A frame's total
+ * is the time in its calls (the sum of its own self time and its
+ * children's totals, so widths add up); its self time is the part no
+ * probed call under it took. Drawn as an interactive SVG, or written as
+ * folded stacks ("a;b;c SELF_NS" per line) for flamegraph.pl, inferno
+ * and speedscope. Memory grows with the distinct stacks, not the calls.
+ */
+#ifndef UKT_FLAME_H
+#define UKT_FLAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats.h"
+#include "strtab.h"
+#include "uktrace/buf.h"
+
+struct db;
+
+struct flame_node {
+	int name;		/* index into names.s */
+	int parent;		/* -1: the root */
+	int64_t self, total;	/* ns, complete calls only */
+	int64_t calls;		/* complete calls */
+	int *kids;
+	int nkids, kcap;
+};
+
+struct flame {
+	struct flame_node *v;	/* v[0] is the root; children after parents */
+	int n, cap;
+	struct strtab names;	/* the frames' function names */
+	int depth;		/* levels above the root */
+	bool rooted;		/* the root is a function, not "all" */
+};
+
+/*
+ * The tree of the calls sel selects (sel->func is ignored). With root, only
+ * the calls of that function and the calls under them, the root frame
+ * being root; else the root is "all". 0, or negative with a message in err.
+ */
+int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
+		const char *root, struct ukt_buf *err);
+/* The same tree upside down: each function's self time at the root, the
+ * probed calls that led to it above (flamegraph.pl's --reverse). */
+int flame_reverse(const struct flame *in, struct flame *out);
+void flame_release(struct flame *fl);
+
+/* The folded stacks, one line per frame with self time. */
+void flame_write_folded(const struct flame *fl, FILE *f);
+/* The SVG element (no XML declaration: svg_prolog for a file). */
+void flame_write_svg(const struct flame *fl, const char *title, FILE *f);
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* Histograms and heat maps (hist.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "errors.h"
+#include "hist.h"
+#include "output.h"
+
+static int log2_bucket(int64_t v)
+{
+	return v <= 0 ? 0 : 64 - __builtin_clzll((uint64_t)v);
+}
+
+static struct db_stmt *query(struct db *d, const char *cols, const struct sql_filter *f,
+			     struct ukt_buf *err)
+{
+	struct ukt_buf sql = UKT_BUF_INIT;
+	struct db_stmt *s;
+
+	ukt_buf_addf(&sql, "SELECT %s FROM calls WHERE complete%s%s", cols,
+		     f->where.len ? " AND " : "", f->where.data);
+	s = db_prepare(d, sql.data, err);
+	if (s)
+		filter_bind(s, f, 1);
+	ukt_buf_release(&sql);
+	return s;
+}
+
+int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
+		 struct hist *h, struct ukt_buf *err)
+{
+	uint64_t counts[65] = { 0 }, *c = counts;
+	int64_t lo = 0, hi = 0, width = 1;
+	int n = 65, first = 0, last = -1, rc;
+	struct db_stmt *s;
+
+	memset(h, 0, sizeof(*h));
+	if (linear) {
+		s = query(d, "MIN(duration_ns), MAX(duration_ns)", f, err);
+		if (!s)
+			return -REP_E_SQL;
+		if (db_step(s, err) == 1) {
+			lo = db_column_int(s, 0);
+			hi = db_column_int(s, 1);
+		}
+		db_finalize(s);
+		width = (hi - lo) / nb + 1;
+		c = calloc((size_t)nb + 1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		n = nb;
+	}
+	s = query(d, "duration_ns", f, err);
+	rc = s ? 0 : -REP_E_SQL;
+	while (!rc && (rc = db_step(s, err)) == 1) {
+		int64_t v = db_column_int(s, 0);
+		int b = linear ? (int)((v - lo) / width) : log2_bucket(v);
+
+		c[b < n ? b : n - 1]++;
+		h->total++;
+		rc = 0;
+	}
+	db_finalize(s);
+	if (rc < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		if (c[i] && last < 0)
+			first = i;
+		if (c[i])
+			last = i;
+	}
+	h->n = last - first + 1;
+	h->from = calloc((size_t)h->n + 1, sizeof(*h->from));
+	h->to = calloc((size_t)h->n + 1, sizeof(*h->to));
+	h->count = calloc((size_t)h->n + 1, sizeof(*h->count));
+	if (!h->from || !h->to || !h->count) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < h->n; i++) {
+		int b = first + i;
+
+		h->from[i] = linear ? lo + b * width : (b ? 1LL << (b - 1) : 0);
+		h->to[i] = linear ? lo + (b + 1) * width : 1LL << b;
+		h->count[i] = c[b];
+		if (c[b] > h->max)
+			h->max = c[b];
+	}
+	rc = 0;
+out:
+	if (c != counts)
+		free(c);
+	if (rc)
+		hist_release(h);
+	return rc;
+}
+
+void hist_release(struct hist *h)
+{
+	free(h->from);
+	free(h->to);
+	free(h->count);
+	memset(h, 0, sizeof(*h));
+}
+
+void hist_label(const struct hist *h, int i, char *buf, size_t n)
+{
+	char a[32], b[32];
+
+	/* [from, to): the end is the next bucket's start, so rounded labels
+	 * always meet (an inclusive 4095 ns would read "4.09 us") */
+	fmt_duration(a, sizeof(a), h->from[i]);
+	fmt_duration(b, sizeof(b), h->to[i]);
+	snprintf(buf, n, "%s -> %s", a, b);
+}
+
+int heat_compute(struct db *d, const struct sql_filter *f, int cols,
+		 struct heat *h, struct ukt_buf *err)
+{
+	int lo = 64, hi = 0, rc;
+	struct db_stmt *s;
+
+	memset(h, 0, sizeof(*h));
+	s = query(d, "MIN(entry_ts), MAX(entry_ts), MIN(duration_ns), MAX(duration_ns)", f, err);
+	if (!s)
+		return -REP_E_SQL;
+	if (db_step(s, err) == 1 && db_column_type(s, 0) != DB_NULL) {
+		h->t0 = db_column_int(s, 0);
+		h->t1 = db_column_int(s, 1) + 1;
+		lo = log2_bucket(db_column_int(s, 2));
+		hi = log2_bucket(db_column_int(s, 3));
+	}
+	db_finalize(s);
+	h->cols = cols;
+	h->rows = hi >= lo ? hi - lo + 1 : 0;
+	h->row0 = lo;
+	if (!h->rows)
+		return 0;
+	h->count = calloc((size_t)h->rows * (size_t)cols, sizeof(*h->count));
+	if (!h->count)
+		return -ENOMEM;
+	s = query(d, "entry_ts, duration_ns", f, err);
+	rc = s ? 0 : -REP_E_SQL;
+	while (!rc && (rc = db_step(s, err)) == 1) {
+		int64_t t = db_column_int(s, 0);
+		int col = (int)((double)(t - h->t0) / (double)(h->t1 - h->t0) * cols);
+		int row = log2_bucket(db_column_int(s, 1)) - lo;
+		uint64_t *cell;
+
+		if (col >= cols)
+			col = cols - 1;
+		cell = &h->count[(size_t)row * (size_t)cols + (size_t)col];
+		if (++*cell > h->max)
+			h->max = *cell;
+		h->total++;
+		rc = 0;
+	}
+	db_finalize(s);
+	if (rc < 0)
+		heat_release(h);
+	return rc < 0 ? rc : 0;
+}
+
+void heat_release(struct heat *h)
+{
+	free(h->count);
+	memset(h, 0, sizeof(*h));
+}

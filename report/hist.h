@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Latency histograms and heat maps of calls, computed from the database
+ * for the text, SVG and HTML views alike: log2 (or linear) buckets of
+ * duration, each labelled [from, to); a heat map adds time columns.
+ */
+#ifndef UKT_HIST_H
+#define UKT_HIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stats.h"
+#include "uktrace/buf.h"
+
+struct db;
+
+struct hist {
+	int n;			/* buckets, the first and last non-empty */
+	int64_t *from, *to;	/* [from, to) in ns */
+	uint64_t *count;
+	uint64_t total, max;
+};
+
+/*
+ * The durations of the complete calls f selects (a filter on the calls
+ * view), in log2 buckets, or nb linear ones. 0 or negative with a message
+ * in err.
+ */
+int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
+		 struct hist *h, struct ukt_buf *err);
+void hist_release(struct hist *h);
+/* "2.05 us -> 4.10 us" */
+void hist_label(const struct hist *h, int i, char *buf, size_t n);
+
+/* A heat map: log2 latency rows by time columns. */
+struct heat {
+	int cols, rows;
+	int row0;		/* log2 bucket of the bottom row */
+	int64_t t0, t1;		/* the time the columns span */
+	uint64_t *count;	/* rows * cols, row-major from row0 up */
+	uint64_t max, total;
+};
+
+int heat_compute(struct db *d, const struct sql_filter *f, int cols,
+		 struct heat *h, struct ukt_buf *err);
+void heat_release(struct heat *h);
+
+#endif

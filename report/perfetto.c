@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/* The trace as Chrome trace-event JSON (perfetto.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "errors.h"
+#include "output.h"
+#include "perfetto.h"
+
+struct json_out {
+	FILE *f;
+	bool first;
+	uint64_t events;
+};
+
+/* The separator before the next element of traceEvents. */
+static void next(struct json_out *j)
+{
+	fputs(j->first ? "\n" : ",\n", j->f);
+	j->first = false;
+	j->events++;
+}
+
+/* Microseconds, the format's unit, to the nanosecond. */
+static void us(FILE *f, const char *key, int64_t ns)
+{
+	fprintf(f, ",\"%s\":%" PRId64 ".%03d", key, ns / 1000, (int)(ns % 1000 < 0 ? -(ns % 1000) : ns % 1000));
+}
+
+static int fail_sql(struct ukt_buf *err)
+{
+	if (!err->len)
+		ukt_buf_adds(err, "query failed");
+	return -REP_E_SQL;
+}
+
+/* process_name and thread_name of the selection's threads. */
+static int names(struct json_out *j, struct db *d, const struct call_select *sel,
+		 struct ukt_buf *err)
+{
+	struct call_select who = { .pid = sel->pid, .comm = sel->comm };
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct ukt_buf sql = UKT_BUF_INIT;
+	struct db_stmt *s;
+	int rc;
+
+	stats_filter_view(&who, &f);
+	ukt_buf_addf(&sql, "SELECT tid, pid, comm, (SELECT comm FROM threads p WHERE p.tid = t.pid)"
+		     " FROM threads t WHERE (tid IN (SELECT tid FROM call_data)"
+		     " OR tid IN (SELECT tid FROM event_data))%s%s ORDER BY tid",
+		     f.where.len ? " AND " : "", f.where.data);
+	s = db_prepare(d, sql.data, err);
+	ukt_buf_release(&sql);
+	if (!s) {
+		filter_release(&f);
+		return fail_sql(err);
+	}
+	filter_bind(s, &f, 1);
+	while ((rc = db_step(s, err)) == 1) {
+		int64_t tid = db_column_int(s, 0);
+		int64_t pid = db_column_type(s, 1) == DB_NULL ? tid : db_column_int(s, 1);
+		const char *comm = db_column_text(s, 2), *pcomm = db_column_text(s, 3);
+
+		next(j);
+		fprintf(j->f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+			",\"args\":{\"name\":", pid, tid);
+		out_json_string(j->f, comm ? comm : "?");
+		fputs("}}", j->f);
+		if (tid == pid) {
+			next(j);
+			fprintf(j->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%" PRId64
+				",\"args\":{\"name\":", pid);
+			out_json_string(j->f, pcomm ? pcomm : comm ? comm : "?");
+			fputs("}}", j->f);
+		}
+	}
+	db_finalize(s);
+	filter_release(&f);
+	return rc < 0 ? fail_sql(err) : 0;
+}
+
+static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
+		 struct ukt_buf *err)
+{
+	struct ukt_buf sql = UKT_BUF_INIT;
+	struct db_stmt *s;
+	int rc;
+
+	ukt_buf_addf(&sql, "SELECT id, func, tid, pid, entry_ts, return_ts, duration_ns, complete,"
+		     " status, caller_symbol, args, ret, depth, parent_id FROM calls%s%s ORDER BY id",
+		     f->where.len ? " WHERE " : "", f->where.data);
+	s = db_prepare(d, sql.data, err);
+	ukt_buf_release(&sql);
+	if (!s)
+		return fail_sql(err);
+	filter_bind(s, f, 1);
+	while ((rc = db_step(s, err)) == 1) {
+		int64_t tid = db_column_int(s, 2);
+		int64_t pid = db_column_type(s, 3) == DB_NULL ? tid : db_column_int(s, 3);
+		bool complete = db_column_int(s, 7) != 0;
+		bool has_entry = db_column_type(s, 4) != DB_NULL;
+		bool has_dur = db_column_type(s, 6) != DB_NULL;
+		const char *status = db_column_text(s, 8);
+
+		next(j);
+		fputs("{\"name\":", j->f);
+		if (complete || (has_entry && has_dur)) {
+			out_json_string(j->f, db_column_text(s, 1));
+			fprintf(j->f, ",\"cat\":\"%s\",\"ph\":\"X\"", complete ? "call" : "incomplete call");
+			us(j->f, "ts", db_column_int(s, 4));
+			us(j->f, "dur", db_column_int(s, 6));
+		} else {
+			/* no duration to draw: an instant where it was seen */
+			struct ukt_buf name = UKT_BUF_INIT;
+
+			ukt_buf_addf(&name, "%s (%s)", db_column_text(s, 1), status ? status : "incomplete");
+			out_json_string(j->f, name.data);
+			ukt_buf_release(&name);
+			fputs(",\"cat\":\"incomplete call\",\"ph\":\"i\",\"s\":\"t\"", j->f);
+			us(j->f, "ts", db_column_int(s, has_entry ? 4 : 5));
+		}
+		fprintf(j->f, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"args\":{\"call\":%" PRId64
+			",\"status\":", pid, tid, db_column_int(s, 0));
+		out_json_string(j->f, status ? status : "");
+		fprintf(j->f, ",\"depth\":%" PRId64, db_column_int(s, 12));
+		if (db_column_type(s, 13) != DB_NULL)
+			fprintf(j->f, ",\"parent\":%" PRId64, db_column_int(s, 13));
+		if (db_column_text(s, 9)) {
+			fputs(",\"caller\":", j->f);
+			out_json_string(j->f, db_column_text(s, 9));
+		}
+		if (db_column_text(s, 10)) {
+			fputs(",\"args\":", j->f);
+			out_json_string(j->f, db_column_text(s, 10));
+		}
+		if (db_column_type(s, 11) != DB_NULL)
+			fprintf(j->f, ",\"ret\":%" PRId64, db_column_int(s, 11));
+		fputs("}}", j->f);
+	}
+	db_finalize(s);
+	return rc < 0 ? fail_sql(err) : 0;
+}
+
+/* The events of probes that are not halves of calls: instants. */
+static int instants(struct json_out *j, struct db *d, const struct call_select *o,
+		    struct ukt_buf *err)
+{
+	struct ukt_buf sql = UKT_BUF_INIT;
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct db_stmt *s, *p;
+	int64_t maxargs = 0;
+	int rc = 0;
+
+	p = db_prepare(d, "SELECT id, system, name, args FROM probes WHERE role IS NULL", err);
+	if (!p)
+		return fail_sql(err);
+	db_query_int(d, "SELECT COUNT(*) - 7 FROM pragma_table_info('event_data')", &maxargs);
+	while (rc >= 0 && (rc = db_step(p, err)) == 1) {
+		char *argnames = strdup(db_column_text(p, 3) ? db_column_text(p, 3) : "");
+		char *name = NULL;
+
+		if (!argnames || asprintf(&name, "%s:%s", db_column_text(p, 1), db_column_text(p, 2)) < 0) {
+			free(argnames);
+			rc = -ENOMEM;
+			break;
+		}
+		filter_release(&f);
+		ukt_buf_reset(&sql);
+		/* these are all stored: no call holds them */
+		filter_int(&f, "e.probe_id = ?", db_column_int(p, 0));
+		if (o->pid) {
+			filter_int(&f, "(t.pid = ? OR e.tid = ?)", o->pid);
+			filter_more_int(&f, o->pid);
+		}
+		if (o->comm)
+			filter_text(&f, "t.comm GLOB ?", o->comm);
+		if (o->has_since)
+			filter_int(&f, "e.ts >= ?", o->since);
+		if (o->has_until)
+			filter_int(&f, "e.ts <= ?", o->until);
+		ukt_buf_adds(&sql, "SELECT e.ts, e.tid, t.pid");
+		for (int64_t k = 0; k < maxargs; k++)
+			ukt_buf_addf(&sql, ", e.arg%" PRId64, k);
+		ukt_buf_addf(&sql, " FROM event_data e LEFT JOIN threads t ON t.tid = e.tid"
+			     " WHERE %s ORDER BY e.id", f.where.data);
+		s = db_prepare(d, sql.data, err);
+		if (!s) {
+			free(argnames);
+			free(name);
+			rc = -REP_E_SQL;
+			break;
+		}
+		filter_bind(s, &f, 1);
+		while ((rc = db_step(s, err)) == 1) {
+			int64_t tid = db_column_int(s, 1);
+			int64_t pid = db_column_type(s, 2) == DB_NULL ? tid : db_column_int(s, 2);
+			char *save = NULL, *copy = strdup(argnames), *a;
+			int k = 0;
+
+			next(j);
+			fputs("{\"name\":", j->f);
+			out_json_string(j->f, name);
+			fputs(",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"t\"", j->f);
+			us(j->f, "ts", db_column_int(s, 0));
+			fprintf(j->f, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"args\":{", pid, tid);
+			for (a = copy ? strtok_r(copy, " ", &save) : NULL; a && k < maxargs;
+			     a = strtok_r(NULL, " ", &save), k++) {
+				fprintf(j->f, "%s", k ? "," : "");
+				out_json_string(j->f, a);
+				fputc(':', j->f);
+				if (db_column_type(s, 3 + k) == DB_INT)
+					fprintf(j->f, "%" PRId64, db_column_int(s, 3 + k));
+				else if (db_column_type(s, 3 + k) == DB_NULL)
+					fputs("null", j->f);
+				else
+					out_json_string(j->f, db_column_text(s, 3 + k));
+			}
+			free(copy);
+			fputs("}}", j->f);
+		}
+		db_finalize(s);
+		free(argnames);
+		free(name);
+	}
+	db_finalize(p);
+	filter_release(&f);
+	ukt_buf_release(&sql);
+	return rc < 0 ? fail_sql(err) : 0;
+}
+
+/* Lost events: a counter per CPU on a track of their own. */
+static int losses(struct json_out *j, struct db *d, const struct call_select *o,
+		  struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT cpu, ts, COALESCE(count, 1) FROM lost"
+				       " WHERE source = 'mark' ORDER BY ts", err);
+	bool named = false;
+	int rc;
+
+	if (!s)
+		return fail_sql(err);
+	while ((rc = db_step(s, err)) == 1) {
+		int64_t ts = db_column_int(s, 1);
+
+		if ((o->has_since && ts < o->since) || (o->has_until && ts > o->until))
+			continue;
+		if (!named) {
+			next(j);
+			fputs("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":0,\"args\":{\"name\":\"lost events\"}}", j->f);
+			named = true;
+		}
+		next(j);
+		fputs("{\"name\":\"lost events\",\"ph\":\"C\"", j->f);
+		us(j->f, "ts", ts);
+		fprintf(j->f, ",\"pid\":0,\"tid\":0,\"args\":{\"cpu%" PRId64 "\":%" PRId64 "}}",
+			db_column_int(s, 0), db_column_int(s, 2));
+	}
+	db_finalize(s);
+	return rc < 0 ? fail_sql(err) : 0;
+}
+
+int perfetto_write(FILE *f, struct db *d, const struct call_select *sel,
+		   uint64_t *nevents, struct ukt_buf *err)
+{
+	struct sql_filter flt = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct call_select all = *sel;
+	struct json_out j = { .f = f, .first = true };
+	int rc;
+
+	all.func = NULL;
+	stats_filter_view(&all, &flt);
+	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"uktrace-report " UKT_VERSION
+	      "\"},\"traceEvents\":[", f);
+	rc = names(&j, d, &all, err);
+	if (!rc)
+		rc = calls(&j, d, &flt, err);
+	if (!rc)
+		rc = instants(&j, d, &all, err);
+	if (!rc)
+		rc = losses(&j, d, &all, err);
+	fputs("\n]}\n", f);
+	if (!rc && ferror(f))
+		rc = -EIO;
+	filter_release(&flt);
+	*nevents = j.events;
+	return rc;
+}

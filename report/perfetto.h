@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace as Chrome trace-event JSON, which ui.perfetto.dev and
+ * chrome://tracing open: one track per thread, grouped by process; each
+ * call with both ends a complete ("X") slice, nested as the calls were,
+ * with its arguments, return value and status; a call without a duration
+ * an instant ("i") named for its status; the events of probes that are
+ * not halves of calls instants with their fields; lost events a counter
+ * per CPU. Timestamps are microseconds with nanosecond decimals, on the
+ * trace clock. Written as the rows stream from the database: memory stays
+ * flat however large the trace.
+ */
+#ifndef UKT_PERFETTO_H
+#define UKT_PERFETTO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats.h"
+#include "uktrace/buf.h"
+
+struct db;
+
+/* The calls and events sel selects (sel->func ignored) to f; *nevents is
+ * the count of trace events written. 0, or negative with err set. */
+int perfetto_write(FILE *f, struct db *d, const struct call_select *sel,
+		   uint64_t *nevents, struct ukt_buf *err);
+
+#endif

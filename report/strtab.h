@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A table of distinct strings, numbered in order of first appearance (a
+ * hash of them finds the number): the groups of the statistics, the
+ * frame names of a flame graph.
+ */
+#ifndef UKT_STRTAB_H
+#define UKT_STRTAB_H
+
+#include <stddef.h>
+
+struct strtab {
+	char **s;		/* s[i]: the i-th distinct string */
+	size_t n, cap;
+	size_t *slot;		/* open addressing: index + 1, 0 empty */
+	size_t nslots;
+};
+
+/* The number of s, added if new; or -ENOMEM. */
+long strtab_intern(struct strtab *t, const char *s);
+void strtab_release(struct strtab *t);
+
+#endif

@@ -1,0 +1,95 @@
+# Pictures: the Perfetto JSON, flame graphs, histogram and heat map SVGs
+# and the HTML page, each checked against SQL on the same database
+# (pictures_check.py), first on the checked-in fixture (no root needed),
+# then on a live recording of nested calls; the page is rendered in
+# headless Chromium and its screenshot must not be blank.
+. "$(dirname "$0")/lib.sh"
+CHK="python3 $ROOT/tests/e2e/pictures_check.py"
+if ! command -v python3 >/dev/null; then
+	skip_all "python3 is not installed (make deps installs it)" pic_fixture pic_live pic_chromium
+fi
+F=$TMP/calls.ukt
+cp "$ROOT/tests/fixtures/calls.ukt" "$F"
+"$REP" db "$F" -o "$TMP/calls.db" -q
+DB=$TMP/calls.db
+
+# all of a trace's pictures, checked against its database; $1 a prefix
+pictures() {
+	local f=$1 db=$2 func=$3
+	"$REP" export "$f" --perfetto "$f.json" -q && $CHK perfetto "$f.json" "$db"
+	"$REP" flamegraph "$f" --folded -q > "$f.folded" && $CHK folded "$f.folded" "$db"
+	"$REP" flamegraph "$f" -o "$f.flame.svg" -q && $CHK flame "$f.flame.svg" "$db"
+	"$REP" hist "$f" "$func" --svg "$f.hist.svg" -q && $CHK hist "$f.hist.svg" "$db" "$func"
+	"$REP" heatmap "$f" "$func" -o "$f.heat.svg" -q && $CHK heat "$f.heat.svg" "$db" "$func"
+	"$REP" html "$f" -o "$f.html" -q && $CHK html "$f.html"
+}
+pictures "$F" "$DB" a | sed 's/^\(ok\|FAIL\) pic_/\1 pic_fixture_/'
+
+# a window: only the calls that start in it, the same as SQL's
+first=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'first_ts'")
+"$REP" export "$F" --perfetto "$TMP/win.json" --since +0.001 --until +0.003 -q
+$CHK perfetto "$TMP/win.json" "$DB" "COALESCE(entry_ts, return_ts) BETWEEN $first + 1000000 AND $first + 3000000" |
+	sed 's/^\(ok\|FAIL\) pic_/\1 pic_window_/'
+pid=$(sqlite3 "$DB" "SELECT pid FROM calls LIMIT 1")
+"$REP" export "$F" --perfetto "$TMP/pid1.json" --pid 1 -q
+check pic_pid_filter 0 "$(python3 -c "import json,sys; print(sum(e.get('ph') == 'X' for e in json.load(open(sys.argv[1]))['traceEvents']))" "$TMP/pid1.json")"
+"$REP" export "$F" --perfetto "$TMP/pid.json" --pid "$pid" -q
+check pic_pid_all "$(sqlite3 "$DB" "SELECT COUNT(*) FROM calls WHERE pid = $pid")" \
+	"$(python3 -c "import json,sys; print(sum(e.get('ph') == 'X' for e in json.load(open(sys.argv[1]))['traceEvents']))" "$TMP/pid.json")"
+# under one function: every stack starts with it
+"$REP" flamegraph "$F" r --folded -q > "$TMP/r.folded"
+$CHK folded "$TMP/r.folded" "$DB" r | sed "s/ pic_/ pic_root_/"
+# --reverse: the same time, self time at the bottom
+check pic_reverse_total "$(awk '{s += $NF} END {print s}' "$TMP/calls.ukt.folded")" \
+	"$("$REP" flamegraph "$F" --reverse --folded -q | awk '{s += $NF} END {print s}')"
+has pic_reverse_leaf "^r;r;r;r;r " "$("$REP" flamegraph "$F" --reverse --folded -q)"
+# what a user gets wrong
+has pic_export_needs_out "needs --perfetto" "$("$REP" export "$F" -q 2>&1)"
+has pic_flame_needs_out "needs -o OUT.svg" "$("$REP" flamegraph "$F" -q 2>&1)"
+has pic_flame_unknown "no complete calls of 'nosuch'" "$("$REP" flamegraph "$F" nosuch -o "$TMP/x.svg" -q 2>&1)"
+has pic_heat_unknown "no calls of 'nosuch'" "$("$REP" heatmap "$F" nosuch -o "$TMP/x.svg" -q 2>&1)"
+has pic_html_needs_out "needs -o OUT.html" "$("$REP" html "$F" -q 2>&1)"
+has pic_unwritable "cannot write '/nonexistent/x.json'" "$("$REP" export "$F" --perfetto /nonexistent/x.json -q 2>&1)"
+check pic_no_partial_file "" "$(ls "$TMP"/x.svg 2>/dev/null)"
+# to stdout with "-"
+check pic_stdout "svg" "$("$REP" hist "$F" a --svg - -q | python3 -c "import sys, xml.etree.ElementTree as E; print(E.parse(sys.stdin).getroot().tag.split('}')[1])")"
+
+# -- a live recording: nested probed calls, several functions, an exit
+why=$(cannot_trace)
+if [ -n "$why" ]; then
+	echo "skip pic_live: $why"
+else
+	cd "$TMP"
+	"$REC" -q -f "$WL:caller_one" -f "$WL:caller_two" -f "$WL:a" -f "$WL:r" -f "$WL:s" \
+		-e sched:sched_process_exit -o live.ukt -- "$WL" calls 400
+	"$REP" db live.ukt -o live.db -q
+	pictures "$TMP/live.ukt" live.db a | sed 's/^\(ok\|FAIL\) pic_/\1 pic_live_/'
+	# the nesting the workload made: a under both callers, r under r
+	stacks=$(cut -d' ' -f1 live.ukt.folded | sort | tr '\n' ' ')
+	check pic_live_stacks "caller_one caller_one;a caller_two caller_two;a r r;r r;r;r r;r;r;r r;r;r;r;r s " "$stacks"
+	check pic_live_leftovers "" "$(leftovers)"
+fi
+
+# -- the page in a browser: headless Chromium, offline, a screenshot
+CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome)
+if [ -z "$CHROME" ]; then
+	echo "skip pic_chromium: chromium is not installed (make deps installs it)"
+	exit 0
+fi
+page=$TMP/calls.ukt.html
+[ -f "$TMP/live.ukt.html" ] && page=$TMP/live.ukt.html
+timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
+	--disable-component-update --no-first-run --disable-dev-shm-usage \
+	--user-data-dir="$TMP/chromium" --window-size=1280,2400 \
+	--screenshot="$TMP/page.png" "file://$page" > "$TMP/chromium.log" 2>&1
+if [ ! -s "$TMP/page.png" ]; then
+	echo "skip pic_chromium: chromium did not start here: $(tail -2 "$TMP/chromium.log" | tr '\n' ' ')"
+	exit 0
+fi
+$CHK png "$TMP/page.png"
+# the page's script ran in the browser without an error
+timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
+	--disable-component-update --no-first-run --disable-dev-shm-usage \
+	--user-data-dir="$TMP/chromium" --dump-dom "file://$page" > "$TMP/dom.html" 2>"$TMP/chromium.log"
+has pic_chromium_dom "<svg class=\"flame\"" "$(cat "$TMP/dom.html")"
+check pic_chromium_no_js_error "" "$(grep -i 'Uncaught' "$TMP/chromium.log" | head -2)"
