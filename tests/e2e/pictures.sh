@@ -93,3 +93,24 @@ timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background
 	--user-data-dir="$TMP/chromium" --dump-dom "file://$page" > "$TMP/dom.html" 2>"$TMP/chromium.log"
 has pic_chromium_dom "<svg class=\"flame\"" "$(cat "$TMP/dom.html")"
 check pic_chromium_no_js_error "" "$(grep -i 'Uncaught' "$TMP/chromium.log" | head -2)"
+# the flame graph's zoom, clicked in the browser: r fills the width, a hides
+{
+	echo '<!DOCTYPE html><html><body>'
+	sed 1d "$TMP/calls.ukt.flame.svg"
+	cat <<'JS'
+<script>
+var s = document.querySelector("svg.flame");
+var g = [].slice.call(s.querySelectorAll("g.f")).filter(function (e) {
+	return e.getAttribute("data-n") == "r" && e.getAttribute("data-y") == "1"; })[0];
+g.querySelector("rect").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+var hidden = [].slice.call(s.querySelectorAll("g.f")).filter(function (e) {
+	return e.style.display == "none"; }).map(function (e) { return e.getAttribute("data-n"); });
+document.body.setAttribute("data-result", "w=" + g.querySelector("rect").getAttribute("width") +
+	" hidden=" + hidden.join(","));
+</script></body></html>
+JS
+} > "$TMP/zoom.html"
+timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
+	--disable-component-update --no-first-run --disable-dev-shm-usage \
+	--user-data-dir="$TMP/chromium" --dump-dom "file://$TMP/zoom.html" > "$TMP/zoom.dom" 2>/dev/null
+check pic_chromium_zoom 'data-result="w=1179.50 hidden=a"' "$(grep -o 'data-result="[^"]*"' "$TMP/zoom.dom")"
