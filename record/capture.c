@@ -28,6 +28,8 @@ struct cpu_reader {
 	uint8_t *block;
 	uint32_t npages;
 	bool partial;		/* read(2) took part of a page: see take_pages */
+	bool reached_min_ts;	/* a drain's pages are past min_ts */
+	uint64_t taken;		/* pages read */
 	struct ukt_encoder *enc;
 };
 
@@ -38,6 +40,15 @@ struct capture {
 	int err;		/* atomic: first error */
 	int limit_hit;		/* atomic */
 	uint64_t pages_dropped;	/* atomic: past the size limit */
+	uint64_t pages;		/* atomic: read */
+	int running;		/* atomic: threads not ended */
+	/* the file the blocks go to: read-locked around each append,
+	 * write-locked to change it (--rotate) */
+	pthread_rwlock_t wlock;
+	struct ukt_writer *writer;
+	unsigned int gen;	/* atomic: changes of writer */
+	int rotate_wanted;	/* atomic */
+	int rotate_abandoned;	/* atomic */
 	struct cpu_reader *cpus;
 };
 
@@ -57,37 +68,126 @@ static void set_error(struct capture *c, int err)
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+static uint64_t page_ts(const struct cpu_reader *r, uint32_t i)
+{
+	uint64_t ts;
+
+	/* page headers start with the page's u64 timestamp, host order */
+	memcpy(&ts, r->block + (size_t)i * r->c->o.subbuf_size, 8);
+	return ts;
+}
+
+/* A drain's leading pages that end before min_ts: how many to skip. A
+ * page ends where the next one starts; the last of the block is kept
+ * only if it starts at min_ts or later (whole pages: the first page kept
+ * may start up to a page after min_ts). */
+static uint32_t pages_before(struct cpu_reader *r)
+{
+	uint64_t min = r->c->o.min_ts;
+	uint32_t k = 0;
+
+	if (!min || r->reached_min_ts)
+		return 0;
+	while (k < r->npages && page_ts(r, k) < min &&
+	       (k + 1 == r->npages || page_ts(r, k + 1) <= min))
+		k++;
+	if (k < r->npages)
+		r->reached_min_ts = true;
+	return k;
+}
+
+/* Append pages [off, off + n) of the block to the current file. */
+static int add_pages(struct cpu_reader *r, uint32_t off, uint32_t n,
+		     unsigned int *gen, bool *fresh)
+{
+	struct capture *c = r->c;
+	size_t sz = c->o.subbuf_size;
+	struct ukt_block_desc d = {
+		.type = UKT_B_DATA, .cpu = (uint32_t)r->cpu, .count = n,
+		.ts_first = page_ts(r, off), .ts_last = page_ts(r, off + n - 1),
+	};
+	int err;
+
+	pthread_rwlock_rdlock(&c->wlock);
+	*gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+	*fresh = ukt_writer_raw_data_bytes(c->writer) == 0;
+	err = ukt_writer_add(c->writer, r->enc, &d, r->block + off * sz, n * sz);
+	pthread_rwlock_unlock(&c->wlock);
+	return err;
+}
+
+/* --rotate: ask for the next file and wait for it; false when none will
+ * come. */
+static bool wait_rotation(struct capture *c, unsigned int gen)
+{
+	uint64_t one = 1;
+
+	if (__atomic_load_n(&c->rotate_abandoned, __ATOMIC_ACQUIRE))
+		return false;
+	if (!__atomic_exchange_n(&c->rotate_wanted, 1, __ATOMIC_ACQ_REL) && c->o.notify_fd >= 0 &&
+	    write(c->o.notify_fd, &one, sizeof(one)) < 0) {
+		/* the owner polls the flag too */
+	}
+	while (__atomic_load_n(&c->gen, __ATOMIC_ACQUIRE) == gen) {
+		struct timespec ts = { 0, 5000000 };
+
+		if (__atomic_load_n(&c->rotate_abandoned, __ATOMIC_ACQUIRE))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
 /*
  * Append the block's pages. When the file's size limit refuses them
- * (-EFBIG), as many of the first pages as fit go in, the rest are dropped
- * and counted, and the limit is reported as hit.
+ * (-EFBIG): with --rotate, they wait for the next file; else as many of
+ * the first pages as fit go in, the rest are dropped and counted, and the
+ * limit is reported as hit.
  */
 static int flush_block(struct cpu_reader *r)
 {
 	struct capture *c = r->c;
-	uint32_t sz = c->o.subbuf_size, n = r->npages;
+	uint32_t off = pages_before(r), n = 0;
+	uint64_t dropped = 0;
 	int err = 0;
 
-	while (n && !__atomic_load_n(&c->limit_hit, __ATOMIC_RELAXED)) {
-		struct ukt_block_desc d = {
-			.type = UKT_B_DATA, .cpu = (uint32_t)r->cpu, .count = n,
-		};
+	while (off < r->npages) {
+		bool refused = false, fresh;
+		unsigned int gen;
 
-		/* page headers start with the page's u64 timestamp, host order */
-		memcpy(&d.ts_first, r->block, 8);
-		memcpy(&d.ts_last, r->block + (size_t)(n - 1) * sz, 8);
-		err = ukt_writer_add(c->o.writer, r->enc, &d, r->block, (size_t)n * sz);
-		if (err != -EFBIG)
+		if (!c->o.rotate && __atomic_load_n(&c->limit_hit, __ATOMIC_RELAXED)) {
+			dropped += r->npages - off;
 			break;
-		err = 0;
-		if (n == 1)
+		}
+		n = r->npages - off;
+		for (;;) {
+			err = add_pages(r, off, n, &gen, &fresh);
+			if (err == -EFBIG && c->o.rotate && !fresh && wait_rotation(c, gen))
+				continue;	/* the same pages, to the new file */
+			refused = err == -EFBIG;
+			if (!refused || n == 1)
+				break;
+			n /= 2;		/* as many as fit */
+		}
+		if (refused) {
+			err = 0;
+			if (c->o.rotate) {
+				dropped++;	/* a page no file can hold */
+				off++;
+				continue;
+			}
 			__atomic_store_n(&c->limit_hit, 1, __ATOMIC_SEQ_CST);
-		n /= 2;
+			dropped += r->npages - off;
+			break;
+		}
+		if (err)
+			break;
+		off += n;
+		if (off < r->npages && !c->o.rotate)
+			__atomic_store_n(&c->limit_hit, 1, __ATOMIC_SEQ_CST);
 	}
-	if (!err && n < r->npages) {
-		__atomic_store_n(&c->limit_hit, 1, __ATOMIC_SEQ_CST);
-		__atomic_add_fetch(&c->pages_dropped, r->npages - n, __ATOMIC_RELAXED);
-	}
+	if (dropped)
+		__atomic_add_fetch(&c->pages_dropped, dropped, __ATOMIC_RELAXED);
 	r->npages = 0;
 	return err;
 }
@@ -178,6 +278,8 @@ static void *reader_main(void *arg)
 		}
 		if (n > 0) {
 			r->npages += (uint32_t)((size_t)n / sz);
+			r->taken += (uint64_t)n / sz;
+			__atomic_add_fetch(&c->pages, (uint64_t)n / sz, __ATOMIC_RELAXED);
 			if (r->npages == c->o.pages_per_block) {
 				err = flush_block(r);
 				last_flush = now_ms();
@@ -185,6 +287,8 @@ static void *reader_main(void *arg)
 					break;
 			}
 			read_this_wake |= by_read;
+			if (c->o.max_pages && r->taken >= c->o.max_pages)
+				break;	/* a drain that is refilled as fast */
 			continue;
 		}
 		if (stopping)
@@ -204,6 +308,7 @@ static void *reader_main(void *arg)
 		err = flush_block(r);
 	if (err)
 		set_error(c, err);
+	__atomic_sub_fetch(&c->running, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -223,6 +328,7 @@ static void capture_free(struct capture *c)
 	}
 	if (c->stopfd >= 0)
 		close(c->stopfd);
+	pthread_rwlock_destroy(&c->wlock);
 	free(c->cpus);
 	free(c);
 }
@@ -241,6 +347,8 @@ struct capture *capture_start(const struct capture_opts *o)
 	}
 	c->o = *o;
 	c->o.fds = NULL;
+	c->writer = o->writer;
+	pthread_rwlock_init(&c->wlock, NULL);
 	c->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	c->cpus = calloc((size_t)o->ncpus, sizeof(*c->cpus));
 	if (c->stopfd < 0 || !c->cpus) {
@@ -279,11 +387,16 @@ struct capture *capture_start(const struct capture_opts *o)
 
 		if (r->fd < 0)
 			continue;
+		__atomic_add_fetch(&c->running, 1, __ATOMIC_RELEASE);
 		err = -pthread_create(&r->thread, NULL, reader_main, r);
-		if (err)
+		if (err) {
+			__atomic_sub_fetch(&c->running, 1, __ATOMIC_RELEASE);
 			goto out_err;
+		}
 		r->started = true;
 	}
+	if (o->drain)
+		capture_stop(c);	/* read what is there, then end */
 	return c;
 
 out_err:
@@ -330,4 +443,31 @@ bool capture_limit_hit(struct capture *c)
 	return __atomic_load_n(&c->limit_hit, __ATOMIC_SEQ_CST);
 }
 
+bool capture_rotate_wanted(struct capture *c)
+{
+	return __atomic_load_n(&c->rotate_wanted, __ATOMIC_ACQUIRE);
+}
 
+void capture_set_writer(struct capture *c, struct ukt_writer *w)
+{
+	pthread_rwlock_wrlock(&c->wlock);
+	c->writer = w;
+	__atomic_store_n(&c->rotate_wanted, 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&c->gen, 1, __ATOMIC_ACQ_REL);
+	pthread_rwlock_unlock(&c->wlock);
+}
+
+void capture_rotate_abandon(struct capture *c)
+{
+	__atomic_store_n(&c->rotate_abandoned, 1, __ATOMIC_RELEASE);
+}
+
+bool capture_done(struct capture *c)
+{
+	return __atomic_load_n(&c->running, __ATOMIC_ACQUIRE) == 0;
+}
+
+uint64_t capture_pages(struct capture *c)
+{
+	return __atomic_load_n(&c->pages, __ATOMIC_RELAXED);
+}

@@ -458,7 +458,8 @@ struct elfsym *elfsym_load(const char *path)
 		goto out;
 	if (!e->symsrc)
 		e->symsrc = strdup(path);
-	qsort(e->syms, e->nsyms, sizeof(*e->syms), sym_cmp);
+	if (e->nsyms > 1)
+		qsort(e->syms, e->nsyms, sizeof(*e->syms), sym_cmp);
 	/* drop exact duplicates (same name, same address: .symtab repeats) */
 	for (size_t i = 0; i < e->nsyms; i++) {
 		if (out && e->syms[out - 1].value == e->syms[i].value &&

@@ -8,9 +8,14 @@
 #include <string.h>
 
 #include "session.h"
+#include "uktrace/units.h"
 
 #define DEFAULT_BUFFER_KB 4096
 #define DEFAULT_CLOCK "mono"
+#define DEFAULT_FLIGHT_SIZE (64ull << 20)
+#define DEFAULT_HOLDOFF 10.0
+/* with --flight, -b sizes the buffers the triggers are read from */
+#define DEFAULT_TRIGGER_BUFFER_KB 1024
 
 static void usage(FILE *f)
 {
@@ -83,6 +88,35 @@ static void usage(FILE *f)
 "  -h, --help             this text\n"
 "      --version\n"
 "\n"
+"Flight recorder (keep the last minutes, write them when something happens):\n"
+"      --flight [SIZE]    keep the probes on with SIZE of ring buffers in all\n"
+"                         (default 64M), oldest events overwritten, nothing read\n"
+"                         or written until a trigger; then the buffers go to the\n"
+"                         next file OUTPUT-NNNN.ukt (a dump), and recording goes on\n"
+"      --trigger FUNC>DURATION\n"
+"                         dump when a call of FUNC takes longer ('handle>50ms';\n"
+"                         FUNC recorded with -f, or syscall:NAME with its two\n"
+"                         tracepoints recorded); repeatable\n"
+"      --trigger-event EVENT\n"
+"                         dump when a tracepoint (SYSTEM:EVENT, recorded too) or a\n"
+"                         probe of the recording fires; repeatable\n"
+"                         SIGUSR1 always dumps (kill -USR1 PID); so does the\n"
+"                         command's exit with a failure\n"
+"      --after SECS       record SECS more after the trigger, then dump\n"
+"      --last SECS        a dump keeps the last SECS before the trigger (whole\n"
+"                         pages), not all the buffers hold\n"
+"      --holdoff SECS     after a dump, ignore triggers for SECS (default 10):\n"
+"                         one storm makes one dump\n"
+"  -b KB                  with --flight: the buffers triggers are read from\n"
+"                         (default 1024 per CPU)\n"
+"\n"
+"Rotation (record for days within a bounded disk):\n"
+"      --rotate SIZE      write OUTPUT-0001.ukt, -0002... each at most SIZE and\n"
+"                         each readable alone; 'uktrace-report OUT-*.ukt' reads\n"
+"                         them as one trace\n"
+"      --keep N           keep the newest N files (of --rotate or --flight),\n"
+"                         deleting older ones this recording wrote\n"
+"\n"
 "Examples:\n"
 "  uktrace-record -f ./app:handle -- ./app            latency of handle()\n"
 "  uktrace-record -f libc:malloc -P 1234 -d 10        malloc of one process\n"
@@ -90,37 +124,15 @@ static void usage(FILE *f)
 "  uktrace-record --dry-run -f do_sys_openat2         what would be installed\n"
 "  uktrace-record --list /usr/bin/bash 'read*'\n"
 "  uktrace-record --list kernel 'tcp_v4_*'\n"
+"  uktrace-record --flight 256M -f ./app:handle --trigger 'handle>50ms' -P 1234\n"
+"                                                    dump the moments handle is slow\n"
+"  uktrace-record --rotate 100M --keep 20 -e 'sched:*' for days, at most 2 GB\n"
 "  uktrace-report trace.ukt                          then: the summary\n"
 "\n"
 "Stop with Ctrl-C (SIGINT) or SIGTERM: the file is finished and every probe\n"
 "removed. A recorder killed with SIGKILL leaves a file readable up to its last\n"
 "block; the next uktrace-record removes the probes it left behind.\n",
 		DEFAULT_BUFFER_KB, DEFAULT_CLOCK);
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v *= 1024; end++; break;
-	case 'm': case 'M': v *= 1024 * 1024; end++; break;
-	case 'g': case 'G': v *= 1024.0 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end == 'i')
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -136,10 +148,12 @@ static int die_usage(const char *fmt, ...)
 	return 2;
 }
 
-int main(int argc, char **argv)
+/* Parse the options into o and run what they ask; the exit status. */
+static int run(int argc, char **argv, struct record_opts *po)
 {
 	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
-	       O_CLEANUP };
+	       O_CLEANUP, O_FLIGHT, O_LAST, O_TRIGGER, O_TRIGGER_EVENT, O_HOLDOFF, O_AFTER,
+	       O_ROTATE, O_KEEP };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -161,24 +175,25 @@ int main(int argc, char **argv)
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "flight", no_argument, NULL, O_FLIGHT },
+		{ "last", required_argument, NULL, O_LAST },
+		{ "trigger", required_argument, NULL, O_TRIGGER },
+		{ "trigger-event", required_argument, NULL, O_TRIGGER_EVENT },
+		{ "holdoff", required_argument, NULL, O_HOLDOFF },
+		{ "after", required_argument, NULL, O_AFTER },
+		{ "rotate", required_argument, NULL, O_ROTATE },
+		{ "keep", required_argument, NULL, O_KEEP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct record_opts o = {
-		.output = "trace.ukt", .buffer_kb = DEFAULT_BUFFER_KB,
-		.clock = DEFAULT_CLOCK, .max_probes = 256, .level = 1,
-	};
+	struct record_opts o = *po;
+	bool buffer_set = false;
 	const char *list = NULL;
 	bool cleanup = false;
-	struct spec_arg *specs;
+	struct spec_arg *specs = o.specs;
 	char cmdline[4096] = "";
 	int c, status = 0, rc;
 	size_t used = 0;
 
-	specs = calloc((size_t)argc + 1, sizeof(*specs));
-	o.pids = calloc((size_t)argc + 1, sizeof(*o.pids));
-	if (!specs || !o.pids)
-		return 1;
-	o.specs = specs;
 	for (int i = 0; i < argc; i++) {
 		int n = snprintf(cmdline + used, sizeof(cmdline) - used, "%s%s",
 				 i ? " " : "", argv[i]);
@@ -211,6 +226,7 @@ int main(int argc, char **argv)
 			o.buffer_kb = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end || o.buffer_kb < 4)
 				return die_usage("-b wants a buffer size in KiB (at least 4), not '%s'", optarg);
+			buffer_set = true;
 			break;
 		case O_CLOCK: o.clock = optarg; break;
 		case 'd':
@@ -219,11 +235,11 @@ int main(int argc, char **argv)
 				return die_usage("-d wants a number of seconds, not '%s'", optarg);
 			break;
 		case O_MAXSIZE:
-			if (parse_size(optarg, &o.max_size) || o.max_size < 4096)
+			if (ukt_parse_size(optarg, &o.max_size) || o.max_size < 4096)
 				return die_usage("--max-size wants a size such as 100M or 2G (at least 4K), not '%s'", optarg);
 			break;
 		case O_MAXPROBES:
-			if (parse_size(optarg, &v) || v == 0)
+			if (ukt_parse_size(optarg, &v) || v == 0)
 				return die_usage("--max-probes wants a positive number, not '%s'", optarg);
 			o.max_probes = (size_t)v;
 			break;
@@ -237,6 +253,41 @@ int main(int argc, char **argv)
 		case O_DRYRUN: o.dry_run = true; break;
 		case O_LIST: list = optarg; break;
 		case O_CLEANUP: cleanup = true; break;
+		case O_FLIGHT:
+			o.flight = true;
+			/* an optional SIZE as the next word: --flight 256M */
+			if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
+				if (ukt_parse_size(argv[optind], &o.flight_size) || o.flight_size < (1 << 20))
+					return die_usage("--flight wants a buffer size such as 64M or 1G (at least 1M), not '%s'", argv[optind]);
+				optind++;
+			}
+			break;
+		case O_LAST:
+			o.last = strtod(optarg, &end);
+			if (*end || o.last <= 0)
+				return die_usage("--last wants a number of seconds, not '%s'", optarg);
+			break;
+		case O_TRIGGER: o.triggers[o.ntriggers++] = optarg; break;
+		case O_TRIGGER_EVENT: o.trigger_events[o.ntrigger_events++] = optarg; break;
+		case O_HOLDOFF:
+			o.holdoff = strtod(optarg, &end);
+			if (*end || o.holdoff < 0)
+				return die_usage("--holdoff wants a number of seconds, not '%s'", optarg);
+			break;
+		case O_AFTER:
+			o.after = strtod(optarg, &end);
+			if (*end || o.after < 0)
+				return die_usage("--after wants a number of seconds, not '%s'", optarg);
+			break;
+		case O_ROTATE:
+			if (ukt_parse_size(optarg, &o.rotate) || o.rotate < (64 << 10))
+				return die_usage("--rotate wants a file size such as 100M (at least 64K), not '%s'", optarg);
+			break;
+		case O_KEEP:
+			o.keep = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || o.keep == 0)
+				return die_usage("--keep wants a positive number of files, not '%s'", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
 		default:
@@ -255,10 +306,40 @@ int main(int argc, char **argv)
 		o.argv = argv + optind;
 	if (o.argv && o.npids)
 		return die_usage("give either a command or -P, not both");
+	if (!o.flight && (o.ntriggers || o.ntrigger_events || o.last || o.after))
+		return die_usage("--trigger, --trigger-event, --last and --after are flight recorder options: add --flight");
+	if (o.flight && o.rotate)
+		return die_usage("--flight writes a file per trigger and --rotate a sequence of files: choose one");
+	if ((o.flight || o.rotate) && o.max_size)
+		return die_usage("--max-size limits one file: with --%s, bound the disk with --keep N", o.flight ? "flight" : "rotate");
+	if (o.keep && !o.flight && !o.rotate)
+		return die_usage("--keep N keeps the newest N files of --rotate or --flight");
+	if (o.flight && !buffer_set)
+		o.buffer_kb = DEFAULT_TRIGGER_BUFFER_KB;
 	rc = record_run(&o, &status);
-	free(specs);
-	free(o.pids);
 	if (rc)
 		return status ? status : 1;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct record_opts o = {
+		.output = "trace.ukt", .buffer_kb = DEFAULT_BUFFER_KB,
+		.clock = DEFAULT_CLOCK, .max_probes = 256, .level = 1,
+		.flight_size = DEFAULT_FLIGHT_SIZE, .holdoff = DEFAULT_HOLDOFF,
+	};
+	int status = 1;
+
+	o.specs = calloc((size_t)argc + 1, sizeof(*o.specs));
+	o.pids = calloc((size_t)argc + 1, sizeof(*o.pids));
+	o.triggers = calloc((size_t)argc + 1, sizeof(*o.triggers));
+	o.trigger_events = calloc((size_t)argc + 1, sizeof(*o.trigger_events));
+	if (o.specs && o.pids && o.triggers && o.trigger_events)
+		status = run(argc, argv, &o);
+	free(o.specs);
+	free(o.pids);
+	free(o.triggers);
+	free(o.trigger_events);
 	return status;
 }

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <signal.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,18 +25,169 @@
 #include "tracefs.h"
 #include "uktrace/format.h"
 
-static int add_block(struct meta *m, uint16_t type, uint32_t cpu,
-		     const void *data, size_t len)
+/* What a new file needs (meta_keep): blocks in the order written. */
+struct log_entry {
+	uint16_t type;
+	uint32_t cpu;
+	pid_t pid;		/* MAPS and THREADS: whose, else 0 */
+	uint64_t ts;		/* MAPS and THREADS: as of */
+	void *data;
+	size_t len;
+};
+
+struct meta_log {
+	struct log_entry *v;
+	size_t n, cap;
+	size_t bytes;
+	uint64_t horizon;	/* ns of history a dump may hold */
+};
+
+static void log_remove(struct meta_log *l, size_t i)
+{
+	l->bytes -= l->v[i].len;
+	free(l->v[i].data);
+	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
+	l->n--;
+}
+
+/*
+ * A process's maps (or threads) superseded by newer ones before the
+ * horizon can no longer describe an event a file will hold: dropped.
+ */
+static void log_supersede(struct meta_log *l, uint16_t type, pid_t pid, uint64_t now)
+{
+	uint64_t cutoff = now > l->horizon ? now - l->horizon : 0;
+	size_t prev = SIZE_MAX;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].type != type || l->v[i].pid != pid)
+			continue;
+		if (prev != SIZE_MAX && l->v[i].ts <= cutoff) {
+			log_remove(l, prev);
+			i--;
+		}
+		prev = i;
+	}
+}
+
+static int log_add(struct meta *m, uint16_t type, uint32_t cpu, pid_t pid, uint64_t ts,
+		   const void *data, size_t len)
+{
+	struct meta_log *l = m->log;
+	struct log_entry *e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		void *p = reallocarray(l->v, cap, sizeof(*l->v));
+
+		if (!p)
+			return -ENOMEM;
+		l->v = p;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	*e = (struct log_entry){ .type = type, .cpu = cpu, .pid = pid, .ts = ts, .len = len };
+	e->data = malloc(len ? len : 1);
+	if (!e->data)
+		return -ENOMEM;
+	memcpy(e->data, data, len);
+	l->n++;
+	l->bytes += len;
+	if (pid)
+		log_supersede(l, type, pid, ts);
+	return 0;
+}
+
+/* The blocks a file of the recording needs whenever it starts. */
+static bool state_block(uint16_t type)
+{
+	switch (type) {
+	case UKT_B_HEADER_PAGE: case UKT_B_HEADER_EVENT: case UKT_B_EVENT_FORMAT:
+	case UKT_B_PROBE: case UKT_B_PRINTK: case UKT_B_KALLSYMS: case UKT_B_SYMTAB:
+	case UKT_B_MAPS: case UKT_B_THREADS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* To the file (when there is one) and, when it is state, to the log. */
+static int add_block_as(struct meta *m, uint16_t type, uint32_t cpu, pid_t pid, uint64_t ts,
+			bool state, const void *data, size_t len)
 {
 	struct ukt_block_desc d = { .type = type, .cpu = cpu };
-	int err = ukt_writer_add(m->w, NULL, &d, data, len);
+	int err = m->log && state ? log_add(m, type, cpu, pid, ts, data, len) : 0;
 
+	if (err || !m->w)
+		return err;
+	err = ukt_writer_add(m->w, NULL, &d, data, len);
 	if (err == -EFBIG) {
 		/* --max-size: the file ends without it, readable */
 		m->skipped++;
 		return 0;
 	}
 	return err;
+}
+
+static int add_block(struct meta *m, uint16_t type, uint32_t cpu,
+		     const void *data, size_t len)
+{
+	return add_block_as(m, type, cpu, 0, 0, state_block(type), data, len);
+}
+
+int meta_keep(struct meta *m, uint64_t horizon_ns)
+{
+	if (!m->log) {
+		m->log = calloc(1, sizeof(*m->log));
+		if (!m->log)
+			return -ENOMEM;
+	}
+	m->log->horizon = horizon_ns;
+	return 0;
+}
+
+int meta_replay(struct meta *m)
+{
+	struct meta_log *l = m->log;
+	int err = 0;
+
+	for (size_t i = 0; l && m->w && i < l->n && !err; i++) {
+		struct ukt_block_desc d = { .type = l->v[i].type, .cpu = l->v[i].cpu };
+
+		err = ukt_writer_add(m->w, NULL, &d, l->v[i].data, l->v[i].len);
+	}
+	return err;
+}
+
+size_t meta_kept_bytes(const struct meta *m)
+{
+	return m->log ? m->log->bytes : 0;
+}
+
+/* Processes gone for longer than the horizon: nothing of theirs is
+ * needed any more. */
+static void log_prune_gone(struct meta *m)
+{
+	struct meta_log *l = m->log;
+	uint64_t now = meta_clock_now(m->clock ? m->clock : "mono");
+	uint64_t cutoff = now > l->horizon ? now - l->horizon : 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		pid_t pid = l->v[i].pid;
+		uint64_t newest = 0;
+
+		if (!pid || l->v[i].type != UKT_B_MAPS)
+			continue;
+		for (size_t k = i; k < l->n; k++)
+			if (l->v[k].pid == pid && l->v[k].ts > newest)
+				newest = l->v[k].ts;
+		if (newest > cutoff || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		for (size_t k = l->n; k-- > 0;)
+			if (l->v[k].pid == pid)
+				log_remove(l, k);
+		i = SIZE_MAX;	/* from the start again: rare */
+	}
 }
 
 uint64_t meta_clock_now(const char *clock)
@@ -51,7 +205,7 @@ uint64_t meta_clock_now(const char *clock)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int meta_write_kv(struct meta *m, const char *const *kv)
+static int write_kv(struct meta *m, const char *const *kv, bool state)
 {
 	struct ukt_buf b = UKT_BUF_INIT;
 	int err = 0;
@@ -59,9 +213,14 @@ int meta_write_kv(struct meta *m, const char *const *kv)
 	for (; kv[0] && !err; kv += 2)
 		err = ukt_kv_add(&b, kv[0], kv[1]);
 	if (!err)
-		err = add_block(m, UKT_B_META, UKT_NO_CPU, b.data, b.len);
+		err = add_block_as(m, UKT_B_META, UKT_NO_CPU, 0, 0, state, b.data, b.len);
 	ukt_buf_release(&b);
 	return err;
+}
+
+int meta_write_kv(struct meta *m, const char *const *kv)
+{
+	return write_kv(m, kv, false);
 }
 
 static int write_text(struct meta *m, uint16_t type, const char *file,
@@ -178,15 +337,31 @@ static int write_symtab(struct meta *m, const char *path)
 	return write_symtab_as(m, path, &id);
 }
 
+/* 128 random bits in hex: the files of one recording say so. */
+static void recording_id(char *buf, size_t n)
+{
+	unsigned char r[16] = { 0 };
+	size_t k = 0;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		uint64_t x = meta_clock_now("mono") ^ ((uint64_t)getpid() << 32);
+
+		memcpy(r, &x, sizeof(x));
+	}
+	for (size_t i = 0; i < sizeof(r) && k + 3 <= n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%02x", r[i]);
+}
+
 int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 		     unsigned int buffer_kb, uint32_t subbuf_size)
 {
 	struct utsname u;
-	char start_ns[32], start_rt[32], sb[16], bkb[16];
+	char start_ns[32], start_rt[32], sb[16], bkb[16], id[40];
 	bool kernel = false;
 	int err;
 
 	uname(&u);
+	recording_id(id, sizeof(id));
 	snprintf(start_ns, sizeof(start_ns), "%" PRIu64, meta_clock_now(clock));
 	snprintf(start_rt, sizeof(start_rt), "%lld", (long long)time(NULL));
 	snprintf(sb, sizeof(sb), "%u", subbuf_size);
@@ -198,10 +373,10 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 			"clock", clock, "cmdline", cmdline,
 			"uktrace_version", UKT_VERSION, "start_ns", start_ns,
 			"start_realtime", start_rt, "subbuf_size", sb,
-			"buffer_kb", bkb, "tracefs", m->t->dir, NULL,
+			"buffer_kb", bkb, "tracefs", m->t->dir, "recording_id", id, NULL,
 		};
 
-		err = meta_write_kv(m, kv);
+		err = write_kv(m, kv, true);
 	}
 	if (!err)
 		err = write_text(m, UKT_B_HEADER_PAGE, "events/header_page", true);
@@ -287,7 +462,8 @@ static int write_threads(struct meta *m, pid_t pid)
 	}
 	closedir(d);
 	if (b.len)
-		err = add_block(m, UKT_B_THREADS, UKT_NO_CPU, b.data, b.len);
+		err = add_block_as(m, UKT_B_THREADS, UKT_NO_CPU, pid,
+				   meta_clock_now(m->clock ? m->clock : "mono"), true, b.data, b.len);
 	ukt_buf_release(&b);
 	ukt_buf_release(&comm);
 	return err;
@@ -353,10 +529,11 @@ static int snapshot_at(struct meta *m, pid_t pid, const char *maps, size_t len,
 		if (err)
 			return err;
 	}
-	err = ukt_maps_encode(&b, (uint32_t)pid,
-			      ts ? ts : meta_clock_now(m->clock ? m->clock : "mono"), maps, len);
+	if (!ts)
+		ts = meta_clock_now(m->clock ? m->clock : "mono");
+	err = ukt_maps_encode(&b, (uint32_t)pid, ts, maps, len);
 	if (!err)
-		err = add_block(m, UKT_B_MAPS, UKT_NO_CPU, b.data, b.len);
+		err = add_block_as(m, UKT_B_MAPS, UKT_NO_CPU, pid, ts, true, b.data, b.len);
 	ukt_buf_release(&b);
 	if (!err)
 		err = write_threads(m, pid);
@@ -416,6 +593,8 @@ int meta_scan(struct meta *m, bool full)
 
 	if (!m->want_maps)
 		return 0;
+	if (m->log)
+		log_prune_gone(m);
 	for (size_t i = 0; i < m->npids && !err; i++)
 		err = meta_snapshot_pid(m, m->pids[i]);
 	if (err || !m->system_wide)
@@ -821,6 +1000,13 @@ int meta_flush_procs(struct meta *m)
 
 void meta_release(struct meta *m)
 {
+	if (m->log) {
+		for (size_t i = 0; i < m->log->n; i++)
+			free(m->log->v[i].data);
+		free(m->log->v);
+		free(m->log);
+		m->log = NULL;
+	}
 	for (size_t i = 0; i < m->nobjects; i++)
 		free(m->objects[i].path);
 	free(m->objects);

@@ -18,9 +18,10 @@
 struct ukt_writer;
 struct tfs;
 struct tfs_cpu_stats;
+struct meta_log;
 
 struct meta {
-	struct ukt_writer *w;
+	struct ukt_writer *w;		/* the file, or NULL (kept only) */
 	struct tfs *t;
 	const struct probe_list *probes;
 	bool want_maps;			/* user-space probes: keep maps */
@@ -47,13 +48,30 @@ struct meta {
 	 * with the executable it ran (an exec changes it) */
 	struct pid_seen { pid_t pid; dev_t dev; ino_t ino; } *seen;
 	size_t nseen;
+	/* what a new file needs to stand alone (meta_keep), or NULL */
+	struct meta_log *log;
 };
 
 /* The trace clock's "now" in nanoseconds (for the clocks we can read). */
 uint64_t meta_clock_now(const char *clock);
 
-/* META block with the given key/values (NULL-terminated pairs). */
+/* META block with the given key/values (NULL-terminated pairs), for
+ * this file only. */
 int meta_write_kv(struct meta *m, const char *const *kv);
+
+/*
+ * Keep, from now on, what a new file of the same recording needs to stand
+ * alone (the flight recorder's dumps, --rotate's files): the start
+ * metadata, event formats, probes, symbol tables, and each process's maps
+ * and threads: the latest, and those of the last horizon_ns (the events
+ * a dump may hold can be that old). Processes that are gone drop out
+ * horizon_ns after their last maps. 0 or -ENOMEM.
+ */
+int meta_keep(struct meta *m, uint64_t horizon_ns);
+/* Write what was kept to m->w (a new file): it then stands alone. */
+int meta_replay(struct meta *m);
+/* Bytes kept (for the curious and the benchmarks). */
+size_t meta_kept_bytes(const struct meta *m);
 
 /*
  * Everything known at start: META (host, kernel, clock...), header_page and

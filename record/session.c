@@ -20,58 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
 #include "elfsym.h"
 #include "errors.h"
 #include "kfuncs.h"
-#include "launch.h"
-#include "libfind.h"
-#include "meta.h"
-#include "mmapwatch.h"
 #include "pids.h"
-#include "session.h"
-#include "spec.h"
-#include "tracefs.h"
-#include "uktrace/format.h"
+#include "session_int.h"
 
 /* how long a command has to exit when the recording ends before it */
 #define COMMAND_GRACE_MS 3000
 /* saved_cmdlines_size while recording: names of busy hosts' threads */
 #define CMDLINES_SIZE 32768
 
-struct session {
-	const struct record_opts *o;
-	char *program;			/* the command's executable, or NULL */
-	struct libfind_ctx targets;	/* whom binaries are found for */
-	struct probe_list probes;
-	struct ukt_buf err, warn;
-	struct tfs t;
-	bool tfs_ok;
-	int sfd;			/* signalfd, -1 */
-	sigset_t oldmask;
-	bool mask_set;
-	int ncpus;
-	struct ukt_file_info info;
-	struct ukt_writer *w;
-	struct meta m;
-	bool meta_ok;			/* m is set up: the end metadata goes out */
-	struct launch l;
-	struct capture *cap;
-	struct mmapwatch *watch;	/* process mappings, or NULL */
-	struct tfs_cpu_stats *stats;	/* at the end, per CPU */
-	uint64_t *lost_seen;		/* per CPU: overrun + dropped last polled */
-	uint64_t lost_poll_ns;		/* trace clock of that poll, 0: unknown */
-	uint64_t pages_dropped;		/* past --max-size */
-	int stop_sig;
-	bool stop_from_tty;
-	bool exec_failed;
-	bool finished;
-	bool tty;
-	double start;
-	int exit_status;
-};
-
-static double now_s(void)
+double session_now(void)
 {
 	struct timespec ts;
 
@@ -79,14 +39,13 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The trace clock now, or 0 for a clock user space cannot read. */
-static uint64_t trace_clock_now(const char *clock)
+uint64_t session_trace_now(const struct session *s)
 {
 	static const char *const readable[] = { "mono", "mono_raw", "boot", "tai" };
 
 	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++)
-		if (!strcmp(clock, readable[i]))
-			return meta_clock_now(clock);
+		if (!strcmp(s->o->clock, readable[i]))
+			return meta_clock_now(s->o->clock);
 	return 0;
 }
 
@@ -211,6 +170,19 @@ static void dry_run(struct session *s, bool expanded)
 	}
 	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
+	if (s->o->flight) {
+		printf("flight recorder: %" PRIu64 " KiB of ring buffers in all, overwrite mode, not read until a trigger\n",
+		       s->o->flight_size >> 10);
+		for (size_t i = 0; i < s->ntrigs; i++) {
+			const struct trigger *t = &s->trigs[i];
+
+			printf("trigger %s: enable instances/%s_trig/events/%s/%s", t->text, group,
+			       t->sys[0] ? t->sys[0] : group, t->name[0]);
+			if (t->name[1])
+				printf(" and %s", t->name[1]);
+			printf("\n");
+		}
+	}
 }
 
 /* Events (read + still buffered) and losses over all CPUs. */
@@ -227,14 +199,36 @@ static void stats_totals(struct session *s, uint64_t *events, uint64_t *lost)
 	}
 }
 
+/* The flight recorder's line: what its buffers hold now. */
+static void flight_status_line(struct session *s)
+{
+	struct tfs_cpu_stats st;
+	uint64_t held = 0, over = 0;
+
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		if (tfs_cpu_stats(&s->t, cpu, &st, NULL))
+			continue;
+		held += st.entries;
+		over += st.overrun;
+	}
+	fprintf(stderr, "\r\033[K%6.1fs  flight recorder armed: %" PRIu64 " events held, %" PRIu64
+		" overwritten, %u dump%s written", session_now() - s->start, held, over, s->nfiles,
+		s->nfiles == 1 ? "" : "s");
+}
+
 static void status_line(struct session *s, uint64_t *last_events, double *last_t)
 {
-	uint64_t ev, lost;
-	uint64_t bytes = ukt_writer_bytes(s->w), raw = ukt_writer_raw_data_bytes(s->w);
-	double now = now_s();
+	uint64_t ev, lost, bytes, raw;
+	double now = session_now();
 	double rate;
 	char hb[32];
 
+	if (s->o->flight) {
+		flight_status_line(s);
+		return;
+	}
+	bytes = ukt_writer_bytes(s->w);
+	raw = ukt_writer_raw_data_bytes(s->w);
 	stats_totals(s, &ev, &lost);
 	rate = now > *last_t ? (double)(ev - *last_events) / (now - *last_t) : 0;
 	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
@@ -259,7 +253,7 @@ static void print_summary(struct session *s)
 	if (s->o->quiet) {
 		if (tot_lost)
 			fprintf(stderr, "uktrace-record: %" PRIu64 " EVENTS WERE LOST in the ring buffers (see 'uktrace-report info %s'); raise the buffer size with -b\n",
-				tot_lost, s->o->output);
+				tot_lost, s->cur_path ? s->cur_path : s->o->output);
 		return;
 	}
 	if (s->stop_sig)
@@ -274,8 +268,12 @@ static void print_summary(struct session *s)
 	}
 	ukt_human_bytes(hb, sizeof(hb), (double)bytes);
 	fprintf(stderr, "%-5s %12" PRIu64 " %10" PRIu64 "\n", "total", tot, tot_lost);
-	fprintf(stderr, "wrote %s: %s in %.1f s, %.1fx compression%s\n", s->o->output, hb,
-		now_s() - s->start,
+	if (s->o->rotate)
+		fprintf(stderr, "wrote %u files of at most %" PRIu64 " bytes%s; the last:\n", s->nfiles,
+			s->o->rotate, s->files.keep && s->nfiles > s->files.keep ? ", kept the newest" : "");
+	fprintf(stderr, "wrote %s: %s in %.1f s, %.1fx compression%s\n",
+		s->cur_path ? s->cur_path : s->o->output, hb,
+		session_now() - s->start,
 		bytes ? (double)ukt_writer_raw_data_bytes(s->w) / (double)bytes : 0.0,
 		tot_lost ? "; EVENTS WERE LOST: raise the buffer size with -b" : "");
 }
@@ -439,6 +437,8 @@ static int block_signals(struct session *s)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGQUIT);
+	if (s->o->flight)
+		sigaddset(&mask, SIGUSR1);	/* a trigger */
 	sigprocmask(SIG_BLOCK, &mask, &s->oldmask);
 	s->mask_set = true;
 	signal(SIGPIPE, SIG_IGN);
@@ -459,14 +459,21 @@ static int setup_instance(struct session *s)
 	char bkb[16];
 	int rc = tfs_instance_create(&s->t, &s->err);
 
+	unsigned int kb = o->buffer_kb;
+
 	if (rc)
 		return rc;
-	snprintf(bkb, sizeof(bkb), "%u", o->buffer_kb);
+	s->ncpus = tfs_ncpus(&s->t);
+	if (o->flight)	/* SIZE in all, in overwrite mode, read only by a dump */
+		kb = (unsigned int)(o->flight_size / 1024 / (uint64_t)(s->ncpus ? s->ncpus : 1));
+	snprintf(bkb, sizeof(bkb), "%u", kb);
 	if ((rc = tfs_write(&s->t, "buffer_size_kb", bkb))) {
-		ukt_buf_addf(&s->err, "cannot set the buffer size to %u KiB per CPU: %s",
-			     o->buffer_kb, strerror(-rc));
+		ukt_buf_addf(&s->err, "cannot set the buffer size to %u KiB per CPU: %s%s",
+			     kb, strerror(-rc), rc == -ENOMEM ? " (not enough memory: a smaller --flight or -b)" : "");
 		return rc;
 	}
+	if (o->flight)
+		tfs_write(&s->t, "options/overwrite", "1");
 	if ((rc = tfs_write(&s->t, "trace_clock", o->clock))) {
 		ukt_buf_addf(&s->err, "cannot use trace clock '%s': %s (see %s/trace_clock)",
 			     o->clock, strerror(-rc), s->t.dir);
@@ -481,7 +488,6 @@ static int setup_instance(struct session *s)
 	rc = add_probes(s);
 	if (rc)
 		return rc;
-	s->ncpus = tfs_ncpus(&s->t);
 	s->info = (struct ukt_file_info){
 		.endian = 1, .long_size = sizeof(long), .ncpus = (uint32_t)s->ncpus,
 		.subbuf_size = tfs_subbuf_size(&s->t),
@@ -489,12 +495,42 @@ static int setup_instance(struct session *s)
 	snprintf(s->info.clock, sizeof(s->info.clock), "%s", o->clock);
 	s->stats = calloc((size_t)s->ncpus + 1, sizeof(*s->stats));
 	s->lost_seen = calloc((size_t)s->ncpus + 1, sizeof(*s->lost_seen));
-	return s->stats && s->lost_seen ? 0 : -ENOMEM;
+	s->overrun_seen = calloc((size_t)s->ncpus + 1, sizeof(*s->overrun_seen));
+	return s->stats && s->lost_seen && s->overrun_seen ? 0 : -ENOMEM;
+}
+
+/* The directory of path exists and takes files (a dump fails late). */
+static int check_dir(struct session *s, const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int rc = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	if (access(slash ? dir : ".", W_OK) < 0) {
+		rc = -errno;
+		ukt_buf_addf(&s->err, "cannot write files in '%s': %s", slash ? dir : ".",
+			     strerror(-rc));
+	}
+	free(dir);
+	return rc;
 }
 
 static int open_output(struct session *s)
 {
 	int rc;
+
+	if (s->o->flight || s->o->rotate) {
+		rc = outfiles_init(&s->files, s->o->output, s->o->keep);
+		if (!rc)
+			rc = check_dir(s, s->o->output);
+		if (!rc && s->o->rotate)
+			rc = rotate_open_first(s);
+		return rc;
+	}
 
 	s->w = ukt_writer_create(s->o->output, &s->info, s->o->force);
 	if (s->w && s->o->max_size) {
@@ -541,6 +577,10 @@ static int arm(struct session *s)
 		ukt_buf_addf(&s->err, "cannot set the pid filter: %s", strerror(-rc));
 		return rc;
 	}
+	if (!rc && o->flight && s->ntrigs)
+		rc = flight_arm(s);
+	if (rc)
+		return rc;
 	s->m.w = s->w;
 	s->m.t = &s->t;
 	s->m.probes = &s->probes;
@@ -570,11 +610,23 @@ static int arm(struct session *s)
 			fprintf(stderr, "uktrace-record: %s; reading /proc every 2 s instead\n", why.data);
 		ukt_buf_release(&why);
 	}
+	if (o->flight || o->rotate) {
+		/* each file stands alone: what it needs is kept for the next;
+		 * a dump may hold events from the last SECS, or from minutes
+		 * ago on a quiet CPU */
+		rc = meta_keep(&s->m, o->rotate ? 0 : o->last > 0 ? (uint64_t)(o->last * 1e9) :
+			       600000000000ull);
+		if (rc)
+			return rc;
+	}
 	rc = meta_write_start(&s->m, o->clock, o->cmdline, o->buffer_kb, s->info.subbuf_size);
+	if (!rc && o->rotate)
+		rc = rotate_first_meta(s);
 	if (!rc)
 		rc = meta_scan(&s->m, true);
 	if (rc)
-		ukt_buf_addf(&s->err, "cannot write '%s': %s", o->output, rec_strerror(rc));
+		ukt_buf_addf(&s->err, "cannot write '%s': %s", s->cur_path ? s->cur_path : o->output,
+			     rec_strerror(rc));
 	return rc;
 }
 
@@ -584,10 +636,17 @@ static int go(struct session *s)
 	struct capture_opts co = {
 		.writer = s->w, .ncpus = s->ncpus, .subbuf_size = s->info.subbuf_size,
 		.pages_per_block = 64, .level = s->o->level, .flush_ms = 500,
+		.rotate = s->o->rotate > 0, .notify_fd = s->notify_fd,
 	};
-	int *fds = calloc((size_t)s->ncpus + 1, sizeof(*fds));
+	int *fds = NULL;
 	int rc = 0;
 
+	if (s->o->flight) {
+		/* the buffers are left alone until a trigger */
+		rc = flight_go(s);
+		goto on;
+	}
+	fds = calloc((size_t)s->ncpus + 1, sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < s->ncpus && !rc; cpu++) {
@@ -613,12 +672,13 @@ static int go(struct session *s)
 		ukt_buf_addf(&s->err, "cannot read the ring buffers: %s", strerror(errno));
 		return rc;
 	}
-	if ((rc = tfs_write(&s->t, "tracing_on", "1"))) {
+on:
+	if (!rc && (rc = tfs_write(&s->t, "tracing_on", "1")))
 		ukt_buf_addf(&s->err, "cannot turn tracing on: %s", strerror(-rc));
+	if (rc)
 		return rc;
-	}
-	s->start = now_s();
-	s->lost_poll_ns = trace_clock_now(s->o->clock);
+	s->start = session_now();
+	s->lost_poll_ns = session_trace_now(s);
 	if (s->o->argv) {
 		/* followed from its exec on: before it, it maps our objects */
 		meta_follow(&s->m, s->l.pid);
@@ -642,7 +702,7 @@ static int go(struct session *s)
  */
 static int poll_losses(struct session *s)
 {
-	uint64_t now = trace_clock_now(s->o->clock);
+	uint64_t now = session_trace_now(s);
 	struct tfs_cpu_stats st;
 	int rc = 0;
 
@@ -686,40 +746,65 @@ static int capture_loop(struct session *s)
 	int rc = 0;
 
 	while (!rc) {
-		struct pollfd pfd[65] = { { .fd = s->sfd, .events = POLLIN } };
+		struct pollfd pfd[160] = { { .fd = s->sfd, .events = POLLIN } };
 		struct signalfd_siginfo si;
 		int npfd = 1;
 		double now;
 
 		if (s->watch)
-			npfd += mmapwatch_pollfds(s->watch, pfd + 1, 64);
-		poll(pfd, (nfds_t)npfd, 200);
+			npfd += mmapwatch_pollfds(s->watch, pfd + npfd, 64);
+		if (s->tw)
+			npfd += flight_pollfds(s, pfd + npfd, 64);
+		if (s->notify_fd >= 0)
+			pfd[npfd++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
+		poll(pfd, (nfds_t)npfd, s->tw ? 100 : 200);
 		if (s->watch && (rc = watch_mappings(s)))
 			break;
 		while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD) {
+			if (si.ssi_signo == SIGUSR1) {
+				struct trigger_hit hit = { .ts = session_trace_now(s) };
+
+				snprintf(hit.what, sizeof(hit.what), "SIGUSR1 from pid %d", (int)si.ssi_pid);
+				rc = flight_trigger(s, &hit, false);
+			}
+			else if (si.ssi_signo != SIGCHLD) {
 				s->stop_sig = (int)si.ssi_signo;
 				/* from the terminal: the command got it too */
 				s->stop_from_tty = si.ssi_code == SI_KERNEL;
 			}
 		}
+		if (rc)
+			break;
 		if (o->argv) {
 			launch_reap(&s->l, &s->m);
 			if (s->l.exited) {
 				s->exit_status = s->l.status;
+				if (o->flight && s->exit_status) {
+					struct trigger_hit hit = { .ts = session_trace_now(s),
+								   .tid = s->l.pid };
+
+					/* a crash or a failure is the moment to keep */
+					snprintf(hit.what, sizeof(hit.what), "the command exited with status %d",
+						 s->exit_status);
+					rc = flight_trigger(s, &hit, true);
+				}
 				break;
 			}
 		}
 		if (s->stop_sig)
 			break;
-		if ((rc = capture_error(s->cap)))
+		if (s->cap && (rc = capture_error(s->cap)))
 			break;
-		if (capture_limit_hit(s->cap)) {
+		if (s->cap && capture_limit_hit(s->cap)) {
 			if (!o->quiet)
 				fprintf(stderr, "%suktrace-record: --max-size reached; stopping\n", s->tty ? "\n" : "");
 			break;
 		}
-		now = now_s();
+		if (s->cap && capture_rotate_wanted(s->cap) && (rc = rotate_next(s)))
+			break;
+		if (o->flight && (rc = flight_poll(s)))
+			break;
+		now = session_now();
 		if (o->duration > 0 && now - s->start >= o->duration)
 			break;
 		if (o->npids && !o->argv && !any_alive(o->pids, o->npids)) {
@@ -731,7 +816,7 @@ static int capture_loop(struct session *s)
 			rc = meta_scan(&s->m, false);
 			last_scan = now;
 		}
-		if (!rc && now - last_loss >= 0.5) {
+		if (!rc && !o->flight && now - last_loss >= 0.5) {
 			rc = poll_losses(s);
 			last_loss = now;
 		}
@@ -759,17 +844,28 @@ static int finish(struct session *s, int rc)
 {
 	const struct record_opts *o = s->o;
 
+	const char *path = s->cur_path ? s->cur_path : o->output;
+
 	if (s->t.inst)
 		tfs_write(&s->t, "tracing_on", "0");
 	if (s->cap) {
 		int e;
 
 		capture_stop(s->cap);
+		if (o->rotate) {
+			/* the drain may fill a file: the next one comes */
+			e = rotate_drain(s);
+			if (e && !rc)
+				rc = e;
+		}
 		e = capture_join(s->cap, &s->pages_dropped);
 		s->cap = NULL;
 		if (e && !rc)
 			rc = e;
+		path = s->cur_path ? s->cur_path : o->output;
 	}
+	if (o->flight)
+		rc = flight_finish(s, rc);	/* a dump still due */
 	if (rc && rc != -EPERM && s->w && s->t.inst && !s->exec_failed)
 		fprintf(stderr, "uktrace-record: recording stopped: %s%s\n", rec_strerror(rc),
 			disk_full(rc) ? " (the disk is full; the trace file is readable up to the last block written)" : "");
@@ -794,9 +890,16 @@ static int finish(struct session *s, int rc)
 		}
 		if (e && !rc) {
 			rc = e;
-			fprintf(stderr, "uktrace-record: cannot finish '%s': %s%s\n", o->output,
+			fprintf(stderr, "uktrace-record: cannot finish '%s': %s%s\n", path,
 				rec_strerror(e),
 				disk_full(e) ? " (the disk is full; the file is readable up to the last block written)" : "");
+		}
+		if (s->finished && o->rotate) {
+			struct ukt_buf gone = UKT_BUF_INIT;
+
+			s->nfiles++;
+			outfiles_done(&s->files, path, &gone);
+			ukt_buf_release(&gone);
 		}
 	}
 	if (o->argv && s->l.pid > 0 && !s->l.exited) {
@@ -810,8 +913,9 @@ static int finish(struct session *s, int rc)
 		if (started)
 			s->exit_status = s->l.status;
 	}
-	if (s->exec_failed)
-		unlink(o->output);	/* ours, and it holds nothing */
+	if (s->exec_failed && !o->flight)
+		unlink(path);	/* ours, and it holds nothing */
+	flight_release(s);	/* its instance before ours: ours removes the probes */
 	if (s->tfs_ok) {
 		ukt_buf_reset(&s->err);
 		if (tfs_teardown(&s->t, &s->err))
@@ -819,10 +923,13 @@ static int finish(struct session *s, int rc)
 	}
 	if (s->finished)
 		print_summary(s);
-	if ((s->pages_dropped || s->m.skipped) && !o->quiet)
+	if ((s->pages_dropped || s->m.skipped) && !o->quiet && o->max_size)
 		fprintf(stderr, "uktrace-record: --max-size: %" PRIu64 " ring-buffer pages at the end%s were not written, to keep '%s' within %" PRIu64 " bytes\n",
 			s->pages_dropped, s->m.skipped ? " and some of the final metadata" : "",
-			o->output, o->max_size);
+			path, o->max_size);
+	if (o->flight && !o->quiet && s->start > 0)
+		fprintf(stderr, "uktrace-record: flight recorder stopped: %u dump%s written\n", s->nfiles,
+			s->nfiles == 1 ? "" : "s");
 	return rc;
 }
 
@@ -830,8 +937,12 @@ static void session_release(struct session *s)
 {
 	if (s->sfd >= 0)
 		close(s->sfd);
-	if (s->mask_set)
+	if (s->mask_set) {
+		/* a trigger that comes while we leave must not kill us */
+		if (s->o->flight)
+			signal(SIGUSR1, SIG_IGN);
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+	}
 	ukt_writer_free(s->w);
 	mmapwatch_close(s->watch);
 	meta_release(&s->m);
@@ -842,13 +953,18 @@ static void session_release(struct session *s)
 	ukt_buf_release(&s->err);
 	free(s->stats);
 	free(s->lost_seen);
+	free(s->overrun_seen);
 	free(s->program);
+	free(s->cur_path);
+	outfiles_release(&s->files);
+	if (s->notify_fd >= 0)
+		close(s->notify_fd);
 }
 
 int record_run(const struct record_opts *o, int *exit_status)
 {
 	struct session s = {
-		.o = o, .err = UKT_BUF_INIT, .warn = UKT_BUF_INIT, .sfd = -1,
+		.o = o, .err = UKT_BUF_INIT, .warn = UKT_BUF_INIT, .sfd = -1, .notify_fd = -1,
 		.l = { .pid = -1, .gate = -1, .report = -1 },
 		.tty = isatty(2) && !o->quiet,
 	};
@@ -870,6 +986,8 @@ int record_run(const struct record_opts *o, int *exit_status)
 	}
 	if (!rc)
 		rc = plan_probes(&s, !o->dry_run, &expanded);
+	if (!rc && o->flight)
+		rc = flight_plan(&s);
 	if (!rc && o->dry_run) {
 		dry_run(&s, expanded);
 		goto out;
@@ -988,5 +1106,6 @@ int record_cleanup(int quiet)
 	tfs_release(&t);
 out:
 	ukt_buf_release(&err);
+	ukt_buf_release(&report);
 	return rc;
 }

@@ -34,6 +34,19 @@ struct record_opts {
 	size_t max_probes;
 	int level;		/* zstd level */
 	const char *cmdline;	/* the recorder's own command line */
+	/* the flight recorder: probes on, nothing written until a trigger */
+	bool flight;
+	uint64_t flight_size;	/* ring buffers in all, bytes */
+	double last;		/* a dump keeps the last SECS, 0: all held */
+	const char **triggers;	/* --trigger FUNC>DURATION */
+	size_t ntriggers;
+	const char **trigger_events;	/* --trigger-event EVENT */
+	size_t ntrigger_events;
+	double holdoff;		/* seconds after a dump when triggers wait */
+	double after;		/* seconds recorded past a trigger */
+	/* --rotate: a sequence of files of at most rotate bytes */
+	uint64_t rotate;
+	unsigned int keep;	/* the newest N files (or dumps) stay, 0: all */
 };
 
 /*

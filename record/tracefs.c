@@ -59,6 +59,7 @@ int tfs_open(struct tfs *t, pid_t pid, bool mount_it, struct ukt_buf *err)
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), TFS_PREFIX "%d", (int)pid);
+	memcpy(t->group, t->name, sizeof(t->group));
 	if (!found) {
 		if (!mount_it) {
 			ukt_buf_addf(err, "tracefs is not mounted at %s", dirs[0]);
@@ -149,7 +150,8 @@ int tfs_read_top(struct tfs *t, const char *file, struct ukt_buf *out)
 	return err;
 }
 
-/* Is the recorder that owns name (uktrace_<pid>) gone? */
+/* Is the recorder that owns name (uktrace_<pid>, or a sibling instance
+ * uktrace_<pid>_<suffix>) gone? */
 static bool owner_gone(const char *name, pid_t self)
 {
 	char path[64], comm[32] = "";
@@ -161,7 +163,7 @@ static bool owner_gone(const char *name, pid_t self)
 	if (strncmp(name, TFS_PREFIX, strlen(TFS_PREFIX)) != 0)
 		return false;
 	pid = strtol(num, &end, 10);
-	if (*end || pid <= 0 || end == num)
+	if ((*end && (*end != '_' || !end[1])) || pid <= 0 || end == num)
 		return false;		/* not ours: not a name we make */
 	if (pid == self)
 		return false;
@@ -295,6 +297,22 @@ int tfs_instance_create(struct tfs *t, struct ukt_buf *err)
 		ukt_buf_addf(err, "cannot turn tracing off in instance '%s': %s", t->name,
 			     strerror(-rc));
 	return rc;
+}
+
+int tfs_sibling_create(struct tfs *sib, const struct tfs *main, const char *suffix,
+			struct ukt_buf *err)
+{
+	memset(sib, 0, sizeof(*sib));
+	snprintf(sib->name, sizeof(sib->name), "%.40s_%.16s", main->name, suffix);
+	memcpy(sib->group, main->group, sizeof(sib->group));
+	sib->have_uprobes = main->have_uprobes;
+	sib->have_kprobes = main->have_kprobes;
+	sib->dir = strdup(main->dir);
+	if (!sib->dir) {
+		ukt_buf_adds(err, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return tfs_instance_create(sib, err);
 }
 
 int tfs_ncpus(struct tfs *t)
@@ -498,11 +516,11 @@ int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	struct ukt_buf f = UKT_BUF_INIT;
 	int rc;
 
-	ukt_buf_addf(&f, "events/%s/%s/enable", system ? system : t->name, event);
+	ukt_buf_addf(&f, "events/%s/%s/enable", system ? system : t->group, event);
 	rc = tfs_write(t, f.data, on ? "1" : "0");
 	if (rc && err)
 		ukt_buf_addf(err, "cannot %s event %s:%s: %s", on ? "enable" : "disable",
-			     system ? system : t->name, event, strerror(-rc));
+			     system ? system : t->group, event, strerror(-rc));
 	ukt_buf_release(&f);
 	return rc;
 }
@@ -550,13 +568,13 @@ int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err)
 		return 0;
 	ev = &t->events[t->nevents - 1];
 	tfs_path(t, false, events_file(ev->kernel), &path);
-	ukt_buf_addf(&cmd, "-:%s/%s", t->name, ev->name);
+	ukt_buf_addf(&cmd, "-:%s/%s", t->group, ev->name);
 	rc = write_file(path.data, cmd.data, true);
 	if (rc == -ENOENT)
 		rc = 0;
 	if (rc && err)
 		ukt_buf_addf(err, "cannot remove dynamic event %s/%s: %s\n",
-			     t->name, ev->name, strerror(-rc));
+			     t->group, ev->name, strerror(-rc));
 	free(ev->name);
 	t->nevents--;
 	ukt_buf_release(&path);

@@ -27,7 +27,8 @@ struct tfs_event {
 
 struct tfs {
 	char *dir;			/* tracefs mount point */
-	char name[64];			/* instance and group: uktrace_<pid> */
+	char name[64];			/* instance: uktrace_<pid>[_SUFFIX] */
+	char group[64];			/* dynamic events' group: uktrace_<pid> */
 	struct tracefs_instance *inst;
 	char *inst_dir;
 	struct tfs_event *events;	/* dynamic events we created */
@@ -62,6 +63,16 @@ int tfs_remove_stale(struct tfs *t, struct ukt_buf *report);
 int tfs_instance_create(struct tfs *t, struct ukt_buf *err);
 
 /*
+ * A second instance of the same recorder, uktrace_<pid>_<suffix>, that can
+ * enable main's dynamic events too (the flight recorder's triggers are
+ * read there while main's buffers are left alone). It owns no events: tear
+ * it down before main, whose teardown removes them. Created with tracing
+ * off. 0 or -errno, with a message in err.
+ */
+int tfs_sibling_create(struct tfs *sib, const struct tfs *main, const char *suffix,
+		       struct ukt_buf *err);
+
+/*
  * Append one definition to kprobe_events (kernel) or uprobe_events, as
  * event name of our group. On a kernel rejection, -REC_E_KERNEL with the
  * kernel's reason from error_log in err; without kprobe or uprobe support,
@@ -74,7 +85,8 @@ int tfs_add_probe(struct tfs *t, bool kernel, const char *name,
  * the kernel refused). 0 or -errno, with a message in err. */
 int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err);
 
-/* Enable (or disable) system/event in our instance; system NULL: our group. */
+/* Enable (or disable) system/event in our instance; system NULL: our group.
+ * The event's id and format: tfs_read_top("events/SYS/EVENT/format"). */
 int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	       struct ukt_buf *err);
 

@@ -22,32 +22,44 @@
 #include "trace.h"
 #include "errors.h"
 
-static bool cache_current(const char *db_path, const char *trace)
+/* What the cache is of: each file with its size and mtime. */
+void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *out)
 {
-	struct stat st, dst;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (stat(paths[i], &st) < 0)
+			memset(&st, 0, sizeof(st));
+		ukt_buf_addf(out, "%s\t%lld\t%lld.%09ld\n", paths[i], (long long)st.st_size,
+			     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+}
+
+static bool cache_current(const char *db_path, const char *const *paths, size_t n)
+{
+	struct ukt_buf want = UKT_BUF_INIT;
+	struct stat dst;
 	struct db *d;
-	char *ver, *size, *mtime, *rver, want[64];
+	char *ver, *files, *rver;
 	bool ok = false;
 
-	if (stat(trace, &st) < 0 || stat(db_path, &dst) < 0)
+	if (stat(db_path, &dst) < 0)
 		return false;
 	d = db_open(db_path, DB_READONLY, NULL);
 	if (!d)
 		return false;
 	ver = tables_meta(d, "schema_version");
-	size = tables_meta(d, "trace_size");
-	mtime = tables_meta(d, "trace_mtime");
+	files = tables_meta(d, "trace_files");
 	/* a newer uktrace may import differently: rebuild then too */
 	rver = tables_meta(d, "report_version");
-	snprintf(want, sizeof(want), "%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	if (ver && size && mtime && rver && atoi(ver) == UKT_SCHEMA_VERSION &&
-	    !strcmp(rver, UKT_VERSION) &&
-	    strtoll(size, NULL, 10) == (long long)st.st_size && !strcmp(mtime, want))
+	report_files_identity(paths, n, &want);
+	if (ver && files && rver && atoi(ver) == UKT_SCHEMA_VERSION &&
+	    !strcmp(rver, UKT_VERSION) && !strcmp(files, want.data))
 		ok = true;
 	free(ver);
-	free(size);
-	free(mtime);
+	free(files);
 	free(rver);
+	ukt_buf_release(&want);
 	db_close(d);
 	return ok;
 }
@@ -95,20 +107,23 @@ static void disk_full(const struct trace *t, const char *db_path)
 		t->path, need, dir, have);
 }
 
-int report_import(const char *trace_path, const char *db_path, bool quiet)
+int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet)
 {
 	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
 	struct import_result res;
 	struct trace *t;
 	int rc;
 
-	t = trace_open(trace_path, &rc, &err);
+	t = trace_open_set(paths, n, &rc, &err);
 	if (!t) {
 		fprintf(stderr, "uktrace-report: %s\n", err.data);
 		goto out;
 	}
-	if (!quiet)
-		fprintf(stderr, "importing %s ...\n", trace_path);
+	if (!quiet && n > 1)
+		fprintf(stderr, "importing %zu files of one recording, %s to %s ...\n", n, t->paths[0],
+			t->paths[n - 1]);
+	else if (!quiet)
+		fprintf(stderr, "importing %s ...\n", paths[0]);
 	rc = import_trace(t, db_path, &res, &err, &warn);
 	if (warn.len && !quiet)
 		fprintf(stderr, "warning: %s", warn.data);
@@ -134,10 +149,13 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 	int rc = 0;
 
 	*tmp = NULL;
-	if (access(o->trace, R_OK) < 0) {
-		rc = -errno;
-		fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", o->trace, strerror(errno));
-		goto out;
+	for (size_t i = 0; i < o->ntraces; i++) {
+		if (access(o->traces[i], R_OK) < 0) {
+			rc = -errno;
+			fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", o->traces[i],
+				strerror(errno));
+			goto out;
+		}
 	}
 	if (o->no_cache) {
 		const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -148,10 +166,11 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 	} else if (o->db_path) {
 		ukt_buf_adds(&path, o->db_path);
 	} else {
-		ukt_buf_addf(&path, "%s.db", o->trace);
+		/* the files of a recording: their own, beside the first's */
+		ukt_buf_addf(&path, "%s%s.db", o->trace, o->ntraces > 1 ? ".set" : "");
 	}
-	if (o->no_cache || !cache_current(path.data, o->trace)) {
-		rc = report_import(o->trace, path.data, o->quiet);
+	if (o->no_cache || !cache_current(path.data, o->traces, o->ntraces)) {
+		rc = report_import(o->traces, o->ntraces, path.data, o->quiet);
 		if ((rc == -EACCES || rc == -EROFS || rc == -ENOENT) && !o->db_path && !*tmp) {
 			/* the trace's directory is not ours to write: use /tmp */
 			const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -162,7 +181,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 			cleanup_register(path.data);
 			if (!o->quiet)
 				fprintf(stderr, "cannot write next to the trace; using a temporary database\n");
-			rc = report_import(o->trace, path.data, o->quiet);
+			rc = report_import(o->traces, o->ntraces, path.data, o->quiet);
 		}
 		if (rc)
 			goto out;

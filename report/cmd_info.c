@@ -25,7 +25,7 @@ static struct trace *open_trace(const struct report_opts *o)
 	struct trace *t;
 	int err;
 
-	t = trace_open(o->trace, &err, &msg);
+	t = trace_open_set(o->traces, o->ntraces, &err, &msg);
 	if (!t)
 		fprintf(stderr, "uktrace-report: %s\n", msg.data);
 	ukt_buf_release(&msg);
@@ -64,6 +64,36 @@ static void print_once(const char *text)
 	}
 }
 
+/* A flight recorder's dump: what fired it, and what its window is. */
+static void flight_info(const struct trace *t, uint64_t first)
+{
+	const char *mode = trace_meta(t, "mode"), *v;
+
+	if (mode && !strcmp(mode, "rotate")) {
+		printf("rotation    file %s of the recording's --rotate sequence\n",
+		       or_unknown(trace_meta(t, "file_seq")));
+		return;
+	}
+	if (!mode || strcmp(mode, "flight"))
+		return;
+	printf("flight      dump %s of a flight recorder with %s bytes of buffers", or_unknown(trace_meta(t, "dump")),
+	       or_unknown(trace_meta(t, "flight_size")));
+	v = trace_meta(t, "flight_last");
+	if (v && strtod(v, NULL) > 0)
+		printf(", keeping the last %s s", v);
+	printf("\ntrigger     %s\n", or_unknown(trace_meta(t, "trigger")));
+	v = trace_meta(t, "trigger_ts");
+	if (v && first)
+		printf("            at %.9f (%+.6f s from the first event)\n", (double)strtoull(v, NULL, 10) / 1e9,
+		       ((double)strtoull(v, NULL, 10) - (double)first) / 1e9);
+	v = trace_meta(t, "overwritten");
+	if (v)
+		printf("overwritten %s events per CPU before the window (the flight recorder keeps the newest; not a loss)\n", v);
+	v = trace_meta(t, "triggers_held_off");
+	if (v && strtoull(v, NULL, 10))
+		printf("held off    %s more triggers came within the hold-off before this dump\n", v);
+}
+
 int cmd_info(struct report_opts *o)
 {
 	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, dmg = UKT_BUF_INIT;
@@ -74,10 +104,12 @@ int cmd_info(struct report_opts *o)
 	uint64_t *per_probe = NULL;	/* events of t->probes[i] */
 	const char *v, *v2;
 	char h1[32], h2[32], h3[32];
+	bool flight;
 	int rc = 0;
 
 	if (!t)
 		return -EINVAL;
+	flight = trace_meta(t, "mode") && !strcmp(trace_meta(t, "mode"), "flight");
 	events = calloc(t->ncpus + 1, sizeof(*events));
 	marks = calloc(t->ncpus + 1, sizeof(*marks));
 	per_probe = calloc(t->nprobes + 1, sizeof(*per_probe));
@@ -97,8 +129,13 @@ int cmd_info(struct report_opts *o)
 			per_probe[ev.lay->probe]++;
 	}
 	ukt_human_bytes(h1, sizeof(h1), (double)t->file_size);
-	printf("file        %s (%s, %s)\n", t->path, h1,
-	       t->complete ? "complete" : "INCOMPLETE: the recorder did not finish it");
+	if (t->npaths > 1)
+		printf("files       %zu files of one recording, %s to %s (%s, %s)\n", t->npaths,
+		       t->paths[0], t->paths[t->npaths - 1], h1,
+		       t->complete ? "complete" : "SOME INCOMPLETE: a recorder did not finish them");
+	else
+		printf("file        %s (%s, %s)\n", t->path, h1,
+		       t->complete ? "complete" : "INCOMPLETE: the recorder did not finish it");
 	printf("format      %u.%u, %s-endian data, %u-byte long, %u-byte sub-buffers, %u CPUs\n",
 	       t->info.major, t->info.minor, t->info.endian == 2 ? "big" : "little",
 	       t->info.long_size, t->info.subbuf_size, t->info.ncpus);
@@ -123,6 +160,7 @@ int cmd_info(struct report_opts *o)
 		       (double)last / 1e9, (double)(last - first) / 1e9);
 	printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
 	printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
+	flight_info(t, first);
 	printf("\nprobes\n");
 	for (size_t i = 0; i < t->nprobes; i++) {
 		const struct ukt_probe_rec *p = &t->probes[i];
@@ -140,7 +178,8 @@ int cmd_info(struct report_opts *o)
 	       "raw", "stored", "ratio");
 	for (uint32_t c = 0; c < t->ncpus; c++) {
 		const struct trace_cpu *tc = &t->cpus[c];
-		uint64_t lost = trace_cpu_stat(tc->stats, "overrun: ") +
+		/* a flight recorder's overwrites are its window, not losses */
+		uint64_t lost = (flight ? 0 : trace_cpu_stat(tc->stats, "overrun: ")) +
 				trace_cpu_stat(tc->stats, "dropped events: ");
 
 		ukt_human_bytes(h2, sizeof(h2), (double)tc->raw_bytes);
@@ -148,7 +187,7 @@ int cmd_info(struct report_opts *o)
 		printf("cpu%-2u %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %10s %10s %9.1fx%s\n",
 		       c, events[c], lost, tc->pages, h2, h3,
 		       tc->stored_bytes ? (double)tc->raw_bytes / (double)tc->stored_bytes : 0.0,
-		       marks[c] ? "  (missed-event marks in the data)" : "");
+		       marks[c] > (flight ? 1u : 0u) ? "  (missed-event marks in the data)" : "");
 		raw += tc->raw_bytes;
 		stored += tc->stored_bytes;
 	}

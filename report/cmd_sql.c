@@ -87,5 +87,5 @@ int cmd_db(struct report_opts *o)
 			o->output);
 		return -EEXIST;
 	}
-	return report_import(o->trace, o->output, o->quiet);
+	return report_import(o->traces, o->ntraces, o->output, o->quiet);
 }

@@ -265,7 +265,8 @@ int cmd_summary(struct report_opts *o)
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
 		goto out;
 	}
-	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof(*rows), row_cmp);
 	{
 		const char *h[12];
 		int n = 0;

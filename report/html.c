@@ -355,7 +355,8 @@ int html_write(FILE *f, struct db *d, const struct call_select *sel,
 		rc = stats_add_uncalled(d, &rows, &n);
 	if (rc)
 		goto out;
-	qsort(rows, n, sizeof(*rows), row_total_desc);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), row_total_desc);
 	summary(f, rows, n, nfuncs);
 	notes(f, d);
 	rc = flame_section(f, d, &all, err);

@@ -71,6 +71,7 @@ struct importer {
 	struct batch tables[T_NTABLES];
 	int64_t base;		/* call_data.ts counts from it */
 	uint64_t *cpu_events, *cpu_marks;
+	bool flight;		/* a flight recorder's dump (trace mode) */
 	uint64_t *lay_events;	/* per layout */
 	int *probe_lay;		/* probe id -> layout index */
 	int max_probe_id;
@@ -432,8 +433,20 @@ static int note_missed(struct importer *im, const struct dec_event *ev,
 		       struct import_result *res)
 {
 	struct rowq *q = im->q;
+	/* a dump's first page on a CPU follows what its window overwrote
+	 * by design: no call of the window spans it */
+	bool window = im->flight && !im->cpu_events[ev->cpu];
 	int rc;
 
+	if (window) {
+		rowq_row(q, T_LOST);
+		rowq_int(q, T_LOST, 0, ev->cpu);
+		rowq_int(q, T_LOST, 1, (int64_t)ev->ts);
+		if (ev->missed > 0)
+			rowq_int(q, T_LOST, 2, ev->missed);
+		rowq_text(q, T_LOST, 4, "overwrite", -1);
+		return rowq_end_row(q, T_LOST);
+	}
 	rowq_row(q, T_LOST);
 	rowq_int(q, T_LOST, 0, ev->cpu);
 	rowq_int(q, T_LOST, 1, (int64_t)ev->ts);
@@ -697,6 +710,7 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = -REP_E_TEP;
 		goto out;
 	}
+	im.flight = trace_meta(t, "mode") && !strcmp(trace_meta(t, "mode"), "flight");
 	im.cpu_events = calloc(t->ncpus + 1, sizeof(*im.cpu_events));
 	im.cpu_marks = calloc(t->ncpus + 1, sizeof(*im.cpu_marks));
 	im.sites = sites_new(&sy);

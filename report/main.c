@@ -7,17 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "report.h"
+#include "uktrace/units.h"
 
 static void usage(FILE *f)
 {
 	fputs(
-"usage: uktrace-report [COMMAND] TRACE [ARGS] [OPTIONS]\n"
+"usage: uktrace-report [COMMAND] TRACE... [ARGS] [OPTIONS]\n"
 "\n"
 "Analyze a trace file recorded by uktrace-record, on any machine: it is\n"
-"imported into SQLite (cached next to it as TRACE.db) and queried.\n"
+"imported into SQLite (cached next to it as TRACE.db) and queried. Several\n"
+"files of one recording (--rotate's, or flight recorder dumps) are one trace:\n"
+"'uktrace-report summary trace-*.ukt'.\n"
 "\n"
 "Commands:\n"
 "  summary TRACE          every probed function: calls, total, self, min, avg,\n"
@@ -149,16 +153,16 @@ int main(int argc, char **argv)
 		{ "html", cmd_html, 1, 0 },
 	};
 	struct report_opts o = { .cpu = -1, .format = OUT_TABLE };
-	const char *pos[8];
+	const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
 	int npos = 0, c, cmd = -1, rc;
 	char *end;
 
+	if (!pos)
+		return 1;
 	/* options may come anywhere; "-" hands positionals over in order */
 	while ((c = getopt_long(argc, argv, "-o:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 1:
-			if (npos == 8)
-				return bad("too many arguments");
 			pos[npos++] = optarg;
 			break;
 		case O_FORMAT:
@@ -187,7 +191,7 @@ int main(int argc, char **argv)
 				return bad("--buckets wants a number from 1 to 1000, not '%s'", optarg);
 			break;
 		case O_MINDUR:
-			if (parse_duration(optarg, &o.min_duration))
+			if (ukt_parse_duration(optarg, &o.min_duration))
 				return bad("--min-duration wants a duration such as 5ms, 200us or 1.5s, not '%s'", optarg);
 			break;
 		case O_CPU:
@@ -218,23 +222,33 @@ int main(int argc, char **argv)
 		if (!strcmp(pos[0], cmds[i].name))
 			cmd = (int)i;
 	if (cmd < 0) {
-		/* 'uktrace-report TRACE' is the summary */
-		if (npos > 1)
+		/* 'uktrace-report TRACE...' is the summary */
+		if (npos > 1 && access(pos[0], F_OK) < 0)
 			return bad("unknown command '%s'", pos[0]);
 		cmd = 0;
-		o.trace = pos[0];
+		o.traces = pos;
+		o.ntraces = (size_t)npos;
 	} else {
-		if (npos < 1 + cmds[cmd].nargs - cmds[cmd].optional)
+		/* TRACE... then the command's own arguments */
+		int extra = cmds[cmd].nargs - 1, rest = npos - 1;
+
+		if (rest < 1 + extra - cmds[cmd].optional)
 			return bad("%s needs %s", cmds[cmd].name,
-				   cmds[cmd].nargs == 2 ? (!strcmp(cmds[cmd].name, "sql") ?
+				   extra ? (!strcmp(cmds[cmd].name, "sql") ?
 				   "a trace file and a query" : "a trace file and a function name") :
 				   "a trace file");
-		if (npos > 1 + cmds[cmd].nargs)
-			return bad("too many arguments for %s: '%s'", cmds[cmd].name,
-				   pos[1 + cmds[cmd].nargs]);
-		o.trace = pos[1];
-		o.arg = npos > 2 ? pos[2] : NULL;
+		/* an optional argument that names a file is one more trace */
+		if (cmds[cmd].optional && (rest < 2 || access(pos[npos - 1], F_OK) == 0))
+			extra = 0;
+		o.traces = pos + 1;
+		o.ntraces = (size_t)(rest - extra);
+		o.arg = extra ? pos[npos - 1] : NULL;
+		for (size_t i = 1; i < o.ntraces; i++)
+			if (access(o.traces[i], F_OK) < 0)
+				return bad("'%s' is not a file: %s takes trace files (one, or the files of one recording), then %s",
+					   o.traces[i], cmds[cmd].name, extra ? "its argument" : "nothing else");
 	}
+	o.trace = o.traces[0];
 	{
 		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 		struct sigaction sa = { .sa_handler = on_signal };
@@ -244,5 +258,6 @@ int main(int argc, char **argv)
 			sigaction(sigs[i], &sa, NULL);
 	}
 	rc = cmds[cmd].fn(&o);
+	free(pos);
 	return rc ? 1 : 0;
 }

@@ -324,29 +324,3 @@ void fmt_duration(char *buf, size_t n, int64_t ns)
 		snprintf(buf, n, "%.3f s", v / 1e9);
 }
 
-int parse_duration(const char *s, int64_t *ns)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	while (*end == ' ')
-		end++;
-	if (!*end || !strcmp(end, "ns"))
-		;
-	else if (!strcmp(end, "us") || !strcmp(end, "usec"))
-		v *= 1e3;
-	else if (!strcmp(end, "ms") || !strcmp(end, "msec"))
-		v *= 1e6;
-	else if (!strcmp(end, "s") || !strcmp(end, "sec"))
-		v *= 1e9;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		v *= 60e9;
-	else
-		return -EINVAL;
-	*ns = (int64_t)v;
-	return 0;
-}

@@ -52,7 +52,5 @@ void out_xml_text(FILE *out, const char *s);
 
 /* Human durations: "812 ns", "12.3 us", "1.50 ms", "2.01 s". */
 void fmt_duration(char *buf, size_t n, int64_t ns);
-/* Parse "5ms", "2.5s", "100us", "300ns", "1m" (and bare numbers as ns). */
-int parse_duration(const char *s, int64_t *ns);
 
 #endif

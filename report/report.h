@@ -8,6 +8,7 @@
 #define UKT_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "output.h"
@@ -15,7 +16,9 @@
 struct db;
 
 struct report_opts {
-	const char *trace;		/* the trace file */
+	const char *trace;		/* the trace file (the first of traces) */
+	const char *const *traces;	/* one file, or the files of one recording */
+	size_t ntraces;
 	const char *db_path;		/* --db */
 	bool no_cache;
 	bool quiet;
@@ -53,8 +56,12 @@ struct report_opts {
  * path to unlink afterwards (--no-cache, or an unwritable directory).
  */
 struct db *report_open_db(const struct report_opts *o, char **tmp, int *err);
-/* Import trace_path into a new database at db_path. */
-int report_import(const char *trace_path, const char *db_path, bool quiet);
+/* Import the trace (one file, or the files of one recording) into a new
+ * database at db_path. */
+int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet);
+/* The files' identity, one "path\tsize\tmtime" line each: the cache key. */
+struct ukt_buf;
+void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *out);
 /* Close and remove the temporary database, if any. */
 void report_close_db(struct db *d, char *tmp);
 

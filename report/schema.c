@@ -22,7 +22,7 @@ static const char tables[] =
 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);\n"
 "CREATE TABLE cpus(cpu INTEGER PRIMARY KEY, events INTEGER, lost_events INTEGER,"
 " overrun INTEGER, dropped INTEGER, missed_marks INTEGER, pages INTEGER,"
-" raw_bytes INTEGER, stored_bytes INTEGER);\n"
+" raw_bytes INTEGER, stored_bytes INTEGER, overwritten INTEGER);\n"
 "CREATE TABLE lost(cpu INTEGER, ts INTEGER, count INTEGER, from_ts INTEGER,"
 " source TEXT);\n"
 "CREATE TABLE probes(id INTEGER PRIMARY KEY, name TEXT, system TEXT, kind TEXT,"

@@ -275,7 +275,7 @@ static int tids_of(struct db *d, const struct call_select *sel, int **tids,
 			}
 		}
 	}
-	if (rc >= 0)
+	if (rc >= 0 && *n > 1)
 		qsort(*tids, *n, sizeof(**tids), cmp_int);
 	if (rc >= 0) {
 		int64_t all = -1;
@@ -496,7 +496,8 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		if (rc)
 			goto out;
 	}
-	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), row_cmp);
 	rc = 0;
 out:
 	db_finalize(s);

@@ -65,7 +65,8 @@ static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 		if (!o.syms[i].name)
 			goto out;
 	}
-	qsort(o.syms, o.nsyms, sizeof(*o.syms), entry_cmp);
+	if (o.nsyms > 1)
+		qsort(o.syms, o.nsyms, sizeof(*o.syms), entry_cmp);
 	p = reallocarray(s->objects, s->nobjects + 1, sizeof(*s->objects));
 	if (!p)
 		goto out;
@@ -188,7 +189,8 @@ static int parse_kallsyms(struct symbolizer *s, const struct ukt_buf *k)
 		}
 		p = nl + 1;
 	}
-	qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), entry_cmp);
+	if (s->nksyms > 1)
+		qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), entry_cmp);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "import.h"
 #include "schema.h"
+#include "report.h"
 #include "tables.h"
 
 char *tables_meta(struct db *d, const char *key)
@@ -212,7 +213,7 @@ int tables_insert_damage(struct db *d, const struct trace *t,
 		const struct ukt_damage *dm = &t->damage[i];
 
 		ukt_buf_reset(&text);
-		ukt_damage_describe(dm, &text);
+		trace_damage_text(t, i, &text);
 		db_bind_text(s, 1, kinds[dm->kind], -1);
 		db_bind_int(s, 2, (int64_t)dm->offset);
 		db_bind_int(s, 3, (int64_t)dm->bytes);
@@ -238,7 +239,9 @@ int tables_insert_cpus(struct db *d, const struct trace *t,
 		       const uint64_t *events, const uint64_t *marks,
 		       struct ukt_buf *err)
 {
-	struct db_stmt *s = db_prepare(d, "INSERT INTO cpus VALUES(?,?,?,?,?,?,?,?,?)", err);
+	struct db_stmt *s = db_prepare(d, "INSERT INTO cpus VALUES(?,?,?,?,?,?,?,?,?,?)", err);
+	const char *mode = trace_meta(t, "mode"), *ow = trace_meta(t, "overwritten");
+	bool flight = mode && !strcmp(mode, "flight");
 	int rc = 0;
 
 	if (!s)
@@ -250,7 +253,18 @@ int tables_insert_cpus(struct db *d, const struct trace *t,
 
 		db_bind_int(s, 1, c);
 		db_bind_int(s, 2, (int64_t)events[c]);
-		db_bind_int(s, 3, (int64_t)(over + drop));
+		/* a flight recorder overwrites the oldest events by design: a
+		 * dump says how many its window lost that way ("overwritten",
+		 * one count per CPU), which is not a loss */
+		db_bind_int(s, 3, (int64_t)(flight ? drop : over + drop));
+		if (flight && ow) {
+			const char *p = ow;
+			char *end;
+
+			for (uint32_t k = 0; k < c && *p; k++)
+				strtoull(p, (char **)&p, 10);
+			db_bind_int(s, 10, (int64_t)strtoull(p, &end, 10));
+		}
 		if (tc->stats) {
 			db_bind_int(s, 4, (int64_t)over);
 			db_bind_int(s, 5, (int64_t)drop);
@@ -281,6 +295,13 @@ int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
 	rc = tables_set_meta(d, "schema_version", v, err);
 	if (!rc)
 		rc = tables_set_meta(d, "trace_path", t->path, err);
+	if (!rc) {
+		struct ukt_buf files = UKT_BUF_INIT;
+
+		report_files_identity((const char *const *)t->paths, t->npaths, &files);
+		rc = tables_set_meta(d, "trace_files", files.data, err);
+		ukt_buf_release(&files);
+	}
 	if (!rc && stat(t->path, &st) == 0) {
 		snprintf(v, sizeof(v), "%lld", (long long)st.st_size);
 		rc = tables_set_meta(d, "trace_size", v, err);

@@ -276,10 +276,258 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 		trace_free(t);
 		return NULL;
 	}
-	t->damage = ukt_reader_damage(t->r, &t->ndamage);
+	{
+		size_t nd = 0;
+		const struct ukt_damage *dm = ukt_reader_damage(t->r, &nd);
+
+		t->damage = calloc(nd + 1, sizeof(*t->damage));
+		t->damage_file = calloc(nd + 1, sizeof(*t->damage_file));
+		t->paths = calloc(1, sizeof(*t->paths));
+		if (!t->damage || !t->damage_file || !t->paths || !(t->paths[0] = strdup(path))) {
+			*err = -ENOMEM;
+			trace_free(t);
+			return NULL;
+		}
+		if (nd)
+			memcpy(t->damage, dm, nd * sizeof(*dm));
+		t->ndamage = nd;
+		t->npaths = 1;
+	}
 	t->complete = ukt_reader_complete(t->r);
 	*err = 0;
 	return t;
+}
+
+/* The first data timestamp of t, or UINT64_MAX when it has none. */
+static uint64_t first_data_ts(const struct trace *t)
+{
+	uint64_t ts = UINT64_MAX;
+
+	for (uint32_t c = 0; c < t->ncpus; c++)
+		if (t->cpus[c].nblocks && t->cpus[c].blocks[0].desc.ts_first < ts)
+			ts = t->cpus[c].blocks[0].desc.ts_first;
+	return ts;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	uint64_t x = first_data_ts(*(struct trace *const *)a);
+	uint64_t y = first_data_ts(*(struct trace *const *)b);
+
+	return (x > y) - (x < y);
+}
+
+static bool same_symtab(const struct trace *t, const struct ukt_buf *b)
+{
+	for (size_t i = 0; i < t->nsymtabs; i++)
+		if (t->symtabs[i].len == b->len && !memcmp(t->symtabs[i].data, b->data, b->len))
+			return true;
+	return false;
+}
+
+static bool same_maps(const struct trace *t, const struct trace_maps *m)
+{
+	for (size_t i = 0; i < t->nmaps; i++)
+		if (t->maps[i].pid == m->pid && t->maps[i].ts == m->ts &&
+		    !strcmp(t->maps[i].text, m->text))
+			return true;
+	return false;
+}
+
+/* Where a file's key replaces the set's: the end; the rest is the
+ * recording's, said the same by every file, or the first file's own. */
+static bool later_wins(const char *key)
+{
+	return !strncmp(key, "stop_", 5);
+}
+
+static int merge_meta(struct trace *t, struct trace *o)
+{
+	for (size_t i = 0; i < o->nmeta; i++) {
+		struct trace_kv *kv = &o->meta[i];
+		void *p;
+
+		if (trace_meta(t, kv->key) && !later_wins(kv->key))
+			continue;
+		p = reallocarray(t->meta, t->nmeta + 1, sizeof(*t->meta));
+		if (!p)
+			return -ENOMEM;
+		t->meta = p;
+		t->meta[t->nmeta++] = *kv;	/* moved */
+		kv->key = kv->value = NULL;
+	}
+	return 0;
+}
+
+/* Move what o adds to t: its data after t's, and metadata t lacks. */
+static int merge(struct trace *t, struct trace *o, size_t file)
+{
+	void *p;
+	int rc = merge_meta(t, o);
+
+	for (uint32_t c = 0; c < t->ncpus && !rc; c++) {
+		struct trace_cpu *tc = &t->cpus[c], *oc = &o->cpus[c];
+
+		for (size_t i = 0; i < oc->nblocks && !rc; i++) {
+			if (tc->nblocks == tc->cap) {
+				size_t cap = tc->cap ? tc->cap * 2 : 64;
+
+				p = reallocarray(tc->blocks, cap, sizeof(*tc->blocks));
+				if (!p) {
+					rc = -ENOMEM;
+					break;
+				}
+				tc->blocks = p;
+				tc->cap = cap;
+			}
+			tc->blocks[tc->nblocks++] = oc->blocks[i];
+		}
+		tc->pages += oc->pages;
+		tc->raw_bytes += oc->raw_bytes;
+		tc->stored_bytes += oc->stored_bytes;
+		if (oc->stats) {
+			/* the kernel's counters since the recording began */
+			free(tc->stats);
+			tc->stats = oc->stats;
+			oc->stats = NULL;
+		}
+	}
+	for (size_t i = 0; i < o->nsymtabs && !rc; i++) {
+		if (same_symtab(t, &o->symtabs[i]))
+			continue;
+		p = reallocarray(t->symtabs, t->nsymtabs + 1, sizeof(*t->symtabs));
+		if (!p)
+			return -ENOMEM;
+		t->symtabs = p;
+		t->symtabs[t->nsymtabs++] = o->symtabs[i];
+		ukt_buf_init(&o->symtabs[i]);
+	}
+	for (size_t i = 0; i < o->nmaps && !rc; i++) {
+		if (same_maps(t, &o->maps[i]))
+			continue;
+		p = reallocarray(t->maps, t->nmaps + 1, sizeof(*t->maps));
+		if (!p)
+			return -ENOMEM;
+		t->maps = p;
+		t->maps[t->nmaps++] = o->maps[i];
+		o->maps[i].text = NULL;
+	}
+	if (!rc && o->nlosses) {
+		p = reallocarray(t->losses, t->nlosses + o->nlosses, sizeof(*t->losses));
+		if (!p)
+			return -ENOMEM;
+		t->losses = p;
+		memcpy(t->losses + t->nlosses, o->losses, o->nlosses * sizeof(*o->losses));
+		t->nlosses += o->nlosses;
+	}
+	if (!rc && o->ndamage) {
+		void *d = reallocarray(t->damage, t->ndamage + o->ndamage, sizeof(*t->damage));
+		void *f = d ? reallocarray(t->damage_file, t->ndamage + o->ndamage,
+					   sizeof(*t->damage_file)) : NULL;
+
+		if (d)
+			t->damage = d;
+		if (!f)
+			return -ENOMEM;
+		t->damage_file = f;
+		for (size_t i = 0; i < o->ndamage; i++) {
+			t->damage[t->ndamage + i] = o->damage[i];
+			t->damage_file[t->ndamage + i] = file;
+		}
+		t->ndamage += o->ndamage;
+	}
+	/* thread names: the later files' too, which name later threads */
+	if (!rc)
+		rc = ukt_buf_add(&t->threads, o->threads.data, o->threads.len);
+	if (!rc && o->cmdlines.len) {
+		rc = ukt_buf_adds(&t->cmdlines, "\n");
+		if (!rc)
+			rc = ukt_buf_add(&t->cmdlines, o->cmdlines.data, o->cmdlines.len);
+	}
+	if (!rc && o->tgids.len) {
+		rc = ukt_buf_adds(&t->tgids, "\n");
+		if (!rc)
+			rc = ukt_buf_add(&t->tgids, o->tgids.data, o->tgids.len);
+	}
+	t->file_size += o->file_size;
+	t->blocks_good += o->blocks_good;
+	t->blocks_unknown += o->blocks_unknown;
+	t->malformed += o->malformed;
+	t->complete = t->complete && o->complete;
+	return rc;
+}
+
+/* Whether o can join t: the same recording, the same data layout. */
+static bool compatible(const struct trace *t, const struct trace *o, struct ukt_buf *msg)
+{
+	const char *a = trace_meta(t, "recording_id"), *b = trace_meta(o, "recording_id");
+
+	if (!a || !b || strcmp(a, b)) {
+		ukt_buf_addf(msg, "'%s' and '%s' are not files of one recording (%s); give the files one --rotate or --flight recording wrote",
+			     t->path, o->path, a && b ? "their recording ids differ" : "a file without a recording id was recorded alone");
+		return false;
+	}
+	if (t->ncpus != o->ncpus || t->info.subbuf_size != o->info.subbuf_size ||
+	    t->info.long_size != o->info.long_size || t->info.endian != o->info.endian) {
+		ukt_buf_addf(msg, "'%s' and '%s' describe different machines", t->path, o->path);
+		return false;
+	}
+	return true;
+}
+
+struct trace *trace_open_set(const char *const *paths, size_t n, int *err,
+			     struct ukt_buf *msg)
+{
+	struct trace **v, *t = NULL;
+	size_t k;
+
+	if (n == 1)
+		return trace_open(paths[0], err, msg);
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (k = 0; k < n; k++) {
+		v[k] = trace_open(paths[k], err, msg);
+		if (!v[k])
+			goto out;
+		if (k && !compatible(v[0], v[k], msg)) {
+			*err = -EINVAL;
+			goto out;
+		}
+	}
+	/* in the order they were written: each CPU's data must follow on */
+	qsort(v, n, sizeof(*v), cmp_start);
+	t = v[0];
+	t->more = calloc(n, sizeof(*t->more));
+	if (!t->more || !(t->paths = reallocarray(t->paths, n, sizeof(*t->paths)))) {
+		*err = -ENOMEM;
+		goto out;
+	}
+	for (k = 1; k < n; k++) {
+		*err = merge(t, v[k], k);
+		t->paths[k] = v[k]->path;
+		v[k]->path = NULL;
+		t->npaths = k + 1;
+		/* the data stays in that file's mapping */
+		t->more[k - 1] = v[k]->r;
+		v[k]->r = NULL;
+		if (*err)
+			goto out;
+	}
+	for (k = 1; k < n; k++)
+		trace_free(v[k]);
+	free(v);
+	*err = 0;
+	return t;
+out:
+	if (!msg->len)
+		ukt_buf_addf(msg, "cannot read the files: %s", rep_strerror(*err));
+	for (k = 0; k < n; k++)
+		trace_free(v[k]);
+	free(v);
+	return NULL;
 }
 
 uint64_t trace_cpu_stat(const char *stats, const char *field)
@@ -292,12 +540,19 @@ uint64_t trace_cpu_stat(const char *stats, const char *field)
 void trace_describe_damage(const struct trace *t, struct ukt_buf *out)
 {
 	for (size_t i = 0; i < t->ndamage; i++) {
-		ukt_damage_describe(&t->damage[i], out);
+		trace_damage_text(t, i, out);
 		ukt_buf_adds(out, "\n");
 	}
 	if (t->malformed)
 		ukt_buf_addf(out, "%llu metadata records were malformed and skipped\n",
 			     (unsigned long long)t->malformed);
+}
+
+void trace_damage_text(const struct trace *t, size_t i, struct ukt_buf *out)
+{
+	if (t->npaths > 1)
+		ukt_buf_addf(out, "%s: ", t->paths[t->damage_file[i]]);
+	ukt_damage_describe(&t->damage[i], out);
 }
 
 void trace_free(struct trace *t)
@@ -337,6 +592,14 @@ void trace_free(struct trace *t)
 	ukt_buf_release(&t->tgids);
 	ukt_buf_release(&t->threads);
 	ukt_reader_free(t->r);
+	for (size_t i = 0; t->more && i + 1 < t->npaths; i++)
+		ukt_reader_free(t->more[i]);
+	free(t->more);
+	for (size_t i = 0; i < t->npaths; i++)
+		free(t->paths[i]);
+	free(t->paths);
+	free(t->damage);
+	free(t->damage_file);
 	free(t->path);
 	free(t);
 }

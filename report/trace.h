@@ -64,9 +64,14 @@ struct trace {
 	uint64_t blocks_good;
 	uint64_t blocks_unknown;
 	uint64_t malformed;		/* metadata payloads that did not parse */
-	const struct ukt_damage *damage;
+	struct ukt_damage *damage;
+	size_t *damage_file;		/* which of paths each is in */
 	size_t ndamage;
-	bool complete;
+	bool complete;			/* every file finished by its recorder */
+	/* one file, or the files of one recording (trace_open_set) */
+	char **paths;
+	size_t npaths;
+	struct ukt_reader **more;	/* the readers of paths[1..] */
 };
 
 /*
@@ -77,6 +82,15 @@ struct trace {
 struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg);
 void trace_free(struct trace *t);
 
+/*
+ * Several files of one recording (the flight recorder's dumps, the files
+ * of --rotate) as one trace: their data in time order, the metadata each
+ * repeats once. Files of different recordings are refused. One path is
+ * trace_open. NULL with *err and msg as trace_open.
+ */
+struct trace *trace_open_set(const char *const *paths, size_t n, int *err,
+			     struct ukt_buf *msg);
+
 /* Value of a META key (the last one written), or NULL. */
 const char *trace_meta(const struct trace *t, const char *key);
 
@@ -85,5 +99,8 @@ uint64_t trace_cpu_stat(const char *stats, const char *field);
 
 /* Append a one-line description per damage record (for warnings). */
 void trace_describe_damage(const struct trace *t, struct ukt_buf *out);
+/* One damage record's description, naming its file when there are
+ * several. */
+void trace_damage_text(const struct trace *t, size_t i, struct ukt_buf *out);
 
 #endif

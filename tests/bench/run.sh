@@ -171,6 +171,48 @@ for w in W1 W2 W3; do
 	done
 done
 
+# the flight recorder while armed, at W1's rate for longer (W1 x 10):
+# recorder CPU over the workload's wall time (all its threads' schedstat,
+# read before and after: setting up and tearing down are not "armed"),
+# against recording to a file
+task_cpu_ns() { local s=0 a b c f; for f in /proc/$1/task/*/schedstat; do read -r a b c < "$f" && s=$((s + a)); done; echo $s; }
+flight_cpu() { # MODE -> sets FCPU (s) and FWALL (s)
+	local mode=$1 args="-f $WL:target" f=$W/flight.ukt pid
+	rm -f $W/flight*.ukt $W/ftime $W/flog
+	case $mode in
+	file) args="$args -o $f" ;;
+	armed) args="$args --flight 64M -o $f" ;;
+	trigger) args="$args --flight 64M --trigger target>10s -o $f" ;;
+	esac
+	/usr/bin/time -f "%e %U %S %M" -o $W/ftime "$REC" $args 2>$W/flog &
+	pid=$!
+	CUR_PID=$pid
+	for _ in $(seq 200); do
+		grep -q "armed" $W/flog 2>/dev/null || [ -s $f ] && break
+		sleep 0.05
+	done
+	sleep 0.5
+	local rpid=$(pgrep -P $pid) c0 c1
+	c0=$(task_cpu_ns $rpid)
+	FWALL=$(UKT_WL_TIMES=1 "$WL" w1 2000000 2>&1 >/dev/null | awk '{printf "%.3f", $3 / 1e9}')
+	c1=$(task_cpu_ns $rpid)
+	kill -INT $rpid 2>/dev/null
+	wait $pid 2>/dev/null
+	CUR_PID=
+	FCPU=$(echo "($c1 - $c0) / 1000000000" | bc -l)
+	add fmem.$mode "$(tail -1 $W/ftime | awk '{print $4}')"
+}
+echo "bench: flight recorder" >&2
+for r in $(seq $RUNS); do
+	for mode in file armed trigger; do
+		flight_cpu $mode
+		add fcpu.$mode "$FCPU"
+		add fpct.$mode "$(echo "100 * $FCPU / $FWALL" | bc -l)"
+		add fwall.$mode "$FWALL"
+		echo "bench: flight $mode run $r: recorder $FCPU s CPU over $FWALL s of W1x10" >&2
+	done
+done
+
 # analysis of the W2 files (4M events), then scale to 10M
 echo "bench: analysis" >&2
 measure() { # NAME CMD... -> adds secs and peak KiB
@@ -245,6 +287,18 @@ for row in "zero lost events" "wall ≤ 0.9 × trace-cmd" "recorder CPU ≤ trac
 	done
 	echo "$line"
 done
+echo
+echo "### Flight recorder (W1 × 10: 4M uprobe events, target() all the time)"
+echo
+echo "| recorder | CPU s | % of a core over the workload | workload wall s | peak RSS MiB |"
+echo "|---|---:|---:|---:|---:|"
+for a in "file:recording to a file" "armed:--flight 64M, armed (SIGUSR1)" "trigger:--flight 64M --trigger 'target>10s' (reads target's events)"; do
+	k=${a%%:*}; label=${a#*:}
+	echo "| $label | $(fmt $(med fcpu.$k) 3) | $(fmt $(med fpct.$k) 2) | $(fmt $(med fwall.$k) 2) | $(fmt $(echo "$(med fmem.$k) / 1024" | bc -l) 0) |"
+done
+p=$(med fpct.armed)
+echo
+echo "Armed, the recorder takes $(fmt $p 2)% of a core at W1's rate (target < 1%: $( [ "$(echo "$p < 1" | bc -l)" = 1 ] && echo met || echo MISSED)); recording the same to a file takes $(fmt $(med fpct.file) 1)%."
 echo
 echo "### Analysis of W2 ($EV4 events) and a 10M-event trace ($EV10 events)"
 echo

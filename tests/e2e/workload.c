@@ -25,6 +25,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,14 @@ __attribute__((noinline)) long r(int depth)
 __attribute__((noinline)) void s(void)
 {
 	struct timespec ts = { 0, 2000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* slow: a call that takes ms milliseconds (the flight recorder's trigger) */
+__attribute__((noinline)) void slow(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
 }
@@ -221,6 +230,38 @@ int main(int argc, char **argv)
 			    WEXITSTATUS(st) != 0)
 				return 1;
 		}
+	} else if (!strcmp(mode, "flight")) {
+		/*
+		 * flight SECS: steady calls for SECS seconds, for the flight
+		 * recorder: a() 10 times a millisecond, s() (2 ms) every 100
+		 * ms, one slow(30) at 1.5 s, one child that exits at 2.5 s
+		 */
+		struct timespec now, tick = { 0, 1000000 };
+		bool slowed = false, forked = false;
+		double t;
+
+		do {
+			for (int k = 0; k < 10; k++)
+				caller_one(k);
+			nanosleep(&tick, NULL);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			t = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+			if ((long)(t * 10) != (long)((t - 0.0011) * 10))
+				s();
+			if (t >= 1.5 && !slowed) {
+				slow(30);
+				slowed = true;
+			}
+			if (t >= 2.5 && !forked) {
+				pid_t child = fork();
+
+				if (child == 0)
+					_exit(0);
+				if (child > 0)
+					waitpid(child, NULL, 0);
+				forked = true;
+			}
+		} while (t < (double)n);
 	} else if (!strcmp(mode, "exit")) {
 		return (int)n;
 	} else {

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Several files from one recording.
+ *
+ * The flight recorder (--flight): the main instance's buffers, SIZE in
+ * all, run in overwrite mode and are not read at all while armed, so the
+ * recorder costs nothing while nothing happens. Triggers are read in a
+ * sibling instance that enables only their events. A trigger drains the
+ * main buffers into a new file (a dump) that stands alone: the metadata
+ * the recording kept is replayed into it first. Reading empties the
+ * buffers, so dumps never overlap, and tracing never stops.
+ *
+ * --rotate: the capture writes as usual into a file of at most SIZE; when
+ * the file is full, the next one is opened, the kept metadata replayed,
+ * the capture switched over, and the full one finished.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "session_int.h"
+
+/* ---- planning ---- */
+
+static int add_tracepoint(struct session *s, const char *text)
+{
+	struct spec_opts so = { .max_probes = s->o->max_probes, .warnings = &s->warn,
+				.targets = &s->targets };
+	int rc = spec_parse(&s->probes, 'e', text, &so, &s->err);
+
+	if (!rc)
+		rc = probe_list_unique_names(&s->probes);
+	if (!rc)
+		rc = probe_list_define(&s->probes, s->t.group);
+	return rc;
+}
+
+int flight_plan(struct session *s)
+{
+	const struct record_opts *o = s->o;
+	size_t n = o->ntriggers + o->ntrigger_events;
+	int rc = 0;
+
+	s->trigs = calloc(n + 1, sizeof(*s->trigs));
+	if (!s->trigs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		bool slow = i < o->ntriggers;
+		struct trigger *t = &s->trigs[s->ntrigs];
+
+		rc = trigger_parse(t, slow ? TRIG_SLOW_CALL : TRIG_EVENT,
+				   slow ? o->triggers[i] : o->trigger_events[i - o->ntriggers], &s->err);
+		s->ntrigs++;
+		if (!rc)
+			rc = trigger_resolve(t, &s->probes, &s->err);
+		if (rc == -ENOENT) {
+			/* a tracepoint only named as a trigger: recorded too, so
+			 * the dump holds the event that made it */
+			rc = add_tracepoint(s, t->text);
+			if (!rc)
+				rc = trigger_resolve(t, &s->probes, &s->err);
+			if (rc == -ENOENT) {
+				ukt_buf_addf(&s->err, "--trigger-event '%s': no such tracepoint", t->text);
+				rc = -EINVAL;
+			}
+		}
+	}
+	return rc;
+}
+
+/* ---- the trigger instance ---- */
+
+int flight_arm(struct session *s)
+{
+	struct ukt_buf filter = UKT_BUF_INIT;
+	char kb[16];
+	int rc = tfs_sibling_create(&s->trig_t, &s->t, "trig", &s->err);
+
+	if (rc)
+		return rc;
+	s->trig_ok = true;
+	snprintf(kb, sizeof(kb), "%u", s->o->buffer_kb);
+	rc = tfs_write(&s->trig_t, "buffer_size_kb", kb);
+	if (!rc)
+		rc = tfs_write(&s->trig_t, "trace_clock", s->o->clock);
+	/* the processes the recording follows, and theirs only */
+	if (!rc && tfs_read(&s->t, "set_event_pid", &filter) == 0 && filter.len > 1) {
+		for (char *p = filter.data; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		rc = tfs_write(&s->trig_t, "options/event-fork", "1");
+		if (!rc)
+			rc = tfs_write(&s->trig_t, "set_event_pid", filter.data);
+	}
+	ukt_buf_release(&filter);
+	if (rc) {
+		ukt_buf_addf(&s->err, "cannot set up the trigger instance: %s", strerror(-rc));
+		return rc;
+	}
+	s->tw = trigger_watch_new(&s->trig_t, s->trigs, s->ntrigs, s->ncpus,
+				  tfs_subbuf_size(&s->trig_t), &s->err);
+	return s->tw ? 0 : -EINVAL;
+}
+
+int flight_go(struct session *s)
+{
+	int rc = s->trig_ok ? tfs_write(&s->trig_t, "tracing_on", "1") : 0;
+
+	if (rc)
+		ukt_buf_addf(&s->err, "cannot turn tracing on for the triggers: %s", strerror(-rc));
+	if (!rc && !s->o->quiet) {
+		fprintf(stderr, "uktrace-record: flight recorder armed: %" PRIu64 " MiB of ring buffers; dumps go to %s-NNNN%s on ",
+			s->o->flight_size >> 20, s->files.stem, s->files.ext);
+		fprintf(stderr, "SIGUSR1 (kill -USR1 %d)", (int)getpid());
+		for (size_t i = 0; i < s->ntrigs; i++)
+			fprintf(stderr, ", %s", s->trigs[i].text);
+		fprintf(stderr, "\n");
+	}
+	return rc;
+}
+
+int flight_pollfds(struct session *s, struct pollfd *p, int max)
+{
+	return s->tw ? trigger_watch_pollfds(s->tw, p, max) : 0;
+}
+
+/* ---- dumps ---- */
+
+/* A writer for the next file of the recording, with its metadata. */
+static struct ukt_writer *open_next(struct session *s, char **path, int *rc)
+{
+	struct ukt_writer *w;
+
+	*path = outfiles_next(&s->files);
+	if (!*path) {
+		*rc = -errno;
+		ukt_buf_addf(&s->err, "no free name for the next file of '%s': %s", s->o->output,
+			     strerror(errno));
+		return NULL;
+	}
+	w = ukt_writer_create(*path, &s->info, false);
+	if (!w) {
+		*rc = -errno;
+		ukt_buf_addf(&s->err, "cannot create '%s': %s", *path, rec_strerror(*rc));
+		free(*path);
+		*path = NULL;
+	}
+	return w;
+}
+
+/* Read the main buffers into w: what they hold now, from min_ts on. */
+static int drain(struct session *s, struct ukt_writer *w, uint64_t min_ts, uint64_t *pages)
+{
+	uint64_t per_cpu = s->o->flight_size / (uint64_t)(s->ncpus ? s->ncpus : 1);
+	struct capture_opts co = {
+		.writer = w, .ncpus = s->ncpus, .subbuf_size = s->info.subbuf_size,
+		.pages_per_block = 64, .level = s->o->level, .flush_ms = 500,
+		.drain = true, .min_ts = min_ts, .notify_fd = -1,
+		/* the buffers' pages, and a few more written meanwhile */
+		.max_pages = per_cpu / s->info.subbuf_size + 64,
+	};
+	int *fds = calloc((size_t)s->ncpus + 1, sizeof(*fds));
+	struct capture *c;
+	int rc = 0;
+
+	if (!fds)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		fds[cpu] = tfs_open_cpu_raw(&s->t, cpu);
+		if (fds[cpu] < 0 && fds[cpu] != -ENOENT && !rc)
+			rc = fds[cpu];
+		if (fds[cpu] < 0)
+			fds[cpu] = -1;
+	}
+	if (rc) {
+		for (int cpu = 0; cpu < s->ncpus; cpu++)
+			if (fds[cpu] >= 0)
+				close(fds[cpu]);
+		free(fds);
+		return rc;
+	}
+	co.fds = fds;
+	c = capture_start(&co);
+	free(fds);
+	if (!c)
+		return -errno;
+	while (!capture_done(c)) {
+		struct timespec ts = { 0, 2000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	*pages = capture_pages(c);
+	return capture_join(c, NULL);
+}
+
+static int dump(struct session *s, const struct trigger_hit *hit)
+{
+	const char *why = hit->what;
+	uint64_t trig_ts = hit->ts;
+	const struct record_opts *o = s->o;
+	struct ukt_buf over = UKT_BUF_INIT, gone = UKT_BUF_INIT;
+	char *path = NULL, ts[32], rt[32], seq[16], size[32], last[32], held[16], hb[32];
+	char tid[16], dur[32];
+	uint64_t min_ts = 0, pages = 0, bytes = 0;
+	struct ukt_writer *w;
+	int rc = 0, e;
+
+	w = open_next(s, &path, &rc);
+	if (!w) {
+		fprintf(stderr, "uktrace-record: %s\n", s->err.data);
+		ukt_buf_reset(&s->err);
+		return rc;
+	}
+	s->m.w = w;
+	rc = meta_replay(&s->m);
+	if (o->last > 0 && trig_ts > (uint64_t)(o->last * 1e9))
+		min_ts = trig_ts - (uint64_t)(o->last * 1e9);
+	if (!rc)
+		rc = drain(s, w, min_ts, &pages);
+	/* what the window lost at its old end, by design: not an error */
+	for (int cpu = 0; cpu < s->ncpus && !rc; cpu++) {
+		struct tfs_cpu_stats st;
+
+		tfs_cpu_stats(&s->t, cpu, &st, NULL);
+		ukt_buf_addf(&over, "%s%" PRIu64, cpu ? " " : "", st.overrun - s->overrun_seen[cpu]);
+		s->overrun_seen[cpu] = st.overrun;
+	}
+	snprintf(ts, sizeof(ts), "%" PRIu64, trig_ts);
+	snprintf(rt, sizeof(rt), "%lld", (long long)time(NULL));
+	snprintf(seq, sizeof(seq), "%u", s->nfiles + 1);
+	snprintf(size, sizeof(size), "%" PRIu64, o->flight_size);
+	snprintf(last, sizeof(last), "%g", o->last);
+	snprintf(held, sizeof(held), "%u", s->held_off);
+	snprintf(tid, sizeof(tid), "%d", hit->tid);
+	snprintf(dur, sizeof(dur), "%" PRId64, hit->dur_ns);
+	if (!rc) {
+		/* the trigger's own event is stamped in its instance a little
+		 * after the same event in ours: the report finds the call by
+		 * thread, function and duration */
+		const char *kv[] = {
+			"mode", "flight", "trigger", why, "trigger_ts", ts, "trigger_realtime", rt,
+			"trigger_tid", tid, "trigger_func", hit->t && hit->t->func ? hit->t->func : "",
+			"trigger_duration_ns", dur,
+			"dump", seq, "flight_size", size, "flight_last", last,
+			"overwritten", over.data, "triggers_held_off", held, NULL,
+		};
+
+		rc = meta_write_kv(&s->m, kv);
+	}
+	if (!rc)
+		rc = meta_write_end(&s->m, s->ncpus, o->clock, s->stats);
+	if (!rc)
+		rc = ukt_writer_finish(w);
+	if (!rc)
+		bytes = ukt_writer_bytes(w);
+	ukt_writer_free(w);
+	s->m.w = NULL;
+	s->last_dump = session_now();
+	s->held_off = 0;
+	if (rc) {
+		fprintf(stderr, "uktrace-record: the dump to '%s' failed: %s%s\n", path, rec_strerror(rc),
+			rc == -ENOSPC ? " (the disk is full; the file is readable up to the last block written)" : "");
+	} else {
+		s->nfiles++;
+		e = outfiles_done(&s->files, path, &gone);
+		ukt_human_bytes(hb, sizeof(hb), (double)bytes);
+		if (!o->quiet)
+			fprintf(stderr, "%suktrace-record: dump %u (%s): wrote %s, %s, %" PRIu64 " pages\n",
+				s->tty ? "\n" : "", s->nfiles, why, path, hb, pages);
+		if (gone.len && o->verbose)
+			fprintf(stderr, "uktrace-record: --keep %u: deleted %s", o->keep, gone.data);
+		if (e && !o->quiet)
+			fprintf(stderr, "uktrace-record: --keep: cannot delete an old dump: %s\n", strerror(-e));
+	}
+	free(path);
+	ukt_buf_release(&over);
+	ukt_buf_release(&gone);
+	/* a failed dump (a full disk) does not end the recording: the next
+	 * trigger tries again */
+	return rc == -ENOMEM ? rc : 0;
+}
+
+int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force)
+{
+	const struct record_opts *o = s->o;
+	double now = session_now();
+
+	if (!force && (s->pending || (s->last_dump > 0 && now - s->last_dump < o->holdoff))) {
+		s->held_off++;
+		if (o->verbose)
+			fprintf(stderr, "%suktrace-record: trigger in the hold-off, ignored: %s\n",
+				s->tty ? "\n" : "", hit->what);
+		return 0;
+	}
+	if (o->after > 0 && !force) {
+		s->pending = true;
+		s->pend_at = now + o->after;
+		s->pend = *hit;
+		if (!o->quiet)
+			fprintf(stderr, "%suktrace-record: trigger: %s; dumping in %g s\n",
+				s->tty ? "\n" : "", hit->what, o->after);
+		return 0;
+	}
+	s->pending = false;
+	return dump(s, hit);
+}
+
+int flight_poll(struct session *s)
+{
+	struct trigger_hit hit;
+	int rc = 0;
+
+	if (s->tw) {
+		rc = trigger_watch_read(s->tw, &hit);
+		if (rc == 1)
+			rc = flight_trigger(s, &hit, false);
+	}
+	if (!rc && s->pending && session_now() >= s->pend_at) {
+		s->pending = false;
+		rc = dump(s, &s->pend);
+	}
+	return rc;
+}
+
+int flight_finish(struct session *s, int rc)
+{
+	if (s->pending) {
+		int e;
+
+		s->pending = false;
+		e = dump(s, &s->pend);
+		if (!rc)
+			rc = e;
+	}
+	return rc;
+}
+
+void flight_release(struct session *s)
+{
+	trigger_watch_free(s->tw);
+	s->tw = NULL;
+	if (s->trig_ok) {
+		ukt_buf_reset(&s->err);
+		if (tfs_teardown(&s->trig_t, &s->err))
+			fprintf(stderr, "uktrace-record: %s", s->err.data);
+		tfs_release(&s->trig_t);
+		s->trig_ok = false;
+	}
+	for (size_t i = 0; i < s->ntrigs; i++)
+		trigger_release(&s->trigs[i]);
+	free(s->trigs);
+	s->trigs = NULL;
+	s->ntrigs = 0;
+}
+
+/* ---- --rotate ---- */
+
+static void set_limit(struct session *s, struct ukt_writer *w)
+{
+	uint64_t size = s->o->rotate;
+
+	/* the data stops short of the limit: room for the end */
+	ukt_writer_set_limit(w, size, size / 8 < (128 << 10) ? size / 8 : (128 << 10));
+}
+
+static int write_seq(struct session *s)
+{
+	char seq[16];
+	const char *kv[] = { "mode", "rotate", "file_seq", seq, NULL };
+
+	snprintf(seq, sizeof(seq), "%u", s->nfiles + 1);
+	return meta_write_kv(&s->m, kv);
+}
+
+int rotate_open_first(struct session *s)
+{
+	int rc = 0;
+
+	s->w = open_next(s, &s->cur_path, &rc);
+	if (!s->w)
+		return rc;
+	set_limit(s, s->w);
+	s->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return 0;
+}
+
+int rotate_first_meta(struct session *s)
+{
+	return write_seq(s);
+}
+
+int rotate_next(struct session *s)
+{
+	struct ukt_buf gone = UKT_BUF_INIT;
+	struct ukt_writer *old = s->w, *nw;
+	uint64_t n;
+	char *path = NULL;
+	int rc = 0;
+
+	if (s->notify_fd >= 0 && read(s->notify_fd, &n, sizeof(n)) < 0) {
+		/* nothing to clear */
+	}
+	nw = open_next(s, &path, &rc);
+	if (!nw)
+		goto fail;
+	set_limit(s, nw);
+	s->m.w = nw;
+	rc = meta_replay(&s->m);
+	if (!rc)
+		rc = write_seq(s);
+	if (rc) {
+		ukt_writer_free(nw);
+		unlink(path);
+		ukt_buf_addf(&s->err, "cannot write '%s': %s", path, rec_strerror(rc));
+		s->m.w = old;
+		goto fail;
+	}
+	capture_set_writer(s->cap, nw);
+	/* the full file is ours again: its end, then it is done */
+	s->m.w = old;
+	rc = meta_write_end(&s->m, s->ncpus, s->o->clock, s->stats);
+	if (!rc)
+		rc = ukt_writer_finish(old);
+	ukt_writer_free(old);
+	s->m.w = nw;
+	s->w = nw;
+	if (rc) {
+		fprintf(stderr, "uktrace-record: cannot finish '%s': %s\n", s->cur_path, rec_strerror(rc));
+		rc = 0;	/* readable up to its last block; go on with the next */
+	} else {
+		s->nfiles++;
+		outfiles_done(&s->files, s->cur_path, &gone);
+		if (s->o->verbose)
+			fprintf(stderr, "%suktrace-record: --rotate: %s is full, now %s\n%s%s",
+				s->tty ? "\n" : "", s->cur_path, path, gone.len ? "deleted " : "", gone.data);
+	}
+	free(s->cur_path);
+	s->cur_path = path;
+	ukt_buf_release(&gone);
+	return 0;
+fail:
+	free(path);
+	capture_rotate_abandon(s->cap);
+	fprintf(stderr, "uktrace-record: %s\n", s->err.data);
+	ukt_buf_reset(&s->err);
+	return rc;
+}
+
+int rotate_drain(struct session *s)
+{
+	int rc = 0;
+
+	while (!capture_done(s->cap)) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (!rc && capture_rotate_wanted(s->cap))
+			rc = rotate_next(s);
+		nanosleep(&ts, NULL);
+	}
+	return rc;
+}

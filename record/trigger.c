@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Flight recorder triggers (trigger.h). The recorder's one reader of event
+ * contents: pages of the sibling instance are parsed with libtraceevent's
+ * kbuffer, events found by id with offsets from their tracefs formats.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <event-parse.h>
+#include <inttypes.h>
+#include <kbuffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracefs.h"
+#include "trigger.h"
+#include "uktrace/units.h"
+
+/* A return's stack pointer is its entry's plus the return address popped
+ * (x86-64; the report pairs by the same rule). */
+#define SP_DELTA 8
+/* Deeper than this, the oldest open calls of a thread are forgotten: their
+ * returns were lost (the kernel reports at most 64 pending ones). */
+#define MAX_OPEN 256
+
+int trigger_parse(struct trigger *t, enum trig_kind kind, const char *spec,
+		  struct ukt_buf *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->text = strdup(spec);
+	if (!t->text)
+		return -ENOMEM;
+	if (kind == TRIG_SLOW_CALL) {
+		const char *gt = strchr(spec, '>');
+
+		if (!gt || gt == spec || ukt_parse_duration(gt + 1 + (gt[1] == '='), &t->min_ns)) {
+			ukt_buf_addf(err, "--trigger '%s': give a function and how slow a call of it fires the trigger, as FUNC>DURATION (e.g. 'handle>50ms', 'syscall:read>1s')",
+				     spec);
+			return -EINVAL;
+		}
+		t->func = strndup(spec, (size_t)(gt - spec));
+		return t->func ? 0 : -ENOMEM;
+	}
+	if (!*spec || strchr(spec, ' ')) {
+		ukt_buf_addf(err, "--trigger-event '%s': give a tracepoint (SYSTEM:EVENT) or the name of a recorded probe",
+			     spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_event(struct trigger *t, int i, const char *sys, const char *name)
+{
+	t->sys[i] = sys ? strdup(sys) : NULL;
+	t->name[i] = strdup(name);
+	return (sys && !t->sys[i]) || !t->name[i] ? -ENOMEM : 0;
+}
+
+static const struct probe *find_tracepoint(const struct probe_list *l, const char *sys,
+					   const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].kind == PK_TRACEPOINT && !strcmp(l->v[i].system, sys) &&
+		    !strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+static int resolve_slow(struct trigger *t, const struct probe_list *l, struct ukt_buf *err)
+{
+	const struct probe *entry = NULL, *ret = NULL;
+
+	if (!strncmp(t->func, "syscall:", 8)) {
+		char en[128], ex[128];
+
+		snprintf(en, sizeof(en), "sys_enter_%s", t->func + 8);
+		snprintf(ex, sizeof(ex), "sys_exit_%s", t->func + 8);
+		if (!find_tracepoint(l, "syscalls", en) || !find_tracepoint(l, "syscalls", ex)) {
+			ukt_buf_addf(err, "--trigger '%s': record both of the syscall's tracepoints (-e syscalls:%s -e syscalls:%s)",
+				     t->text, en, ex);
+			return -EINVAL;
+		}
+		return set_event(t, 0, "syscalls", en) ?: set_event(t, 1, "syscalls", ex);
+	}
+	/* the entry probe by function (or event) name; its return by the
+	 * identity the pair shares */
+	for (size_t i = 0; i < l->n && !entry; i++) {
+		const struct probe *p = &l->v[i];
+
+		if ((p->kind == PK_UPROBE || p->kind == PK_KPROBE) && p->func &&
+		    ((p->symbol && !strcmp(p->symbol, t->func)) || !strcmp(p->name, t->func)))
+			entry = p;
+	}
+	for (size_t i = 0; entry && i < l->n && !ret; i++) {
+		const struct probe *p = &l->v[i];
+
+		if ((p->kind == PK_URETPROBE || p->kind == PK_KRETPROBE) && p->func &&
+		    !strcmp(p->func, entry->func))
+			ret = p;
+	}
+	if (!entry || !ret) {
+		ukt_buf_addf(err, "--trigger '%s': '%s' is not a function recorded with -f (add -f BINARY:%s, or -f %s for a kernel function)",
+			     t->text, t->func, t->func, t->func);
+		return -EINVAL;
+	}
+	return set_event(t, 0, NULL, entry->name) ?: set_event(t, 1, NULL, ret->name);
+}
+
+int trigger_resolve(struct trigger *t, const struct probe_list *l, struct ukt_buf *err)
+{
+	const char *colon;
+
+	if (t->kind == TRIG_SLOW_CALL)
+		return resolve_slow(t, l, err);
+	colon = strchr(t->text, ':');
+	if (colon && !strchr(colon + 1, ':') && !strchr(t->text, '/')) {
+		char sys[128];
+
+		snprintf(sys, sizeof(sys), "%.*s", (int)(colon - t->text), t->text);
+		if (find_tracepoint(l, sys, colon + 1))
+			return set_event(t, 0, sys, colon + 1);
+		return -ENOENT;		/* a tracepoint to add to the recording */
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct probe *p = &l->v[i];
+
+		if (p->kind == PK_TRACEPOINT || p->kind == PK_URETPROBE || p->kind == PK_KRETPROBE)
+			continue;
+		if (!strcmp(p->name, t->text) || (p->symbol && !strcmp(p->symbol, t->text)))
+			return set_event(t, 0, NULL, p->name);
+	}
+	ukt_buf_addf(err, "--trigger-event '%s': not a tracepoint (SYSTEM:EVENT) nor a probe of this recording (-p, -f)",
+		     t->text);
+	return -EINVAL;
+}
+
+void trigger_release(struct trigger *t)
+{
+	free(t->text);
+	free(t->func);
+	for (int i = 0; i < 2; i++) {
+		free(t->sys[i]);
+		free(t->name[i]);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- the watch ---- */
+
+struct ev_info {
+	int id;			/* tracefs event id */
+	int trig;		/* index into trigs */
+	int role;		/* 0: the event or entry, 1: the return */
+	int pid_off, pid_size;
+	int sp_off;		/* -1: no sp field */
+};
+
+struct seen {
+	uint64_t ts;
+	uint64_t sp;
+	int tid;
+	int ev;			/* index into evs */
+};
+
+struct frame {
+	uint64_t ts, sp;
+	int trig;
+	bool has_sp;
+};
+
+struct tstack {
+	int tid;		/* -1: empty slot */
+	struct frame *v;
+	int n, cap;
+};
+
+struct trigger_watch {
+	const struct trigger *trigs;
+	size_t ntrigs;
+	struct tep_handle *tep;
+	struct kbuffer *kb;
+	struct ev_info *evs;
+	size_t nevs;
+	int ncpus;
+	int *fds;
+	uint32_t subbuf;
+	void *page;
+	struct seen *batch;
+	size_t nb, bcap;
+	struct tstack *t;	/* open calls per thread: open addressing */
+	size_t cap, used;
+};
+
+static int add_event(struct trigger_watch *w, struct tfs *sib, int trig, int role,
+		     struct ukt_buf *err)
+{
+	const struct trigger *t = &w->trigs[trig];
+	const char *sys = t->sys[role] ? t->sys[role] : sib->group;
+	struct ukt_buf path = UKT_BUF_INIT, text = UKT_BUF_INIT;
+	struct tep_format_field *f;
+	struct tep_event *e;
+	struct ev_info *ei;
+	int rc;
+
+	ukt_buf_addf(&path, "events/%s/%s/format", sys, t->name[role]);
+	rc = tfs_read_top(sib, path.data, &text);
+	if (!rc && tep_parse_event(w->tep, text.data, text.len, sys) != TEP_ERRNO__SUCCESS)
+		rc = -EINVAL;
+	e = rc ? NULL : tep_find_event_by_name(w->tep, sys, t->name[role]);
+	ei = e ? reallocarray(w->evs, w->nevs + 1, sizeof(*w->evs)) : NULL;
+	if (!ei) {
+		ukt_buf_addf(err, "cannot watch %s:%s for the trigger '%s': %s", sys, t->name[role],
+			     t->text, rc ? strerror(-rc) : "its format did not parse");
+		rc = rc ? rc : -EINVAL;
+		goto out;
+	}
+	w->evs = ei;
+	ei = &w->evs[w->nevs++];
+	*ei = (struct ev_info){ .id = e->id, .trig = trig, .role = role, .sp_off = -1 };
+	f = tep_find_common_field(e, "common_pid");
+	ei->pid_off = f ? f->offset : 4;
+	ei->pid_size = f ? f->size : 4;
+	f = tep_find_field(e, "sp");
+	if (f && f->size == 8)
+		ei->sp_off = f->offset;
+	rc = tfs_enable(sib, t->sys[role], t->name[role], true, err);
+out:
+	ukt_buf_release(&path);
+	ukt_buf_release(&text);
+	return rc;
+}
+
+struct trigger_watch *trigger_watch_new(struct tfs *sib, const struct trigger *trigs,
+					size_t n, int ncpus, uint32_t subbuf_size,
+					struct ukt_buf *err)
+{
+	struct trigger_watch *w = calloc(1, sizeof(*w));
+	int rc = 0;
+
+	if (!w)
+		return NULL;
+	w->trigs = trigs;
+	w->ntrigs = n;
+	w->ncpus = ncpus;
+	w->subbuf = subbuf_size;
+	w->tep = tep_alloc();
+	w->kb = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+			      __BYTE_ORDER == __BIG_ENDIAN ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+	w->fds = malloc((size_t)(ncpus ? ncpus : 1) * sizeof(*w->fds));
+	w->page = malloc(subbuf_size);
+	if (!w->tep || !w->kb || !w->fds || !w->page) {
+		ukt_buf_adds(err, strerror(ENOMEM));
+		goto fail;
+	}
+	for (int i = 0; i < ncpus; i++)
+		w->fds[i] = -1;
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = add_event(w, sib, (int)i, 0, err);
+		if (!rc && trigs[i].kind == TRIG_SLOW_CALL)
+			rc = add_event(w, sib, (int)i, 1, err);
+	}
+	for (int i = 0; i < ncpus && !rc; i++) {
+		w->fds[i] = tfs_open_cpu_raw(sib, i);
+		if (w->fds[i] == -ENOENT) {
+			w->fds[i] = -1;
+		} else if (w->fds[i] < 0) {
+			rc = w->fds[i];
+			w->fds[i] = -1;
+			ukt_buf_addf(err, "cannot read the trigger buffers: %s", strerror(-rc));
+		}
+	}
+	if (!rc)
+		return w;
+fail:
+	trigger_watch_free(w);
+	return NULL;
+}
+
+int trigger_watch_pollfds(struct trigger_watch *w, struct pollfd *p, int max)
+{
+	int k = 0;
+
+	for (int i = 0; i < w->ncpus && k < max; i++)
+		if (w->fds[i] >= 0)
+			p[k++] = (struct pollfd){ .fd = w->fds[i], .events = POLLIN };
+	return k;
+}
+
+static const struct ev_info *ev_by_id(const struct trigger_watch *w, int id)
+{
+	for (size_t i = 0; i < w->nevs; i++)
+		if (w->evs[i].id == id)
+			return &w->evs[i];
+	return NULL;
+}
+
+/* The events of one page into the batch. */
+static int parse_page(struct trigger_watch *w)
+{
+	unsigned long long ts;
+	void *data;
+
+	if (kbuffer_load_subbuffer(w->kb, w->page) < 0)
+		return 0;	/* not a page: nothing to take */
+	for (data = kbuffer_read_event(w->kb, &ts); data; data = kbuffer_next_event(w->kb, &ts)) {
+		const struct ev_info *ei;
+		uint16_t type;
+		int32_t tid = 0;
+		uint64_t sp = 0;
+		int size = kbuffer_event_size(w->kb);
+
+		if (size < 8)
+			continue;
+		memcpy(&type, data, sizeof(type));
+		ei = ev_by_id(w, type);
+		if (!ei || ei->pid_off + 4 > size || ei->sp_off + 8 > size)
+			continue;
+		memcpy(&tid, (char *)data + ei->pid_off, 4);
+		if (ei->sp_off >= 0)
+			memcpy(&sp, (char *)data + ei->sp_off, 8);
+		if (w->nb == w->bcap) {
+			size_t cap = w->bcap ? w->bcap * 2 : 1024;
+			void *p = reallocarray(w->batch, cap, sizeof(*w->batch));
+
+			if (!p)
+				return -ENOMEM;
+			w->batch = p;
+			w->bcap = cap;
+		}
+		w->batch[w->nb++] = (struct seen){ .ts = ts, .sp = sp, .tid = tid,
+						   .ev = (int)(ei - w->evs) };
+	}
+	return 0;
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static struct tstack *stack_of(struct trigger_watch *w, int tid)
+{
+	size_t i;
+
+	if (w->used * 2 >= w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 64;
+		struct tstack *n = malloc(ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (size_t k = 0; k < ncap; k++)
+			n[k] = (struct tstack){ .tid = -1 };
+		for (size_t k = 0; k < w->cap; k++) {
+			if (w->t[k].tid < 0)
+				continue;
+			for (i = ((size_t)(unsigned int)w->t[k].tid * 2654435761u) & (ncap - 1);
+			     n[i].tid >= 0; i = (i + 1) & (ncap - 1))
+				;
+			n[i] = w->t[k];
+		}
+		free(w->t);
+		w->t = n;
+		w->cap = ncap;
+	}
+	for (i = ((size_t)(unsigned int)tid * 2654435761u) & (w->cap - 1); w->t[i].tid >= 0;
+	     i = (i + 1) & (w->cap - 1))
+		if (w->t[i].tid == tid)
+			return &w->t[i];
+	w->t[i] = (struct tstack){ .tid = tid };
+	w->used++;
+	return &w->t[i];
+}
+
+static int push(struct tstack *s, const struct frame *f)
+{
+	if (s->n == MAX_OPEN) {
+		memmove(s->v, s->v + 1, (size_t)(s->n - 1) * sizeof(*s->v));
+		s->n--;
+	}
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 8;
+		void *p = reallocarray(s->v, (size_t)cap, sizeof(*s->v));
+
+		if (!p)
+			return -ENOMEM;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *f;
+	return 0;
+}
+
+/* The open call a return closes: by stack pointer, else the innermost. */
+static int find_frame(const struct tstack *s, int trig, bool has_sp, uint64_t sp)
+{
+	for (int k = s->n - 1; k >= 0; k--)
+		if (s->v[k].trig == trig && (!has_sp || !s->v[k].has_sp || s->v[k].sp + SP_DELTA == sp))
+			return k;
+	return -1;
+}
+
+/* One event in time order; 1 and *hit when a trigger fires. */
+static int feed(struct trigger_watch *w, const struct seen *e, struct trigger_hit *hit)
+{
+	const struct ev_info *ei = &w->evs[e->ev];
+	const struct trigger *t = &w->trigs[ei->trig];
+	struct tstack *s;
+	int k;
+
+	if (t->kind == TRIG_EVENT) {
+		*hit = (struct trigger_hit){ .t = t, .ts = e->ts, .tid = e->tid };
+		snprintf(hit->what, sizeof(hit->what), "%s hit (tid %d)", t->text, e->tid);
+		return 1;
+	}
+	s = stack_of(w, e->tid);
+	if (!s)
+		return -ENOMEM;
+	if (ei->role == 0) {
+		struct frame f = { .ts = e->ts, .sp = e->sp, .trig = ei->trig, .has_sp = ei->sp_off >= 0 };
+
+		return push(s, &f);
+	}
+	k = find_frame(s, ei->trig, ei->sp_off >= 0, e->sp);
+	if (k < 0)
+		return 0;	/* entered before the watch began */
+	{
+		int64_t dur = (int64_t)(e->ts - s->v[k].ts);
+
+		s->n = k;	/* it, and what it called that never returned */
+		if (dur <= t->min_ns)
+			return 0;
+		*hit = (struct trigger_hit){ .t = t, .ts = e->ts, .tid = e->tid, .dur_ns = dur };
+		snprintf(hit->what, sizeof(hit->what), "%s: a call of %s took %.3f ms (tid %d)",
+			 t->text, t->func, (double)dur / 1e6, e->tid);
+		return 1;
+	}
+}
+
+int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
+{
+	bool fired = false;
+	int rc = 0;
+
+	w->nb = 0;
+	for (int i = 0; i < w->ncpus && !rc; i++) {
+		if (w->fds[i] < 0)
+			continue;
+		for (;;) {
+			ssize_t n = read(w->fds[i], w->page, w->subbuf);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno != EAGAIN)
+				rc = -errno;
+			if (n <= 0)
+				break;
+			if ((size_t)n < w->subbuf)
+				memset((char *)w->page + n, 0, w->subbuf - (size_t)n);
+			rc = parse_page(w);
+			if (rc)
+				break;
+		}
+	}
+	/* CPUs read one after the other: their events in time order */
+	if (w->nb > 1)
+		qsort(w->batch, w->nb, sizeof(*w->batch), cmp_seen);
+	for (size_t i = 0; i < w->nb && !rc; i++) {
+		struct trigger_hit h;
+		int r = feed(w, &w->batch[i], &h);
+
+		if (r < 0)
+			rc = r;
+		else if (r && !fired) {
+			*hit = h;
+			fired = true;
+		}
+	}
+	return rc < 0 ? rc : fired;
+}
+
+void trigger_watch_free(struct trigger_watch *w)
+{
+	if (!w)
+		return;
+	for (int i = 0; w->fds && i < w->ncpus; i++)
+		if (w->fds[i] >= 0)
+			close(w->fds[i]);
+	for (size_t i = 0; i < w->cap; i++)
+		if (w->t[i].tid >= 0)
+			free(w->t[i].v);
+	free(w->t);
+	free(w->fds);
+	free(w->page);
+	free(w->batch);
+	free(w->evs);
+	if (w->kb)
+		kbuffer_free(w->kb);
+	if (w->tep)
+		tep_free(w->tep);
+	free(w);
+}

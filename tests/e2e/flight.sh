@@ -1,0 +1,158 @@
+# End to end: the flight recorder and rotation. Each trigger (SIGUSR1, a
+# slow call, a tracepoint, a failing command) writes a dump that holds the
+# triggering call or event and what came before it; the hold-off makes one
+# storm one dump; --after and --last shape the window; what the window
+# overwrote is not a loss; --keep bounds the files; --rotate writes files
+# of at most SIZE that read alone and as one trace; nothing is left in
+# tracefs, also when a dump is interrupted. Workload: workload flight SECS
+# (a() 10 times a ms, s() every 100 ms, slow(30) at 1.5 s, a child that
+# exits at 2.5 s).
+. "$(dirname "$0")/lib.sh"
+TESTS="flight_usr1_dump flight_usr1_meta flight_usr1_before flight_armed_writes_nothing
+flight_slow_one_dump flight_slow_call_in_dump flight_slow_history flight_slow_info
+flight_event_dump flight_event_in_dump flight_event_calls_before
+flight_holdoff_one_dump flight_holdoff_counted flight_after_window flight_last_window
+flight_command_fails flight_command_status flight_overwrite_not_lost flight_overwrite_counted
+flight_keep flight_term_in_dump flight_term_clean flight_kill_in_dump_readable
+flight_kill_cleaned flight_errors flight_clean
+rotate_sizes rotate_keep rotate_each_alone rotate_set_exact rotate_set_order
+rotate_set_refuses_foreign rotate_clean"
+why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
+cd "$TMP"
+A="-f $WL:a -f $WL:slow"
+
+# meta KEY of a trace
+meta() { sql "$1" "SELECT value FROM meta WHERE key = '$2'"; }
+# the recorder in the background (its pid in RPID), until it is armed
+start_flight() {
+	local log=$1; shift
+	"$REC" "$@" 2>"$log" &
+	RPID=$!
+	for _ in $(seq 200); do
+		grep -q "flight recorder armed" "$log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# -- SIGUSR1: a dump of what came before it
+start_flight usr1.log $A --flight 16M -o usr1.ukt -- "$WL" flight 3
+sleep 1.2
+check flight_armed_writes_nothing "" "$(ls usr1*.ukt 2>/dev/null)"
+kill -USR1 $RPID
+wait $RPID
+check flight_usr1_dump "usr1-0001.ukt" "$(ls usr1-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+has flight_usr1_meta "^SIGUSR1" "$(meta usr1-0001.ukt trigger)"
+# a() ran from the start: the dump goes back about 1 s before the signal
+trig=$(meta usr1-0001.ukt trigger_ts)
+n=$(sql usr1-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'a' AND entry_ts < $trig - 800000000")
+if [ "${n:-0}" -gt 1000 ]; then ok flight_usr1_before; else fail flight_usr1_before "$n calls of a more than 0.8 s before the signal"; fi
+
+# -- a slow call: one dump, holding the call
+"$REC" -q $A --flight 16M --trigger 'slow>10ms' -o slow.ukt -- "$WL" flight 3
+check flight_slow_one_dump "slow-0001.ukt" "$(ls slow-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+tid=$(meta slow-0001.ukt trigger_tid)
+check flight_slow_call_in_dump 1 "$(sql slow-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'slow'
+	AND tid = $tid AND complete AND duration_ns >= 10000000
+	AND ABS(duration_ns - $(meta slow-0001.ukt trigger_duration_ns)) < 100000")"
+trig=$(meta slow-0001.ukt trigger_ts)
+n=$(sql slow-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'a' AND entry_ts < $trig - 1000000000")
+if [ "${n:-0}" -gt 1000 ]; then ok flight_slow_history; else fail flight_slow_history "$n calls of a more than 1 s before the trigger"; fi
+has flight_slow_info "trigger     slow>10ms: a call of slow took" "$("$REP" info slow-0001.ukt)"
+
+# -- a tracepoint: the child's exit
+"$REC" -q $A --flight 16M --trigger-event sched:sched_process_exit -o ev.ukt -- "$WL" flight 3
+check flight_event_dump "ev-0001.ukt" "$(ls ev-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+tid=$(meta ev-0001.ukt trigger_tid)
+check flight_event_in_dump 1 "$(sql ev-0001.ukt "SELECT COUNT(*) FROM events e JOIN probes p ON p.id = e.probe_id
+	WHERE p.name = 'sched_process_exit' AND e.tid = $tid")"
+trig=$(meta ev-0001.ukt trigger_ts)
+n=$(sql ev-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'a' AND entry_ts < $trig - 2000000000")
+if [ "${n:-0}" -gt 1000 ]; then ok flight_event_calls_before; else fail flight_event_calls_before "$n calls of a more than 2 s before the exit"; fi
+
+# -- a storm: every call of a fires; one dump in the hold-off
+"$REC" -q -f "$WL:a" --flight 16M --trigger 'a>0' --holdoff 30 -o storm.ukt -- "$WL" flight 2
+check flight_holdoff_one_dump 1 "$(ls storm-*.ukt 2>/dev/null | wc -l)"
+# and the next dump says how many it held off
+start_flight storm2.log -f "$WL:a" --flight 16M --trigger 'a>0' --holdoff 1 -o storm2.ukt -- "$WL" flight 2.5
+wait $RPID
+n=$(meta storm2-0002.ukt triggers_held_off)
+if [ "${n:-0}" -gt 0 ]; then ok flight_holdoff_counted; else fail flight_holdoff_counted "the second dump held off '$n' triggers"; fi
+
+# -- --after and --last shape the window around the slow call (at 1.5 s)
+"$REC" -q $A --flight 16M --trigger 'slow>10ms' --after 0.5 --last 0.5 -o win.ukt -- "$WL" flight 3
+trig=$(meta win-0001.ukt trigger_ts)
+span=$(sql win-0001.ukt "SELECT (MAX(ts) - $trig) / 1000000, ($trig - MIN(ts)) / 1000000,
+	SUM(ts < $trig - 700000000), COUNT(*) FROM events")
+IFS=, read -r after before old all <<< "$span"
+if [ "$after" -ge 450 ]; then ok flight_after_window; else fail flight_after_window "events until $after ms after the trigger"; fi
+# whole pages: a busy CPU's first page starts a little before the window, a
+# quiet CPU's may be older, but then it holds few events
+if [ "$before" -ge 300 ] && [ $((old * 100)) -le "$all" ]; then ok flight_last_window
+else fail flight_last_window "events from $before ms before the trigger, $old of $all older than 0.7 s"; fi
+
+# -- the command fails: its last moments are dumped; its status is ours
+"$REC" -q $A --flight 16M -o fail.ukt -- "$WL" exit 3
+check flight_command_status 3 "$?"
+has flight_command_fails "exited with status 3" "$(meta fail-0001.ukt trigger 2>&1)"
+
+# -- a small window that overwrites: counted as overwritten, not lost
+start_flight ow.log -f "$WL:a" --flight 1M -o ow.ukt -- "$WL" flight 4
+sleep 2
+kill -USR1 $RPID
+wait $RPID
+check flight_overwrite_not_lost "0" "$(sql ow-0001.ukt "SELECT SUM(lost_events) FROM cpus")"
+n=$(sql ow-0001.ukt "SELECT SUM(overwritten) FROM cpus")
+if [ "${n:-0}" -gt 0 ] && ! "$REP" ow-0001.ukt 2>&1 | grep -q "lost"; then ok flight_overwrite_counted
+else fail flight_overwrite_counted "overwritten '$n'; summary: $("$REP" ow-0001.ukt 2>&1 | grep lost)"; fi
+
+# -- --keep: the newest N dumps stay
+"$REC" -q -f "$WL:a" --flight 4M --trigger 'a>0' --holdoff 0.3 --keep 2 -o keep.ukt -- "$WL" flight 2.5
+n=$(ls keep-*.ukt | wc -l); last=$(ls keep-*.ukt | tail -1)
+if [ "$n" = 2 ] && [ "$last" != keep-0002.ukt ]; then ok flight_keep; else fail flight_keep "$n files, the last $last"; fi
+
+# -- SIGTERM during a dump: the dump completes, then everything goes
+start_flight term.log $A --flight 64M -o term.ukt -- "$WL" flight 30
+sleep 1.5
+kill -USR1 $RPID; sleep 0.01; kill -TERM $RPID
+wait $RPID
+has flight_term_in_dump "complete" "$("$REP" info term-0001.ukt 2>&1 | head -1)"
+check flight_term_clean "" "$(leftovers)"
+# SIGKILL during a dump: what it wrote reads; the next start cleans up
+start_flight kill.log $A --flight 64M -o kill.ukt -- "$WL" flight 30
+sleep 1.5
+kill -USR1 $RPID; sleep 0.05; kill -KILL $RPID
+wait $RPID 2>/dev/null
+pkill -f "$WL flight 30"
+if [ -f kill-0001.ukt ] && "$REP" info kill-0001.ukt >/dev/null 2>&1; then ok flight_kill_in_dump_readable
+else fail flight_kill_in_dump_readable "$(ls kill* 2>&1; "$REP" info kill-0001.ukt 2>&1 | tail -2)"; fi
+"$REC" --cleanup -q
+check flight_kill_cleaned "" "$(leftovers)"
+
+errs=$("$REC" -f "$WL:a" --flight --trigger 'nosuch>1ms' -d 1 2>&1)
+errs="$errs$("$REC" -f "$WL:a" --trigger 'a>1ms' -d 1 2>&1)"
+errs="$errs$("$REC" -f "$WL:a" --flight --trigger 'a' -d 1 2>&1)"
+if echo "$errs" | grep -q "not a function recorded with -f" && echo "$errs" | grep -q "add --flight" &&
+   echo "$errs" | grep -q "FUNC>DURATION"; then ok flight_errors; else fail flight_errors "$errs"; fi
+check flight_clean "" "$(leftovers)"
+
+# -- rotation: files of at most SIZE, each alone, all as one trace
+E="-e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid"
+"$REC" -q $E --rotate 256K -o rot.ukt -- "$WL" w2 1000000
+big=$(find . -name 'rot-*.ukt' -size +262144c | wc -l)
+n=$(ls rot-*.ukt | wc -l)
+if [ "$n" -ge 3 ] && [ "$big" = 0 ]; then ok rotate_sizes; else fail rotate_sizes "$n files, $big larger than 256K"; fi
+bad=0
+for f in rot-*.ukt; do
+	"$REP" info "$f" | head -1 | grep -q "complete)" || bad=$((bad + 1))
+	[ "$(sql "$f" "SELECT COUNT(*) > 0 FROM calls WHERE complete")" = 1 ] || bad=$((bad + 1))
+done
+check rotate_each_alone 0 "$bad"
+# every call, none lost or cut at a boundary
+check rotate_set_exact "1000000,1000000" "$("$REP" summary rot-*.ukt --format csv -q | awk -F, '$1 == "syscall:getppid" {print $2 "," 1000000 - $3}')"
+# the order on the command line does not matter
+check rotate_set_order "1000000" "$("$REP" summary $(ls rot-*.ukt | sort -r) --format csv -q | awk -F, '$1 == "syscall:getppid" {print $2}')"
+has rotate_set_refuses_foreign "not files of one recording" "$("$REP" summary rot-0001.ukt "$ROOT/tests/fixtures/calls.ukt" 2>&1)"
+"$REC" -q $E --rotate 128K --keep 3 -o keep3.ukt -- "$WL" w2 1000000
+check rotate_keep 3 "$(ls keep3-*.ukt | wc -l)"
+check rotate_clean "" "$(leftovers)"
