@@ -186,7 +186,7 @@ DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
             libc6-dbg debuginfod xz-utils binutils \
             linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \
             busybox-static cpio procps util-linux time bc file \
-            python3 chromium
+            python3 curl chromium clickhouse-server clickhouse-client
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

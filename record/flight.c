@@ -361,12 +361,26 @@ void flight_release(struct session *s)
 
 /* ---- --rotate ---- */
 
+/* Room kept at the end of a file for its end metadata. */
+static uint64_t end_reserve(uint64_t size)
+{
+	return size / 8 < (128 << 10) ? size / 8 : (128 << 10);
+}
+
 static void set_limit(struct session *s, struct ukt_writer *w)
 {
 	uint64_t size = s->o->rotate;
 
 	/* the data stops short of the limit: room for the end */
-	ukt_writer_set_limit(w, size, size / 8 < (128 << 10) ? size / 8 : (128 << 10));
+	ukt_writer_set_limit(w, size, end_reserve(size));
+}
+
+bool rotate_due(const struct session *s)
+{
+	uint64_t data = s->o->rotate - end_reserve(s->o->rotate);
+	uint64_t margin = data / 8 < (256 << 10) ? data / 8 : (256 << 10);
+
+	return s->o->rotate && s->w && ukt_writer_bytes(s->w) + margin >= data;
 }
 
 static int write_seq(struct session *s)

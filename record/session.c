@@ -800,7 +800,7 @@ static int capture_loop(struct session *s)
 				fprintf(stderr, "%suktrace-record: --max-size reached; stopping\n", s->tty ? "\n" : "");
 			break;
 		}
-		if (s->cap && capture_rotate_wanted(s->cap) && (rc = rotate_next(s)))
+		if (s->cap && (capture_rotate_wanted(s->cap) || rotate_due(s)) && (rc = rotate_next(s)))
 			break;
 		if (o->flight && (rc = flight_poll(s)))
 			break;

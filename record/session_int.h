@@ -105,6 +105,9 @@ int rotate_open_first(struct session *s);
 /* The first file's own META (after the start metadata). */
 int rotate_first_meta(struct session *s);
 int rotate_next(struct session *s);
+/* The file is nearly full: better the next one now than a capture thread
+ * waiting for it (while the kernel's buffers fill). */
+bool rotate_due(const struct session *s);
 int rotate_drain(struct session *s);
 
 #endif

@@ -52,8 +52,11 @@ int cmd_sql(struct report_opts *o)
 	struct db_stmt *s = NULL;
 	char *tmp;
 	int rc;
-	struct db *d = report_open_db(o, &tmp, &rc);
+	struct db *d;
 
+	if (o->ch_query_url)
+		return ch_cmd_sql(o);
+	d = report_open_db(o, &tmp, &rc);
 	if (!d)
 		return rc;
 	s = db_prepare(d, o->arg, &err);

@@ -223,6 +223,8 @@ int cmd_summary(struct report_opts *o)
 	char *tmp;
 	struct db *d;
 
+	if (o->ch_query_url)
+		return ch_cmd_summary(o);
 	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
 		if (!strcmp(o->sort ? o->sort : "total", sorts[i].name)) {
 			found = true;
@@ -518,8 +520,11 @@ int cmd_callers(struct report_opts *o)
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	int rc;
 	char *tmp;
-	struct db *d = open_db_func(o, &tmp, &rc);
+	struct db *d;
 
+	if (o->ch_query_url)
+		return ch_cmd_callers(o);
+	d = open_db_func(o, &tmp, &rc);
 	if (!d)
 		return rc;
 	build_filter(o, &f, o->arg);

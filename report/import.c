@@ -345,31 +345,6 @@ static int emit_call(void *ctx, const struct call_row *r)
 	return rowq_end_row(s, T_CALLS);
 }
 
-static void render_args(struct importer *im, const struct dec_event *ev,
-			int skip, int skip2)
-{
-	const struct event_layout *l = ev->lay;
-
-	ukt_buf_reset(&im->args);
-	for (int k = 0; k < l->nargs; k++) {
-		const struct field_layout *f = &l->args[k];
-		int64_t v;
-		const char *s;
-		int n;
-
-		if (k == skip || k == skip2)
-			continue;
-		if (im->args.len)
-			ukt_buf_adds(&im->args, " ");
-		if (f->kind == FK_INT && dec_int(ev, f, &v) == 0)
-			ukt_buf_addf(&im->args, "%s=%" PRId64, f->name, v);
-		else if (f->kind == FK_STRING && dec_string(ev, f, &s, &n) == 0)
-			ukt_buf_addf(&im->args, "%s=\"%.*s\"", f->name, n, s);
-		else
-			ukt_buf_addf(&im->args, "%s=?", f->name);
-	}
-}
-
 /*
  * Whether the probe's constant arguments have their values in ev (a
  * first event sets them); the fetched caller, stack pointer and return
@@ -474,7 +449,6 @@ static int import_events(struct importer *im, struct import_result *res)
 		struct lay_info *li = &im->plan.li[lay];
 		struct thread_info *ti;
 		struct call_event ce;
-		int64_t v;
 
 		id++;
 		if (ev.missed && (rc = note_missed(im, &ev, res)))
@@ -490,38 +464,7 @@ static int import_events(struct importer *im, struct import_result *res)
 				return rc;
 			continue;
 		}
-		ce = (struct call_event){
-			.ts = ev.ts, .cpu = ev.cpu, .tid = ev.tid, .pid = ti->pid,
-			.func = li->func, .is_return = li->role == ROLE_RETURN,
-			.probe_id = li->probe_id, .event_id = id,
-		};
-		if (li->caller_arg >= 0 &&
-		    dec_int(&ev, &ev.lay->args[li->caller_arg], &v) == 0) {
-			ce.has_caller = true;
-			ce.caller = (uint64_t)v;
-		} else if (ce.is_return && ev.lay->ret_ip >= 0 &&
-			   dec_int(&ev, &ev.lay->fields[ev.lay->ret_ip], &v) == 0) {
-			ce.has_caller = true;
-			ce.caller = (uint64_t)v;
-		}
-		if (ev.lay->ip >= 0 && dec_int(&ev, &ev.lay->fields[ev.lay->ip], &v) == 0) {
-			ce.has_ip = true;
-			ce.ip = (uint64_t)v;
-		}
-		if (li->sp_arg >= 0 &&
-		    dec_int(&ev, &ev.lay->args[li->sp_arg], &v) == 0) {
-			ce.has_sp = true;
-			ce.sp = (uint64_t)v;
-		}
-		if (li->ret_arg >= 0 && ce.is_return &&
-		    dec_int(&ev, &ev.lay->args[li->ret_arg], &v) == 0) {
-			ce.has_ret = true;
-			ce.ret = v;
-		}
-		if (li->render_args) {
-			render_args(im, &ev, li->caller_arg, li->sp_arg);
-			ce.args = im->args.data;
-		}
+		plan_call_event(li, &ev, ti->pid, id, &im->args, &ce);
 		ce.stored = !li->foldable ||
 			!consts_match(li, &ev, ev.lay->nargs < im->plan.maxargs ?
 				      ev.lay->nargs : im->plan.maxargs);
@@ -598,13 +541,9 @@ static int import_stream(struct importer *im, struct import_result *res)
 
 static int pairer_setup(struct importer *im)
 {
-	im->pairer = pairer_new(emit_call, im, im->plan.nfuncs);
+	im->pairer = plan_pairer(&im->plan, emit_call, im);
 	if (!im->pairer)
 		return -ENOMEM;
-	for (int i = 0; i < im->plan.nfuncs; i++)
-		pairer_set_func(im->pairer, i, im->plan.fflags[i]);
-	if (im->plan.has_sp_delta)
-		pairer_set_sp_delta(im->pairer, im->plan.sp_delta);
 	im->max_probe_id = 0;
 	for (int i = 0; i < im->plan.nlays; i++)
 		if (im->plan.li[i].probe_id > im->max_probe_id)

@@ -55,6 +55,16 @@ static void usage(FILE *f)
 "                         the --limit N (default 10) functions with the most\n"
 "                         time their histogram, heat map, callers, slowest calls\n"
 "\n"
+"Fleets (ClickHouse):\n"
+"  clickhouse TRACE... [--url URL] [--database DB] [--host-label NAME]\n"
+"                         load each file's calls and events into ClickHouse\n"
+"                         (default http://127.0.0.1:8123, database uktrace), as\n"
+"                         the host it was recorded on or NAME; a file loaded\n"
+"                         before is skipped\n"
+"  sql|summary|callers --clickhouse URL [--host-label NAME] ...\n"
+"                         ask the server instead of a file: every host's\n"
+"                         numbers, with a host column (or one host's)\n"
+"\n"
 "Options:\n"
 "  --format table|csv|json  output format (default table)\n"
 "  --pid PID              only this process (or thread)\n"
@@ -82,6 +92,8 @@ static void usage(FILE *f)
 "  uktrace-report sql trace.ukt 'SELECT func, p99_ns FROM call_stats'\n"
 "  uktrace-report html trace.ukt -o report.html\n"
 "  uktrace-report export trace.ukt --perfetto trace.json --since +2 --until +3\n"
+"  uktrace-report clickhouse web1/*.ukt web2/*.ukt\n"
+"  uktrace-report summary --clickhouse http://127.0.0.1:8123\n"
 "  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n", f);
 }
 
@@ -111,7 +123,8 @@ int main(int argc, char **argv)
 {
 	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
 	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
-	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE };
+	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
+	       O_DATABASE, O_HOSTLABEL };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -137,6 +150,10 @@ int main(int argc, char **argv)
 		{ "svg", required_argument, NULL, O_SVG },
 		{ "folded", no_argument, NULL, O_FOLDED },
 		{ "reverse", no_argument, NULL, O_REVERSE },
+		{ "url", required_argument, NULL, O_URL },
+		{ "clickhouse", required_argument, NULL, O_CLICKHOUSE },
+		{ "database", required_argument, NULL, O_DATABASE },
+		{ "host-label", required_argument, NULL, O_HOSTLABEL },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* nargs: the arguments after the command, and how many may be left out */
@@ -150,7 +167,7 @@ int main(int argc, char **argv)
 		{ "info", cmd_info, 1, 0 }, { "dump", cmd_dump, 1, 0 }, { "sql", cmd_sql, 2, 0 },
 		{ "db", cmd_db, 1, 0 }, { "export", cmd_export, 1, 0 },
 		{ "flamegraph", cmd_flamegraph, 2, 1 }, { "heatmap", cmd_heatmap, 2, 0 },
-		{ "html", cmd_html, 1, 0 },
+		{ "html", cmd_html, 1, 0 }, { "clickhouse", cmd_clickhouse, 1, 0 },
 	};
 	struct report_opts o = { .cpu = -1, .format = OUT_TABLE };
 	const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
@@ -211,6 +228,10 @@ int main(int argc, char **argv)
 		case O_SVG: o.svg = optarg; break;
 		case O_FOLDED: o.folded = true; break;
 		case O_REVERSE: o.reverse = true; break;
+		case O_URL: o.ch_url = optarg; break;
+		case O_CLICKHOUSE: o.ch_query_url = optarg; break;
+		case O_DATABASE: o.ch_db = optarg; break;
+		case O_HOSTLABEL: o.host_label = optarg; break;
 		default: return bad("unknown option");
 		}
 	}
@@ -228,6 +249,16 @@ int main(int argc, char **argv)
 		cmd = 0;
 		o.traces = pos;
 		o.ntraces = (size_t)npos;
+	} else if (o.ch_query_url) {
+		/* of a ClickHouse server: no trace files, the arguments only */
+		int extra = cmds[cmd].nargs - 1;
+
+		if (cmds[cmd].fn != cmd_sql && cmds[cmd].fn != cmd_summary && cmds[cmd].fn != cmd_callers)
+			return bad("--clickhouse URL asks a server: sql, summary and callers can; %s reads trace files", cmds[cmd].name);
+		if (npos - 1 != extra)
+			return bad("%s --clickhouse URL takes %s", cmds[cmd].name,
+				   extra ? (cmds[cmd].fn == cmd_sql ? "a query" : "a function name") : "no trace files");
+		o.arg = extra ? pos[npos - 1] : NULL;
 	} else {
 		/* TRACE... then the command's own arguments */
 		int extra = cmds[cmd].nargs - 1, rest = npos - 1;
@@ -248,7 +279,7 @@ int main(int argc, char **argv)
 				return bad("'%s' is not a file: %s takes trace files (one, or the files of one recording), then %s",
 					   o.traces[i], cmds[cmd].name, extra ? "its argument" : "nothing else");
 	}
-	o.trace = o.traces[0];
+	o.trace = o.traces ? o.traces[0] : NULL;
 	{
 		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 		struct sigaction sa = { .sa_handler = on_signal };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The pairing plan (plan.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,4 +305,79 @@ void plan_release(struct plan *p)
 	}
 	free(p->li);
 	memset(p, 0, sizeof(*p));
+}
+
+/* The entry's arguments, but the caller and the stack pointer, as text:
+ * "fd=3 name=\"x\"". */
+static void render_args(const struct dec_event *ev, int skip, int skip2, struct ukt_buf *out)
+{
+	const struct event_layout *l = ev->lay;
+
+	ukt_buf_reset(out);
+	for (int k = 0; k < l->nargs; k++) {
+		const struct field_layout *f = &l->args[k];
+		int64_t v;
+		const char *s;
+		int n;
+
+		if (k == skip || k == skip2)
+			continue;
+		if (out->len)
+			ukt_buf_adds(out, " ");
+		if (f->kind == FK_INT && dec_int(ev, f, &v) == 0)
+			ukt_buf_addf(out, "%s=%" PRId64, f->name, v);
+		else if (f->kind == FK_STRING && dec_string(ev, f, &s, &n) == 0)
+			ukt_buf_addf(out, "%s=\"%.*s\"", f->name, n, s);
+		else
+			ukt_buf_addf(out, "%s=?", f->name);
+	}
+}
+
+void plan_call_event(const struct lay_info *li, const struct dec_event *ev, int pid,
+		     int64_t event_id, struct ukt_buf *args, struct call_event *ce)
+{
+	int64_t v;
+
+	*ce = (struct call_event){
+		.ts = ev->ts, .cpu = ev->cpu, .tid = ev->tid, .pid = pid,
+		.func = li->func, .is_return = li->role == ROLE_RETURN,
+		.probe_id = li->probe_id, .event_id = event_id,
+	};
+	if (li->caller_arg >= 0 && dec_int(ev, &ev->lay->args[li->caller_arg], &v) == 0) {
+		ce->has_caller = true;
+		ce->caller = (uint64_t)v;
+	} else if (ce->is_return && ev->lay->ret_ip >= 0 &&
+		   dec_int(ev, &ev->lay->fields[ev->lay->ret_ip], &v) == 0) {
+		ce->has_caller = true;
+		ce->caller = (uint64_t)v;
+	}
+	if (ev->lay->ip >= 0 && dec_int(ev, &ev->lay->fields[ev->lay->ip], &v) == 0) {
+		ce->has_ip = true;
+		ce->ip = (uint64_t)v;
+	}
+	if (li->sp_arg >= 0 && dec_int(ev, &ev->lay->args[li->sp_arg], &v) == 0) {
+		ce->has_sp = true;
+		ce->sp = (uint64_t)v;
+	}
+	if (li->ret_arg >= 0 && ce->is_return && dec_int(ev, &ev->lay->args[li->ret_arg], &v) == 0) {
+		ce->has_ret = true;
+		ce->ret = v;
+	}
+	if (li->render_args) {
+		render_args(ev, li->caller_arg, li->sp_arg, args);
+		ce->args = args->data;
+	}
+}
+
+struct pairer *plan_pairer(const struct plan *p, call_emit_fn emit, void *ctx)
+{
+	struct pairer *pr = pairer_new(emit, ctx, p->nfuncs);
+
+	if (!pr)
+		return NULL;
+	for (int i = 0; i < p->nfuncs; i++)
+		pairer_set_func(pr, i, p->fflags[i]);
+	if (p->has_sp_delta)
+		pairer_set_sp_delta(pr, p->sp_delta);
+	return pr;
 }

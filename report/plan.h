@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "calls.h"
 #include "decode.h"
 #include "trace.h"
 
@@ -75,5 +76,19 @@ static inline const struct lay_info *plan_of(const struct plan *p,
 {
 	return &p->li[lay - p->lays];
 }
+
+struct call_event;
+/*
+ * The call event of ev, an event of a paired layout (li->role is not
+ * ROLE_NONE) of thread pid's process: caller, probed address, stack
+ * pointer, return value, and the entry's arguments rendered into args
+ * when the plan keeps them (ce->args then points into args).
+ */
+void plan_call_event(const struct lay_info *li, const struct dec_event *ev, int pid,
+		     int64_t event_id, struct ukt_buf *args, struct call_event *ce);
+
+/* A pairer for the plan's functions (their flags, the stack pointer's
+ * delta), emitting calls to emit. NULL on ENOMEM. */
+struct pairer *plan_pairer(const struct plan *p, call_emit_fn emit, void *ctx);
 
 #endif

@@ -46,6 +46,11 @@ struct report_opts {
 	const char *svg;		/* hist --svg FILE */
 	bool folded;			/* flamegraph --folded */
 	bool reverse;			/* flamegraph --reverse */
+	/* ClickHouse */
+	const char *ch_url;		/* clickhouse --url */
+	const char *ch_query_url;	/* sql/summary/callers --clickhouse */
+	const char *ch_db;		/* --database */
+	const char *host_label;		/* --host-label */
 	/* the query or function argument */
 	const char *arg;
 };
@@ -89,5 +94,10 @@ int cmd_export(struct report_opts *o);
 int cmd_flamegraph(struct report_opts *o);
 int cmd_heatmap(struct report_opts *o);
 int cmd_html(struct report_opts *o);
+int cmd_clickhouse(struct report_opts *o);
+/* sql, summary, callers against a ClickHouse server (--clickhouse) */
+int ch_cmd_sql(struct report_opts *o);
+int ch_cmd_summary(struct report_opts *o);
+int ch_cmd_callers(struct report_opts *o);
 
 #endif

@@ -51,55 +51,74 @@ int tables_set_meta(struct db *d, const char *k, const char *v,
 	return rc < 0 ? rc : 0;
 }
 
+void tables_probe_row(const struct trace *t, const struct plan *p, int i,
+		      const uint64_t *events, struct probe_row *r)
+{
+	static const char *const roles[] = { NULL, "entry", "return" };
+	const struct event_layout *l = &p->lays[i];
+	const struct lay_info *li = &p->li[i];
+	const struct ukt_probe_rec *pr = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+
+	ukt_buf_reset(&r->args);
+	for (int k = 0; k < l->nargs && k < PLAN_MAX_ARGS; k++)
+		ukt_buf_addf(&r->args, "%s%s", k ? " " : "", l->args[k].name);
+	ukt_buf_reset(&r->view);
+	schema_probe_view(l, &r->view);
+	r->id = li->probe_id;
+	r->name = l->name;
+	r->system = l->system;
+	r->kind = pr ? pr->kind : "tracepoint";
+	r->role = roles[li->role];
+	r->func = li->func >= 0 ? p->funcs[li->func] : NULL;
+	r->target = pr && pr->target && *pr->target ? pr->target : NULL;
+	r->symbol = pr && pr->symbol && *pr->symbol ? pr->symbol : NULL;
+	r->has_offset = r->target != NULL;
+	r->offset = pr ? (int64_t)pr->offset : 0;
+	r->spec = pr ? pr->spec : NULL;
+	r->definition = pr && pr->definition && *pr->definition ? pr->definition : NULL;
+	r->events = (int64_t)events[i];
+}
+
 int tables_insert_probes(struct db *d, const struct trace *t,
 			 const struct plan *p, const uint64_t *events,
 			 struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d,
 		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
-	struct ukt_buf args = UKT_BUF_INIT, view = UKT_BUF_INIT;
+	struct probe_row r = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT };
 	int rc = 0;
 
 	if (!s)
 		return -REP_E_SQL;
 	for (int i = 0; i < p->nlays && rc >= 0; i++) {
-		const struct event_layout *l = &p->lays[i];
-		const struct lay_info *li = &p->li[i];
-		const struct ukt_probe_rec *r = l->probe >= 0 ? &t->probes[l->probe] : NULL;
-		static const char *const roles[] = { NULL, "entry", "return" };
-
-		ukt_buf_reset(&args);
-		for (int k = 0; k < l->nargs && k < PLAN_MAX_ARGS; k++)
-			ukt_buf_addf(&args, "%s%s", k ? " " : "", l->args[k].name);
-		ukt_buf_reset(&view);
-		schema_probe_view(l, &view);
-		db_bind_int(s, 1, li->probe_id);
-		db_bind_text(s, 2, l->name, -1);
-		db_bind_text(s, 3, l->system, -1);
-		db_bind_text(s, 4, r ? r->kind : "tracepoint", -1);
-		if (roles[li->role])
-			db_bind_text(s, 5, roles[li->role], -1);
-		if (li->func >= 0)
-			db_bind_text(s, 6, p->funcs[li->func], -1);
-		if (r && r->target && *r->target)
-			db_bind_text(s, 7, r->target, -1);
-		if (r && r->symbol && *r->symbol)
-			db_bind_text(s, 8, r->symbol, -1);
-		if (r && r->target && *r->target)
-			db_bind_int(s, 9, (int64_t)r->offset);
-		if (r && r->spec)
-			db_bind_text(s, 10, r->spec, -1);
-		if (r && r->definition && *r->definition)
-			db_bind_text(s, 11, r->definition, -1);
-		db_bind_text(s, 12, view.data, -1);
-		db_bind_text(s, 13, args.data, -1);
-		db_bind_int(s, 14, (int64_t)events[i]);
+		tables_probe_row(t, p, i, events, &r);
+		db_bind_int(s, 1, r.id);
+		db_bind_text(s, 2, r.name, -1);
+		db_bind_text(s, 3, r.system, -1);
+		db_bind_text(s, 4, r.kind, -1);
+		if (r.role)
+			db_bind_text(s, 5, r.role, -1);
+		if (r.func)
+			db_bind_text(s, 6, r.func, -1);
+		if (r.target)
+			db_bind_text(s, 7, r.target, -1);
+		if (r.symbol)
+			db_bind_text(s, 8, r.symbol, -1);
+		if (r.has_offset)
+			db_bind_int(s, 9, r.offset);
+		if (r.spec)
+			db_bind_text(s, 10, r.spec, -1);
+		if (r.definition)
+			db_bind_text(s, 11, r.definition, -1);
+		db_bind_text(s, 12, r.view.data, -1);
+		db_bind_text(s, 13, r.args.data, -1);
+		db_bind_int(s, 14, r.events);
 		rc = db_step(s, err);
 		db_reset(s);
 	}
 	db_finalize(s);
-	ukt_buf_release(&args);
-	ukt_buf_release(&view);
+	ukt_buf_release(&r.args);
+	ukt_buf_release(&r.view);
 	return rc < 0 ? rc : 0;
 }
 
@@ -235,44 +254,58 @@ int tables_insert_damage(struct db *d, const struct trace *t,
 	return rc < 0 ? rc : 0;
 }
 
+void tables_cpu_row(const struct trace *t, uint32_t c, const uint64_t *events,
+		    const uint64_t *marks, int64_t v[CPU_NCOLS], bool null[CPU_NCOLS])
+{
+	const struct trace_cpu *tc = &t->cpus[c];
+	const char *mode = trace_meta(t, "mode"), *ow = trace_meta(t, "overwritten");
+	bool flight = mode && !strcmp(mode, "flight");
+	uint64_t over = trace_cpu_stat(tc->stats, "overrun: ");
+	uint64_t drop = trace_cpu_stat(tc->stats, "dropped events: ");
+
+	for (int i = 0; i < CPU_NCOLS; i++)
+		null[i] = false;
+	v[0] = c;
+	v[1] = (int64_t)events[c];
+	/* a flight recorder overwrites the oldest events by design: a dump
+	 * says how many its window lost that way ("overwritten", one count
+	 * per CPU), which is not a loss */
+	v[2] = (int64_t)(flight ? drop : over + drop);
+	v[3] = (int64_t)over;
+	v[4] = (int64_t)drop;
+	null[3] = null[4] = !tc->stats;
+	v[5] = (int64_t)marks[c];
+	v[6] = (int64_t)tc->pages;
+	v[7] = (int64_t)tc->raw_bytes;
+	v[8] = (int64_t)tc->stored_bytes;
+	null[9] = !(flight && ow);
+	v[9] = 0;
+	if (!null[9]) {
+		const char *p = ow;
+
+		for (uint32_t k = 0; k < c && *p; k++)
+			strtoull(p, (char **)&p, 10);
+		v[9] = (int64_t)strtoull(p, NULL, 10);
+	}
+}
+
 int tables_insert_cpus(struct db *d, const struct trace *t,
 		       const uint64_t *events, const uint64_t *marks,
 		       struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d, "INSERT INTO cpus VALUES(?,?,?,?,?,?,?,?,?,?)", err);
-	const char *mode = trace_meta(t, "mode"), *ow = trace_meta(t, "overwritten");
-	bool flight = mode && !strcmp(mode, "flight");
 	int rc = 0;
 
 	if (!s)
 		return -REP_E_SQL;
 	for (uint32_t c = 0; c < t->ncpus && rc >= 0; c++) {
-		const struct trace_cpu *tc = &t->cpus[c];
-		uint64_t over = trace_cpu_stat(tc->stats, "overrun: ");
-		uint64_t drop = trace_cpu_stat(tc->stats, "dropped events: ");
+		int64_t v[CPU_NCOLS];
+		bool null[CPU_NCOLS];
 
-		db_bind_int(s, 1, c);
-		db_bind_int(s, 2, (int64_t)events[c]);
-		/* a flight recorder overwrites the oldest events by design: a
-		 * dump says how many its window lost that way ("overwritten",
-		 * one count per CPU), which is not a loss */
-		db_bind_int(s, 3, (int64_t)(flight ? drop : over + drop));
-		if (flight && ow) {
-			const char *p = ow;
-			char *end;
-
-			for (uint32_t k = 0; k < c && *p; k++)
-				strtoull(p, (char **)&p, 10);
-			db_bind_int(s, 10, (int64_t)strtoull(p, &end, 10));
-		}
-		if (tc->stats) {
-			db_bind_int(s, 4, (int64_t)over);
-			db_bind_int(s, 5, (int64_t)drop);
-		}
-		db_bind_int(s, 6, (int64_t)marks[c]);
-		db_bind_int(s, 7, (int64_t)tc->pages);
-		db_bind_int(s, 8, (int64_t)tc->raw_bytes);
-		db_bind_int(s, 9, (int64_t)tc->stored_bytes);
+		tables_cpu_row(t, c, events, marks, v, null);
+		for (int i = 0; i < CPU_NCOLS; i++)
+			if (!null[i])
+				db_bind_int(s, i + 1, v[i]);
 		rc = db_step(s, err);
 		db_reset(s);
 	}

@@ -7,6 +7,7 @@
 #ifndef UKT_TABLES_H
 #define UKT_TABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "plan.h"
@@ -28,6 +29,24 @@ int tables_insert_symbols(struct db *d, const struct symbolizer *sy,
 			  struct ukt_buf *err);
 int tables_insert_damage(struct db *d, const struct trace *t,
 			 struct ukt_buf *err);
+/* A probes row: layout i of the plan (view and args: caller's buffers). */
+struct probe_row {
+	int id;
+	const char *name, *system, *kind, *role, *func, *target, *symbol, *spec, *definition;
+	bool has_offset;
+	int64_t offset;
+	struct ukt_buf view, args;
+	int64_t events;
+};
+void tables_probe_row(const struct trace *t, const struct plan *p, int i,
+		      const uint64_t *events, struct probe_row *r);
+
+/* The values of a cpus row (cpu, events, lost_events, overrun, dropped,
+ * missed_marks, pages, raw_bytes, stored_bytes, overwritten) from the
+ * trace and what the import counted; null[i] for NULL. */
+#define CPU_NCOLS 10
+void tables_cpu_row(const struct trace *t, uint32_t c, const uint64_t *events,
+		    const uint64_t *marks, int64_t v[CPU_NCOLS], bool null[CPU_NCOLS]);
 /* events[cpu] and marks[cpu]: events and missed-event marks decoded. */
 int tables_insert_cpus(struct db *d, const struct trace *t,
 		       const uint64_t *events, const uint64_t *marks,

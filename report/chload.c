@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: MIT
+/* Loading trace files into ClickHouse (chload.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chload.h"
+#include "clickhouse.h"
+#include "decode.h"
+#include "errors.h"
+#include "plan.h"
+#include "sites.h"
+#include "stats.h"
+#include "symbolize.h"
+#include "tables.h"
+#include "threads.h"
+#include "trace.h"
+
+/* rows of a table go out when they reach this many bytes */
+#define BATCH_BYTES (8u << 20)
+/* events keep this many of their fields (arg0 ... arg15), as text */
+#define CH_ARGS 16
+/* an interrupted load's rows are deleted (a mutation) within this */
+#define MUTATION_WAIT_S 300
+
+/*
+ * The tables. Each has the columns of its docs/SCHEMA.md namesake, host
+ * and trace_id first; calls and events are the SQLite views' rows, with
+ * names and callers resolved (a column store compresses repeated text),
+ * and a wall-clock time for "last night" (the trace clock's start mapped
+ * to the recording's start_realtime).
+ */
+static const struct { const char *name, *def; } tables_ddl[] = {
+	{ "traces", "(trace_id String, host String, path String,"
+	" size Int64, recording_id String, recorded DateTime, loaded DateTime, events Int64,"
+	" calls Int64) ENGINE = MergeTree ORDER BY (host, trace_id)" },
+	{ "meta", "(host String, trace_id String, key String,"
+	" value String) ENGINE = MergeTree ORDER BY (host, trace_id, key)" },
+	{ "probes", "(host String, trace_id String, id Int32,"
+	" name String, system String, kind String, role Nullable(String), func Nullable(String),"
+	" target Nullable(String), symbol Nullable(String), offset Nullable(Int64),"
+	" spec Nullable(String), definition Nullable(String), view String, args String,"
+	" events Int64) ENGINE = MergeTree ORDER BY (host, trace_id, id)" },
+	{ "threads", "(host String, trace_id String, tid Int32,"
+	" pid Nullable(Int32), comm Nullable(String)) ENGINE = MergeTree ORDER BY (host, trace_id, tid)" },
+	{ "cpus", "(host String, trace_id String, cpu Int32,"
+	" events Int64, lost_events Int64, overrun Nullable(Int64), dropped Nullable(Int64),"
+	" missed_marks Int64, pages Int64, raw_bytes Int64, stored_bytes Int64,"
+	" overwritten Nullable(Int64)) ENGINE = MergeTree ORDER BY (host, trace_id, cpu)" },
+	{ "lost", "(host String, trace_id String, cpu Int32,"
+	" ts Nullable(Int64), count Nullable(Int64), from_ts Nullable(Int64), source String)"
+	" ENGINE = MergeTree ORDER BY (host, trace_id)" },
+	{ "calls", "(host String, trace_id String, time DateTime,"
+	" id Int64, func String, tid Int32, pid Nullable(Int32), comm Nullable(String),"
+	" entry_ts Nullable(Int64), return_ts Nullable(Int64), duration_ns Nullable(Int64),"
+	" self_ns Nullable(Int64), depth Int32, parent_id Nullable(Int64),"
+	" caller_addr Nullable(Int64), caller_symbol Nullable(String),"
+	" caller_object Nullable(String), args Nullable(String), ret Nullable(Int64),"
+	" complete UInt8, status String, entry_event_id Nullable(Int64),"
+	" return_event_id Nullable(Int64)) ENGINE = MergeTree ORDER BY (host, func, trace_id, id)" },
+	{ "events", "(host String, trace_id String, time DateTime,"
+	" id Int64, ts Int64, cpu Int32, tid Int32, pid Nullable(Int32), probe_id Int32,"
+	" probe String, ip Nullable(Int64), ret_ip Nullable(Int64),"
+	" arg0 Nullable(String), arg1 Nullable(String), arg2 Nullable(String),"
+	" arg3 Nullable(String), arg4 Nullable(String), arg5 Nullable(String),"
+	" arg6 Nullable(String), arg7 Nullable(String), arg8 Nullable(String),"
+	" arg9 Nullable(String), arg10 Nullable(String), arg11 Nullable(String),"
+	" arg12 Nullable(String), arg13 Nullable(String), arg14 Nullable(String),"
+	" arg15 Nullable(String)) ENGINE = MergeTree ORDER BY (host, trace_id, id)" },
+};
+
+/* The tables a trace's rows are in (traces, the marker, is not one). */
+static const char *const data_tables[] = { "meta", "probes", "threads", "cpus", "lost",
+					   "calls", "events" };
+
+/*
+ * The views, with host: the numbers stats.h defines (exact nearest-rank
+ * percentiles, truncated averages, NULL without complete calls), over the
+ * traces whose load finished.
+ */
+static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *callers)
+{
+	ukt_buf_addf(stats,
+		"CREATE VIEW IF NOT EXISTS %s.call_stats AS SELECT host, func, calls, incomplete,"
+		" if(calls > 0, total, NULL) AS total_ns, if(calls > 0, self, NULL) AS self_ns,"
+		" if(calls > 0, mn, NULL) AS min_ns, if(calls > 0, intDiv(total, calls), NULL) AS avg_ns",
+		db);
+	for (int i = 0; i < STATS_NPCT; i++)
+		/* stats_rank(n, pct) */
+		ukt_buf_addf(stats, ", if(calls > 0, s[intDiv(calls * %d + 99, 100)], NULL) AS p%d_ns",
+			     stats_pct[i], stats_pct[i]);
+	ukt_buf_addf(stats,
+		", if(calls > 0, mx, NULL) AS max_ns FROM (SELECT host, func,"
+		" toInt64(countIf(complete = 1)) AS calls, toInt64(countIf(complete = 0)) AS incomplete,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1) AS total,"
+		" sumIf(assumeNotNull(self_ns), complete = 1) AS self,"
+		" minIf(assumeNotNull(duration_ns), complete = 1) AS mn,"
+		" maxIf(assumeNotNull(duration_ns), complete = 1) AS mx,"
+		" arraySort(groupArrayIf(assumeNotNull(duration_ns), complete = 1)) AS s"
+		" FROM %s.calls WHERE trace_id IN (SELECT trace_id FROM %s.traces)"
+		" GROUP BY host, func)", db, db);
+	ukt_buf_addf(callers,
+		"CREATE VIEW IF NOT EXISTS %s.callers AS SELECT host, func, caller_symbol,"
+		" caller_object, calls, complete_calls, if(complete_calls > 0, total, NULL) AS total_ns,"
+		" if(complete_calls > 0, intDiv(total, complete_calls), NULL) AS avg_ns,"
+		" if(complete_calls > 0, mn, NULL) AS min_ns, if(complete_calls > 0, mx, NULL) AS max_ns"
+		" FROM (SELECT host, func, caller_symbol, caller_object, toInt64(count()) AS calls,"
+		" toInt64(countIf(complete = 1)) AS complete_calls,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1) AS total,"
+		" minIf(assumeNotNull(duration_ns), complete = 1) AS mn,"
+		" maxIf(assumeNotNull(duration_ns), complete = 1) AS mx"
+		" FROM %s.calls WHERE trace_id IN (SELECT trace_id FROM %s.traces)"
+		" GROUP BY host, func, caller_symbol, caller_object)", db, db, db);
+}
+
+int chload_schema(struct ch *h, struct ukt_buf *err)
+{
+	struct ukt_buf sql = UKT_BUF_INIT, stats = UKT_BUF_INIT, callers = UKT_BUF_INIT;
+	const char *db = ch_db(h);
+	int rc;
+
+	ukt_buf_addf(&sql, "CREATE DATABASE IF NOT EXISTS %s", db);
+	rc = ch_exec(h, sql.data, err);
+	for (size_t i = 0; !rc && i < sizeof(tables_ddl) / sizeof(tables_ddl[0]); i++) {
+		ukt_buf_reset(&sql);
+		ukt_buf_addf(&sql, "CREATE TABLE IF NOT EXISTS %s.%s %s", db, tables_ddl[i].name,
+			     tables_ddl[i].def);
+		rc = ch_exec(h, sql.data, err);
+	}
+	views_ddl(db, &stats, &callers);
+	if (!rc)
+		rc = ch_exec(h, stats.data, err);
+	if (!rc)
+		rc = ch_exec(h, callers.data, err);
+	ukt_buf_release(&sql);
+	ukt_buf_release(&stats);
+	ukt_buf_release(&callers);
+	return rc;
+}
+
+int chload_trace_id(const char *path, char *id, size_t n)
+{
+	static char buf[1 << 20];
+	uint32_t a = 0, b = 0;
+	struct stat st;
+	uint64_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	/* two checksums, of each half: 64 bits of the contents, and the size */
+	while ((k = read(fd, buf, sizeof(buf))) > 0) {
+		size_t half = off < (uint64_t)st.st_size / 2 ?
+			      (size_t)((uint64_t)st.st_size / 2 - off) : 0;
+
+		if (half > (size_t)k)
+			half = (size_t)k;
+		a = ukt_crc32c(a, buf, half);
+		b = ukt_crc32c(b, buf + half, (size_t)k - half);
+		off += (uint64_t)k;
+	}
+	close(fd);
+	if (k < 0)
+		return -errno;
+	snprintf(id, n, "%08x%08x-%llx", a, b, (unsigned long long)st.st_size);
+	return 0;
+}
+
+/*
+ * Inserts go out from a thread of their own, so the server takes in one
+ * batch while the next is decoded (ClickHouse's parsing and sorting is
+ * the slower half). At most SENDQ batches wait: memory stays flat.
+ */
+#define SENDQ 2
+
+struct batch {
+	const char *table;
+	struct ukt_buf rows;
+};
+
+struct sender {
+	struct ch *h;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch q[SENDQ];
+	int n, head;
+	bool done;
+	int rc;			/* the first error */
+	struct ukt_buf err;
+};
+
+static void *send_main(void *arg)
+{
+	struct sender *sd = arg;
+
+	pthread_mutex_lock(&sd->lock);
+	for (;;) {
+		struct batch b;
+		int rc;
+
+		while (!sd->n && !sd->done)
+			pthread_cond_wait(&sd->cond, &sd->lock);
+		if (!sd->n)
+			break;
+		b = sd->q[sd->head];
+		pthread_mutex_unlock(&sd->lock);
+		rc = sd->rc ? 0 : ch_insert(sd->h, b.table, &b.rows, &sd->err);
+		ukt_buf_release(&b.rows);
+		pthread_mutex_lock(&sd->lock);
+		if (rc && !sd->rc)
+			sd->rc = rc;
+		sd->head = (sd->head + 1) % SENDQ;
+		sd->n--;
+		pthread_cond_broadcast(&sd->cond);
+	}
+	pthread_mutex_unlock(&sd->lock);
+	return NULL;
+}
+
+static int sender_start(struct sender *sd, struct ch *h)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->h = h;
+	ukt_buf_init(&sd->err);
+	pthread_mutex_init(&sd->lock, NULL);
+	pthread_cond_init(&sd->cond, NULL);
+	sd->started = pthread_create(&sd->thread, NULL, send_main, sd) == 0;
+	return sd->started ? 0 : -EAGAIN;
+}
+
+/* rows to table, taken over (rows is left empty); the first error of an
+ * insert so far, or 0. */
+static int sender_put(struct sender *sd, const char *table, struct ukt_buf *rows)
+{
+	int rc;
+
+	pthread_mutex_lock(&sd->lock);
+	while (sd->n == SENDQ && !sd->rc)
+		pthread_cond_wait(&sd->cond, &sd->lock);
+	rc = sd->rc;
+	if (!rc) {
+		struct batch *b = &sd->q[(sd->head + sd->n) % SENDQ];
+
+		b->table = table;
+		b->rows = *rows;
+		ukt_buf_init(rows);
+		sd->n++;
+		pthread_cond_broadcast(&sd->cond);
+	}
+	pthread_mutex_unlock(&sd->lock);
+	return rc;
+}
+
+/* Wait for every batch to be in; the first error, with its message
+ * appended to err. */
+static int sender_stop(struct sender *sd, struct ukt_buf *err)
+{
+	int rc;
+
+	if (!sd->started)
+		return 0;
+	pthread_mutex_lock(&sd->lock);
+	sd->done = true;
+	pthread_cond_broadcast(&sd->cond);
+	pthread_mutex_unlock(&sd->lock);
+	pthread_join(sd->thread, NULL);
+	sd->started = false;
+	for (int i = 0; i < sd->n; i++)
+		ukt_buf_release(&sd->q[(sd->head + i) % SENDQ].rows);
+	rc = sd->rc;
+	if (rc && !err->len)
+		ukt_buf_adds(err, sd->err.data);
+	ukt_buf_release(&sd->err);
+	pthread_mutex_destroy(&sd->lock);
+	pthread_cond_destroy(&sd->cond);
+	return rc;
+}
+
+struct loader {
+	struct ch *h;
+	struct sender send;
+	const char *host;
+	char trace_id[40];
+	struct trace *t;
+	struct decoder *dec;
+	struct plan plan;
+	struct threads th;
+	struct symbolizer sy;
+	struct sites *sites;
+	struct pairer *pairer;
+	struct ukt_buf calls, events, lost, args, sql;
+	int64_t start_ns, start_rt;	/* the trace clock's time and Unix time at start */
+	uint64_t ncalls, nevents;
+	uint64_t *cpu_events, *cpu_marks, *lay_events;
+	bool flight;
+	struct ukt_buf *err;
+};
+
+static void head(struct loader *L, struct ukt_buf *b)
+{
+	rb_cstr(b, L->host);
+	rb_cstr(b, L->trace_id);
+}
+
+/* A trace-clock time as Unix seconds (a DateTime). */
+static void when(struct loader *L, struct ukt_buf *b, int64_t ts)
+{
+	int64_t t = L->start_rt + (ts - L->start_ns) / 1000000000;
+
+	rb_int(b, t > 0 && t < 4294967296LL ? t : 0, 4);
+}
+
+static int flush(struct loader *L, const char *table, struct ukt_buf *rows, size_t at_least)
+{
+	if (rows->len < at_least || !rows->len)
+		return 0;
+	return sender_put(&L->send, table, rows);
+}
+
+static int emit_call(void *ctx, const struct call_row *r)
+{
+	struct loader *L = ctx;
+	struct ukt_buf *b = &L->calls;
+	const struct thread_info *ti = threads_get(&L->th, r->tid);
+	bool both = r->has_entry && r->has_return;
+	const char *sym = NULL, *obj = NULL;
+	uint64_t addr = 0;
+
+	if (r->has_caller) {
+		int64_t site;
+		int pid;
+		int rc = sites_get(L->sites, r->pid, r->caller,
+				   r->has_entry ? r->entry_ts : r->return_ts, &site);
+
+		if (rc)
+			return rc;
+		sites_at(L->sites, (size_t)site - 1, &pid, &addr, &sym, &obj);
+	}
+	head(L, b);
+	when(L, b, (int64_t)(r->has_entry ? r->entry_ts : r->return_ts));
+	rb_int(b, r->id, 8);
+	rb_cstr(b, L->plan.funcs[r->func]);
+	rb_int(b, r->tid, 4);
+	rb_nint(b, ti && ti->pid, ti ? ti->pid : 0, 4);
+	rb_ncstr(b, ti ? ti->comm : NULL);
+	rb_nint(b, r->has_entry, (int64_t)r->entry_ts, 8);
+	rb_nint(b, r->has_return, (int64_t)r->return_ts, 8);
+	rb_nint(b, both, r->duration, 8);
+	rb_nint(b, both, r->self, 8);
+	rb_int(b, r->depth, 4);
+	rb_nint(b, r->parent_id != 0, r->parent_id, 8);
+	rb_nint(b, r->has_caller, (int64_t)addr, 8);
+	rb_ncstr(b, r->has_caller ? sym : NULL);
+	rb_ncstr(b, r->has_caller ? obj : NULL);
+	rb_ncstr(b, r->args);
+	rb_nint(b, r->has_ret, r->ret, 8);
+	rb_int(b, r->status == CALL_COMPLETE, 1);
+	rb_cstr(b, call_status_name(r->status));
+	rb_nint(b, r->has_entry, r->entry_event_id, 8);
+	rb_nint(b, r->has_return, r->return_event_id, 8);
+	L->ncalls++;
+	return flush(L, "calls", b, BATCH_BYTES);
+}
+
+static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, int probe_id,
+		     const struct thread_info *ti)
+{
+	struct ukt_buf *b = &L->events;
+	const struct event_layout *l = ev->lay;
+	char num[32];
+	int64_t v;
+
+	head(L, b);
+	when(L, b, (int64_t)ev->ts);
+	rb_int(b, id, 8);
+	rb_int(b, (int64_t)ev->ts, 8);
+	rb_int(b, ev->cpu, 4);
+	rb_int(b, ev->tid, 4);
+	rb_nint(b, ti && ti->pid, ti ? ti->pid : 0, 4);
+	rb_int(b, probe_id, 4);
+	ukt_buf_reset(&L->args);
+	ukt_buf_addf(&L->args, "%s:%s", l->system, l->name);
+	rb_str(b, L->args.data, L->args.len);
+	rb_nint(b, l->ip >= 0 && dec_int(ev, &l->fields[l->ip], &v) == 0, v, 8);
+	rb_nint(b, l->ret_ip >= 0 && dec_int(ev, &l->fields[l->ret_ip], &v) == 0, v, 8);
+	for (int k = 0; k < CH_ARGS; k++) {
+		const struct field_layout *f = k < l->nargs ? &l->args[k] : NULL;
+		const char *s;
+		int n;
+
+		if (f && f->kind == FK_INT && dec_int(ev, f, &v) == 0) {
+			snprintf(num, sizeof(num), "%" PRId64, v);
+			rb_ncstr(b, num);
+		} else if (f && f->kind != FK_INT && dec_string(ev, f, &s, &n) == 0) {
+			rb_null(b, false);
+			rb_str(b, s, (size_t)n);
+		} else {
+			rb_null(b, true);
+		}
+	}
+	L->nevents++;
+	return flush(L, "events", b, BATCH_BYTES);
+}
+
+static void lost_row(struct loader *L, int cpu, bool has_ts, int64_t ts, bool has_count,
+		     int64_t count, bool has_from, int64_t from, const char *source)
+{
+	head(L, &L->lost);
+	rb_int(&L->lost, cpu, 4);
+	rb_nint(&L->lost, has_ts, ts, 8);
+	rb_nint(&L->lost, has_count, count, 8);
+	rb_nint(&L->lost, has_from, from, 8);
+	rb_cstr(&L->lost, source);
+}
+
+/* The recorder's loss records, and the calls its dropped events mark (as
+ * the import does). */
+static int losses(struct loader *L)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < L->t->nlosses && !rc; i++) {
+		const struct ukt_loss *l = &L->t->losses[i];
+
+		lost_row(L, (int)l->cpu, l->to_ns != 0, (int64_t)l->to_ns, true,
+			 (int64_t)(l->overrun + l->dropped), l->from_ns != 0, (int64_t)l->from_ns, "stats");
+		if (l->to_ns && l->dropped)
+			rc = pairer_loss(L->pairer, (int)l->cpu, l->from_ns, l->to_ns);
+	}
+	return rc;
+}
+
+static int missed(struct loader *L, const struct dec_event *ev)
+{
+	/* a flight recorder dump's first page per CPU: the window's edge */
+	if (L->flight && !L->cpu_events[ev->cpu]) {
+		lost_row(L, ev->cpu, true, (int64_t)ev->ts, ev->missed > 0, ev->missed, false, 0,
+			 "overwrite");
+		return 0;
+	}
+	lost_row(L, ev->cpu, true, (int64_t)ev->ts, ev->missed > 0, ev->missed,
+		 ev->missed_since != 0, (int64_t)ev->missed_since, "mark");
+	L->cpu_marks[ev->cpu]++;
+	return pairer_loss(L->pairer, ev->cpu, ev->missed_since, ev->ts);
+}
+
+static int stream(struct loader *L)
+{
+	struct dec_event ev;
+	int64_t id = 0;
+	int rc = losses(L);
+
+	while (!rc && (rc = decoder_next(L->dec, &ev)) == 1) {
+		size_t lay = (size_t)(ev.lay - L->plan.lays);
+		const struct lay_info *li = &L->plan.li[lay];
+		struct thread_info *ti;
+
+		id++;
+		rc = 0;
+		if (ev.missed && (rc = missed(L, &ev)))
+			break;
+		ti = threads_add(&L->th, ev.tid);
+		if (!ti)
+			return -ENOMEM;
+		L->cpu_events[ev.cpu]++;
+		L->lay_events[lay]++;
+		rc = event_row(L, &ev, id, li->probe_id, ti);
+		if (!rc && li->role != ROLE_NONE) {
+			struct call_event ce;
+
+			plan_call_event(li, &ev, ti->pid, id, &L->args, &ce);
+			ce.stored = true;
+			rc = pairer_feed(L->pairer, &ce);
+		}
+	}
+	if (!rc)
+		rc = pairer_finish(L->pairer);
+	if (!rc)
+		rc = flush(L, "calls", &L->calls, 0);
+	if (!rc)
+		rc = flush(L, "events", &L->events, 0);
+	if (!rc)
+		rc = flush(L, "lost", &L->lost, 0);
+	return rc;
+}
+
+/* meta, probes, threads, cpus: the trace's small tables. */
+static int small_tables(struct loader *L)
+{
+	struct probe_row pr = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT };
+	struct ukt_buf b = UKT_BUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < L->t->nmeta; i++) {
+		head(L, &b);
+		rb_cstr(&b, L->t->meta[i].key);
+		rb_cstr(&b, L->t->meta[i].value);
+	}
+	rc = flush(L, "meta", &b, 0);
+	for (int i = 0; !rc && i < L->plan.nlays; i++) {
+		tables_probe_row(L->t, &L->plan, i, L->lay_events, &pr);
+		head(L, &b);
+		rb_int(&b, pr.id, 4);
+		rb_cstr(&b, pr.name);
+		rb_cstr(&b, pr.system);
+		rb_cstr(&b, pr.kind);
+		rb_ncstr(&b, pr.role);
+		rb_ncstr(&b, pr.func);
+		rb_ncstr(&b, pr.target);
+		rb_ncstr(&b, pr.symbol);
+		rb_nint(&b, pr.has_offset, pr.offset, 8);
+		rb_ncstr(&b, pr.spec);
+		rb_ncstr(&b, pr.definition);
+		rb_cstr(&b, pr.view.data);
+		rb_cstr(&b, pr.args.data);
+		rb_int(&b, pr.events, 8);
+	}
+	if (!rc)
+		rc = flush(L, "probes", &b, 0);
+	for (size_t i = 0; !rc && i < L->th.cap; i++) {
+		const struct thread_info *e = &L->th.v[i];
+
+		if (e->tid == 0 && !e->comm)
+			continue;
+		head(L, &b);
+		rb_int(&b, e->tid, 4);
+		rb_nint(&b, e->pid != 0, e->pid, 4);
+		rb_ncstr(&b, e->comm);
+	}
+	if (!rc)
+		rc = flush(L, "threads", &b, 0);
+	for (uint32_t c = 0; !rc && c < L->t->ncpus; c++) {
+		int64_t v[CPU_NCOLS];
+		bool null[CPU_NCOLS];
+
+		tables_cpu_row(L->t, c, L->cpu_events, L->cpu_marks, v, null);
+		head(L, &b);
+		rb_int(&b, v[0], 4);
+		for (int k = 1; k < CPU_NCOLS; k++) {
+			if (k == 3 || k == 4 || k == 9)
+				rb_nint(&b, !null[k], v[k], 8);
+			else
+				rb_int(&b, v[k], 8);
+		}
+	}
+	if (!rc)
+		rc = flush(L, "cpus", &b, 0);
+	ukt_buf_release(&b);
+	ukt_buf_release(&pr.view);
+	ukt_buf_release(&pr.args);
+	return rc;
+}
+
+/* Where a trace stands on the server: loaded (as *host), partly, or not. */
+static int trace_state(struct loader *L, bool *loaded, bool *partial, char *host, size_t n)
+{
+	struct ukt_buf out = UKT_BUF_INIT;
+	int64_t rows = 0;
+	int rc;
+
+	ukt_buf_reset(&L->sql);
+	ukt_buf_addf(&L->sql, "SELECT host FROM %s.traces WHERE trace_id = '%s' LIMIT 1 FORMAT TSV",
+		     ch_db(L->h), L->trace_id);
+	rc = ch_query(L->h, L->sql.data, &out, L->err);
+	*loaded = !rc && out.len > 0;
+	if (*loaded)
+		snprintf(host, n, "%.*s", (int)strcspn(out.data, "\n"), out.data);
+	*partial = false;
+	for (size_t i = 0; !rc && !*loaded && i < sizeof(data_tables) / sizeof(*data_tables); i++) {
+		ukt_buf_reset(&L->sql);
+		ukt_buf_addf(&L->sql, "SELECT count() FROM %s.%s WHERE trace_id = '%s'", ch_db(L->h),
+			     data_tables[i], L->trace_id);
+		rc = ch_query_int(L->h, L->sql.data, &rows, L->err);
+		*partial |= rows > 0;
+	}
+	ukt_buf_release(&out);
+	return rc;
+}
+
+/* An interrupted load's rows, deleted; the deletes (mutations) waited for. */
+static int delete_partial(struct loader *L)
+{
+	int64_t pending = 1;
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < sizeof(data_tables) / sizeof(*data_tables); i++) {
+		ukt_buf_reset(&L->sql);
+		ukt_buf_addf(&L->sql, "ALTER TABLE %s.%s DELETE WHERE trace_id = '%s'", ch_db(L->h),
+			     data_tables[i], L->trace_id);
+		rc = ch_exec(L->h, L->sql.data, L->err);
+	}
+	for (int waited = 0; !rc && pending && waited < MUTATION_WAIT_S * 10; waited++) {
+		struct timespec ts = { 0, 100000000 };
+
+		ukt_buf_reset(&L->sql);
+		ukt_buf_addf(&L->sql, "SELECT count() FROM system.mutations WHERE database = '%s'"
+			     " AND is_done = 0", ch_db(L->h));
+		rc = ch_query_int(L->h, L->sql.data, &pending, L->err);
+		if (!rc && pending)
+			nanosleep(&ts, NULL);
+	}
+	if (!rc && pending) {
+		ukt_buf_addf(L->err, "the rows of an interrupted load of trace %s are still being deleted after %d s; try again later",
+			     L->trace_id, MUTATION_WAIT_S);
+		rc = -ETIMEDOUT;
+	}
+	return rc;
+}
+
+/* The marker: this trace's rows are all there. */
+static int mark_loaded(struct loader *L, const char *path, int64_t size)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+	const char *rid = trace_meta(L->t, "recording_id");
+	int rc;
+
+	rb_cstr(&b, L->trace_id);
+	rb_cstr(&b, L->host);
+	rb_cstr(&b, path);
+	rb_int(&b, size, 8);
+	rb_cstr(&b, rid ? rid : "");
+	rb_int(&b, L->start_rt > 0 ? L->start_rt : 0, 4);
+	rb_int(&b, (int64_t)time(NULL), 4);
+	rb_int(&b, (int64_t)L->nevents, 8);
+	rb_int(&b, (int64_t)L->ncalls, 8);
+	rc = ch_insert(L->h, "traces", &b, L->err);
+	ukt_buf_release(&b);
+	return rc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int chload_file(struct ch *h, const char *path, const char *host,
+		struct chload_result *res, struct ukt_buf *err, struct ukt_buf *warn)
+{
+	struct loader L = {
+		.h = h, .err = err, .calls = UKT_BUF_INIT, .events = UKT_BUF_INIT,
+		.lost = UKT_BUF_INIT, .args = UKT_BUF_INIT, .sql = UKT_BUF_INIT,
+	};
+	double start = now_s();
+	bool loaded, partial;
+	struct stat st;
+	int rc, e;
+
+	memset(res, 0, sizeof(*res));
+	rc = chload_trace_id(path, L.trace_id, sizeof(L.trace_id));
+	if (rc) {
+		ukt_buf_addf(err, "cannot read '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	snprintf(res->trace_id, sizeof(res->trace_id), "%s", L.trace_id);
+	L.t = trace_open(path, &rc, err);
+	if (!L.t)
+		return rc;
+	L.host = host ? host : trace_meta(L.t, "host") ? trace_meta(L.t, "host") : "unknown";
+	snprintf(res->host, sizeof(res->host), "%s", L.host);
+	rc = trace_state(&L, &loaded, &partial, res->host, sizeof(res->host));
+	if (rc || loaded) {
+		res->skipped = loaded;
+		goto out;
+	}
+	if (partial && (rc = delete_partial(&L)))
+		goto out;
+	if (L.t->ndamage)
+		trace_describe_damage(L.t, warn);
+	L.flight = trace_meta(L.t, "mode") && !strcmp(trace_meta(L.t, "mode"), "flight");
+	L.start_ns = trace_meta(L.t, "start_ns") ? strtoll(trace_meta(L.t, "start_ns"), NULL, 10) : 0;
+	L.start_rt = trace_meta(L.t, "start_realtime") ?
+		     strtoll(trace_meta(L.t, "start_realtime"), NULL, 10) : 0;
+	L.dec = decoder_new(L.t, err, warn);
+	if (!L.dec) {
+		rc = -REP_E_TEP;
+		goto out;
+	}
+	L.cpu_events = calloc(L.t->ncpus + 1, sizeof(*L.cpu_events));
+	L.cpu_marks = calloc(L.t->ncpus + 1, sizeof(*L.cpu_marks));
+	L.sites = sites_new(&L.sy);
+	rc = !L.cpu_events || !L.cpu_marks || !L.sites ? -ENOMEM : 0;
+	if (!rc)
+		rc = threads_load(&L.th, L.t);
+	if (!rc)
+		rc = symbolizer_load(&L.sy, L.t);
+	if (!rc)
+		rc = plan_build(&L.plan, L.t, L.dec);
+	if (!rc && !(L.pairer = plan_pairer(&L.plan, emit_call, &L)))
+		rc = -ENOMEM;
+	if (!rc && !(L.lay_events = calloc((size_t)L.plan.nlays + 1, sizeof(*L.lay_events))))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = sender_start(&L.send, h);
+	if (!rc)
+		rc = stream(&L);
+	if (!rc)
+		rc = small_tables(&L);
+	/* every row is in before the marker says so */
+	e = sender_stop(&L.send, err);
+	if (!rc)
+		rc = e;
+	if (!rc)
+		rc = mark_loaded(&L, path, stat(path, &st) == 0 ? (int64_t)st.st_size : 0);
+	res->events = L.nevents;
+	res->calls = L.ncalls;
+out:
+	sender_stop(&L.send, err);
+	res->seconds = now_s() - start;
+	if (rc && !err->len)
+		ukt_buf_addf(err, "loading '%s' failed: %s", path, rep_strerror(rc));
+	decoder_free(L.dec);
+	pairer_free(L.pairer);
+	sites_free(L.sites);
+	threads_release(&L.th);
+	symbolizer_release(&L.sy);
+	plan_release(&L.plan);
+	free(L.cpu_events);
+	free(L.cpu_marks);
+	free(L.lay_events);
+	ukt_buf_release(&L.calls);
+	ukt_buf_release(&L.events);
+	ukt_buf_release(&L.lost);
+	ukt_buf_release(&L.args);
+	ukt_buf_release(&L.sql);
+	trace_free(L.t);
+	return rc;
+}

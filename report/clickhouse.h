@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ClickHouse over its HTTP interface: statements, queries, and inserts of
+ * rows in RowBinary (each value in its column's binary form: no escaping,
+ * no parsing of text on the server). The one module that speaks to
+ * ClickHouse; http.c carries the bytes.
+ */
+#ifndef UKT_CLICKHOUSE_H
+#define UKT_CLICKHOUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+#include "uktrace/buf.h"
+
+#define CH_DEFAULT_URL "http://127.0.0.1:8123"
+#define CH_DEFAULT_DB "uktrace"
+
+struct ch;
+
+/* A client of the server at url, for database db (which need not exist
+ * yet). NULL with a message in err. */
+struct ch *ch_open(const char *url, const char *db, struct ukt_buf *err);
+void ch_close(struct ch *h);
+const char *ch_db(const struct ch *h);
+
+/* Run one statement; the server's words in err when it refuses. 0, or
+ * -EIO (refused) / -errno (not reached). */
+int ch_exec(struct ch *h, const char *sql, struct ukt_buf *err);
+/* Run a query; its output (in the FORMAT the query names) into out. */
+int ch_query(struct ch *h, const char *sql, struct ukt_buf *out, struct ukt_buf *err);
+/* A query's single integer (0 when it returned nothing). */
+int ch_query_int(struct ch *h, const char *sql, int64_t *v, struct ukt_buf *err);
+/* INSERT INTO db.table FORMAT RowBinary: rows, encoded with rb_*(). */
+int ch_insert(struct ch *h, const char *table, const struct ukt_buf *rows,
+	      struct ukt_buf *err);
+
+/*
+ * A query's result as a table for output.h: the query is run with
+ * FORMAT TSVWithNamesAndTypes (the caller's SQL must not name a format);
+ * integers stay integers, \N is NULL. Columns named *_ns, or in durations
+ * (a NULL-terminated list, or NULL), show as durations in tables.
+ */
+int ch_query_table(struct ch *h, const char *sql, const char *const *durations,
+		   struct out_table *t, struct ukt_buf *err);
+
+/* From now on, every request runs with readonly=1: queries only. */
+void ch_set_readonly(struct ch *h);
+
+/* RowBinary values (little-endian, as the server reads them). */
+void rb_int(struct ukt_buf *b, int64_t v, int bytes);
+void rb_str(struct ukt_buf *b, const char *s, size_t n);
+static inline void rb_cstr(struct ukt_buf *b, const char *s)
+{
+	rb_str(b, s ? s : "", s ? __builtin_strlen(s) : 0);
+}
+/* A Nullable column's null marker: true for NULL (no value follows). */
+static inline void rb_null(struct ukt_buf *b, bool is_null)
+{
+	rb_int(b, is_null, 1);
+}
+static inline void rb_nint(struct ukt_buf *b, bool has, int64_t v, int bytes)
+{
+	rb_null(b, !has);
+	if (has)
+		rb_int(b, v, bytes);
+}
+static inline void rb_ncstr(struct ukt_buf *b, const char *s)
+{
+	rb_null(b, !s);
+	if (s)
+		rb_cstr(b, s);
+}
+
+/* s as a ClickHouse string literal ('...' with escapes), appended. */
+void ch_quote(const char *s, struct ukt_buf *out);
+
+#endif

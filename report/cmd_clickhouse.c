@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * clickhouse: load trace files into a ClickHouse server (chload.c); and
+ * sql, summary and callers with --clickhouse URL: the same questions asked
+ * of every host loaded there, with a host column.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chload.h"
+#include "clickhouse.h"
+#include "report.h"
+
+static struct ch *connect_ch(const struct report_opts *o, const char *url,
+			     struct ukt_buf *err)
+{
+	struct ch *h = ch_open(url ? url : CH_DEFAULT_URL, o->ch_db ? o->ch_db : CH_DEFAULT_DB, err);
+
+	if (!h)
+		fprintf(stderr, "uktrace-report: %s\n", err->data);
+	return h;
+}
+
+int cmd_clickhouse(struct report_opts *o)
+{
+	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
+	struct ch *h = connect_ch(o, o->ch_url, &err);
+	uint64_t events = 0, loaded = 0;
+	int rc;
+
+	if (!h) {
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = chload_schema(h, &err);
+	if (rc) {
+		fprintf(stderr, "uktrace-report: cannot set up database '%s' at %s: %s\n",
+			ch_db(h), o->ch_url ? o->ch_url : CH_DEFAULT_URL, err.data);
+		goto out;
+	}
+	for (size_t i = 0; i < o->ntraces && !rc; i++) {
+		struct chload_result res;
+
+		ukt_buf_reset(&warn);
+		rc = chload_file(h, o->traces[i], o->host_label, &res, &err, &warn);
+		if (warn.len && !o->quiet)
+			fprintf(stderr, "warning: %s: %s", o->traces[i], warn.data);
+		if (rc) {
+			fprintf(stderr, "uktrace-report: %s\n", err.data);
+		} else if (res.skipped) {
+			if (!o->quiet)
+				fprintf(stderr, "%s: already loaded as host '%s' (trace %s): nothing to do\n",
+					o->traces[i], res.host, res.trace_id);
+		} else {
+			events += res.events;
+			loaded++;
+			if (!o->quiet)
+				fprintf(stderr, "loaded %s as host '%s' (trace %s): %" PRIu64 " events, %" PRIu64
+					" calls in %.2f s (%.0f events/s)\n", o->traces[i], res.host,
+					res.trace_id, res.events, res.calls, res.seconds,
+					res.seconds > 0 ? (double)res.events / res.seconds : 0.0);
+		}
+	}
+	if (!rc && !o->quiet && loaded)
+		fprintf(stderr, "query it: uktrace-report summary --clickhouse %s%s%s, or any SQL on database '%s'\n",
+			o->ch_url ? o->ch_url : CH_DEFAULT_URL, o->ch_db ? " --database " : "",
+			o->ch_db ? o->ch_db : "", ch_db(h));
+out:
+	ch_close(h);
+	ukt_buf_release(&err);
+	ukt_buf_release(&warn);
+	return rc;
+}
+
+/* Run sql and print its result as o asks. */
+static int print_query(const struct report_opts *o, const char *sql,
+		       const char *const *durations)
+{
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct out_table t = { 0 };
+	struct ch *h = connect_ch(o, o->ch_query_url, &err);
+	int rc = -EINVAL;
+
+	if (h) {
+		ch_set_readonly(h);
+		rc = ch_query_table(h, sql, durations, &t, &err);
+		if (rc)
+			fprintf(stderr, "uktrace-report: %s\n", err.data);
+		else
+			out_table_print(&t, o->format, stdout);
+	}
+	out_table_release(&t);
+	ch_close(h);
+	ukt_buf_release(&err);
+	return rc;
+}
+
+int ch_cmd_sql(struct report_opts *o)
+{
+	return print_query(o, o->arg, NULL);
+}
+
+/* "WHERE host = 'x'" (with its conjunction) when --host-label asks. */
+static void host_filter(const struct report_opts *o, const char *conj, struct ukt_buf *sql)
+{
+	if (!o->host_label)
+		return;
+	ukt_buf_addf(sql, " %s host = ", conj);
+	ch_quote(o->host_label, sql);
+}
+
+int ch_cmd_summary(struct report_opts *o)
+{
+	static const char *const durations[] = { "total", "self", "min", "avg", "p50", "p90",
+						 "p99", "max", NULL };
+	static const char *const sorts[] = { "total", "calls", "avg", "max", "p99", "p50", "self",
+					     "min", "p90", "incomplete", NULL };
+	struct ukt_buf sql = UKT_BUF_INIT;
+	const char *sort = o->sort ? o->sort : "total";
+	bool known = !strcmp(sort, "name") || !strcmp(sort, "function");
+	int rc;
+
+	for (int i = 0; sorts[i]; i++)
+		known |= !strcmp(sort, sorts[i]);
+	if (!known) {
+		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", sort);
+		return -EINVAL;
+	}
+	ukt_buf_adds(&sql, "SELECT host, func AS function, calls, incomplete, total_ns AS total,"
+		     " self_ns AS self, min_ns AS min, avg_ns AS avg, p50_ns AS p50, p90_ns AS p90,"
+		     " p99_ns AS p99, max_ns AS max FROM call_stats");
+	host_filter(o, "WHERE", &sql);
+	if (!strcmp(sort, "name") || !strcmp(sort, "function"))
+		ukt_buf_adds(&sql, " ORDER BY host, function");
+	else
+		ukt_buf_addf(&sql, " ORDER BY host, %s DESC, function", sort);
+	if (o->limit > 0)
+		ukt_buf_addf(&sql, " LIMIT %d BY host", o->limit);
+	rc = print_query(o, sql.data, durations);
+	ukt_buf_release(&sql);
+	return rc;
+}
+
+int ch_cmd_callers(struct report_opts *o)
+{
+	static const char *const durations[] = { "total", "avg", "min", "max", NULL };
+	struct ukt_buf sql = UKT_BUF_INIT;
+	int rc;
+
+	ukt_buf_adds(&sql, "SELECT host, caller_symbol AS caller, caller_object AS object, calls,"
+		     " total_ns AS total, avg_ns AS avg, min_ns AS min, max_ns AS max"
+		     " FROM callers WHERE func = ");
+	ch_quote(o->arg, &sql);
+	host_filter(o, "AND", &sql);
+	ukt_buf_adds(&sql, " ORDER BY host, calls DESC, caller");
+	if (o->limit > 0)
+		ukt_buf_addf(&sql, " LIMIT %d BY host", o->limit);
+	rc = print_query(o, sql.data, durations);
+	ukt_buf_release(&sql);
+	return rc;
+}
