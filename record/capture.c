@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "rbpage.h"
 #include "uktrace/format.h"
 
 struct cpu_reader {
@@ -78,9 +79,9 @@ static uint64_t page_ts(const struct cpu_reader *r, uint32_t i)
 }
 
 /* A drain's leading pages that end before min_ts: how many to skip. A
- * page ends where the next one starts; the last of the block is kept
- * only if it starts at min_ts or later (whole pages: the first page kept
- * may start up to a page after min_ts). */
+ * page ends where the next one starts; the last of the block, whose next
+ * is not read yet, where its last event is (whole pages: the first page
+ * kept may start before min_ts). */
 static uint32_t pages_before(struct cpu_reader *r)
 {
 	uint64_t min = r->c->o.min_ts;
@@ -89,7 +90,9 @@ static uint32_t pages_before(struct cpu_reader *r)
 	if (!min || r->reached_min_ts)
 		return 0;
 	while (k < r->npages && page_ts(r, k) < min &&
-	       (k + 1 == r->npages || page_ts(r, k + 1) <= min))
+	       (k + 1 == r->npages ? rbpage_last_ts(r->block + (size_t)k * r->c->o.subbuf_size,
+						    r->c->o.subbuf_size) < min
+				   : page_ts(r, k + 1) <= min))
 		k++;
 	if (k < r->npages)
 		r->reached_min_ts = true;

@@ -221,6 +221,11 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 	rc = meta_replay(&s->m);
 	if (o->last > 0 && trig_ts > (uint64_t)(o->last * 1e9))
 		min_ts = trig_ts - (uint64_t)(o->last * 1e9);
+	/* a slow call's entry stays in, however short --last (less 1 ms:
+	 * ours stamps the entry a little before the trigger's instance) */
+	if (min_ts && hit->dur_ns > 0 && (uint64_t)hit->dur_ns + 1000000 < trig_ts &&
+	    trig_ts - (uint64_t)hit->dur_ns - 1000000 < min_ts)
+		min_ts = trig_ts - (uint64_t)hit->dur_ns - 1000000;
 	if (!rc)
 		rc = drain(s, w, min_ts, &pages);
 	/* what the window lost at its old end, by design: not an error */
@@ -246,7 +251,7 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 		const char *kv[] = {
 			"mode", "flight", "trigger", why, "trigger_ts", ts, "trigger_realtime", rt,
 			"trigger_tid", tid, "trigger_func", hit->t && hit->t->func ? hit->t->func : "",
-			"trigger_duration_ns", dur,
+			"trigger_duration_ns", dur, "trigger_running", hit->running ? "1" : "0",
 			"dump", seq, "flight_size", size, "flight_last", last,
 			"overwritten", over.data, "triggers_held_off", held, NULL,
 		};
@@ -311,6 +316,17 @@ int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force)
 	return dump(s, hit);
 }
 
+/* The trace clock now, for the clocks user space reads too; else 0. */
+static uint64_t clock_now(const char *clock)
+{
+	static const char *const readable[] = { "mono", "mono_raw", "boot", "tai" };
+
+	for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++)
+		if (!strcmp(clock, readable[i]))
+			return meta_clock_now(clock);
+	return 0;
+}
+
 int flight_poll(struct session *s)
 {
 	struct trigger_hit hit;
@@ -318,6 +334,8 @@ int flight_poll(struct session *s)
 
 	if (s->tw) {
 		rc = trigger_watch_read(s->tw, &hit);
+		if (rc == 0)
+			rc = trigger_watch_running(s->tw, clock_now(s->o->clock), &hit);
 		if (rc == 1)
 			rc = flight_trigger(s, &hit, false);
 	}

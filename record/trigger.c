@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tracefs.h"
@@ -156,6 +157,7 @@ struct ev_info {
 	int role;		/* 0: the event or entry, 1: the return */
 	int pid_off, pid_size;
 	int sp_off;		/* -1: no sp field */
+	bool syscall;		/* sys_enter/sys_exit: one at a time per thread */
 };
 
 struct seen {
@@ -169,6 +171,8 @@ struct frame {
 	uint64_t ts, sp;
 	int trig;
 	bool has_sp;
+	bool syscall;
+	bool reported;		/* fired while still running: not again on return */
 };
 
 struct tstack {
@@ -192,6 +196,7 @@ struct trigger_watch {
 	size_t nb, bcap;
 	struct tstack *t;	/* open calls per thread: open addressing */
 	size_t cap, used;
+	uint64_t last_ts;	/* the latest event seen */
 };
 
 static int add_event(struct trigger_watch *w, struct tfs *sib, int trig, int role,
@@ -219,7 +224,8 @@ static int add_event(struct trigger_watch *w, struct tfs *sib, int trig, int rol
 	}
 	w->evs = ei;
 	ei = &w->evs[w->nevs++];
-	*ei = (struct ev_info){ .id = e->id, .trig = trig, .role = role, .sp_off = -1 };
+	*ei = (struct ev_info){ .id = e->id, .trig = trig, .role = role, .sp_off = -1,
+				.syscall = t->sys[role] && !strcmp(t->sys[role], "syscalls") };
 	f = tep_find_common_field(e, "common_pid");
 	ei->pid_off = f ? f->offset : 4;
 	ei->pid_size = f ? f->size : 4;
@@ -421,8 +427,16 @@ static int feed(struct trigger_watch *w, const struct seen *e, struct trigger_hi
 	if (!s)
 		return -ENOMEM;
 	if (ei->role == 0) {
-		struct frame f = { .ts = e->ts, .sp = e->sp, .trig = ei->trig, .has_sp = ei->sp_off >= 0 };
+		struct frame f = { .ts = e->ts, .sp = e->sp, .trig = ei->trig,
+				   .has_sp = ei->sp_off >= 0, .syscall = ei->syscall };
 
+		/* An entry at the same or a shallower stack position than open
+		 * calls means those are gone (a longjmp, a lost return): the
+		 * stack grows down, a call they made would sit below them.
+		 * A thread makes one syscall at a time. */
+		while (s->n && ((f.has_sp && s->v[s->n - 1].has_sp && s->v[s->n - 1].sp <= f.sp) ||
+				(f.syscall && s->v[s->n - 1].syscall)))
+			s->n--;
 		return push(s, &f);
 	}
 	k = find_frame(s, ei->trig, ei->sp_off >= 0, e->sp);
@@ -430,9 +444,10 @@ static int feed(struct trigger_watch *w, const struct seen *e, struct trigger_hi
 		return 0;	/* entered before the watch began */
 	{
 		int64_t dur = (int64_t)(e->ts - s->v[k].ts);
+		bool reported = s->v[k].reported;
 
 		s->n = k;	/* it, and what it called that never returned */
-		if (dur <= t->min_ns)
+		if (dur <= t->min_ns || reported)
 			return 0;
 		*hit = (struct trigger_hit){ .t = t, .ts = e->ts, .tid = e->tid, .dur_ns = dur };
 		snprintf(hit->what, sizeof(hit->what), "%s: a call of %s took %.3f ms (tid %d)",
@@ -469,6 +484,8 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 	/* CPUs read one after the other: their events in time order */
 	if (w->nb > 1)
 		qsort(w->batch, w->nb, sizeof(*w->batch), cmp_seen);
+	if (w->nb && w->batch[w->nb - 1].ts > w->last_ts)
+		w->last_ts = w->batch[w->nb - 1].ts;
 	for (size_t i = 0; i < w->nb && !rc; i++) {
 		struct trigger_hit h;
 		int r = feed(w, &w->batch[i], &h);
@@ -481,6 +498,45 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 		}
 	}
 	return rc < 0 ? rc : fired;
+}
+
+static bool thread_alive(int tid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", tid);
+	return stat(path, &st) == 0;
+}
+
+int trigger_watch_running(struct trigger_watch *w, uint64_t now, struct trigger_hit *hit)
+{
+	if (!now)
+		now = w->last_ts;
+	for (size_t i = 0; i < w->cap; i++) {
+		struct tstack *s = &w->t[i];
+
+		for (int k = 0; s->tid >= 0 && k < s->n; k++) {
+			struct frame *f = &s->v[k];
+			const struct trigger *t = &w->trigs[f->trig];
+			int64_t dur = (int64_t)(now - f->ts);
+
+			if (f->reported || t->kind != TRIG_SLOW_CALL || now < f->ts || dur <= t->min_ns)
+				continue;
+			if (!thread_alive(s->tid)) {
+				s->n = 0;	/* it exited inside the call */
+				break;
+			}
+			f->reported = true;
+			*hit = (struct trigger_hit){ .t = t, .ts = now, .tid = s->tid, .dur_ns = dur,
+						     .running = true };
+			snprintf(hit->what, sizeof(hit->what),
+				 "%s: a call of %s has run for %.3f ms and not returned (tid %d)",
+				 t->text, t->func, (double)dur / 1e6, s->tid);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void trigger_watch_free(struct trigger_watch *w)

@@ -54,7 +54,8 @@ struct trigger_hit {
 	const struct trigger *t;
 	uint64_t ts;		/* trace clock: the event, or the return */
 	int tid;
-	int64_t dur_ns;		/* TRIG_SLOW_CALL */
+	int64_t dur_ns;		/* TRIG_SLOW_CALL: so far, when running */
+	bool running;		/* TRIG_SLOW_CALL: the call has not returned yet */
 	char what[256];		/* "handle took 73.2 ms (tid 1234)" */
 };
 
@@ -73,6 +74,12 @@ int trigger_watch_pollfds(struct trigger_watch *w, struct pollfd *p, int max);
 /* Read what the buffers hold: 1 with *hit when a trigger fired (the
  * earliest), 0 when none did, or -errno. */
 int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit);
+/* A slow-call trigger's call that is still running, longer than its
+ * threshold at now (trace clock; 0: the latest event seen, for clocks
+ * user space cannot read) and not reported yet: 1 with *hit, else 0.
+ * Each such call fires once, not again when it returns; calls of threads
+ * that have exited are forgotten. */
+int trigger_watch_running(struct trigger_watch *w, uint64_t now, struct trigger_hit *hit);
 void trigger_watch_free(struct trigger_watch *w);
 
 #endif

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 TESTS="flight_usr1_dump flight_usr1_meta flight_usr1_before flight_armed_writes_nothing
 flight_slow_one_dump flight_slow_call_in_dump flight_slow_history flight_slow_info
+flight_hang_one_dump flight_hang_meta flight_hang_fired_running flight_hang_call_in_dump
 flight_event_dump flight_event_in_dump flight_event_calls_before
 flight_holdoff_one_dump flight_holdoff_counted flight_after_window flight_last_window
 flight_command_fails flight_command_status flight_overwrite_not_lost flight_overwrite_counted
@@ -105,6 +106,19 @@ check flight_overwrite_not_lost "0" "$(sql ow-0001.ukt "SELECT SUM(lost_events) 
 n=$(sql ow-0001.ukt "SELECT SUM(overwritten) FROM cpus")
 if [ "${n:-0}" -gt 0 ] && ! "$REP" ow-0001.ukt 2>&1 | grep -q "lost"; then ok flight_overwrite_counted
 else fail flight_overwrite_counted "overwritten '$n'; summary: $("$REP" ow-0001.ukt 2>&1 | grep lost)"; fi
+
+# -- a call that hangs fires while it runs, once, with its entry in the
+# dump however short --last
+"$REC" -q $A --flight 16M --trigger 'slow>300ms' --holdoff 0 --last 0.1 -o hang.ukt -- "$WL" hang 1500
+check flight_hang_one_dump "hang-0001.ukt" "$(ls hang-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+check flight_hang_meta "1" "$(meta hang-0001.ukt trigger_running)"
+d=$(meta hang-0001.ukt trigger_duration_ns)
+if [ "${d:-0}" -gt 300000000 ] && [ "${d:-0}" -lt 1200000000 ] &&
+	meta hang-0001.ukt trigger | grep -q "not returned"; then ok flight_hang_fired_running
+else fail flight_hang_fired_running "fired after ${d:-?} ns: $(meta hang-0001.ukt trigger)"; fi
+check flight_hang_call_in_dump "1" "$(sql hang-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'slow'
+	AND NOT complete AND tid = $(meta hang-0001.ukt trigger_tid)
+	AND entry_ts <= $(meta hang-0001.ukt trigger_ts) - 300000000")"
 
 # -- --keep: the newest N dumps stay
 "$REC" -q -f "$WL:a" --flight 4M --trigger 'a>0' --holdoff 0.3 --keep 2 -o keep.ukt -- "$WL" flight 2.5

@@ -262,6 +262,20 @@ int main(int argc, char **argv)
 				forked = true;
 			}
 		} while (t < (double)n);
+	} else if (!strcmp(mode, "hang")) {
+		/* hang MS: a() 10 times a ms for 0.5 s, one slow(MS) (a call
+		 * that hangs, for the flight recorder), a() for 0.5 s more */
+		struct timespec tick = { 0, 1000000 };
+
+		for (int half = 0; half < 2; half++) {
+			for (int ms = 0; ms < 500; ms++) {
+				for (int k = 0; k < 10; k++)
+					caller_one(k);
+				nanosleep(&tick, NULL);
+			}
+			if (!half)
+				slow(n);
+		}
 	} else if (!strcmp(mode, "exit")) {
 		return (int)n;
 	} else {
