@@ -18,6 +18,11 @@ struct target {
 	uint64_t rank;		/* 1-based rank within the bucket */
 	int64_t *vals;		/* the bucket's values, second pass */
 	size_t n, cap;
+	/* or, when the bucket holds more calls than it has distinct values
+	 * (short calls tie by the million), a count per value from lo */
+	uint64_t *counts;
+	int64_t lo;
+	size_t width;
 };
 
 struct group {
@@ -46,6 +51,20 @@ static size_t bucket_of(int64_t v)
 	return NEXACT + (size_t)(e - 7) * SUB + (((uint64_t)v >> (e - 6)) & (SUB - 1));
 }
 
+/* The values bucket b holds: [*lo, *lo + width), as bucket_of divides. */
+static size_t bucket_width(size_t b, int64_t *lo)
+{
+	int e;
+
+	if (b < NEXACT) {
+		*lo = (int64_t)b;	/* bucket 0 also holds negatives: never dense */
+		return 1;
+	}
+	e = 7 + (int)((b - NEXACT) / SUB);
+	*lo = (int64_t)((uint64_t)(SUB + (b - NEXACT) % SUB) << (e - 6));
+	return (size_t)1 << (e - 6);
+}
+
 struct statacc *statacc_new(size_t max_values)
 {
 	struct statacc *a = calloc(1, sizeof(*a));
@@ -64,8 +83,10 @@ void statacc_free(struct statacc *a)
 	for (size_t i = 0; i < a->ng; i++) {
 		free(a->g[i].vals);
 		free(a->g[i].hist);
-		for (int k = 0; k < STATS_NPCT; k++)
+		for (int k = 0; k < STATS_NPCT; k++) {
 			free(a->g[i].t[k].vals);
+			free(a->g[i].t[k].counts);
+		}
 	}
 	free(a->g);
 	free(a);
@@ -181,6 +202,13 @@ bool statacc_need_rescan(struct statacc *a)
 			g->t[k].bucket = b;
 			g->t[k].rank = r - cum;
 			g->t[k].n = 0;
+			free(g->t[k].counts);
+			g->t[k].counts = NULL;
+			g->t[k].width = bucket_width(b, &g->t[k].lo);
+			/* counting costs less than keeping when values repeat */
+			if (b > 0 && b < NBUCKETS && g->t[k].width < g->hist[b])
+				g->t[k].counts = calloc(g->t[k].width, sizeof(*g->t[k].counts));
+			/* (without memory for it, the values are kept) */
 		}
 		need = true;
 	}
@@ -195,10 +223,18 @@ int statacc_rescan(struct statacc *a, size_t gi, int64_t dur)
 	if (gi >= a->ng)
 		return 0;
 	g = &a->g[gi];
-	for (int k = 0; k < STATS_NPCT; k++)
-		if (g->t[k].bucket == b &&
-		    push(&g->t[k].vals, &g->t[k].n, &g->t[k].cap, dur))
+	for (int k = 0; k < STATS_NPCT; k++) {
+		struct target *t = &g->t[k];
+
+		if (t->bucket != b)
+			continue;
+		if (t->counts) {
+			t->counts[dur - t->lo]++;
+			t->n++;
+		} else if (push(&t->vals, &t->n, &t->cap, dur)) {
 			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -277,8 +313,17 @@ int statacc_result(struct statacc *a, size_t gi, int64_t *v, bool *null)
 		} else {
 			if (t->rank < 1 || t->rank > t->n)
 				return -EPROTO;	/* the second pass saw other calls */
-			select_kth(t->vals, 0, t->n, t->rank - 1);
-			v[col] = t->vals[t->rank - 1];
+			if (t->counts) {
+				uint64_t cum = 0;
+				size_t i = 0;
+
+				while (cum + t->counts[i] < t->rank)
+					cum += t->counts[i++];
+				v[col] = t->lo + (int64_t)i;
+			} else {
+				select_kth(t->vals, 0, t->n, t->rank - 1);
+				v[col] = t->vals[t->rank - 1];
+			}
 		}
 		null[col] = false;
 	}
