@@ -192,8 +192,9 @@ struct trigger_watch {
 	int *fds;
 	uint32_t subbuf;
 	void *page;
-	struct seen *batch;
+	struct seen *batch, *tmp;	/* tmp: bcap, for merging */
 	size_t nb, bcap;
+	size_t *runs;		/* ncpus + 1: where each CPU's events begin */
 	struct tstack *t;	/* open calls per thread: open addressing */
 	size_t cap, used;
 	uint64_t last_ts;	/* the latest event seen */
@@ -257,7 +258,8 @@ struct trigger_watch *trigger_watch_new(struct tfs *sib, const struct trigger *t
 			      __BYTE_ORDER == __BIG_ENDIAN ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
 	w->fds = malloc((size_t)(ncpus ? ncpus : 1) * sizeof(*w->fds));
 	w->page = malloc(subbuf_size);
-	if (!w->tep || !w->kb || !w->fds || !w->page) {
+	w->runs = malloc(((size_t)ncpus + 1) * sizeof(*w->runs));
+	if (!w->tep || !w->kb || !w->fds || !w->page || !w->runs) {
 		ukt_buf_adds(err, strerror(ENOMEM));
 		goto fail;
 	}
@@ -334,6 +336,10 @@ static int parse_page(struct trigger_watch *w)
 			if (!p)
 				return -ENOMEM;
 			w->batch = p;
+			p = reallocarray(w->tmp, cap, sizeof(*w->tmp));
+			if (!p)
+				return -ENOMEM;
+			w->tmp = p;
 			w->bcap = cap;
 		}
 		w->batch[w->nb++] = (struct seen){ .ts = ts, .sp = sp, .tid = tid,
@@ -342,11 +348,36 @@ static int parse_page(struct trigger_watch *w)
 	return 0;
 }
 
-static int cmp_seen(const void *a, const void *b)
+/* The batch in time order: each CPU's events are (its pages are read in
+ * order), so merge the runs pairwise, O(n log CPUs), not sort them. */
+static void merge_runs(struct trigger_watch *w, size_t nruns)
 {
-	const struct seen *x = a, *y = b;
+	size_t *r = w->runs;
 
-	return (x->ts > y->ts) - (x->ts < y->ts);
+	while (nruns > 1) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < nruns; i += 2) {
+			size_t a = r[i], am = r[i + 1], b = am, bm = i + 2 <= nruns ? r[i + 2] : am;
+			size_t o = a;
+
+			while (a < am && b < bm)
+				w->tmp[o++] = w->batch[b].ts < w->batch[a].ts ? w->batch[b++] : w->batch[a++];
+			while (a < am)
+				w->tmp[o++] = w->batch[a++];
+			while (b < bm)
+				w->tmp[o++] = w->batch[b++];
+			r[k++] = r[i];
+		}
+		r[k] = r[nruns];
+		nruns = k;
+		{
+			struct seen *t = w->batch;
+
+			w->batch = w->tmp;
+			w->tmp = t;
+		}
+	}
 }
 
 static struct tstack *stack_of(struct trigger_watch *w, int tid)
@@ -461,10 +492,14 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 	bool fired = false;
 	int rc = 0;
 
+	size_t nruns = 0;
+
 	w->nb = 0;
 	for (int i = 0; i < w->ncpus && !rc; i++) {
 		if (w->fds[i] < 0)
 			continue;
+		if (!nruns || w->runs[nruns - 1] != w->nb)
+			w->runs[nruns++] = w->nb;
 		for (;;) {
 			ssize_t n = read(w->fds[i], w->page, w->subbuf);
 
@@ -482,8 +517,10 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 		}
 	}
 	/* CPUs read one after the other: their events in time order */
-	if (w->nb > 1)
-		qsort(w->batch, w->nb, sizeof(*w->batch), cmp_seen);
+	if (nruns && w->runs[nruns - 1] == w->nb)
+		nruns--;	/* the last CPU read added nothing */
+	w->runs[nruns] = w->nb;
+	merge_runs(w, nruns);
 	if (w->nb && w->batch[w->nb - 1].ts > w->last_ts)
 		w->last_ts = w->batch[w->nb - 1].ts;
 	for (size_t i = 0; i < w->nb && !rc; i++) {
@@ -553,6 +590,8 @@ void trigger_watch_free(struct trigger_watch *w)
 	free(w->fds);
 	free(w->page);
 	free(w->batch);
+	free(w->tmp);
+	free(w->runs);
 	free(w->evs);
 	if (w->kb)
 		kbuffer_free(w->kb);
