@@ -461,13 +461,21 @@ static int feed(struct trigger_watch *w, const struct seen *e, struct trigger_hi
 		struct frame f = { .ts = e->ts, .sp = e->sp, .trig = ei->trig,
 				   .has_sp = ei->sp_off >= 0, .syscall = ei->syscall };
 
-		/* An entry at the same or a shallower stack position than open
-		 * calls means those are gone (a longjmp, a lost return): the
-		 * stack grows down, a call they made would sit below them.
-		 * A thread makes one syscall at a time. */
-		while (s->n && ((f.has_sp && s->v[s->n - 1].has_sp && s->v[s->n - 1].sp <= f.sp) ||
-				(f.syscall && s->v[s->n - 1].syscall)))
+		/* An entry at a shallower stack position than open calls means
+		 * those are gone (a longjmp, a lost return): the stack grows
+		 * down, a call they made would sit below them. At the same
+		 * position, only a call of the same function is gone: another
+		 * may be a tail call, whose return the kernel reports with its
+		 * caller's. A thread makes one syscall at a time. */
+		while (s->n) {
+			const struct frame *top = &s->v[s->n - 1];
+
+			if (!(f.has_sp && top->has_sp &&
+			      (top->sp < f.sp || (top->sp == f.sp && top->trig == f.trig))) &&
+			    !(f.syscall && top->syscall))
+				break;
 			s->n--;
+		}
 		return push(s, &f);
 	}
 	k = find_frame(s, ei->trig, ei->sp_off >= 0, e->sp);
