@@ -477,6 +477,7 @@ static int stream(struct loader *L)
 		ti = threads_add(&L->th, ev.tid);
 		if (!ti)
 			return -ENOMEM;
+		ti->seen = true;
 		L->cpu_events[ev.cpu]++;
 		L->lay_events[lay]++;
 		rc = event_row(L, &ev, id, li->probe_id, ti);
@@ -532,10 +533,11 @@ static int small_tables(struct loader *L)
 	}
 	if (!rc)
 		rc = flush(L, "probes", &b, 0);
+	threads_mark_leaders(&L->th);
 	for (size_t i = 0; !rc && i < L->th.cap; i++) {
 		const struct thread_info *e = &L->th.v[i];
 
-		if (e->tid == 0 && !e->comm)
+		if (!threads_wanted(e))
 			continue;
 		head(L, &b);
 		rb_int(&b, e->tid, 4);

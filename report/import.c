@@ -456,6 +456,7 @@ static int import_events(struct importer *im, struct import_result *res)
 		ti = threads_add(&im->th, ev.tid);
 		if (!ti)
 			return -ENOMEM;
+		ti->seen = true;
 		im->cpu_events[ev.cpu]++;
 		im->lay_events[lay]++;
 		if (li->role == ROLE_NONE) {
@@ -700,6 +701,7 @@ int import_trace(struct trace *t, const char *db_path,
 		res->calls += counts[i];
 	res->incomplete = res->calls - counts[CALL_COMPLETE];
 	rc = tables_insert_probes(im.db, t, &im.plan, im.lay_events, err);
+	threads_mark_leaders(&im.th);
 	if (!rc)
 		rc = tables_insert_threads(im.db, &im.th, err);
 	if (!rc)

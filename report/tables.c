@@ -133,7 +133,7 @@ int tables_insert_threads(struct db *d, const struct threads *th,
 	for (size_t i = 0; i < th->cap && rc >= 0; i++) {
 		const struct thread_info *e = &th->v[i];
 
-		if (e->tid == 0 && !e->comm)
+		if (!threads_wanted(e))
 			continue;
 		db_bind_int(s, 1, e->tid);
 		if (e->pid)

@@ -60,6 +60,20 @@ static int grow(struct threads *th)
 	return 0;
 }
 
+void threads_mark_leaders(struct threads *th)
+{
+	for (size_t i = 0; i < th->cap; i++) {
+		const struct thread_info *e = &th->v[i];
+		struct thread_info *l;
+
+		if (!e->seen || !e->pid || e->pid == e->tid)
+			continue;
+		l = (struct thread_info *)threads_get(th, e->pid);
+		if (l)
+			l->leads = true;
+	}
+}
+
 struct thread_info *threads_add(struct threads *th, int tid)
 {
 	struct thread_info *e = (struct thread_info *)threads_get(th, tid);

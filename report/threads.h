@@ -18,6 +18,8 @@ struct thread_info {
 	char *comm;	/* NULL when unknown */
 	bool has_sp_base;
 	uint64_t sp_base;	/* the import's: stack pointers count from it */
+	bool seen;	/* it has events in the trace (the import says) */
+	bool leads;	/* a seen thread is of its process (threads_mark_leaders) */
 };
 
 struct threads {
@@ -33,6 +35,15 @@ const struct thread_info *threads_get(const struct threads *th, int tid);
  * which the kernel records as the context of interrupts on an idle CPU),
  * or "<...>" when unknown (as trace-cmd shows them). */
 const char *threads_name(const struct threads *th, int tid);
+/* Mark the process of every seen thread: the threads tables hold the
+ * seen threads and their processes, not every name saved_cmdlines ever
+ * kept. */
+void threads_mark_leaders(struct threads *th);
+/* Whether e belongs in the threads table (after threads_mark_leaders). */
+static inline bool threads_wanted(const struct thread_info *e)
+{
+	return (e->tid != 0 || e->comm) && (e->seen || e->leads);
+}
 /* Add tid if absent (returns the entry; NULL on ENOMEM). */
 struct thread_info *threads_add(struct threads *th, int tid);
 void threads_release(struct threads *th);

@@ -197,7 +197,17 @@ static int craft(const char *in, const char *out)
 				len = nb.len;
 			}
 		} else if (b.desc.type == UKT_B_THREADS || b.desc.type == UKT_B_CMDLINES) {
-			ukt_buf_addf(&nb, "%.*s1 1 %s\n", (int)b.len, (const char *)b.data, EVIL);
+			/* renames the first thread (THREADS: the traced one, last
+			 * line wins), and names tid 1, which has no events */
+			int tid = 1, pid = 1;
+			char first[64];
+
+			snprintf(first, sizeof(first), "%.*s", (int)(b.len < 63 ? b.len : 63),
+				 (const char *)b.data);
+			if (b.desc.type == UKT_B_THREADS && sscanf(first, "%d %d", &tid, &pid) != 2)
+				tid = pid = 1;
+			ukt_buf_addf(&nb, "%.*s%d %d %s\n", (int)b.len, (const char *)b.data, tid, pid,
+				     EVIL);
 			data = nb.data;
 			len = nb.len;
 		}
@@ -237,7 +247,8 @@ static void test_crafted_names_are_data(void)
 		CHECK_EQ(db_step(s, NULL), 1);
 		CHECK_STR(db_column_text(s, 0), EVIL);
 		db_finalize(s);
-		s = db_prepare(d, "SELECT comm FROM threads WHERE tid = 1", NULL);
+		s = db_prepare(d, "SELECT comm FROM threads WHERE tid = (SELECT tid FROM call_data LIMIT 1)",
+			       NULL);
 		CHECK(s);
 		CHECK_EQ(db_step(s, NULL), 1);
 		CHECK_STR(db_column_text(s, 0), EVIL);
