@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,33 @@ static int load_minidebuginfo(Elf *elf, struct elfsym *e)
 /* libdebuginfod, loaded when DEBUGINFOD_URLS asks for it (optional). */
 typedef struct debuginfod_client debuginfod_client;
 
+static struct {
+	debuginfod_client *(*begin)(void);
+	int (*find)(debuginfod_client *, const unsigned char *, int, char **);
+	void (*end)(debuginfod_client *);
+} dfd;
+static pthread_once_t dfd_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Loaded once and kept for the life of the process: it brings libcurl and
+ * OpenSSL, whose global state is set up by their constructors and is not
+ * meant to be torn down and set up again for every binary (unloading it
+ * strands that state, which LeakSanitizer reports as leaks).
+ */
+static void dfd_load(void)
+{
+	void *lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+
+	if (!lib)
+		return;
+	dfd.begin = (debuginfod_client *(*)(void))dlsym(lib, "debuginfod_begin");
+	dfd.find = (int (*)(debuginfod_client *, const unsigned char *, int, char **))
+		dlsym(lib, "debuginfod_find_debuginfo");
+	dfd.end = (void (*)(debuginfod_client *))dlsym(lib, "debuginfod_end");
+	if (!dfd.begin || !dfd.find || !dfd.end)
+		dfd.begin = NULL;
+}
+
 /*
  * The debug file of e's build-id from the debuginfod servers in
  * DEBUGINFOD_URLS, as perf and gdb fetch them (through libdebuginfod,
@@ -370,37 +398,26 @@ typedef struct debuginfod_client debuginfod_client;
  */
 static int load_debuginfod(struct elfsym *e)
 {
-	debuginfod_client *(*begin)(void);
-	int (*find)(debuginfod_client *, const unsigned char *, int, char **);
-	void (*end)(debuginfod_client *);
 	debuginfod_client *c;
 	char *path = NULL;
-	void *lib;
 	int fd, err = 0;
 
 	if (!getenv("DEBUGINFOD_URLS") || !*getenv("DEBUGINFOD_URLS") || !e->build_id_len)
 		return 0;
-	lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
+	pthread_once(&dfd_once, dfd_load);
+	if (!dfd.begin || !(c = dfd.begin()))
 		return 0;
-	begin = (debuginfod_client *(*)(void))dlsym(lib, "debuginfod_begin");
-	find = (int (*)(debuginfod_client *, const unsigned char *, int, char **))
-		dlsym(lib, "debuginfod_find_debuginfo");
-	end = (void (*)(debuginfod_client *))dlsym(lib, "debuginfod_end");
-	if (begin && find && end && (c = begin())) {
-		fd = find(c, e->build_id, (int)e->build_id_len, &path);
-		if (fd >= 0) {
-			size_t before = e->nsyms;
+	fd = dfd.find(c, e->build_id, (int)e->build_id_len, &path);
+	if (fd >= 0) {
+		size_t before = e->nsyms;
 
-			err = load_debug_symtab(e, path ? path : "debuginfod", fd);
-			if (err > 0 && e->nsyms > before)
-				e->table = "debuginfod .symtab";
-			close(fd);
-		}
-		free(path);
-		end(c);
+		err = load_debug_symtab(e, path ? path : "debuginfod", fd);
+		if (err > 0 && e->nsyms > before)
+			e->table = "debuginfod .symtab";
+		close(fd);
 	}
-	dlclose(lib);
+	free(path);
+	dfd.end(c);
 	return err < 0 ? err : 0;
 }
 
