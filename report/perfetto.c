@@ -11,11 +11,65 @@
 #include "output.h"
 #include "perfetto.h"
 
+/* A thread the output drew on, to name its track at the end. */
+struct track {
+	int64_t tid, pid;
+	bool used;
+};
+
 struct json_out {
 	FILE *f;
 	bool first;
 	uint64_t events;
+	struct track *tracks;	/* open addressing on tid */
+	size_t cap, n;
+	bool oom;	/* a track could not be remembered */
 };
+
+static size_t track_slot(const struct track *v, size_t cap, int64_t tid)
+{
+	size_t i = (size_t)(((uint64_t)tid * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+
+	while (v[i].used && v[i].tid != tid)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Remember that tid (of pid) has a track (j->oom when it cannot). */
+static void track_add(struct json_out *j, int64_t tid, int64_t pid)
+{
+	size_t i;
+
+	if (j->cap && j->tracks[track_slot(j->tracks, j->cap, tid)].used)
+		return;
+	if (2 * (j->n + 1) > j->cap) {
+		size_t cap = j->cap ? 2 * j->cap : 64;
+		struct track *v = calloc(cap, sizeof(*v));
+
+		if (!v) {
+			j->oom = true;
+			return;
+		}
+		for (size_t k = 0; k < j->cap; k++)
+			if (j->tracks[k].used)
+				v[track_slot(v, cap, j->tracks[k].tid)] = j->tracks[k];
+		free(j->tracks);
+		j->tracks = v;
+		j->cap = cap;
+	}
+	i = track_slot(j->tracks, j->cap, tid);
+	j->tracks[i] = (struct track){ .tid = tid, .pid = pid, .used = true };
+	j->n++;
+}
+
+static int track_cmp(const void *a, const void *b)
+{
+	const struct track *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
 
 /* The separator before the next element of traceEvents. */
 static void next(struct json_out *j)
@@ -38,49 +92,58 @@ static int fail_sql(struct ukt_buf *err)
 	return -REP_E_SQL;
 }
 
-/* process_name and thread_name of the selection's threads. */
-static int names(struct json_out *j, struct db *d, const struct call_select *sel,
-		 struct ukt_buf *err)
+/* The comm of tid in the threads table (NULL when unknown); valid until
+ * the statement runs again. */
+static const char *comm_of(struct db_stmt *s, int64_t tid, struct ukt_buf *err)
 {
-	struct call_select who = { .pid = sel->pid, .comm = sel->comm };
-	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
-	struct ukt_buf sql = UKT_BUF_INIT;
+	db_reset(s);
+	db_bind_int(s, 1, tid);
+	return db_step(s, err) == 1 ? db_column_text(s, 0) : NULL;
+}
+
+/*
+ * thread_name of every track the output drew on, and process_name of
+ * their processes (the leader's name, else a member's): named at the end,
+ * once the rows have said which threads a selection holds, instead of a
+ * scan of every row up front. The format takes metadata anywhere.
+ */
+static int names(struct json_out *j, struct db *d, struct ukt_buf *err)
+{
 	struct db_stmt *s;
-	int rc;
+	size_t n = 0;
 
-	stats_filter_view(&who, &f);
-	ukt_buf_addf(&sql, "SELECT tid, pid, comm, (SELECT comm FROM threads p WHERE p.tid = t.pid)"
-		     " FROM threads t WHERE (tid IN (SELECT tid FROM call_data)"
-		     " OR tid IN (SELECT tid FROM event_data))%s%s ORDER BY tid",
-		     f.where.len ? " AND " : "", f.where.data);
-	s = db_prepare(d, sql.data, err);
-	ukt_buf_release(&sql);
-	if (!s) {
-		filter_release(&f);
+	if (!j->n)
+		return 0;
+	s = db_prepare(d, "SELECT comm FROM threads WHERE tid = ?", err);
+	if (!s)
 		return fail_sql(err);
-	}
-	filter_bind(s, &f, 1);
-	while ((rc = db_step(s, err)) == 1) {
-		int64_t tid = db_column_int(s, 0);
-		int64_t pid = db_column_type(s, 1) == DB_NULL ? tid : db_column_int(s, 1);
-		const char *comm = db_column_text(s, 2), *pcomm = db_column_text(s, 3);
+	for (size_t k = 0; k < j->cap; k++)
+		if (j->tracks[k].used)
+			j->tracks[n++] = j->tracks[k];
+	qsort(j->tracks, n, sizeof(*j->tracks), track_cmp);
+	for (size_t k = 0; k < n; k++) {
+		const struct track *t = &j->tracks[k];
+		const char *comm;
 
-		next(j);
-		fprintf(j->f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
-			",\"args\":{\"name\":", pid, tid);
-		out_json_string(j->f, comm ? comm : "?");
-		fputs("}}", j->f);
-		if (tid == pid) {
+		if (k == 0 || t->pid != t[-1].pid) {
+			comm = comm_of(s, t->pid, err);
+			if (!comm)
+				comm = comm_of(s, t->tid, err);
 			next(j);
 			fprintf(j->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%" PRId64
-				",\"args\":{\"name\":", pid);
-			out_json_string(j->f, pcomm ? pcomm : comm ? comm : "?");
+				",\"args\":{\"name\":", t->pid);
+			out_json_string(j->f, comm ? comm : "?");
 			fputs("}}", j->f);
 		}
+		comm = comm_of(s, t->tid, err);
+		next(j);
+		fprintf(j->f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+			",\"args\":{\"name\":", t->pid, t->tid);
+		out_json_string(j->f, comm ? comm : "?");
+		fputs("}}", j->f);
 	}
 	db_finalize(s);
-	filter_release(&f);
-	return rc < 0 ? fail_sql(err) : 0;
+	return 0;
 }
 
 static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
@@ -106,6 +169,7 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 		bool has_dur = db_column_type(s, 6) != DB_NULL;
 		const char *status = db_column_text(s, 8);
 
+		track_add(j, tid, pid);
 		next(j);
 		fputs("{\"name\":", j->f);
 		if (complete || (has_entry && has_dur)) {
@@ -201,6 +265,7 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 			char *save = NULL, *copy = strdup(argnames), *a;
 			int k = 0;
 
+			track_add(j, tid, pid);
 			next(j);
 			fputs("{\"name\":", j->f);
 			out_json_string(j->f, name);
@@ -275,13 +340,18 @@ int perfetto_write(FILE *f, struct db *d, const struct call_select *sel,
 	stats_filter_view(&all, &flt);
 	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"uktrace-report " UKT_VERSION
 	      "\"},\"traceEvents\":[", f);
-	rc = names(&j, d, &all, err);
-	if (!rc)
-		rc = calls(&j, d, &flt, err);
+	rc = calls(&j, d, &flt, err);
 	if (!rc)
 		rc = instants(&j, d, &all, err);
 	if (!rc)
 		rc = losses(&j, d, &all, err);
+	if (!rc && j.oom) {
+		ukt_buf_adds(err, "out of memory for the list of threads");
+		rc = -ENOMEM;
+	}
+	if (!rc)
+		rc = names(&j, d, err);
+	free(j.tracks);
 	fputs("\n]}\n", f);
 	if (!rc && ferror(f))
 		rc = -EIO;

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The trace as Chrome trace-event JSON, which ui.perfetto.dev and
- * chrome://tracing open: one track per thread, grouped by process; each
+ * chrome://tracing open: one track per thread with something in the
+ * selection, grouped by process and named at the end; each
  * call with both ends a complete ("X") slice, nested as the calls were,
  * with its arguments, return value and status; a call without a duration
  * an instant ("i") named for its status; the events of probes that are
  * not halves of calls instants with their fields; lost events a counter
  * per CPU. Timestamps are microseconds with nanosecond decimals, on the
- * trace clock. Written as the rows stream from the database: memory stays
- * flat however large the trace.
+ * trace clock. Written as the rows stream from the database: memory grows
+ * with the threads drawn on, not with the events.
  */
 #ifndef UKT_PERFETTO_H
 #define UKT_PERFETTO_H

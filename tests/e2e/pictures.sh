@@ -67,6 +67,17 @@ else
 	# the nesting the workload made: a under both callers, r under r
 	stacks=$(cut -d' ' -f1 live.ukt.folded | sort | tr '\n' ' ')
 	check pic_live_stacks "caller_one caller_one;a caller_two caller_two;a r r;r r;r;r r;r;r;r r;r;r;r;r s " "$stacks"
+	# three processes one after the other; a window over the first one's
+	# calls draws and names its tracks only
+	"$REC" -q -f "$WL:a" -o spawn.ukt -- "$WL" spawn 3 0
+	"$REP" db spawn.ukt -o spawn.db -q
+	set -- $(sqlite3 -separator ' ' spawn.db "SELECT c.pid, (MIN(c.entry_ts) - 1000 - m.value) / 1e9,
+		(MAX(c.entry_ts) + 1000 - m.value) / 1e9 FROM calls c, meta m WHERE m.key = 'first_ts'
+		AND c.pid = (SELECT pid FROM calls ORDER BY entry_ts LIMIT 1)")
+	"$REP" export spawn.ukt --perfetto spawn-win.json --since "+$2" --until "+$3" -q
+	$CHK perfetto spawn-win.json spawn.db "pid = $1" | sed 's/^\(ok\|FAIL\) pic_/\1 pic_spawn_window_/'
+	check pic_spawn_window_one_process "$1" "$(python3 -c "import json,sys
+print(' '.join(sorted({str(e['pid']) for e in json.load(open(sys.argv[1]))['traceEvents'] if e.get('ph') in ('X', 'M')})))" spawn-win.json)"
 	check pic_live_leftovers "" "$(leftovers)"
 fi
 

@@ -136,6 +136,13 @@ def perfetto(path, dbpath, where="1"):
     named = {(e["pid"], e["tid"]) for e in evs if e.get("ph") == "M" and e["name"] == "thread_name"}
     unnamed = {(e["pid"], e["tid"]) for e in evs if e.get("ph") in ("X", "i")} - named
     check("pic_json_thread_names", not unnamed, "tracks without a name: %r" % sorted(unnamed)[:5])
+    # and no track without anything on it (a window names only its threads)
+    drawn = {(e["pid"], e["tid"]) for e in evs if e.get("ph") in ("X", "i")}
+    check("pic_json_no_empty_tracks", not named - drawn,
+          "named tracks with nothing on them: %r" % sorted(named - drawn)[:5])
+    pnamed = {e["pid"] for e in evs if e.get("ph") == "M" and e["name"] == "process_name"}
+    check("pic_json_process_names", not {p for p, _ in drawn} - pnamed,
+          "processes without a name: %r" % sorted({p for p, _ in drawn} - pnamed)[:5])
     # the events of probes that are not call halves: instants with fields
     nev = q(db, "SELECT COUNT(*) FROM events e JOIN probes p ON p.id = e.probe_id"
             " WHERE p.role IS NULL")[0][0]
