@@ -383,7 +383,7 @@ static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, i
 	struct ukt_buf *b = &L->events;
 	const struct event_layout *l = ev->lay;
 	char num[32];
-	int64_t v;
+	int64_t v = 0;
 
 	head(L, b);
 	when(L, b, (int64_t)ev->ts);

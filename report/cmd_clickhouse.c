@@ -28,7 +28,7 @@ int cmd_clickhouse(struct report_opts *o)
 {
 	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
 	struct ch *h = connect_ch(o, o->ch_url, &err);
-	uint64_t events = 0, loaded = 0;
+	uint64_t loaded = 0;
 	int rc;
 
 	if (!h) {
@@ -55,7 +55,6 @@ int cmd_clickhouse(struct report_opts *o)
 				fprintf(stderr, "%s: already loaded as host '%s' (trace %s): nothing to do\n",
 					o->traces[i], res.host, res.trace_id);
 		} else {
-			events += res.events;
 			loaded++;
 			if (!o->quiet)
 				fprintf(stderr, "loaded %s as host '%s' (trace %s): %" PRIu64 " events, %" PRIu64
