@@ -67,14 +67,15 @@ RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 
 RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd liblzma) -lpthread -ldl
-REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd) -lpthread -lm
+REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd) -lpthread -lm -lstdc++
 RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libzstd liblzma)
 REPORT_CFLAGS := $(call pc_cflags,libtraceevent sqlite3 libzstd)
 
 PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/fuzz_regress
+TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
+                $(B)/tests/fuzz_regress
 
 all: $(PROGS)
 
@@ -131,6 +132,12 @@ $(B)/tests/workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+
+# C++ names to demangle (symbols.sh)
+$(B)/tests/cxx_workload: tests/e2e/cxx_workload.cc
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CXX) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
 
 # the workload as a non-PIE executable: addresses are its own (symbols.sh)
 $(B)/tests/workload_nopie: tests/e2e/workload.c

@@ -24,7 +24,7 @@ static struct db *open_selection(struct report_opts *o, struct call_select *sel,
 {
 	struct db *d = report_open_db(o, tmp, rc);
 
-	if (d && (*rc = report_resolve_times(o, d))) {
+	if (d && ((*rc = report_resolve_times(o, d)) || (*rc = report_resolve_func(o, d)))) {
 		report_close_db(d, *tmp);
 		return NULL;
 	}

@@ -87,6 +87,11 @@ static struct db *open_db_func(struct report_opts *o, char **tmp, int *rc)
 {
 	struct db *d = open_db(o, tmp, rc);
 
+	if (d && (*rc = report_resolve_func(o, d))) {
+		report_close_db(d, *tmp);
+		*tmp = NULL;
+		return NULL;
+	}
 	if (d && !func_exists(d, o->arg)) {
 		no_such_func(d, o->arg);
 		report_close_db(d, *tmp);

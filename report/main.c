@@ -289,6 +289,7 @@ int main(int argc, char **argv)
 			sigaction(sigs[i], &sa, NULL);
 	}
 	rc = cmds[cmd].fn(&o);
+	free(o.arg_alloc);
 	free(pos);
 	return rc ? 1 : 0;
 }

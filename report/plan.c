@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calls.h"
+#include "demangle.h"
 #include "plan.h"
 
 static const char *basename_of(const char *p)
@@ -104,17 +105,49 @@ static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l
 		ukt_buf_adds(key, p->func && *p->func ? p->func : p->name);
 }
 
-/* A readable name for a paired function. */
-static void display_name(const struct ukt_probe_rec *p, const char *key,
-			 struct ukt_buf *out)
+/* Whether a probe of t on another symbol than sym has the C++ name
+ * base (the name without its parameter list) as well: an overload. */
+static bool overloaded(const struct trace *t, const char *sym, const char *base,
+		       size_t len)
 {
+	struct ukt_buf other = UKT_BUF_INIT;
+	bool same = false;
+
+	for (size_t i = 0; i < t->nprobes && !same; i++) {
+		const char *q = t->probes[i].symbol;
+
+		if (!q || strncmp(q, "_Z", 2) || !strcmp(q, sym))
+			continue;
+		ukt_buf_reset(&other);
+		same = demangle_add_base(&other, q) && other.len == len &&
+		       !memcmp(other.data, base, len);
+	}
+	ukt_buf_release(&other);
+	return same;
+}
+
+/*
+ * A readable name for a paired function: a C++ function by its demangled
+ * name without the parameter list ("DB::executeQuery"), with it only when
+ * another probed function is an overload of the same name.
+ */
+static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
+			 const char *key, struct ukt_buf *out)
+{
+	size_t base;
+
 	ukt_buf_reset(out);
-	if (!strncmp(key, "syscall:", 8) || !p)
+	if (!strncmp(key, "syscall:", 8) || !p || !p->symbol || !*p->symbol) {
 		ukt_buf_adds(out, key);
-	else if (p->symbol && *p->symbol)
-		ukt_buf_adds(out, p->symbol);
-	else
-		ukt_buf_adds(out, key);
+		return;
+	}
+	if (!demangle_add(out, p->symbol))
+		return;
+	base = demangle_base_len(out->data);
+	if (!overloaded(t, p->symbol, out->data, base)) {
+		out->len = base;
+		out->data[base] = '\0';
+	}
 }
 
 static int plan_fold(struct plan *im, const struct event_layout *l,
@@ -207,7 +240,7 @@ int plan_build(struct plan *im, const struct trace *t,
 		}
 		if (im->li[i].role == ROLE_NONE)
 			continue;
-		display_name(p, key.data, &name);
+		display_name(t, p, key.data, &name);
 		/* two functions of one name in different objects */
 		for (int k = 0; k < i; k++) {
 			const struct event_layout *o = &im->lays[k];

@@ -53,6 +53,7 @@ struct report_opts {
 	const char *host_label;		/* --host-label */
 	/* the query or function argument */
 	const char *arg;
+	char *arg_alloc;		/* arg, when report_resolve_func chose it */
 };
 
 /*
@@ -77,6 +78,12 @@ int report_parse_time(const char *s, int64_t start, int64_t *out);
 /* Resolve --since/--until ("+1.5" relative to the start, or absolute
  * seconds) against the database's start time. */
 int report_resolve_times(struct report_opts *o, struct db *d);
+
+/* The function o->arg means, in place: its name, or a C++ function's name
+ * without the parameter list when one function has it ("DB::f" for
+ * "DB::f(int)"), or the mangled symbol it was probed by. 0, or -EINVAL
+ * (with a message) when it names several overloads. */
+int report_resolve_func(struct report_opts *o, struct db *d);
 
 struct db_stmt;
 /* Print a statement's result rows with its own columns. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demangle.h"
 #include "symbolize.h"
 
 static int entry_cmp(const void *a, const void *b)
@@ -300,9 +301,10 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 				continue;
 			vaddr = off - o->segs[k].offset + o->segs[k].vaddr;
 			e = lookup(o->syms, o->nsyms, vaddr, 1 << 20);
-			if (e)
-				ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, vaddr - e->addr);
-			else
+			if (e) {
+				demangle_add_base(sym, e->name);
+				ukt_buf_addf(sym, "+0x%" PRIx64, vaddr - e->addr);
+			} else
 				ukt_buf_addf(sym, "%s+0x%" PRIx64, base_name(m->path), vaddr);
 			return e != NULL;
 		}

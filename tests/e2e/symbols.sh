@@ -11,7 +11,9 @@ sym_replaced_calls sym_replaced_warns sym_proc_exe_accepted sym_not_mapped_warns
 sym_runpath_lib sym_runpath_calls sym_not_loaded_warns
 sym_debug_file_resolves sym_debug_file_calls sym_debug_file_callers
 sym_minidebuginfo_resolves sym_minidebuginfo_calls sym_debuginfod_resolves
-sym_nopie_vaddr sym_tracepoint_typo sym_bare_function_hint sym_objects_identified sym_no_leftovers"
+sym_nopie_vaddr sym_tracepoint_typo sym_bare_function_hint sym_cxx_names sym_cxx_caller
+sym_cxx_by_symbol sym_cxx_overloads sym_cxx_one_overload sym_cxx_one_by_symbol
+sym_objects_identified sym_no_leftovers"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 cd "$TMP"
 WLN=$ROOT/$B/tests/workload_nopie
@@ -176,6 +178,21 @@ if [ ! -e /sys/kernel/tracing/kprobe_events ] && command -v sqlite3 >/dev/null; 
 else
 	echo "skip sym_bare_function_hint: this kernel has kprobes (sqlite3_step is tried as a kernel function), or no sqlite3"
 fi
+
+# -- 8. C++: names demangled as perf and gdb print them, without the
+# parameter list unless another probed function is an overload
+CXW=$ROOT/$B/tests/cxx_workload
+"$REC" -q -f "$CXW:_ZN2ns4work*" -f "$CXW:_ZN2ns5outerEv" -o cxx.ukt -- "$CXW" 50
+check sym_cxx_names "ns::outer,50;ns::work(double),50;ns::work(int),50" \
+	"$(sql cxx.ukt "SELECT func, COUNT(*) FROM calls WHERE complete GROUP BY func ORDER BY func" | tr '\n' ';' | sed 's/;$//')"
+check sym_cxx_caller "ns::outer" \
+	"$(sql cxx.ukt "SELECT DISTINCT substr(caller_symbol, 1, instr(caller_symbol, '+') - 1) FROM calls WHERE func = 'ns::work(int)'")"
+has sym_cxx_by_symbol "latency of ns::work(int): 50 complete calls" "$("$REP" hist cxx.ukt _ZN2ns4workEi -q 2>&1)"
+has sym_cxx_overloads "'ns::work' names 2 overloads: 'ns::work(double)', 'ns::work(int)'" \
+	"$("$REP" callers cxx.ukt ns::work -q 2>&1)"
+"$REC" -q -f "$CXW:_ZN2ns4workEi" -o cxx1.ukt -- "$CXW" 20
+check sym_cxx_one_overload "ns::work,20" "$(sql cxx1.ukt "SELECT func, COUNT(*) FROM calls WHERE complete GROUP BY func")"
+has sym_cxx_one_by_symbol "latency of ns::work: 20 complete calls" "$("$REP" hist cxx1.ukt _ZN2ns4workEi -q 2>&1)"
 
 # objects are one by device and inode, with their namespace
 n=$(sql ns.ukt "SELECT COUNT(*) FROM objects WHERE dev IS NOT NULL AND inode IS NOT NULL")
