@@ -66,7 +66,7 @@ FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
 RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 
-RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd liblzma) -lpthread -ldl
+RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd liblzma) -lpthread -ldl -lstdc++
 REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd) -lpthread -lm -lstdc++
 RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libzstd liblzma)
 REPORT_CFLAGS := $(call pc_cflags,libtraceevent sqlite3 libzstd)

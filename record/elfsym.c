@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <lzma.h>
 #include <limits.h>
 #include <gelf.h>
@@ -21,6 +22,7 @@
 
 #include "elfsym.h"
 #include "suggest.h"
+#include "uktrace/demangle.h"
 #include "uktrace/payload.h"
 #include "errors.h"
 
@@ -419,6 +421,33 @@ static int load_debuginfod(struct elfsym *e)
 	free(path);
 	dfd.end(c);
 	return err < 0 ? err : 0;
+}
+
+bool elfsym_is_cxx_name(const char *pattern)
+{
+	return strstr(pattern, "::") || strchr(pattern, '(');
+}
+
+bool elfsym_cxx_matches(const char *pattern, bool glob, const char *sym,
+			struct ukt_buf *tmp)
+{
+	size_t base;
+	char c;
+	bool m;
+
+	if (strncmp(sym, "_Z", 2))
+		return false;
+	ukt_buf_reset(tmp);
+	if (!demangle_add(tmp, sym))
+		return false;
+	if (glob ? !fnmatch(pattern, tmp->data, 0) : !strcmp(pattern, tmp->data))
+		return true;
+	base = demangle_base_len(tmp->data);
+	c = tmp->data[base];
+	tmp->data[base] = '\0';
+	m = glob ? !fnmatch(pattern, tmp->data, 0) : !strcmp(pattern, tmp->data);
+	tmp->data[base] = c;
+	return m;
 }
 
 struct elfsym *elfsym_load(const char *path)

@@ -60,6 +60,16 @@ size_t elfsym_find(const struct elfsym *e, const char *name,
 int elfsym_vaddr_to_offset(const struct elfsym *e, uint64_t vaddr,
 			   uint64_t *offset);
 
+/* Whether pattern is a C++ name as people write it ("DB::executeQuery",
+ * "ns::work(int)", "ns::C::~C"), not a symbol as the ELF file has it. */
+bool elfsym_is_cxx_name(const char *pattern);
+
+/* Whether the mangled symbol sym demangles to pattern, with or without its
+ * parameter list (all overloads), or matches it as a glob when glob. tmp
+ * is scratch space. */
+bool elfsym_cxx_matches(const char *pattern, bool glob, const char *sym,
+			struct ukt_buf *tmp);
+
 /* Up to max names close to name (edit distance or common prefix), for
  * "did you mean" messages, written comma-separated to out. */
 void elfsym_suggest(const struct elfsym *e, const char *name,

@@ -36,6 +36,8 @@ static void usage(FILE *f)
 "                           'app:handle+0x10'           offset into a function\n"
 "                           'app:handle%%return'         return probe\n"
 "                           'app:read*'                 glob: every matching function\n"
+"                           'app:ns::Server::handle'    C++ by its demangled name (every\n"
+"                                                       overload; or 'ns::f(int)', 'ns::*')\n"
 "                           'p kfree', 'r:kfree_probe kfree', 'do_sys_openat2'\n"
 "                                                       kernel functions (kprobes)\n"
 "                           'kprobe:vfs_rea*'           kernel glob (traceable\n"

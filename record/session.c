@@ -25,6 +25,7 @@
 #include "kfuncs.h"
 #include "pids.h"
 #include "session_int.h"
+#include "uktrace/demangle.h"
 
 /* how long a command has to exit when the recording ends before it */
 #define COMMAND_GRACE_MS 3000
@@ -1046,8 +1047,9 @@ out:
 
 int record_list(const char *binary, const char *pattern)
 {
-	struct ukt_buf path = UKT_BUF_INIT;
+	struct ukt_buf path = UKT_BUF_INIT, name = UKT_BUF_INIT;
 	struct elfsym *e;
+	bool cxx, mangled;
 	int rc;
 	uint64_t last = UINT64_MAX;
 
@@ -1067,18 +1069,25 @@ int record_list(const char *binary, const char *pattern)
 		goto out;
 	}
 	printf("# %s (%s, %zu functions)\n", path.data, e->table, e->nsyms);
+	cxx = pattern && elfsym_is_cxx_name(pattern);
 	for (size_t i = 0; i < e->nsyms; i++) {
 		const struct elf_sym *s = &e->syms[i];
 		uint64_t off = 0;
 
-		if (pattern && fnmatch(pattern, s->name, 0) != 0)
+		if (pattern && fnmatch(pattern, s->name, 0) != 0 &&
+		    !(cxx && elfsym_cxx_matches(pattern, true, s->name, &name)))
 			continue;
 		if (elfsym_vaddr_to_offset(e, s->value, &off))
 			continue;
-		printf("%-40s 0x%-10" PRIx64 " %6" PRIu64 "%s%s\n", s->name, off, s->size,
-		       s->value == last ? "  (alias)" : "", s->ifunc ? "  (ifunc)" : "");
+		/* a C++ symbol with the name people read after it */
+		ukt_buf_reset(&name);
+		mangled = demangle_add(&name, s->name);
+		printf("%-40s 0x%-10" PRIx64 " %6" PRIu64 "%s%s%s%s\n", s->name, off, s->size,
+		       s->value == last ? "  (alias)" : "", s->ifunc ? "  (ifunc)" : "",
+		       mangled ? "  " : "", mangled ? name.data : "");
 		last = s->value;
 	}
+	ukt_buf_release(&name);
 	elfsym_free(e);
 out:
 	ukt_buf_release(&path);

@@ -371,8 +371,10 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 {
 	struct elfsym *e = elf_get(r->path);
 	const struct elf_sym *s;
+	struct ukt_buf tmp = UKT_BUF_INIT;
 	size_t n, added = 0;
 	uint64_t last = UINT64_MAX;
+	bool cxx, *match;
 	int rc;
 
 	if (!e) {
@@ -401,7 +403,8 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 		return user_probe(out, &rr, symname, r->off, r->ret,
 				  r->ret && !r->name ? "__return" : NULL);
 	}
-	if (!has_glob(r->sym)) {
+	cxx = elfsym_is_cxx_name(r->sym);
+	if (!has_glob(r->sym) && !cxx) {
 		n = elfsym_find(e, r->sym, &s);
 		if (!n) {
 			size_t before = err->len;
@@ -433,34 +436,52 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 				     r->sym, n, r->path);
 		return 0;
 	}
-	/* A glob: count first, so the limit message says how many. */
+	/*
+	 * A glob, or a C++ name as people write it (matched against the
+	 * demangled symbols, with or without their parameter lists): count
+	 * first, so the limit message says how many.
+	 */
+	match = calloc(e->nsyms ? e->nsyms : 1, sizeof(*match));
+	if (!match)
+		return -ENOMEM;
 	n = 0;
 	for (size_t i = 0; i < e->nsyms; i++) {
-		if (fnmatch(r->sym, e->syms[i].name, 0) == 0 && e->syms[i].value != last) {
+		const char *name = e->syms[i].name;
+
+		match[i] = (has_glob(r->sym) && fnmatch(r->sym, name, 0) == 0) ||
+			   (cxx && elfsym_cxx_matches(r->sym, has_glob(r->sym), name, &tmp));
+		if (match[i] && e->syms[i].value != last) {
 			n++;
 			last = e->syms[i].value;
 		}
 	}
+	ukt_buf_release(&tmp);
+	rc = 0;
 	if (!n) {
 		ukt_buf_addf(err, "no function in '%s' matches '%s'", r->path, r->sym);
-		return -REC_E_NO_SYMBOL;
-	}
-	if (o->max_probes && n > o->max_probes) {
+		if (cxx && !strcmp(e->table, ".dynsym"))
+			ukt_buf_adds(err, "; the binary is stripped: only exported functions are visible unless debug symbols are installed");
+		else if (cxx)
+			ukt_buf_addf(err, " (its C++ functions: uktrace-record --list %s '*NAME*')", r->path);
+		rc = -REC_E_NO_SYMBOL;
+	} else if (o->max_probes && n > o->max_probes) {
 		ukt_buf_addf(err, "'%s' matches %zu functions in '%s', more than the limit of %zu: narrow the pattern or raise the limit with --max-probes",
 			     r->sym, n, r->path, o->max_probes);
-		return -E2BIG;
+		rc = -E2BIG;
+	} else if (cxx && !has_glob(r->sym) && n > 1 && o->warnings) {
+		ukt_buf_addf(o->warnings, "'%s' names %zu functions in '%s' (overloads): probing all of them\n",
+			     r->sym, n, r->path);
 	}
 	last = UINT64_MAX;
-	for (size_t i = 0; i < e->nsyms; i++) {
-		if (fnmatch(r->sym, e->syms[i].name, 0) != 0 || e->syms[i].value == last)
+	for (size_t i = 0; !rc && i < e->nsyms; i++) {
+		if (!match[i] || e->syms[i].value == last)
 			continue;
 		last = e->syms[i].value;
 		rc = user_probes_at(out, r, e, &e->syms[i], o, err);
-		if (rc)
-			return rc;
 		added++;
 	}
-	return 0;
+	free(match);
+	return rc;
 }
 
 /* ---- kernel probes ---- */

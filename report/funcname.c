@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "db.h"
-#include "demangle.h"
+#include "uktrace/demangle.h"
 #include "report.h"
 
 int report_resolve_func(struct report_opts *o, struct db *d)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "calls.h"
-#include "demangle.h"
+#include "uktrace/demangle.h"
 #include "plan.h"
 
 static const char *basename_of(const char *p)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "demangle.h"
+#include "uktrace/demangle.h"
 #include "symbolize.h"
 
 static int entry_cmp(const void *a, const void *b)

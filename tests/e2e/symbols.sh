@@ -13,6 +13,7 @@ sym_debug_file_resolves sym_debug_file_calls sym_debug_file_callers
 sym_minidebuginfo_resolves sym_minidebuginfo_calls sym_debuginfod_resolves
 sym_nopie_vaddr sym_tracepoint_typo sym_bare_function_hint sym_cxx_names sym_cxx_caller
 sym_cxx_by_symbol sym_cxx_overloads sym_cxx_one_overload sym_cxx_one_by_symbol
+sym_cxx_probe_by_name sym_cxx_probe_warns sym_cxx_probe_one sym_cxx_list sym_cxx_no_such
 sym_objects_identified sym_no_leftovers"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 cd "$TMP"
@@ -193,6 +194,16 @@ has sym_cxx_overloads "'ns::work' names 2 overloads: 'ns::work(double)', 'ns::wo
 "$REC" -q -f "$CXW:_ZN2ns4workEi" -o cxx1.ukt -- "$CXW" 20
 check sym_cxx_one_overload "ns::work,20" "$(sql cxx1.ukt "SELECT func, COUNT(*) FROM calls WHERE complete GROUP BY func")"
 has sym_cxx_one_by_symbol "latency of ns::work: 20 complete calls" "$("$REP" hist cxx1.ukt _ZN2ns4workEi -q 2>&1)"
+# probed by the names people read: every overload, or one
+out=$("$REC" -f "$CXW:ns::work" -o cxx2.ukt -- "$CXW" 30 2>&1)
+check sym_cxx_probe_by_name "ns::work(double),30;ns::work(int),30" \
+	"$(sql cxx2.ukt "SELECT func, COUNT(*) FROM calls WHERE complete GROUP BY func ORDER BY func" | tr '\n' ';' | sed 's/;$//')"
+has sym_cxx_probe_warns "'ns::work' names 2 functions in '$CXW' (overloads)" "$out"
+"$REC" -q -f "$CXW:ns::work(double)" -o cxx3.ukt -- "$CXW" 30
+check sym_cxx_probe_one "ns::work,30" "$(sql cxx3.ukt "SELECT func, COUNT(*) FROM calls WHERE complete GROUP BY func")"
+check sym_cxx_list "_ZN2ns4workEi ns::work(int);_ZN2ns4workEd ns::work(double);_ZN2ns5outerEv ns::outer()" \
+	"$("$REC" --list "$CXW" 'ns::*' | awk '!/^#/ {print $1, $4}' | tr '\n' ';' | sed 's/;$//')"
+has sym_cxx_no_such "no function in '$CXW' matches 'ns::nosuch'" "$("$REC" -f "$CXW:ns::nosuch" -o x.ukt -- "$CXW" 1 2>&1)"
 
 # objects are one by device and inode, with their namespace
 n=$(sql ns.ukt "SELECT COUNT(*) FROM objects WHERE dev IS NOT NULL AND inode IS NOT NULL")

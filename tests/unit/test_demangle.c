@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "test.h"
-#include "../../report/demangle.h"
+#include "uktrace/demangle.h"
 
 static void test_demangle(void)
 {

@@ -3,7 +3,7 @@
  * C++ symbol names as people read them: "_ZN2DB12executeQueryERNS_..." is
  * "DB::executeQuery(DB::ReadBuffer&, ...)", as perf, gdb and addr2line -C
  * print it. The one place that calls the C++ ABI's demangler (libstdc++'s
- * __cxa_demangle, the one g++ programs use).
+ * __cxa_demangle, the one g++ programs use), for both programs.
  */
 #ifndef UKT_DEMANGLE_H
 #define UKT_DEMANGLE_H

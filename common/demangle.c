@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "demangle.h"
+#include "uktrace/demangle.h"
 
 /* libstdc++'s, declared here so that the rest of report stays C */
 char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
