@@ -348,6 +348,20 @@ int flight_poll(struct session *s)
 
 int flight_finish(struct session *s, int rc)
 {
+	struct trigger_hit hit;
+
+	/*
+	 * The events since the last poll: a slow call just before the end
+	 * (a command that exits right after it) still fires its trigger.
+	 */
+	if (!rc && s->tw && !s->pending) {
+		int e = trigger_watch_read(s->tw, &hit);
+
+		if (e == 1)
+			e = flight_trigger(s, &hit, false);
+		if (e < 0)
+			rc = e;
+	}
 	if (s->pending) {
 		int e;
 

@@ -11,6 +11,7 @@
 TESTS="flight_usr1_dump flight_usr1_meta flight_usr1_before flight_armed_writes_nothing
 flight_slow_one_dump flight_slow_call_in_dump flight_slow_history flight_slow_info
 flight_hang_one_dump flight_hang_meta flight_hang_fired_running flight_hang_call_in_dump
+flight_last_call_fires
 flight_event_dump flight_event_in_dump flight_event_calls_before
 flight_holdoff_one_dump flight_holdoff_counted flight_after_window flight_last_window
 flight_command_fails flight_command_status flight_overwrite_not_lost flight_overwrite_counted
@@ -106,6 +107,12 @@ check flight_overwrite_not_lost "0" "$(sql ow-0001.ukt "SELECT SUM(lost_events) 
 n=$(sql ow-0001.ukt "SELECT SUM(overwritten) FROM cpus")
 if [ "${n:-0}" -gt 0 ] && ! "$REP" ow-0001.ukt 2>&1 | grep -q "lost"; then ok flight_overwrite_counted
 else fail flight_overwrite_counted "overwritten '$n'; summary: $("$REP" ow-0001.ukt 2>&1 | grep lost)"; fi
+
+# -- the command's last call meets the trigger, and the command exits
+# right after it: the end reads what the last poll did not (missed one
+# run in eight before, when the exit was seen first)
+"$REC" -q -f "$WL:slow" --flight 4M --trigger 'slow>0' -o last.ukt -- "$WL" lastslow 0
+check flight_last_call_fires "1" "$(sql last-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'slow' AND complete" 2>&1)"
 
 # -- a call that hangs fires while it runs, once, with its entry in the
 # dump however short --last

@@ -22,6 +22,9 @@
  *   workload spawn N SECS  after SECS seconds, N children one after the
  *                          other, each exec'ing "workload calls 100" (a
  *                          process that lives a few milliseconds)
+ *   workload hang MS       a() for 0.5 s, slow(MS), a() for 0.5 s more
+ *   workload lastslow MS   a() for 0.2 s, then slow(MS) and exit at once:
+ *                          the last call is the one a trigger wants
  */
 #include <pthread.h>
 #include <signal.h>
@@ -276,6 +279,15 @@ int main(int argc, char **argv)
 			if (!half)
 				slow(n);
 		}
+	} else if (!strcmp(mode, "lastslow")) {
+		struct timespec tick = { 0, 1000000 };
+
+		for (int ms = 0; ms < 200; ms++) {
+			for (int k = 0; k < 10; k++)
+				caller_one(k);
+			nanosleep(&tick, NULL);
+		}
+		slow(n);
 	} else if (!strcmp(mode, "exit")) {
 		return (int)n;
 	} else {
