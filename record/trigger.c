@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elfsym.h"
 #include "tracefs.h"
 #include "trigger.h"
 #include "uktrace/units.h"
@@ -35,7 +36,8 @@ int trigger_parse(struct trigger *t, enum trig_kind kind, const char *spec,
 	if (!t->text)
 		return -ENOMEM;
 	if (kind == TRIG_SLOW_CALL) {
-		const char *gt = strchr(spec, '>');
+		/* the last '>': a C++ name may hold some ("f<std::vector<int>>") */
+		const char *gt = strrchr(spec, '>');
 
 		if (!gt || gt == spec || ukt_parse_duration(gt + 1 + (gt[1] == '='), &t->min_ns)) {
 			ukt_buf_addf(err, "--trigger '%s': give a function and how slow a call of it fires the trigger, as FUNC>DURATION (e.g. 'handle>50ms', 'syscall:read>1s')",
@@ -73,6 +75,8 @@ static const struct probe *find_tracepoint(const struct probe_list *l, const cha
 static int resolve_slow(struct trigger *t, const struct probe_list *l, struct ukt_buf *err)
 {
 	const struct probe *entry = NULL, *ret = NULL;
+	struct ukt_buf tmp = UKT_BUF_INIT;
+	bool cxx = elfsym_is_cxx_name(t->func);
 
 	if (!strncmp(t->func, "syscall:", 8)) {
 		char en[128], ex[128];
@@ -86,15 +90,26 @@ static int resolve_slow(struct trigger *t, const struct probe_list *l, struct uk
 		}
 		return set_event(t, 0, "syscalls", en) ?: set_event(t, 1, "syscalls", ex);
 	}
-	/* the entry probe by function (or event) name; its return by the
-	 * identity the pair shares */
-	for (size_t i = 0; i < l->n && !entry; i++) {
+	/* the entry probe by function (or event) name, or a C++ function's
+	 * demangled name; its return by the identity the pair shares */
+	for (size_t i = 0; i < l->n; i++) {
 		const struct probe *p = &l->v[i];
 
-		if ((p->kind == PK_UPROBE || p->kind == PK_KPROBE) && p->func &&
-		    ((p->symbol && !strcmp(p->symbol, t->func)) || !strcmp(p->name, t->func)))
-			entry = p;
+		if ((p->kind != PK_UPROBE && p->kind != PK_KPROBE) || !p->func)
+			continue;
+		if ((p->symbol && !strcmp(p->symbol, t->func)) || !strcmp(p->name, t->func) ||
+		    (cxx && p->symbol && elfsym_cxx_matches(t->func, false, p->symbol, &tmp))) {
+			if (entry && strcmp(entry->symbol ? entry->symbol : "", p->symbol ? p->symbol : "")) {
+				ukt_buf_addf(err, "--trigger '%s': '%s' names several recorded functions (overloads): give one whole, as 'ns::f(int)>50ms'",
+					     t->text, t->func);
+				ukt_buf_release(&tmp);
+				return -EINVAL;
+			}
+			if (!entry)
+				entry = p;
+		}
 	}
+	ukt_buf_release(&tmp);
 	for (size_t i = 0; entry && i < l->n && !ret; i++) {
 		const struct probe *p = &l->v[i];
 

@@ -14,6 +14,7 @@ sym_minidebuginfo_resolves sym_minidebuginfo_calls sym_debuginfod_resolves
 sym_nopie_vaddr sym_tracepoint_typo sym_bare_function_hint sym_cxx_names sym_cxx_caller
 sym_cxx_by_symbol sym_cxx_overloads sym_cxx_one_overload sym_cxx_one_by_symbol
 sym_cxx_probe_by_name sym_cxx_probe_warns sym_cxx_probe_one sym_cxx_list sym_cxx_no_such
+sym_cxx_trigger sym_cxx_trigger_overloads
 sym_objects_identified sym_no_leftovers"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 cd "$TMP"
@@ -204,6 +205,11 @@ check sym_cxx_probe_one "ns::work,30" "$(sql cxx3.ukt "SELECT func, COUNT(*) FRO
 check sym_cxx_list "_ZN2ns4workEi ns::work(int);_ZN2ns4workEd ns::work(double);_ZN2ns5outerEv ns::outer()" \
 	"$("$REC" --list "$CXW" 'ns::*' | awk '!/^#/ {print $1, $4}' | tr '\n' ';' | sed 's/;$//')"
 has sym_cxx_no_such "no function in '$CXW' matches 'ns::nosuch'" "$("$REC" -f "$CXW:ns::nosuch" -o x.ukt -- "$CXW" 1 2>&1)"
+# a flight recorder's duration trigger by the demangled name
+"$REC" -q -f "$CXW:ns::outer" --flight 4M --trigger 'ns::outer>0' --holdoff 30 -o cxxfl.ukt -- "$CXW" 20
+check sym_cxx_trigger "ns::outer" "$(sql cxxfl-0001.ukt "SELECT DISTINCT func FROM calls")"
+has sym_cxx_trigger_overloads "'ns::work' names several recorded functions (overloads)" \
+	"$("$REC" -f "$CXW:ns::work" --flight --trigger 'ns::work>1ms' -o x.ukt -- "$CXW" 1 2>&1)"
 
 # objects are one by device and inode, with their namespace
 n=$(sql ns.ukt "SELECT COUNT(*) FROM objects WHERE dev IS NOT NULL AND inode IS NOT NULL")
