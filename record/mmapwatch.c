@@ -20,6 +20,7 @@ struct ring {
 	struct perf_event_mmap_page *meta;
 	uint8_t *data;
 	size_t size;
+	uint64_t tail, head;	/* what a read has left of it */
 };
 
 struct mmapwatch {
@@ -201,43 +202,83 @@ static int to_event(struct mmapwatch *w, const uint8_t *rec, size_t len,
 	}
 }
 
+/* n bytes of r from position pos, across its end. */
+static void ring_bytes(const struct ring *r, uint64_t pos, void *dst, size_t n)
+{
+	size_t off = (size_t)(pos % r->size), first = r->size - off;
+
+	if (n <= first) {
+		memcpy(dst, r->data + off, n);
+	} else {
+		memcpy(dst, r->data + off, first);
+		memcpy((uint8_t *)dst + first, r->data, n - first);
+	}
+}
+
+/* The length of r's record at pos (0 for garbage) and its time. */
+static size_t next_record(const struct ring *r, uint64_t pos, uint64_t *ts)
+{
+	struct perf_event_header h;
+	struct sample_id sid;
+
+	ring_bytes(r, pos, &h, sizeof(h));
+	if (h.size < sizeof(h) || h.size > r->size || h.size > r->head - pos)
+		return 0;
+	*ts = 0;
+	if (h.size >= sizeof(h) + sizeof(sid)) {
+		ring_bytes(r, pos + h.size - sizeof(sid), &sid, sizeof(sid));
+		*ts = sid.time;
+	}
+	return h.size;
+}
+
+/*
+ * The records of every CPU's ring, merged in time order: a process is
+ * forked on one CPU and execs on another, and its exec must not be
+ * undone by its fork read later (the child's maps would become its
+ * parent's, and its callers unnamed).
+ */
 int mmapwatch_read(struct mmapwatch *w,
 		   int (*cb)(void *ctx, const struct mw_event *e), void *ctx)
 {
 	int rc = 0;
 
-	for (int i = 0; i < w->n && !rc; i++) {
-		struct ring *r = &w->r[i];
-		uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
-		uint64_t tail = r->meta->data_tail;
-
-		while (tail < head && !rc) {
-			size_t off = (size_t)(tail % r->size), len;
-			struct perf_event_header h;
-			const uint8_t *rec;
-			struct mw_event e;
-
-			/* a header never wraps (8-byte records in a ring of pages) */
-			memcpy(&h, r->data + off, sizeof(h));
-			len = h.size;
-			if (len < sizeof(h) || len > r->size) {
-				tail = head;	/* garbage: drop the rest */
-				break;
-			}
-			if (off + len <= r->size) {
-				rec = r->data + off;
-			} else {
-				size_t first = r->size - off;
-
-				memcpy(w->rec, r->data + off, first);
-				memcpy(w->rec + first, r->data, len - first);
-				rec = w->rec;
-			}
-			if (to_event(w, rec, len, &e))
-				rc = cb(ctx, &e);
-			tail += len;
-		}
-		__atomic_store_n(&r->meta->data_tail, tail < head ? tail : head, __ATOMIC_RELEASE);
+	for (int i = 0; i < w->n; i++) {
+		w->r[i].head = __atomic_load_n(&w->r[i].meta->data_head, __ATOMIC_ACQUIRE);
+		w->r[i].tail = w->r[i].meta->data_tail;
 	}
+	while (!rc) {
+		struct ring *best = NULL;
+		uint64_t best_ts = 0;
+		size_t best_len = 0;
+		struct mw_event e;
+
+		for (int i = 0; i < w->n; i++) {
+			struct ring *r = &w->r[i];
+			uint64_t ts;
+			size_t len;
+
+			if (r->tail >= r->head)
+				continue;
+			len = next_record(r, r->tail, &ts);
+			if (!len) {
+				r->tail = r->head;	/* garbage: drop the rest */
+				continue;
+			}
+			if (!best || ts < best_ts) {
+				best = r;
+				best_ts = ts;
+				best_len = len;
+			}
+		}
+		if (!best)
+			break;
+		ring_bytes(best, best->tail, w->rec, best_len);
+		if (to_event(w, w->rec, best_len, &e))
+			rc = cb(ctx, &e);
+		best->tail += best_len;
+	}
+	for (int i = 0; i < w->n; i++)
+		__atomic_store_n(&w->r[i].meta->data_tail, w->r[i].tail, __ATOMIC_RELEASE);
 	return rc;
 }

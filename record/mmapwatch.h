@@ -49,8 +49,8 @@ void mmapwatch_close(struct mmapwatch *w);
 /* The descriptors to poll for "records arrived" (at most max). */
 int mmapwatch_pollfds(const struct mmapwatch *w, struct pollfd *fds, int max);
 
-/* Hand every record that arrived to cb, oldest first per CPU. 0, or the
- * first non-zero return of cb. */
+/* Hand every record that arrived to cb, oldest first across the CPUs'
+ * rings (merged by time). 0, or the first non-zero return of cb. */
 int mmapwatch_read(struct mmapwatch *w,
 		   int (*cb)(void *ctx, const struct mw_event *e), void *ctx);
 
