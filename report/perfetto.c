@@ -10,57 +10,30 @@
 #include "errors.h"
 #include "output.h"
 #include "perfetto.h"
-
-/* A thread the output drew on, to name its track at the end. */
-struct track {
-	int64_t tid, pid;
-	bool used;
-};
+#include "threads.h"
 
 struct json_out {
 	FILE *f;
 	bool first;
 	uint64_t events;
-	struct track *tracks;	/* open addressing on tid */
-	size_t cap, n;
-	bool oom;	/* a track could not be remembered */
+	struct threads drawn;	/* the threads the output drew on, with pid */
+	bool oom;		/* a thread could not be remembered */
 };
 
-static size_t track_slot(const struct track *v, size_t cap, int64_t tid)
-{
-	size_t i = (size_t)(((uint64_t)tid * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
-
-	while (v[i].used && v[i].tid != tid)
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-/* Remember that tid (of pid) has a track (j->oom when it cannot). */
+/* Remember that tid (of pid) has a track, to name it at the end. */
 static void track_add(struct json_out *j, int64_t tid, int64_t pid)
 {
-	size_t i;
+	struct thread_info *t = threads_add(&j->drawn, (int)tid);
 
-	if (j->cap && j->tracks[track_slot(j->tracks, j->cap, tid)].used)
-		return;
-	if (2 * (j->n + 1) > j->cap) {
-		size_t cap = j->cap ? 2 * j->cap : 64;
-		struct track *v = calloc(cap, sizeof(*v));
-
-		if (!v) {
-			j->oom = true;
-			return;
-		}
-		for (size_t k = 0; k < j->cap; k++)
-			if (j->tracks[k].used)
-				v[track_slot(v, cap, j->tracks[k].tid)] = j->tracks[k];
-		free(j->tracks);
-		j->tracks = v;
-		j->cap = cap;
-	}
-	i = track_slot(j->tracks, j->cap, tid);
-	j->tracks[i] = (struct track){ .tid = tid, .pid = pid, .used = true };
-	j->n++;
+	if (t)
+		t->pid = (int)pid;
+	else
+		j->oom = true;
 }
+
+struct track {
+	int64_t tid, pid;
+};
 
 static int track_cmp(const void *a, const void *b)
 {
@@ -109,20 +82,31 @@ static const char *comm_of(struct db_stmt *s, int64_t tid, struct ukt_buf *err)
  */
 static int names(struct json_out *j, struct db *d, struct ukt_buf *err)
 {
+	struct track *v;
 	struct db_stmt *s;
 	size_t n = 0;
 
-	if (!j->n)
+	if (!j->drawn.n)
 		return 0;
+	v = calloc(j->drawn.n, sizeof(*v));
+	if (!v) {
+		ukt_buf_adds(err, "out of memory for the list of threads");
+		return -ENOMEM;
+	}
 	s = db_prepare(d, "SELECT comm FROM threads WHERE tid = ?", err);
-	if (!s)
+	if (!s) {
+		free(v);
 		return fail_sql(err);
-	for (size_t k = 0; k < j->cap; k++)
-		if (j->tracks[k].used)
-			j->tracks[n++] = j->tracks[k];
-	qsort(j->tracks, n, sizeof(*j->tracks), track_cmp);
+	}
+	for (size_t k = 0; k < j->drawn.cap && n < j->drawn.n; k++) {
+		const struct thread_info *e = &j->drawn.v[k];
+
+		if (e->tid != 0 || e->comm)	/* a used slot (threads.h) */
+			v[n++] = (struct track){ .tid = e->tid, .pid = e->pid };
+	}
+	qsort(v, n, sizeof(*v), track_cmp);
 	for (size_t k = 0; k < n; k++) {
-		const struct track *t = &j->tracks[k];
+		const struct track *t = &v[k];
 		const char *comm;
 
 		if (k == 0 || t->pid != t[-1].pid) {
@@ -143,6 +127,7 @@ static int names(struct json_out *j, struct db *d, struct ukt_buf *err)
 		fputs("}}", j->f);
 	}
 	db_finalize(s);
+	free(v);
 	return 0;
 }
 
@@ -351,7 +336,7 @@ int perfetto_write(FILE *f, struct db *d, const struct call_select *sel,
 	}
 	if (!rc)
 		rc = names(&j, d, err);
-	free(j.tracks);
+	threads_release(&j.drawn);
 	fputs("\n]}\n", f);
 	if (!rc && ferror(f))
 		rc = -EIO;
