@@ -366,15 +366,17 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 	return user_probe(out, r, s->name, fileoff, r->ret, r->ret ? "__return" : NULL);
 }
 
+#define STRIPPED_HINT "; the binary is stripped: only exported functions are visible unless debug symbols are installed"
+
 static int resolve_user(struct probe_list *out, const struct user_req *r,
 			const struct spec_opts *o, struct ukt_buf *err)
 {
 	struct elfsym *e = elf_get(r->path);
 	const struct elf_sym *s;
 	struct ukt_buf tmp = UKT_BUF_INIT;
-	size_t n, added = 0;
+	size_t n;
 	uint64_t last = UINT64_MAX;
-	bool cxx, *match;
+	bool cxx, glob, *match;
 	int rc;
 
 	if (!e) {
@@ -404,7 +406,8 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 				  r->ret && !r->name ? "__return" : NULL);
 	}
 	cxx = elfsym_is_cxx_name(r->sym);
-	if (!has_glob(r->sym) && !cxx) {
+	glob = has_glob(r->sym);
+	if (!glob && !cxx) {
 		n = elfsym_find(e, r->sym, &s);
 		if (!n) {
 			size_t before = err->len;
@@ -419,7 +422,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 			else
 				ukt_buf_adds(err, "?)");
 			if (!strcmp(e->table, ".dynsym"))
-				ukt_buf_adds(err, "; the binary is stripped: only exported functions are visible unless debug symbols are installed");
+				ukt_buf_adds(err, STRIPPED_HINT);
 			return -REC_E_NO_SYMBOL;
 		}
 		/* One probe per distinct address (static functions may repeat). */
@@ -448,8 +451,8 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	for (size_t i = 0; i < e->nsyms; i++) {
 		const char *name = e->syms[i].name;
 
-		match[i] = (has_glob(r->sym) && fnmatch(r->sym, name, 0) == 0) ||
-			   (cxx && elfsym_cxx_matches(r->sym, has_glob(r->sym), name, &tmp));
+		match[i] = (glob && fnmatch(r->sym, name, 0) == 0) ||
+			   (cxx && elfsym_cxx_matches(r->sym, glob, name, &tmp));
 		if (match[i] && e->syms[i].value != last) {
 			n++;
 			last = e->syms[i].value;
@@ -460,7 +463,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	if (!n) {
 		ukt_buf_addf(err, "no function in '%s' matches '%s'", r->path, r->sym);
 		if (cxx && !strcmp(e->table, ".dynsym"))
-			ukt_buf_adds(err, "; the binary is stripped: only exported functions are visible unless debug symbols are installed");
+			ukt_buf_adds(err, STRIPPED_HINT);
 		else if (cxx)
 			ukt_buf_addf(err, " (its C++ functions: uktrace-record --list %s '*NAME*')", r->path);
 		rc = -REC_E_NO_SYMBOL;
@@ -468,7 +471,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 		ukt_buf_addf(err, "'%s' matches %zu functions in '%s', more than the limit of %zu: narrow the pattern or raise the limit with --max-probes",
 			     r->sym, n, r->path, o->max_probes);
 		rc = -E2BIG;
-	} else if (cxx && !has_glob(r->sym) && n > 1 && o->warnings) {
+	} else if (cxx && !glob && n > 1 && o->warnings) {
 		ukt_buf_addf(o->warnings, "'%s' names %zu functions in '%s' (overloads): probing all of them\n",
 			     r->sym, n, r->path);
 	}
@@ -478,7 +481,6 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 			continue;
 		last = e->syms[i].value;
 		rc = user_probes_at(out, r, e, &e->syms[i], o, err);
-		added++;
 	}
 	free(match);
 	return rc;
