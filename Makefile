@@ -75,7 +75,7 @@ PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
-                $(B)/tests/fuzz_regress
+                $(B)/tests/fuzz_regress $(B)/tests/mkhostile
 
 all: $(PROGS)
 
@@ -132,6 +132,12 @@ $(B)/tests/workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+
+# crafted hostile trace files (hostile.sh)
+$(B)/tests/mkhostile: tests/hostile/mkhostile.c $(B)/libukformat.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,libzstd) -lpthread
 
 # C++ names to demangle (symbols.sh)
 $(B)/tests/cxx_workload: tests/e2e/cxx_workload.cc

@@ -1,0 +1,58 @@
+# Crafted trace files (tests/hostile/mkhostile.c) through the report: a
+# file from another machine is untrusted input. Each check fails on a
+# report that crashes, runs for minutes, or prints what it should not.
+# No root, no tracefs. The hang guards have 20x headroom and more: they
+# catch minutes, they do not time anything.
+. "$(dirname "$0")/lib.sh"
+# nothing recorded here: nothing of tracefs to clean up
+trap 'rm -rf "$TMP"' EXIT
+GEN=$ROOT/$B/tests/mkhostile
+GUARD=${UKT_HANG_GUARD:-120}
+
+# run NAME CMD...: CMD in the hang guard, its output in $TMP/NAME.out
+# (its first 64 MiB: a report gone quadratic would fill the disk) and
+# .err; the status (124: the guard fired) in $rc
+run() {
+	local name=$1; shift
+	timeout -k 5 "$GUARD" "$@" 2>"$TMP/$name.err" | head -c 64M >"$TMP/$name.out"
+	rc=${PIPESTATUS[0]}
+}
+
+# ran NAME: the last run ended by itself without a crash, with status 0
+ran() {
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then fail "$1" "still running after ${GUARD}s"
+	elif [ "$rc" -ge 128 ]; then fail "$1" "killed by signal $((rc - 128)): $(tail -3 "$TMP/$1.err")"
+	elif [ "$rc" -ne 0 ]; then fail "$1" "exit status $rc: $(tail -3 "$TMP/$1.err")"
+	else ok "$1"; fi
+}
+
+# refused NAME PATTERN: the last run failed cleanly (status 1..127, not
+# the guard) with a message matching PATTERN
+refused() {
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then fail "$1" "still running after ${GUARD}s"
+	elif [ "$rc" -ge 128 ]; then fail "$1" "killed by signal $((rc - 128))"
+	elif [ "$rc" -eq 0 ]; then fail "$1" "accepted the file"
+	elif ! grep -q -- "$2" "$TMP/$1.err"; then fail "$1" "no '$2' in: $(head -3 "$TMP/$1.err")"
+	else ok "$1"; fi
+}
+
+# 1. one thread nested 200,000 calls deep: drawn without recursion, and
+# folded in time linear in the file (the levels past FLAME_MAX_DEPTH are
+# counted in their caller)
+F=$TMP/deep.ukt
+"$GEN" deep "$F" 200000
+run hostile_deep_import "$REP" summary "$F" -q
+ran hostile_deep_import
+run hostile_deep_flame_svg "$REP" flamegraph "$F" -o "$TMP/deep.svg" -q
+ran hostile_deep_flame_svg
+run hostile_deep_html "$REP" html "$F" -o "$TMP/deep.html" -q
+ran hostile_deep_html
+run hostile_deep_folded "$REP" flamegraph "$F" --folded -q
+ran hostile_deep_folded
+check hostile_deep_folded_levels 1024 "$(wc -l <"$TMP/hostile_deep_folded.out")"
+has hostile_deep_folded_warns "calls nested more than 1024 levels" "$(cat "$TMP/hostile_deep_folded.err")"
+run hostile_deep_reverse "$REP" flamegraph "$F" --folded --reverse -q
+ran hostile_deep_reverse
+# the time of the calls past the limit is in the last frame
+total=$(awk '{s += $NF} END {print s}' "$TMP/hostile_deep_folded.out")
+check hostile_deep_folded_time "$(sql "$F" "SELECT SUM(self_ns) FROM calls WHERE complete")" "$total"
