@@ -8,6 +8,7 @@
 
 #include "uktrace/demangle.h"
 #include "symbolize.h"
+#include "textscan.h"
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -87,108 +88,224 @@ out:
 	return rc;
 }
 
+/* The objects by identity and by path (objects_index): the last of equal
+ * keys first, a later SYMTAB being newer. */
+static int id_cmp(const void *a, const void *b, void *arg)
+{
+	const struct symbolizer *s = arg;
+	const struct sym_object *x = &s->objects[*(const size_t *)a];
+	const struct sym_object *y = &s->objects[*(const size_t *)b];
+
+	if (x->maj != y->maj)
+		return x->maj < y->maj ? -1 : 1;
+	if (x->min != y->min)
+		return x->min < y->min ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return *(const size_t *)a > *(const size_t *)b ? -1 : 1;
+}
+
+static int path_cmp(const void *a, const void *b, void *arg)
+{
+	const struct symbolizer *s = arg;
+	int c = strcmp(s->objects[*(const size_t *)a].path, s->objects[*(const size_t *)b].path);
+
+	return c ? c : *(const size_t *)a > *(const size_t *)b ? -1 : 1;
+}
+
+static int objects_index(struct symbolizer *s)
+{
+	s->by_id = calloc(s->nobjects + 1, sizeof(*s->by_id));
+	s->by_path = calloc(s->nobjects + 1, sizeof(*s->by_path));
+	if (!s->by_id || !s->by_path)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nobjects; i++)
+		if (s->objects[i].has_id)
+			s->by_id[s->nby_id++] = i;
+		else
+			s->by_path[s->nby_path++] = i;
+	qsort_r(s->by_id, s->nby_id, sizeof(*s->by_id), id_cmp, s);
+	qsort_r(s->by_path, s->nby_path, sizeof(*s->by_path), path_cmp, s);
+	return 0;
+}
+
 /*
  * The object a maps line maps: the one of its device and inode (the same
  * path may be two files, in two mount namespaces or before and after an
  * upgrade), else the one of its path (traces without identities); the
- * last one wins, a later SYMTAB being newer.
+ * last one wins, a later SYMTAB being newer. Binary searches of
+ * objects_index: a maps payload may have a million lines.
  */
 static int find_object(const struct symbolizer *s, const char *path,
-		       unsigned int maj, unsigned int min, unsigned long ino)
+		       unsigned int maj, unsigned int min, uint64_t ino)
 {
-	for (size_t i = s->nobjects; i-- > 0;)
-		if (s->objects[i].has_id && s->objects[i].ino == ino &&
-		    s->objects[i].maj == maj && s->objects[i].min == min)
-			return (int)i;
-	for (size_t i = s->nobjects; i-- > 0;)
-		if (!s->objects[i].has_id && !strcmp(s->objects[i].path, path))
-			return (int)i;
+	size_t lo = 0, hi = s->nby_id;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct sym_object *o = &s->objects[s->by_id[mid]];
+
+		if (o->maj < maj || (o->maj == maj && (o->min < min ||
+		    (o->min == min && o->ino < ino))))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nby_id) {
+		const struct sym_object *o = &s->objects[s->by_id[lo]];
+
+		if (o->maj == maj && o->min == min && o->ino == ino)
+			return (int)s->by_id[lo];
+	}
+	lo = 0;
+	hi = s->nby_path;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->objects[s->by_path[mid]].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nby_path && !strcmp(s->objects[s->by_path[lo]].path, path))
+		return (int)s->by_path[lo];
 	return -1;
+}
+
+/* One line of /proc/PID/maps: "start-end perms offset maj:min inode  path". */
+static bool maps_line(struct text_cursor *l, uint64_t *a, uint64_t *z, const char **perms,
+		      uint64_t *off, unsigned int *maj, unsigned int *mnr, uint64_t *ino,
+		      const char **path, size_t *plen)
+{
+	uint64_t ma, mi;
+	int64_t in;
+	size_t pn;
+
+	if (!text_hex(l, a) || !text_expect(l, '-') || !text_hex(l, z) ||
+	    !text_word(l, perms, &pn) || pn < 3 || !text_hex(l, off) ||
+	    !text_hex(l, &ma) || !text_expect(l, ':') || !text_hex(l, &mi) ||
+	    !text_dec(l, &in) || ma > UINT32_MAX || mi > UINT32_MAX || in < 0)
+		return false;
+	*maj = (unsigned int)ma;
+	*mnr = (unsigned int)mi;
+	*ino = (uint64_t)in;
+	text_skip_blanks(l);
+	*path = l->p;
+	*plen = (size_t)(l->end - l->p);
+	if (*plen > 4095)
+		*plen = 4095;	/* PATH_MAX */
+	return true;
+}
+
+static int snap_map_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sym_map *m = arg;
+	uint64_t x = m[*(const size_t *)a].start, y = m[*(const size_t *)b].start;
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
 static int parse_maps(struct symbolizer *s, const struct trace_maps *m)
 {
 	struct sym_snapshot snap = { .pid = m->pid, .ts = m->ts };
-	const char *line = m->text;
+	struct text_cursor c = text_cursor(m->text, m->text ? strlen(m->text) : 0), l;
+	size_t cap = 0;
 	void *p;
 
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		unsigned long long a, z, off;
-		char perms[8], path[4096];
+	while (text_line(&c, &l)) {
+		uint64_t a, z, off, ino;
 		unsigned int maj, mnr;
-		unsigned long ino;
-		int n;
+		const char *perms, *path;
+		size_t pl;
+		struct sym_map *sm;
 
-		path[0] = '\0';
-		n = sscanf(line, "%llx-%llx %7s %llx %x:%x %lu %4095[^\n]", &a, &z,
-			   perms, &off, &maj, &mnr, &ino, path);
-		line = nl ? nl + 1 : NULL;
-		if (n < 7 || perms[2] != 'x' || a >= z)
+		if (!maps_line(&l, &a, &z, &perms, &off, &maj, &mnr, &ino, &path, &pl) ||
+		    perms[2] != 'x' || a >= z)
 			continue;
-		p = reallocarray(snap.maps, snap.nmaps + 1, sizeof(*snap.maps));
+		if (snap.nmaps == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = reallocarray(snap.maps, cap, sizeof(*snap.maps));
+			if (!p)
+				goto nomem;
+			snap.maps = p;
+		}
+		sm = &snap.maps[snap.nmaps];
+		*sm = (struct sym_map){ .start = a, .end = z, .pgoff = off, .object = -1 };
+		sm->path = ukt_memdupz(path, pl);
+		if (!sm->path)
+			goto nomem;
+		snap.nmaps++;
+		if (pl > 10 && !memcmp(path + pl - 10, " (deleted)", 10))
+			pl -= 10;
+		if (pl) {
+			char *name = ukt_memdupz(path, pl);
+
+			if (!name)
+				goto nomem;
+			sm->object = find_object(s, name, maj, mnr, ino);
+			free(name);
+		}
+	}
+	/* by address, for the lookups (the maps keep their order) */
+	snap.by_start = calloc(snap.nmaps + 1, sizeof(*snap.by_start));
+	if (!snap.by_start)
+		goto nomem;
+	for (size_t i = 0; i < snap.nmaps; i++)
+		snap.by_start[i] = i;
+	qsort_r(snap.by_start, snap.nmaps, sizeof(*snap.by_start), snap_map_cmp, snap.maps);
+	if (s->nsnaps == s->snaps_cap) {
+		size_t ncap = s->snaps_cap ? s->snaps_cap * 2 : 16;
+
+		p = reallocarray(s->snaps, ncap, sizeof(*s->snaps));
 		if (!p)
 			goto nomem;
-		snap.maps = p;
-		snap.maps[snap.nmaps] = (struct sym_map){
-			.start = a, .end = z, .pgoff = off,
-			.path = strdup(path),
-		};
-		if (!snap.maps[snap.nmaps].path)
-			goto nomem;
-		{
-			size_t pl = strlen(path);
-
-			if (pl > 10 && !strcmp(path + pl - 10, " (deleted)"))
-				path[pl - 10] = '\0';
-		}
-		snap.maps[snap.nmaps].object = path[0] ? find_object(s, path, maj, mnr, ino) : -1;
-		snap.nmaps++;
+		s->snaps = p;
+		s->snaps_cap = ncap;
 	}
-	p = reallocarray(s->snaps, s->nsnaps + 1, sizeof(*s->snaps));
-	if (!p)
-		goto nomem;
-	s->snaps = p;
 	s->snaps[s->nsnaps++] = snap;
 	return 0;
 nomem:
 	for (size_t i = 0; i < snap.nmaps; i++)
 		free(snap.maps[i].path);
 	free(snap.maps);
+	free(snap.by_start);
 	return -ENOMEM;
 }
 
 static int parse_kallsyms(struct symbolizer *s, const struct ukt_buf *k)
 {
-	const char *p = k->data, *end = p + k->len;
+	struct text_cursor c = text_cursor(k->data, k->len), l;
 	size_t cap = 0;
 
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		unsigned long long addr;
-		char type, name[256];
+	while (text_line(&c, &l)) {
+		uint64_t addr;
+		const char *name;
+		size_t nlen;
+		char type;
 
-		if (!nl)
-			nl = end;
-		if (sscanf(p, "%llx %c %255s", &addr, &type, name) == 3 &&
-		    (type == 't' || type == 'T' || type == 'w' || type == 'W') && addr) {
-			if (s->nksyms == cap) {
-				void *q;
+		/* "ffffffff81000000 T name\t[module]" */
+		if (!text_hex(&l, &addr) || !text_char(&l, &type) || !text_word(&l, &name, &nlen) ||
+		    !(type == 't' || type == 'T' || type == 'w' || type == 'W') || !addr)
+			continue;
+		if (nlen > 511)
+			nlen = 511;	/* the kernel's KSYM_NAME_LEN */
+		if (s->nksyms == cap) {
+			void *q;
 
-				cap = cap ? cap * 2 : 65536;
-				q = reallocarray(s->ksyms, cap, sizeof(*s->ksyms));
-				if (!q)
-					return -ENOMEM;
-				s->ksyms = q;
-			}
-			s->ksyms[s->nksyms].addr = addr;
-			s->ksyms[s->nksyms].size = 0;
-			s->ksyms[s->nksyms].name = strdup(name);
-			if (!s->ksyms[s->nksyms].name)
+			cap = cap ? cap * 2 : 65536;
+			q = reallocarray(s->ksyms, cap, sizeof(*s->ksyms));
+			if (!q)
 				return -ENOMEM;
-			s->nksyms++;
+			s->ksyms = q;
 		}
-		p = nl + 1;
+		s->ksyms[s->nksyms].addr = addr;
+		s->ksyms[s->nksyms].size = 0;
+		s->ksyms[s->nksyms].name = ukt_memdupz(name, nlen);
+		if (!s->ksyms[s->nksyms].name)
+			return -ENOMEM;
+		s->nksyms++;
 	}
 	if (s->nksyms > 1)
 		qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), entry_cmp);
@@ -202,6 +319,8 @@ int symbolizer_load(struct symbolizer *s, const struct trace *t)
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < t->nsymtabs && !rc; i++)
 		rc = parse_symtab(s, &t->symtabs[i]);
+	if (!rc)
+		rc = objects_index(s);
 	for (size_t i = 0; i < t->nmaps && !rc; i++)
 		rc = parse_maps(s, &t->maps[i]);
 	if (!rc && t->kallsyms.len)
@@ -223,10 +342,13 @@ void symbolizer_release(struct symbolizer *s)
 		free(s->objects[i].source);
 	}
 	free(s->objects);
+	free(s->by_id);
+	free(s->by_path);
 	for (size_t i = 0; i < s->nsnaps; i++) {
 		for (size_t k = 0; k < s->snaps[i].nmaps; k++)
 			free(s->snaps[i].maps[k].path);
 		free(s->snaps[i].maps);
+		free(s->snaps[i].by_start);
 	}
 	free(s->snaps);
 	for (size_t i = 0; i < s->nksyms; i++)
@@ -279,13 +401,24 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 			       const struct sym_snapshot *sn, uint64_t addr,
 			       struct ukt_buf *sym, struct ukt_buf *obj)
 {
-	for (size_t i = 0; i < sn->nmaps; i++) {
-		const struct sym_map *m = &sn->maps[i];
+	size_t lo = 0, hi = sn->nmaps;
+
+	/* the last map starting at or below addr (maps do not overlap) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sn->maps[sn->by_start[mid]].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct sym_map *m = &sn->maps[sn->by_start[lo - 1]];
 		const struct sym_object *o;
 		uint64_t off;
 
-		if (addr < m->start || addr >= m->end)
-			continue;
+		if (addr >= m->end)
+			return -1;
 		off = addr - m->start + m->pgoff;
 		ukt_buf_adds(obj, m->path[0] ? m->path : "[anon]");
 		if (m->object < 0) {

@@ -43,15 +43,18 @@ struct sym_map {
 struct sym_snapshot {
 	uint32_t pid;
 	uint64_t ts;
-	struct sym_map *maps;
+	struct sym_map *maps;	/* in the order of the file */
 	size_t nmaps;
+	size_t *by_start;	/* maps by start address */
 };
 
 struct symbolizer {
 	struct sym_object *objects;
 	size_t nobjects;
+	size_t *by_id, *by_path;	/* objects with and without identity */
+	size_t nby_id, nby_path;
 	struct sym_snapshot *snaps;	/* sorted by pid, then ts */
-	size_t nsnaps;
+	size_t nsnaps, snaps_cap;
 	struct sym_entry *ksyms;	/* sorted */
 	size_t nksyms;
 	uint64_t malformed;

@@ -56,3 +56,18 @@ ran hostile_deep_reverse
 # the time of the calls past the limit is in the last frame
 total=$(awk '{s += $NF} END {print s}' "$TMP/hostile_deep_folded.out")
 check hostile_deep_folded_time "$(sql "$F" "SELECT SUM(self_ns) FROM calls WHERE complete")" "$total"
+
+# 2. text payloads of 64 MiB (a few KiB compressed): parsed line by line
+# in one pass
+for k in kallsyms tgids cmdlines maps; do
+	F=$TMP/$k.ukt
+	"$GEN" "$k" "$F" 64
+	run "hostile_text_$k" "$REP" summary "$F" -q --format csv
+	ran "hostile_text_$k"
+done
+# what the one line that counts says arrived
+check hostile_text_kallsyms_parsed "hostile_kernel_func" \
+	"$(sql "$TMP/kallsyms.ukt" "SELECT name FROM symbols WHERE object = '[kernel]'")"
+check hostile_text_tgids_parsed 99 "$(sql "$TMP/tgids.ukt" "SELECT pid FROM threads WHERE tid = 7")"
+check hostile_text_cmdlines_parsed "hostile" "$(sql "$TMP/cmdlines.ukt" "SELECT comm FROM threads WHERE tid = 42")"
+check hostile_text_maps_parsed "1" "$(sql "$TMP/maps.ukt" "SELECT COUNT(*) FROM maps")"

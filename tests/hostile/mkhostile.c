@@ -265,27 +265,33 @@ static int finish(struct gen *g)
 	return g->err;
 }
 
-/* n MiB of text, line after line of fmt's output for i = 0, 1, ... */
+/*
+ * mib MiB of kind's text: one line that counts, then the same line again
+ * and again (a data symbol, a thread's pid, a mapping that is not
+ * executable), so that the payload compresses to a few KiB and costs
+ * its reader only the parsing.
+ */
 static void text_mib(struct ukt_buf *b, long mib, const char *kind)
 {
 	size_t want = (size_t)mib << 20;
+	const char *first, *line;
 
-	for (unsigned long i = 0; b->len < want; i++) {
-		int rc;
-
-		if (!strcmp(kind, "kallsyms"))
-			rc = ukt_buf_addf(b, "ffffffff%08lx T sym_%lu\n", i * 16 & 0xffffffff, i);
-		else if (!strcmp(kind, "tgids"))
-			rc = ukt_buf_addf(b, "%lu %lu\n", 1000 + i % 4000000, 1000 + i % 4000000);
-		else if (!strcmp(kind, "cmdlines"))
-			rc = ukt_buf_addf(b, "%lu comm-%lu\n", 1000 + i % 4000000, i);
-		else
-			rc = ukt_buf_addf(b, "%012lx-%012lx r-xp 00000000 08:01 %lu /usr/lib/l%lu.so\n",
-					  0x10000000 + i * 0x2000, 0x10000000 + i * 0x2000 + 0x1000,
-					  i, i % 64);
-		if (rc)
-			return;
+	if (!strcmp(kind, "kallsyms")) {
+		first = "ffffffff81000000 T hostile_kernel_func\n";
+		line = "ffffffff81001000 d hostile_data\n";
+	} else if (!strcmp(kind, "tgids")) {
+		first = "7 99\n";	/* tid 7 has a call, and no THREADS line */
+		line = "43 42\n";
+	} else if (!strcmp(kind, "cmdlines")) {
+		first = "42 hostile\n";
+		line = "43 hostile-thread\n";
+	} else {
+		first = "00400000-00500000 r-xp 00000000 08:01 1234 /usr/bin/hostile\n";
+		line = "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n";
 	}
+	ukt_buf_adds(b, first);
+	while (b->len < want && !ukt_buf_adds(b, line))
+		;
 }
 
 int main(int argc, char **argv)
@@ -332,6 +338,7 @@ int main(int argc, char **argv)
 		add_buf(&g, !strcmp(c, "kallsyms") ? UKT_B_KALLSYMS :
 			!strcmp(c, "tgids") ? UKT_B_TGIDS : UKT_B_CMDLINES, 0, &b);
 		one_call(&g, 42);
+		one_call(&g, 7);
 	} else if (!strcmp(c, "maps")) {
 		struct ukt_buf text = UKT_BUF_INIT;
 
