@@ -26,11 +26,17 @@ static int snap_cmp(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
+/*
+ * One SYMTAB, its symbols decoded one at a time straight into the table
+ * (a copy of the decoder's array would double the cost of a big one).
+ */
 static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 {
 	struct ukt_symtab st;
+	struct ukt_cursor c, c2;
 	struct sym_object o = { 0 };
-	int rc = ukt_symtab_decode(b->data, b->len, &st);
+	int rc = ukt_symtab_begin(b->data, b->len, &st, &c);
+	size_t names = 0;
 	void *p;
 
 	if (rc == -EBADMSG) {
@@ -39,8 +45,44 @@ static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 	}
 	if (rc)
 		return rc;
+	/* the names' total, to hold them in one allocation */
+	c2 = c;
+	for (uint32_t i = 0; i < st.nsyms; i++) {
+		struct ukt_symtab_sym y;
+
+		if (ukt_symtab_next_sym(&c2, &y)) {
+			s->malformed++;
+			rc = 0;
+			goto out;
+		}
+		names += y.nlen + 1;
+	}
 	rc = -ENOMEM;
 	o.path = ukt_memdupz(st.path, st.plen);
+	o.segs = calloc(st.nsegs + 1, sizeof(*o.segs));
+	o.syms = calloc(st.nsyms + 1, sizeof(*o.syms));
+	o.names = malloc(names ? names : 1);
+	if (!o.path || !o.segs || !o.syms || !o.names)
+		goto out;
+	for (uint32_t i = 0; i < st.nsegs; i++) {
+		o.segs[i].vaddr = st.segs[i].vaddr;
+		o.segs[i].offset = st.segs[i].offset;
+		o.segs[i].filesz = st.segs[i].filesz;
+	}
+	o.nsegs = st.nsegs;
+	names = 0;
+	for (uint32_t i = 0; i < st.nsyms; i++, o.nsyms++) {
+		struct ukt_symtab_sym y;
+
+		ukt_symtab_next_sym(&c, &y);	/* the first pass checked them */
+		o.syms[i].addr = y.value;
+		o.syms[i].size = y.size;
+		o.syms[i].name = o.names + names;
+		memcpy(o.names + names, y.name, y.nlen);
+		o.names[names + y.nlen] = '\0';
+		names += y.nlen + 1;
+	}
+	ukt_symtab_end(&st, &c);
 	o.has_id = st.has_id;
 	o.maj = st.dev_major;
 	o.min = st.dev_minor;
@@ -50,35 +92,22 @@ static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 		goto out;
 	for (uint32_t i = 0; i < st.build_id_len && i < 64; i++)
 		sprintf(o.build_id + 2 * i, "%02x", st.build_id[i]);
-	o.segs = calloc(st.nsegs + 1, sizeof(*o.segs));
-	o.syms = calloc(st.nsyms + 1, sizeof(*o.syms));
-	if (!o.path || !o.segs || !o.syms)
-		goto out;
-	for (uint32_t i = 0; i < st.nsegs; i++) {
-		o.segs[i].vaddr = st.segs[i].vaddr;
-		o.segs[i].offset = st.segs[i].offset;
-		o.segs[i].filesz = st.segs[i].filesz;
-	}
-	o.nsegs = st.nsegs;
-	for (uint32_t i = 0; i < st.nsyms; i++, o.nsyms++) {
-		o.syms[i].addr = st.syms[i].value;
-		o.syms[i].size = st.syms[i].size;
-		o.syms[i].name = ukt_memdupz(st.syms[i].name, st.syms[i].nlen);
-		if (!o.syms[i].name)
-			goto out;
-	}
 	if (o.nsyms > 1)
 		qsort(o.syms, o.nsyms, sizeof(*o.syms), entry_cmp);
-	p = reallocarray(s->objects, s->nobjects + 1, sizeof(*s->objects));
-	if (!p)
-		goto out;
-	s->objects = p;
+	if (s->nobjects == s->objects_cap) {
+		size_t ncap = s->objects_cap ? s->objects_cap * 2 : 16;
+
+		p = reallocarray(s->objects, ncap, sizeof(*s->objects));
+		if (!p)
+			goto out;
+		s->objects = p;
+		s->objects_cap = ncap;
+	}
 	s->objects[s->nobjects++] = o;
 	o = (struct sym_object){ 0 };
 	rc = 0;
 out:
-	for (size_t i = 0; i < o.nsyms; i++)
-		free(o.syms[i].name);
+	free(o.names);
 	free(o.syms);
 	free(o.segs);
 	free(o.path);
@@ -277,6 +306,7 @@ nomem:
 static int parse_kallsyms(struct symbolizer *s, const struct ukt_buf *k)
 {
 	struct text_cursor c = text_cursor(k->data, k->len), l;
+	struct ukt_buf names = UKT_BUF_INIT;
 	size_t cap = 0;
 
 	while (text_line(&c, &l)) {
@@ -296,17 +326,27 @@ static int parse_kallsyms(struct symbolizer *s, const struct ukt_buf *k)
 
 			cap = cap ? cap * 2 : 65536;
 			q = reallocarray(s->ksyms, cap, sizeof(*s->ksyms));
-			if (!q)
+			if (!q) {
+				ukt_buf_release(&names);
 				return -ENOMEM;
+			}
 			s->ksyms = q;
 		}
 		s->ksyms[s->nksyms].addr = addr;
 		s->ksyms[s->nksyms].size = 0;
-		s->ksyms[s->nksyms].name = ukt_memdupz(name, nlen);
-		if (!s->ksyms[s->nksyms].name)
+		/* an offset into knames until it stops moving */
+		s->ksyms[s->nksyms].name = (char *)(uintptr_t)names.len;
+		if (ukt_buf_add(&names, name, nlen) || ukt_buf_add(&names, "", 1)) {
+			ukt_buf_release(&names);
 			return -ENOMEM;
+		}
 		s->nksyms++;
 	}
+	s->knames = ukt_buf_detach(&names);
+	if (!s->knames)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nksyms; i++)
+		s->ksyms[i].name = s->knames + (uintptr_t)s->ksyms[i].name;
 	if (s->nksyms > 1)
 		qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), entry_cmp);
 	return 0;
@@ -333,8 +373,7 @@ int symbolizer_load(struct symbolizer *s, const struct trace *t)
 void symbolizer_release(struct symbolizer *s)
 {
 	for (size_t i = 0; i < s->nobjects; i++) {
-		for (size_t k = 0; k < s->objects[i].nsyms; k++)
-			free(s->objects[i].syms[k].name);
+		free(s->objects[i].names);
 		free(s->objects[i].syms);
 		free(s->objects[i].segs);
 		free(s->objects[i].path);
@@ -351,8 +390,7 @@ void symbolizer_release(struct symbolizer *s)
 		free(s->snaps[i].by_start);
 	}
 	free(s->snaps);
-	for (size_t i = 0; i < s->nksyms; i++)
-		free(s->ksyms[i].name);
+	free(s->knames);
 	free(s->ksyms);
 	memset(s, 0, sizeof(*s));
 }
@@ -430,7 +468,7 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 			const struct sym_entry *e;
 			uint64_t vaddr;
 
-			if (off < o->segs[k].offset || off >= o->segs[k].offset + o->segs[k].filesz)
+			if (off < o->segs[k].offset || off - o->segs[k].offset >= o->segs[k].filesz)
 				continue;
 			vaddr = off - o->segs[k].offset + o->segs[k].vaddr;
 			e = lookup(o->syms, o->nsyms, vaddr, 1 << 20);
