@@ -16,6 +16,8 @@
 
 #include "decode.h"
 #include "errors.h"
+#include "strtab.h"
+#include "textscan.h"
 
 #define PAGE_PAD 64
 /*
@@ -58,6 +60,8 @@ struct decoder {
 	int type_size;			/* common_type: 2 */
 	bool kallsyms_parsed;
 	struct decode_stats st;
+	struct strtab probe_keys;	/* index_probes */
+	int *probe_of;
 };
 
 static int layout_field(struct field_layout *f, const struct tep_format_field *tf)
@@ -77,6 +81,41 @@ static int layout_field(struct field_layout *f, const struct tep_format_field *t
 	else
 		f->kind = FK_BYTES;
 	return 0;
+}
+
+/* The key of a probe's event: its system and name, unambiguous. */
+static void probe_key(struct ukt_buf *key, const char *system, const char *name)
+{
+	ukt_buf_reset(key);
+	ukt_buf_addf(key, "%zu:%s:%s", strlen(system), system, name);
+}
+
+/*
+ * The PROBE records by event (the last of one event wins, as it always
+ * did): each layout finds its own by a hash, not by a walk over them
+ * all. probe_of[k] is the probe of the k-th key of keys.
+ */
+static int index_probes(struct decoder *d)
+{
+	struct ukt_buf key = UKT_BUF_INIT;
+	int rc = 0;
+
+	d->probe_of = calloc(d->t->nprobes + 1, sizeof(*d->probe_of));
+	if (!d->probe_of)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->t->nprobes && !rc; i++) {
+		const struct ukt_probe_rec *p = &d->t->probes[i];
+		long k;
+
+		probe_key(&key, p->system, p->name);
+		k = strtab_intern(&d->probe_keys, key.data);
+		if (k < 0)
+			rc = (int)k;
+		else
+			d->probe_of[k] = (int)i;
+	}
+	ukt_buf_release(&key);
+	return rc;
 }
 
 static int build_layout(struct decoder *d, struct event_layout *l,
@@ -117,12 +156,84 @@ static int build_layout(struct decoder *d, struct event_layout *l,
 		}
 		l->nfields++;
 	}
-	for (size_t i = 0; i < d->t->nprobes; i++) {
-		const struct ukt_probe_rec *p = &d->t->probes[i];
+	{
+		struct ukt_buf key = UKT_BUF_INIT;
+		long k;
 
-		if (!strcmp(p->system, l->system) && !strcmp(p->name, l->name))
-			l->probe = (int)i;
+		probe_key(&key, l->system, l->name);
+		k = strtab_find(&d->probe_keys, key.data);
+		ukt_buf_release(&key);
+		if (k >= 0)
+			l->probe = d->probe_of[k];
 	}
+	return 0;
+}
+
+/* The ID of an event format ("ID: 123" on a line of its own), or -1. */
+static long format_id(const struct trace_format *f)
+{
+	struct text_cursor c = text_cursor(f->text, f->len), l;
+	int64_t id;
+
+	while (text_line(&c, &l))
+		if (l.end - l.p > 3 && !memcmp(l.p, "ID:", 3)) {
+			l.p += 3;
+			return text_dec(&l, &id) && id >= 0 && id <= 65535 ? (long)id : -1;
+		}
+	return -1;
+}
+
+static int id_desc(const void *a, const void *b)
+{
+	const long *x = a, *y = b;
+
+	return x[0] != y[0] ? (x[0] < y[0] ? 1 : -1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/*
+ * The saved formats into tep: the first of each event id (events carry
+ * 16-bit ids; a later format of the same id was never used), in
+ * descending order of ids. libtraceevent inserts each event into a sorted
+ * array after a walk from its start; descending ids stop that walk at
+ * once, where ascending ones (the order of a file) walk it all: 20,000
+ * formats took minutes.
+ */
+static int parse_formats(struct decoder *d, struct ukt_buf *warn)
+{
+	const struct trace *t = d->t;
+	long (*v)[2] = calloc(t->nformats + 1, sizeof(*v));
+	uint8_t *seen = calloc(65536 / 8, 1);
+	size_t n = 0, bad = 0;
+
+	if (!v || !seen) {
+		free(v);
+		free(seen);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->nformats; i++) {
+		long id = format_id(&t->formats[i]);
+
+		if (id < 0 || (seen[id / 8] & (1u << (id % 8)))) {
+			bad += id < 0;
+			continue;
+		}
+		seen[id / 8] |= (uint8_t)(1u << (id % 8));
+		v[n][0] = id;
+		v[n++][1] = (long)i;
+	}
+	qsort(v, n, sizeof(*v), id_desc);
+	for (size_t k = 0; k < n; k++) {
+		const struct trace_format *f = &t->formats[v[k][1]];
+
+		if (tep_parse_event(d->tep, f->text, f->len, f->system) != 0)
+			ukt_buf_addf(warn, "an event format of system '%.64s' did not parse and its events are skipped\n",
+				     f->system);
+	}
+	if (bad)
+		ukt_buf_addf(warn, "%zu event formats have no event id from 0 to 65535 and their events are skipped\n",
+			     bad);
+	free(v);
+	free(seen);
 	return 0;
 }
 
@@ -188,13 +299,9 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 						 t->info.long_size) != 0)
 			ukt_buf_adds(warn, "the saved header_page did not parse; using the default page layout\n");
 	}
-	for (size_t i = 0; i < t->nformats; i++) {
-		const struct trace_format *f = &t->formats[i];
-
-		if (tep_parse_event(d->tep, f->text, f->len, f->system) != 0)
-			ukt_buf_addf(warn, "an event format of system '%.64s' did not parse and its events are skipped\n",
-				     f->system);
-	}
+	rc = parse_formats(d, warn);
+	if (rc)
+		goto out;
 	if (t->printk.len) {
 		char *pk = ukt_memdupz(t->printk.data, t->printk.len);
 
@@ -208,6 +315,9 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 		rc = -ENOMEM;
 		goto out;
 	}
+	rc = index_probes(d);
+	if (rc)
+		goto out;
 	for (int i = 0; i < n; i++) {
 		struct tep_event *e = tep_get_event(d->tep, i);
 
@@ -280,6 +390,8 @@ void decoder_free(struct decoder *d)
 	}
 	free(d->cur);
 	free(d->by_id);
+	free(d->probe_of);
+	strtab_release(&d->probe_keys);
 	ukt_decoder_free(d->zd);
 	if (d->tep)
 		tep_free(d->tep);

@@ -726,6 +726,10 @@ int import_trace(struct trace *t, const char *db_path,
 	profile("call_summary", start);
 	if (!rc)
 		rc = schema_create_views(im.db, &im.plan, im.base, err);
+	if (!rc && im.plan.nlays > SCHEMA_MAX_PROBE_VIEWS)
+		ukt_buf_addf(warn, "%d probes have no view of their own (only the first %d have a"
+			     " probe_NAME view): their events are in the events view\n",
+			     im.plan.nlays - SCHEMA_MAX_PROBE_VIEWS, SCHEMA_MAX_PROBE_VIEWS);
 	res->seconds = now_s() - start;
 	if (!rc)
 		rc = write_meta(&im, res);

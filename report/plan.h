@@ -12,10 +12,14 @@
 
 #include "calls.h"
 #include "decode.h"
+#include "strtab.h"
 #include "trace.h"
 
 /* arguments kept per event, at most */
 #define PLAN_MAX_ARGS 64
+/* the largest probe id kept from a PROBE record (others get one after the
+ * largest): ids index arrays */
+#define PLAN_MAX_PROBE_ID (1 << 20)
 
 enum role { ROLE_NONE, ROLE_ENTRY, ROLE_RETURN };
 
@@ -59,6 +63,8 @@ struct plan {
 	bool has_sp_delta;	/* return sp - entry sp is known: */
 	int64_t sp_delta;	/* 8 on x86-64 (the return address popped) */
 	int *entry_probe, *return_probe;	/* per function: probe ids */
+	int *func_key;		/* per function: its first layout's pairing key */
+	struct strtab fnames;	/* funcs' names, by index */
 };
 
 /*
