@@ -71,3 +71,35 @@ check hostile_text_kallsyms_parsed "hostile_kernel_func" \
 check hostile_text_tgids_parsed 99 "$(sql "$TMP/tgids.ukt" "SELECT pid FROM threads WHERE tid = 7")"
 check hostile_text_cmdlines_parsed "hostile" "$(sql "$TMP/cmdlines.ukt" "SELECT comm FROM threads WHERE tid = 42")"
 check hostile_text_maps_parsed "1" "$(sql "$TMP/maps.ukt" "SELECT COUNT(*) FROM maps")"
+
+# 3. memory and time linear in what the file holds, and limits past what
+# any recording writes refused with a clear error
+F=$TMP/meta.ukt
+"$GEN" meta "$F" 200		# 9 KB that decompress to 200 MiB
+case $B in
+*san*) echo "skip hostile_meta_200mib: a sanitizer's shadow memory defeats the memory guard" ;;
+*)	# 1 GiB of address space for what took 2.26 GB
+	run hostile_meta_200mib bash -c 'ulimit -v 1048576 && exec "$@"' sh "$REP" summary "$F" -q
+	ran hostile_meta_200mib ;;
+esac
+"$GEN" metakeys "$TMP/metakeys.ukt" 5000
+run hostile_meta_keys_refused "$REP" summary "$TMP/metakeys.ukt" -q
+refused hostile_meta_keys_refused "more than 4096 metadata keys"
+"$GEN" symbols "$TMP/symbols.ukt" 9000000
+run hostile_symbols_refused "$REP" summary "$TMP/symbols.ukt" -q
+refused hostile_symbols_refused "more than 8388608 symbols"
+# (views cost SQLite the square of their number: past 4096, none)
+"$GEN" formats "$TMP/formats.ukt" 40000
+run hostile_formats_40000 "$REP" summary "$TMP/formats.ukt"
+ran hostile_formats_40000
+has hostile_formats_views_warned "probes have no view of their own" "$(cat "$TMP/hostile_formats_40000.err")"
+check hostile_formats_all_probes 40002 "$(sql "$TMP/formats.ukt" "SELECT COUNT(*) FROM probes")"
+"$GEN" formats "$TMP/formats70k.ukt" 70000
+run hostile_formats_refused "$REP" summary "$TMP/formats70k.ukt" -q
+refused hostile_formats_refused "more than 65536 event formats"
+# (pairing compared every probe with every other)
+"$GEN" pairs "$TMP/pairs.ukt" 20000
+run hostile_pairs_20000 "$REP" summary "$TMP/pairs.ukt" -q --format csv
+ran hostile_pairs_20000
+check hostile_pairs_calls 20001 "$(sql "$TMP/pairs.ukt" "SELECT COUNT(*) FROM calls WHERE complete")"
+check hostile_pairs_funcs 20001 "$(sql "$TMP/pairs.ukt" "SELECT COUNT(*) FROM funcs")"

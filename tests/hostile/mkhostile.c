@@ -16,6 +16,7 @@
  *   cmdlines N    N MiB of saved_cmdlines text
  *   maps N        N MiB of /proc/PID/maps text in one MAPS block
  *   meta N        a META block that decompresses to N MiB of records
+ *   metakeys N    N distinct META keys
  *   symbols N     one SYMTAB of N symbols
  *   field         a field at offset 8 of 2147483647 bytes (an array)
  *   dynfield      a __data_loc field at offset 2147483640
@@ -327,9 +328,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "formats")) {
 		char name[32];
 
-		for (long i = 0; i < n && i < 60000; i++) {
+		for (long i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "tp%ld", i);
-			format(&g, "hostile", name, 1000 + (int)i,
+			/* ids are 16 bits: past 64,000 formats they repeat */
+			format(&g, "hostile", name, 1000 + (int)(i % 64000),
 			       "\tfield:int x;\toffset:8;\tsize:4;\tsigned:1;\n", "\"x=%d\", REC->x");
 		}
 		one_call(&g, 42);
@@ -353,6 +355,15 @@ int main(int argc, char **argv)
 		while (b.len < (size_t)n << 20 && !ukt_buf_add_lstr(&b, "", 0))
 			;
 		add_buf(&g, UKT_B_META, 0, &b);
+		one_call(&g, 42);
+	} else if (!strcmp(c, "metakeys")) {
+		char k[32];
+
+		for (long i = 0; i < n; i++) {
+			snprintf(k, sizeof(k), "key%ld", i);
+			ukt_kv_add(&b, k, "v");
+		}
+		add_buf(&g, UKT_B_META, (uint32_t)n, &b);
 		one_call(&g, 42);
 	} else if (!strcmp(c, "symbols")) {
 		struct ukt_symtab_seg seg = { .vaddr = 0x1000, .offset = 0x1000, .filesz = 1 << 30, .flags = 5 };
