@@ -27,7 +27,8 @@ struct frame {
 };
 
 struct tstack {
-	int tid;		/* -1: empty slot */
+	bool used;		/* not an empty slot: any tid is one (-1 too) */
+	int tid;
 	int last_cpu;
 	uint64_t last_ts;	/* of the thread's previous event, 0: none */
 	int pending;		/* open frames whose uretprobe the kernel armed */
@@ -87,7 +88,7 @@ struct pairer *pairer_new(call_emit_fn emit, void *ctx, int nfuncs)
 		return NULL;
 	}
 	for (size_t i = 0; i < p->cap; i++)
-		p->t[i] = (struct tstack){ .tid = -1 };
+		p->t[i] = (struct tstack){ .used = false };
 	return p;
 }
 
@@ -231,11 +232,11 @@ static struct tstack *get_stack(struct pairer *p, int tid)
 		if (!n)
 			return NULL;
 		for (size_t k = 0; k < ncap; k++)
-			n[k] = (struct tstack){ .tid = -1 };
+			n[k] = (struct tstack){ .used = false };
 		for (size_t k = 0; k < p->cap; k++) {
-			if (p->t[k].tid < 0)
+			if (!p->t[k].used)
 				continue;
-			for (i = hslot(ncap, p->t[k].tid); n[i].tid >= 0; i = (i + 1) & (ncap - 1))
+			for (i = hslot(ncap, p->t[k].tid); n[i].used; i = (i + 1) & (ncap - 1))
 				;
 			n[i] = p->t[k];
 		}
@@ -243,10 +244,10 @@ static struct tstack *get_stack(struct pairer *p, int tid)
 		p->t = n;
 		p->cap = ncap;
 	}
-	for (i = hslot(p->cap, tid); p->t[i].tid >= 0; i = (i + 1) & (p->cap - 1))
+	for (i = hslot(p->cap, tid); p->t[i].used; i = (i + 1) & (p->cap - 1))
 		if (p->t[i].tid == tid)
 			return &p->t[i];
-	p->t[i] = (struct tstack){ .tid = tid, .last_cpu = -1 };
+	p->t[i] = (struct tstack){ .used = true, .tid = tid, .last_cpu = -1 };
 	p->used++;
 	return &p->t[i];
 }
@@ -298,8 +299,9 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		r.return_ts = ret->ts;
 		r.return_event_id = ret->event_id;
 		r.return_cpu = ret->cpu;
+		/* modulo 2^64: a crafted file's times may be anything */
 		r.duration = (int64_t)(ret->ts - f->entry_ts);
-		r.self = r.duration - f->child_ns;
+		r.self = (int64_t)((uint64_t)r.duration - (uint64_t)f->child_ns);
 		r.has_ret = ret->has_ret;
 		r.ret = ret->ret;
 		/*
@@ -316,7 +318,8 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 			r.status = CALL_LOST;
 		/* the parent's self time excludes this call */
 		if (k && r.status == CALL_COMPLETE)
-			s->v[k - 1].child_ns += r.duration;
+			s->v[k - 1].child_ns = (int64_t)((uint64_t)s->v[k - 1].child_ns +
+							 (uint64_t)r.duration);
 	}
 	if (f->hijacked)
 		s->pending--;
@@ -442,7 +445,7 @@ static int exec_elsewhere(struct pairer *p, const struct call_event *ev, bool *d
 		struct tstack *o = &p->t[i];
 		int rc;
 
-		if (o->tid < 0 || o->tid == ev->tid || !o->n ||
+		if (!o->used || o->tid == ev->tid || !o->n ||
 		    o->v[o->n - 1].func != ev->func || o->v[o->n - 1].pid != ev->pid)
 			continue;
 		rc = emit_frame(p, o, o->n - 1, ev, CALL_COMPLETE);
@@ -531,7 +534,7 @@ int pairer_finish(struct pairer *p)
 	int rc = 0;
 
 	for (size_t i = 0; i < p->cap && !rc; i++)
-		if (p->t[i].tid >= 0)
+		if (p->t[i].used)
 			rc = pop_above(p, &p->t[i], 0, p->last_ts);
 	return rc;
 }
