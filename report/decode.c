@@ -8,6 +8,7 @@
 #include <byteswap.h>
 #include <errno.h>
 #include <event-parse.h>
+#include <inttypes.h>
 #include <kbuffer.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ struct decoder {
 	struct decode_stats st;
 	struct strtab probe_keys;	/* index_probes */
 	int *probe_of;
+	uint8_t print_unsafe[65536 / 8];	/* by id: tep_may_print */
 };
 
 static int layout_field(struct field_layout *f, const struct tep_format_field *tf)
@@ -218,6 +220,9 @@ static int parse_formats(struct decoder *d, struct ukt_buf *warn)
 			continue;
 		}
 		seen[id / 8] |= (uint8_t)(1u << (id % 8));
+		if (memmem(t->formats[i].text, t->formats[i].len, "__print_hex", 11) ||
+		    memmem(t->formats[i].text, t->formats[i].len, "__print_array", 13))
+			d->print_unsafe[id / 8] |= (uint8_t)(1u << (id % 8));
 		v[n][0] = id;
 		v[n++][1] = (long)i;
 	}
@@ -243,13 +248,21 @@ static int common_offsets(struct decoder *d)
 		struct tep_event *e = d->lays[i].tep_event;
 		struct tep_format_field *f;
 
+		int type_off = 0;
+
 		for (f = e->format.common_fields; f; f = f->next) {
 			if (!strcmp(f->name, "common_pid") && f->size == 4)
 				d->pid_off = f->offset;
-			if (!strcmp(f->name, "common_type"))
+			if (!strcmp(f->name, "common_type")) {
 				d->type_size = f->size;
+				type_off = f->offset;
+			}
 		}
-		return d->type_size == 2 && d->pid_off >= 2 ? 0 : -REP_E_TEP;
+		/* every event is at least 8 bytes (settle): the type and the
+		 * pid must lie in them, as the kernel puts them (tep reads the
+		 * type where this first format says, for every event) */
+		return d->type_size == 2 && type_off == 0 && d->pid_off >= 2 && d->pid_off <= 4 ?
+		       0 : -REP_E_TEP;
 	}
 	return 0;
 }
@@ -554,13 +567,20 @@ int decoder_next(struct decoder *d, struct dec_event *ev)
 	}
 }
 
+/* Whether [off, off + size) lies in the event: the format's numbers are
+ * the file's, as large as an int holds (no sum of them may overflow). */
+static bool in_event(const struct dec_event *ev, int64_t off, int64_t size)
+{
+	return off >= 0 && size > 0 && ev->size >= 0 && size <= ev->size &&
+	       off <= ev->size - size;
+}
+
 int dec_int(const struct dec_event *ev, const struct field_layout *f,
 	    int64_t *v)
 {
 	uint64_t u = 0;
 
-	if (f->offset < 0 || f->size <= 0 || f->size > 8 ||
-	    f->offset + f->size > ev->size)
+	if (f->size > 8 || !in_event(ev, f->offset, f->size))
 		return -ERANGE;
 	/* little-endian hosts (the report runs on x86-64 and arm64) */
 	memcpy(&u, ev->data + f->offset, (size_t)f->size);
@@ -582,20 +602,24 @@ int dec_string(const struct dec_event *ev, const struct field_layout *f,
 	const char *p;
 	int n;
 
-	if (f->offset < 0 || f->size <= 0 || f->offset + f->size > ev->size)
+	if (!in_event(ev, f->offset, f->size))
 		return -ERANGE;
 	if (f->dynamic) {
 		uint32_t loc;
-		int off;
+		int64_t off;
 
 		if (f->size != 4)
 			return -ERANGE;
 		memcpy(&loc, ev->data + f->offset, 4);
-		off = (int)(loc & 0xffff);
+		if (ev->swap)
+			loc = bswap_32(loc);
+		off = loc & 0xffff;
 		n = (int)(loc >> 16);
 		if (f->relative)
-			off += f->offset + 4;
-		if (off < 0 || off + n > ev->size)
+			off += (int64_t)f->offset + 4;
+		if (n && !in_event(ev, off, n))
+			return -ERANGE;
+		if (!n && (off < 0 || off > ev->size))
 			return -ERANGE;
 		p = (const char *)ev->data + off;
 	} else {
@@ -613,12 +637,71 @@ int dec_string(const struct dec_event *ev, const struct field_layout *f,
 	return 0;
 }
 
+/*
+ * Whether tep may print ev: libtraceevent reads the fields where the
+ * format says, and only the format's word for how far, so every field
+ * (the common ones too) and every __data_loc's target must lie in the
+ * event, and the print format must take no lengths of its own
+ * (__print_hex, __print_array: they read as many bytes as a value of the
+ * event says).
+ */
+static bool tep_may_print(const struct decoder *d, const struct dec_event *ev)
+{
+	const struct tep_event *e = ev->lay->tep_event;
+	const struct tep_format_field *lists[2] = { e->format.common_fields, e->format.fields };
+
+	if ((unsigned int)ev->lay->id < 65536 &&
+	    (d->print_unsafe[ev->lay->id / 8] & (1u << (ev->lay->id % 8))))
+		return false;
+	for (int k = 0; k < 2; k++)
+		for (const struct tep_format_field *tf = lists[k]; tf; tf = tf->next) {
+			struct field_layout f = {
+				.offset = tf->offset, .size = tf->size,
+				.dynamic = tf->flags & TEP_FIELD_IS_DYNAMIC,
+				.relative = tf->flags & TEP_FIELD_IS_RELATIVE,
+			};
+			const char *str;
+			int len;
+
+			if (!in_event(ev, f.offset, f.size) ||
+			    (f.dynamic && dec_string(ev, &f, &str, &len)))
+				return false;
+		}
+	return true;
+}
+
+/* The fields as name=value, where tep may not print them. */
+static void print_fields(const struct dec_event *ev, struct ukt_buf *out)
+{
+	const struct event_layout *l = ev->lay;
+
+	for (int k = 0; k < l->nfields; k++) {
+		const struct field_layout *f = &l->fields[k];
+		int64_t v;
+		const char *str;
+		int n;
+
+		if (k)
+			ukt_buf_adds(out, " ");
+		if (f->kind == FK_INT && dec_int(ev, f, &v) == 0)
+			ukt_buf_addf(out, "%s=%" PRId64, f->name, v);
+		else if (f->kind == FK_STRING && dec_string(ev, f, &str, &n) == 0)
+			ukt_buf_addf(out, "%s=\"%.*s\"", f->name, n, str);
+		else
+			ukt_buf_addf(out, "%s=?", f->name);
+	}
+}
+
 void dec_print_info(struct decoder *d, const struct dec_event *ev,
 		    struct ukt_buf *out)
 {
 	struct tep_record rec = { 0 };
 	struct trace_seq s;
 
+	if (!tep_may_print(d, ev)) {
+		print_fields(ev, out);
+		return;
+	}
 	if (!d->kallsyms_parsed && d->t->kallsyms.len) {
 		char *k = ukt_memdupz(d->t->kallsyms.data, d->t->kallsyms.len);
 
