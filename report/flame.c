@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "flame.h"
 #include "output.h"
+#include "satmath.h"
 #include "strtab.h"
 #include "svg.h"
 
@@ -118,7 +119,7 @@ static int totals(struct flame *fl)
 	for (int i = 0; i < fl->n; i++)
 		fl->v[i].total = fl->v[i].self;
 	for (int i = fl->n - 1; i > 0; i--)
-		fl->v[fl->v[i].parent].total += fl->v[i].total;
+		fl->v[fl->v[i].parent].total = sat_add(fl->v[fl->v[i].parent].total, fl->v[i].total);
 	fl->depth = 0;
 	for (int i = 1; i < fl->n; i++)
 		/* frames of no time (incomplete calls only) are not drawn */
@@ -241,7 +242,7 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		if (up >= 0 && fl->v[up].level >= FLAME_MAX_DEPTH) {
 			node = up;	/* too deep: counted in its caller */
 			if (db_column_int(s, 4)) {
-				fl->v[node].self += db_column_int(s, 5);
+				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
 				fl->deep++;
 			}
 		} else if (up >= 0) {
@@ -249,13 +250,13 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 
 			node = name < 0 ? name : child(fl, up, name);
 			if (node >= 0 && db_column_int(s, 4)) {
-				fl->v[node].self += db_column_int(s, 5);
+				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
 				fl->v[node].calls++;
 			}
 		} else if (!strcmp(func, root)) {
 			node = 0;	/* an outermost call of the root function */
 			if (db_column_int(s, 4)) {
-				fl->v[node].self += db_column_int(s, 5);
+				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
 				fl->v[node].calls++;
 			}
 		}
@@ -311,7 +312,7 @@ int flame_reverse(const struct flame *in, struct flame *out)
 		if (node < 0)
 			rc = node;
 		else
-			out->v[node].self += in->v[i].self;
+			out->v[node].self = sat_add(out->v[node].self, in->v[i].self);
 	}
 	if (!rc) {
 		out->deep = in->deep;

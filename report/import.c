@@ -294,7 +294,9 @@ static int emit_call(void *ctx, const struct call_row *r)
 	rowq_int(s, T_CALLS, CD_ID, r->id);
 	rowq_int(s, T_CALLS, CD_FUNC, r->func);
 	rowq_int(s, T_CALLS, CD_TID, r->tid);
-	rowq_int(s, T_CALLS, CD_TS, (int64_t)(r->has_entry ? r->entry_ts : r->return_ts) - im->base);
+	/* modulo 2^64, as the views add base back: a file's times may be anything */
+	rowq_int(s, T_CALLS, CD_TS, (int64_t)((r->has_entry ? r->entry_ts : r->return_ts) -
+					      (uint64_t)im->base));
 	if (both) {
 		rowq_int(s, T_CALLS, CD_DUR, r->duration);
 		if (r->self != r->duration)

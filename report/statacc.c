@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "satmath.h"
 #include "statacc.h"
 
 /* Histogram buckets: values below 128 exactly, then 64 per power of two
@@ -164,8 +165,8 @@ int statacc_add(struct statacc *a, size_t gi, bool complete, int64_t dur,
 	if (!g->n || dur > g->max)
 		g->max = dur;
 	g->n++;
-	g->total += dur;
-	g->self += self;
+	g->total = sat_add(g->total, dur);
+	g->self = sat_add(g->self, self);
 	if (a->two_pass) {
 		if (!g->hist) {
 			g->hist = calloc(NBUCKETS, sizeof(*g->hist));

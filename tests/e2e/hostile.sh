@@ -36,6 +36,36 @@ refused() {
 	else ok "$1"; fi
 }
 
+# survived NAME: the last run ended by itself, and neither crashed nor
+# met a sanitizer (it may have refused the file, or found nothing to do)
+survived() {
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then fail "$1" "still running after ${GUARD}s"
+	elif [ "$rc" -ge 128 ]; then fail "$1" "killed by signal $((rc - 128)): $(tail -3 "$TMP/$1.err")"
+	elif grep -q "runtime error\|Sanitizer" "$TMP/$1.err"; then
+		fail "$1" "$(grep -m1 "runtime error\|Sanitizer" "$TMP/$1.err")"
+	else ok "$1"; fi
+}
+
+# every command that reads the calls, on FILE: hostile_NAME_COMMAND each
+all_commands() {
+	local name=$1 f=$2 c
+	for c in summary "summary --by comm" "summary --by pid" calls callers hist "hist --linear" \
+		 heatmap flamegraph "flamegraph --reverse" "flamegraph --folded" html export dump info; do
+		local n=hostile_${name}_$(echo "$c" | tr -c 'a-z\n' _ | sed 's/_*$//')
+		rm -f "$f.db"
+		# shellcheck disable=SC2086
+		case $c in
+		calls|callers|hist*) run "$n" "$REP" $c "$f" a -q ;;
+		heatmap) run "$n" "$REP" heatmap "$f" a -o "$TMP/$n.svg" -q ;;
+		flamegraph|"flamegraph --reverse") run "$n" "$REP" $c "$f" -o "$TMP/$n.svg" -q ;;
+		html) run "$n" "$REP" html "$f" -o "$TMP/$n.html" -q ;;
+		export) run "$n" "$REP" export "$f" --perfetto "$TMP/$n.json" -q ;;
+		*) run "$n" "$REP" $c "$f" -q ;;
+		esac
+		survived "$n"
+	done
+}
+
 # 1. one thread nested 200,000 calls deep: drawn without recursion, and
 # folded in time linear in the file (the levels past FLAME_MAX_DEPTH are
 # counted in their caller)
@@ -103,3 +133,14 @@ run hostile_pairs_20000 "$REP" summary "$TMP/pairs.ukt" -q --format csv
 ran hostile_pairs_20000
 check hostile_pairs_calls 20001 "$(sql "$TMP/pairs.ukt" "SELECT COUNT(*) FROM calls WHERE complete")"
 check hostile_pairs_funcs 20001 "$(sql "$TMP/pairs.ukt" "SELECT COUNT(*) FROM funcs")"
+
+# 9. values that overflow what they are added to: a field of INT_MAX
+# bytes, a __data_loc at INT_MAX, probe ids INT_MAX and INT_MIN, negative
+# tids, times at both ends of the clock, loss counts of 2^64 - 1 (under
+# SANITIZE=1, UBSan and LeakSanitizer judge; without, crashes do)
+for k in field dynfield probeid negtid times losses; do
+	"$GEN" "$k" "$TMP/$k.ukt"
+	all_commands "$k" "$TMP/$k.ukt"
+done
+check hostile_probeid_kept 2 "$(sql "$TMP/probeid.ukt" "SELECT COUNT(*) FROM calls WHERE complete")"
+check hostile_negtid_calls 301 "$(sql "$TMP/negtid.ukt" "SELECT COUNT(*) FROM calls")"

@@ -22,6 +22,8 @@
  *   dynfield      a __data_loc field at offset 2147483640
  *   probeid       PROBE records with ids INT_MAX and INT_MIN
  *   negtid        calls of threads with negative ids, left open
+ *   times         calls at the ends of the 64-bit clock, and going back
+ *   losses        LOSS records at the ends of the clock, counts of 2^64 - 1
  *   xmlnames      function names with U+FFFE, control characters and
  *                 bytes that are not UTF-8
  *
@@ -129,6 +131,13 @@ static void event(struct gen *g, const void *payload, size_t len)
 	memcpy(g->page + PAGE_HDR + g->used + 4, payload, len);
 	g->used += 4 + len;
 	g->last_ts = g->now;
+}
+
+/* The next event on a page of its own at time ts. */
+static void at(struct gen *g, uint64_t ts)
+{
+	flush_page(g);
+	g->now = ts;
 }
 
 static void entry(struct gen *g, int id, int tid, uint64_t ip, uint64_t caller)
@@ -422,6 +431,38 @@ int main(int argc, char **argv)
 			entry(&g, 100, INT_MIN, 0x401000, 0x402000);
 		}
 		ret(&g, 101, -7, 0x401000, 0x402000);
+		one_call(&g, 42);
+	} else if (!strcmp(c, "times")) {
+		/* the first event past 2^63 (negative as an int64), nested
+		 * calls whose durations overflow an int64 when added up */
+		static const uint64_t ts[] = {
+			(1ull << 63) + 1, 1, 2, (1ull << 63) + 5, 3, (1ull << 63) + 10, 4,
+			UINT64_MAX, UINT64_MAX - 1, 0, 17, UINT64_MAX,
+		};
+		static const int kind[] = { 0, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1 };
+
+		for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+			at(&g, ts[i]);
+			if (kind[i])
+				ret(&g, 101, 42, 0x401000, 0x402000);
+			else
+				entry(&g, 100, 42, 0x401000, 0x402000);
+		}
+	} else if (!strcmp(c, "losses")) {
+		/* loss records at the ends of the clock, going back in time */
+		for (int i = 0; i < 8; i++) {
+			struct ukt_loss l = {
+				.cpu = i == 7 ? UINT32_MAX : 0, .from_ns = UINT64_MAX - (uint64_t)i,
+				.to_ns = (uint64_t)(7 - i), .overrun = UINT64_MAX, .dropped = UINT64_MAX,
+			};
+			struct ukt_buf lb = UKT_BUF_INIT;
+			struct ukt_block_desc d = { .type = UKT_B_LOSS, .cpu = l.cpu };
+
+			ukt_loss_encode(&lb, &l);
+			if (!g.err)
+				g.err = ukt_writer_add(g.w, NULL, &d, lb.data, lb.len);
+			ukt_buf_release(&lb);
+		}
 		one_call(&g, 42);
 	} else if (!strcmp(c, "xmlnames")) {
 		static const char *const names[] = {
