@@ -144,3 +144,57 @@ for k in field dynfield probeid negtid times losses; do
 done
 check hostile_probeid_kept 2 "$(sql "$TMP/probeid.ukt" "SELECT COUNT(*) FROM calls WHERE complete")"
 check hostile_negtid_calls 301 "$(sql "$TMP/negtid.ukt" "SELECT COUNT(*) FROM calls")"
+
+# 10. function names with U+FFFE, U+FFFF, control characters, a terminal
+# escape and bytes that are not UTF-8: the SVG is well-formed XML, the
+# page holds no character XML or HTML forbids, the JSON parses
+F=$TMP/xmlnames.ukt
+"$GEN" xmlnames "$F"
+run hostile_xml_flame "$REP" flamegraph "$F" -o "$TMP/names.svg" -q
+ran hostile_xml_flame
+run hostile_xml_html "$REP" html "$F" -o "$TMP/names.html" -q
+ran hostile_xml_html
+run hostile_xml_hist "$REP" hist "$F" $'bad\xef\xbf\xbefffe' --svg "$TMP/names-hist.svg" -q
+ran hostile_xml_hist
+run hostile_xml_heat "$REP" heatmap "$F" $'nul\x01ctl\x1b[31m' -o "$TMP/names-heat.svg" -q
+ran hostile_xml_heat
+run hostile_xml_export "$REP" export "$F" --perfetto "$TMP/names.json" -q
+ran hostile_xml_export
+if ! command -v python3 >/dev/null; then
+	skip_all "python3 is not installed" hostile_xml_svg_wellformed hostile_xml_hist_wellformed \
+		hostile_xml_heat_wellformed hostile_xml_html_chars hostile_xml_json
+fi
+xmlcheck() {
+	python3 - "$@" <<'PY'
+import json, re, sys, xml.etree.ElementTree as ET
+what, path = sys.argv[1], sys.argv[2]
+try:
+    if what == "svg":
+        root = ET.parse(path).getroot()
+        # every frame is there, each name replaced where it had to be
+        names = [g.get("data-n") for g in root.iter("{http://www.w3.org/2000/svg}g")]
+        assert "amp&<lt>\"'" in names and "ok\u00e9" in names, names
+        assert "bad\ufffdfffe" in names, names
+    elif what == "any":
+        ET.parse(path)
+    elif what == "html":
+        text = open(path, "rb").read().decode("utf-8")
+        bad = re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]", text)
+        assert not bad, "forbidden characters: %r" % bad[:5]
+        # the page's SVG parses as XML too
+        for svg in re.findall(r"<svg .*?</svg>", text, re.S):
+            ET.fromstring(svg)
+    else:
+        json.load(open(path, encoding="utf-8"))
+except Exception as e:
+    print("%s: %s" % (type(e).__name__, str(e)[:200]))
+    sys.exit(1)
+PY
+}
+out=$(xmlcheck svg "$TMP/names.svg" 2>&1) && ok hostile_xml_svg_wellformed || fail hostile_xml_svg_wellformed "$out"
+for k in hist heat; do
+	out=$(xmlcheck any "$TMP/names-$k.svg" 2>&1) && ok "hostile_xml_${k}_wellformed" ||
+		fail "hostile_xml_${k}_wellformed" "$out"
+done
+out=$(xmlcheck html "$TMP/names.html" 2>&1) && ok hostile_xml_html_chars || fail hostile_xml_html_chars "$out"
+out=$(xmlcheck json "$TMP/names.json" 2>&1) && ok hostile_xml_json || fail hostile_xml_json "$out"
