@@ -439,7 +439,7 @@ static int losses(struct loader *L)
 
 		lost_row(L, (int)l->cpu, l->to_ns != 0, (int64_t)l->to_ns, true,
 			 (int64_t)(l->overrun + l->dropped), l->from_ns != 0, (int64_t)l->from_ns, "stats");
-		if (l->to_ns && l->dropped)
+		if (l->to_ns && l->dropped && l->cpu < L->t->ncpus)
 			rc = pairer_loss(L->pairer, (int)l->cpu, l->from_ns, l->to_ns);
 	}
 	return rc;

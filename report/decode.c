@@ -171,6 +171,38 @@ static int build_layout(struct decoder *d, struct event_layout *l,
 	return 0;
 }
 
+/*
+ * The lines of printk_formats as the kernel writes them ('0xADDR : "FMT"'),
+ * for tep: libtraceevent takes what follows the first ':' and one
+ * character, and reads past the ends of a line without them, or with a
+ * format too short for the quotes it strips. NULL on ENOMEM.
+ */
+static char *printk_lines(const struct trace *t)
+{
+	struct text_cursor c = text_cursor(t->printk.data, strlen(t->printk.data)), l;
+	struct ukt_buf out = UKT_BUF_INIT;
+
+	while (text_line(&c, &l)) {
+		struct text_cursor w = l;
+		uint64_t addr;
+
+		if (!text_hex(&w, &addr))
+			continue;
+		text_skip_blanks(&w);
+		/* ' "' and a quoted format of 2 characters or more: tep
+		 * strips the quotes and a "\\n" from the end, where a shorter
+		 * one has none to strip */
+		if (!text_expect(&w, ':') || !text_expect(&w, ' ') || !text_expect(&w, '"') ||
+		    w.end - w.p < 3 || w.end[-1] != '"')
+			continue;
+		if (ukt_buf_add(&out, l.p, (size_t)(l.end - l.p)) || ukt_buf_adds(&out, "\n")) {
+			ukt_buf_release(&out);
+			return NULL;
+		}
+	}
+	return ukt_buf_detach(&out);
+}
+
 /* The ID of an event format ("ID: 123" on a line of its own), or -1. */
 static long format_id(const struct trace_format *f)
 {
@@ -183,6 +215,63 @@ static long format_id(const struct trace_format *f)
 			return text_dec(&l, &id) && id >= 0 && id <= 65535 ? (long)id : -1;
 		}
 	return -1;
+}
+
+/*
+ * Whether tep may have the print format of f: libtraceevent folds and
+ * evaluates its arithmetic, and divides by zero (SIGFPE) where a divisor
+ * is 0, as a crafted format's "x / y" is, and an event's field may be.
+ * Only divisions and remainders by a literal that is not 0 are taken;
+ * the lengths of __print_hex and __print_array are the event's to say
+ * (tep_may_print).
+ */
+static bool print_fmt_safe(const struct trace_format *f)
+{
+	const char *p = memmem(f->text, f->len, "print fmt:", 10), *end = f->text + f->len;
+	char quote = 0;
+
+	if (!p)
+		return true;
+	if (memmem(p, (size_t)(end - p), "__print_hex", 11) ||
+	    memmem(p, (size_t)(end - p), "__print_array", 13))
+		return false;
+	for (p += 10; p < end; p++) {
+		if (quote) {
+			if (*p == '\\')
+				p++;
+			else if (*p == quote)
+				quote = 0;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if (*p == '/' || *p == '%') {
+			const char *q = p + 1;
+
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q >= end || *q < '1' || *q > '9')
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The text of f for tep: its own, or (print_fmt_safe says no) with an
+ * empty print format, its fields all the same. NULL on ENOMEM. */
+static char *tep_text(const struct trace_format *f, bool safe, size_t *len)
+{
+	const char *p = memmem(f->text, f->len, "print fmt:", 10);
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	if (safe || !p) {
+		*len = f->len;
+		return ukt_memdupz(f->text, f->len);
+	}
+	if (ukt_buf_add(&b, f->text, (size_t)(p - f->text)) || ukt_buf_adds(&b, "print fmt: \"\"\n")) {
+		ukt_buf_release(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return ukt_buf_detach(&b);
 }
 
 static int id_desc(const void *a, const void *b)
@@ -220,8 +309,7 @@ static int parse_formats(struct decoder *d, struct ukt_buf *warn)
 			continue;
 		}
 		seen[id / 8] |= (uint8_t)(1u << (id % 8));
-		if (memmem(t->formats[i].text, t->formats[i].len, "__print_hex", 11) ||
-		    memmem(t->formats[i].text, t->formats[i].len, "__print_array", 13))
+		if (!print_fmt_safe(&t->formats[i]))
 			d->print_unsafe[id / 8] |= (uint8_t)(1u << (id % 8));
 		v[n][0] = id;
 		v[n++][1] = (long)i;
@@ -229,10 +317,19 @@ static int parse_formats(struct decoder *d, struct ukt_buf *warn)
 	qsort(v, n, sizeof(*v), id_desc);
 	for (size_t k = 0; k < n; k++) {
 		const struct trace_format *f = &t->formats[v[k][1]];
+		long id = v[k][0];
+		size_t len;
+		char *text = tep_text(f, !(d->print_unsafe[id / 8] & (1u << (id % 8))), &len);
 
-		if (tep_parse_event(d->tep, f->text, f->len, f->system) != 0)
+		if (!text) {
+			free(v);
+			free(seen);
+			return -ENOMEM;
+		}
+		if (tep_parse_event(d->tep, text, len, f->system) != 0)
 			ukt_buf_addf(warn, "an event format of system '%.64s' did not parse and its events are skipped\n",
 				     f->system);
+		free(text);
 	}
 	if (bad)
 		ukt_buf_addf(warn, "%zu event formats have no event id from 0 to 65535 and their events are skipped\n",
@@ -316,7 +413,7 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 	if (rc)
 		goto out;
 	if (t->printk.len) {
-		char *pk = ukt_memdupz(t->printk.data, t->printk.len);
+		char *pk = printk_lines(t);
 
 		if (pk)
 			tep_parse_printk_formats(d->tep, pk);

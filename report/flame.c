@@ -284,6 +284,7 @@ int flame_reverse(const struct flame *in, struct flame *out)
 {
 	int *path, rc, levels = 0;
 
+	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < in->n; i++)
 		if (in->v[i].level > levels)
 			levels = in->v[i].level;
@@ -433,11 +434,16 @@ static bool draw_frame(const struct flame *fl, int i, double x, int rows, FILE *
 {
 	const struct flame_node *nd = &fl->v[i];
 	double w = fl->v[0].total ? (double)nd->total / (double)fl->v[0].total : 1;
-	double px = w * PLOT_W;
-	int y = PAD_TOP + (rows - 1 - nd->level) * FRAME_H, chars = (int)((px - 6) / 7);
+	double px;
+	int y = PAD_TOP + (rows - 1 - nd->level) * FRAME_H, chars;
 	const char *name = fl->names.s[nd->name];
 	char color[32], t1[32], t2[32], cut[512];
 
+	/* no wider than the graph: a crafted file's times need not add up */
+	if (!(w <= 1))
+		w = 1;
+	px = w * PLOT_W;
+	chars = (int)((px - 6) / 7);
 	if (px < 0.1 || (nd->total <= 0 && i > 0))
 		return false;	/* too narrow to see: its time shows in its parent */
 	svg_name_color(name, color, sizeof(color));

@@ -160,7 +160,8 @@ int heat_compute(struct db *d, const struct sql_filter *f, int cols,
 	while (!rc && (rc = db_step(s, err)) == 1) {
 		int64_t t = db_column_int(s, 0);
 		double span = (double)h->t1 - (double)h->t0;
-		int col = span > 0 ? (int)(((double)t - (double)h->t0) / span * cols) : 0;
+		double x = span > 0 ? ((double)t - (double)h->t0) / span * cols : 0;
+		int col = x > 0 ? (x < cols ? (int)x : cols - 1) : 0;
 		int row = log2_bucket(db_column_int(s, 1)) - lo;
 		uint64_t *cell;
 

@@ -400,7 +400,8 @@ static int import_losses(struct importer *im)
 			rowq_int(q, T_LOST, 3, (int64_t)l->from_ns);
 		rowq_text(q, T_LOST, 4, "stats", -1);
 		rc = rowq_end_row(q, T_LOST);
-		if (!rc && l->to_ns && l->dropped)
+		/* a CPU the trace has (the pairer's ranges are per CPU) */
+		if (!rc && l->to_ns && l->dropped && l->cpu < im->t->ncpus)
 			rc = pairer_loss(im->pairer, (int)l->cpu, l->from_ns, l->to_ns);
 	}
 	return rc;
