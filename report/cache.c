@@ -72,7 +72,7 @@ static void warn_damage(struct db *d, bool quiet)
 		return;
 	s = db_prepare(d, "SELECT description FROM damage", NULL);
 	while (s && db_step(s, NULL) == 1)
-		fprintf(stderr, "warning: %s\n", db_column_text(s, 0));
+		fprintf(stderr, "warning: %s\n", out_term(db_column_text(s, 0)));
 	db_finalize(s);
 	s = db_prepare(d, "SELECT cpu, lost_events, missed_marks FROM cpus"
 			  " WHERE lost_events > 0 OR missed_marks > 0", NULL);
@@ -104,7 +104,7 @@ static void disk_full(const struct trace *t, const char *db_path)
 	else
 		snprintf(have, sizeof(have), "less");
 	fprintf(stderr, "uktrace-report: the disk is full: the database of '%s' needs about %s and %s has %s free. Free some space, write the database elsewhere with --db PATH, or import it into $TMPDIR for this command only with --no-cache\n",
-		t->path, need, dir, have);
+		out_term(t->path), need, out_term(dir), have);
 }
 
 int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet)
@@ -116,25 +116,27 @@ int report_import(const char *const *paths, size_t n, const char *db_path, bool 
 
 	t = trace_open_set(paths, n, &rc, &err);
 	if (!t) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		goto out;
 	}
 	if (!quiet && n > 1)
-		fprintf(stderr, "importing %zu files of one recording, %s to %s ...\n", n, t->paths[0],
-			t->paths[n - 1]);
+		fprintf(stderr, "importing %zu files of one recording, %s to %s ...\n", n,
+			out_term(t->paths[0]), out_term(t->paths[n - 1]));
 	else if (!quiet)
-		fprintf(stderr, "importing %s ...\n", paths[0]);
+		fprintf(stderr, "importing %s ...\n", out_term(paths[0]));
 	rc = import_trace(t, db_path, &res, &err, &warn);
-	if (warn.len && !quiet)
-		fprintf(stderr, "warning: %s", warn.data);
+	if (warn.len && !quiet) {
+		fputs("warning: ", stderr);
+		out_term_puts(stderr, warn.data);
+	}
 	if (rc == -ENOSPC)
 		disk_full(t, db_path);
 	else if (rc)
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 	else if (!quiet)
 		fprintf(stderr, "imported %" PRIu64 " events, %" PRIu64 " calls in %.2f s (%.0f events/s) into %s\n",
 			res.events, res.calls, res.seconds,
-			res.seconds > 0 ? (double)res.events / res.seconds : 0.0, db_path);
+			res.seconds > 0 ? (double)res.events / res.seconds : 0.0, out_term(db_path));
 out:
 	trace_free(t);
 	ukt_buf_release(&err);
@@ -152,7 +154,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 	for (size_t i = 0; i < o->ntraces; i++) {
 		if (access(o->traces[i], R_OK) < 0) {
 			rc = -errno;
-			fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", o->traces[i],
+			fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", out_term(o->traces[i]),
 				strerror(errno));
 			goto out;
 		}
@@ -189,7 +191,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 	d = db_open(path.data, DB_READONLY, &e);
 	if (!d) {
 		rc = -errno;
-		fprintf(stderr, "uktrace-report: %s\n", e.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(e.data));
 		goto out;
 	}
 	warn_damage(d, o->quiet);
@@ -238,14 +240,14 @@ int report_resolve_times(struct report_opts *o, struct db *d)
 	start = tables_first_ts(d);
 	if (o->since_arg) {
 		if (report_parse_time(o->since_arg, start, &o->since)) {
-			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->since_arg);
+			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", out_term(o->since_arg));
 			return -EINVAL;
 		}
 		o->has_since = true;
 	}
 	if (o->until_arg) {
 		if (report_parse_time(o->until_arg, start, &o->until)) {
-			fprintf(stderr, "uktrace-report: --until wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->until_arg);
+			fprintf(stderr, "uktrace-report: --until wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", out_term(o->until_arg));
 			return -EINVAL;
 		}
 		o->has_until = true;

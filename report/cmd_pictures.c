@@ -37,7 +37,7 @@ static struct db *open_selection(struct report_opts *o, struct call_select *sel,
 
 static int fail(int rc, struct ukt_buf *err)
 {
-	fprintf(stderr, "uktrace-report: %s\n", err->len ? err->data : rep_strerror(rc));
+	fprintf(stderr, "uktrace-report: %s\n", err->len ? out_term(err->data) : rep_strerror(rc));
 	return rc;
 }
 
@@ -68,7 +68,7 @@ int cmd_export(struct report_opts *o)
 			rc = -EIO;
 		if (!rc && !o->quiet && f != stdout)
 			fprintf(stderr, "wrote %s: %" PRIu64 " trace events; open it in"
-				" https://ui.perfetto.dev or chrome://tracing\n", o->perfetto, n);
+				" https://ui.perfetto.dev or chrome://tracing\n", out_term(o->perfetto), n);
 	}
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);
@@ -106,7 +106,7 @@ int cmd_flamegraph(struct report_opts *o)
 	if (fl.v[0].total <= 0) {
 		fprintf(stderr, "uktrace-report: no complete calls%s%s%s in the selection: nothing"
 			" to draw (see 'uktrace-report summary')\n", o->arg ? " of '" : "",
-			o->arg ? o->arg : "", o->arg ? "'" : "");
+			o->arg ? out_term(o->arg) : "", o->arg ? "'" : "");
 		rc = -ENOENT;
 		goto out;
 	}

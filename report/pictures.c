@@ -188,8 +188,8 @@ int pic_close(FILE *f, const char *path, bool quiet)
 	if (fclose(f) && !rc)
 		rc = -errno;
 	if (rc)
-		fprintf(stderr, "uktrace-report: cannot write '%s': %s\n", path, strerror(-rc));
+		fprintf(stderr, "uktrace-report: cannot write '%s': %s\n", out_term(path), strerror(-rc));
 	else if (!quiet)
-		fprintf(stderr, "wrote %s\n", path);
+		fprintf(stderr, "wrote %s\n", out_term(path));
 	return rc;
 }

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of what keeps a trace from elsewhere in its place: text
+ * escaped for the terminal.
+ */
+
+#include "test.h"
+#include "../../report/output.h"
+
+static char *escaped(const char *s, bool lines)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	out_escape(&b, s, lines);
+	return ukt_buf_detach(&b);
+}
+
+#define CHECK_ESC(in, want) do {					\
+	char *_e = escaped(in, false);					\
+	int _ok = _e && !strcmp(_e, want);				\
+									\
+	if (!_ok)							\
+		printf("  escaped '%s', want '%s'\n", _e ? _e : "", want); \
+	free(_e);							\
+	CHECK(_ok);							\
+} while (0)
+
+static void test_escape_controls(void)
+{
+	char *e;
+
+	CHECK_ESC("plain name", "plain name");
+	CHECK_ESC("x\033]2;pwn\007", "x\\x1b]2;pwn\\x07");
+	CHECK_ESC("a\tb\rc\x7f", "a\\x09b\\x0dc\\x7f");
+	/* C1 CSI: as UTF-8 (U+009B) and as a lone byte */
+	CHECK_ESC("\xc2\x9b" "31m", "\\xc2\\x9b" "31m");
+	CHECK_ESC("\x9b" "31m", "\\x9b" "31m");
+	/* right-to-left override (Trojan Source) */
+	CHECK_ESC("a\xe2\x80\xae" "b", "a\\xe2\\x80\\xae" "b");
+	/* what people write stays as it is */
+	CHECK_ESC("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xe2\x80\x94 ns::f<int>", "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xe2\x80\x94 ns::f<int>");
+	CHECK_ESC("a\nb", "a\\x0ab");
+	e = escaped("line one\nline \033two\n", true);
+	CHECK_STR(e, "line one\nline \\x1btwo\n");
+	free(e);
+}
+
+static void test_out_term(void)
+{
+	const char *clean = "clean", *v[8];
+	char in[8][8];
+
+	CHECK(out_term(clean) == clean);
+	CHECK(out_term(NULL) == NULL);
+	/* eight escaped values at once, as eight printf arguments */
+	for (int i = 0; i < 8; i++) {
+		snprintf(in[i], sizeof(in[i]), "%d\033", i);
+		v[i] = out_term(in[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%d\\x1b", i);
+		CHECK_STR(v[i], want);
+	}
+}
+
+/* t printed in format f, as a string to free */
+static char *printed(const struct out_table *t, enum out_format f)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&s, &n);
+
+	if (!m)
+		return NULL;
+	out_table_print(t, f, m);
+	fclose(m);
+	return s;
+}
+
+static void test_table_escapes_csv_json_exact(void)
+{
+	static const char *const heads[] = { "comm", "calls" };
+	struct out_table t;
+	char *tab, *csv, *json;
+
+	CHECK(out_table_init(&t, 2, heads) == 0);
+	out_table_row(&t);
+	out_set_text(&t, 0, "x\033]2;pwn\007");
+	out_set_int(&t, 1, 5);
+	out_table_row(&t);
+	out_set_text(&t, 0, "plain");
+	out_set_int(&t, 1, 12);
+	tab = printed(&t, OUT_TABLE);
+	csv = printed(&t, OUT_CSV);
+	json = printed(&t, OUT_JSON);
+	out_table_release(&t);
+	CHECK(tab && csv && json);
+	/* escaped, and the columns still line up on the escaped width */
+	CHECK_STR(tab, "comm             calls\n"
+		       "x\\x1b]2;pwn\\x07      5\n"
+		       "plain               12\n");
+	CHECK_STR(csv, "comm,calls\nx\033]2;pwn\007,5\nplain,12\n");
+	CHECK(strstr(json, "\"x\\u001b]2;pwn\\u0007\""));
+	free(tab);
+	free(csv);
+	free(json);
+}
+
+
+
+
+
+
+
+
+int main(void)
+{
+	RUN(test_escape_controls);
+	RUN(test_out_term);
+	RUN(test_table_escapes_csv_json_exact);
+	return TEST_EXIT();
+}
