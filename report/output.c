@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Table, CSV and JSON output (output.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -118,15 +119,53 @@ void out_set_text(struct out_table *t, int col, const char *s)
 	c->text = s ? strdup(s) : NULL;
 }
 
+/*
+ * Text a spreadsheet would take for a formula (OWASP, "CSV Injection"):
+ * a cell that begins with =, +, -, @, a tab or a carriage return. A
+ * number stays a number: -12 and +1.5e3 are not formulas.
+ */
+static bool csv_formula(const char *s)
+{
+	const char *p = s + 1;
+	bool digits = false;
+
+	if (!*s || !strchr("=+-@\t\r", *s))
+		return false;
+	if (*s != '-' && *s != '+')
+		return true;
+	for (; isdigit((unsigned char)*p); p++)
+		digits = true;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits = true;
+	if (digits && (*p == 'e' || *p == 'E')) {
+		const char *q = p + 1 + (p[1] == '+' || p[1] == '-');
+
+		if (isdigit((unsigned char)*q)) {
+			p = q;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	}
+	return !digits || *p;
+}
+
 static void csv_field(FILE *out, const char *s)
 {
+	bool formula;
+
 	if (!s)
 		return;
+	formula = csv_formula(s);
 	if (!strpbrk(s, ",\"\n\r")) {
+		if (formula)
+			fputc('\'', out);
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (formula)
+		fputc('\'', out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);

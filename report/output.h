@@ -46,7 +46,9 @@ void out_set_text(struct out_table *t, int col, const char *s);
 void out_set_int_shown(struct out_table *t, int col, int64_t v, const char *shown);
 
 /* The table in format f. A table escapes its cells (out_escape); CSV
- * and JSON write them exactly. */
+ * writes them exactly, but text that begins with =, +, -, @, a tab or a
+ * carriage return and is not a number gets a leading ' so that a
+ * spreadsheet shows it instead of running it as a formula (OWASP). */
 void out_table_print(const struct out_table *t, enum out_format f, FILE *out);
 
 /*

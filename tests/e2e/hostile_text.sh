@@ -2,11 +2,13 @@
 # that names itself "ESC]2;...BEL" (prctl), a program run from a path
 # with escapes in it, and a trace crafted elsewhere reach the terminal
 # escaped as \xHH in tables, info, dump and messages; CSV and JSON keep the
-# exact bytes (JSON with its own escapes).
+# exact bytes (JSON with its own escapes), and CSV cells a spreadsheet
+# would run as formulas get a leading quote (OWASP), numbers excepted.
 . "$(dirname "$0")/lib.sh"
 LIVE="text_comm_summary text_comm_dump text_comm_calls text_object_callers
-text_cmdline_info text_csv_exact text_json_escaped"
-OFFLINE="text_meta_info text_warning text_error_paths"
+text_cmdline_info text_csv_exact text_json_escaped text_csv_formula_comm"
+OFFLINE="text_meta_info text_warning text_error_paths text_csv_formula_sql
+text_csv_numbers"
 CRAFT="python3 $ROOT/tests/e2e/craft_trace.py"
 FIX=$ROOT/tests/fixtures/calls.ukt
 ESC=$(printf '\033')
@@ -36,6 +38,11 @@ if command -v python3 >/dev/null; then
 else
 	for n in text_meta_info text_warning text_error_paths; do echo "skip $n: no python3"; done
 fi
+out=$("$REP" sql "$FIX" "SELECT '=1+2' AS a, '-2+3' AS b, '@SUM(1)' AS c, '+x' AS d,
+	char(9) || 'tab' AS e, 'x=1' AS f, '=a,b' AS g" --format csv -q)
+check text_csv_formula_sql "'=1+2,'-2+3,'@SUM(1),'+x,'	tab,x=1,\"'=a,b\"" "$(echo "$out" | tail -1)"
+out=$("$REP" sql "$FIX" "SELECT -12 AS i, -1.5 AS r, '-12' AS t, '+1.5e3' AS u, '-' AS v" --format csv -q)
+check text_csv_numbers "-12,-1.5,-12,+1.5e3,'-" "$(echo "$out" | tail -1)"
 
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $LIVE
 
@@ -55,3 +62,5 @@ if "$REP" calls t.ukt a --format csv -q | grep -qF "$EVIL"; then ok text_csv_exa
 else fail text_csv_exact "the comm is not in the CSV as it was"; fi
 has text_json_escaped 'x\\u001b]2;pwn\\u0007' "$("$REP" calls t.ukt a --format json -q)"
 
+"$REC" -q -o formula.ukt -f ./wl:a -- ./wl rename '=HYPERLINK(0)' 5
+has text_csv_formula_comm "^'=HYPERLINK(0)\$" "$("$REP" sql formula.ukt 'SELECT DISTINCT comm FROM calls' --format csv -q)"

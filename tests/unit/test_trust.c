@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of what keeps a trace from elsewhere in its place: text
- * escaped for the terminal.
+ * escaped for the terminal, CSV cells that are not formulas.
  */
 
 #include "test.h"
@@ -108,6 +108,36 @@ static void test_table_escapes_csv_json_exact(void)
 	free(json);
 }
 
+static void test_csv_formulas(void)
+{
+	static const char *const heads[] = { "a" };
+	static const struct { const char *in, *out; } cases[] = {
+		{ "=1+2", "'=1+2" }, { "+x", "'+x" }, { "-2+3", "'-2+3" },
+		{ "@SUM(A1)", "'@SUM(A1)" }, { "\tx", "'\tx" }, { "\rx", "\"'\rx\"" },
+		{ "=a,b", "\"'=a,b\"" }, { "-", "'-" }, { "-e5", "'-e5" },
+		/* numbers stay numbers */
+		{ "-12", "-12" }, { "+1.5", "+1.5" }, { "-.5e-3", "-.5e-3" }, { "-1E9", "-1E9" },
+		/* only the first character counts */
+		{ "a=b", "a=b" }, { "x@y", "x@y" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct out_table t;
+		char want[64], *csv;
+
+		CHECK(out_table_init(&t, 1, heads) == 0);
+		out_table_row(&t);
+		out_set_text(&t, 0, cases[i].in);
+		csv = printed(&t, OUT_CSV);
+		out_table_release(&t);
+		snprintf(want, sizeof(want), "a\n%s\n", cases[i].out);
+		CHECK(csv);
+		if (strcmp(csv, want))
+			printf("  '%s' as CSV: '%s', want '%s'\n", cases[i].in, csv, want);
+		CHECK(!strcmp(csv, want));
+		free(csv);
+	}
+}
 
 
 
@@ -120,5 +150,6 @@ int main(void)
 	RUN(test_escape_controls);
 	RUN(test_out_term);
 	RUN(test_table_escapes_csv_json_exact);
+	RUN(test_csv_formulas);
 	return TEST_EXIT();
 }
