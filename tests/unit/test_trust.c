@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of what keeps a trace from elsewhere in its place: text
- * escaped for the terminal, CSV cells that are not formulas.
+ * escaped for the terminal, CSV cells that are not formulas, output files
+ * that are made new (never written through a symlink).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "../../report/output.h"
+#include "uktrace/format.h"
+#include "uktrace/outfile.h"
+
+static char dir[] = "/tmp/ukt-test-trust-XXXXXX";
+static char pbuf[2][512];
+
+static const char *at(int i, const char *name)
+{
+	snprintf(pbuf[i], sizeof(pbuf[i]), "%s/%s", dir, name);
+	return pbuf[i];
+}
 
 static char *escaped(const char *s, bool lines)
 {
@@ -139,17 +155,96 @@ static void test_csv_formulas(void)
 	}
 }
 
+static bool file_is(const char *path, const char *text)
+{
+	char b[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
 
+	if (fd >= 0)
+		close(fd);
+	return n >= 0 && !strcmp(b, text);
+}
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
 
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_outfile_replaces_symlink(void)
+{
+	struct ukt_outfile f;
+	struct stat st;
+	mode_t old = umask(022);
+
+	write_text(at(0, "target"), "precious");
+	unlink(at(1, "out"));
+	CHECK(symlink(at(0, "target"), at(1, "out")) == 0);
+	CHECK(ukt_outfile_create(&f, at(1, "out"), 0640) == 0);
+	CHECK(write(f.fd, "new", 3) == 3);
+	CHECK(ukt_outfile_commit(&f) == 0);
+	ukt_outfile_release(&f);
+	umask(old);
+	CHECK(file_is(at(0, "target"), "precious"));
+	CHECK(lstat(at(1, "out"), &st) == 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_mode & 0777, 0640);	/* exactly, not through umask */
+	CHECK(file_is(at(1, "out"), "new"));
+	/* a dangling symlink is something: ukt_create_new leaves it */
+	unlink(at(1, "dangling"));
+	CHECK(symlink(at(0, "nothing-here"), at(1, "dangling")) == 0);
+	CHECK_EQ(ukt_create_new(at(1, "dangling"), 0600), -EEXIST);
+	CHECK(access(at(0, "nothing-here"), F_OK) < 0);
+}
+
+static void test_writer_force_replaces_symlink(void)
+{
+	struct ukt_file_info info = { .endian = 1, .long_size = 8, .subbuf_size = 4096,
+				      .ncpus = 1, .clock = "mono" };
+	struct ukt_writer *w;
+	struct stat st;
+
+	write_text(at(0, "victim"), "precious");
+	unlink(at(1, "link.ukt"));
+	CHECK(symlink(at(0, "victim"), at(1, "link.ukt")) == 0);
+	/* without overwrite: refused, even for a symlink */
+	CHECK(ukt_writer_create(at(1, "link.ukt"), &info, false) == NULL);
+	CHECK_EQ(errno, EEXIST);
+	w = ukt_writer_create(at(1, "link.ukt"), &info, true);
+	CHECK(w);
+	CHECK(ukt_writer_finish(w) == 0);
+	ukt_writer_free(w);
+	CHECK(file_is(at(0, "victim"), "precious"));
+	CHECK(lstat(at(1, "link.ukt"), &st) == 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_mode & 0777, 0600);
+}
 
 
 
 int main(void)
 {
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
 	RUN(test_escape_controls);
 	RUN(test_out_term);
 	RUN(test_table_escapes_csv_json_exact);
 	RUN(test_csv_formulas);
+	RUN(test_outfile_replaces_symlink);
+	RUN(test_writer_force_replaces_symlink);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("  could not remove %s\n", dir);
+	}
 	return TEST_EXIT();
 }
