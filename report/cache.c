@@ -107,7 +107,31 @@ static void disk_full(const struct trace *t, const char *db_path)
 		out_term(t->path), need, out_term(dir), have);
 }
 
-int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet)
+/*
+ * The finished database gets the mode asked for (--mode). It was made
+ * 0600; through a descriptor of the file itself (never a symlink, never
+ * a file with other links), so a file put at its name meanwhile is not
+ * the one changed.
+ */
+static int set_mode(const char *path, mode_t mode)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
+		rc = -EPERM;
+	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int report_import(const char *const *paths, size_t n, const char *db_path, mode_t mode,
+		  bool quiet)
 {
 	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
 	struct import_result res;
@@ -129,6 +153,9 @@ int report_import(const char *const *paths, size_t n, const char *db_path, bool 
 		fputs("warning: ", stderr);
 		out_term_puts(stderr, warn.data);
 	}
+	if (!rc && (rc = set_mode(db_path, mode)))
+		ukt_buf_addf(&err, "cannot set the mode of '%s' to %03o: %s", out_term(db_path),
+			     (unsigned int)mode, strerror(-rc));
 	if (rc == -ENOSPC)
 		disk_full(t, db_path);
 	else if (rc)
@@ -172,7 +199,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 		ukt_buf_addf(&path, "%s%s.db", o->trace, o->ntraces > 1 ? ".set" : "");
 	}
 	if (o->no_cache || !cache_current(path.data, o->traces, o->ntraces)) {
-		rc = report_import(o->traces, o->ntraces, path.data, o->quiet);
+		rc = report_import(o->traces, o->ntraces, path.data, o->mode, o->quiet);
 		if ((rc == -EACCES || rc == -EROFS || rc == -ENOENT) && !o->db_path && !*tmp) {
 			/* the trace's directory is not ours to write: use /tmp */
 			const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -183,7 +210,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 			cleanup_register(path.data);
 			if (!o->quiet)
 				fprintf(stderr, "cannot write next to the trace; using a temporary database\n");
-			rc = report_import(o->traces, o->ntraces, path.data, o->quiet);
+			rc = report_import(o->traces, o->ntraces, path.data, o->mode, o->quiet);
 		}
 		if (rc)
 			goto out;

@@ -59,7 +59,7 @@ int cmd_export(struct report_opts *o)
 	d = open_selection(o, &sel, &tmp, &rc);
 	if (!d)
 		return rc;
-	f = pic_open(o->perfetto, &rc);
+	f = pic_open(o->perfetto, o->mode, &rc);
 	if (f) {
 		rc = perfetto_write(f, d, &sel, &n, &err);
 		if (rc)
@@ -110,7 +110,7 @@ int cmd_flamegraph(struct report_opts *o)
 		rc = -ENOENT;
 		goto out;
 	}
-	f = o->output ? pic_open(o->output, &rc) : stdout;
+	f = o->output ? pic_open(o->output, o->mode, &rc) : stdout;
 	if (!f)
 		goto out;
 	if (o->folded) {
@@ -149,7 +149,7 @@ int cmd_html(struct report_opts *o)
 	d = open_selection(o, &sel, &tmp, &rc);
 	if (!d)
 		return rc;
-	f = pic_open(o->output, &rc);
+	f = pic_open(o->output, o->mode, &rc);
 	if (f) {
 		name = strrchr(o->trace, '/') ? strrchr(o->trace, '/') + 1 : o->trace;
 		rc = html_write(f, d, &sel, name, o->limit > 0 ? o->limit : 10, &err);

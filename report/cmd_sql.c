@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -81,14 +82,17 @@ out:
 
 int cmd_db(struct report_opts *o)
 {
+	struct stat st;
+
 	if (!o->output) {
 		fprintf(stderr, "uktrace-report: db needs -o OUT.db\n");
 		return -EINVAL;
 	}
-	if (!o->force && access(o->output, F_OK) == 0) {
+	/* lstat: a symlink is something there, even a dangling one */
+	if (!o->force && lstat(o->output, &st) == 0) {
 		fprintf(stderr, "uktrace-report: '%s' exists: choose another name, or overwrite it with --force\n",
 			out_term(o->output));
 		return -EEXIST;
 	}
-	return report_import(o->traces, o->ntraces, o->output, o->quiet);
+	return report_import(o->traces, o->ntraces, o->output, o->mode, o->quiet);
 }

@@ -341,7 +341,7 @@ int cmd_hist(struct report_opts *o)
 		goto out;
 	}
 	if (o->svg) {
-		FILE *out = pic_open(o->svg, &rc);
+		FILE *out = pic_open(o->svg, o->mode, &rc);
 		struct ukt_buf title = UKT_BUF_INIT;
 
 		if (out) {
@@ -414,7 +414,7 @@ int cmd_heatmap(struct report_opts *o)
 		rc = -ENOENT;
 		goto out;
 	}
-	out = pic_open(o->output, &rc);
+	out = pic_open(o->output, o->mode, &rc);
 	if (!out)
 		goto out;
 	ukt_buf_addf(&title, "When the %" PRIu64 " calls of %s happened, and how long they took",

@@ -4,6 +4,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "uktrace/outfile.h"
 
 #include "db.h"
 #include "errors.h"
@@ -35,18 +38,34 @@ static int rc_to_err(int rc)
 struct db *db_open(const char *path, int flags, struct ukt_buf *err)
 {
 	struct db *d = calloc(1, sizeof(*d));
-	int of = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY :
-		 SQLITE_OPEN_READWRITE | ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	int of = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	int rc;
 
 	if (!d)
 		return NULL;
+	if (flags & DB_CREATE) {
+		/* made here, new and private, so SQLite opens a file of ours
+		 * (it would create one with mode 0644 and follow a symlink) */
+		int fd = ukt_create_new(path, 0600);
+
+		if (fd < 0) {
+			if (err)
+				ukt_buf_addf(err, "cannot create database '%s': %s", path, strerror(-fd));
+			free(d);
+			errno = -fd;
+			return NULL;
+		}
+		close(fd);
+		of |= SQLITE_OPEN_NOFOLLOW;
+	}
 	rc = sqlite3_open_v2(path, &d->h, of | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (err)
 			ukt_buf_addf(err, "cannot open database '%s': %s", path,
 				     d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
 		sqlite3_close(d->h);
+		if (flags & DB_CREATE)
+			unlink(path);
 		free(d);
 		errno = -rc_to_err(rc);
 		return NULL;

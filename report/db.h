@@ -16,7 +16,8 @@ struct db_stmt;
 
 enum {
 	DB_READONLY = 1,
-	DB_CREATE = 2,		/* create (truncating nothing: caller removes) */
+	DB_CREATE = 2,		/* create a new file, mode 0600 (EEXIST when
+				 * anything is at path: the caller removes) */
 	DB_FAST = 4,		/* bulk-load pragmas: no journal, no fsync */
 };
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "output.h"
 
@@ -40,6 +41,7 @@ struct report_opts {
 	bool linear;
 	int buckets;
 	/* db, pictures */
+	mode_t mode;			/* --mode: of every file written (0600) */
 	const char *output;
 	bool force;
 	const char *perfetto;		/* export --perfetto FILE */
@@ -63,8 +65,10 @@ struct report_opts {
  */
 struct db *report_open_db(const struct report_opts *o, char **tmp, int *err);
 /* Import the trace (one file, or the files of one recording) into a new
- * database at db_path. */
-int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet);
+ * database at db_path, with file mode mode (outputs of a trace are 0600
+ * unless --mode says otherwise). */
+int report_import(const char *const *paths, size_t n, const char *db_path, mode_t mode,
+		  bool quiet);
 /* The files' identity, one "path\tsize\tmtime" line each: the cache key. */
 struct ukt_buf;
 void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *out);

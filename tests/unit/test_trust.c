@@ -2,7 +2,7 @@
 /*
  * Unit tests of what keeps a trace from elsewhere in its place: text
  * escaped for the terminal, CSV cells that are not formulas, output files
- * that are made new (never written through a symlink).
+ * that are made new (never written through a symlink) and private.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "../../report/db.h"
 #include "../../report/output.h"
 #include "uktrace/format.h"
 #include "uktrace/outfile.h"
@@ -225,6 +226,26 @@ static void test_writer_force_replaces_symlink(void)
 	CHECK_EQ(st.st_mode & 0777, 0600);
 }
 
+static void test_db_create_private(void)
+{
+	struct db *d;
+	struct stat st;
+	mode_t old = umask(022);
+
+	unlink(at(0, "new.db"));
+	d = db_open(at(0, "new.db"), DB_CREATE, NULL);
+	umask(old);
+	CHECK(d);
+	CHECK(db_exec(d, "CREATE TABLE t(x)", NULL) == 0);
+	db_close(d);
+	CHECK(stat(at(0, "new.db"), &st) == 0);
+	CHECK_EQ(st.st_mode & 0777, 0600);
+	/* a symlink at the name: not followed, not created through */
+	unlink(at(1, "link.db"));
+	CHECK(symlink(at(0, "elsewhere.db"), at(1, "link.db")) == 0);
+	CHECK(db_open(at(1, "link.db"), DB_CREATE, NULL) == NULL);
+	CHECK(access(at(0, "elsewhere.db"), F_OK) < 0);
+}
 
 
 int main(void)
@@ -239,6 +260,7 @@ int main(void)
 	RUN(test_csv_formulas);
 	RUN(test_outfile_replaces_symlink);
 	RUN(test_writer_force_replaces_symlink);
+	RUN(test_db_create_private);
 	{
 		char cmd[600];
 
