@@ -2,7 +2,8 @@
 /*
  * Unit tests of what keeps a trace from elsewhere in its place: text
  * escaped for the terminal, CSV cells that are not formulas, output files
- * that are made new (never written through a symlink) and private.
+ * that are made new (never written through a symlink) and private, and
+ * databases opened with SQLite's defensive settings.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,6 +248,48 @@ static void test_db_create_private(void)
 	CHECK(access(at(0, "elsewhere.db"), F_OK) < 0);
 }
 
+static void test_db_defensive(void)
+{
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct db_stmt *s;
+	struct db *d;
+
+	unlink(at(0, "planted.db"));
+	d = db_open(at(0, "planted.db"), DB_CREATE, NULL);
+	CHECK(d);
+	/* a schema that reaches beyond the data: a table-valued pragma in a
+	 * view, and a trigger */
+	CHECK(db_exec(d, "CREATE TABLE t(x); CREATE TABLE log(y);"
+			 "CREATE VIEW v AS SELECT name FROM pragma_table_info('t');"
+			 "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(1); END;",
+		      NULL) == 0);
+	db_close(d);
+	/* opened again, as a file found next to a trace is */
+	d = db_open(at(0, "planted.db"), 0, NULL);
+	CHECK(d);
+	/* the schema cannot be rewritten behind SQLite's back */
+	CHECK(db_exec(d, "PRAGMA writable_schema=ON;"
+			 "UPDATE sqlite_schema SET sql = 'CREATE TABLE t(x, y)' WHERE name = 't'",
+		      &err) != 0);
+	/* triggers do not run */
+	CHECK(db_exec(d, "INSERT INTO t VALUES(1)", NULL) == 0);
+	{
+		int64_t n = -1;
+
+		CHECK(db_query_int(d, "SELECT COUNT(*) FROM log", &n) == 0);
+		CHECK_EQ(n, 0);
+	}
+	db_close(d);
+	d = db_open(at(0, "planted.db"), DB_READONLY, NULL);
+	CHECK(d);
+	ukt_buf_reset(&err);
+	s = db_prepare(d, "SELECT * FROM v", &err);
+	db_finalize(s);
+	db_close(d);
+	CHECK(s == NULL);
+	CHECK(strstr(err.data, "unsafe"));
+	ukt_buf_release(&err);
+}
 
 int main(void)
 {
@@ -261,6 +304,7 @@ int main(void)
 	RUN(test_outfile_replaces_symlink);
 	RUN(test_writer_force_replaces_symlink);
 	RUN(test_db_create_private);
+	RUN(test_db_defensive);
 	{
 		char cmd[600];
 
