@@ -20,7 +20,7 @@ static struct ch *connect_ch(const struct report_opts *o, const char *url,
 	struct ch *h = ch_open(url ? url : CH_DEFAULT_URL, o->ch_db ? o->ch_db : CH_DEFAULT_DB, err);
 
 	if (!h)
-		fprintf(stderr, "uktrace-report: %s\n", err->data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err->data));
 	return h;
 }
 
@@ -38,7 +38,8 @@ int cmd_clickhouse(struct report_opts *o)
 	rc = chload_schema(h, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-report: cannot set up database '%s' at %s: %s\n",
-			ch_db(h), o->ch_url ? o->ch_url : CH_DEFAULT_URL, err.data);
+			out_term(ch_db(h)), out_term(o->ch_url ? o->ch_url : CH_DEFAULT_URL),
+			out_term(err.data));
 		goto out;
 	}
 	for (size_t i = 0; i < o->ntraces && !rc; i++) {
@@ -46,20 +47,22 @@ int cmd_clickhouse(struct report_opts *o)
 
 		ukt_buf_reset(&warn);
 		rc = chload_file(h, o->traces[i], o->host_label, &res, &err, &warn);
-		if (warn.len && !o->quiet)
-			fprintf(stderr, "warning: %s: %s", o->traces[i], warn.data);
+		if (warn.len && !o->quiet) {
+			fprintf(stderr, "warning: %s: ", out_term(o->traces[i]));
+			out_term_puts(stderr, warn.data);
+		}
 		if (rc) {
-			fprintf(stderr, "uktrace-report: %s\n", err.data);
+			fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		} else if (res.skipped) {
 			if (!o->quiet)
 				fprintf(stderr, "%s: already loaded as host '%s' (trace %s): nothing to do\n",
-					o->traces[i], res.host, res.trace_id);
+					out_term(o->traces[i]), out_term(res.host), out_term(res.trace_id));
 		} else {
 			loaded++;
 			if (!o->quiet)
 				fprintf(stderr, "loaded %s as host '%s' (trace %s): %" PRIu64 " events, %" PRIu64
-					" calls in %.2f s (%.0f events/s)\n", o->traces[i], res.host,
-					res.trace_id, res.events, res.calls, res.seconds,
+					" calls in %.2f s (%.0f events/s)\n", out_term(o->traces[i]),
+					out_term(res.host), out_term(res.trace_id), res.events, res.calls, res.seconds,
 					res.seconds > 0 ? (double)res.events / res.seconds : 0.0);
 		}
 	}
@@ -87,7 +90,7 @@ static int print_query(const struct report_opts *o, const char *sql,
 		ch_set_readonly(h);
 		rc = ch_query_table(h, sql, durations, &t, &err);
 		if (rc)
-			fprintf(stderr, "uktrace-report: %s\n", err.data);
+			fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		else
 			out_table_print(&t, o->format, stdout);
 	}
@@ -125,7 +128,7 @@ int ch_cmd_summary(struct report_opts *o)
 	for (int i = 0; sorts[i]; i++)
 		known |= !strcmp(sort, sorts[i]);
 	if (!known) {
-		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", sort);
+		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", out_term(sort));
 		return -EINVAL;
 	}
 	ukt_buf_adds(&sql, "SELECT host, func AS function, calls, incomplete, total_ns AS total,"

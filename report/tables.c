@@ -335,6 +335,11 @@ int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
 		rc = tables_set_meta(d, "trace_files", files.data, err);
 		ukt_buf_release(&files);
 	}
+	if (!rc && db_filename(d) && stat(db_filename(d), &st) == 0) {
+		/* this file, which rename() keeps: a copy of it is not it */
+		report_file_id(&st, v, sizeof(v));
+		rc = tables_set_meta(d, "db_file", v, err);
+	}
 	if (!rc && stat(t->path, &st) == 0) {
 		snprintf(v, sizeof(v), "%lld", (long long)st.st_size);
 		rc = tables_set_meta(d, "trace_size", v, err);

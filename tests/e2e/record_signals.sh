@@ -34,7 +34,7 @@ for sig in INT TERM HUP; do
 	kill -$sig $RPID
 	wait $RPID
 	name=$(echo sig_${sig}_clean | tr 'A-Z' 'a-z')
-	check "$name" "" "$(grep "uktrace_$RPID" $T/uprobe_events; ls $T/instances | grep "uktrace_$RPID")"
+	check "$name" "" "$(left_by $RPID)"
 done
 check sig_int_file_complete "complete" "$("$REP" info s_INT.ukt | sed -n 's/^file.*(.*, \(complete\)).*/\1/p')"
 
@@ -46,9 +46,9 @@ n=$(sql k.ukt "SELECT COUNT(*) FROM events")
 info=$("$REP" info k.ukt)
 if [ "${n:-0}" -gt 0 ] && echo "$info" | grep -q INCOMPLETE; then ok sig_kill_leaves_readable_file
 else fail sig_kill_leaves_readable_file "events=$n; info: $(echo "$info" | head -1)"; fi
-[ -n "$(grep "uktrace_$RPID" $T/uprobe_events)" ] || echo "# note: nothing was left to clean"
+[ -n "$(left_by $RPID)" ] || echo "# note: nothing was left to clean"
 msg=$("$REC" -o r.ukt -e sched:sched_process_exit -d 0.2 2>&1 >/dev/null)
-check sig_kill_restart_cleans "" "$(grep "uktrace_$RPID" $T/uprobe_events; ls $T/instances | grep "uktrace_$RPID")"
+check sig_kill_restart_cleans "" "$(left_by $RPID)"
 if echo "$msg" | grep -q "removed stale"; then ok sig_kill_restart_says_so
 else fail sig_kill_restart_says_so "no message about the cleanup: $msg"; fi
 

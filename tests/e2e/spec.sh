@@ -86,7 +86,8 @@ has spec_list "caller_one" "$("$REC" --list "$TMP/app" 'caller_*')"
 if [ "$(id -u)" != 0 ]; then
 	has spec_err_not_root "needs root" "$("$REC" -e sched:sched_switch -d 1 -o x.ukt 2>&1)"
 else
-	has spec_err_not_root "needs root" "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$REC" -e sched:sched_switch -d 1 -o /tmp/x.ukt 2>&1)"
+	# the binary itself: the $REC wrapper is in $TMP, which only root reads
+	has spec_err_not_root "needs root" "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$REC_BIN" -e sched:sched_switch -d 1 -o /tmp/x.ukt 2>&1)"
 fi
 if [ ! -e $T/kprobe_events ] && [ "$(id -u)" = 0 ]; then
 	has spec_err_no_kprobes "no kprobe support" "$("$REC" -p kfree -d 1 -o k.ukt 2>&1)"

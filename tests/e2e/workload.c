@@ -25,9 +25,12 @@
  *   workload hang MS       a() for 0.5 s, slow(MS), a() for 0.5 s more
  *   workload lastslow MS   a() for 0.2 s, then slow(MS) and exit at once:
  *                          the last call is the one a trigger wants
+ *   workload rename NAME N names itself NAME (prctl PR_SET_NAME: any bytes,
+ *                          15 at most), then as calls N
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -151,6 +154,13 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
 	long n = argc > 2 ? atol(argv[2]) : 1000;
+
+	if (!strcmp(mode, "rename") && argc > 3) {
+		/* what a hostile process calls itself reaches the trace */
+		prctl(PR_SET_NAME, argv[2], 0, 0, 0);
+		mode = "calls";
+		n = atol(argv[3]);
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (getenv("UKT_WL_TIMES"))

@@ -24,9 +24,9 @@ R=$TMP/root
 mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/etc
 cp "$BUSYBOX" $R/bin/busybox
 for a in sh mount cat echo sleep ls grep kill stty base64 poweroff sync rm; do ln -s busybox $R/bin/$a; done
-cp "$REC" $R/bin/uktrace-record
+cp "$REC_BIN" $R/bin/uktrace-record
 # the recorder's shared libraries, at the paths the loader looks for them
-for lib in $(ldd "$REC" | awk '/=>/ {print $3} !/=>/ && $1 ~ /^\// {print $1}'); do
+for lib in $(ldd "$REC_BIN" | awk '/=>/ {print $3} !/=>/ && $1 ~ /^\// {print $1}'); do
 	mkdir -p "$R$(dirname "$lib")"
 	cp -L "$lib" "$R$lib"
 done
