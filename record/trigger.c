@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Flight recorder triggers (trigger.h). The recorder's one reader of event
- * contents: pages of the sibling instance are parsed with libtraceevent's
- * kbuffer, events found by id with offsets from their tracefs formats.
+ * contents: pages of the sibling instance are read with the engine's page
+ * reader (uktrace/rbpage.h), events found by id with offsets from their
+ * tracefs formats (parsed by libtraceevent).
  */
-#include <endian.h>
 #include <errno.h>
 #include <event-parse.h>
 #include <inttypes.h>
-#include <kbuffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "elfsym.h"
 #include "tracefs.h"
 #include "trigger.h"
+#include "uktrace/rbpage.h"
 #include "uktrace/units.h"
 
 /* A return's stack pointer is its entry's plus the return address popped
@@ -200,7 +200,7 @@ struct trigger_watch {
 	const struct trigger *trigs;
 	size_t ntrigs;
 	struct tep_handle *tep;
-	struct kbuffer *kb;
+	struct ukt_rbpage *rb;
 	struct ev_info *evs;
 	size_t nevs;
 	int ncpus;
@@ -269,12 +269,11 @@ struct trigger_watch *trigger_watch_new(struct tfs *sib, const struct trigger *t
 	w->ncpus = ncpus;
 	w->subbuf = subbuf_size;
 	w->tep = tep_alloc();
-	w->kb = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
-			      __BYTE_ORDER == __BIG_ENDIAN ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+	w->rb = ukt_rbpage_new_host(subbuf_size);
 	w->fds = malloc((size_t)(ncpus ? ncpus : 1) * sizeof(*w->fds));
 	w->page = malloc(subbuf_size);
 	w->runs = malloc(((size_t)ncpus + 1) * sizeof(*w->runs));
-	if (!w->tep || !w->kb || !w->fds || !w->page || !w->runs) {
+	if (!w->tep || !w->rb || !w->fds || !w->page || !w->runs) {
 		ukt_buf_adds(err, strerror(ENOMEM));
 		goto fail;
 	}
@@ -320,30 +319,26 @@ static const struct ev_info *ev_by_id(const struct trigger_watch *w, int id)
 	return NULL;
 }
 
-/* The events of one page into the batch. */
-static int parse_page(struct trigger_watch *w)
+/* The events of one page (n bytes read) into the batch. */
+static int parse_page(struct trigger_watch *w, size_t n)
 {
-	unsigned long long ts;
-	void *data;
+	struct ukt_rbevent e;
 
-	if (kbuffer_load_subbuffer(w->kb, w->page) < 0)
-		return 0;	/* not a page: nothing to take */
-	for (data = kbuffer_read_event(w->kb, &ts); data; data = kbuffer_next_event(w->kb, &ts)) {
-		const struct ev_info *ei;
-		uint16_t type;
+	if (ukt_rbpage_load(w->rb, w->page, n) <= 0)
+		return 0;	/* empty, or not a page: nothing to take */
+	while (ukt_rbpage_next(w->rb, &e) == 1) {
+		const struct ev_info *ei = ev_by_id(w, e.type);
+		const uint8_t *data = e.data;
+		int size = e.size;
+		uint64_t ts = e.ts;
 		int32_t tid = 0;
 		uint64_t sp = 0;
-		int size = kbuffer_event_size(w->kb);
 
-		if (size < 8)
-			continue;
-		memcpy(&type, data, sizeof(type));
-		ei = ev_by_id(w, type);
 		if (!ei || ei->pid_off + 4 > size || ei->sp_off + 8 > size)
 			continue;
-		memcpy(&tid, (char *)data + ei->pid_off, 4);
+		memcpy(&tid, data + ei->pid_off, 4);
 		if (ei->sp_off >= 0)
-			memcpy(&sp, (char *)data + ei->sp_off, 8);
+			memcpy(&sp, data + ei->sp_off, 8);
 		if (w->nb == w->bcap) {
 			size_t cap = w->bcap ? w->bcap * 2 : 1024;
 			void *p = reallocarray(w->batch, cap, sizeof(*w->batch));
@@ -532,9 +527,7 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 				rc = -errno;
 			if (n <= 0)
 				break;
-			if ((size_t)n < w->subbuf)
-				memset((char *)w->page + n, 0, w->subbuf - (size_t)n);
-			rc = parse_page(w);
+			rc = parse_page(w, (size_t)n);
 			if (rc)
 				break;
 		}
@@ -616,8 +609,7 @@ void trigger_watch_free(struct trigger_watch *w)
 	free(w->tmp);
 	free(w->runs);
 	free(w->evs);
-	if (w->kb)
-		kbuffer_free(w->kb);
+	ukt_rbpage_free(w->rb);
 	if (w->tep)
 		tep_free(w->tep);
 	free(w);
