@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Entry/return pairing with a stack per thread (calls.h). */
+/* Entry/return pairing with a stack per thread (uktrace/pair.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
+#include "uktrace/pair.h"
 
 struct frame {
 	int64_t id;
@@ -20,6 +20,7 @@ struct frame {
 	uint64_t ip;
 	int probe_id;
 	bool hijacked;		/* the kernel armed its uretprobe return */
+	bool noted;		/* pairer_note */
 	uint64_t cpus;		/* CPUs its thread ran on while it was open */
 	int cpu;
 	int pid;
@@ -52,6 +53,7 @@ struct pairer {
 	int nfuncs;
 	bool has_sp_delta;
 	int64_t sp_delta;
+	int max_open;		/* 0: no limit */
 	struct losses *loss;	/* per CPU */
 	int nloss;
 	uint64_t last_ts;	/* of the stream */
@@ -65,6 +67,35 @@ const char *call_status_name(enum call_status s)
 	};
 
 	return (unsigned int)s < CALL_NSTATUS ? names[s] : "unknown";
+}
+
+unsigned int pair_func_flags(const char *name, bool user_return)
+{
+	static const struct { const char *name; unsigned int flags; } syscalls[] = {
+		{ "exit", FUNC_NEVER_RETURNS }, { "exit_group", FUNC_NEVER_RETURNS },
+		{ "rt_sigreturn", FUNC_NEVER_RETURNS }, { "sigreturn", FUNC_NEVER_RETURNS },
+		{ "fork", FUNC_FORK }, { "vfork", FUNC_FORK }, { "clone", FUNC_FORK },
+		{ "clone3", FUNC_FORK }, { "execve", FUNC_EXEC }, { "execveat", FUNC_EXEC },
+	};
+	unsigned int f = user_return ? FUNC_USER_RET : 0;
+
+	if (!strncmp(name, "syscall:", 8)) {
+		f |= FUNC_SYSCALL;
+		for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+			if (!strcmp(name + 8, syscalls[i].name))
+				f |= syscalls[i].flags;
+	}
+	return f;
+}
+
+bool pair_sp_delta(const char *machine, int64_t *delta)
+{
+	/* the recorder fetches %sp on x86-64 only (record/spec.c) */
+	if (machine && !strcmp(machine, "x86_64")) {
+		*delta = 8;
+		return true;
+	}
+	return false;
 }
 
 struct pairer *pairer_new(call_emit_fn emit, void *ctx, int nfuncs)
@@ -114,10 +145,14 @@ void pairer_set_func(struct pairer *p, int func, unsigned int flags)
 		p->flags[func] = (uint8_t)flags;
 }
 
-void pairer_set_sp_delta(struct pairer *p, int64_t delta)
+void pairer_set_machine(struct pairer *p, const char *machine)
 {
-	p->has_sp_delta = true;
-	p->sp_delta = delta;
+	p->has_sp_delta = pair_sp_delta(machine, &p->sp_delta);
+}
+
+void pairer_set_max_open(struct pairer *p, int max_open)
+{
+	p->max_open = max_open > 0 ? max_open : 0;
 }
 
 static unsigned int fflags(const struct pairer *p, int func)
@@ -283,7 +318,7 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		.in = { .has_caller = f->has_caller, .caller = f->caller,
 			.has_sp = f->has_sp, .sp = f->sp, .has_ip = f->has_ip,
 			.ip = f->ip, .stored = f->stored },
-		.entry_probe = f->probe_id,
+		.entry_probe = f->probe_id, .noted = f->noted,
 	};
 	int rc;
 
@@ -352,6 +387,16 @@ static int close_open_syscalls(struct pairer *p, struct tstack *s, int except,
 	return pop_above(p, s, k, now);
 }
 
+/* Bounded memory: the thread's oldest open call goes, without a row. */
+static void forget_oldest(struct tstack *s)
+{
+	if (s->v[0].hijacked)
+		s->pending--;
+	free(s->v[0].args);
+	memmove(s->v, s->v + 1, (size_t)(s->n - 1) * sizeof(*s->v));
+	s->n--;
+}
+
 static int push_entry(struct pairer *p, struct tstack *s, const struct call_event *ev)
 {
 	unsigned int fl = fflags(p, ev->func);
@@ -380,6 +425,8 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 
 		return emit_row(p, &r);
 	}
+	if (p->max_open && s->n >= p->max_open)
+		forget_oldest(s);
 	if (s->n == s->cap) {
 		int cap = s->cap ? s->cap * 2 : 8;
 		void *v = reallocarray(s->v, (size_t)cap, sizeof(*s->v));
@@ -539,4 +586,46 @@ int pairer_finish(struct pairer *p)
 void pairer_counts(const struct pairer *p, uint64_t counts[CALL_NSTATUS])
 {
 	memcpy(counts, p->counts, sizeof(p->counts));
+}
+
+bool pairer_open_next(struct pairer *p, struct pair_iter *it)
+{
+	for (; it->slot < p->cap; it->slot++, it->k = -1) {
+		const struct tstack *s = &p->t[it->slot];
+		const struct frame *f;
+
+		if (s->tid < 0 || ++it->k >= s->n)
+			continue;
+		f = &s->v[it->k];
+		it->oc = (struct open_call){
+			.id = f->id, .tid = s->tid, .pid = f->pid, .func = f->func,
+			.entry_ts = f->entry_ts, .noted = f->noted,
+			.returns = !(fflags(p, f->func) & FUNC_USER_RET) || f->hijacked,
+		};
+		return true;
+	}
+	return false;
+}
+
+void pairer_note(struct pairer *p, const struct pair_iter *it)
+{
+	struct tstack *s = it->slot < p->cap ? &p->t[it->slot] : NULL;
+
+	if (s && s->tid >= 0 && it->k >= 0 && it->k < s->n && s->v[it->k].id == it->oc.id)
+		s->v[it->k].noted = true;
+}
+
+void pairer_forget_thread(struct pairer *p, int tid)
+{
+	for (size_t i = hslot(p->cap, tid); p->t[i].tid >= 0; i = (i + 1) & (p->cap - 1)) {
+		struct tstack *s = &p->t[i];
+
+		if (s->tid != tid)
+			continue;
+		for (int k = 0; k < s->n; k++)
+			free(s->v[k].args);
+		s->n = 0;
+		s->pending = 0;
+		return;
+	}
 }

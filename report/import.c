@@ -2,7 +2,7 @@
 /*
  * The import: one streaming pass over the merged events in one
  * transaction. Events of paired functions (plan.h) feed the pairer
- * (calls.h), whose calls become rows of call_data; an event the call row
+ * (uktrace/pair.h), whose calls become rows of call_data; an event the call row
  * reproduces exactly is folded into it, every other event is a row of
  * event_data (schema.h). Callers are named once per call site (sites.h);
  * the statistics of call_summary are computed on the way (statacc.h). The
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "batch.h"
-#include "calls.h"
 #include "cleanup.h"
 #include "db.h"
 #include "decode.h"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
 #include "db.h"
 #include "schema.h"
 #include "stats.h"
+#include "uktrace/pair.h"
 
 static const char tables[] =
 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);\n"

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Pairing entry and return events into calls, with a stack per thread.
- * Pure logic over a time-ordered stream (unit-tested without a kernel).
+ * The pairing engine: entry and return events into calls, with a stack
+ * per thread. The one implementation of the pairing rule, used by the
+ * report's import, its ClickHouse load and the flight recorder's
+ * duration trigger alike. Pure logic over a time-ordered stream
+ * (unit-tested without a kernel).
  *
  * A return is paired with the open call it belongs to, never by position
  * alone: when both carry the stack pointer (user-space functions on
@@ -16,8 +19,8 @@
  * returns without an entry (fork_child). Only complete calls have a
  * duration that statistics may use.
  */
-#ifndef UKT_CALLS_H
-#define UKT_CALLS_H
+#ifndef UKTRACE_PAIR_H
+#define UKTRACE_PAIR_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -76,6 +79,21 @@ enum func_flags {
 	FUNC_EXEC = 16,		/* execve, execveat: may return on another thread */
 };
 
+/*
+ * The flags of a function by its name (a probed function, or
+ * "syscall:NAME" for a syscall's sys_enter/sys_exit pair) and whether its
+ * return probe is a uretprobe: which syscalls never return, fork or exec.
+ */
+unsigned int pair_func_flags(const char *name, bool user_return);
+
+/*
+ * A return's stack pointer minus its entry's on machine (uname's machine:
+ * the recording host's): on x86-64, 8 (the return address popped). false
+ * where the recorder fetches no stack pointer. The one place this is
+ * decided; pairer_set_machine uses it.
+ */
+bool pair_sp_delta(const char *machine, int64_t *delta);
+
 struct call_row {
 	int64_t id;
 	int func;
@@ -97,6 +115,7 @@ struct call_row {
 	int entry_probe, return_probe;	/* probe ids, 0: none */
 	const char *args;
 	enum call_status status;
+	bool noted;		/* pairer_note marked it while it was open */
 };
 
 typedef int (*call_emit_fn)(void *ctx, const struct call_row *row);
@@ -110,9 +129,19 @@ void pairer_free(struct pairer *p);
 /* Flags (enum func_flags) of func. */
 void pairer_set_func(struct pairer *p, int func, unsigned int flags);
 
-/* A return's stack pointer minus its entry's (x86-64: 8, the popped return
- * address). Without it, stack pointers are not used for pairing. */
-void pairer_set_sp_delta(struct pairer *p, int64_t delta);
+/* Pair by the stack pointers of machine (pair_sp_delta): a return names
+ * the frame it returns from. Without it (or on a machine without a rule),
+ * stack pointers are not used for pairing. */
+void pairer_set_machine(struct pairer *p, const char *machine);
+
+/*
+ * Bounded memory: at most max_open open calls per thread (0: no limit).
+ * Past it, a thread's oldest open call is forgotten without a row (its
+ * return, should it come, pairs with nothing), and depths count from the
+ * oldest call kept. For a watcher that runs for days (the flight
+ * recorder's trigger), not for the report.
+ */
+void pairer_set_max_open(struct pairer *p, int max_open);
 
 /* Feed the next event (in time order). 0, -ENOMEM or the emit callback's
  * error. */
@@ -132,5 +161,34 @@ int pairer_finish(struct pairer *p);
 
 /* Counters of what was emitted, by status. */
 void pairer_counts(const struct pairer *p, uint64_t counts[CALL_NSTATUS]);
+
+/* An open call, as pairer_open_next shows it. */
+struct open_call {
+	int64_t id;
+	int tid, pid, func;
+	uint64_t entry_ts;
+	bool returns;		/* its return will be reported: not a call the
+				 * kernel armed no uretprobe return for */
+	bool noted;
+};
+
+/* Where pairer_open_next is: start at PAIR_ITER_INIT. */
+struct pair_iter {
+	size_t slot;
+	int k;
+	struct open_call oc;	/* the open call it is at */
+};
+#define PAIR_ITER_INIT { 0, -1, { 0 } }
+
+/*
+ * The next open call of any thread (in no particular order): true with
+ * it->oc, false after the last. The pairer may be changed between calls
+ * only by pairer_note and pairer_forget_thread.
+ */
+bool pairer_open_next(struct pairer *p, struct pair_iter *it);
+/* Mark the open call it is at: it shows as noted, and so does its row. */
+void pairer_note(struct pairer *p, const struct pair_iter *it);
+/* The thread exited: its open calls are dropped without rows. */
+void pairer_forget_thread(struct pairer *p, int tid);
 
 #endif

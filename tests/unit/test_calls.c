@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of entry/return pairing (report/calls.c) on synthetic streams. */
+/* Unit tests of entry/return pairing (engine/pair.c) on synthetic streams. */
 #include "test.h"
-#include "../../report/calls.h"
+#include "uktrace/pair.h"
 
 #define MAXROWS 256
 static struct call_row rows[MAXROWS];
@@ -251,7 +251,7 @@ static void test_uretprobe_depth_limit(void)
 
 	reset();
 	pairer_set_func(p, 3, FUNC_USER_RET);
-	pairer_set_sp_delta(p, 8);
+	pairer_set_machine(p, "x86_64");
 	for (int d = 0; d < 100; d++)
 		evsp(1, 3, 0, 0x7000 - (uint64_t)d * 32, 10);
 	/* frames 99..64 return unreported; 63..0 report, 5 ns apart */
@@ -295,7 +295,7 @@ static void test_depth_limit_without_sp_pairs_innermost(void)
 static void test_sp_mismatch_is_no_entry(void)
 {
 	reset();
-	pairer_set_sp_delta(p, 8);
+	pairer_set_machine(p, "x86_64");
 	evsp(1, 3, 0, 0x7000, 0);
 	evsp(1, 3, 1, 0x6000, 10);	/* a return from a frame entered earlier */
 	evsp(1, 3, 1, 0x7000, 10);
@@ -440,6 +440,124 @@ static void test_exec_from_other_thread(void)
 	CHECK_EQ(rows[0].duration, 500);
 }
 
+/* Which functions are what, by name: decided in the engine. */
+static void test_func_flags_by_name(void)
+{
+	int64_t d = 0;
+
+	CHECK_EQ(pair_func_flags("syscall:read", false), FUNC_SYSCALL);
+	CHECK_EQ(pair_func_flags("syscall:exit_group", false), FUNC_SYSCALL | FUNC_NEVER_RETURNS);
+	CHECK_EQ(pair_func_flags("syscall:clone3", false), FUNC_SYSCALL | FUNC_FORK);
+	CHECK_EQ(pair_func_flags("syscall:execve", false), FUNC_SYSCALL | FUNC_EXEC);
+	CHECK_EQ(pair_func_flags("handle", true), FUNC_USER_RET);
+	/* a user function named like a syscall is not one */
+	CHECK_EQ(pair_func_flags("exit_group", false), 0);
+	CHECK(pair_sp_delta("x86_64", &d));
+	CHECK_EQ(d, 8);
+	CHECK(!pair_sp_delta("aarch64", &d));
+	CHECK(!pair_sp_delta(NULL, &d));
+}
+
+/* Without a machine's rule, stack pointers do not pair: by nesting. */
+static void test_no_machine_pairs_by_nesting(void)
+{
+	reset();
+	pairer_set_machine(p, "riscv64");
+	evsp(1, 3, 0, 0x7000, 0);
+	evsp(1, 3, 1, 0x6000, 10);	/* names no frame, but is not looked at */
+	pairer_finish(p);
+	CHECK_EQ(nrows, 1);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+}
+
+/* The open calls, for "still running": noted ones come back noted, in
+ * the iteration and in their rows; a forgotten thread's calls go without
+ * rows. */
+static void test_open_calls(void)
+{
+	struct pair_iter it = PAIR_ITER_INIT;
+	int seen = 0, noted = 0;
+
+	reset();
+	ev(1, 0, 1, 0, 0);		/* t1: f { g */
+	ev(1, 0, 2, 0, 10);
+	ev(2, 1, 1, 0, 10);		/* t2: f */
+	while (pairer_open_next(p, &it)) {
+		seen++;
+		CHECK(it.oc.returns);
+		CHECK(!it.oc.noted);
+		if (it.oc.tid == 1 && it.oc.func == 2) {
+			CHECK_EQ(it.oc.entry_ts, 1010);
+			pairer_note(p, &it);
+		}
+	}
+	CHECK_EQ(seen, 3);
+	it = (struct pair_iter)PAIR_ITER_INIT;
+	while (pairer_open_next(p, &it))
+		noted += it.oc.noted;
+	CHECK_EQ(noted, 1);
+	ev(1, 0, 2, 1, 10);		/* g returns: noted */
+	pairer_forget_thread(p, 2);	/* t2 exited */
+	it = (struct pair_iter)PAIR_ITER_INIT;
+	seen = 0;
+	while (pairer_open_next(p, &it)) {
+		seen++;
+		CHECK_EQ(it.oc.tid, 1);
+	}
+	CHECK_EQ(seen, 1);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].func, 2);
+	CHECK(rows[0].noted);
+	CHECK_EQ(rows[0].duration, 20);
+	CHECK(!rows[1].noted);
+	CHECK_EQ(rows[1].tid, 1);
+}
+
+/* Calls the kernel armed no return for are open, but not "running". */
+static void test_open_calls_past_depth_limit(void)
+{
+	struct pair_iter it = PAIR_ITER_INIT;
+	int returns = 0, not = 0;
+
+	reset();
+	pairer_set_func(p, 3, FUNC_USER_RET);
+	pairer_set_machine(p, "x86_64");
+	for (int d = 0; d < 70; d++)
+		evsp(1, 3, 0, 0x7000 - (uint64_t)d * 32, 10);
+	while (pairer_open_next(p, &it)) {
+		returns += it.oc.returns;
+		not += !it.oc.returns;
+	}
+	CHECK_EQ(returns, 64);
+	CHECK_EQ(not, 6);
+}
+
+/* Bounded memory: the oldest open calls go, the newest pair. */
+static void test_bounded_open_calls(void)
+{
+	uint64_t c[CALL_NSTATUS];
+	struct pair_iter it = PAIR_ITER_INIT;
+	int open = 0;
+
+	reset();
+	pairer_set_max_open(p, 4);
+	for (int d = 0; d < 10; d++)
+		ev(1, 0, 1, 0, 10);
+	while (pairer_open_next(p, &it))
+		open++;
+	CHECK_EQ(open, 4);
+	ev(1, 0, 1, 1, 5);		/* the innermost returns */
+	CHECK_EQ(nrows, 1);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+	CHECK_EQ(rows[0].duration, 5);
+	CHECK_EQ(rows[0].depth, 3);	/* counted from the oldest kept */
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_COMPLETE], 1);
+	CHECK_EQ(c[CALL_NO_RETURN], 3);
+}
+
 int main(void)
 {
 	RUN(test_simple_pair);
@@ -462,6 +580,11 @@ int main(void)
 	RUN(test_never_returns);
 	RUN(test_fork_child);
 	RUN(test_exec_from_other_thread);
+	RUN(test_func_flags_by_name);
+	RUN(test_no_machine_pairs_by_nesting);
+	RUN(test_open_calls);
+	RUN(test_open_calls_past_depth_limit);
+	RUN(test_bounded_open_calls);
 	pairer_free(p);
 	return TEST_EXIT();
 }
