@@ -77,7 +77,7 @@ PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
-                $(B)/tests/fuzz_regress
+                $(B)/tests/unwind $(B)/tests/fuzz_regress
 
 all: $(PROGS)
 
@@ -146,6 +146,12 @@ $(B)/tests/workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+
+# calls that longjmp, siglongjmp and tail-call (calls_unwind.sh)
+$(B)/tests/unwind: tests/e2e/unwind.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
 
 # C++ names to demangle (symbols.sh)
 $(B)/tests/cxx_workload: tests/e2e/cxx_workload.cc

@@ -31,7 +31,9 @@ struct tstack {
 	int tid;		/* -1: empty slot */
 	int last_cpu;
 	uint64_t last_ts;	/* of the thread's previous event, 0: none */
-	int pending;		/* open frames whose uretprobe the kernel armed */
+	int pending;		/* uretprobe returns the kernel holds (add_zombie) */
+	uint64_t *zsp;		/* the zombies' stack positions, nz of them */
+	int nz;
 	struct frame *v;
 	int n, cap;
 };
@@ -63,7 +65,7 @@ const char *call_status_name(enum call_status s)
 {
 	static const char *const names[] = {
 		"complete", "no_return", "no_entry", "lost", "no_return_depth",
-		"never_returns", "fork_child",
+		"never_returns", "fork_child", "abandoned",
 	};
 
 	return (unsigned int)s < CALL_NSTATUS ? names[s] : "unknown";
@@ -130,6 +132,7 @@ void pairer_free(struct pairer *p)
 		for (int k = 0; k < p->t[i].n; k++)
 			free(p->t[i].v[k].args);
 		free(p->t[i].v);
+		free(p->t[i].zsp);
 	}
 	for (int i = 0; i < p->nloss; i++)
 		free(p->loss[i].v);
@@ -292,18 +295,23 @@ static int emit_row(struct pairer *p, struct call_row *r)
 	return p->emit(p->ctx, r);
 }
 
-/* Why frame f never got its return, judged at time now. */
+/*
+ * Why frame f never got its return, judged at time now; gone: a later
+ * event of its thread at a shallower stack position proved its frame
+ * left (a longjmp, siglongjmp or exception unwound it).
+ */
 static enum call_status no_return_reason(const struct pairer *p,
-					 const struct frame *f, uint64_t now)
+					 const struct frame *f, uint64_t now, bool gone)
 {
 	if ((fflags(p, f->func) & FUNC_USER_RET) && !f->hijacked)
 		return CALL_NO_RETURN_DEPTH;
 	if (lost_during(p, f->cpus, f->entry_ts, now + 1))
 		return CALL_LOST;
-	return CALL_NO_RETURN;
+	return gone ? CALL_ABANDONED : CALL_NO_RETURN;
 }
 
-/* Emit frame k of s, returned by ret (NULL: never) with status st. */
+/* Emit frame k of s, returned by ret (NULL: never) with status st. The
+ * caller pops it and accounts for its uretprobe return (drop_pending). */
 static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		      const struct call_event *ret, enum call_status st)
 {
@@ -353,26 +361,132 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		if (k && r.status == CALL_COMPLETE)
 			s->v[k - 1].child_ns += r.duration;
 	}
-	if (f->hijacked)
-		s->pending--;
 	rc = emit_row(p, &r);
 	free(f->args);
 	f->args = NULL;
 	return rc;
 }
 
-/* Pop the frames of s from the top down to (not including) k: their
- * returns never came. */
-static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now)
+/*
+ * The kernel's pending uretprobe returns of a thread (its utask's
+ * return_instances, at most CALLS_URETPROBE_DEPTH): the open frames it
+ * armed, and "zombies", frames proven gone whose return instance the
+ * kernel still holds. It drops those only when it next arms a return
+ * with room to (at a probed entry: cleanup_return_instances, for every
+ * instance at or below the new stack position) or at a return through
+ * its trampoline (handle_trampoline, for every instance below the
+ * returning frame). Until then they count against the limit.
+ */
+static int add_zombie(struct tstack *s, uint64_t sp)
+{
+	if (!s->zsp) {
+		s->zsp = malloc(CALLS_URETPROBE_DEPTH * sizeof(*s->zsp));
+		if (!s->zsp)
+			return -ENOMEM;
+	}
+	if (s->nz < CALLS_URETPROBE_DEPTH)
+		s->zsp[s->nz++] = sp;
+	return 0;
+}
+
+/* The kernel drops the instances at or below stack position pos (below
+ * only, when strict). */
+static void drop_zombies(struct tstack *s, uint64_t pos, bool strict)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->nz; i++) {
+		if (s->zsp[i] < pos || (!strict && s->zsp[i] == pos))
+			s->pending--;
+		else
+			s->zsp[k++] = s->zsp[i];
+	}
+	s->nz = k;
+}
+
+/* Frame f leaves the stack: its armed return with it, or into the
+ * zombies when the kernel keeps it for now. */
+static int drop_pending(struct tstack *s, const struct frame *f, bool zombie)
+{
+	if (!f->hijacked)
+		return 0;
+	if (zombie && f->has_sp)
+		return add_zombie(s, f->sp);
+	s->pending--;
+	return 0;
+}
+
+/* Close the frames of s from the top down to (not including) k: their
+ * returns never came (gone, zombie: as close_gone says). */
+static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now, bool gone,
+		     bool zombie)
 {
 	int rc = 0;
 
 	while (s->n > k && !rc) {
+		const struct frame *f = &s->v[s->n - 1];
+
 		rc = emit_frame(p, s, s->n - 1, NULL,
-				no_return_reason(p, &s->v[s->n - 1], now));
+				no_return_reason(p, f, now, gone && f->has_sp));
+		if (!rc)
+			rc = drop_pending(s, f, zombie);
 		s->n--;
 	}
 	return rc;
+}
+
+/* Whether frame f and event ev are user-space calls whose stack pointers
+ * compare: the same stack of the same thread. */
+static bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
+{
+	return p->has_sp_delta && has_sp && (fl & FUNC_USER_RET);
+}
+
+/*
+ * The x86-64 uretprobe trampoline's address is where the kernel's
+ * uprobes page starts (xol_area: slot 0), page-aligned; a return address
+ * is on a page boundary by a 1-in-4096 chance. An entry that finds it in
+ * its return address slot was tail-called by a probed function whose
+ * return the kernel armed (its instance is "chained"): that caller's
+ * frame is at the same position and still live.
+ */
+static bool tail_called(const struct call_event *ev)
+{
+	return ev->has_caller && !(ev->caller & 0xfff);
+}
+
+/*
+ * A user-space entry or return at a shallower stack position than open
+ * frames proves them gone: the stack grows down, and a call they made
+ * would sit below them. pos is the event's frame's position (an entry's
+ * stack pointer; a return's minus the delta). At the same position, an
+ * entry replaces a frame that left, unless it was tail-called from it;
+ * without the caller's address to tell, only a call of the same function
+ * is taken as gone. A return at the same position is its own frame's, or
+ * a tail caller's whose return follows. Frames without a stack pointer
+ * (kernel functions, syscalls) in between go with the frame they were
+ * called in. The closed frames are abandoned, their returns unknown.
+ */
+static int close_gone(struct pairer *p, struct tstack *s, const struct call_event *ev,
+		      uint64_t pos)
+{
+	bool entry = !ev->is_return;
+	int k = s->n;
+
+	for (int j = s->n - 1; j >= 0; j--) {
+		const struct frame *f = &s->v[j];
+		bool same_gone;
+
+		if (!on_user_stack(p, fflags(p, f->func), f->has_sp))
+			continue;
+		same_gone = entry && (ev->has_caller ? !tail_called(ev) : f->func == ev->func);
+		if (f->sp > pos || (f->sp == pos && !same_gone))
+			break;
+		k = j;
+	}
+	/* at an entry the kernel keeps their instances until it cleans up;
+	 * a return through its trampoline drops every one below it */
+	return pop_above(p, s, k, ev->ts, true, entry);
 }
 
 /* A syscall never nests in another: close the syscall frames on top. */
@@ -384,30 +498,47 @@ static int close_open_syscalls(struct pairer *p, struct tstack *s, int except,
 	while (k > 0 && (fflags(p, s->v[k - 1].func) & FUNC_SYSCALL) &&
 	       s->v[k - 1].func != except)
 		k--;
-	return pop_above(p, s, k, now);
+	return pop_above(p, s, k, now, false, false);
 }
 
-/* Bounded memory: the thread's oldest open call goes, without a row. */
-static void forget_oldest(struct tstack *s)
+/* Bounded memory: the thread's oldest open call goes, without a row (its
+ * armed return stays the kernel's). */
+static int forget_oldest(struct tstack *s)
 {
-	if (s->v[0].hijacked)
-		s->pending--;
+	int rc = drop_pending(s, &s->v[0], true);
+
 	free(s->v[0].args);
 	memmove(s->v, s->v + 1, (size_t)(s->n - 1) * sizeof(*s->v));
 	s->n--;
+	return rc;
+}
+
+/* Whether the kernel arms the return of a uretprobe'd entry ev, as its
+ * prepare_uretprobe decides: not with the limit reached (and then it
+ * cleans up nothing); else after dropping the instances the new frame
+ * proves gone. */
+static bool arm_return(const struct pairer *p, struct tstack *s, const struct call_event *ev)
+{
+	if (s->pending >= CALLS_URETPROBE_DEPTH)
+		return false;
+	if (on_user_stack(p, FUNC_USER_RET, ev->has_sp) && s->nz)
+		drop_zombies(s, ev->sp, tail_called(ev));
+	s->pending++;
+	return true;
 }
 
 static int push_entry(struct pairer *p, struct tstack *s, const struct call_event *ev)
 {
 	unsigned int fl = fflags(p, ev->func);
 	struct frame *f;
+	int rc = 0;
 
-	if (fl & FUNC_SYSCALL) {
-		int rc = close_open_syscalls(p, s, -1, ev->ts);
-
-		if (rc)
-			return rc;
-	}
+	if (fl & FUNC_SYSCALL)
+		rc = close_open_syscalls(p, s, -1, ev->ts);
+	if (!rc && on_user_stack(p, fl, ev->has_sp))
+		rc = close_gone(p, s, ev, ev->sp);
+	if (rc)
+		return rc;
 	if (fl & FUNC_NEVER_RETURNS) {
 		/* no frame: nothing returns to it */
 		struct call_row r = {
@@ -425,8 +556,8 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 
 		return emit_row(p, &r);
 	}
-	if (p->max_open && s->n >= p->max_open)
-		forget_oldest(s);
+	if (p->max_open && s->n >= p->max_open && (rc = forget_oldest(s)))
+		return rc;
 	if (s->n == s->cap) {
 		int cap = s->cap ? s->cap * 2 : 8;
 		void *v = reallocarray(s->v, (size_t)cap, sizeof(*s->v));
@@ -450,11 +581,8 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 		if (!f->args)
 			return -ENOMEM;
 	}
-	if (fl & FUNC_USER_RET) {
-		/* the kernel arms no return past this many pending ones */
-		f->hijacked = s->pending < CALLS_URETPROBE_DEPTH;
-		s->pending += f->hijacked;
-	}
+	if (fl & FUNC_USER_RET)
+		f->hijacked = arm_return(p, s, ev);
 	p->next_id++;
 	s->n++;
 	return 0;
@@ -493,6 +621,8 @@ static int exec_elsewhere(struct pairer *p, const struct call_event *ev, bool *d
 		    o->v[o->n - 1].func != ev->func || o->v[o->n - 1].pid != ev->pid)
 			continue;
 		rc = emit_frame(p, o, o->n - 1, ev, CALL_COMPLETE);
+		if (!rc)
+			rc = drop_pending(o, &o->v[o->n - 1], false);
 		o->n--;
 		*done = true;
 		return rc;
@@ -505,19 +635,28 @@ static int feed_return(struct pairer *p, struct tstack *s,
 {
 	unsigned int fl = fflags(p, ev->func);
 	struct call_row r;
-	int k, rc;
+	int k, rc = 0;
 
-	if (fl & FUNC_SYSCALL) {
+	if (fl & FUNC_SYSCALL)
 		rc = close_open_syscalls(p, s, ev->func, ev->ts);
-		if (rc)
-			return rc;
+	if (!rc && on_user_stack(p, fl, ev->has_sp)) {
+		uint64_t pos = ev->sp - (uint64_t)p->sp_delta;
+
+		rc = close_gone(p, s, ev, pos);
+		/* the trampoline drops what it holds below the return */
+		if (!rc && s->nz)
+			drop_zombies(s, pos, false);
 	}
+	if (rc)
+		return rc;
 	k = find_frame(p, s, ev);
 	if (k >= 0) {
 		/* calls opened above it never returned */
-		rc = pop_above(p, s, k + 1, ev->ts);
+		rc = pop_above(p, s, k + 1, ev->ts, false, false);
 		if (!rc)
 			rc = emit_frame(p, s, k, ev, CALL_COMPLETE);
+		if (!rc)
+			rc = drop_pending(s, &s->v[k], false);
 		s->n = k;
 		return rc;
 	}
@@ -579,7 +718,7 @@ int pairer_finish(struct pairer *p)
 
 	for (size_t i = 0; i < p->cap && !rc; i++)
 		if (p->t[i].tid >= 0)
-			rc = pop_above(p, &p->t[i], 0, p->last_ts);
+			rc = pop_above(p, &p->t[i], 0, p->last_ts, false, false);
 	return rc;
 }
 
@@ -626,6 +765,7 @@ void pairer_forget_thread(struct pairer *p, int tid)
 			free(s->v[k].args);
 		s->n = 0;
 		s->pending = 0;
+		s->nz = 0;
 		return;
 	}
 }

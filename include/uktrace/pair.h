@@ -10,14 +10,18 @@
  * alone: when both carry the stack pointer (user-space functions on
  * x86-64, where the recorder fetches it), the return's stack pointer
  * names the frame (entry sp + the architecture's delta); otherwise the
- * innermost open call of the same function. Calls whose return never came
- * are told apart by why: the kernel's limit of 64 pending uretprobes per
- * thread (no_return_depth), lost events (lost), a function that never
- * returns (never_returns: exit, exit_group, rt_sigreturn), or unknown
- * (no_return: stopped, died). A syscall never nests inside another, so a
- * new syscall entry closes one left open. The child's side of fork/clone
- * returns without an entry (fork_child). Only complete calls have a
- * duration that statistics may use.
+ * innermost open call of the same function. An event of a user-space
+ * function at a shallower stack position than open frames proves those
+ * gone (longjmp, siglongjmp, an exception): they are closed then, as the
+ * kernel drops their uretprobe returns, and later calls of the thread sit
+ * at their true depth. Calls whose return never came are told apart by
+ * why: the kernel's limit of 64 pending uretprobes per thread
+ * (no_return_depth), lost events (lost), a frame unwound past (abandoned),
+ * a function that never returns (never_returns: exit, exit_group,
+ * rt_sigreturn), or unknown (no_return: stopped, died). A syscall never
+ * nests inside another, so a new syscall entry closes one left open. The
+ * child's side of fork/clone returns without an entry (fork_child). Only
+ * complete calls have a duration that statistics may use.
  */
 #ifndef UKTRACE_PAIR_H
 #define UKTRACE_PAIR_H
@@ -64,6 +68,9 @@ enum call_status {
 				 * 64 uretprobe returns pending on its thread */
 	CALL_NEVER_RETURNS,	/* exit, exit_group, rt_sigreturn */
 	CALL_FORK_CHILD,	/* the child's return from fork/vfork/clone */
+	CALL_ABANDONED,		/* its frame was unwound past (longjmp,
+				 * exception): a later event of its thread
+				 * at a shallower stack position */
 	CALL_NSTATUS
 };
 

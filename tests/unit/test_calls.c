@@ -440,6 +440,185 @@ static void test_exec_from_other_thread(void)
 	CHECK_EQ(rows[0].duration, 500);
 }
 
+/* a user-space entry at sp with the return address it found (0: none
+ * fetched), or a return at sp + 8 */
+static void evc(int tid, int func, int is_ret, uint64_t sp, uint64_t caller, uint64_t dt)
+{
+	struct call_event e = { .tid = tid, .cpu = 0, .pid = tid, .func = func,
+				.is_return = is_ret, .has_sp = true,
+				.sp = is_ret ? sp + 8 : sp, .has_caller = caller != 0,
+				.caller = caller };
+
+	clock_ns += dt;
+	e.ts = clock_ns;
+	e.event_id = (int64_t)clock_ns;
+	pairer_feed(p, &e);
+}
+
+static void user_funcs(void)
+{
+	for (int f = 0; f < 8; f++)
+		pairer_set_func(p, f, FUNC_USER_RET);
+	pairer_set_machine(p, "x86_64");
+}
+
+/*
+ * main: setjmp; jumper() -> thrower() -> longjmp, 3 times; then after()
+ * from main at jumper's place. Each new jumper (a fresh call: its return
+ * address is main's) proves the last one and its thrower gone.
+ */
+static void test_longjmp_abandons(void)
+{
+	uint64_t c[CALL_NSTATUS];
+
+	reset();
+	user_funcs();
+	for (int i = 0; i < 3; i++) {
+		evc(1, 1, 0, 0x7000, 0x401234, 10);	/* jumper */
+		evc(1, 2, 0, 0x6fd0, 0x401300, 10);	/* thrower */
+	}
+	evc(1, 3, 0, 0x7000, 0x401240, 10);		/* after, from main */
+	evc(1, 3, 1, 0x7000, 0, 10);
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_ABANDONED], 6);
+	CHECK_EQ(c[CALL_COMPLETE], 1);
+	CHECK_EQ(c[CALL_NO_RETURN], 0);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 0);
+	CHECK_EQ(find(3, 0)->status, CALL_COMPLETE);
+	CHECK_EQ(find(3, 0)->parent_id, 0);
+	CHECK_EQ(find(3, 0)->duration, 10);
+	/* the abandoned ones nest as they ran */
+	CHECK_EQ(find(2, 1)->status, CALL_ABANDONED);
+	CHECK(!find(2, 1)->has_return);
+	for (int i = 0; i < nrows; i++)
+		CHECK(rows[i].depth <= 1);
+}
+
+/* A return at a shallower position proves the frames below it gone too,
+ * whether or not its own entry was seen. */
+static void test_return_above_abandons(void)
+{
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x7000, 0x401234, 10);	/* f */
+	evc(1, 2, 0, 0x6f00, 0x401300, 10);	/* g, longjmp'd out of */
+	evc(1, 3, 0, 0x6e00, 0x401400, 10);	/* h, under g */
+	evc(1, 1, 1, 0x7000, 0, 10);		/* f returns */
+	evc(1, 4, 1, 0x7100, 0, 10);		/* an outer frame entered before */
+	pairer_finish(p);
+	CHECK_EQ(nrows, 4);
+	CHECK_EQ(rows[0].func, 3);
+	CHECK_EQ(rows[0].status, CALL_ABANDONED);
+	CHECK_EQ(rows[1].func, 2);
+	CHECK_EQ(rows[1].status, CALL_ABANDONED);
+	CHECK_EQ(rows[2].func, 1);
+	CHECK_EQ(rows[2].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].duration, 30);
+	CHECK_EQ(rows[3].status, CALL_NO_ENTRY);
+}
+
+/*
+ * A tail call: tailer() jumps to tailee(), whose entry finds the kernel's
+ * trampoline (page-aligned) as its return address; both frames are live,
+ * and the kernel reports tailee's return, then tailer's, at one position.
+ */
+static void test_tail_call_keeps_caller(void)
+{
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x7000, 0x401234, 10);		/* tailer */
+	evc(1, 2, 0, 0x7000, 0x7fffffffe000, 10);	/* tailee */
+	evc(1, 2, 1, 0x7000, 0, 10);
+	evc(1, 1, 1, 0x7000, 0, 1);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].func, 2);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+	CHECK_EQ(rows[0].depth, 1);
+	CHECK_EQ(rows[1].func, 1);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[1].duration, 21);
+}
+
+/* Without the return address, only the same function at the same
+ * position is taken as gone: another may be a tail call. */
+static void test_same_position_without_caller(void)
+{
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x7000, 0, 10);
+	evc(1, 1, 0, 0x7000, 0, 10);	/* f again: the first is gone */
+	evc(1, 2, 0, 0x7000, 0, 10);	/* g: maybe tail-called */
+	evc(1, 2, 1, 0x7000, 0, 10);
+	evc(1, 1, 1, 0x7000, 0, 1);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 3);
+	CHECK_EQ(rows[0].status, CALL_ABANDONED);
+	CHECK_EQ(rows[1].func, 2);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].duration, 21);
+}
+
+/* A loss while it was open says more than the stack: lost. A syscall
+ * left open inside a gone frame goes with it, as a call without return. */
+static void test_abandoned_lost_and_kernel_frames(void)
+{
+	reset();
+	user_funcs();
+	pairer_set_func(p, 5, FUNC_SYSCALL);
+	evc(1, 1, 0, 0x7000, 0x401234, 10);	/* f */
+	ev(1, 0, 5, 0, 10);			/* read, inside f: exit lost */
+	pairer_loss(p, 0, 1025, 1026);
+	evc(1, 2, 0, 0x7100, 0x401300, 10);	/* shallower: f is gone */
+	pairer_finish(p);
+	CHECK_EQ(rows[0].func, 5);
+	CHECK_EQ(rows[0].status, CALL_LOST);
+	CHECK_EQ(rows[1].func, 1);
+	CHECK_EQ(rows[1].status, CALL_LOST);
+	reset();
+	user_funcs();
+	pairer_set_func(p, 5, FUNC_SYSCALL);
+	evc(1, 1, 0, 0x7000, 0x401234, 10);
+	ev(1, 0, 5, 0, 10);
+	evc(1, 2, 0, 0x7100, 0x401300, 10);
+	pairer_finish(p);
+	CHECK_EQ(rows[0].status, CALL_NO_RETURN);
+	CHECK_EQ(rows[1].status, CALL_ABANDONED);
+}
+
+/*
+ * The kernel still holds the return instances of abandoned frames: 64 of
+ * them, and it arms no more (it cleans up only when it has room to arm);
+ * a return through its trampoline below them drops them, and it arms
+ * again.
+ */
+static void test_abandoned_count_against_limit(void)
+{
+	uint64_t c[CALL_NSTATUS];
+
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x8000, 0x401000, 10);		/* outer, armed */
+	for (int d = 0; d < 70; d++)			/* deep(70): 63 armed */
+		evc(1, 2, 0, 0x7000 - (uint64_t)d * 32, 0x401234, 10);
+	/* longjmp to outer's callee position; after() twice: not armed */
+	evc(1, 3, 0, 0x7000, 0x401240, 10);
+	evc(1, 3, 0, 0x7000, 0x401240, 10);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_ABANDONED], 63);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 8);	/* deep's 7, the first after() */
+	evc(1, 1, 1, 0x8000, 0, 10);		/* outer returns: all dropped */
+	evc(1, 3, 0, 0x8000, 0x401240, 10);	/* armed again */
+	evc(1, 3, 1, 0x8000, 0, 10);
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_COMPLETE], 2);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 9);
+	CHECK_EQ(c[CALL_NO_RETURN], 0);
+}
+
 /* Which functions are what, by name: decided in the engine. */
 static void test_func_flags_by_name(void)
 {
@@ -580,6 +759,12 @@ int main(void)
 	RUN(test_never_returns);
 	RUN(test_fork_child);
 	RUN(test_exec_from_other_thread);
+	RUN(test_longjmp_abandons);
+	RUN(test_return_above_abandons);
+	RUN(test_tail_call_keeps_caller);
+	RUN(test_same_position_without_caller);
+	RUN(test_abandoned_lost_and_kernel_frames);
+	RUN(test_abandoned_count_against_limit);
 	RUN(test_func_flags_by_name);
 	RUN(test_no_machine_pairs_by_nesting);
 	RUN(test_open_calls);
