@@ -10,7 +10,8 @@ TESTS="unwind_jump_abandoned unwind_jump_after_depth unwind_jump_nothing_open
 unwind_jump_flame unwind_jump_summary_note unwind_jump_no_fold_same
 unwind_sigjump_abandoned unwind_sigjump_after_depth
 unwind_deep_kernel_limit unwind_deep_after_unarmed
-unwind_tail_pairs unwind_tail_after_depth"
+unwind_tail_pairs unwind_tail_after_depth
+unwind_trigger_never_returns"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 UW=$ROOT/$B/tests/unwind
 cd "$TMP"
@@ -46,3 +47,11 @@ check unwind_deep_after_unarmed "20,0,0" "$(sql deep.ukt "SELECT COUNT(*), MAX(d
 "$REC" -q -f "$UW:tailer" -f "$UW:tailee" -f "$UW:after" -o tail.ukt -- "$UW" tail 50
 check unwind_tail_pairs "after,complete,50;tailee,complete,50;tailer,complete,50" "$(statuses tail.ukt)"
 check unwind_tail_after_depth "0,1" "$(sql tail.ukt "SELECT MAX(depth) FILTER (WHERE func = 'after'), MIN(depth) FILTER (WHERE func = 'tailee') FROM calls")"
+
+# -- the flight recorder's duration trigger pairs by the same engine: it
+# knows rt_sigreturn never returns (the report always did), so a handled
+# signal does not leave a call "still running" while the program sleeps a
+# second after it (no dump)
+"$REC" -q -e syscalls:sys_enter_rt_sigreturn -e syscalls:sys_exit_rt_sigreturn --flight 4M \
+	--trigger 'syscall:rt_sigreturn>50ms' --holdoff 0 -o trig.ukt -- "$UW" signal 3 1000 2>trig.log
+check unwind_trigger_never_returns "" "$(ls trig-*.ukt 2>/dev/null; grep -i "not returned" trig.log)"

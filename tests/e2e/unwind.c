@@ -14,6 +14,8 @@
  *                       longjmp()ing back to main, then after() N times:
  *                       the kernel still holds 64 pending uretprobe
  *                       returns of the gone frames, and arms no more
+ *   unwind signal N     N times: a signal handled, whose handler returns
+ *                       through rt_sigreturn, a syscall that never returns
  *   unwind tail N       N times: tailer() jumps (a tail call) to tailee(),
  *                       whose return is the caller's too, then after()
  *   unwind recurse MS   f(60) recursing to depth 60, the innermost call
@@ -55,6 +57,11 @@ __attribute__((noinline)) long deep(int depth)
 __attribute__((noinline)) long after(long i)
 {
 	return sink + i;
+}
+
+static void on_usr1(int sig)
+{
+	sink += sig;
 }
 
 static void on_alarm(int sig)
@@ -126,6 +133,12 @@ int main(int argc, char **argv)
 		for (volatile long i = 0; i < n; i++)
 			if (!sigsetjmp(sjb, 1))
 				sigjumper();
+	} else if (!strcmp(mode, "signal")) {
+		struct sigaction sa = { .sa_handler = on_usr1 };
+
+		sigaction(SIGUSR1, &sa, NULL);
+		for (long i = 0; i < n; i++)
+			raise(SIGUSR1);
 	} else if (!strcmp(mode, "tail")) {
 		for (long i = 0; i < n; i++)
 			sink += tailer(i);
