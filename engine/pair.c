@@ -21,6 +21,7 @@ struct frame {
 	int probe_id;
 	bool hijacked;		/* the kernel armed its uretprobe return */
 	bool noted;		/* pairer_note */
+	bool recursive;		/* a frame of its function is below it */
 	uint64_t cpus;		/* CPUs its thread ran on while it was open */
 	int cpu;
 	int pid;
@@ -326,7 +327,7 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		.in = { .has_caller = f->has_caller, .caller = f->caller,
 			.has_sp = f->has_sp, .sp = f->sp, .has_ip = f->has_ip,
 			.ip = f->ip, .stored = f->stored },
-		.entry_probe = f->probe_id, .noted = f->noted,
+		.entry_probe = f->probe_id, .noted = f->noted, .recursive = f->recursive,
 	};
 	int rc;
 
@@ -527,6 +528,15 @@ static bool arm_return(const struct pairer *p, struct tstack *s, const struct ca
 	return true;
 }
 
+/* Whether a call of func is open on s: a new one is inside it. */
+static bool open_call_of(const struct tstack *s, int func)
+{
+	for (int k = s->n - 1; k >= 0; k--)
+		if (s->v[k].func == func)
+			return true;
+	return false;
+}
+
 static int push_entry(struct pairer *p, struct tstack *s, const struct call_event *ev)
 {
 	unsigned int fl = fflags(p, ev->func);
@@ -551,7 +561,7 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 			.in = { .has_caller = ev->has_caller, .caller = ev->caller,
 				.has_sp = ev->has_sp, .sp = ev->sp, .has_ip = ev->has_ip,
 				.ip = ev->ip, .stored = ev->stored },
-			.entry_probe = ev->probe_id,
+			.entry_probe = ev->probe_id, .recursive = open_call_of(s, ev->func),
 		};
 
 		return emit_row(p, &r);
@@ -573,7 +583,7 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 		.entry_event_id = ev->event_id, .has_caller = ev->has_caller,
 		.caller = ev->caller, .has_sp = ev->has_sp, .sp = ev->sp,
 		.has_ip = ev->has_ip, .ip = ev->ip, .stored = ev->stored,
-		.probe_id = ev->probe_id,
+		.probe_id = ev->probe_id, .recursive = open_call_of(s, ev->func),
 		.cpus = cpu_bit(ev->cpu), .cpu = ev->cpu, .pid = ev->pid,
 	};
 	if (ev->args) {

@@ -61,7 +61,8 @@ static const struct { const char *name, *def; } tables_ddl[] = {
 	" caller_addr Nullable(Int64), caller_symbol Nullable(String),"
 	" caller_object Nullable(String), args Nullable(String), ret Nullable(Int64),"
 	" complete UInt8, status String, entry_event_id Nullable(Int64),"
-	" return_event_id Nullable(Int64)) ENGINE = MergeTree ORDER BY (host, func, trace_id, id)" },
+	" return_event_id Nullable(Int64), recursive UInt8)"
+	" ENGINE = MergeTree ORDER BY (host, func, trace_id, id)" },
 	{ "events", "(host String, trace_id String, time DateTime,"
 	" id Int64, ts Int64, cpu Int32, tid Int32, pid Nullable(Int32), probe_id Int32,"
 	" probe String, ip Nullable(Int64), ret_ip Nullable(Int64),"
@@ -79,15 +80,16 @@ static const char *const data_tables[] = { "meta", "probes", "threads", "cpus", 
 
 /*
  * The views, with host: the numbers stats.h defines (exact nearest-rank
- * percentiles, truncated averages, NULL without complete calls), over the
- * traces whose load finished.
+ * percentiles, truncated averages, NULL without complete calls; the total
+ * counting each call once, at its outermost frame for its function), over
+ * the traces whose load finished.
  */
 static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *callers)
 {
 	ukt_buf_addf(stats,
 		"CREATE VIEW IF NOT EXISTS %s.call_stats AS SELECT host, func, calls, incomplete,"
 		" if(calls > 0, total, NULL) AS total_ns, if(calls > 0, self, NULL) AS self_ns,"
-		" if(calls > 0, mn, NULL) AS min_ns, if(calls > 0, intDiv(total, calls), NULL) AS avg_ns",
+		" if(calls > 0, mn, NULL) AS min_ns, if(calls > 0, intDiv(durs, calls), NULL) AS avg_ns",
 		db);
 	for (int i = 0; i < STATS_NPCT; i++)
 		/* stats_rank(n, pct) */
@@ -96,7 +98,8 @@ static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *cal
 	ukt_buf_addf(stats,
 		", if(calls > 0, mx, NULL) AS max_ns FROM (SELECT host, func,"
 		" toInt64(countIf(complete = 1)) AS calls, toInt64(countIf(complete = 0)) AS incomplete,"
-		" sumIf(assumeNotNull(duration_ns), complete = 1) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1 AND recursive = 0) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1) AS durs,"
 		" sumIf(assumeNotNull(self_ns), complete = 1) AS self,"
 		" minIf(assumeNotNull(duration_ns), complete = 1) AS mn,"
 		" maxIf(assumeNotNull(duration_ns), complete = 1) AS mx,"
@@ -106,15 +109,51 @@ static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *cal
 	ukt_buf_addf(callers,
 		"CREATE VIEW IF NOT EXISTS %s.callers AS SELECT host, func, caller_symbol,"
 		" caller_object, calls, complete_calls, if(complete_calls > 0, total, NULL) AS total_ns,"
-		" if(complete_calls > 0, intDiv(total, complete_calls), NULL) AS avg_ns,"
+		" if(complete_calls > 0, intDiv(durs, complete_calls), NULL) AS avg_ns,"
 		" if(complete_calls > 0, mn, NULL) AS min_ns, if(complete_calls > 0, mx, NULL) AS max_ns"
 		" FROM (SELECT host, func, caller_symbol, caller_object, toInt64(count()) AS calls,"
 		" toInt64(countIf(complete = 1)) AS complete_calls,"
-		" sumIf(assumeNotNull(duration_ns), complete = 1) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1 AND recursive = 0) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1) AS durs,"
 		" minIf(assumeNotNull(duration_ns), complete = 1) AS mn,"
 		" maxIf(assumeNotNull(duration_ns), complete = 1) AS mx"
 		" FROM %s.calls WHERE trace_id IN (SELECT trace_id FROM %s.traces)"
 		" GROUP BY host, func, caller_symbol, caller_object)", db, db, db);
+}
+
+/*
+ * A database made by an older uktrace: calls without the recursive column
+ * gets it (every call of its traces counted as outermost, as they were),
+ * and the views that do not read it are made again.
+ */
+static int upgrade(struct ch *h, const char *db, struct ukt_buf *sql, struct ukt_buf *err)
+{
+	static const char *const views[] = { "call_stats", "callers" };
+	int64_t n = 0;
+	int rc;
+
+	ukt_buf_reset(sql);
+	ukt_buf_addf(sql, "SELECT count() FROM system.columns WHERE database = '%s'"
+		     " AND table = 'calls' AND name = 'recursive'", db);
+	rc = ch_query_int(h, sql->data, &n, err);
+	if (!rc && !n) {
+		ukt_buf_reset(sql);
+		ukt_buf_addf(sql, "ALTER TABLE %s.calls ADD COLUMN recursive UInt8", db);
+		rc = ch_exec(h, sql->data, err);
+	}
+	for (size_t i = 0; !rc && i < sizeof(views) / sizeof(views[0]); i++) {
+		ukt_buf_reset(sql);
+		ukt_buf_addf(sql, "SELECT count() FROM system.tables WHERE database = '%s'"
+			     " AND name = '%s' AND position(create_table_query, 'recursive') = 0",
+			     db, views[i]);
+		rc = ch_query_int(h, sql->data, &n, err);
+		if (rc || !n)
+			continue;
+		ukt_buf_reset(sql);
+		ukt_buf_addf(sql, "DROP TABLE IF EXISTS %s.%s", db, views[i]);
+		rc = ch_exec(h, sql->data, err);
+	}
+	return rc;
 }
 
 int chload_schema(struct ch *h, struct ukt_buf *err)
@@ -131,6 +170,8 @@ int chload_schema(struct ch *h, struct ukt_buf *err)
 			     tables_ddl[i].def);
 		rc = ch_exec(h, sql.data, err);
 	}
+	if (!rc)
+		rc = upgrade(h, db, &sql, err);
 	views_ddl(db, &stats, &callers);
 	if (!rc)
 		rc = ch_exec(h, stats.data, err);
@@ -358,6 +399,7 @@ static int ch_call(void *ctx, const struct call_row *r, int64_t site)
 	rb_cstr(b, call_status_name(r->status));
 	rb_nint(b, r->has_entry, r->entry_event_id, 8);
 	rb_nint(b, r->has_return, r->return_event_id, 8);
+	rb_int(b, r->recursive, 1);
 	L->ncalls++;
 	return flush(L, "calls", b, BATCH_BYTES);
 }

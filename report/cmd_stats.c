@@ -313,6 +313,8 @@ int cmd_summary(struct report_opts *o)
 			out_set_int_shown(&t, c++, r->v[k], b);
 		}
 	}
+	if (o->format == OUT_TABLE)
+		puts(STATS_SUMMARY_HEADER);
 	out_table_print(&t, o->format, stdout);
 	summary_notes(d, o);
 out:

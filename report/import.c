@@ -263,7 +263,8 @@ static int sql_call(void *ctx, const struct call_row *r, int64_t site)
 	bool fold_in = folds(im, r, false), fold_out = folds(im, r, true);
 	int flags = (int)r->status | (r->has_entry ? CD_HAS_ENTRY : 0) |
 		    (r->has_return ? CD_HAS_RETURN : 0) |
-		    (fold_in ? CD_ENTRY_FOLDED : 0) | (fold_out ? CD_RETURN_FOLDED : 0);
+		    (fold_in ? CD_ENTRY_FOLDED : 0) | (fold_out ? CD_RETURN_FOLDED : 0) |
+		    (r->recursive ? CD_RECURSIVE : 0);
 	int rc = 0;
 
 	if (r->has_entry && !fold_in && !r->in.stored)
@@ -271,8 +272,8 @@ static int sql_call(void *ctx, const struct call_row *r, int64_t site)
 	if (!rc && r->has_return && !fold_out && !r->out.stored)
 		rc = store_side(im, r, true);
 	if (!rc)
-		rc = statacc_add(im->acc, (size_t)r->func, r->status == CALL_COMPLETE,
-				 r->duration, r->self);
+		rc = statacc_add_call(im->acc, (size_t)r->func, r->status == CALL_COMPLETE,
+				      r->recursive, r->duration, r->self);
 	if (rc)
 		return rc;
 	rowq_row(s, T_CALLS);

@@ -123,6 +123,9 @@ struct call_row {
 	const char *args;
 	enum call_status status;
 	bool noted;		/* pairer_note marked it while it was open */
+	bool recursive;		/* entered while a call of the same function was
+				 * open on its thread: its time is that call's
+				 * too (total time counts the outermost once) */
 };
 
 typedef int (*call_emit_fn)(void *ctx, const struct call_row *row);

@@ -619,6 +619,28 @@ static void test_abandoned_count_against_limit(void)
 	CHECK_EQ(c[CALL_NO_RETURN], 0);
 }
 
+/* A call inside a call of its own function is recursive (total time
+ * counts the outermost only); inside another function's, it is not. */
+static void test_recursive_calls(void)
+{
+	reset();
+	ev(1, 0, 3, 0, 0);	/* r */
+	ev(1, 0, 4, 0, 10);	/*   g */
+	ev(1, 0, 3, 0, 10);	/*     r: recursive, through g */
+	ev(1, 0, 3, 1, 10);
+	ev(1, 0, 4, 1, 10);
+	ev(1, 0, 3, 1, 10);
+	ev(2, 1, 3, 0, 0);	/* r on another thread: not */
+	ev(2, 1, 3, 1, 10);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 4);
+	CHECK(find(3, 2)->recursive);
+	CHECK(!find(4, 1)->recursive);
+	CHECK(!rows[2].recursive);
+	CHECK_EQ(rows[2].depth, 0);
+	CHECK(!rows[3].recursive);
+}
+
 /* Which functions are what, by name: decided in the engine. */
 static void test_func_flags_by_name(void)
 {
@@ -765,6 +787,7 @@ int main(void)
 	RUN(test_same_position_without_caller);
 	RUN(test_abandoned_lost_and_kernel_frames);
 	RUN(test_abandoned_count_against_limit);
+	RUN(test_recursive_calls);
 	RUN(test_func_flags_by_name);
 	RUN(test_no_machine_pairs_by_nesting);
 	RUN(test_open_calls);
