@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ttab.h"
 #include "uktrace/pair.h"
 
 struct frame {
@@ -29,8 +30,9 @@ struct frame {
 };
 
 struct tstack {
-	int tid;		/* -1: empty slot */
-	int last_cpu;
+	int tid;		/* first: a slot of struct ttab */
+	bool init;
+	int last_cpu;		/* -1: none yet */
 	uint64_t last_ts;	/* of the thread's previous event, 0: none */
 	int pending;		/* uretprobe returns the kernel holds (add_zombie) */
 	uint64_t *zsp;		/* the zombies' stack positions, nz of them */
@@ -48,8 +50,7 @@ struct losses {
 struct pairer {
 	call_emit_fn emit;
 	void *ctx;
-	struct tstack *t;	/* open addressing on tid */
-	size_t cap, used;
+	struct ttab t;		/* struct tstack per thread */
 	int64_t next_id;
 	uint64_t counts[CALL_NSTATUS];
 	uint8_t *flags;		/* per function */
@@ -110,18 +111,14 @@ struct pairer *pairer_new(call_emit_fn emit, void *ctx, int nfuncs)
 	p->emit = emit;
 	p->ctx = ctx;
 	p->next_id = 1;
-	p->cap = 256;
 	p->nfuncs = nfuncs > 0 ? nfuncs : 0;
-	p->t = malloc(p->cap * sizeof(*p->t));
 	p->flags = calloc((size_t)p->nfuncs + 1, 1);
-	if (!p->t || !p->flags) {
-		free(p->t);
+	if (ttab_init(&p->t, sizeof(struct tstack), 256) || !p->flags) {
+		ttab_release(&p->t);
 		free(p->flags);
 		free(p);
 		return NULL;
 	}
-	for (size_t i = 0; i < p->cap; i++)
-		p->t[i] = (struct tstack){ .tid = -1 };
 	return p;
 }
 
@@ -129,17 +126,21 @@ void pairer_free(struct pairer *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->cap; i++) {
-		for (int k = 0; k < p->t[i].n; k++)
-			free(p->t[i].v[k].args);
-		free(p->t[i].v);
-		free(p->t[i].zsp);
+	for (size_t i = 0; i < p->t.cap; i++) {
+		struct tstack *s = ttab_at(&p->t, i);
+
+		if (!ttab_used(&p->t, i))
+			continue;
+		for (int k = 0; k < s->n; k++)
+			free(s->v[k].args);
+		free(s->v);
+		free(s->zsp);
 	}
 	for (int i = 0; i < p->nloss; i++)
 		free(p->loss[i].v);
 	free(p->loss);
 	free(p->flags);
-	free(p->t);
+	ttab_release(&p->t);
 	free(p);
 }
 
@@ -254,40 +255,16 @@ static bool lost_during(const struct pairer *p, uint64_t cpus, uint64_t a, uint6
 	return false;
 }
 
-static size_t hslot(size_t cap, int tid)
-{
-	return ((size_t)(unsigned int)tid * 2654435761u) & (cap - 1);
-}
-
+/* tid's stack, made when new (NULL on ENOMEM). */
 static struct tstack *get_stack(struct pairer *p, int tid)
 {
-	size_t i;
+	struct tstack *s = ttab_get(&p->t, tid);
 
-	if ((p->used + 1) * 2 > p->cap) {
-		size_t ncap = p->cap * 2;
-		struct tstack *n = malloc(ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (size_t k = 0; k < ncap; k++)
-			n[k] = (struct tstack){ .tid = -1 };
-		for (size_t k = 0; k < p->cap; k++) {
-			if (p->t[k].tid < 0)
-				continue;
-			for (i = hslot(ncap, p->t[k].tid); n[i].tid >= 0; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = p->t[k];
-		}
-		free(p->t);
-		p->t = n;
-		p->cap = ncap;
+	if (s && !s->init) {
+		s->init = true;
+		s->last_cpu = -1;
 	}
-	for (i = hslot(p->cap, tid); p->t[i].tid >= 0; i = (i + 1) & (p->cap - 1))
-		if (p->t[i].tid == tid)
-			return &p->t[i];
-	p->t[i] = (struct tstack){ .tid = tid, .last_cpu = -1 };
-	p->used++;
-	return &p->t[i];
+	return s;
 }
 
 static int emit_row(struct pairer *p, struct call_row *r)
@@ -623,11 +600,11 @@ static int find_frame(const struct pairer *p, const struct tstack *s,
  * the thread that called it: pair with that thread's open call. */
 static int exec_elsewhere(struct pairer *p, const struct call_event *ev, bool *done)
 {
-	for (size_t i = 0; i < p->cap; i++) {
-		struct tstack *o = &p->t[i];
+	for (size_t i = 0; i < p->t.cap; i++) {
+		struct tstack *o = ttab_at(&p->t, i);
 		int rc;
 
-		if (o->tid < 0 || o->tid == ev->tid || !o->n ||
+		if (!ttab_used(&p->t, i) || o->tid == ev->tid || !o->n ||
 		    o->v[o->n - 1].func != ev->func || o->v[o->n - 1].pid != ev->pid)
 			continue;
 		rc = emit_frame(p, o, o->n - 1, ev, CALL_COMPLETE);
@@ -726,9 +703,9 @@ int pairer_finish(struct pairer *p)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < p->cap && !rc; i++)
-		if (p->t[i].tid >= 0)
-			rc = pop_above(p, &p->t[i], 0, p->last_ts, false, false);
+	for (size_t i = 0; i < p->t.cap && !rc; i++)
+		if (ttab_used(&p->t, i))
+			rc = pop_above(p, ttab_at(&p->t, i), 0, p->last_ts, false, false);
 	return rc;
 }
 
@@ -739,11 +716,11 @@ void pairer_counts(const struct pairer *p, uint64_t counts[CALL_NSTATUS])
 
 bool pairer_open_next(struct pairer *p, struct pair_iter *it)
 {
-	for (; it->slot < p->cap; it->slot++, it->k = -1) {
-		const struct tstack *s = &p->t[it->slot];
+	for (; it->slot < p->t.cap; it->slot++, it->k = -1) {
+		const struct tstack *s = ttab_at(&p->t, it->slot);
 		const struct frame *f;
 
-		if (s->tid < 0 || ++it->k >= s->n)
+		if (!ttab_used(&p->t, it->slot) || ++it->k >= s->n)
 			continue;
 		f = &s->v[it->k];
 		it->oc = (struct open_call){
@@ -758,24 +735,21 @@ bool pairer_open_next(struct pairer *p, struct pair_iter *it)
 
 void pairer_note(struct pairer *p, const struct pair_iter *it)
 {
-	struct tstack *s = it->slot < p->cap ? &p->t[it->slot] : NULL;
+	struct tstack *s = it->slot < p->t.cap ? ttab_at(&p->t, it->slot) : NULL;
 
-	if (s && s->tid >= 0 && it->k >= 0 && it->k < s->n && s->v[it->k].id == it->oc.id)
+	if (s && ttab_used(&p->t, it->slot) && it->k >= 0 && it->k < s->n && s->v[it->k].id == it->oc.id)
 		s->v[it->k].noted = true;
 }
 
 void pairer_forget_thread(struct pairer *p, int tid)
 {
-	for (size_t i = hslot(p->cap, tid); p->t[i].tid >= 0; i = (i + 1) & (p->cap - 1)) {
-		struct tstack *s = &p->t[i];
+	struct tstack *s = ttab_find(&p->t, tid);
 
-		if (s->tid != tid)
-			continue;
-		for (int k = 0; k < s->n; k++)
-			free(s->v[k].args);
-		s->n = 0;
-		s->pending = 0;
-		s->nz = 0;
+	if (!s)
 		return;
-	}
+	for (int k = 0; k < s->n; k++)
+		free(s->v[k].args);
+	s->n = 0;
+	s->pending = 0;
+	s->nz = 0;
 }

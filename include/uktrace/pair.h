@@ -201,4 +201,25 @@ void pairer_note(struct pairer *p, const struct pair_iter *it);
 /* The thread exited: its open calls are dropped without rows. */
 void pairer_forget_thread(struct pairer *p, int tid);
 
+/*
+ * Calls read back later in the order of their ids (which grow with
+ * entry), each with the parent id the pairer gave it (call_row.parent_id),
+ * as the flame graph reads them: which call seen before on the thread is
+ * the new one's parent, so that its place in a tree follows its parent's
+ * without the nesting being worked out again.
+ */
+struct pair_nest;
+
+struct pair_nest *pair_nest_new(void);
+void pair_nest_free(struct pair_nest *n);
+/*
+ * Before adding a call of thread tid whose parent is parent_id (0: none):
+ * 1 with *val the value its parent was added with, 0 when its parent was
+ * not added (a call not read back, or none). The calls of tid added since
+ * that parent have ended.
+ */
+int pair_nest_parent(struct pair_nest *n, int tid, int64_t parent_id, int *val);
+/* Then the call itself, id, keeping val for its own calls. 0 or -ENOMEM. */
+int pair_nest_add(struct pair_nest *n, int tid, int64_t id, int val);
+
 #endif

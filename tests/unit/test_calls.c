@@ -641,6 +641,42 @@ static void test_recursive_calls(void)
 	CHECK(!rows[3].recursive);
 }
 
+/* Calls read back in id order find their parents' values; calls of a
+ * thread that ended are not parents of later ones. */
+static void test_nest_by_parent_ids(void)
+{
+	struct pair_nest *n = pair_nest_new();
+	int v = -1;
+
+	CHECK(n);
+	/* thread 1: 1 { 2 { 3 } 4 }, 5; thread 2: 6 { 7 } */
+	CHECK_EQ(pair_nest_parent(n, 1, 0, &v), 0);
+	CHECK_EQ(pair_nest_add(n, 1, 1, 10), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 1, &v), 1);
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pair_nest_add(n, 1, 2, 20), 0);
+	CHECK_EQ(pair_nest_parent(n, 2, 0, &v), 0);
+	CHECK_EQ(pair_nest_add(n, 2, 6, 60), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 2, &v), 1);
+	CHECK_EQ(v, 20);
+	CHECK_EQ(pair_nest_add(n, 1, 3, 30), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 1, &v), 1);	/* 4: 2 and 3 ended */
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pair_nest_add(n, 1, 4, 40), 0);
+	CHECK_EQ(pair_nest_parent(n, 2, 6, &v), 1);
+	CHECK_EQ(v, 60);
+	CHECK_EQ(pair_nest_add(n, 2, 7, 70), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 0, &v), 0);	/* 5: outermost */
+	CHECK_EQ(pair_nest_add(n, 1, 5, 50), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 2, &v), 0);	/* 2 has ended */
+	CHECK_EQ(pair_nest_parent(n, 3, 99, &v), 0);	/* a parent not read back */
+	for (int t = 10; t < 2000; t++)			/* more threads than it starts with */
+		CHECK_EQ(pair_nest_add(n, t, t, t), 0);
+	CHECK_EQ(pair_nest_parent(n, 1999, 1999, &v), 1);
+	CHECK_EQ(v, 1999);
+	pair_nest_free(n);
+}
+
 /* Which functions are what, by name: decided in the engine. */
 static void test_func_flags_by_name(void)
 {
@@ -788,6 +824,7 @@ int main(void)
 	RUN(test_abandoned_lost_and_kernel_frames);
 	RUN(test_abandoned_count_against_limit);
 	RUN(test_recursive_calls);
+	RUN(test_nest_by_parent_ids);
 	RUN(test_func_flags_by_name);
 	RUN(test_no_machine_pairs_by_nesting);
 	RUN(test_open_calls);
