@@ -51,6 +51,7 @@ struct pairer {
 	call_emit_fn emit;
 	void *ctx;
 	struct ttab t;		/* struct tstack per thread */
+	struct tstack *last;	/* the last event's thread's (until t grows) */
 	int64_t next_id;
 	uint64_t counts[CALL_NSTATUS];
 	uint8_t *flags;		/* per function */
@@ -160,7 +161,7 @@ void pairer_set_max_open(struct pairer *p, int max_open)
 	p->max_open = max_open > 0 ? max_open : 0;
 }
 
-static unsigned int fflags(const struct pairer *p, int func)
+static inline unsigned int fflags(const struct pairer *p, int func)
 {
 	return func >= 0 && func < p->nfuncs ? p->flags[func] : 0;
 }
@@ -255,15 +256,20 @@ static bool lost_during(const struct pairer *p, uint64_t cpus, uint64_t a, uint6
 	return false;
 }
 
-/* tid's stack, made when new (NULL on ENOMEM). */
+/* tid's stack, made when new (NULL on ENOMEM). A thread's events come
+ * in runs: the last one's is at hand. */
 static struct tstack *get_stack(struct pairer *p, int tid)
 {
-	struct tstack *s = ttab_get(&p->t, tid);
+	struct tstack *s;
 
+	if (p->last && p->last->tid == tid)
+		return p->last;
+	s = ttab_get(&p->t, tid);
 	if (s && !s->init) {
 		s->init = true;
 		s->last_cpu = -1;
 	}
+	p->last = s;
 	return s;
 }
 
@@ -415,7 +421,7 @@ static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now, bo
 
 /* Whether frame f and event ev are user-space calls whose stack pointers
  * compare: the same stack of the same thread. */
-static bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
+static inline bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
 {
 	return p->has_sp_delta && has_sp && (fl & FUNC_USER_RET);
 }
@@ -428,7 +434,7 @@ static bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
  * return the kernel armed (its instance is "chained"): that caller's
  * frame is at the same position and still live.
  */
-static bool tail_called(const struct call_event *ev)
+static inline bool tail_called(const struct call_event *ev)
 {
 	return ev->has_caller && !(ev->caller & 0xfff);
 }
@@ -445,8 +451,8 @@ static bool tail_called(const struct call_event *ev)
  * (kernel functions, syscalls) in between go with the frame they were
  * called in. The closed frames are abandoned, their returns unknown.
  */
-static int close_gone(struct pairer *p, struct tstack *s, const struct call_event *ev,
-		      uint64_t pos)
+static inline int close_gone(struct pairer *p, struct tstack *s, const struct call_event *ev,
+			     uint64_t pos)
 {
 	bool entry = !ev->is_return;
 	int k = s->n;
@@ -457,11 +463,15 @@ static int close_gone(struct pairer *p, struct tstack *s, const struct call_even
 
 		if (!on_user_stack(p, fflags(p, f->func), f->has_sp))
 			continue;
+		if (f->sp > pos)
+			break;
 		same_gone = entry && (ev->has_caller ? !tail_called(ev) : f->func == ev->func);
-		if (f->sp > pos || (f->sp == pos && !same_gone))
+		if (f->sp == pos && !same_gone)
 			break;
 		k = j;
 	}
+	if (k == s->n)
+		return 0;
 	/* at an entry the kernel keeps their instances until it cleans up;
 	 * a return through its trampoline drops every one below it */
 	return pop_above(p, s, k, ev->ts, true, entry);
