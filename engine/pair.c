@@ -400,6 +400,13 @@ static int drop_pending(struct tstack *s, const struct frame *f, bool zombie)
 	return 0;
 }
 
+/* Whether frame f and event ev are user-space calls whose stack pointers
+ * compare: the same stack of the same thread. */
+static inline bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
+{
+	return p->has_sp_delta && has_sp && (fl & FUNC_USER_RET);
+}
+
 /* Close the frames of s from the top down to (not including) k: their
  * returns never came (gone, zombie: as close_gone says). */
 static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now, bool gone,
@@ -410,20 +417,14 @@ static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now, bo
 	while (s->n > k && !rc) {
 		const struct frame *f = &s->v[s->n - 1];
 
-		rc = emit_frame(p, s, s->n - 1, NULL,
-				no_return_reason(p, f, now, gone && f->has_sp));
+		bool proven = gone && on_user_stack(p, fflags(p, f->func), f->has_sp);
+
+		rc = emit_frame(p, s, s->n - 1, NULL, no_return_reason(p, f, now, proven));
 		if (!rc)
 			rc = drop_pending(s, f, zombie);
 		s->n--;
 	}
 	return rc;
-}
-
-/* Whether frame f and event ev are user-space calls whose stack pointers
- * compare: the same stack of the same thread. */
-static inline bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
-{
-	return p->has_sp_delta && has_sp && (fl & FUNC_USER_RET);
 }
 
 /*
