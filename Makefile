@@ -58,11 +58,13 @@ LDFLAGS  += $(SANFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 FORMAT_SRC := $(wildcard format/*.c)
+ENGINE_SRC := $(wildcard engine/*.c)
 RECORD_SRC := $(filter-out record/main.c,$(wildcard record/*.c))
 REPORT_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
 RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 
@@ -75,7 +77,7 @@ PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
-                $(B)/tests/fuzz_regress
+                $(B)/tests/unwind $(B)/tests/fuzz_regress
 
 all: $(PROGS)
 
@@ -88,6 +90,11 @@ $(B)/format/%.o: format/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALLCFLAGS) $(call pc_cflags,libzstd) -c -o $@ $<
+
+$(B)/engine/%.o: engine/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) $(call pc_cflags,libtraceevent) -c -o $@ $<
 
 $(B)/record/%.o: record/%.c
 	@mkdir -p $(dir $@)
@@ -105,11 +112,18 @@ $(B)/libukformat.a: $(FORMAT_OBJ) $(COMMON_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(B)/uktrace-record: $(B)/record/main.o $(RECORD_OBJ) $(B)/libukformat.a
+# what both programs do alike with trace data, knowing neither: pairing
+# entries and returns into calls, reading ring-buffer pages (engine/)
+$(B)/libukengine.a: $(ENGINE_OBJ)
+	$(call msg,AR,$@)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(B)/uktrace-record: $(B)/record/main.o $(RECORD_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS)
 
-$(B)/uktrace-report: $(B)/report/main.o $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/uktrace-report: $(B)/report/main.o $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
@@ -124,7 +138,7 @@ $(B)/tests/%.o: tests/unit/%.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) $(REPORT_CFLAGS) -Itests/unit -c -o $@ $<
 
-$(B)/tests/test_%: $(B)/tests/test_%.o $(RECORD_OBJ) $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/tests/test_%: $(B)/tests/test_%.o $(RECORD_OBJ) $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS) $(REPORT_LIBS)
 
@@ -132,6 +146,12 @@ $(B)/tests/workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+
+# calls that longjmp, siglongjmp and tail-call (calls_unwind.sh)
+$(B)/tests/unwind: tests/e2e/unwind.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
 
 # C++ names to demangle (symbols.sh)
 $(B)/tests/cxx_workload: tests/e2e/cxx_workload.cc
@@ -145,7 +165,7 @@ $(B)/tests/workload_nopie: tests/e2e/workload.c
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -fno-pie -no-pie -o $@ $< -lpthread
 
-$(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
@@ -154,10 +174,10 @@ $(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_
 #   build-fuzz/fuzz_reader tests/fuzz/corpus -max_total_time=600
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang \
-	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libukformat.a $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%))
+	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libukengine.a build-fuzz/libukformat.a $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%))
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(REPORT_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
-	  $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukformat.a $(REPORT_LIBS)
+	  $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukengine.a build-fuzz/libukformat.a $(REPORT_LIBS)
 
 tests: $(PROGS) $(UNIT_TESTS) $(TEST_HELPERS)
 

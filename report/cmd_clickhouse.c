@@ -13,6 +13,7 @@
 #include "chload.h"
 #include "clickhouse.h"
 #include "report.h"
+#include "stats.h"
 
 static struct ch *connect_ch(const struct report_opts *o, const char *url,
 			     struct ukt_buf *err)
@@ -141,6 +142,8 @@ int ch_cmd_summary(struct report_opts *o)
 		ukt_buf_addf(&sql, " ORDER BY host, %s DESC, function", sort);
 	if (o->limit > 0)
 		ukt_buf_addf(&sql, " LIMIT %d BY host", o->limit);
+	if (o->format == OUT_TABLE)
+		puts(STATS_SUMMARY_HEADER);
 	rc = print_query(o, sql.data, durations);
 	ukt_buf_release(&sql);
 	return rc;

@@ -118,6 +118,7 @@ static void summary_notes(struct db *d, const struct report_opts *o)
 		{ "no_return_depth", "got no return from the kernel: entered with 64 uretprobe returns pending on their thread (recursion or nesting of probed functions deeper than 64)" },
 		{ "never_returns", "never return by design (exit, exit_group, rt_sigreturn)" },
 		{ "fork_child", "were the child's side of fork or clone (a return without an entry)" },
+		{ "abandoned", "were unwound past (longjmp, siglongjmp or an exception): their frames left without a return, their durations unknown" },
 	};
 
 	s = db_prepare(d, "SELECT status, COUNT(*) FROM calls WHERE complete = 0 GROUP BY status", NULL);
@@ -313,6 +314,8 @@ int cmd_summary(struct report_opts *o)
 			out_set_int_shown(&t, c++, r->v[k], b);
 		}
 	}
+	if (o->format == OUT_TABLE)
+		puts(STATS_SUMMARY_HEADER);
 	out_table_print(&t, o->format, stdout);
 	summary_notes(d, o);
 out:

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
 #include "uktrace/demangle.h"
+#include "uktrace/pair.h"
 #include "plan.h"
 
 static const char *basename_of(const char *p)
@@ -22,29 +22,6 @@ static int find_arg(const struct event_layout *l, const char *name)
 		if (!strcmp(l->args[i].name, name))
 			return i;
 	return -1;
-}
-
-/* What the pairer must know of a function (calls.h), from its probe and
- * its pairing key. */
-static unsigned int func_flags(const struct ukt_probe_rec *p, const char *key)
-{
-	static const struct { const char *name; unsigned int flags; } syscalls[] = {
-		{ "exit", FUNC_NEVER_RETURNS }, { "exit_group", FUNC_NEVER_RETURNS },
-		{ "rt_sigreturn", FUNC_NEVER_RETURNS }, { "sigreturn", FUNC_NEVER_RETURNS },
-		{ "fork", FUNC_FORK }, { "vfork", FUNC_FORK }, { "clone", FUNC_FORK },
-		{ "clone3", FUNC_FORK }, { "execve", FUNC_EXEC }, { "execveat", FUNC_EXEC },
-	};
-	unsigned int f = 0;
-
-	if (p && !strcmp(p->kind, "uretprobe"))
-		f |= FUNC_USER_RET;
-	if (!strncmp(key, "syscall:", 8)) {
-		f |= FUNC_SYSCALL;
-		for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
-			if (!strcmp(key + 8, syscalls[i].name))
-				f |= syscalls[i].flags;
-	}
-	return f;
 }
 
 static int add_func(struct plan *im, const char *name, unsigned int flags)
@@ -153,22 +130,6 @@ static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
 static int plan_fold(struct plan *im, const struct event_layout *l,
 		     struct lay_info *li);
 
-/*
- * The return's stack pointer minus the entry's, by architecture: on x86-64
- * the return has popped the return address. Unknown elsewhere (the
- * recorder fetches no stack pointer there).
- */
-static bool sp_delta(const struct trace *t, int64_t *delta)
-{
-	const char *m = trace_meta(t, "machine");
-
-	if (m && !strcmp(m, "x86_64")) {
-		*delta = 8;
-		return true;
-	}
-	return false;
-}
-
 int plan_build(struct plan *im, const struct trace *t,
 	       const struct decoder *dec)
 {
@@ -180,7 +141,9 @@ int plan_build(struct plan *im, const struct trace *t,
 	im->li = calloc((size_t)im->nlays + 1, sizeof(*im->li));
 	if (!im->li)
 		return -ENOMEM;
-	im->has_sp_delta = sp_delta(t, &im->sp_delta);
+	/* the engine's rule for the recording host (pair.h) */
+	im->machine = trace_meta(t, "machine");
+	im->has_sp_delta = pair_sp_delta(im->machine, &im->sp_delta);
 	for (size_t i = 0; i < t->nprobes; i++)
 		if (t->probes[i].id >= next_id)
 			next_id = t->probes[i].id + 1;
@@ -255,7 +218,8 @@ int plan_build(struct plan *im, const struct trace *t,
 				break;
 			}
 		}
-		rc = add_func(im, name.data, func_flags(p, key.data));
+		rc = add_func(im, name.data,
+			      pair_func_flags(key.data, p && !strcmp(p->kind, "uretprobe")));
 		if (rc < 0)
 			break;
 		im->li[i].func = rc;
@@ -410,7 +374,6 @@ struct pairer *plan_pairer(const struct plan *p, call_emit_fn emit, void *ctx)
 		return NULL;
 	for (int i = 0; i < p->nfuncs; i++)
 		pairer_set_func(pr, i, p->fflags[i]);
-	if (p->has_sp_delta)
-		pairer_set_sp_delta(pr, p->sp_delta);
+	pairer_set_machine(pr, p->machine);
 	return pr;
 }

@@ -27,6 +27,7 @@ struct target {
 
 struct group {
 	uint64_t n, inc;
+	int64_t sum;		/* of the durations: the average */
 	int64_t total, self, min, max;
 	int64_t *vals;		/* one pass: the durations */
 	size_t nvals, cap;
@@ -136,6 +137,12 @@ static int to_two_pass(struct statacc *a)
 int statacc_add(struct statacc *a, size_t gi, bool complete, int64_t dur,
 		int64_t self)
 {
+	return statacc_add_call(a, gi, complete, false, dur, self);
+}
+
+int statacc_add_call(struct statacc *a, size_t gi, bool complete, bool nested,
+		     int64_t dur, int64_t self)
+{
 	struct group *g;
 
 	if (gi >= a->ng) {
@@ -164,7 +171,9 @@ int statacc_add(struct statacc *a, size_t gi, bool complete, int64_t dur,
 	if (!g->n || dur > g->max)
 		g->max = dur;
 	g->n++;
-	g->total += dur;
+	g->sum += dur;
+	if (!nested)
+		g->total += dur;
 	g->self += self;
 	if (a->two_pass) {
 		if (!g->hist) {
@@ -295,7 +304,7 @@ int statacc_result(struct statacc *a, size_t gi, int64_t *v, bool *null)
 	v[S_MIN] = g->min;
 	v[S_MAX] = g->max;
 	/* as SQLite's CAST(AVG(x) AS INTEGER): a double, truncated */
-	v[S_AVG] = (int64_t)((double)g->total / (double)g->n);
+	v[S_AVG] = (int64_t)((double)g->sum / (double)g->n);
 	null[S_TOTAL] = null[S_SELF] = null[S_MIN] = null[S_MAX] = null[S_AVG] = false;
 	size_t lo = 0;
 

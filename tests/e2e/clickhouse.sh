@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 TESTS="ch_load ch_calls_equal ch_events_equal ch_stats_equal ch_callers_equal
 ch_idempotent ch_killed_then_reloaded ch_summary_cmd ch_callers_cmd ch_sql_readonly
-ch_host_filter ch_bad_url"
+ch_host_filter ch_bad_url ch_unwind_equal"
 SERVER=$(command -v clickhouse-server || command -v clickhouse)
 [ -n "$SERVER" ] || skip_all "clickhouse-server is not installed (make deps installs it)" $TESTS
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why (the test records two traces)" $TESTS
@@ -121,3 +121,12 @@ check ch_callers_cmd "$b" "$a"
 has ch_sql_readonly "readonly" "$("$REP" sql --clickhouse "$URL" 'DROP TABLE calls' 2>&1)"
 check ch_host_filter "web2" "$("$REP" summary --clickhouse "$URL" --host-label web2 --format csv -q | tail -n +2 | cut -d, -f1 | sort -u)"
 has ch_bad_url "cannot connect to 127.0.0.1:1" "$("$REP" clickhouse --url http://127.0.0.1:1 web1.ukt 2>&1)"
+
+# frames a longjmp unwound past are judged as the import judges them
+UW=$ROOT/$B/tests/unwind
+"$REC" -q -f "$UW:jumper" -f "$UW:thrower" -f "$UW:after" -o jump.ukt -- "$UW" jump 50
+"$REP" clickhouse --url "$URL" --host-label web3 jump.ukt -q
+a=$(chq "SELECT func, status, count(), max(depth) FROM calls WHERE host = 'web3' GROUP BY func, status ORDER BY func, status FORMAT CSV" | tr -d '"')
+b=$(sql jump.ukt "SELECT func, status, COUNT(*), MAX(depth) FROM calls GROUP BY func, status ORDER BY func, status" | tr -d '"')
+if [ "$a" = "$b" ] && echo "$a" | grep -q "^jumper,abandoned,50,0"; then ok ch_unwind_equal
+else fail ch_unwind_equal "clickhouse [$(echo $a)] sqlite [$(echo $b)]"; fi
