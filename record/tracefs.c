@@ -473,15 +473,32 @@ static void kernel_reason(struct tfs *t, const char *name, struct ukt_buf *err)
 	ukt_buf_release(&ev);
 }
 
-/* The definition as libtracefs writes it, for messages. */
-static void definition(struct tracefs_dynevent *dev, struct ukt_buf *out)
+/* What libtracefs 1.6.4 cannot write (docs/DESIGN-NOTES.md): a
+ * kretprobe's maxactive, a uprobe's reference counter. */
+static bool own_write(const struct tfs_probe *p)
+{
+	return p->kernel ? p->ret && p->maxactive : p->ref_ctr != 0;
+}
+
+/*
+ * The definition: as libtracefs writes it, with what own_write() adds
+ * ("r10:" for "r:", "ADDR(0xREF)" for "ADDR").
+ */
+static void definition(struct tracefs_dynevent *dev, const struct tfs_probe *p,
+		       struct ukt_buf *out)
 {
 	char *sys = NULL, *ev = NULL, *prefix = NULL, *addr = NULL, *fmt = NULL;
+	char extra[32] = "";
 
 	tracefs_dynevent_info(dev, &sys, &ev, &prefix, &addr, &fmt);
-	ukt_buf_addf(out, "%s%s%s/%s %s%s%s", prefix ? prefix : "",
-		     prefix && *prefix ? ":" : "", sys ? sys : "", ev ? ev : "",
-		     addr ? addr : "", fmt && *fmt ? " " : "", fmt ? fmt : "");
+	if (p->kernel && p->ret && p->maxactive)
+		snprintf(extra, sizeof(extra), "%u", p->maxactive);
+	ukt_buf_addf(out, "%s%s%s%s/%s %s", prefix ? prefix : "", extra,
+		     prefix && *prefix ? ":" : "", sys ? sys : "", ev ? ev : "", addr ? addr : "");
+	if (!p->kernel && p->ref_ctr)
+		ukt_buf_addf(out, "(0x%llx)", (unsigned long long)p->ref_ctr);
+	if (fmt && *fmt)
+		ukt_buf_addf(out, " %s", fmt);
 	free(sys);
 	free(ev);
 	free(prefix);
@@ -505,7 +522,7 @@ static struct tracefs_dynevent *probe_alloc(struct tfs *t, const struct tfs_prob
 		ukt_buf_release(&addr);
 		return NULL;
 	}
-	/* maxactive is set at the write (add_dynevent): 1.6.4 spells
+	/* maxactive goes in at the write: 1.6.4 spells
 	 * tracefs_kretprobe_alloc()'s as "rN::group/name" */
 	dev = p->ret ? tracefs_kretprobe_alloc(t->group, p->name, addr.data, args, 0)
 		     : tracefs_kprobe_alloc(t->group, p->name, addr.data, args);
@@ -513,26 +530,24 @@ static struct tracefs_dynevent *probe_alloc(struct tfs *t, const struct tfs_prob
 	return dev;
 }
 
-/* Create dev in the kernel: 0 or -errno. */
+/* Create dev, defined as def, in the kernel: 0 or -errno. */
 static int add_dynevent(struct tracefs_dynevent *dev, const struct tfs_probe *p,
-			struct ukt_buf *def)
+			const struct ukt_buf *def)
 {
-	errno = 0;
-	if (p->kernel && p->ret && p->maxactive) {
-		/* "rN:group/name": the one definition we write ourselves (see
-		 * probe_alloc); kprobe_events takes it as dynamic_events does,
-		 * and dev removes it */
-		struct ukt_buf line = UKT_BUF_INIT;
-		int n;
+	struct ukt_buf line = UKT_BUF_INIT;
+	int n;
 
-		ukt_buf_addf(&line, "r%u%s\n", p->maxactive, def->data + 1);
-		n = tracefs_instance_file_append(NULL, "kprobe_events", line.data);
-		ukt_buf_reset(def);
-		ukt_buf_add(def, line.data, line.len - 1);
-		ukt_buf_release(&line);
-		return n < 0 ? (errno ? -errno : -EIO) : 0;
-	}
-	return tracefs_dynevent_create(dev) < 0 ? (errno ? -errno : -EIO) : 0;
+	errno = 0;
+	if (!own_write(p))
+		return tracefs_dynevent_create(dev) < 0 ? (errno ? -errno : -EIO) : 0;
+	/* the one definition we write ourselves, appended as
+	 * tracefs_dynevent_create() does; dev removes it all the same */
+	if (ukt_buf_addf(&line, "%s\n", def->data))
+		return -ENOMEM;
+	n = tracefs_instance_file_append(NULL, p->kernel ? "kprobe_events" : "uprobe_events",
+					 line.data);
+	ukt_buf_release(&line);
+	return n < 0 ? (errno ? -errno : -EIO) : 0;
 }
 
 int tfs_add_probe(struct tfs *t, const struct tfs_probe *p, struct ukt_buf *err)
@@ -566,7 +581,7 @@ int tfs_add_probe(struct tfs *t, const struct tfs_probe *p, struct ukt_buf *err)
 		ukt_buf_addf(err, "cannot define probe '%s': %s", p->name, strerror(-rc));
 		goto fail;
 	}
-	definition(ev->dev, &def);
+	definition(ev->dev, p, &def);
 	rc = add_dynevent(ev->dev, p, &def);
 	if (rc) {
 		ukt_buf_addf(err, "the kernel rejected probe '%s' (%s)", def.data, strerror(-rc));

@@ -39,6 +39,8 @@ struct tfs_probe {
 	const char *file;	/* uprobe: the file (absolute path) */
 	const char *symbol;	/* kprobe: the function (or an address) */
 	uint64_t offset;	/* uprobe: file offset; kprobe: into symbol */
+	uint64_t ref_ctr;	/* uprobe: file offset of its reference
+				 * counter (a USDT semaphore), 0: none */
 	unsigned int maxactive;	/* kretprobe: r<N>, 0 for the kernel's */
 	const char *args;	/* fetchargs, space-separated, or NULL */
 };

@@ -90,6 +90,8 @@ static void test_definitions(void)
 				     .offset = 4 };
 	const struct tfs_probe kr = { .kernel = true, .ret = true, .name = "kr",
 				      .symbol = "vfs_read", .maxactive = 10 };
+	const struct tfs_probe sem = { .name = "s", .file = "/bin/x", .offset = 0x640,
+				       .ref_ctr = 0x4010, .args = "arg1=%di" };
 
 	CHECK_EQ(stand_in(AS_FIFO, NULL), 0);
 	CHECK_EQ(tfs_open_at(&t, 4242, dir, &err), 0);
@@ -104,6 +106,11 @@ static void test_definitions(void)
 	/* libtracefs 1.6.4 would write "r10::uktrace_4242/kr" */
 	CHECK_EQ(tfs_add_probe(&t, &kr, &err), 0);
 	CHECK_STR(drain(), "r10:uktrace_4242/kr vfs_read\n");
+	/* nor a uprobe's reference counter (a USDT semaphore) */
+	CHECK_EQ(tfs_add_probe(&t, &sem, &err), 0);
+	CHECK_STR(drain(), "p:uktrace_4242/s /bin/x:0x0000000000000640(0x4010) arg1=%di\n");
+	CHECK_EQ(tfs_remove_last_probe(&t, &err), 0);
+	CHECK_STR(drain(), "-:uktrace_4242/s");
 	CHECK_EQ(t.nevents, 4);
 	/* removed: exactly ours, the last first */
 	CHECK_EQ(tfs_remove_last_probe(&t, &err), 0);
