@@ -340,6 +340,17 @@ static void library_hint(struct session *s, const struct probe *p)
 	ukt_buf_release(&lib);
 }
 
+/* The dynamic probe p, in tracefs.h's terms. */
+static struct tfs_probe tfs_probe_of(const struct probe *p)
+{
+	return (struct tfs_probe){
+		.kernel = probe_is_kernel(p),
+		.ret = p->kind == PK_URETPROBE || p->kind == PK_KRETPROBE,
+		.name = p->name, .file = p->target, .symbol = p->symbol, .offset = p->offset,
+		.maxactive = p->maxactive, .args = p->args,
+	};
+}
+
 /*
  * Write every dynamic probe to tracefs. A probe from a kernel glob that the
  * kernel refuses is skipped with its pair, and the skipped functions are
@@ -358,10 +369,11 @@ static int add_probes(struct session *s)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const struct probe *p = &l->v[i];
+		struct tfs_probe tp = tfs_probe_of(p);
 
 		if (!p->def || drop[i])
 			continue;
-		rc = tfs_add_probe(&s->t, probe_is_kernel(p), p->name, p->def, &s->err);
+		rc = tfs_add_probe(&s->t, &tp, &s->err);
 		if (rc == -REC_E_KERNEL && p->optional) {
 			if (o->verbose)
 				fprintf(stderr, "uktrace-record: skipped: %s\n", s->err.data);

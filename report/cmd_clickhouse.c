@@ -15,11 +15,54 @@
 #include "report.h"
 #include "stats.h"
 
+/*
+ * The password to log in with, when the URL has none: the first line of
+ * --password-file, or CLICKHOUSE_PASSWORD (as clickhouse-client reads
+ * it); never an option's value, which every user of the host can see in
+ * ps. 0 (*given false: none), or -errno with a message in err.
+ */
+static int read_password(const struct report_opts *o, struct ukt_buf *pw, bool *given,
+			 struct ukt_buf *err)
+{
+	const char *env = getenv("CLICKHOUSE_PASSWORD");
+	int rc;
+
+	*given = false;
+	if (!o->ch_password_file) {
+		*given = env != NULL;
+		return env ? ukt_buf_adds(pw, env) : 0;
+	}
+	rc = ukt_buf_read_file(pw, o->ch_password_file);
+	if (rc) {
+		ukt_buf_addf(err, "cannot read --password-file '%s': %s", o->ch_password_file,
+			     strerror(-rc));
+		return rc;
+	}
+	pw->len = strcspn(pw->data, "\r\n");
+	if (pw->cap)
+		pw->data[pw->len] = '\0';
+	*given = true;
+	return 0;
+}
+
 static struct ch *connect_ch(const struct report_opts *o, const char *url,
 			     struct ukt_buf *err)
 {
-	struct ch *h = ch_open(url ? url : CH_DEFAULT_URL, o->ch_db ? o->ch_db : CH_DEFAULT_DB, err);
+	struct ukt_buf pw = UKT_BUF_INIT;
+	struct ch_login login = { .user = getenv("CLICKHOUSE_USER"), .cacert = o->ch_cacert };
+	struct ch *h = NULL;
+	bool given;
 
+	if (login.user && !*login.user)
+		login.user = NULL;
+	if (read_password(o, &pw, &given, err) == 0) {
+		login.password = given ? pw.data : NULL;
+		h = ch_open(url ? url : CH_DEFAULT_URL, o->ch_db ? o->ch_db : CH_DEFAULT_DB,
+			    &login, err);
+	}
+	if (pw.cap)
+		memset(pw.data, 0, pw.cap);
+	ukt_buf_release(&pw);
 	if (!h)
 		fprintf(stderr, "uktrace-report: %s\n", out_term(err->data));
 	return h;
@@ -39,7 +82,7 @@ int cmd_clickhouse(struct report_opts *o)
 	rc = chload_schema(h, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-report: cannot set up database '%s' at %s: %s\n",
-			out_term(ch_db(h)), out_term(o->ch_url ? o->ch_url : CH_DEFAULT_URL),
+			out_term(ch_db(h)), out_term(ch_url(h)),
 			out_term(err.data));
 		goto out;
 	}
@@ -69,7 +112,7 @@ int cmd_clickhouse(struct report_opts *o)
 	}
 	if (!rc && !o->quiet && loaded)
 		fprintf(stderr, "query it: uktrace-report summary --clickhouse %s%s%s, or any SQL on database '%s'\n",
-			o->ch_url ? o->ch_url : CH_DEFAULT_URL, o->ch_db ? " --database " : "",
+			ch_url(h), o->ch_db ? " --database " : "",
 			o->ch_db ? o->ch_db : "", ch_db(h));
 out:
 	ch_close(h);

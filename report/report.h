@@ -53,6 +53,8 @@ struct report_opts {
 	const char *ch_query_url;	/* sql/summary/callers --clickhouse */
 	const char *ch_db;		/* --database */
 	const char *host_label;		/* --host-label */
+	const char *ch_password_file;	/* --password-file */
+	const char *ch_cacert;		/* --cacert */
 	/* the query or function argument */
 	const char *arg;
 	char *arg_alloc;		/* arg, when report_resolve_func chose it */
