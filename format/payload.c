@@ -61,6 +61,11 @@ int ukt_probe_encode(struct ukt_buf *out, const struct ukt_probe_rec *p)
 	err |= ukt_kv_add(out, "symbol", p->symbol);
 	err |= ukt_kv_add(out, "offset", off);
 	err |= ukt_kv_add(out, "func", p->func);
+	/* newer keys only when set: older readers skip them */
+	if (p->role && *p->role)
+		err |= ukt_kv_add(out, "role", p->role);
+	if (p->call && *p->call)
+		err |= ukt_kv_add(out, "call", p->call);
 	return err ? -ENOMEM : 0;
 }
 
@@ -74,6 +79,8 @@ void ukt_probe_release(struct ukt_probe_rec *p)
 	free(p->target);
 	free(p->symbol);
 	free(p->func);
+	free(p->role);
+	free(p->call);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -88,6 +95,8 @@ int ukt_probe_decode(const void *data, size_t len, struct ukt_probe_rec *p)
 		{ "target", offsetof(struct ukt_probe_rec, target) },
 		{ "symbol", offsetof(struct ukt_probe_rec, symbol) },
 		{ "func", offsetof(struct ukt_probe_rec, func) },
+		{ "role", offsetof(struct ukt_probe_rec, role) },
+		{ "call", offsetof(struct ukt_probe_rec, call) },
 	};
 	struct ukt_cursor c = { data, len };
 	struct ukt_kv kv;

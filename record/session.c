@@ -26,6 +26,7 @@
 #include "pids.h"
 #include "session_int.h"
 #include "uktrace/demangle.h"
+#include "usdtspec.h"
 
 /* how long a command has to exit when the recording ends before it */
 #define COMMAND_GRACE_MS 3000
@@ -376,6 +377,9 @@ static int add_probes(struct session *s)
 			ukt_buf_addf(&s->err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
 				     p->symbol, rec_strerror(rc));
 			library_hint(s, p);
+		} else if (rc == -REC_E_KERNEL && p->ref_ctr) {
+			/* the kernel says why only in dmesg */
+			ukt_buf_adds(&s->err, "; a uprobe at that place with another reference counter, or none, makes the kernel refuse one with a semaphore ('Reference counter offset mismatch' in dmesg): another tool's probe, or a -p on that site without it");
 		} else if (rc == -REC_E_KERNEL) {
 			library_hint(s, p);
 		} else if (rc == -REC_E_NO_UPROBES) {
@@ -1087,6 +1091,9 @@ int record_list(const char *binary, const char *pattern)
 		       mangled ? "  " : "", mangled ? name.data : "");
 		last = s->value;
 	}
+	ukt_buf_reset(&name);
+	if (usdt_list(path.data, pattern, &name) > 0)
+		printf("\n%s", name.data);
 	ukt_buf_release(&name);
 	elfsym_free(e);
 out:
