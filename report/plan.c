@@ -88,7 +88,12 @@ static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l
 {
 	ukt_buf_reset(key);
 	*role = ROLE_NONE;
-	if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
+	if (p && p->role && !strcmp(p->role, "entry")) {
+		/* a pair of two uprobes (USDT): the recorder says which half */
+		*role = ROLE_ENTRY;
+	} else if (p && p->role && !strcmp(p->role, "return")) {
+		*role = ROLE_RETURN;
+	} else if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
 		*role = ROLE_ENTRY;
 	} else if (p && (!strcmp(p->kind, "uretprobe") || !strcmp(p->kind, "kretprobe"))) {
 		*role = ROLE_RETURN;
@@ -137,6 +142,10 @@ static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
 	size_t base;
 
 	ukt_buf_reset(out);
+	if (p && p->call && *p->call) {
+		ukt_buf_adds(out, p->call);	/* "python:function" */
+		return;
+	}
 	if (!strncmp(key, "syscall:", 8) || !p || !p->symbol || !*p->symbol) {
 		ukt_buf_adds(out, key);
 		return;
@@ -219,9 +228,11 @@ int plan_build(struct plan *im, const struct trace *t,
 		 * One entry and one return probe per function: a second probe on
 		 * the same address (say, one that fetches arguments) is plain
 		 * events, or every call would push two frames. The -f probe,
-		 * which fetches the caller, wins.
+		 * which fetches the caller, wins. The halves of a USDT pair
+		 * are at as many sites as the program has (each its own
+		 * address): every one of them is a half.
 		 */
-		for (int k = 0; k < im->nlays; k++) {
+		for (int k = 0; k < im->nlays && !(p && p->role); k++) {
 			const struct event_layout *o = &im->lays[k];
 			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
 			enum role r2;
