@@ -66,6 +66,8 @@ int ukt_probe_encode(struct ukt_buf *out, const struct ukt_probe_rec *p)
 		err |= ukt_kv_add(out, "role", p->role);
 	if (p->call && *p->call)
 		err |= ukt_kv_add(out, "call", p->call);
+	if (p->filter && *p->filter)
+		err |= ukt_kv_add(out, "filter", p->filter);
 	return err ? -ENOMEM : 0;
 }
 
@@ -81,6 +83,7 @@ void ukt_probe_release(struct ukt_probe_rec *p)
 	free(p->func);
 	free(p->role);
 	free(p->call);
+	free(p->filter);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -97,6 +100,7 @@ int ukt_probe_decode(const void *data, size_t len, struct ukt_probe_rec *p)
 		{ "func", offsetof(struct ukt_probe_rec, func) },
 		{ "role", offsetof(struct ukt_probe_rec, role) },
 		{ "call", offsetof(struct ukt_probe_rec, call) },
+		{ "filter", offsetof(struct ukt_probe_rec, filter) },
 	};
 	struct ukt_cursor c = { data, len };
 	struct ukt_kv kv;

@@ -66,7 +66,13 @@ static void usage(FILE *f)
 "                         X__enter/X__exit) into calls named PROVIDER:X\n"
 "  -e, --event SYS:EVENT  a tracepoint; globs allowed ('syscalls:sys_enter_open*')\n"
 "  -c, --config FILE      specs one per line ('probe SPEC', 'function SPEC',\n"
-"                         'tracepoint SYS:EVENT', or a bare probe SPEC); # comments\n"
+"                         'tracepoint SYS:EVENT', or a bare probe SPEC; 'filter\n"
+"                         EXPR' filters the line before); # comments\n"
+"      --filter EXPR      record only the events of the -p, -f or -e just before\n"
+"                         it that match EXPR, in the kernel's filter syntax over\n"
+"                         the probe's fields ('size > 4096', 'comm ~ \"nginx*\"');\n"
+"                         with -f, the calls whose entry matches (their returns\n"
+"                         too: see man uktrace-record)\n"
 "\n"
 "Whom to record:\n"
 "  -- COMMAND [ARGS]      run COMMAND, trace it and its children from exec to exit,\n"
@@ -136,6 +142,8 @@ static void usage(FILE *f)
 "  uktrace-record -f libc:malloc -P 1234 -d 10        malloc of one process\n"
 "  uktrace-record -e 'syscalls:sys_enter_open*' -d 5  tracepoints, system-wide\n"
 "  uktrace-record --dry-run -f do_sys_openat2         what would be installed\n"
+"  uktrace-record -f 'libc:malloc size=%%di' --filter 'size >= 65536' -- ./app\n"
+"                                                    only the big allocations\n"
 "  uktrace-record -f 'usdt:/usr/bin/python3.11:python:function arg2:string' -P 1234\n"
 "                                                    Python's calls, by its USDT probes\n"
 "  uktrace-record --list /usr/bin/bash 'read*'\n"
@@ -169,7 +177,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 {
 	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
 	       O_CLEANUP, O_FLIGHT, O_LAST, O_TRIGGER, O_TRIGGER_EVENT, O_HOLDOFF, O_AFTER,
-	       O_ROTATE, O_KEEP, };
+	       O_ROTATE, O_KEEP, O_FILTER };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -199,6 +207,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 		{ "after", required_argument, NULL, O_AFTER },
 		{ "rotate", required_argument, NULL, O_ROTATE },
 		{ "keep", required_argument, NULL, O_KEEP },
+		{ "filter", required_argument, NULL, O_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts o = *po;
@@ -228,6 +237,21 @@ static int run(int argc, char **argv, struct record_opts *po)
 			specs[o.nspecs].how = (char)c;
 			specs[o.nspecs++].text = optarg;
 			break;
+		case O_FILTER: {
+			struct spec_arg *last = o.nspecs ? &specs[o.nspecs - 1] : NULL;
+
+			/* trace-cmd's convention: it filters the probe before it */
+			if (!last)
+				return die_usage("--filter '%s' comes before any probe: it filters the -p, -f or -e given just before it", optarg);
+			if (last->how == 'c')
+				return die_usage("--filter '%s' after -c '%s': in a config file, put a line 'filter EXPR' after the spec it filters",
+						 optarg, last->text);
+			if (last->filter)
+				return die_usage("a second --filter for '%s': give one, combining them with && ('(%s) && (%s)')",
+						 last->text, last->filter, optarg);
+			last->filter = optarg;
+			break;
+		}
 		case 'P': {
 			long pid = strtol(optarg, &end, 10);
 

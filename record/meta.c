@@ -263,7 +263,7 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 		.symbol = p->symbol, .offset = p->offset, .func = p->func,
 		.role = p->role == PROBE_ROLE_ENTRY ? "entry" :
 			p->role == PROBE_ROLE_RETURN ? "return" : NULL,
-		.call = p->call,
+		.call = p->call, .filter = p->filter,
 	};
 	int err = ukt_probe_encode(&b, &r);
 

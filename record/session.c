@@ -22,6 +22,7 @@
 
 #include "elfsym.h"
 #include "errors.h"
+#include "filter.h"
 #include "kfuncs.h"
 #include "pids.h"
 #include "session_int.h"
@@ -100,10 +101,15 @@ static int parse_specs(struct session *s)
 	};
 
 	for (size_t i = 0; i < o->nspecs && !rc; i++) {
+		size_t first = s->probes.n;
+
 		if (o->specs[i].how == 'c')
 			rc = spec_parse_file(&s->probes, o->specs[i].text, &so, &s->err);
 		else
 			rc = spec_parse(&s->probes, o->specs[i].how, o->specs[i].text, &so, &s->err);
+		if (!rc && o->specs[i].filter)
+			rc = probe_list_filter(&s->probes, first, o->specs[i].filter,
+					       o->specs[i].text, &s->err);
 	}
 	if (!rc && !s->probes.n) {
 		ukt_buf_adds(&s->err, "nothing to record: give a probe (-p), a function (-f), a tracepoint (-e) or a config file (-c); see --help");
@@ -169,6 +175,14 @@ static void dry_run(struct session *s, bool expanded)
 		printf("enable instances/%s/events/%s/%s%s\n", group,
 		       probe_is_dynamic(p) ? group : p->system, p->name,
 		       !expanded && p->kind == PK_TRACEPOINT && strpbrk(p->name, "*?[") ? "  (glob, not expanded)" : "");
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct probe *p = &l->v[i];
+
+		if (p->filter)
+			printf("filter instances/%s/events/%s/%s/filter: %s%s\n", group,
+			       probe_is_dynamic(p) ? group : p->system, p->name, p->filter,
+			       p->filter_optional ? "  (left off when the kernel refuses it here)" : "");
 	}
 	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
@@ -414,6 +428,50 @@ static bool any_alive(const pid_t *pids, size_t n)
 	return false;
 }
 
+/*
+ * The record-time filters, on the events of our instance (t; the flight
+ * recorder's trigger instance gets them too). A filter the kernel refuses
+ * is an error naming the probe, the kernel's reason and the fields the
+ * event has; on the return half of a USDT pair (optional), it is left off
+ * and the probe records every return.
+ */
+int session_set_filters(struct session *s, struct tfs *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->probes.n && !rc; i++) {
+		struct probe *p = &s->probes.v[i];
+		const char *sys = probe_is_dynamic(p) ? NULL : p->system;
+		struct ukt_buf fmt = UKT_BUF_INIT, path = UKT_BUF_INIT;
+
+		if (!p->filter)
+			continue;
+		rc = tfs_set_filter(t, sys, p->name, p->filter, &s->err);
+		if (rc == -REC_E_FILTER && p->filter_optional) {
+			if (s->o->verbose)
+				fprintf(stderr, "uktrace-record: %s\nuktrace-record: so '%s' records every return\n",
+					s->err.data, p->name);
+			ukt_buf_reset(&s->err);
+			free(p->filter);
+			p->filter = NULL;
+			rc = 0;
+			continue;
+		}
+		if (rc == -REC_E_FILTER) {
+			ukt_buf_addf(&path, "events/%s/%s/format", sys ? sys : t->group, p->name);
+			if (tfs_read(t, path.data, &fmt) == 0) {
+				ukt_buf_addf(&s->err, "\n(--filter for '%s'; the fields of %s:%s: ", p->spec,
+					     sys ? sys : t->group, p->name);
+				filter_format_fields(fmt.data, &s->err);
+				ukt_buf_adds(&s->err, ")");
+			}
+		}
+		ukt_buf_release(&fmt);
+		ukt_buf_release(&path);
+	}
+	return rc;
+}
+
 /* Root, and the -P processes exist. */
 static int check_targets(struct session *s)
 {
@@ -491,6 +549,8 @@ static int setup_instance(struct session *s)
 	tfs_write(&s->t, "options/record-tgid", "1");
 	tfs_raise_cmdlines(&s->t, CMDLINES_SIZE);
 	rc = add_probes(s);
+	if (!rc)
+		rc = session_set_filters(s, &s->t);
 	if (rc)
 		return rc;
 	s->info = (struct ukt_file_info){

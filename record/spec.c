@@ -18,6 +18,7 @@
 #include "kfuncs.h"
 #include "libfind.h"
 #include "errors.h"
+#include "filter.h"
 #include "spec.h"
 #include "suggest.h"
 #include "tracefs.h"
@@ -49,6 +50,7 @@ void probe_release(struct probe *p)
 	free(p->func);
 	free(p->def);
 	free(p->call);
+	free(p->filter);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -761,9 +763,11 @@ int spec_expand_tracepoints(struct probe_list *l, const char *available,
 			q.name = strdup(name);
 			q.spec = strdup(p->spec);
 			q.args = strdup("");
+			q.filter = p->filter ? strdup(p->filter) : NULL;
 			if (asprintf(&q.func, "%s:%s", sys, name) < 0)
 				q.func = NULL;
-			if (!q.system || !q.name || !q.spec || !q.args || !q.func) {
+			if (!q.system || !q.name || !q.spec || !q.args || !q.func ||
+			    (p->filter && !q.filter)) {
 				probe_release(&q);
 				rc = -ENOMEM;
 				break;
@@ -1114,6 +1118,8 @@ int spec_parse_file(struct probe_list *out, const char *path,
 	struct ukt_buf text = UKT_BUF_INIT, e = UKT_BUF_INIT;
 	char *line, *next;
 	int lineno = 0, rc;
+	size_t prev = SIZE_MAX;	/* the previous spec's first probe */
+	char *prev_spec = NULL;
 
 	rc = ukt_buf_read_file(&text, path);
 	if (rc) {
@@ -1150,12 +1156,29 @@ int spec_parse_file(struct probe_list *out, const char *path,
 			}
 		}
 		ukt_buf_reset(&e);
-		rc = spec_parse(out, how, s, o, &e);
+		if ((!strncmp(s, "filter", 6) && (s[6] == ' ' || s[6] == '\t')) ||
+		    (!strncmp(s, "--filter", 8) && (s[8] == ' ' || s[8] == '\t'))) {
+			/* "filter EXPR": for the probes of the line before */
+			s += strcspn(s, " \t");
+			s += strspn(s, " \t");
+			if (prev == SIZE_MAX) {
+				ukt_buf_adds(&e, "a filter line applies to the probe on the line before it: give a probe first");
+				rc = -REC_E_SPEC;
+			} else {
+				rc = probe_list_filter(out, prev, s, prev_spec, &e);
+			}
+		} else {
+			prev = out->n;
+			free(prev_spec);
+			prev_spec = strdup(s);
+			rc = prev_spec ? spec_parse(out, how, s, o, &e) : -ENOMEM;
+		}
 		if (rc) {
 			ukt_buf_addf(err, "%s:%d: %s", path, lineno, e.len ? e.data : rec_strerror(rc));
 			break;
 		}
 	}
+	free(prev_spec);
 	ukt_buf_release(&text);
 	ukt_buf_release(&e);
 	return rc;

@@ -54,6 +54,10 @@ struct probe {
 	enum probe_role role;	/* set for pairs of two uprobes (USDT) */
 	char *call;		/* with role: the name of its calls
 				 * ("python:function"), or NULL */
+	char *filter;		/* the record-time filter (--filter), or NULL */
+	bool filter_optional;	/* the filter is dropped (the probe records
+				 * everything) when the kernel refuses it:
+				 * the return half of a filtered USDT pair */
 };
 
 struct probe_list {
