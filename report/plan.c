@@ -162,6 +162,42 @@ static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
 static int plan_fold(struct plan *im, const struct event_layout *l,
 		     struct lay_info *li);
 
+static const char *filter_of(const struct trace *t, const struct event_layout *l)
+{
+	const struct ukt_probe_rec *p = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+
+	return p && p->filter && *p->filter ? p->filter : NULL;
+}
+
+/*
+ * A function whose entry the recorder filtered and whose return it did
+ * not (--filter on what only the entry has, size > 4096): its returns
+ * without an open call are those of calls the filter dropped, not calls
+ * (FUNC_ENTRY_FILTERED); those return events are stored as events, never
+ * folded into a call row that will not be.
+ */
+static void plan_filtered(struct plan *im, const struct trace *t)
+{
+	for (int f = 0; f < im->nfuncs; f++) {
+		bool entry_filtered = false, return_open = false;
+
+		for (int i = 0; i < im->nlays; i++) {
+			if (im->li[i].func != f)
+				continue;
+			if (im->li[i].role == ROLE_ENTRY && filter_of(t, &im->lays[i]))
+				entry_filtered = true;
+			if (im->li[i].role == ROLE_RETURN && !filter_of(t, &im->lays[i]))
+				return_open = true;
+		}
+		if (!entry_filtered || !return_open)
+			continue;
+		im->fflags[f] |= FUNC_ENTRY_FILTERED;
+		for (int i = 0; i < im->nlays; i++)
+			if (im->li[i].func == f && im->li[i].role == ROLE_RETURN)
+				im->li[i].foldable = false;
+	}
+}
+
 /*
  * The return's stack pointer minus the entry's, by architecture: on x86-64
  * the return has popped the return address. Unknown elsewhere (the
@@ -288,6 +324,8 @@ int plan_build(struct plan *im, const struct trace *t,
 		else
 			im->return_probe[li->func] = li->probe_id;
 	}
+	if (!rc)
+		plan_filtered(im, t);
 	ukt_buf_release(&key);
 	ukt_buf_release(&key2);
 	ukt_buf_release(&name);
