@@ -79,6 +79,12 @@ PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
                 $(B)/tests/unwind $(B)/tests/fuzz_regress
+# a program with USDT probes needs <sys/sdt.h> (systemtap-sdt-dev); without
+# it, the tests that use one say they are skipped
+HAVE_SDT := $(shell echo '\#include <sys/sdt.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
+ifeq ($(HAVE_SDT),y)
+TEST_HELPERS += $(B)/tests/sdt_workload
+endif
 
 all: $(PROGS)
 
@@ -160,6 +166,12 @@ $(B)/tests/cxx_workload: tests/e2e/cxx_workload.cc
 	$(call msg,LD,$@)
 	$(Q)$(CXX) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
 
+# USDT probes with semaphores, every kind of operand (usdt.sh, test_usdt)
+$(B)/tests/sdt_workload: tests/e2e/sdt_workload.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O2 -g -o $@ $<
+
 # the workload as a non-PIE executable: addresses are its own (symbols.sh)
 $(B)/tests/workload_nopie: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
@@ -212,7 +224,7 @@ install: $(PROGS)
 DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
             libsqlite3-dev libzstd-dev libelf-dev liblzma-dev libcurl4-openssl-dev \
             sqlite3 zstd clang \
-            libc6-dbg debuginfod xz-utils binutils \
+            libc6-dbg debuginfod xz-utils binutils systemtap-sdt-dev \
             linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \
             busybox-static cpio procps util-linux time bc file \
             python3 curl chromium clickhouse-server clickhouse-client

@@ -665,6 +665,8 @@ static int feed_return(struct pairer *p, struct tstack *s,
 		if (rc || done)
 			return rc;
 	}
+	if (fl & FUNC_ENTRY_FILTERED)
+		return 0;	/* a call the recorder's filter dropped */
 	r = (struct call_row){
 		.id = p->next_id++, .func = ev->func, .tid = ev->tid,
 		.pid = ev->pid, .has_return = true, .return_ts = ev->ts,

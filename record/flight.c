@@ -103,6 +103,10 @@ int flight_arm(struct session *s)
 		ukt_buf_addf(&s->err, "cannot set up the trigger instance: %s", strerror(-rc));
 		return rc;
 	}
+	/* the triggers see what the recording keeps */
+	rc = session_set_filters(s, &s->trig_t);
+	if (rc)
+		return rc;
 	s->tw = trigger_watch_new(&s->trig_t, s->trigs, s->ntrigs, s->ncpus,
 				  tfs_subbuf_size(&s->trig_t), &s->err);
 	return s->tw ? 0 : -EINVAL;

@@ -619,6 +619,78 @@ int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	return rc;
 }
 
+/*
+ * The kernel's words about a filter it refused: the last error_log entry
+ * of the filter parser that shows expr, else the event's filter file,
+ * which then holds the expression with a caret and "parse_error: ...".
+ */
+static void filter_reason(struct tfs *t, const char *file, const char *expr,
+			  struct ukt_buf *err)
+{
+	struct ukt_buf log = UKT_BUF_INIT;
+	const char *entry = NULL, *p, *msg;
+
+	/* an instance's event files log to the instance's error_log */
+	if (tfs_read(t, "error_log", &log) == 0) {
+		for (p = log.data; (p = strstr(p, "event filter parse error")); p++) {
+			const char *next = strstr(p, "\n[");
+			const char *cmd = strstr(p, "Command: ");
+
+			if (cmd && (!next || cmd < next) && !strncmp(cmd + 9, expr, strlen(expr)))
+				entry = p;
+		}
+	}
+	if (entry) {
+		char *end = strstr(entry, "\n[");
+
+		if (end)
+			*end = '\0';
+		/* "event filter parse error: error: Field not found": the last */
+		msg = entry;
+		for (p = entry; (p = strstr(p, "error: ")) && p < entry + strcspn(entry, "\n"); p++)
+			msg = p + 7;
+		ukt_buf_addf(err, ": %.*s", (int)strcspn(msg, "\n"), msg);
+		p = strchr(msg, '\n');
+		if (p && p[1])
+			ukt_buf_addf(err, "\n%s", p + 1);
+		while (err->len && err->data[err->len - 1] == '\n')
+			err->data[--err->len] = '\0';
+		goto out;
+	}
+	ukt_buf_reset(&log);
+	if (tfs_read(t, file, &log) == 0 && (msg = strstr(log.data, "parse_error: "))) {
+		ukt_buf_addf(err, ": %.*s", (int)strcspn(msg + 13, "\n"), msg + 13);
+		ukt_buf_addf(err, "\n%.*s", (int)(msg - log.data), log.data);
+		while (err->len && err->data[err->len - 1] == '\n')
+			err->data[--err->len] = '\0';
+	}
+out:
+	ukt_buf_release(&log);
+}
+
+int tfs_set_filter(struct tfs *t, const char *system, const char *event,
+		   const char *expr, struct ukt_buf *err)
+{
+	struct ukt_buf f = UKT_BUF_INIT;
+	int rc;
+
+	ukt_buf_addf(&f, "events/%s/%s/filter", system ? system : t->group, event);
+	rc = tfs_write(t, f.data, expr);
+	if (rc == -EINVAL || rc == -EPERM) {
+		if (err) {
+			ukt_buf_addf(err, "the kernel refused filter '%s' on %s:%s", expr,
+				     system ? system : t->group, event);
+			filter_reason(t, f.data, expr, err);
+		}
+		rc = -REC_E_FILTER;
+	} else if (rc && err) {
+		ukt_buf_addf(err, "cannot set the filter of %s:%s: %s", system ? system : t->group,
+			     event, strerror(-rc));
+	}
+	ukt_buf_release(&f);
+	return rc;
+}
+
 int tfs_teardown(struct tfs *t, struct ukt_buf *err)
 {
 	int rc = 0, e;

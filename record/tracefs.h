@@ -113,6 +113,15 @@ int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err);
 int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	       struct ukt_buf *err);
 
+/*
+ * Set the filter of system/event in our instance (system NULL: our group)
+ * to expr, in the kernel's event filter syntax. A refusal is -REC_E_FILTER
+ * with the kernel's reason in err (its error_log entry, else what the
+ * event's filter file says, with the caret under the offending place).
+ */
+int tfs_set_filter(struct tfs *t, const char *system, const char *event,
+		   const char *expr, struct ukt_buf *err);
+
 /* Write/read a file of our instance (relative path). 0 or -errno. */
 int tfs_write(struct tfs *t, const char *file, const char *value);
 int tfs_read(struct tfs *t, const char *file, struct ukt_buf *out);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,27 @@
 static const char *or_unknown(const char *s)
 {
 	return s && *s ? out_term(s) : "(unknown)";
+}
+
+/* Whether p is the return half of a pair whose entry the recorder
+ * filtered (p itself unfiltered: every return was recorded). */
+static bool entry_filtered(const struct trace *t, const struct ukt_probe_rec *p)
+{
+	bool ret = (p->role && !strcmp(p->role, "return")) ||
+		   (!p->role && (!strcmp(p->kind, "uretprobe") || !strcmp(p->kind, "kretprobe")));
+
+	if (!ret || !p->func || !*p->func)
+		return false;
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct ukt_probe_rec *q = &t->probes[i];
+		bool entry = q->role ? !strcmp(q->role, "entry") :
+			     !strcmp(q->kind, "uprobe") || !strcmp(q->kind, "kprobe");
+
+		if (q != p && entry && q->func && !strcmp(q->func, p->func) &&
+		    q->filter && *q->filter)
+			return true;
+	}
+	return false;
 }
 
 static struct trace *open_trace(const struct report_opts *o)
@@ -179,6 +201,10 @@ int cmd_info(struct report_opts *o)
 			printf("      spec        %s\n", out_term(p->spec));
 		if (p->definition && *p->definition)
 			printf("      definition  %s\n", out_term(p->definition));
+		if (p->filter && *p->filter)
+			printf("      filter      %s\n", out_term(p->filter));
+		else if (entry_filtered(t, p))
+			printf("      filter      none: every return recorded; calls are those whose entry matched\n");
 	}
 	printf("\n%-5s %12s %12s %10s %10s %10s %10s\n", "cpu", "events", "lost", "pages",
 	       "raw", "stored", "ratio");

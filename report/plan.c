@@ -65,7 +65,12 @@ static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l
 {
 	ukt_buf_reset(key);
 	*role = ROLE_NONE;
-	if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
+	if (p && p->role && !strcmp(p->role, "entry")) {
+		/* a pair of two uprobes (USDT): the recorder says which half */
+		*role = ROLE_ENTRY;
+	} else if (p && p->role && !strcmp(p->role, "return")) {
+		*role = ROLE_RETURN;
+	} else if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
 		*role = ROLE_ENTRY;
 	} else if (p && (!strcmp(p->kind, "uretprobe") || !strcmp(p->kind, "kretprobe"))) {
 		*role = ROLE_RETURN;
@@ -114,6 +119,10 @@ static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
 	size_t base;
 
 	ukt_buf_reset(out);
+	if (p && p->call && *p->call) {
+		ukt_buf_adds(out, p->call);	/* "python:function" */
+		return;
+	}
 	if (!strncmp(key, "syscall:", 8) || !p || !p->symbol || !*p->symbol) {
 		ukt_buf_adds(out, key);
 		return;
@@ -129,6 +138,48 @@ static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
 
 static int plan_fold(struct plan *im, const struct event_layout *l,
 		     struct lay_info *li);
+
+static const char *filter_of(const struct trace *t, const struct event_layout *l)
+{
+	const struct ukt_probe_rec *p = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+
+	return p && p->filter && *p->filter ? p->filter : NULL;
+}
+
+/*
+ * A function whose entry the recorder filtered and whose return it did
+ * not (--filter on what only the entry has, size > 4096): its returns
+ * without an open call are those of calls the filter dropped, not calls
+ * (FUNC_ENTRY_FILTERED); those return events are stored as events, never
+ * folded into a call row that will not be.
+ */
+static int plan_filtered(struct plan *im, const struct trace *t)
+{
+	/* per function: 1 an entry is filtered, 2 a return is not */
+	uint8_t *seen = calloc((size_t)im->nfuncs + 1, 1);
+
+	if (!seen)
+		return -ENOMEM;
+	for (int i = 0; i < im->nlays; i++) {
+		int f = im->li[i].func;
+
+		if (f < 0)
+			continue;
+		if (im->li[i].role == ROLE_ENTRY && filter_of(t, &im->lays[i]))
+			seen[f] |= 1;
+		if (im->li[i].role == ROLE_RETURN && !filter_of(t, &im->lays[i]))
+			seen[f] |= 2;
+	}
+	for (int f = 0; f < im->nfuncs; f++)
+		if (seen[f] == 3)
+			im->fflags[f] |= FUNC_ENTRY_FILTERED;
+	for (int i = 0; i < im->nlays; i++)
+		if (im->li[i].func >= 0 && seen[im->li[i].func] == 3 &&
+		    im->li[i].role == ROLE_RETURN)
+			im->li[i].foldable = false;
+	free(seen);
+	return 0;
+}
 
 int plan_build(struct plan *im, const struct trace *t,
 	       const struct decoder *dec)
@@ -182,9 +233,11 @@ int plan_build(struct plan *im, const struct trace *t,
 		 * One entry and one return probe per function: a second probe on
 		 * the same address (say, one that fetches arguments) is plain
 		 * events, or every call would push two frames. The -f probe,
-		 * which fetches the caller, wins.
+		 * which fetches the caller, wins. The halves of a USDT pair
+		 * are at as many sites as the program has (each its own
+		 * address): every one of them is a half.
 		 */
-		for (int k = 0; k < im->nlays; k++) {
+		for (int k = 0; k < im->nlays && !(p && p->role); k++) {
 			const struct event_layout *o = &im->lays[k];
 			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
 			enum role r2;
@@ -241,6 +294,8 @@ int plan_build(struct plan *im, const struct trace *t,
 		else
 			im->return_probe[li->func] = li->probe_id;
 	}
+	if (!rc)
+		rc = plan_filtered(im, t);
 	ukt_buf_release(&key);
 	ukt_buf_release(&key2);
 	ukt_buf_release(&name);

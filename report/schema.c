@@ -27,7 +27,7 @@ static const char tables[] =
 " source TEXT);\n"
 "CREATE TABLE probes(id INTEGER PRIMARY KEY, name TEXT, system TEXT, kind TEXT,"
 " role TEXT, func TEXT, target TEXT, symbol TEXT, offset INTEGER, spec TEXT,"
-" definition TEXT, view TEXT, args TEXT, events INTEGER);\n"
+" definition TEXT, view TEXT, args TEXT, events INTEGER, filter TEXT);\n"
 "CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, comm TEXT,"
 " sp_base INTEGER);\n"
 "CREATE TABLE funcs(id INTEGER PRIMARY KEY, name TEXT, entry_probe INTEGER,"

@@ -76,6 +76,7 @@ void tables_probe_row(const struct trace *t, const struct plan *p, int i,
 	r->offset = pr ? (int64_t)pr->offset : 0;
 	r->spec = pr ? pr->spec : NULL;
 	r->definition = pr && pr->definition && *pr->definition ? pr->definition : NULL;
+	r->filter = pr && pr->filter && *pr->filter ? pr->filter : NULL;
 	r->events = (int64_t)events[i];
 }
 
@@ -84,7 +85,7 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 			 struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d,
-		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	struct probe_row r = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT };
 	int rc = 0;
 
@@ -113,6 +114,8 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 		db_bind_text(s, 12, r.view.data, -1);
 		db_bind_text(s, 13, r.args.data, -1);
 		db_bind_int(s, 14, r.events);
+		if (r.filter)
+			db_bind_text(s, 15, r.filter, -1);
 		rc = db_step(s, err);
 		db_reset(s);
 	}

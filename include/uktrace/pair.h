@@ -84,6 +84,9 @@ enum func_flags {
 	FUNC_NEVER_RETURNS = 4,	/* exit, exit_group, rt_sigreturn */
 	FUNC_FORK = 8,		/* fork, vfork, clone, clone3 */
 	FUNC_EXEC = 16,		/* execve, execveat: may return on another thread */
+	FUNC_ENTRY_FILTERED = 32,	/* the recorder filtered its entries, not its
+					 * returns: a return without an open call is
+					 * not a call (its entry did not match) */
 };
 
 /*

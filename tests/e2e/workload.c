@@ -15,6 +15,8 @@
  *                          status 100 + the signal's number
  *   workload stubborn SECS as sleep, ignoring SIGTERM, SIGINT and SIGHUP
  *   workload exit CODE     exit with CODE
+ *   workload mallocs N     N rounds of malloc(100 + i % 50) and, every 4th
+ *                          round, malloc(10000 + i % 1000) (for --filter)
  *   workload recurse D N   r(D) N times: recursion D deep (past the kernel's
  *                          64 pending uretprobes when D > 64)
  *   workload syscalls N    N times: a signal handled (rt_sigreturn), a child
@@ -40,6 +42,7 @@
 #include <unistd.h>
 
 volatile long sink;
+void *volatile blk;		/* mallocs: what malloc gave, kept from the optimizer */
 
 __attribute__((noinline)) long a(long x)
 {
@@ -298,6 +301,17 @@ int main(int argc, char **argv)
 			nanosleep(&tick, NULL);
 		}
 		slow(n);
+	} else if (!strcmp(mode, "mallocs")) {
+		/* N rounds: malloc(100 + i % 50), and every 4th round also
+		 * malloc(10000 + i % 1000): ceil(N / 4) of 10000..10999 */
+		for (long i = 0; i < n; i++) {
+			blk = malloc(100 + (size_t)(i % 50));
+			free((void *)blk);
+			if (i % 4 == 0) {
+				blk = malloc(10000 + (size_t)(i % 1000));
+				free((void *)blk);
+			}
+		}
 	} else if (!strcmp(mode, "exit")) {
 		return (int)n;
 	} else {
