@@ -37,6 +37,7 @@ PKG_sqlite3       := libsqlite3-dev
 PKG_libzstd       := libzstd-dev
 PKG_libelf        := libelf-dev
 PKG_liblzma       := liblzma-dev
+PKG_libcurl       := libcurl4-openssl-dev
 
 need = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo y),,$(error $(1) not found by pkg-config: install the Debian package $(PKG_$(1)) (or run 'make deps')))
 
@@ -44,7 +45,7 @@ ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
 ifeq ($(shell command -v pkg-config),)
 $(error pkg-config not found: install the Debian package pkg-config (or run 'make deps'))
 endif
-$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf liblzma,$(call need,$(m)))
+$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf liblzma libcurl,$(call need,$(m)))
 endif
 
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -58,25 +59,33 @@ LDFLAGS  += $(SANFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 FORMAT_SRC := $(wildcard format/*.c)
+ENGINE_SRC := $(wildcard engine/*.c)
 RECORD_SRC := $(filter-out record/main.c,$(wildcard record/*.c))
 REPORT_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
 RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 
 RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libzstd liblzma) -lpthread -ldl -lstdc++
-REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd) -lpthread -lm -lstdc++
+REPORT_LIBS := $(call pc_libs,libtraceevent sqlite3 libzstd libcurl) -lpthread -lm -lstdc++
 RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libzstd liblzma)
-REPORT_CFLAGS := $(call pc_cflags,libtraceevent sqlite3 libzstd)
+REPORT_CFLAGS := $(call pc_cflags,libtraceevent sqlite3 libzstd libcurl)
 
 PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
-                $(B)/tests/fuzz_regress $(B)/tests/fuzz_regress_pictures \
+                $(B)/tests/unwind $(B)/tests/fuzz_regress $(B)/tests/fuzz_regress_pictures \
                 $(B)/tests/fuzz_regress_text $(B)/tests/mkhostile
+# a program with USDT probes needs <sys/sdt.h> (systemtap-sdt-dev); without
+# it, the tests that use one say they are skipped
+HAVE_SDT := $(shell echo '\#include <sys/sdt.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
+ifeq ($(HAVE_SDT),y)
+TEST_HELPERS += $(B)/tests/sdt_workload
+endif
 
 all: $(PROGS)
 
@@ -89,6 +98,11 @@ $(B)/format/%.o: format/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALLCFLAGS) $(call pc_cflags,libzstd) -c -o $@ $<
+
+$(B)/engine/%.o: engine/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALLCFLAGS) $(call pc_cflags,libtraceevent) -c -o $@ $<
 
 $(B)/record/%.o: record/%.c
 	@mkdir -p $(dir $@)
@@ -106,11 +120,18 @@ $(B)/libukformat.a: $(FORMAT_OBJ) $(COMMON_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(B)/uktrace-record: $(B)/record/main.o $(RECORD_OBJ) $(B)/libukformat.a
+# what both programs do alike with trace data, knowing neither: pairing
+# entries and returns into calls, reading ring-buffer pages (engine/)
+$(B)/libukengine.a: $(ENGINE_OBJ)
+	$(call msg,AR,$@)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(B)/uktrace-record: $(B)/record/main.o $(RECORD_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS)
 
-$(B)/uktrace-report: $(B)/report/main.o $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/uktrace-report: $(B)/report/main.o $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
@@ -125,7 +146,7 @@ $(B)/tests/%.o: tests/unit/%.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALLCFLAGS) $(RECORD_CFLAGS) $(REPORT_CFLAGS) -Itests/unit -c -o $@ $<
 
-$(B)/tests/test_%: $(B)/tests/test_%.o $(RECORD_OBJ) $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/tests/test_%: $(B)/tests/test_%.o $(RECORD_OBJ) $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RECORD_LIBS) $(REPORT_LIBS)
 
@@ -140,11 +161,23 @@ $(B)/tests/mkhostile: tests/hostile/mkhostile.c $(B)/libukformat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,libzstd) -lpthread
 
+# calls that longjmp, siglongjmp and tail-call (calls_unwind.sh)
+$(B)/tests/unwind: tests/e2e/unwind.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
+
 # C++ names to demangle (symbols.sh)
 $(B)/tests/cxx_workload: tests/e2e/cxx_workload.cc
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CXX) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
+
+# USDT probes with semaphores, every kind of operand (usdt.sh, test_usdt)
+$(B)/tests/sdt_workload: tests/e2e/sdt_workload.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O2 -g -o $@ $<
 
 # the workload as a non-PIE executable: addresses are its own (symbols.sh)
 $(B)/tests/workload_nopie: tests/e2e/workload.c
@@ -152,7 +185,7 @@ $(B)/tests/workload_nopie: tests/e2e/workload.c
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -fno-pie -no-pie -o $@ $< -lpthread
 
-$(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
@@ -160,11 +193,11 @@ $(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_
 # The other fuzz targets' regression drivers: fuzz_regress_NAME replays
 # tests/fuzz/corpus-NAME (tests/run.sh)
 FUZZ_EXTRA_pictures := tests/fuzz/blocks.c
-$(B)/tests/fuzz_regress_%: tests/fuzz/fuzz_%.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukformat.a
+$(B)/tests/fuzz_regress_%: tests/fuzz/fuzz_%.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/regress.c \
-	  $(FUZZ_EXTRA_$*) $(REPORT_OBJ) $(B)/libukformat.a $(REPORT_LIBS)
+	  $(FUZZ_EXTRA_$*) $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a $(REPORT_LIBS)
 $(B)/tests/fuzz_regress_pictures: tests/fuzz/blocks.c tests/fuzz/blocks.h
 
 # libFuzzer builds of the targets (clang): make fuzz; then, for one,
@@ -173,10 +206,10 @@ $(B)/tests/fuzz_regress_pictures: tests/fuzz/blocks.c tests/fuzz/blocks.h
 #   build-fuzz/fuzz_text tests/fuzz/corpus-text -max_total_time=600
 # (build-fuzz/mkseed TRACE OUT makes a seed for fuzz_pictures of a trace)
 FUZZ_TARGETS := reader pictures text
-FUZZ_OBJ = $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukformat.a
+FUZZ_OBJ = $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukengine.a build-fuzz/libukformat.a
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang \
-	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libukformat.a $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%))
+	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libukengine.a build-fuzz/libukformat.a $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%))
 	for t in $(FUZZ_TARGETS); do \
 	  clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(REPORT_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
@@ -215,8 +248,9 @@ install: $(PROGS)
 # Every Debian package that building, testing, the VM test and the
 # benchmarks need; installs only what is missing.
 DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
-            libsqlite3-dev libzstd-dev libelf-dev liblzma-dev sqlite3 zstd clang \
-            libc6-dbg debuginfod xz-utils binutils \
+            libsqlite3-dev libzstd-dev libelf-dev liblzma-dev libcurl4-openssl-dev \
+            sqlite3 zstd clang \
+            libc6-dbg debuginfod xz-utils binutils systemtap-sdt-dev \
             linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \
             busybox-static cpio procps util-linux time bc file \
             python3 curl chromium clickhouse-server clickhouse-client

@@ -61,6 +61,13 @@ int ukt_probe_encode(struct ukt_buf *out, const struct ukt_probe_rec *p)
 	err |= ukt_kv_add(out, "symbol", p->symbol);
 	err |= ukt_kv_add(out, "offset", off);
 	err |= ukt_kv_add(out, "func", p->func);
+	/* newer keys only when set: older readers skip them */
+	if (p->role && *p->role)
+		err |= ukt_kv_add(out, "role", p->role);
+	if (p->call && *p->call)
+		err |= ukt_kv_add(out, "call", p->call);
+	if (p->filter && *p->filter)
+		err |= ukt_kv_add(out, "filter", p->filter);
 	return err ? -ENOMEM : 0;
 }
 
@@ -74,6 +81,9 @@ void ukt_probe_release(struct ukt_probe_rec *p)
 	free(p->target);
 	free(p->symbol);
 	free(p->func);
+	free(p->role);
+	free(p->call);
+	free(p->filter);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -88,6 +98,9 @@ int ukt_probe_decode(const void *data, size_t len, struct ukt_probe_rec *p)
 		{ "target", offsetof(struct ukt_probe_rec, target) },
 		{ "symbol", offsetof(struct ukt_probe_rec, symbol) },
 		{ "func", offsetof(struct ukt_probe_rec, func) },
+		{ "role", offsetof(struct ukt_probe_rec, role) },
+		{ "call", offsetof(struct ukt_probe_rec, call) },
+		{ "filter", offsetof(struct ukt_probe_rec, filter) },
 	};
 	struct ukt_cursor c = { data, len };
 	struct ukt_kv kv;

@@ -17,6 +17,7 @@
 
 #include "uktrace/error.h"
 #include "uktrace/format.h"
+#include "uktrace/outfile.h"
 
 struct ukt_encoder {
 	ZSTD_CCtx *cctx;
@@ -122,13 +123,38 @@ static void encode_header(uint8_t *h, const struct ukt_file_info *info)
 	ukt_put_le32(h + 60, ukt_crc32c(0, h, 60));
 }
 
+/*
+ * The file, private (0600) and new: never opened by its name, so a
+ * symlink or hard link left at path is not written through (outfile.h).
+ * Overwriting, the new file is renamed over path at once, before anything
+ * is written: a recording cut short is still readable at its name.
+ */
+static int open_file(struct ukt_writer *w, const char *path, bool overwrite)
+{
+	struct ukt_outfile f;
+	int err;
+
+	if (!overwrite) {
+		w->fd = ukt_create_new(path, 0600);
+		return w->fd < 0 ? w->fd : 0;
+	}
+	err = ukt_outfile_create(&f, path, 0600);
+	if (!err)
+		err = ukt_outfile_commit(&f);
+	if (!err) {
+		w->fd = f.fd;
+		f.fd = -1;
+	}
+	ukt_outfile_release(&f);
+	return err;
+}
+
 struct ukt_writer *ukt_writer_create(const char *path,
 				     const struct ukt_file_info *info,
 				     bool overwrite)
 {
 	uint8_t header[UKT_HEADER_SIZE];
 	struct ukt_writer *w;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
 	int err;
 
 	w = calloc(1, sizeof(*w));
@@ -143,16 +169,9 @@ struct ukt_writer *ukt_writer_create(const char *path,
 		err = -ENOMEM;
 		goto out_err;
 	}
-	w->fd = open(path, flags, 0600);
-	if (w->fd < 0) {
-		err = -errno;
+	err = open_file(w, path, overwrite);
+	if (err)
 		goto out_err;
-	}
-	/* An overwritten file keeps its old mode: traces must stay private. */
-	if (fchmod(w->fd, 0600) < 0) {
-		err = -errno;
-		goto out_err;
-	}
 	encode_header(header, info);
 	err = write_full(w->fd, header, sizeof(header));
 	if (err)

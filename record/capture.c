@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "rbpage.h"
 #include "uktrace/format.h"
+#include "uktrace/rbpage.h"
 
 struct cpu_reader {
 	struct capture *c;
@@ -32,6 +32,7 @@ struct cpu_reader {
 	bool reached_min_ts;	/* a drain's pages are past min_ts */
 	uint64_t taken;		/* pages read */
 	struct ukt_encoder *enc;
+	struct ukt_rbpage *rb;	/* a drain's last page: made when needed */
 };
 
 struct capture {
@@ -78,6 +79,19 @@ static uint64_t page_ts(const struct cpu_reader *r, uint32_t i)
 	return ts;
 }
 
+/* The timestamp of page i's last event (its own when it holds none), 0
+ * when it does not parse (or without memory to look). */
+static uint64_t last_event_ts(struct cpu_reader *r, uint32_t i)
+{
+	uint32_t sz = r->c->o.subbuf_size;
+
+	if (!r->rb)
+		r->rb = ukt_rbpage_new_host(sz);
+	if (!r->rb || ukt_rbpage_load(r->rb, r->block + (size_t)i * sz, sz) < 0)
+		return 0;
+	return ukt_rbpage_last_ts(r->rb);
+}
+
 /* A drain's leading pages that end before min_ts: how many to skip. A
  * page ends where the next one starts; the last of the block, whose next
  * is not read yet, where its last event is (whole pages: the first page
@@ -90,9 +104,7 @@ static uint32_t pages_before(struct cpu_reader *r)
 	if (!min || r->reached_min_ts)
 		return 0;
 	while (k < r->npages && page_ts(r, k) < min &&
-	       (k + 1 == r->npages ? rbpage_last_ts(r->block + (size_t)k * r->c->o.subbuf_size,
-						    r->c->o.subbuf_size) < min
-				   : page_ts(r, k + 1) <= min))
+	       (k + 1 == r->npages ? last_event_ts(r, k) < min : page_ts(r, k + 1) <= min))
 		k++;
 	if (k < r->npages)
 		r->reached_min_ts = true;
@@ -328,6 +340,7 @@ static void capture_free(struct capture *c)
 			close(c->cpus[i].pipe[1]);
 		free(c->cpus[i].block);
 		ukt_encoder_free(c->cpus[i].enc);
+		ukt_rbpage_free(c->cpus[i].rb);
 	}
 	if (c->stopfd >= 0)
 		close(c->stopfd);

@@ -103,6 +103,10 @@ int flight_arm(struct session *s)
 		ukt_buf_addf(&s->err, "cannot set up the trigger instance: %s", strerror(-rc));
 		return rc;
 	}
+	/* the triggers see what the recording keeps */
+	rc = session_set_filters(s, &s->trig_t);
+	if (rc)
+		return rc;
 	s->tw = trigger_watch_new(&s->trig_t, s->trigs, s->ntrigs, s->ncpus,
 				  tfs_subbuf_size(&s->trig_t), &s->err);
 	return s->tw ? 0 : -EINVAL;
@@ -137,14 +141,22 @@ static struct ukt_writer *open_next(struct session *s, char **path, int *rc)
 {
 	struct ukt_writer *w;
 
-	*path = outfiles_next(&s->files);
-	if (!*path) {
-		*rc = -errno;
-		ukt_buf_addf(&s->err, "no free name for the next file of '%s': %s", s->o->output,
-			     strerror(errno));
-		return NULL;
-	}
-	w = ukt_writer_create(*path, &s->info, false);
+	/* a name taken meanwhile (even by a symlink) is skipped, never
+	 * written through */
+	do {
+		*path = outfiles_next(&s->files);
+		if (!*path) {
+			*rc = -errno;
+			ukt_buf_addf(&s->err, "no free name for the next file of '%s': %s", s->o->output,
+				     strerror(errno));
+			return NULL;
+		}
+		w = ukt_writer_create(*path, &s->info, false);
+		if (!w && errno == EEXIST) {
+			free(*path);
+			*path = NULL;
+		}
+	} while (!w && !*path);
 	if (!w) {
 		*rc = -errno;
 		ukt_buf_addf(&s->err, "cannot create '%s': %s", *path, rec_strerror(*rc));

@@ -44,6 +44,12 @@ static void usage(FILE *f)
 "                                                       functions, or kallsyms)\n"
 "                           '/proc/PID/exe:handle'      the binary a process runs, also\n"
 "                                                       when replaced or deleted since\n"
+"                           'usdt:BIN:PROVIDER:NAME'    a USDT probe (<sys/sdt.h>: python,\n"
+"                                                       postgres...), globs too; perf's\n"
+"                                                       'BIN:sdt_PROVIDER:NAME' as well.\n"
+"                                                       Its arguments: arg1..argN, typed;\n"
+"                                                       'arg2:string' fetches the string\n"
+"                                                       arg2 points to\n"
 "                         bpftrace forms work too: uprobe:BIN:FUNC, uretprobe:...,\n"
 "                         kprobe:FUNC, kretprobe:FUNC, tracepoint:SYS:EVENT\n"
 "                         A library's short name means the one the targets load:\n"
@@ -54,10 +60,19 @@ static void usage(FILE *f)
 "                         .gnu_debuglink, MiniDebugInfo; debuginfod when\n"
 "                         DEBUGINFOD_URLS is set)\n"
 "  -f, --function SPEC    a function: entry and return probes, for latency, plus\n"
-"                         the caller's address (BIN:FUNC, or a kernel FUNC)\n"
+"                         the caller's address (BIN:FUNC, or a kernel FUNC);\n"
+"                         usdt:BIN:PROVIDER:X pairs the USDT probes X__entry and\n"
+"                         X__return (X__start/X__done, X__begin/X__end,\n"
+"                         X__enter/X__exit) into calls named PROVIDER:X\n"
 "  -e, --event SYS:EVENT  a tracepoint; globs allowed ('syscalls:sys_enter_open*')\n"
 "  -c, --config FILE      specs one per line ('probe SPEC', 'function SPEC',\n"
-"                         'tracepoint SYS:EVENT', or a bare probe SPEC); # comments\n"
+"                         'tracepoint SYS:EVENT', or a bare probe SPEC; 'filter\n"
+"                         EXPR' filters the line before); # comments\n"
+"      --filter EXPR      record only the events of the -p, -f or -e just before\n"
+"                         it that match EXPR, in the kernel's filter syntax over\n"
+"                         the probe's fields ('size > 4096', 'comm ~ \"nginx*\"');\n"
+"                         with -f, the calls whose entry matches (their returns\n"
+"                         too: see man uktrace-record)\n"
 "\n"
 "Whom to record:\n"
 "  -- COMMAND [ARGS]      run COMMAND, trace it and its children from exec to exit,\n"
@@ -71,7 +86,8 @@ static void usage(FILE *f)
 "\n"
 "Output and limits:\n"
 "  -o, --output FILE      trace file (default trace.ukt; created mode 0600)\n"
-"      --force            overwrite FILE if it exists\n"
+"      --force            replace FILE if it exists (a symlink is replaced,\n"
+"                         not followed)\n"
 "  -b, --buffer KB        ring buffer per CPU in KiB (default %d)\n"
 "      --clock CLOCK      trace clock (default %s: monotonic, ordered across\n"
 "                         CPUs, comparable with CLOCK_MONOTONIC in user space)\n"
@@ -83,8 +99,9 @@ static void usage(FILE *f)
 "  -v, --verbose          show each definition as it is written\n"
 "      --dry-run          print the definitions and events, touch nothing\n"
 "      --list BINARY [PATTERN]\n"
-"                         list the probeable functions of a binary or library;\n"
-"                         BINARY 'kernel': what a kernel glob expands over\n"
+"                         list the probeable functions of a binary or library,\n"
+"                         and its USDT probes with their arguments; BINARY\n"
+"                         'kernel': what a kernel glob expands over\n"
 "      --cleanup          remove what killed recorders left in tracefs, and exit\n"
 "                         (every recording also does this when it starts)\n"
 "  -h, --help             this text\n"
@@ -126,6 +143,10 @@ static void usage(FILE *f)
 "  uktrace-record -f libc:malloc -P 1234 -d 10        malloc of one process\n"
 "  uktrace-record -e 'syscalls:sys_enter_open*' -d 5  tracepoints, system-wide\n"
 "  uktrace-record --dry-run -f do_sys_openat2         what would be installed\n"
+"  uktrace-record -f 'libc:malloc size=%%di' --filter 'size >= 65536' -- ./app\n"
+"                                                    only the big allocations\n"
+"  uktrace-record -f 'usdt:/usr/bin/python3.11:python:function arg2:string' -P 1234\n"
+"                                                    Python's calls, by its USDT probes\n"
 "  uktrace-record --list /usr/bin/bash 'read*'\n"
 "  uktrace-record --list kernel 'tcp_v4_*'\n"
 "  uktrace-record --flight 256M -f ./app:handle --trigger 'handle>50ms' -P 1234\n"
@@ -157,7 +178,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 {
 	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
 	       O_CLEANUP, O_FLIGHT, O_LAST, O_TRIGGER, O_TRIGGER_EVENT, O_HOLDOFF, O_AFTER,
-	       O_ROTATE, O_KEEP };
+	       O_ROTATE, O_KEEP, O_FILTER };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -187,6 +208,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 		{ "after", required_argument, NULL, O_AFTER },
 		{ "rotate", required_argument, NULL, O_ROTATE },
 		{ "keep", required_argument, NULL, O_KEEP },
+		{ "filter", required_argument, NULL, O_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts o = *po;
@@ -216,6 +238,21 @@ static int run(int argc, char **argv, struct record_opts *po)
 			specs[o.nspecs].how = (char)c;
 			specs[o.nspecs++].text = optarg;
 			break;
+		case O_FILTER: {
+			struct spec_arg *last = o.nspecs ? &specs[o.nspecs - 1] : NULL;
+
+			/* trace-cmd's convention: it filters the probe before it */
+			if (!last)
+				return die_usage("--filter '%s' comes before any probe: it filters the -p, -f or -e given just before it", optarg);
+			if (last->how == 'c')
+				return die_usage("--filter '%s' after -c '%s': in a config file, put a line 'filter EXPR' after the spec it filters",
+						 optarg, last->text);
+			if (last->filter)
+				return die_usage("a second --filter for '%s': give one, combining them with && ('(%s) && (%s)')",
+						 last->text, last->filter, optarg);
+			last->filter = optarg;
+			break;
+		}
 		case 'P': {
 			long pid = strtol(optarg, &end, 10);
 

@@ -261,6 +261,9 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 		.kind = (char *)probe_kind_name(p->kind), .spec = p->spec,
 		.definition = p->def, .target = p->target,
 		.symbol = p->symbol, .offset = p->offset, .func = p->func,
+		.role = p->role == PROBE_ROLE_ENTRY ? "entry" :
+			p->role == PROBE_ROLE_RETURN ? "return" : NULL,
+		.call = p->call, .filter = p->filter,
 	};
 	int err = ukt_probe_encode(&b, &r);
 

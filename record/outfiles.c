@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outfiles.h"
@@ -24,12 +25,14 @@ int outfiles_init(struct outfiles *f, const char *output, unsigned int keep)
 char *outfiles_next(struct outfiles *f)
 {
 	while (f->seq < 999999) {
+		struct stat st;
 		char *p = NULL;
 
 		f->seq++;
 		if (asprintf(&p, "%s-%04u%s", f->stem, f->seq, f->ext) < 0)
 			return NULL;
-		if (access(p, F_OK) != 0 && errno == ENOENT)
+		/* lstat: a dangling symlink takes its name too */
+		if (lstat(p, &st) != 0 && errno == ENOENT)
 			return p;
 		free(p);
 	}

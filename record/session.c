@@ -22,10 +22,12 @@
 
 #include "elfsym.h"
 #include "errors.h"
+#include "filter.h"
 #include "kfuncs.h"
 #include "pids.h"
 #include "session_int.h"
 #include "uktrace/demangle.h"
+#include "usdtspec.h"
 
 /* how long a command has to exit when the recording ends before it */
 #define COMMAND_GRACE_MS 3000
@@ -99,10 +101,15 @@ static int parse_specs(struct session *s)
 	};
 
 	for (size_t i = 0; i < o->nspecs && !rc; i++) {
+		size_t first = s->probes.n;
+
 		if (o->specs[i].how == 'c')
 			rc = spec_parse_file(&s->probes, o->specs[i].text, &so, &s->err);
 		else
 			rc = spec_parse(&s->probes, o->specs[i].how, o->specs[i].text, &so, &s->err);
+		if (!rc && o->specs[i].filter)
+			rc = probe_list_filter(&s->probes, first, o->specs[i].filter,
+					       o->specs[i].text, &s->err);
 	}
 	if (!rc && !s->probes.n) {
 		ukt_buf_adds(&s->err, "nothing to record: give a probe (-p), a function (-f), a tracepoint (-e) or a config file (-c); see --help");
@@ -168,6 +175,14 @@ static void dry_run(struct session *s, bool expanded)
 		printf("enable instances/%s/events/%s/%s%s\n", group,
 		       probe_is_dynamic(p) ? group : p->system, p->name,
 		       !expanded && p->kind == PK_TRACEPOINT && strpbrk(p->name, "*?[") ? "  (glob, not expanded)" : "");
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct probe *p = &l->v[i];
+
+		if (p->filter)
+			printf("filter instances/%s/events/%s/%s/filter: %s%s\n", group,
+			       probe_is_dynamic(p) ? group : p->system, p->name, p->filter,
+			       p->filter_optional ? "  (left off when the kernel refuses it here)" : "");
 	}
 	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
@@ -340,6 +355,17 @@ static void library_hint(struct session *s, const struct probe *p)
 	ukt_buf_release(&lib);
 }
 
+/* The dynamic probe p, in tracefs.h's terms. */
+static struct tfs_probe tfs_probe_of(const struct probe *p)
+{
+	return (struct tfs_probe){
+		.kernel = probe_is_kernel(p),
+		.ret = p->kind == PK_URETPROBE || p->kind == PK_KRETPROBE,
+		.name = p->name, .file = p->target, .symbol = p->symbol, .offset = p->offset,
+		.maxactive = p->maxactive, .ref_ctr = p->ref_ctr, .args = p->args,
+	};
+}
+
 /*
  * Write every dynamic probe to tracefs. A probe from a kernel glob that the
  * kernel refuses is skipped with its pair, and the skipped functions are
@@ -358,10 +384,11 @@ static int add_probes(struct session *s)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const struct probe *p = &l->v[i];
+		struct tfs_probe tp = tfs_probe_of(p);
 
 		if (!p->def || drop[i])
 			continue;
-		rc = tfs_add_probe(&s->t, probe_is_kernel(p), p->name, p->def, &s->err);
+		rc = tfs_add_probe(&s->t, &tp, &s->err);
 		if (rc == -REC_E_KERNEL && p->optional) {
 			if (o->verbose)
 				fprintf(stderr, "uktrace-record: skipped: %s\n", s->err.data);
@@ -376,6 +403,9 @@ static int add_probes(struct session *s)
 			ukt_buf_addf(&s->err, "cannot probe kernel function '%s': %s; CONFIG_KPROBE_EVENTS is off. Use tracepoints (-e) instead, or check with --dry-run",
 				     p->symbol, rec_strerror(rc));
 			library_hint(s, p);
+		} else if (rc == -REC_E_KERNEL && p->ref_ctr) {
+			/* the kernel says why only in dmesg */
+			ukt_buf_adds(&s->err, "; a uprobe at that place with another reference counter, or none, makes the kernel refuse one with a semaphore ('Reference counter offset mismatch' in dmesg): another tool's probe, or a -p on that site without it");
 		} else if (rc == -REC_E_KERNEL) {
 			library_hint(s, p);
 		} else if (rc == -REC_E_NO_UPROBES) {
@@ -408,6 +438,50 @@ static bool any_alive(const pid_t *pids, size_t n)
 		if (kill(pids[i], 0) == 0 || errno == EPERM)
 			return true;
 	return false;
+}
+
+/*
+ * The record-time filters, on the events of our instance (t; the flight
+ * recorder's trigger instance gets them too). A filter the kernel refuses
+ * is an error naming the probe, the kernel's reason and the fields the
+ * event has; on the return half of a USDT pair (optional), it is left off
+ * and the probe records every return.
+ */
+int session_set_filters(struct session *s, struct tfs *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->probes.n && !rc; i++) {
+		struct probe *p = &s->probes.v[i];
+		const char *sys = probe_is_dynamic(p) ? NULL : p->system;
+		struct ukt_buf fmt = UKT_BUF_INIT, path = UKT_BUF_INIT;
+
+		if (!p->filter)
+			continue;
+		rc = tfs_set_filter(t, sys, p->name, p->filter, &s->err);
+		if (rc == -REC_E_FILTER && p->filter_optional) {
+			if (s->o->verbose)
+				fprintf(stderr, "uktrace-record: %s\nuktrace-record: so '%s' records every return\n",
+					s->err.data, p->name);
+			ukt_buf_reset(&s->err);
+			free(p->filter);
+			p->filter = NULL;
+			rc = 0;
+			continue;
+		}
+		if (rc == -REC_E_FILTER) {
+			ukt_buf_addf(&path, "events/%s/%s/format", sys ? sys : t->group, p->name);
+			if (tfs_read(t, path.data, &fmt) == 0) {
+				ukt_buf_addf(&s->err, "\n(--filter for '%s'; the fields of %s:%s: ", p->spec,
+					     sys ? sys : t->group, p->name);
+				filter_format_fields(fmt.data, &s->err);
+				ukt_buf_adds(&s->err, ")");
+			}
+		}
+		ukt_buf_release(&fmt);
+		ukt_buf_release(&path);
+	}
+	return rc;
 }
 
 /* Root, and the -P processes exist. */
@@ -487,6 +561,8 @@ static int setup_instance(struct session *s)
 	tfs_write(&s->t, "options/record-tgid", "1");
 	tfs_raise_cmdlines(&s->t, CMDLINES_SIZE);
 	rc = add_probes(s);
+	if (!rc)
+		rc = session_set_filters(s, &s->t);
 	if (rc)
 		return rc;
 	s->info = (struct ukt_file_info){
@@ -1087,6 +1163,9 @@ int record_list(const char *binary, const char *pattern)
 		       mangled ? "  " : "", mangled ? name.data : "");
 		last = s->value;
 	}
+	ukt_buf_reset(&name);
+	if (usdt_list(path.data, pattern, &name) > 0)
+		printf("\n%s", name.data);
 	ukt_buf_release(&name);
 	elfsym_free(e);
 out:

@@ -14,6 +14,7 @@
 struct spec_arg {
 	char how;		/* 'p', 'f', 'e' or 'c' (config file) */
 	const char *text;
+	const char *filter;	/* --filter EXPR after it, or NULL */
 };
 
 struct record_opts {

@@ -73,6 +73,10 @@ struct session {
 	struct trigger_hit pend;	/* what fired it */
 };
 
+/* The probes' record-time filters set on the events of t (our instance,
+ * or the trigger instance). 0, or negative with s->err. */
+int session_set_filters(struct session *s, struct tfs *t);
+
 /* Seconds of CLOCK_MONOTONIC. */
 double session_now(void);
 /* The trace clock now, or 0 for a clock user space cannot read. */

@@ -18,9 +18,11 @@
 #include "kfuncs.h"
 #include "libfind.h"
 #include "errors.h"
+#include "filter.h"
 #include "spec.h"
 #include "suggest.h"
 #include "tracefs.h"
+#include "usdtspec.h"
 
 #define NAME_MAX_LEN 48
 
@@ -37,7 +39,7 @@ const char *probe_kind_name(enum probe_kind k)
 	return kind_names[k];
 }
 
-static void probe_release(struct probe *p)
+void probe_release(struct probe *p)
 {
 	free(p->name);
 	free(p->system);
@@ -47,6 +49,8 @@ static void probe_release(struct probe *p)
 	free(p->args);
 	free(p->func);
 	free(p->def);
+	free(p->call);
+	free(p->filter);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -275,6 +279,7 @@ struct user_req {
 	const char *args;
 	const char *name;	/* explicit event name (raw syntax) */
 	unsigned int maxactive;
+	uint64_t ref_ctr;	/* raw syntax PATH:0xOFF(0xREF): reference counter */
 };
 
 static int user_probe(struct probe_list *out, const struct user_req *r,
@@ -295,6 +300,7 @@ static int user_probe(struct probe_list *out, const struct user_req *r,
 	p.symbol = xstrdup(symname);
 	p.offset = fileoff;
 	p.maxactive = r->maxactive;
+	p.ref_ctr = r->ref_ctr;
 	if (r->name) {
 		p.name = event_name(r->name, NULL);
 	} else if (symname) {
@@ -757,9 +763,11 @@ int spec_expand_tracepoints(struct probe_list *l, const char *available,
 			q.name = strdup(name);
 			q.spec = strdup(p->spec);
 			q.args = strdup("");
+			q.filter = p->filter ? strdup(p->filter) : NULL;
 			if (asprintf(&q.func, "%s:%s", sys, name) < 0)
 				q.func = NULL;
-			if (!q.system || !q.name || !q.spec || !q.args || !q.func) {
+			if (!q.system || !q.name || !q.spec || !q.args || !q.func ||
+			    (p->filter && !q.filter)) {
 				probe_release(&q);
 				rc = -ENOMEM;
 				break;
@@ -857,10 +865,25 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 		struct user_req r = { .spec = text, .ret = type == 'r', .args = args,
 				      .name = name, .maxactive = maxactive };
 
-		if (strchr(colon, '(')) {
-			ukt_buf_addf(err, "'%s': reference counter offsets are not supported", target);
-			rc = -REC_E_SPEC;
-		} else if (parse_u64(colon + 1, &r.off)) {
+		char *lp = strchr(colon, '(');
+
+		if (lp) {
+			/* perf's PATH:0xOFF(0xREF): a semaphore the kernel raises */
+			size_t n = strlen(lp);
+			bool ok = n >= 3 && lp[n - 1] == ')';
+
+			*lp = '\0';
+			if (ok) {
+				lp[n - 1] = '\0';
+				ok = !parse_u64(lp + 1, &r.ref_ctr) && r.ref_ctr;
+			}
+			if (!ok) {
+				ukt_buf_addf(err, "'%s': bad reference counter offset (expected PATH:0xOFFSET(0xOFFSET))", text);
+				rc = -REC_E_SPEC;
+				goto raw_out;
+			}
+		}
+		if (parse_u64(colon + 1, &r.off)) {
 			ukt_buf_addf(err, "'%s': bad offset '%s' (expected 0x... or a decimal number)", target, colon + 1);
 			rc = -REC_E_SPEC;
 		} else {
@@ -870,6 +893,7 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 			r.path = path.data;
 			rc = resolve_user(out, &r, o, err);
 		}
+raw_out:
 		free(bin);
 		ukt_buf_release(&path);
 		goto out;
@@ -879,6 +903,55 @@ static int parse_raw(struct probe_list *out, const char *text, char type,
 out:
 	free(target);
 	free(args);
+	return rc;
+}
+
+/* ---- USDT probes ---- */
+
+/* "PROVIDER:NAME" of perf's BIN:sdt_PROVIDER:NAME (not a C++ name). */
+static bool is_sdt_name(const char *s)
+{
+	const char *c = strchr(s, ':');
+
+	return c && c > s && c[1] && c[1] != ':' && !strchr(c + 1, ':');
+}
+
+/* BIN:PROVIDER:NAME or BIN:NAME, after usdt: (BIN found), or perf's
+ * form with PROVIDER:NAME given. */
+static int usdt_location(struct probe_list *out, char how, const char *text,
+			 const char *bin, const char *provname, const char *args,
+			 const struct spec_opts *o, struct ukt_buf *err)
+{
+	struct ukt_buf path = UKT_BUF_INIT;
+	char *prov = NULL;
+	const char *c = strchr(provname, ':');
+	struct usdt_req r = { .spec = text, .pair = how == 'f', .args = args };
+	int rc;
+
+	if (!*bin || !*provname || (c && (c == provname || !c[1]))) {
+		ukt_buf_addf(err, "'%s': expected usdt:BINARY:PROVIDER:NAME (or usdt:BINARY:NAME)", text);
+		return -REC_E_SPEC;
+	}
+	if (strstr(provname, "%return")) {
+		ukt_buf_addf(err, "'%s': a USDT probe has no return probe; -f pairs NAME__entry with NAME__return", text);
+		return -REC_E_SPEC;
+	}
+	if (c) {
+		prov = xstrndup(provname, (size_t)(c - provname));
+		if (!prov)
+			return -ENOMEM;
+		r.provider = prov;
+		r.name = c + 1;
+	} else {
+		r.name = provname;
+	}
+	rc = resolve_binary(bin, o, &path, err);
+	if (!rc) {
+		r.path = path.data;
+		rc = usdt_resolve(out, &r, o, err);
+	}
+	free(prov);
+	ukt_buf_release(&path);
 	return rc;
 }
 
@@ -903,6 +976,14 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 		if (!strncmp(loc, "tracepoint:", 11) || !strncmp(loc, "t:", 2))
 			loc = strchr(loc, ':') + 1;
 		return tracepoint(out, text, loc, err);
+	}
+	if (!strncmp(loc, "usdt:", 5) || !strncmp(loc, "U:", 2)) {
+		const char *rest = strchr(loc, ':') + 1, *c = strchr(rest, ':');
+		char *b = xstrndup(rest, c ? (size_t)(c - rest) : strlen(rest));
+
+		rc = b ? usdt_location(out, how, text, b, c ? c + 1 : "", args, o, err) : -ENOMEM;
+		free(b);
+		return rc;
 	}
 	if (!strncmp(loc, "uprobe:", 7) || !strncmp(loc, "u:", 2)) {
 		loc = strchr(loc, ':') + 1;
@@ -942,6 +1023,16 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 	if (!*bin || !*sym) {
 		ukt_buf_addf(err, "'%s': expected BINARY:FUNCTION", text);
 		rc = -REC_E_SPEC;
+		goto out;
+	}
+	if (!strncmp(sym, "sdt_", 4) && is_sdt_name(sym + 4)) {
+		/* perf's BIN:sdt_PROVIDER:NAME */
+		if (ret) {
+			ukt_buf_addf(err, "'%s': a USDT probe has no return probe; -f pairs NAME__entry with NAME__return", text);
+			rc = -REC_E_SPEC;
+		} else {
+			rc = usdt_location(out, how, text, bin, sym + 4, args, o, err);
+		}
 		goto out;
 	}
 	rc = resolve_binary(bin, o, &path, err);
@@ -1027,6 +1118,8 @@ int spec_parse_file(struct probe_list *out, const char *path,
 	struct ukt_buf text = UKT_BUF_INIT, e = UKT_BUF_INIT;
 	char *line, *next;
 	int lineno = 0, rc;
+	size_t prev = SIZE_MAX;	/* the previous spec's first probe */
+	char *prev_spec = NULL;
 
 	rc = ukt_buf_read_file(&text, path);
 	if (rc) {
@@ -1063,12 +1156,29 @@ int spec_parse_file(struct probe_list *out, const char *path,
 			}
 		}
 		ukt_buf_reset(&e);
-		rc = spec_parse(out, how, s, o, &e);
+		if ((!strncmp(s, "filter", 6) && (s[6] == ' ' || s[6] == '\t')) ||
+		    (!strncmp(s, "--filter", 8) && (s[8] == ' ' || s[8] == '\t'))) {
+			/* "filter EXPR": for the probes of the line before */
+			s += strcspn(s, " \t");
+			s += strspn(s, " \t");
+			if (prev == SIZE_MAX) {
+				ukt_buf_adds(&e, "a filter line applies to the probe on the line before it: give a probe first");
+				rc = -REC_E_SPEC;
+			} else {
+				rc = probe_list_filter(out, prev, s, prev_spec, &e);
+			}
+		} else {
+			prev = out->n;
+			free(prev_spec);
+			prev_spec = strdup(s);
+			rc = prev_spec ? spec_parse(out, how, s, o, &e) : -ENOMEM;
+		}
 		if (rc) {
 			ukt_buf_addf(err, "%s:%d: %s", path, lineno, e.len ? e.data : rec_strerror(rc));
 			break;
 		}
 	}
+	free(prev_spec);
 	ukt_buf_release(&text);
 	ukt_buf_release(&e);
 	return rc;
@@ -1087,6 +1197,8 @@ int probe_definition(const struct probe *p, const char *group,
 	case PK_UPROBE:
 	case PK_URETPROBE:
 		ukt_buf_addf(out, "%s:0x%" PRIx64, p->target, p->offset);
+		if (p->ref_ctr)
+			ukt_buf_addf(out, "(0x%" PRIx64 ")", p->ref_ctr);
 		break;
 	case PK_KPROBE:
 	case PK_KRETPROBE:
@@ -1100,4 +1212,14 @@ int probe_definition(const struct probe *p, const char *group,
 	if (p->args && *p->args)
 		ukt_buf_addf(out, " %s", p->args);
 	return 0;
+}
+
+int probe_list_add(struct probe_list *l, struct probe *p)
+{
+	return list_add(l, p);
+}
+
+char *probe_event_name(const char *base, const char *suffix)
+{
+	return event_name(base, suffix);
 }

@@ -24,6 +24,14 @@ enum probe_kind {
 
 const char *probe_kind_name(enum probe_kind k);
 
+/* Which half of an entry/return pair a probe is, when its kind does not
+ * say: a USDT pair is two uprobes (X__entry and X__return). */
+enum probe_role {
+	PROBE_ROLE_NONE,
+	PROBE_ROLE_ENTRY,
+	PROBE_ROLE_RETURN,
+};
+
 struct probe {
 	enum probe_kind kind;
 	char *name;		/* event name (in our group, or the tracepoint's) */
@@ -40,6 +48,16 @@ struct probe {
 	bool caller;		/* entry probe fetches the caller's address */
 	bool optional;		/* from a kernel glob: skipped (with its pair)
 				 * when the kernel refuses it */
+	uint64_t ref_ctr;	/* uprobe: file offset of its reference counter
+				 * (a USDT semaphore, which the kernel raises
+				 * while the probe is on), 0: none */
+	enum probe_role role;	/* set for pairs of two uprobes (USDT) */
+	char *call;		/* with role: the name of its calls
+				 * ("python:function"), or NULL */
+	char *filter;		/* the record-time filter (--filter), or NULL */
+	bool filter_optional;	/* the filter is dropped (the probe records
+				 * everything) when the kernel refuses it:
+				 * the return half of a filtered USDT pair */
 };
 
 struct probe_list {
@@ -59,6 +77,17 @@ struct spec_opts {
 };
 
 void probe_list_release(struct probe_list *l);
+
+/* Free p's strings and zero it. */
+void probe_release(struct probe *p);
+
+/* Append p to l; its strings then belong to the list (on -ENOMEM they
+ * are released). 0 or -ENOMEM. */
+int probe_list_add(struct probe_list *l, struct probe *p);
+
+/* An event name the kernel accepts made of base (and suffix, when not
+ * NULL): [A-Za-z_][A-Za-z0-9_]*, bounded. NULL on ENOMEM. */
+char *probe_event_name(const char *base, const char *suffix);
 
 /* Release the probes whose drop[i] is set, keeping the others in order. */
 void probe_list_drop(struct probe_list *l, const bool *drop);

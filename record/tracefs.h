@@ -3,9 +3,12 @@
  * tracefs control for one recorder: its own instance and its own group of
  * dynamic events, both named uktrace_<pid> so that a leftover can be traced
  * to its (dead) owner. The only module that reads or writes tracefs, and
- * the only one that sees libtracefs. It takes strings, not probes. Never
- * touches events, instances or options that are not its own; the one global
- * setting it raises (saved_cmdlines_size) it puts back at the teardown.
+ * the only one that sees libtracefs: every file it reads or writes, every
+ * instance and every dynamic event goes through libtracefs, except where
+ * docs/DESIGN-NOTES.md ("tracefs") says why not. It takes strings, not
+ * probes. Never touches events, instances or options that are not its own;
+ * the one global setting it raises (saved_cmdlines_size) it puts back at
+ * the teardown.
  */
 #ifndef UKT_TRACEFS_H
 #define UKT_TRACEFS_H
@@ -19,10 +22,27 @@
 #define TFS_PREFIX "uktrace_"
 
 struct tracefs_instance;
+struct tracefs_dynevent;
 
+/* A dynamic event we created: libtracefs's handle, which removes it. */
 struct tfs_event {
-	bool kernel;	/* in kprobe_events, else uprobe_events */
+	struct tracefs_dynevent *dev;
 	char *name;
+};
+
+/* A dynamic event to create in our group, in the pieces libtracefs's
+ * allocators take. */
+struct tfs_probe {
+	bool kernel;		/* kprobe, else uprobe */
+	bool ret;		/* the return probe */
+	const char *name;	/* the event's name */
+	const char *file;	/* uprobe: the file (absolute path) */
+	const char *symbol;	/* kprobe: the function (or an address) */
+	uint64_t offset;	/* uprobe: file offset; kprobe: into symbol */
+	uint64_t ref_ctr;	/* uprobe: file offset of its reference
+				 * counter (a USDT semaphore), 0: none */
+	unsigned int maxactive;	/* kretprobe: r<N>, 0 for the kernel's */
+	const char *args;	/* fetchargs, space-separated, or NULL */
 };
 
 struct tfs {
@@ -53,6 +73,10 @@ struct tfs_cpu_stats {
  */
 int tfs_open(struct tfs *t, pid_t pid, bool mount, struct ukt_buf *err);
 
+/* The same with tracefs at dir, as it is: for tests, whose directory of
+ * plain files and FIFOs stands in for tracefs. */
+int tfs_open_at(struct tfs *t, pid_t pid, const char *dir, struct ukt_buf *err);
+
 /*
  * Remove the instances and dynamic event groups of recorders that are no
  * longer running (killed with SIGKILL, say), one line per removal in report.
@@ -73,13 +97,12 @@ int tfs_sibling_create(struct tfs *sib, const struct tfs *main, const char *suff
 		       struct ukt_buf *err);
 
 /*
- * Append one definition to kprobe_events (kernel) or uprobe_events, as
- * event name of our group. On a kernel rejection, -REC_E_KERNEL with the
- * kernel's reason from error_log in err; without kprobe or uprobe support,
- * -REC_E_NO_KPROBES or -REC_E_NO_UPROBES.
+ * Create the dynamic event p in our group (appended: nothing else in
+ * tracefs changes). On a kernel rejection, -REC_E_KERNEL with the
+ * definition and the kernel's reason from error_log in err; without kprobe
+ * or uprobe support, -REC_E_NO_KPROBES or -REC_E_NO_UPROBES.
  */
-int tfs_add_probe(struct tfs *t, bool kernel, const char *name,
-		  const char *def, struct ukt_buf *err);
+int tfs_add_probe(struct tfs *t, const struct tfs_probe *p, struct ukt_buf *err);
 
 /* Remove the dynamic event added last (a half of a pair whose other half
  * the kernel refused). 0 or -errno, with a message in err. */
@@ -89,6 +112,15 @@ int tfs_remove_last_probe(struct tfs *t, struct ukt_buf *err);
  * The event's id and format: tfs_read_top("events/SYS/EVENT/format"). */
 int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	       struct ukt_buf *err);
+
+/*
+ * Set the filter of system/event in our instance (system NULL: our group)
+ * to expr, in the kernel's event filter syntax. A refusal is -REC_E_FILTER
+ * with the kernel's reason in err (its error_log entry, else what the
+ * event's filter file says, with the caret under the offending place).
+ */
+int tfs_set_filter(struct tfs *t, const char *system, const char *event,
+		   const char *expr, struct ukt_buf *err);
 
 /* Write/read a file of our instance (relative path). 0 or -errno. */
 int tfs_write(struct tfs *t, const char *file, const char *value);
@@ -117,6 +149,14 @@ int tfs_cpu_stats(struct tfs *t, int cpu, struct tfs_cpu_stats *s,
 		  struct ukt_buf *text);
 /* Parse a stats text (fields that are absent stay 0). */
 void tfs_parse_stats(const char *text, struct tfs_cpu_stats *s);
+
+/*
+ * From an error_log text, the kernel's words about the last command that
+ * named event (group/name), appended to out as ": REASON\n  Command: ...\n
+ * ^" (the entry's lines after its "error: "). Nothing when no entry names
+ * it. error_log is global: the entry logged last may be another tool's.
+ */
+void tfs_error_entry(const char *log, const char *event, struct ukt_buf *out);
 
 /*
  * Raise saved_cmdlines_size (a global setting) so thread names survive a

@@ -1,28 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * Flight recorder triggers (trigger.h). The recorder's one reader of event
- * contents: pages of the sibling instance are parsed with libtraceevent's
- * kbuffer, events found by id with offsets from their tracefs formats.
+ * contents: pages of the sibling instance are read with the engine's page
+ * reader (uktrace/rbpage.h), events found by id with offsets from their
+ * tracefs formats (parsed by libtraceevent).
  */
-#include <endian.h>
 #include <errno.h>
 #include <event-parse.h>
 #include <inttypes.h>
-#include <kbuffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "elfsym.h"
 #include "tracefs.h"
 #include "trigger.h"
+#include "uktrace/pair.h"
+#include "uktrace/rbpage.h"
 #include "uktrace/units.h"
 
-/* A return's stack pointer is its entry's plus the return address popped
- * (x86-64; the report pairs by the same rule). */
-#define SP_DELTA 8
 /* Deeper than this, the oldest open calls of a thread are forgotten: their
  * returns were lost (the kernel reports at most 64 pending ones). */
 #define MAX_OPEN 256
@@ -122,6 +121,7 @@ static int resolve_slow(struct trigger *t, const struct probe_list *l, struct uk
 			     t->text, t->func, t->func, t->func);
 		return -EINVAL;
 	}
+	t->user_return = ret->kind == PK_URETPROBE;
 	return set_event(t, 0, NULL, entry->name) ?: set_event(t, 1, NULL, ret->name);
 }
 
@@ -172,35 +172,22 @@ struct ev_info {
 	int role;		/* 0: the event or entry, 1: the return */
 	int pid_off, pid_size;
 	int sp_off;		/* -1: no sp field */
-	bool syscall;		/* sys_enter/sys_exit: one at a time per thread */
+	int caller_off;		/* -1: no caller field (the entry's return address) */
 };
 
 struct seen {
 	uint64_t ts;
-	uint64_t sp;
+	uint64_t sp, caller;
 	int tid;
+	int cpu;
 	int ev;			/* index into evs */
-};
-
-struct frame {
-	uint64_t ts, sp;
-	int trig;
-	bool has_sp;
-	bool syscall;
-	bool reported;		/* fired while still running: not again on return */
-};
-
-struct tstack {
-	int tid;		/* -1: empty slot */
-	struct frame *v;
-	int n, cap;
 };
 
 struct trigger_watch {
 	const struct trigger *trigs;
 	size_t ntrigs;
 	struct tep_handle *tep;
-	struct kbuffer *kb;
+	struct ukt_rbpage *rb;
 	struct ev_info *evs;
 	size_t nevs;
 	int ncpus;
@@ -210,9 +197,10 @@ struct trigger_watch {
 	struct seen *batch, *tmp;	/* tmp: bcap, for merging */
 	size_t nb, bcap;
 	size_t *runs;		/* ncpus + 1: where each CPU's events begin */
-	struct tstack *t;	/* open calls per thread: open addressing */
-	size_t cap, used;
+	struct pairer *pairer;	/* the slow-call triggers' calls: func = trigger */
 	uint64_t last_ts;	/* the latest event seen */
+	bool fired;		/* hit holds the batch's first trigger */
+	struct trigger_hit hit;
 };
 
 static int add_event(struct trigger_watch *w, struct tfs *sib, int trig, int role,
@@ -241,18 +229,42 @@ static int add_event(struct trigger_watch *w, struct tfs *sib, int trig, int rol
 	w->evs = ei;
 	ei = &w->evs[w->nevs++];
 	*ei = (struct ev_info){ .id = e->id, .trig = trig, .role = role, .sp_off = -1,
-				.syscall = t->sys[role] && !strcmp(t->sys[role], "syscalls") };
+				.caller_off = -1 };
 	f = tep_find_common_field(e, "common_pid");
 	ei->pid_off = f ? f->offset : 4;
 	ei->pid_size = f ? f->size : 4;
 	f = tep_find_field(e, "sp");
 	if (f && f->size == 8)
 		ei->sp_off = f->offset;
+	f = role == 0 ? tep_find_field(e, "caller") : NULL;
+	if (f && f->size == 8)
+		ei->caller_off = f->offset;
 	rc = tfs_enable(sib, t->sys[role], t->name[role], true, err);
 out:
 	ukt_buf_release(&path);
 	ukt_buf_release(&text);
 	return rc;
+}
+
+static int emit_call(void *ctx, const struct call_row *r);
+
+/* The pairer of the slow-call triggers: their functions as the report
+ * knows them, by this host's stack pointer rule. */
+static int pairer_setup(struct trigger_watch *w)
+{
+	struct utsname u;
+
+	w->pairer = pairer_new(emit_call, w, (int)w->ntrigs);
+	if (!w->pairer)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->ntrigs; i++)
+		if (w->trigs[i].kind == TRIG_SLOW_CALL)
+			pairer_set_func(w->pairer, (int)i,
+					pair_func_flags(w->trigs[i].func, w->trigs[i].user_return));
+	if (uname(&u) == 0)
+		pairer_set_machine(w->pairer, u.machine);
+	pairer_set_max_open(w->pairer, MAX_OPEN);
+	return 0;
 }
 
 struct trigger_watch *trigger_watch_new(struct tfs *sib, const struct trigger *trigs,
@@ -269,12 +281,11 @@ struct trigger_watch *trigger_watch_new(struct tfs *sib, const struct trigger *t
 	w->ncpus = ncpus;
 	w->subbuf = subbuf_size;
 	w->tep = tep_alloc();
-	w->kb = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
-			      __BYTE_ORDER == __BIG_ENDIAN ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+	w->rb = ukt_rbpage_new_host(subbuf_size);
 	w->fds = malloc((size_t)(ncpus ? ncpus : 1) * sizeof(*w->fds));
 	w->page = malloc(subbuf_size);
 	w->runs = malloc(((size_t)ncpus + 1) * sizeof(*w->runs));
-	if (!w->tep || !w->kb || !w->fds || !w->page || !w->runs) {
+	if (!w->tep || !w->rb || !w->fds || !w->page || !w->runs || pairer_setup(w)) {
 		ukt_buf_adds(err, strerror(ENOMEM));
 		goto fail;
 	}
@@ -320,30 +331,29 @@ static const struct ev_info *ev_by_id(const struct trigger_watch *w, int id)
 	return NULL;
 }
 
-/* The events of one page into the batch. */
-static int parse_page(struct trigger_watch *w)
+/* The events of one page (n bytes read on cpu) into the batch. */
+static int parse_page(struct trigger_watch *w, int cpu, size_t n)
 {
-	unsigned long long ts;
-	void *data;
+	struct ukt_rbevent e;
 
-	if (kbuffer_load_subbuffer(w->kb, w->page) < 0)
-		return 0;	/* not a page: nothing to take */
-	for (data = kbuffer_read_event(w->kb, &ts); data; data = kbuffer_next_event(w->kb, &ts)) {
-		const struct ev_info *ei;
-		uint16_t type;
+	if (ukt_rbpage_load(w->rb, w->page, n) <= 0)
+		return 0;	/* empty, or not a page: nothing to take */
+	while (ukt_rbpage_next(w->rb, &e) == 1) {
+		const struct ev_info *ei = ev_by_id(w, e.type);
+		const uint8_t *data = e.data;
+		int size = e.size;
+		uint64_t ts = e.ts;
 		int32_t tid = 0;
-		uint64_t sp = 0;
-		int size = kbuffer_event_size(w->kb);
+		uint64_t sp = 0, caller = 0;
 
-		if (size < 8)
+		if (!ei || ei->pid_off + 4 > size || ei->sp_off + 8 > size ||
+		    ei->caller_off + 8 > size)
 			continue;
-		memcpy(&type, data, sizeof(type));
-		ei = ev_by_id(w, type);
-		if (!ei || ei->pid_off + 4 > size || ei->sp_off + 8 > size)
-			continue;
-		memcpy(&tid, (char *)data + ei->pid_off, 4);
+		memcpy(&tid, data + ei->pid_off, 4);
 		if (ei->sp_off >= 0)
-			memcpy(&sp, (char *)data + ei->sp_off, 8);
+			memcpy(&sp, data + ei->sp_off, 8);
+		if (ei->caller_off >= 0)
+			memcpy(&caller, data + ei->caller_off, 8);
 		if (w->nb == w->bcap) {
 			size_t cap = w->bcap ? w->bcap * 2 : 1024;
 			void *p = reallocarray(w->batch, cap, sizeof(*w->batch));
@@ -357,8 +367,8 @@ static int parse_page(struct trigger_watch *w)
 			w->tmp = p;
 			w->bcap = cap;
 		}
-		w->batch[w->nb++] = (struct seen){ .ts = ts, .sp = sp, .tid = tid,
-						   .ev = (int)(ei - w->evs) };
+		w->batch[w->nb++] = (struct seen){ .ts = ts, .sp = sp, .caller = caller, .tid = tid,
+						   .cpu = cpu, .ev = (int)(ei - w->evs) };
 	}
 	return 0;
 }
@@ -395,127 +405,51 @@ static void merge_runs(struct trigger_watch *w, size_t nruns)
 	}
 }
 
-static struct tstack *stack_of(struct trigger_watch *w, int tid)
+/* A call of a slow-call trigger's function ended: it fires when it took
+ * longer than the threshold and did not fire while running. */
+static int emit_call(void *ctx, const struct call_row *r)
 {
-	size_t i;
+	struct trigger_watch *w = ctx;
+	const struct trigger *t = &w->trigs[r->func];
 
-	if (w->used * 2 >= w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 64;
-		struct tstack *n = malloc(ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (size_t k = 0; k < ncap; k++)
-			n[k] = (struct tstack){ .tid = -1 };
-		for (size_t k = 0; k < w->cap; k++) {
-			if (w->t[k].tid < 0)
-				continue;
-			for (i = ((size_t)(unsigned int)w->t[k].tid * 2654435761u) & (ncap - 1);
-			     n[i].tid >= 0; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = w->t[k];
-		}
-		free(w->t);
-		w->t = n;
-		w->cap = ncap;
-	}
-	for (i = ((size_t)(unsigned int)tid * 2654435761u) & (w->cap - 1); w->t[i].tid >= 0;
-	     i = (i + 1) & (w->cap - 1))
-		if (w->t[i].tid == tid)
-			return &w->t[i];
-	w->t[i] = (struct tstack){ .tid = tid };
-	w->used++;
-	return &w->t[i];
-}
-
-static int push(struct tstack *s, const struct frame *f)
-{
-	if (s->n == MAX_OPEN) {
-		memmove(s->v, s->v + 1, (size_t)(s->n - 1) * sizeof(*s->v));
-		s->n--;
-	}
-	if (s->n == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 8;
-		void *p = reallocarray(s->v, (size_t)cap, sizeof(*s->v));
-
-		if (!p)
-			return -ENOMEM;
-		s->v = p;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *f;
+	if (!r->has_entry || !r->has_return || r->noted || r->duration <= t->min_ns ||
+	    w->fired)
+		return 0;	/* (a return entered before the watch began) */
+	w->hit = (struct trigger_hit){ .t = t, .ts = r->return_ts, .tid = r->tid,
+				       .dur_ns = r->duration };
+	snprintf(w->hit.what, sizeof(w->hit.what), "%s: a call of %s took %.3f ms (tid %d)",
+		 t->text, t->func, (double)r->duration / 1e6, r->tid);
+	w->fired = true;
 	return 0;
 }
 
-/* The open call a return closes: by stack pointer, else the innermost. */
-static int find_frame(const struct tstack *s, int trig, bool has_sp, uint64_t sp)
-{
-	for (int k = s->n - 1; k >= 0; k--)
-		if (s->v[k].trig == trig && (!has_sp || !s->v[k].has_sp || s->v[k].sp + SP_DELTA == sp))
-			return k;
-	return -1;
-}
-
-/* One event in time order; 1 and *hit when a trigger fires. */
-static int feed(struct trigger_watch *w, const struct seen *e, struct trigger_hit *hit)
+/* One event in time order: an event trigger fires, a call event goes to
+ * the pairer. */
+static int feed(struct trigger_watch *w, const struct seen *e)
 {
 	const struct ev_info *ei = &w->evs[e->ev];
 	const struct trigger *t = &w->trigs[ei->trig];
-	struct tstack *s;
-	int k;
+	struct call_event ce = {
+		.ts = e->ts, .cpu = e->cpu, .tid = e->tid, .func = ei->trig,
+		.is_return = ei->role == 1, .has_sp = ei->sp_off >= 0, .sp = e->sp,
+		.has_caller = ei->caller_off >= 0, .caller = e->caller,
+	};
 
 	if (t->kind == TRIG_EVENT) {
-		*hit = (struct trigger_hit){ .t = t, .ts = e->ts, .tid = e->tid };
-		snprintf(hit->what, sizeof(hit->what), "%s hit (tid %d)", t->text, e->tid);
-		return 1;
-	}
-	s = stack_of(w, e->tid);
-	if (!s)
-		return -ENOMEM;
-	if (ei->role == 0) {
-		struct frame f = { .ts = e->ts, .sp = e->sp, .trig = ei->trig,
-				   .has_sp = ei->sp_off >= 0, .syscall = ei->syscall };
-
-		/* An entry at a shallower stack position than open calls means
-		 * those are gone (a longjmp, a lost return): the stack grows
-		 * down, a call they made would sit below them. At the same
-		 * position, only a call of the same function is gone: another
-		 * may be a tail call, whose return the kernel reports with its
-		 * caller's. A thread makes one syscall at a time. */
-		while (s->n) {
-			const struct frame *top = &s->v[s->n - 1];
-
-			if (!(f.has_sp && top->has_sp &&
-			      (top->sp < f.sp || (top->sp == f.sp && top->trig == f.trig))) &&
-			    !(f.syscall && top->syscall))
-				break;
-			s->n--;
-		}
-		return push(s, &f);
-	}
-	k = find_frame(s, ei->trig, ei->sp_off >= 0, e->sp);
-	if (k < 0)
-		return 0;	/* entered before the watch began */
-	{
-		int64_t dur = (int64_t)(e->ts - s->v[k].ts);
-		bool reported = s->v[k].reported;
-
-		s->n = k;	/* it, and what it called that never returned */
-		if (dur <= t->min_ns || reported)
+		if (w->fired)
 			return 0;
-		*hit = (struct trigger_hit){ .t = t, .ts = e->ts, .tid = e->tid, .dur_ns = dur };
-		snprintf(hit->what, sizeof(hit->what), "%s: a call of %s took %.3f ms (tid %d)",
-			 t->text, t->func, (double)dur / 1e6, e->tid);
-		return 1;
+		w->hit = (struct trigger_hit){ .t = t, .ts = e->ts, .tid = e->tid };
+		snprintf(w->hit.what, sizeof(w->hit.what), "%s hit (tid %d)", t->text, e->tid);
+		w->fired = true;
+		return 0;
 	}
+	return pairer_feed(w->pairer, &ce);
 }
 
 int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 {
-	bool fired = false;
-	int rc = 0;
-
 	size_t nruns = 0;
+	int rc = 0;
 
 	w->nb = 0;
 	for (int i = 0; i < w->ncpus && !rc; i++) {
@@ -532,9 +466,7 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 				rc = -errno;
 			if (n <= 0)
 				break;
-			if ((size_t)n < w->subbuf)
-				memset((char *)w->page + n, 0, w->subbuf - (size_t)n);
-			rc = parse_page(w);
+			rc = parse_page(w, i, (size_t)n);
 			if (rc)
 				break;
 		}
@@ -546,18 +478,14 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit)
 	merge_runs(w, nruns);
 	if (w->nb && w->batch[w->nb - 1].ts > w->last_ts)
 		w->last_ts = w->batch[w->nb - 1].ts;
-	for (size_t i = 0; i < w->nb && !rc; i++) {
-		struct trigger_hit h;
-		int r = feed(w, &w->batch[i], &h);
-
-		if (r < 0)
-			rc = r;
-		else if (r && !fired) {
-			*hit = h;
-			fired = true;
-		}
-	}
-	return rc < 0 ? rc : fired;
+	w->fired = false;
+	for (size_t i = 0; i < w->nb && !rc; i++)
+		rc = feed(w, &w->batch[i]);
+	if (rc < 0)
+		return rc;
+	if (w->fired)
+		*hit = w->hit;
+	return w->fired;
 }
 
 static bool thread_alive(int tid)
@@ -571,30 +499,29 @@ static bool thread_alive(int tid)
 
 int trigger_watch_running(struct trigger_watch *w, uint64_t now, struct trigger_hit *hit)
 {
+	struct pair_iter it = PAIR_ITER_INIT;
+
 	if (!now)
 		now = w->last_ts;
-	for (size_t i = 0; i < w->cap; i++) {
-		struct tstack *s = &w->t[i];
+	while (pairer_open_next(w->pairer, &it)) {
+		const struct open_call *oc = &it.oc;
+		const struct trigger *t = &w->trigs[oc->func];
+		int64_t dur = (int64_t)(now - oc->entry_ts);
 
-		for (int k = 0; s->tid >= 0 && k < s->n; k++) {
-			struct frame *f = &s->v[k];
-			const struct trigger *t = &w->trigs[f->trig];
-			int64_t dur = (int64_t)(now - f->ts);
-
-			if (f->reported || t->kind != TRIG_SLOW_CALL || now < f->ts || dur <= t->min_ns)
-				continue;
-			if (!thread_alive(s->tid)) {
-				s->n = 0;	/* it exited inside the call */
-				break;
-			}
-			f->reported = true;
-			*hit = (struct trigger_hit){ .t = t, .ts = now, .tid = s->tid, .dur_ns = dur,
-						     .running = true };
-			snprintf(hit->what, sizeof(hit->what),
-				 "%s: a call of %s has run for %.3f ms and not returned (tid %d)",
-				 t->text, t->func, (double)dur / 1e6, s->tid);
-			return 1;
+		/* a call the kernel armed no return for may have returned */
+		if (oc->noted || !oc->returns || now < oc->entry_ts || dur <= t->min_ns)
+			continue;
+		if (!thread_alive(oc->tid)) {
+			pairer_forget_thread(w->pairer, oc->tid);	/* it exited inside */
+			continue;
 		}
+		pairer_note(w->pairer, &it);
+		*hit = (struct trigger_hit){ .t = t, .ts = now, .tid = oc->tid, .dur_ns = dur,
+					     .running = true };
+		snprintf(hit->what, sizeof(hit->what),
+			 "%s: a call of %s has run for %.3f ms and not returned (tid %d)",
+			 t->text, t->func, (double)dur / 1e6, oc->tid);
+		return 1;
 	}
 	return 0;
 }
@@ -606,18 +533,14 @@ void trigger_watch_free(struct trigger_watch *w)
 	for (int i = 0; w->fds && i < w->ncpus; i++)
 		if (w->fds[i] >= 0)
 			close(w->fds[i]);
-	for (size_t i = 0; i < w->cap; i++)
-		if (w->t[i].tid >= 0)
-			free(w->t[i].v);
-	free(w->t);
+	pairer_free(w->pairer);
 	free(w->fds);
 	free(w->page);
 	free(w->batch);
 	free(w->tmp);
 	free(w->runs);
 	free(w->evs);
-	if (w->kb)
-		kbuffer_free(w->kb);
+	ukt_rbpage_free(w->rb);
 	if (w->tep)
 		tep_free(w->tep);
 	free(w);

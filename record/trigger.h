@@ -10,8 +10,9 @@
  * They are watched in a sibling tracefs instance that enables only their
  * events, with the same pid filter, read a few times a second; the main
  * buffers are left alone until a dump. Returns are paired with entries
- * per thread as the report pairs them: by stack pointer where the probes
- * fetch it (user functions on x86-64), else by nesting.
+ * by the report's own engine (uktrace/pair.h): by stack pointer where the
+ * probes fetch it (user functions on x86-64), else by nesting; frames a
+ * longjmp unwound past are closed when a shallower call shows it.
  */
 #ifndef UKT_TRIGGER_H
 #define UKT_TRIGGER_H
@@ -34,6 +35,7 @@ struct trigger {
 	int64_t min_ns;		/* TRIG_SLOW_CALL: slower than this */
 	/* the events watched: [0] the event, or the entry; [1] the return */
 	char *sys[2], *name[2];	/* sys NULL: the recorder's group */
+	bool user_return;	/* TRIG_SLOW_CALL: its return is a uretprobe */
 };
 
 /* "FUNC>DUR" or an event; 0, or -EINVAL with a message in err. */

@@ -22,7 +22,34 @@
 #include "trace.h"
 #include "errors.h"
 
-/* What the cache is of: each file with its size and mtime. */
+/*
+ * What the cache is of: each file with its size, mtime and a hash of its
+ * content, cheap to take: CRC32C of its first and of its last 64 KiB
+ * (the header, the first META with the recording's random id, the
+ * formats; the trailer, the last META and the index of every block). A
+ * file replaced by another of the same size and mtime (touch -r, rsync
+ * -t, a rotation file) is not taken for it.
+ */
+#define IDENTITY_SPAN (64 << 10)
+
+static void file_hash(const char *path, const struct stat *st, struct ukt_buf *out)
+{
+	static char buf[IDENTITY_SPAN];
+	uint32_t crc[2] = { 0, 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	for (int i = 0; i < 2 && fd >= 0; i++) {
+		off_t at = i && st->st_size > IDENTITY_SPAN ? st->st_size - IDENTITY_SPAN : 0;
+		ssize_t n = pread(fd, buf, sizeof(buf), at);
+
+		if (n > 0)
+			crc[i] = ukt_crc32c(0, buf, (size_t)n);
+	}
+	if (fd >= 0)
+		close(fd);
+	ukt_buf_addf(out, "%08" PRIx32 "%08" PRIx32, crc[0], crc[1]);
+}
+
 void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *out)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -30,38 +57,98 @@ void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *o
 
 		if (stat(paths[i], &st) < 0)
 			memset(&st, 0, sizeof(st));
-		ukt_buf_addf(out, "%s\t%lld\t%lld.%09ld\n", paths[i], (long long)st.st_size,
+		ukt_buf_addf(out, "%s\t%lld\t%lld.%09ld\t", paths[i], (long long)st.st_size,
 			     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		file_hash(paths[i], &st, out);
+		ukt_buf_adds(out, "\n");
 	}
 }
 
-static bool cache_current(const char *db_path, const char *const *paths, size_t n)
+/*
+ * Whether no one else can put a file of their own at path: its directory
+ * is ours or root's, and others can write it only with the sticky bit
+ * (/tmp), which keeps them from renaming or removing our files. Else a
+ * database checked there could be swapped before it is read.
+ */
+static bool dir_safe(const char *path, struct ukt_buf *why)
+{
+	const char *slash = strrchr(path, '/');
+	struct ukt_buf dir = UKT_BUF_INIT;
+	struct stat st;
+	bool ok;
+
+	if (slash)
+		ukt_buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		ukt_buf_adds(&dir, ".");
+	ok = stat(dir.data, &st) == 0 && (st.st_uid == geteuid() || st.st_uid == 0) &&
+	     (!(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX));
+	if (!ok)
+		ukt_buf_addf(why, "others can replace files in '%s'", out_term(dir.data));
+	ukt_buf_release(&dir);
+	return ok;
+}
+
+void report_file_id(const struct stat *st, char *buf, size_t n)
+{
+	snprintf(buf, n, "%llu:%llu", (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino);
+}
+
+/*
+ * The cached database at path, open, when it is ours and of these
+ * trace files; else NULL, and it is to be built again. A cache is data
+ * anyone could have put next to a trace (an archive holds both, or
+ * another user wrote it), and a planted one would answer every query:
+ * so it must be a regular file of ours that no one else can write,
+ * recorded as made at this very device and inode (a copy, an unpacked
+ * archive or someone else's file is another inode), of this schema and
+ * report version, and of the files as they are (report_files_identity).
+ * why says what was there and not trusted (not when merely stale).
+ */
+static struct db *cache_open(const char *db_path, const char *const *paths, size_t n,
+			     struct ukt_buf *why)
 {
 	struct ukt_buf want = UKT_BUF_INIT;
-	struct stat dst;
+	struct stat st;
 	struct db *d;
-	char *ver, *files, *rver;
-	bool ok = false;
+	char *ver = NULL, *files = NULL, *rver = NULL, *made = NULL, id[64];
+	bool current;
 
-	if (stat(db_path, &dst) < 0)
-		return false;
+	if (lstat(db_path, &st) < 0)
+		return NULL;
+	if (!S_ISREG(st.st_mode))
+		ukt_buf_adds(why, "it is not a regular file");
+	else if (st.st_uid != geteuid())
+		ukt_buf_addf(why, "it belongs to uid %u, not to you", (unsigned int)st.st_uid);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		ukt_buf_addf(why, "others can write it (mode %03o)", (unsigned int)(st.st_mode & 0777));
+	if (why->len)
+		return NULL;
 	d = db_open(db_path, DB_READONLY, NULL);
 	if (!d)
-		return false;
+		return NULL;
 	ver = tables_meta(d, "schema_version");
 	files = tables_meta(d, "trace_files");
 	/* a newer uktrace may import differently: rebuild then too */
 	rver = tables_meta(d, "report_version");
+	made = tables_meta(d, "db_file");
 	report_files_identity(paths, n, &want);
-	if (ver && files && rver && atoi(ver) == UKT_SCHEMA_VERSION &&
-	    !strcmp(rver, UKT_VERSION) && !strcmp(files, want.data))
-		ok = true;
+	current = ver && files && rver && atoi(ver) == UKT_SCHEMA_VERSION &&
+		  !strcmp(rver, UKT_VERSION) && !strcmp(files, want.data);
+	report_file_id(&st, id, sizeof(id));
+	if (current && (!made || strcmp(made, id)))
+		ukt_buf_adds(why, "it is not the database that was made there (a copy, or someone else's)");
+	if (!current || why->len) {
+		db_close(d);
+		d = NULL;
+	}
 	free(ver);
 	free(files);
 	free(rver);
+	free(made);
 	ukt_buf_release(&want);
-	db_close(d);
-	return ok;
+	return d;
 }
 
 static void warn_damage(struct db *d, bool quiet)
@@ -72,7 +159,7 @@ static void warn_damage(struct db *d, bool quiet)
 		return;
 	s = db_prepare(d, "SELECT description FROM damage", NULL);
 	while (s && db_step(s, NULL) == 1)
-		fprintf(stderr, "warning: %s\n", db_column_text(s, 0));
+		fprintf(stderr, "warning: %s\n", out_term(db_column_text(s, 0)));
 	db_finalize(s);
 	s = db_prepare(d, "SELECT cpu, lost_events, missed_marks FROM cpus"
 			  " WHERE lost_events > 0 OR missed_marks > 0", NULL);
@@ -104,10 +191,34 @@ static void disk_full(const struct trace *t, const char *db_path)
 	else
 		snprintf(have, sizeof(have), "less");
 	fprintf(stderr, "uktrace-report: the disk is full: the database of '%s' needs about %s and %s has %s free. Free some space, write the database elsewhere with --db PATH, or import it into $TMPDIR for this command only with --no-cache\n",
-		t->path, need, dir, have);
+		out_term(t->path), need, out_term(dir), have);
 }
 
-int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet)
+/*
+ * The finished database gets the mode asked for (--mode). It was made
+ * 0600; through a descriptor of the file itself (never a symlink, never
+ * a file with other links), so a file put at its name meanwhile is not
+ * the one changed.
+ */
+static int set_mode(const char *path, mode_t mode)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
+		rc = -EPERM;
+	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int report_import(const char *const *paths, size_t n, const char *db_path, mode_t mode,
+		  bool quiet)
 {
 	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
 	struct import_result res;
@@ -116,25 +227,30 @@ int report_import(const char *const *paths, size_t n, const char *db_path, bool 
 
 	t = trace_open_set(paths, n, &rc, &err);
 	if (!t) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		goto out;
 	}
 	if (!quiet && n > 1)
-		fprintf(stderr, "importing %zu files of one recording, %s to %s ...\n", n, t->paths[0],
-			t->paths[n - 1]);
+		fprintf(stderr, "importing %zu files of one recording, %s to %s ...\n", n,
+			out_term(t->paths[0]), out_term(t->paths[n - 1]));
 	else if (!quiet)
-		fprintf(stderr, "importing %s ...\n", paths[0]);
+		fprintf(stderr, "importing %s ...\n", out_term(paths[0]));
 	rc = import_trace(t, db_path, &res, &err, &warn);
-	if (warn.len && !quiet)
-		fprintf(stderr, "warning: %s", warn.data);
+	if (warn.len && !quiet) {
+		fputs("warning: ", stderr);
+		out_term_puts(stderr, warn.data);
+	}
+	if (!rc && (rc = set_mode(db_path, mode)))
+		ukt_buf_addf(&err, "cannot set the mode of '%s' to %03o: %s", out_term(db_path),
+			     (unsigned int)mode, strerror(-rc));
 	if (rc == -ENOSPC)
 		disk_full(t, db_path);
 	else if (rc)
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 	else if (!quiet)
 		fprintf(stderr, "imported %" PRIu64 " events, %" PRIu64 " calls in %.2f s (%.0f events/s) into %s\n",
 			res.events, res.calls, res.seconds,
-			res.seconds > 0 ? (double)res.events / res.seconds : 0.0, db_path);
+			res.seconds > 0 ? (double)res.events / res.seconds : 0.0, out_term(db_path));
 out:
 	trace_free(t);
 	ukt_buf_release(&err);
@@ -142,9 +258,20 @@ out:
 	return rc;
 }
 
+/* A database for this command only, in $TMPDIR, removed at its end. */
+static void use_temporary(struct ukt_buf *path, char **tmp)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+	ukt_buf_reset(path);
+	ukt_buf_addf(path, "%s/uktrace-%d.db", dir, (int)getpid());
+	*tmp = strdup(path->data);
+	cleanup_register(path->data);
+}
+
 struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 {
-	struct ukt_buf path = UKT_BUF_INIT, e = UKT_BUF_INIT;
+	struct ukt_buf path = UKT_BUF_INIT, e = UKT_BUF_INIT, why = UKT_BUF_INIT;
 	struct db *d = NULL;
 	int rc = 0;
 
@@ -152,45 +279,47 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 	for (size_t i = 0; i < o->ntraces; i++) {
 		if (access(o->traces[i], R_OK) < 0) {
 			rc = -errno;
-			fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", o->traces[i],
+			fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", out_term(o->traces[i]),
 				strerror(errno));
 			goto out;
 		}
 	}
-	if (o->no_cache) {
-		const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-		ukt_buf_addf(&path, "%s/uktrace-%d.db", dir, (int)getpid());
-		*tmp = strdup(path.data);
-		cleanup_register(path.data);
-	} else if (o->db_path) {
+	if (o->no_cache)
+		use_temporary(&path, tmp);
+	else if (o->db_path)
 		ukt_buf_adds(&path, o->db_path);
-	} else {
-		/* the files of a recording: their own, beside the first's */
+	else	/* the files of a recording: their own, beside the first's */
 		ukt_buf_addf(&path, "%s%s.db", o->trace, o->ntraces > 1 ? ".set" : "");
+	if (!*tmp && !dir_safe(path.data, &why)) {
+		if (!o->quiet)
+			fprintf(stderr, "warning: not keeping the database at '%s': %s; using a temporary one\n",
+				out_term(path.data), why.data);
+		use_temporary(&path, tmp);
 	}
-	if (o->no_cache || !cache_current(path.data, o->traces, o->ntraces)) {
-		rc = report_import(o->traces, o->ntraces, path.data, o->quiet);
-		if ((rc == -EACCES || rc == -EROFS || rc == -ENOENT) && !o->db_path && !*tmp) {
+	ukt_buf_reset(&why);
+	if (!*tmp) {
+		d = cache_open(path.data, o->traces, o->ntraces, &why);
+		if (!d && why.len && !o->quiet)
+			fprintf(stderr, "warning: not using the database '%s': %s; importing the trace again\n",
+				out_term(path.data), why.data);
+	}
+	if (!d) {
+		rc = report_import(o->traces, o->ntraces, path.data, o->mode, o->quiet);
+		if ((rc == -EACCES || rc == -EROFS || rc == -ENOENT || rc == -EPERM) && !o->db_path && !*tmp) {
 			/* the trace's directory is not ours to write: use /tmp */
-			const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-			ukt_buf_reset(&path);
-			ukt_buf_addf(&path, "%s/uktrace-%d.db", dir, (int)getpid());
-			*tmp = strdup(path.data);
-			cleanup_register(path.data);
+			use_temporary(&path, tmp);
 			if (!o->quiet)
 				fprintf(stderr, "cannot write next to the trace; using a temporary database\n");
-			rc = report_import(o->traces, o->ntraces, path.data, o->quiet);
+			rc = report_import(o->traces, o->ntraces, path.data, o->mode, o->quiet);
 		}
 		if (rc)
 			goto out;
-	}
-	d = db_open(path.data, DB_READONLY, &e);
-	if (!d) {
-		rc = -errno;
-		fprintf(stderr, "uktrace-report: %s\n", e.data);
-		goto out;
+		d = db_open(path.data, DB_READONLY, &e);
+		if (!d) {
+			rc = -errno;
+			fprintf(stderr, "uktrace-report: %s\n", out_term(e.data));
+			goto out;
+		}
 	}
 	warn_damage(d, o->quiet);
 out:
@@ -203,6 +332,7 @@ out:
 	*err = rc;
 	ukt_buf_release(&path);
 	ukt_buf_release(&e);
+	ukt_buf_release(&why);
 	return d;
 }
 
@@ -238,14 +368,14 @@ int report_resolve_times(struct report_opts *o, struct db *d)
 	start = tables_first_ts(d);
 	if (o->since_arg) {
 		if (report_parse_time(o->since_arg, start, &o->since)) {
-			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->since_arg);
+			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", out_term(o->since_arg));
 			return -EINVAL;
 		}
 		o->has_since = true;
 	}
 	if (o->until_arg) {
 		if (report_parse_time(o->until_arg, start, &o->until)) {
-			fprintf(stderr, "uktrace-report: --until wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", o->until_arg);
+			fprintf(stderr, "uktrace-report: --until wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", out_term(o->until_arg));
 			return -EINVAL;
 		}
 		o->has_until = true;

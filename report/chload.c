@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Loading trace files into ClickHouse (chload.h). */
+/* Loading trace files into ClickHouse (chload.h): the RowBinary sink of
+ * the ingest loop (ingest.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,14 +14,10 @@
 
 #include "chload.h"
 #include "clickhouse.h"
-#include "decode.h"
 #include "errors.h"
-#include "plan.h"
-#include "sites.h"
+#include "ingest.h"
 #include "stats.h"
-#include "symbolize.h"
 #include "tables.h"
-#include "threads.h"
 #include "trace.h"
 
 /* rows of a table go out when they reach this many bytes */
@@ -64,7 +61,8 @@ static const struct { const char *name, *def; } tables_ddl[] = {
 	" caller_addr Nullable(Int64), caller_symbol Nullable(String),"
 	" caller_object Nullable(String), args Nullable(String), ret Nullable(Int64),"
 	" complete UInt8, status String, entry_event_id Nullable(Int64),"
-	" return_event_id Nullable(Int64)) ENGINE = MergeTree ORDER BY (host, func, trace_id, id)" },
+	" return_event_id Nullable(Int64), recursive UInt8)"
+	" ENGINE = MergeTree ORDER BY (host, func, trace_id, id)" },
 	{ "events", "(host String, trace_id String, time DateTime,"
 	" id Int64, ts Int64, cpu Int32, tid Int32, pid Nullable(Int32), probe_id Int32,"
 	" probe String, ip Nullable(Int64), ret_ip Nullable(Int64),"
@@ -82,15 +80,16 @@ static const char *const data_tables[] = { "meta", "probes", "threads", "cpus", 
 
 /*
  * The views, with host: the numbers stats.h defines (exact nearest-rank
- * percentiles, truncated averages, NULL without complete calls), over the
- * traces whose load finished.
+ * percentiles, truncated averages, NULL without complete calls; the total
+ * counting each call once, at its outermost frame for its function), over
+ * the traces whose load finished.
  */
 static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *callers)
 {
 	ukt_buf_addf(stats,
 		"CREATE VIEW IF NOT EXISTS %s.call_stats AS SELECT host, func, calls, incomplete,"
 		" if(calls > 0, total, NULL) AS total_ns, if(calls > 0, self, NULL) AS self_ns,"
-		" if(calls > 0, mn, NULL) AS min_ns, if(calls > 0, intDiv(total, calls), NULL) AS avg_ns",
+		" if(calls > 0, mn, NULL) AS min_ns, if(calls > 0, intDiv(durs, calls), NULL) AS avg_ns",
 		db);
 	for (int i = 0; i < STATS_NPCT; i++)
 		/* stats_rank(n, pct) */
@@ -99,7 +98,8 @@ static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *cal
 	ukt_buf_addf(stats,
 		", if(calls > 0, mx, NULL) AS max_ns FROM (SELECT host, func,"
 		" toInt64(countIf(complete = 1)) AS calls, toInt64(countIf(complete = 0)) AS incomplete,"
-		" sumIf(assumeNotNull(duration_ns), complete = 1) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1 AND recursive = 0) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1) AS durs,"
 		" sumIf(assumeNotNull(self_ns), complete = 1) AS self,"
 		" minIf(assumeNotNull(duration_ns), complete = 1) AS mn,"
 		" maxIf(assumeNotNull(duration_ns), complete = 1) AS mx,"
@@ -109,15 +109,51 @@ static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *cal
 	ukt_buf_addf(callers,
 		"CREATE VIEW IF NOT EXISTS %s.callers AS SELECT host, func, caller_symbol,"
 		" caller_object, calls, complete_calls, if(complete_calls > 0, total, NULL) AS total_ns,"
-		" if(complete_calls > 0, intDiv(total, complete_calls), NULL) AS avg_ns,"
+		" if(complete_calls > 0, intDiv(durs, complete_calls), NULL) AS avg_ns,"
 		" if(complete_calls > 0, mn, NULL) AS min_ns, if(complete_calls > 0, mx, NULL) AS max_ns"
 		" FROM (SELECT host, func, caller_symbol, caller_object, toInt64(count()) AS calls,"
 		" toInt64(countIf(complete = 1)) AS complete_calls,"
-		" sumIf(assumeNotNull(duration_ns), complete = 1) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1 AND recursive = 0) AS total,"
+		" sumIf(assumeNotNull(duration_ns), complete = 1) AS durs,"
 		" minIf(assumeNotNull(duration_ns), complete = 1) AS mn,"
 		" maxIf(assumeNotNull(duration_ns), complete = 1) AS mx"
 		" FROM %s.calls WHERE trace_id IN (SELECT trace_id FROM %s.traces)"
 		" GROUP BY host, func, caller_symbol, caller_object)", db, db, db);
+}
+
+/*
+ * A database made by an older uktrace: calls without the recursive column
+ * gets it (every call of its traces counted as outermost, as they were),
+ * and the views that do not read it are made again.
+ */
+static int upgrade(struct ch *h, const char *db, struct ukt_buf *sql, struct ukt_buf *err)
+{
+	static const char *const views[] = { "call_stats", "callers" };
+	int64_t n = 0;
+	int rc;
+
+	ukt_buf_reset(sql);
+	ukt_buf_addf(sql, "SELECT count() FROM system.columns WHERE database = '%s'"
+		     " AND table = 'calls' AND name = 'recursive'", db);
+	rc = ch_query_int(h, sql->data, &n, err);
+	if (!rc && !n) {
+		ukt_buf_reset(sql);
+		ukt_buf_addf(sql, "ALTER TABLE %s.calls ADD COLUMN recursive UInt8", db);
+		rc = ch_exec(h, sql->data, err);
+	}
+	for (size_t i = 0; !rc && i < sizeof(views) / sizeof(views[0]); i++) {
+		ukt_buf_reset(sql);
+		ukt_buf_addf(sql, "SELECT count() FROM system.tables WHERE database = '%s'"
+			     " AND name = '%s' AND position(create_table_query, 'recursive') = 0",
+			     db, views[i]);
+		rc = ch_query_int(h, sql->data, &n, err);
+		if (rc || !n)
+			continue;
+		ukt_buf_reset(sql);
+		ukt_buf_addf(sql, "DROP TABLE IF EXISTS %s.%s", db, views[i]);
+		rc = ch_exec(h, sql->data, err);
+	}
+	return rc;
 }
 
 int chload_schema(struct ch *h, struct ukt_buf *err)
@@ -134,6 +170,8 @@ int chload_schema(struct ch *h, struct ukt_buf *err)
 			     tables_ddl[i].def);
 		rc = ch_exec(h, sql.data, err);
 	}
+	if (!rc)
+		rc = upgrade(h, db, &sql, err);
 	views_ddl(db, &stats, &callers);
 	if (!rc)
 		rc = ch_exec(h, stats.data, err);
@@ -297,17 +335,10 @@ struct loader {
 	const char *host;
 	char trace_id[40];
 	struct trace *t;
-	struct decoder *dec;
-	struct plan plan;
-	struct threads th;
-	struct symbolizer sy;
-	struct sites *sites;
-	struct pairer *pairer;
+	struct ingest in;	/* the loop, and what it knows of the trace */
 	struct ukt_buf calls, events, lost, args, sql;
 	int64_t start_ns, start_rt;	/* the trace clock's time and Unix time at start */
 	uint64_t ncalls, nevents;
-	uint64_t *cpu_events, *cpu_marks, *lay_events;
-	bool flight;
 	struct ukt_buf *err;
 };
 
@@ -332,29 +363,24 @@ static int flush(struct loader *L, const char *table, struct ukt_buf *rows, size
 	return sender_put(&L->send, table, rows);
 }
 
-static int emit_call(void *ctx, const struct call_row *r)
+static int ch_call(void *ctx, const struct call_row *r, int64_t site)
 {
 	struct loader *L = ctx;
 	struct ukt_buf *b = &L->calls;
-	const struct thread_info *ti = threads_get(&L->th, r->tid);
+	const struct thread_info *ti = threads_get(&L->in.th, r->tid);
 	bool both = r->has_entry && r->has_return;
 	const char *sym = NULL, *obj = NULL;
 	uint64_t addr = 0;
 
-	if (r->has_caller) {
-		int64_t site;
+	if (site) {
 		int pid;
-		int rc = sites_get(L->sites, r->pid, r->caller,
-				   r->has_entry ? r->entry_ts : r->return_ts, &site);
 
-		if (rc)
-			return rc;
-		sites_at(L->sites, (size_t)site - 1, &pid, &addr, &sym, &obj);
+		sites_at(L->in.sites, (size_t)site - 1, &pid, &addr, &sym, &obj);
 	}
 	head(L, b);
 	when(L, b, (int64_t)(r->has_entry ? r->entry_ts : r->return_ts));
 	rb_int(b, r->id, 8);
-	rb_cstr(b, L->plan.funcs[r->func]);
+	rb_cstr(b, L->in.plan.funcs[r->func]);
 	rb_int(b, r->tid, 4);
 	rb_nint(b, ti && ti->pid, ti ? ti->pid : 0, 4);
 	rb_ncstr(b, ti ? ti->comm : NULL);
@@ -373,6 +399,7 @@ static int emit_call(void *ctx, const struct call_row *r)
 	rb_cstr(b, call_status_name(r->status));
 	rb_nint(b, r->has_entry, r->entry_event_id, 8);
 	rb_nint(b, r->has_return, r->return_event_id, 8);
+	rb_int(b, r->recursive, 1);
 	L->ncalls++;
 	return flush(L, "calls", b, BATCH_BYTES);
 }
@@ -428,69 +455,30 @@ static void lost_row(struct loader *L, int cpu, bool has_ts, int64_t ts, bool ha
 	rb_cstr(&L->lost, source);
 }
 
-/* The recorder's loss records, and the calls its dropped events mark (as
- * the import does). */
-static int losses(struct loader *L)
+static int ch_lost(void *ctx, const struct ingest_lost *l)
 {
-	int rc = 0;
-
-	for (size_t i = 0; i < L->t->nlosses && !rc; i++) {
-		const struct ukt_loss *l = &L->t->losses[i];
-
-		lost_row(L, (int)l->cpu, l->to_ns != 0, (int64_t)l->to_ns, true,
-			 (int64_t)(l->overrun + l->dropped), l->from_ns != 0, (int64_t)l->from_ns, "stats");
-		if (l->to_ns && l->dropped && l->cpu < L->t->ncpus)
-			rc = pairer_loss(L->pairer, (int)l->cpu, l->from_ns, l->to_ns);
-	}
-	return rc;
+	lost_row(ctx, l->cpu, l->has_ts, l->ts, l->has_count, l->count, l->has_from, l->from,
+		 l->source);
+	return 0;
 }
 
-static int missed(struct loader *L, const struct dec_event *ev)
+/* Every event is a row of events: a column store keeps them cheaply. */
+static int ch_event(void *ctx, const struct dec_event *ev, int64_t id, struct lay_info *li,
+		    struct thread_info *ti, struct call_event *ce)
 {
-	/* a flight recorder dump's first page per CPU: the window's edge */
-	if (L->flight && !L->cpu_events[ev->cpu]) {
-		lost_row(L, ev->cpu, true, (int64_t)ev->ts, ev->missed > 0, ev->missed, false, 0,
-			 "overwrite");
-		return 0;
-	}
-	lost_row(L, ev->cpu, true, (int64_t)ev->ts, ev->missed > 0, ev->missed,
-		 ev->missed_since != 0, (int64_t)ev->missed_since, "mark");
-	L->cpu_marks[ev->cpu]++;
-	return pairer_loss(L->pairer, ev->cpu, ev->missed_since, ev->ts);
+	if (ce)
+		ce->stored = true;
+	return event_row(ctx, ev, id, li->probe_id, ti);
 }
+
+static const struct ingest_sink clickhouse_sink = {
+	.lost = ch_lost, .event = ch_event, .call = ch_call,
+};
 
 static int stream(struct loader *L)
 {
-	struct dec_event ev;
-	int64_t id = 0;
-	int rc = losses(L);
+	int rc = ingest_run(&L->in, &clickhouse_sink, L);
 
-	while (!rc && (rc = decoder_next(L->dec, &ev)) == 1) {
-		size_t lay = (size_t)(ev.lay - L->plan.lays);
-		const struct lay_info *li = &L->plan.li[lay];
-		struct thread_info *ti;
-
-		id++;
-		rc = 0;
-		if (ev.missed && (rc = missed(L, &ev)))
-			break;
-		ti = threads_add(&L->th, ev.tid);
-		if (!ti)
-			return -ENOMEM;
-		ti->seen = true;
-		L->cpu_events[ev.cpu]++;
-		L->lay_events[lay]++;
-		rc = event_row(L, &ev, id, li->probe_id, ti);
-		if (!rc && li->role != ROLE_NONE) {
-			struct call_event ce;
-
-			plan_call_event(li, &ev, ti->pid, id, &L->args, &ce);
-			ce.stored = true;
-			rc = pairer_feed(L->pairer, &ce);
-		}
-	}
-	if (!rc)
-		rc = pairer_finish(L->pairer);
 	if (!rc)
 		rc = flush(L, "calls", &L->calls, 0);
 	if (!rc)
@@ -513,8 +501,8 @@ static int small_tables(struct loader *L)
 		rb_cstr(&b, L->t->meta[i].value);
 	}
 	rc = flush(L, "meta", &b, 0);
-	for (int i = 0; !rc && i < L->plan.nlays; i++) {
-		tables_probe_row(L->t, &L->plan, i, L->lay_events, &pr);
+	for (int i = 0; !rc && i < L->in.plan.nlays; i++) {
+		tables_probe_row(L->t, &L->in.plan, i, L->in.lay_events, &pr);
 		head(L, &b);
 		rb_int(&b, pr.id, 4);
 		rb_cstr(&b, pr.name);
@@ -533,9 +521,9 @@ static int small_tables(struct loader *L)
 	}
 	if (!rc)
 		rc = flush(L, "probes", &b, 0);
-	threads_mark_leaders(&L->th);
-	for (size_t i = 0; !rc && i < L->th.cap; i++) {
-		const struct thread_info *e = &L->th.v[i];
+	threads_mark_leaders(&L->in.th);
+	for (size_t i = 0; !rc && i < L->in.th.cap; i++) {
+		const struct thread_info *e = &L->in.th.v[i];
 
 		if (!threads_wanted(e))
 			continue;
@@ -550,7 +538,7 @@ static int small_tables(struct loader *L)
 		int64_t v[CPU_NCOLS];
 		bool null[CPU_NCOLS];
 
-		tables_cpu_row(L->t, c, L->cpu_events, L->cpu_marks, v, null);
+		tables_cpu_row(L->t, c, L->in.cpu_events, L->in.cpu_marks, v, null);
 		head(L, &b);
 		rb_int(&b, v[0], 4);
 		for (int k = 1; k < CPU_NCOLS; k++) {
@@ -686,29 +674,10 @@ int chload_file(struct ch *h, const char *path, const char *host,
 		goto out;
 	if (L.t->ndamage)
 		trace_describe_damage(L.t, warn);
-	L.flight = trace_meta(L.t, "mode") && !strcmp(trace_meta(L.t, "mode"), "flight");
 	L.start_ns = trace_meta(L.t, "start_ns") ? strtoll(trace_meta(L.t, "start_ns"), NULL, 10) : 0;
 	L.start_rt = trace_meta(L.t, "start_realtime") ?
 		     strtoll(trace_meta(L.t, "start_realtime"), NULL, 10) : 0;
-	L.dec = decoder_new(L.t, err, warn);
-	if (!L.dec) {
-		rc = -REP_E_TEP;
-		goto out;
-	}
-	L.cpu_events = calloc(L.t->ncpus + 1, sizeof(*L.cpu_events));
-	L.cpu_marks = calloc(L.t->ncpus + 1, sizeof(*L.cpu_marks));
-	L.sites = sites_new(&L.sy);
-	rc = !L.cpu_events || !L.cpu_marks || !L.sites ? -ENOMEM : 0;
-	if (!rc)
-		rc = threads_load(&L.th, L.t);
-	if (!rc)
-		rc = symbolizer_load(&L.sy, L.t);
-	if (!rc)
-		rc = plan_build(&L.plan, L.t, L.dec);
-	if (!rc && !(L.pairer = plan_pairer(&L.plan, emit_call, &L)))
-		rc = -ENOMEM;
-	if (!rc && !(L.lay_events = calloc((size_t)L.plan.nlays + 1, sizeof(*L.lay_events))))
-		rc = -ENOMEM;
+	rc = ingest_open(&L.in, L.t, err, warn);
 	if (!rc)
 		rc = sender_start(&L.send, h);
 	if (!rc)
@@ -728,15 +697,7 @@ out:
 	res->seconds = now_s() - start;
 	if (rc && !err->len)
 		ukt_buf_addf(err, "loading '%s' failed: %s", path, rep_strerror(rc));
-	decoder_free(L.dec);
-	pairer_free(L.pairer);
-	sites_free(L.sites);
-	threads_release(&L.th);
-	symbolizer_release(&L.sy);
-	plan_release(&L.plan);
-	free(L.cpu_events);
-	free(L.cpu_marks);
-	free(L.lay_events);
+	ingest_release(&L.in);
 	ukt_buf_release(&L.calls);
 	ukt_buf_release(&L.events);
 	ukt_buf_release(&L.lost);

@@ -9,7 +9,7 @@
 
 #include "cleanup.h"
 
-#define SLOTS 4
+#define SLOTS 8
 #define PATHLEN 4096
 
 /* A slot is in use when its first byte is not 0; written before it is

@@ -15,13 +15,17 @@ struct ch {
 	bool readonly;
 };
 
-struct ch *ch_open(const char *url, const char *db, struct ukt_buf *err)
+struct ch *ch_open(const char *url, const char *db, const struct ch_login *login,
+		   struct ukt_buf *err)
 {
-	struct http_url u;
+	struct http_opts ho = { .port = CH_HTTP_PORT, .tls_port = CH_HTTPS_PORT };
 	struct ch *h;
 
-	if (http_parse_url(url ? url : CH_DEFAULT_URL, 8123, &u, err))
-		return NULL;
+	if (login) {
+		ho.user = login->user;
+		ho.password = login->password;
+		ho.cacert = login->cacert;
+	}
 	for (const char *p = db; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_')) {
@@ -30,9 +34,14 @@ struct ch *ch_open(const char *url, const char *db, struct ukt_buf *err)
 		}
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h || !(h->c = http_new(&u)) || !(h->db = strdup(db))) {
+	if (!h || !(h->db = strdup(db))) {
 		ch_close(h);
 		ukt_buf_adds(err, strerror(ENOMEM));
+		return NULL;
+	}
+	h->c = http_open(url ? url : CH_DEFAULT_URL, &ho, err);
+	if (!h->c) {
+		ch_close(h);
 		return NULL;
 	}
 	return h;
@@ -52,9 +61,24 @@ const char *ch_db(const struct ch *h)
 	return h->db;
 }
 
+const char *ch_url(const struct ch *h)
+{
+	return http_url(h->c);
+}
+
 void ch_set_readonly(struct ch *h)
 {
 	h->readonly = true;
+}
+
+/* The server's words say that it did not take the user or the password:
+ * 192 unknown user, 193 wrong password, 194 a password is needed, 516
+ * authentication failed (newer servers). */
+static bool login_refused(const char *said)
+{
+	long code = strncmp(said, "Code: ", 6) ? 0 : strtol(said + 6, NULL, 10);
+
+	return (code >= 192 && code <= 194) || code == 516;
 }
 
 /* POST the body with the query string q (encoded), in our database
@@ -65,7 +89,6 @@ static int post(struct ch *h, const char *q, bool in_db, const void *body, size_
 	struct ukt_buf target = UKT_BUF_INIT;
 	int status = 0, rc;
 
-	ukt_buf_adds(&target, "/?");
 	if (in_db) {
 		ukt_buf_adds(&target, "database=");
 		http_urlencode(h->db, &target);
@@ -76,11 +99,13 @@ static int post(struct ch *h, const char *q, bool in_db, const void *body, size_
 		ukt_buf_adds(&target, in_db || h->readonly ? "&query=" : "query=");
 		http_urlencode(q, &target);
 	}
-	rc = http_post(h->c, target.data, NULL, body, len, &status, out, err);
+	rc = http_post(h->c, target.len ? target.data : NULL, body, len, &status, out, err);
 	if (!rc && (status < 200 || status > 299)) {
 		/* "Code: 60, e.displayText() = DB::Exception: Table ... doesn't exist" */
 		ukt_buf_addf(err, "ClickHouse refused it (HTTP %d): %.*s", status,
 			     (int)strcspn(out->data, "\n"), out->data);
+		if (status == 401 || status == 403 || login_refused(out->data))
+			ukt_buf_adds(err, "\n(the user comes from the URL, http://USER@HOST:PORT, or CLICKHOUSE_USER; the password from --password-file FILE or CLICKHOUSE_PASSWORD)");
 		rc = -EIO;
 	}
 	ukt_buf_release(&target);

@@ -3,7 +3,7 @@
  * ClickHouse over its HTTP interface: statements, queries, and inserts of
  * rows in RowBinary (each value in its column's binary form: no escaping,
  * no parsing of text on the server). The one module that speaks to
- * ClickHouse; http.c carries the bytes.
+ * ClickHouse; http.c carries the bytes (http or https, libcurl).
  */
 #ifndef UKT_CLICKHOUSE_H
 #define UKT_CLICKHOUSE_H
@@ -17,17 +17,37 @@
 
 #define CH_DEFAULT_URL "http://127.0.0.1:8123"
 #define CH_DEFAULT_DB "uktrace"
+/* ClickHouse's own defaults, for a URL without a port */
+#define CH_HTTP_PORT 8123
+#define CH_HTTPS_PORT 8443
 
 struct ch;
 
-/* A client of the server at url, for database db (which need not exist
- * yet). NULL with a message in err. */
-struct ch *ch_open(const char *url, const char *db, struct ukt_buf *err);
+/* Who we are to the server and whom we trust; each NULL when not given. */
+struct ch_login {
+	const char *user;	/* when the URL has no user@ */
+	const char *password;	/* when the URL has no :password@ */
+	const char *cacert;	/* https: a PEM file of the certificates to
+				 * trust (a self-signed server's), instead of
+				 * the system's authorities */
+};
+
+/*
+ * A client of the server at url ("[http[s]://][user[:password]@]host
+ * [:port]", http://127.0.0.1:8123 when NULL), for database db (which need
+ * not exist yet); login may be NULL. Nothing is sent yet. NULL with a
+ * message in err.
+ */
+struct ch *ch_open(const char *url, const char *db, const struct ch_login *login,
+		   struct ukt_buf *err);
 void ch_close(struct ch *h);
 const char *ch_db(const struct ch *h);
+/* The server's URL as given, without its password: safe to print. */
+const char *ch_url(const struct ch *h);
 
-/* Run one statement; the server's words in err when it refuses. 0, or
- * -EIO (refused) / -errno (not reached). */
+/* Run one statement; the server's words in err when it refuses (and how
+ * to log in, when it did not take the user or the password). 0, or -EIO
+ * (refused) / -errno (not reached, http.h). */
 int ch_exec(struct ch *h, const char *sql, struct ukt_buf *err);
 /* Run a query; its output (in the FORMAT the query names) into out. */
 int ch_query(struct ch *h, const char *sql, struct ukt_buf *out, struct ukt_buf *err);

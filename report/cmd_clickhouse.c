@@ -13,14 +13,58 @@
 #include "chload.h"
 #include "clickhouse.h"
 #include "report.h"
+#include "stats.h"
+
+/*
+ * The password to log in with, when the URL has none: the first line of
+ * --password-file, or CLICKHOUSE_PASSWORD (as clickhouse-client reads
+ * it); never an option's value, which every user of the host can see in
+ * ps. 0 (*given false: none), or -errno with a message in err.
+ */
+static int read_password(const struct report_opts *o, struct ukt_buf *pw, bool *given,
+			 struct ukt_buf *err)
+{
+	const char *env = getenv("CLICKHOUSE_PASSWORD");
+	int rc;
+
+	*given = false;
+	if (!o->ch_password_file) {
+		*given = env != NULL;
+		return env ? ukt_buf_adds(pw, env) : 0;
+	}
+	rc = ukt_buf_read_file(pw, o->ch_password_file);
+	if (rc) {
+		ukt_buf_addf(err, "cannot read --password-file '%s': %s", o->ch_password_file,
+			     strerror(-rc));
+		return rc;
+	}
+	pw->len = strcspn(pw->data, "\r\n");
+	if (pw->cap)
+		pw->data[pw->len] = '\0';
+	*given = true;
+	return 0;
+}
 
 static struct ch *connect_ch(const struct report_opts *o, const char *url,
 			     struct ukt_buf *err)
 {
-	struct ch *h = ch_open(url ? url : CH_DEFAULT_URL, o->ch_db ? o->ch_db : CH_DEFAULT_DB, err);
+	struct ukt_buf pw = UKT_BUF_INIT;
+	struct ch_login login = { .user = getenv("CLICKHOUSE_USER"), .cacert = o->ch_cacert };
+	struct ch *h = NULL;
+	bool given;
 
+	if (login.user && !*login.user)
+		login.user = NULL;
+	if (read_password(o, &pw, &given, err) == 0) {
+		login.password = given ? pw.data : NULL;
+		h = ch_open(url ? url : CH_DEFAULT_URL, o->ch_db ? o->ch_db : CH_DEFAULT_DB,
+			    &login, err);
+	}
+	if (pw.cap)
+		memset(pw.data, 0, pw.cap);
+	ukt_buf_release(&pw);
 	if (!h)
-		fprintf(stderr, "uktrace-report: %s\n", err->data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err->data));
 	return h;
 }
 
@@ -38,7 +82,8 @@ int cmd_clickhouse(struct report_opts *o)
 	rc = chload_schema(h, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-report: cannot set up database '%s' at %s: %s\n",
-			ch_db(h), o->ch_url ? o->ch_url : CH_DEFAULT_URL, err.data);
+			out_term(ch_db(h)), out_term(ch_url(h)),
+			out_term(err.data));
 		goto out;
 	}
 	for (size_t i = 0; i < o->ntraces && !rc; i++) {
@@ -46,26 +91,28 @@ int cmd_clickhouse(struct report_opts *o)
 
 		ukt_buf_reset(&warn);
 		rc = chload_file(h, o->traces[i], o->host_label, &res, &err, &warn);
-		if (warn.len && !o->quiet)
-			fprintf(stderr, "warning: %s: %s", o->traces[i], warn.data);
+		if (warn.len && !o->quiet) {
+			fprintf(stderr, "warning: %s: ", out_term(o->traces[i]));
+			out_term_puts(stderr, warn.data);
+		}
 		if (rc) {
-			fprintf(stderr, "uktrace-report: %s\n", err.data);
+			fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		} else if (res.skipped) {
 			if (!o->quiet)
 				fprintf(stderr, "%s: already loaded as host '%s' (trace %s): nothing to do\n",
-					o->traces[i], res.host, res.trace_id);
+					out_term(o->traces[i]), out_term(res.host), out_term(res.trace_id));
 		} else {
 			loaded++;
 			if (!o->quiet)
 				fprintf(stderr, "loaded %s as host '%s' (trace %s): %" PRIu64 " events, %" PRIu64
-					" calls in %.2f s (%.0f events/s)\n", o->traces[i], res.host,
-					res.trace_id, res.events, res.calls, res.seconds,
+					" calls in %.2f s (%.0f events/s)\n", out_term(o->traces[i]),
+					out_term(res.host), out_term(res.trace_id), res.events, res.calls, res.seconds,
 					res.seconds > 0 ? (double)res.events / res.seconds : 0.0);
 		}
 	}
 	if (!rc && !o->quiet && loaded)
 		fprintf(stderr, "query it: uktrace-report summary --clickhouse %s%s%s, or any SQL on database '%s'\n",
-			o->ch_url ? o->ch_url : CH_DEFAULT_URL, o->ch_db ? " --database " : "",
+			ch_url(h), o->ch_db ? " --database " : "",
 			o->ch_db ? o->ch_db : "", ch_db(h));
 out:
 	ch_close(h);
@@ -87,7 +134,7 @@ static int print_query(const struct report_opts *o, const char *sql,
 		ch_set_readonly(h);
 		rc = ch_query_table(h, sql, durations, &t, &err);
 		if (rc)
-			fprintf(stderr, "uktrace-report: %s\n", err.data);
+			fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		else
 			out_table_print(&t, o->format, stdout);
 	}
@@ -125,7 +172,7 @@ int ch_cmd_summary(struct report_opts *o)
 	for (int i = 0; sorts[i]; i++)
 		known |= !strcmp(sort, sorts[i]);
 	if (!known) {
-		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", sort);
+		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", out_term(sort));
 		return -EINVAL;
 	}
 	ukt_buf_adds(&sql, "SELECT host, func AS function, calls, incomplete, total_ns AS total,"
@@ -138,6 +185,8 @@ int ch_cmd_summary(struct report_opts *o)
 		ukt_buf_addf(&sql, " ORDER BY host, %s DESC, function", sort);
 	if (o->limit > 0)
 		ukt_buf_addf(&sql, " LIMIT %d BY host", o->limit);
+	if (o->format == OUT_TABLE)
+		puts(STATS_SUMMARY_HEADER);
 	rc = print_query(o, sql.data, durations);
 	ukt_buf_release(&sql);
 	return rc;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,31 @@
 #include "trace.h"
 #include "errors.h"
 
+/* A value from the trace, as the terminal may show it (output.h). */
 static const char *or_unknown(const char *s)
 {
-	return s && *s ? s : "(unknown)";
+	return s && *s ? out_term(s) : "(unknown)";
+}
+
+/* Whether p is the return half of a pair whose entry the recorder
+ * filtered (p itself unfiltered: every return was recorded). */
+static bool entry_filtered(const struct trace *t, const struct ukt_probe_rec *p)
+{
+	bool ret = (p->role && !strcmp(p->role, "return")) ||
+		   (!p->role && (!strcmp(p->kind, "uretprobe") || !strcmp(p->kind, "kretprobe")));
+
+	if (!ret || !p->func || !*p->func)
+		return false;
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct ukt_probe_rec *q = &t->probes[i];
+		bool entry = q->role ? !strcmp(q->role, "entry") :
+			     !strcmp(q->kind, "uprobe") || !strcmp(q->kind, "kprobe");
+
+		if (q != p && entry && q->func && !strcmp(q->func, p->func) &&
+		    q->filter && *q->filter)
+			return true;
+	}
+	return false;
 }
 
 static struct trace *open_trace(const struct report_opts *o)
@@ -27,7 +50,7 @@ static struct trace *open_trace(const struct report_opts *o)
 
 	t = trace_open_set(o->traces, o->ntraces, &err, &msg);
 	if (!t)
-		fprintf(stderr, "uktrace-report: %s\n", msg.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(msg.data));
 	ukt_buf_release(&msg);
 	return t;
 }
@@ -37,6 +60,7 @@ static struct trace *open_trace(const struct report_opts *o)
  * unparsable format would bury the rest). */
 static void print_once(const char *text)
 {
+	struct ukt_buf line = UKT_BUF_INIT;
 	const char *p = text;
 
 	while (*p) {
@@ -55,13 +79,16 @@ static void print_once(const char *text)
 			}
 		}
 		if (first && len) {
+			ukt_buf_reset(&line);
+			ukt_buf_add(&line, p, len);
 			if (n > 1)
-				printf("%.*s (%d times)\n", (int)len, p, n);
+				printf("%s (%d times)\n", out_term(line.data), n);
 			else
-				printf("%.*s\n", (int)len, p);
+				printf("%s\n", out_term(line.data));
 		}
 		p += len + (p[len] != '\0');
 	}
+	ukt_buf_release(&line);
 }
 
 /* A flight recorder's dump: what fired it, and what its window is. */
@@ -80,7 +107,7 @@ static void flight_info(const struct trace *t, uint64_t first)
 	       or_unknown(trace_meta(t, "flight_size")));
 	v = trace_meta(t, "flight_last");
 	if (v && strtod(v, NULL) > 0)
-		printf(", keeping the last %s s", v);
+		printf(", keeping the last %s s", out_term(v));
 	printf("\ntrigger     %s\n", or_unknown(trace_meta(t, "trigger")));
 	v = trace_meta(t, "trigger_ts");
 	if (v && first)
@@ -88,10 +115,10 @@ static void flight_info(const struct trace *t, uint64_t first)
 		       ((double)strtoull(v, NULL, 10) - (double)first) / 1e9);
 	v = trace_meta(t, "overwritten");
 	if (v)
-		printf("overwritten %s events per CPU before the window (the flight recorder keeps the newest; not a loss)\n", v);
+		printf("overwritten %s events per CPU before the window (the flight recorder keeps the newest; not a loss)\n", out_term(v));
 	v = trace_meta(t, "triggers_held_off");
 	if (v && strtoull(v, NULL, 10))
-		printf("held off    %s more triggers came within the hold-off before this dump\n", v);
+		printf("held off    %s more triggers came within the hold-off before this dump\n", out_term(v));
 }
 
 int cmd_info(struct report_opts *o)
@@ -131,10 +158,10 @@ int cmd_info(struct report_opts *o)
 	ukt_human_bytes(h1, sizeof(h1), (double)t->file_size);
 	if (t->npaths > 1)
 		printf("files       %zu files of one recording, %s to %s (%s, %s)\n", t->npaths,
-		       t->paths[0], t->paths[t->npaths - 1], h1,
+		       out_term(t->paths[0]), out_term(t->paths[t->npaths - 1]), h1,
 		       t->complete ? "complete" : "SOME INCOMPLETE: a recorder did not finish them");
 	else
-		printf("file        %s (%s, %s)\n", t->path, h1,
+		printf("file        %s (%s, %s)\n", out_term(t->path), h1,
 		       t->complete ? "complete" : "INCOMPLETE: the recorder did not finish it");
 	printf("format      %u.%u, %s-endian data, %u-byte long, %u-byte sub-buffers, %u CPUs\n",
 	       t->info.major, t->info.minor, t->info.endian == 2 ? "big" : "little",
@@ -142,7 +169,7 @@ int cmd_info(struct report_opts *o)
 	printf("host        %s\n", or_unknown(trace_meta(t, "host")));
 	printf("kernel      %s %s\n", or_unknown(trace_meta(t, "kernel")),
 	       or_unknown(trace_meta(t, "machine")));
-	printf("clock       %s\n", t->info.clock);
+	printf("clock       %s\n", out_term(t->info.clock));
 	v = trace_meta(t, "start_realtime");
 	v2 = trace_meta(t, "stop_realtime");
 	if (v) {
@@ -165,14 +192,19 @@ int cmd_info(struct report_opts *o)
 	for (size_t i = 0; i < t->nprobes; i++) {
 		const struct ukt_probe_rec *p = &t->probes[i];
 
-		printf("  %-3d %-10s %s:%s\n", p->id, p->kind, p->system, p->name);
+		printf("  %-3d %-10s %s:%s\n", p->id, out_term(p->kind), out_term(p->system),
+		       out_term(p->name));
 		if (d)
 			printf("      events      %" PRIu64 "%s\n", per_probe[i],
 			       per_probe[i] ? "" : "  (the probe never fired)");
 		if (p->spec && *p->spec)
-			printf("      spec        %s\n", p->spec);
+			printf("      spec        %s\n", out_term(p->spec));
 		if (p->definition && *p->definition)
-			printf("      definition  %s\n", p->definition);
+			printf("      definition  %s\n", out_term(p->definition));
+		if (p->filter && *p->filter)
+			printf("      filter      %s\n", out_term(p->filter));
+		else if (entry_filtered(t, p))
+			printf("      filter      none: every return recorded; calls are those whose entry matched\n");
 	}
 	printf("\n%-5s %12s %12s %10s %10s %10s %10s\n", "cpu", "events", "lost", "pages",
 	       "raw", "stored", "ratio");
@@ -210,7 +242,7 @@ int cmd_info(struct report_opts *o)
 	trace_describe_damage(t, &dmg);
 	print_once(dmg.data);
 	if (!d)
-		printf("decoding    impossible: %s\n", err.data);
+		printf("decoding    impossible: %s\n", out_term(err.data));
 	print_once(warn.data);
 out:
 	free(events);
@@ -248,17 +280,20 @@ int cmd_dump(struct report_opts *o)
 		return -EINVAL;
 	if (t->ndamage && !o->quiet) {
 		trace_describe_damage(t, &warn);
-		fprintf(stderr, "warning: %s", warn.data);
+		fputs("warning: ", stderr);
+		out_term_puts(stderr, warn.data);
 		ukt_buf_reset(&warn);
 	}
 	d = decoder_new(t, &err, &warn);
 	if (!d) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		rc = -REP_E_TEP;
 		goto out;
 	}
-	if (warn.len && !o->quiet)
-		fprintf(stderr, "warning: %s", warn.data);
+	if (warn.len && !o->quiet) {
+		fputs("warning: ", stderr);
+		out_term_puts(stderr, warn.data);
+	}
 	rc = threads_load(&th, t);
 	if (rc)
 		goto out;
@@ -269,7 +304,7 @@ int cmd_dump(struct report_opts *o)
 		const char *arg = i ? o->until_arg : o->since_arg;
 
 		if (arg && report_parse_time(arg, start, i ? &o->until : &o->since)) {
-			fprintf(stderr, "uktrace-report: bad time '%s': use seconds ('+1.5' from the start, or absolute as dump shows)\n", arg);
+			fprintf(stderr, "uktrace-report: bad time '%s': use seconds ('+1.5' from the start, or absolute as dump shows)\n", out_term(arg));
 			rc = -EINVAL;
 			goto out;
 		}
@@ -291,9 +326,9 @@ int cmd_dump(struct report_opts *o)
 		ukt_buf_reset(&info);
 		dec_print_info(d, &ev, &info);
 		if (printf("%16s-%-7d [%03d] %" PRIu64 ".%09" PRIu64 ": %s: %s\n",
-			   threads_name(&th, ev.tid), ev.tid, ev.cpu,
-			   ev.ts / 1000000000, ev.ts % 1000000000, ev.lay->name,
-			   info.data) < 0)
+			   out_term(threads_name(&th, ev.tid)), ev.tid, ev.cpu,
+			   ev.ts / 1000000000, ev.ts % 1000000000, out_term(ev.lay->name),
+			   out_term(info.data)) < 0)
 			break;	/* stdout closed (| head) */
 	}
 out:

@@ -37,7 +37,7 @@ static struct db *open_selection(struct report_opts *o, struct call_select *sel,
 
 static int fail(int rc, struct ukt_buf *err)
 {
-	fprintf(stderr, "uktrace-report: %s\n", err->len ? err->data : rep_strerror(rc));
+	fprintf(stderr, "uktrace-report: %s\n", err->len ? out_term(err->data) : rep_strerror(rc));
 	return rc;
 }
 
@@ -59,7 +59,7 @@ int cmd_export(struct report_opts *o)
 	d = open_selection(o, &sel, &tmp, &rc);
 	if (!d)
 		return rc;
-	f = pic_open(o->perfetto, &rc);
+	f = pic_open(o->perfetto, o->mode, &rc);
 	if (f) {
 		rc = perfetto_write(f, d, &sel, &n, &err);
 		if (rc)
@@ -68,7 +68,7 @@ int cmd_export(struct report_opts *o)
 			rc = -EIO;
 		if (!rc && !o->quiet && f != stdout)
 			fprintf(stderr, "wrote %s: %" PRIu64 " trace events; open it in"
-				" https://ui.perfetto.dev or chrome://tracing\n", o->perfetto, n);
+				" https://ui.perfetto.dev or chrome://tracing\n", out_term(o->perfetto), n);
 	}
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);
@@ -106,11 +106,11 @@ int cmd_flamegraph(struct report_opts *o)
 	if (fl.v[0].total <= 0) {
 		fprintf(stderr, "uktrace-report: no complete calls%s%s%s in the selection: nothing"
 			" to draw (see 'uktrace-report summary')\n", o->arg ? " of '" : "",
-			o->arg ? o->arg : "", o->arg ? "'" : "");
+			o->arg ? out_term(o->arg) : "", o->arg ? "'" : "");
 		rc = -ENOENT;
 		goto out;
 	}
-	f = o->output ? pic_open(o->output, &rc) : stdout;
+	f = o->output ? pic_open(o->output, o->mode, &rc) : stdout;
 	if (!f)
 		goto out;
 	if (fl.deep)
@@ -159,7 +159,7 @@ int cmd_html(struct report_opts *o)
 	d = open_selection(o, &sel, &tmp, &rc);
 	if (!d)
 		return rc;
-	f = pic_open(o->output, &rc);
+	f = pic_open(o->output, o->mode, &rc);
 	if (f) {
 		name = strrchr(o->trace, '/') ? strrchr(o->trace, '/') + 1 : o->trace;
 		rc = html_write(f, d, &sel, name, o->limit > 0 ? o->limit : 10, &err);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -38,7 +39,7 @@ int report_run_query(struct db_stmt *s, enum out_format f)
 		}
 	}
 	if (rc < 0)
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 	else
 		out_table_print(&t, f, stdout);
 	out_table_release(&t);
@@ -61,13 +62,13 @@ int cmd_sql(struct report_opts *o)
 		return rc;
 	s = db_prepare(d, o->arg, &err);
 	if (!s) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		rc = -REP_E_SQL;
 		goto out;
 	}
 	if (!db_stmt_readonly(s)) {
 		fprintf(stderr, "uktrace-report: the sql command only reads; to change the data, write it out with 'uktrace-report db %s -o OUT.db' and use sqlite3 on that\n",
-			o->trace);
+			out_term(o->trace));
 		rc = -EPERM;
 		goto out;
 	}
@@ -81,14 +82,17 @@ out:
 
 int cmd_db(struct report_opts *o)
 {
+	struct stat st;
+
 	if (!o->output) {
 		fprintf(stderr, "uktrace-report: db needs -o OUT.db\n");
 		return -EINVAL;
 	}
-	if (!o->force && access(o->output, F_OK) == 0) {
+	/* lstat: a symlink is something there, even a dangling one */
+	if (!o->force && lstat(o->output, &st) == 0) {
 		fprintf(stderr, "uktrace-report: '%s' exists: choose another name, or overwrite it with --force\n",
-			o->output);
+			out_term(o->output));
 		return -EEXIST;
 	}
-	return report_import(o->traces, o->ntraces, o->output, o->quiet);
+	return report_import(o->traces, o->ntraces, o->output, o->mode, o->quiet);
 }

@@ -68,9 +68,10 @@ static void no_such_func(struct db *d, const char *func)
 	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM calls ORDER BY func", NULL);
 	int n = 0;
 
-	fprintf(stderr, "uktrace-report: no calls of '%s' in this trace", func);
+	fprintf(stderr, "uktrace-report: no calls of '%s' in this trace", out_term(func));
 	while (s && db_step(s, NULL) == 1) {
-		fprintf(stderr, "%s'%s'", n++ ? ", " : "; functions with calls: ", db_column_text(s, 0));
+		fprintf(stderr, "%s'%s'", n++ ? ", " : "; functions with calls: ",
+			out_term(db_column_text(s, 0)));
 		if (n >= 20) {
 			fprintf(stderr, ", ...");
 			break;
@@ -117,6 +118,7 @@ static void summary_notes(struct db *d, const struct report_opts *o)
 		{ "no_return_depth", "got no return from the kernel: entered with 64 uretprobe returns pending on their thread (recursion or nesting of probed functions deeper than 64)" },
 		{ "never_returns", "never return by design (exit, exit_group, rt_sigreturn)" },
 		{ "fork_child", "were the child's side of fork or clone (a return without an entry)" },
+		{ "abandoned", "were unwound past (longjmp, siglongjmp or an exception): their frames left without a return, their durations unknown" },
 	};
 
 	s = db_prepare(d, "SELECT status, COUNT(*) FROM calls WHERE complete = 0 GROUP BY status", NULL);
@@ -127,7 +129,7 @@ static void summary_notes(struct db *d, const struct report_opts *o)
 			if (!strcmp(st, notes[i].status))
 				why = notes[i].why;
 		printf("note: %" PRId64 " calls %s; left out of the statistics\n",
-		       db_column_int(s, 1), why);
+		       db_column_int(s, 1), out_term(why));
 	}
 	db_finalize(s);
 	if (db_query_int(d, "SELECT SUM(lost_events) FROM cpus", &v) == 0 && v)
@@ -145,7 +147,7 @@ static int summary_events(struct db *d, const struct report_opts *o)
 	int rc;
 
 	if (!s) {
-		fprintf(stderr, "uktrace-report: %s\n", err.data);
+		fprintf(stderr, "uktrace-report: %s\n", out_term(err.data));
 		ukt_buf_release(&err);
 		return -REP_E_SQL;
 	}
@@ -238,7 +240,7 @@ int cmd_summary(struct report_opts *o)
 		}
 	}
 	if (!found) {
-		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", o->sort);
+		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", out_term(o->sort));
 		return -EINVAL;
 	}
 	if (o->by && !strcmp(o->by, "pid")) {
@@ -248,7 +250,7 @@ int cmd_summary(struct report_opts *o)
 		by = STATS_BY_COMM;
 		kcols = 2;
 	} else if (o->by) {
-		fprintf(stderr, "uktrace-report: --by takes pid or comm, not '%s'\n", o->by);
+		fprintf(stderr, "uktrace-report: --by takes pid or comm, not '%s'\n", out_term(o->by));
 		return -EINVAL;
 	}
 	d = open_db(o, &tmp, &rc);
@@ -269,7 +271,7 @@ int cmd_summary(struct report_opts *o)
 			rc = stats_add_uncalled(d, &rows, &nrows);
 	}
 	if (rc) {
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;
 	}
 	if (nrows > 1)
@@ -312,6 +314,8 @@ int cmd_summary(struct report_opts *o)
 			out_set_int_shown(&t, c++, r->v[k], b);
 		}
 	}
+	if (o->format == OUT_TABLE)
+		puts(STATS_SUMMARY_HEADER);
 	out_table_print(&t, o->format, stdout);
 	summary_notes(d, o);
 out:
@@ -336,11 +340,11 @@ int cmd_hist(struct report_opts *o)
 	build_filter(o, &f, o->arg);
 	rc = hist_compute(d, &f, o->linear, o->buckets > 0 ? o->buckets : 20, &h, &err);
 	if (rc) {
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;
 	}
 	if (o->svg) {
-		FILE *out = pic_open(o->svg, &rc);
+		FILE *out = pic_open(o->svg, o->mode, &rc);
 		struct ukt_buf title = UKT_BUF_INIT;
 
 		if (out) {
@@ -364,7 +368,7 @@ int cmd_hist(struct report_opts *o)
 		out_table_print(&t, o->format, stdout);
 		out_table_release(&t);
 	} else {
-		printf("latency of %s: %" PRIu64 " complete calls\n\n", o->arg, h.total);
+		printf("latency of %s: %" PRIu64 " complete calls\n\n", out_term(o->arg), h.total);
 		printf("%26s : %-9s %s\n", "duration [from, to)", "count", "distribution");
 		for (int i = 0; i < h.n; i++) {
 			char range[80];
@@ -405,15 +409,15 @@ int cmd_heatmap(struct report_opts *o)
 	origin = tables_first_ts(d);
 	rc = heat_compute(d, &f, o->buckets > 0 ? o->buckets : 60, &h, &err);
 	if (rc) {
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;
 	}
 	if (!h.total) {
-		fprintf(stderr, "uktrace-report: no complete calls of '%s' in the selection: nothing to draw\n", o->arg);
+		fprintf(stderr, "uktrace-report: no complete calls of '%s' in the selection: nothing to draw\n", out_term(o->arg));
 		rc = -ENOENT;
 		goto out;
 	}
-	out = pic_open(o->output, &rc);
+	out = pic_open(o->output, o->mode, &rc);
 	if (!out)
 		goto out;
 	ukt_buf_addf(&title, "When the %" PRIu64 " calls of %s happened, and how long they took",
@@ -502,11 +506,11 @@ static int func_query(struct report_opts *o, struct db *d, const char *sql,
 		goto out;
 	rc = 0;
 	if (title && o->format == OUT_TABLE)
-		printf("%s\n\n", title);
+		printf("%s\n\n", out_term(title));
 	out_table_print(&t, o->format, stdout);
 out:
 	if (rc < 0)
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? err.data : rep_strerror(rc));
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 	db_finalize(s);
 	out_table_release(&t);
 	ukt_buf_release(&err);

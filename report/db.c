@@ -4,6 +4,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "uktrace/outfile.h"
 
 #include "db.h"
 #include "errors.h"
@@ -32,21 +35,64 @@ static int rc_to_err(int rc)
 	}
 }
 
+/*
+ * A database file is data, not code: a cache found next to a trace may
+ * have been written by anyone. SQLite's defensive settings keep its
+ * schema from reaching beyond the data (no functions with side effects or
+ * table-valued pragmas in views, no loadable extensions; SQLite's
+ * "Defense Against The Dark Arts"); triggers are never ours, so none run.
+ * An existing file is also defensive: no writable_schema, no raw page
+ * writes (a new one is ours from its first byte, and its bulk load needs
+ * journal_mode=OFF, which defensive mode refuses). Views stay: the
+ * schema's calls and call_stats are views, and a cache is only used once
+ * it is known to be ours (cache.c).
+ */
+static int harden(sqlite3 *h, bool created)
+{
+	static const int off[] = {
+		SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+		SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION,
+	};
+	int rc = sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, !created, NULL);
+
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]) && rc == SQLITE_OK; i++)
+		rc = sqlite3_db_config(h, off[i], 0, NULL);
+	return rc;
+}
+
 struct db *db_open(const char *path, int flags, struct ukt_buf *err)
 {
 	struct db *d = calloc(1, sizeof(*d));
-	int of = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY :
-		 SQLITE_OPEN_READWRITE | ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	int of = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	int rc;
 
 	if (!d)
 		return NULL;
+	if (flags & DB_CREATE) {
+		/* made here, new and private, so SQLite opens a file of ours
+		 * (it would create one with mode 0644 and follow a symlink) */
+		int fd = ukt_create_new(path, 0600);
+
+		if (fd < 0) {
+			if (err)
+				ukt_buf_addf(err, "cannot create database '%s': %s", path, strerror(-fd));
+			free(d);
+			errno = -fd;
+			return NULL;
+		}
+		close(fd);
+		of |= SQLITE_OPEN_NOFOLLOW;
+	}
 	rc = sqlite3_open_v2(path, &d->h, of | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = harden(d->h, flags & DB_CREATE);
 	if (rc != SQLITE_OK) {
 		if (err)
 			ukt_buf_addf(err, "cannot open database '%s': %s", path,
 				     d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
 		sqlite3_close(d->h);
+		if (flags & DB_CREATE)
+			unlink(path);
 		free(d);
 		errno = -rc_to_err(rc);
 		return NULL;
@@ -57,6 +103,13 @@ struct db *db_open(const char *path, int flags, struct ukt_buf *err)
 			   "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=16384;"
 			   "PRAGMA cache_size=-65536;", NULL);
 	return d;
+}
+
+const char *db_filename(struct db *d)
+{
+	const char *f = sqlite3_db_filename(d->h, "main");
+
+	return f && *f ? f : NULL;
 }
 
 int db_close(struct db *d)

@@ -16,13 +16,20 @@ struct db_stmt;
 
 enum {
 	DB_READONLY = 1,
-	DB_CREATE = 2,		/* create (truncating nothing: caller removes) */
+	DB_CREATE = 2,		/* create a new file, mode 0600 (EEXIST when
+				 * anything is at path: the caller removes) */
 	DB_FAST = 4,		/* bulk-load pragmas: no journal, no fsync */
 };
 
 enum db_type { DB_NULL, DB_INT, DB_REAL, DB_TEXT, DB_BLOB };
 
+/* Every database is opened with SQLite's defensive settings: an
+ * untrusted schema cannot run functions with side effects or triggers;
+ * an existing file cannot have its pages or schema written directly
+ * either (db.c, harden). */
 struct db *db_open(const char *path, int flags, struct ukt_buf *err);
+/* The file's absolute path, or NULL (an in-memory database). */
+const char *db_filename(struct db *d);
 /* Close; 0 or negative (NULL is a no-op). */
 int db_close(struct db *d);
 

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * libtraceevent boundary. Pages are copied into a zero-padded buffer and
- * their commit size checked before kbuffer sees them, and every event's
- * extent is checked against the page, so hostile files cannot make kbuffer
- * or our field readers leave the buffer.
+ * libtraceevent boundary for event formats. Pages are read through the
+ * engine's page reader (uktrace/rbpage.h), which checks them before
+ * kbuffer sees them, so hostile files cannot make kbuffer or our field
+ * readers leave the buffer.
  */
 #include <byteswap.h>
 #include <errno.h>
 #include <event-parse.h>
 #include <inttypes.h>
-#include <kbuffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,7 @@
 #include "errors.h"
 #include "strtab.h"
 #include "textscan.h"
-
-#define PAGE_PAD 64
-/*
- * The page header's commit field: the size of the data in the low 27 bits
- * (kbuffer's COMMIT_MASK), flags above. The kernel adds its missed-events
- * flags as the int (1 << 31) to a long, which sign-extends: on 64-bit
- * kernels the upper 33 bits of the field are set on such a page, so
- * masking two bits out of it left a page size of 2^64 - 2^32 + n.
- */
-#define COMMIT_MASK ((1ULL << 27) - 1)
+#include "uktrace/rbpage.h"
 
 struct cpu_cursor {
 	int cpu;
@@ -36,11 +26,9 @@ struct cpu_cursor {
 	size_t next_block;
 	struct ukt_buf raw;
 	uint32_t page, npages;
-	uint8_t *pagebuf;
-	const uint8_t *page_end;	/* end of committed data */
-	struct kbuffer *kb;
-	void *ev;
-	unsigned long long ts;
+	struct ukt_rbpage *rb;
+	struct ukt_rbevent ev;		/* the next event, when have */
+	bool have;
 	uint64_t last_ts;		/* of the event handed out last */
 	long long pending_missed;
 	bool done;
@@ -56,7 +44,6 @@ struct decoder {
 	int ncur;
 	struct ukt_decoder *zd;
 	bool swap;
-	int hdr_size;			/* page header: timestamp + commit */
 	int pid_off;			/* common_pid */
 	int type_size;			/* common_type: 2 */
 	bool kallsyms_parsed;
@@ -379,7 +366,6 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 	d->type_size = 2;
 	d->pid_off = 4;
 	d->swap = host_big != file_big;
-	d->hdr_size = 8 + (t->info.long_size == 4 ? 4 : 8);
 	d->tep = tep_alloc();
 	d->zd = ukt_decoder_new();
 	d->by_id = calloc(65536, sizeof(*d->by_id));
@@ -456,10 +442,8 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 		c->cpu = i;
 		c->tc = &t->cpus[i];
 		ukt_buf_init(&c->raw);
-		c->pagebuf = calloc(1, t->info.subbuf_size + PAGE_PAD);
-		c->kb = kbuffer_alloc(t->info.long_size == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-				      file_big ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
-		if (!c->pagebuf || !c->kb) {
+		c->rb = ukt_rbpage_new(t->info.subbuf_size, t->info.long_size, file_big);
+		if (!c->rb) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -494,9 +478,7 @@ void decoder_free(struct decoder *d)
 	free(d->lays);
 	for (int i = 0; d->cur && i < d->ncur; i++) {
 		ukt_buf_release(&d->cur[i].raw);
-		free(d->cur[i].pagebuf);
-		if (d->cur[i].kb)
-			kbuffer_free(d->cur[i].kb);
+		ukt_rbpage_free(d->cur[i].rb);
 	}
 	free(d->cur);
 	free(d->by_id);
@@ -526,7 +508,8 @@ void decoder_rewind(struct decoder *d)
 
 		c->next_block = 0;
 		c->page = c->npages = 0;
-		c->ev = NULL;
+		c->have = false;
+		ukt_rbpage_reset(c->rb);
 		c->done = false;
 		c->last_ts = 0;
 		c->pending_missed = 0;
@@ -551,7 +534,7 @@ static uint64_t rd(const struct decoder *d, const uint8_t *p, int size)
 	}
 }
 
-/* Load the next page of c into kbuffer; false at the end of c's data. */
+/* Load the next page of c that has events; false at the end of c's data. */
 static bool load_page(struct decoder *d, struct cpu_cursor *c)
 {
 	uint32_t sz = d->t->info.subbuf_size;
@@ -559,32 +542,21 @@ static bool load_page(struct decoder *d, struct cpu_cursor *c)
 	for (;;) {
 		if (c->page < c->npages) {
 			const uint8_t *src = (const uint8_t *)c->raw.data + (size_t)c->page * sz;
-			uint64_t commit;
-			int missed;
+			long long missed;
+			int rc;
 
 			c->page++;
-			memcpy(c->pagebuf, src, sz);
-			commit = rd(d, c->pagebuf + 8, d->hdr_size - 8) & COMMIT_MASK;
-			if (commit == 0)
-				continue;	/* empty page */
-			if (commit > sz - (uint32_t)d->hdr_size) {
+			rc = ukt_rbpage_load(c->rb, src, sz);
+			if (rc < 0)
 				d->st.bad_pages++;
-				continue;
-			}
-			c->page_end = c->pagebuf + d->hdr_size + commit;
-			if (kbuffer_load_subbuffer(c->kb, c->pagebuf) < 0) {
-				d->st.bad_pages++;
-				continue;
-			}
-			missed = kbuffer_missed_events(c->kb);
+			if (rc <= 0)
+				continue;	/* damaged, or empty */
+			missed = ukt_rbpage_missed(c->rb);
 			if (missed) {
-				c->pending_missed = missed < 0 ? -1 : missed;
+				c->pending_missed = missed;
 				d->st.missed_marks++;
 			}
-			c->ev = kbuffer_read_event(c->kb, &c->ts);
-			if (c->ev)
-				return true;
-			continue;
+			return true;
 		}
 		if (c->next_block >= c->tc->nblocks)
 			return false;
@@ -598,24 +570,22 @@ static bool load_page(struct decoder *d, struct cpu_cursor *c)
 	}
 }
 
-/* Make c->ev a valid event (or mark c done). */
+/* Make c->ev the next valid event (or mark c done). */
 static void settle(struct decoder *d, struct cpu_cursor *c)
 {
-	for (;;) {
-		if (!c->ev && !load_page(d, c)) {
-			c->done = true;
+	while (!c->have) {
+		int rc = ukt_rbpage_next(c->rb, &c->ev);
+
+		if (rc == 1) {
+			c->have = true;
 			return;
 		}
-		if (c->ev) {
-			const uint8_t *p = c->ev;
-			int size = kbuffer_event_size(c->kb);
-
-			if (p >= c->pagebuf + d->hdr_size && size >= 8 &&
-			    p + size <= c->page_end)
-				return;
-			/* an event that leaves its page: the rest is garbage */
+		/* an event that leaves its page: the rest is garbage */
+		if (rc < 0)
 			d->st.bad_pages++;
-			c->ev = NULL;
+		if (!load_page(d, c)) {
+			c->done = true;
+			return;
 		}
 	}
 }
@@ -625,36 +595,36 @@ int decoder_next(struct decoder *d, struct dec_event *ev)
 	for (;;) {
 		struct cpu_cursor *best = NULL;
 		const uint8_t *p;
-		int type;
 
 		for (int i = 0; i < d->ncur; i++) {
 			struct cpu_cursor *c = &d->cur[i];
 
 			if (c->done)
 				continue;
-			if (!c->ev)
+			if (!c->have)
 				settle(d, c);
 			if (c->done)
 				continue;
-			if (!best || c->ts < best->ts)
+			if (!best || c->ev.ts < best->ev.ts)
 				best = c;
 		}
 		if (!best)
 			return 0;
-		p = best->ev;
-		ev->ts = best->ts;
+		/* the data stays valid until this cursor reads on, at the
+		 * next call */
+		p = best->ev.data;
+		ev->ts = best->ev.ts;
 		ev->cpu = best->cpu;
 		ev->data = p;
-		ev->size = kbuffer_event_size(best->kb);
+		ev->size = best->ev.size;
 		ev->missed = best->pending_missed;
 		ev->missed_since = best->last_ts;
-		best->last_ts = best->ts;
+		best->last_ts = best->ev.ts;
 		ev->swap = d->swap;
 		best->pending_missed = 0;
-		type = (int)rd(d, p, 2);
+		best->have = false;
 		ev->tid = (int32_t)rd(d, p + d->pid_off, 4);
-		ev->lay = d->by_id[type & 0xffff];
-		best->ev = kbuffer_next_event(best->kb, &best->ts);
+		ev->lay = d->by_id[best->ev.type];
 		if (!ev->lay) {
 			d->st.unknown_events++;
 			continue;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Decoding ring-buffer pages into events, merged across CPUs in time order.
- * The only module that sees libtraceevent: it parses header_page and the
- * saved event formats with tep, walks pages with kbuffer, and hands out
- * events whose fields are read through our own bounds-checked layouts.
+ * The only report module that sees libtraceevent: it parses header_page
+ * and the saved event formats with tep, walks pages with the engine's
+ * page reader (uktrace/rbpage.h, kbuffer), and hands out events whose
+ * fields are read through our own bounds-checked layouts.
  */
 #ifndef UKT_DECODE_H
 #define UKT_DECODE_H

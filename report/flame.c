@@ -14,6 +14,7 @@
 #include "satmath.h"
 #include "strtab.h"
 #include "svg.h"
+#include "uktrace/pair.h"
 
 #define SVG_W 1200
 #define PLOT_W (SVG_W - 20)	/* the JavaScript below spells it too */
@@ -128,89 +129,16 @@ static int totals(struct flame *fl)
 	return 0;
 }
 
-/* The open calls of the threads while reading, by tid (open addressing). */
-struct open_call {
-	int64_t id;
-	int node;		/* -1: outside the root function */
-};
-
-struct tstack {
-	int64_t tid;
-	bool used;		/* tid is any value the file holds, -1 too */
-	struct open_call *v;
-	int n, cap;
-};
-
-struct tstacks {
-	struct tstack *t;
-	size_t cap, used;
-};
-
-static size_t tslot(size_t cap, int64_t tid)
-{
-	return ((size_t)tid * 2654435761u) & (cap - 1);
-}
-
-static struct tstack *stack_of(struct tstacks *ts, int64_t tid)
-{
-	size_t i;
-
-	if (ts->used * 2 >= ts->cap) {
-		size_t ncap = ts->cap ? ts->cap * 2 : 64;
-		struct tstack *n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (size_t k = 0; k < ts->cap; k++) {
-			if (!ts->t[k].used)
-				continue;
-			for (i = tslot(ncap, ts->t[k].tid); n[i].used; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = ts->t[k];
-		}
-		free(ts->t);
-		ts->t = n;
-		ts->cap = ncap;
-	}
-	for (i = tslot(ts->cap, tid); ts->t[i].used; i = (i + 1) & (ts->cap - 1))
-		if (ts->t[i].tid == tid)
-			return &ts->t[i];
-	ts->t[i] = (struct tstack){ .tid = tid, .used = true };
-	ts->used++;
-	return &ts->t[i];
-}
-
-static void tstacks_release(struct tstacks *ts)
-{
-	for (size_t i = 0; i < ts->cap; i++)
-		free(ts->t[i].v);
-	free(ts->t);
-}
-
-static int push(struct tstack *t, int64_t id, int node)
-{
-	if (t->n == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 16;
-		void *v = reallocarray(t->v, (size_t)cap, sizeof(*t->v));
-
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
-	t->v[t->n++] = (struct open_call){ id, node };
-	return 0;
-}
-
 int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		const char *root, struct ukt_buf *err)
 {
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct call_select all = *sel;
 	struct ukt_buf sql = UKT_BUF_INIT;
-	struct tstacks ts = { 0 };
+	/* each call's place follows its parent's (the engine's parent ids) */
+	struct pair_nest *nest = pair_nest_new();
 	struct db_stmt *s = NULL;
-	int rc = init(fl, root);
+	int rc = nest ? init(fl, root) : -ENOMEM;
 
 	if (rc)
 		goto out;
@@ -226,19 +154,15 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 	}
 	filter_bind(s, &f, 1);
 	while ((rc = db_step(s, err)) == 1) {
-		struct tstack *t = stack_of(&ts, db_column_int(s, 1));
+		int tid = (int)db_column_int(s, 1);
 		int64_t parent = db_column_type(s, 2) == DB_NULL ? 0 : db_column_int(s, 2);
 		const char *func = db_column_text(s, 3) ? db_column_text(s, 3) : "?";
 		int up, node = -1;
 
-		if (!t) {
-			rc = -ENOMEM;
-			break;
-		}
-		/* the calls above the parent have ended (or were not selected) */
-		while (t->n && t->v[t->n - 1].id != parent)
-			t->n--;
-		up = t->n ? t->v[t->n - 1].node : (root ? -1 : 0);
+		/* outside a selected call: at the root, or outside the root
+		 * function (-1) */
+		if (!pair_nest_parent(nest, tid, parent, &up))
+			up = root ? -1 : 0;
 		if (up >= 0 && fl->v[up].level >= FLAME_MAX_DEPTH) {
 			node = up;	/* too deep: counted in its caller */
 			if (db_column_int(s, 4)) {
@@ -264,7 +188,7 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 			rc = node;
 			break;
 		}
-		if ((rc = push(t, db_column_int(s, 0), node)))
+		if ((rc = pair_nest_add(nest, tid, db_column_int(s, 0), node)))
 			break;
 	}
 	if (rc < 0)
@@ -274,7 +198,7 @@ out:
 	if (rc < 0 && !err->len)
 		ukt_buf_adds(err, rep_strerror(rc));
 	db_finalize(s);
-	tstacks_release(&ts);
+	pair_nest_free(nest);
 	filter_release(&f);
 	ukt_buf_release(&sql);
 	return rc;

@@ -50,7 +50,7 @@ int report_resolve_func(struct report_opts *o, struct db *d)
 		match = NULL;
 	} else if (n > 1) {
 		fprintf(stderr, "uktrace-report: '%s' names %d overloads: %s; give one whole name,"
-			" quoted\n", o->arg, n, names.data);
+			" quoted\n", out_term(o->arg), n, out_term(names.data));
 		rc = -EINVAL;
 	}
 	free(match);

@@ -1,348 +1,317 @@
 // SPDX-License-Identifier: MIT
-/* A small HTTP/1.1 client (http.h). */
+/* HTTP through libcurl (http.h). */
+#include <curl/curl.h>
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "http.h"
 
-#define TIMEOUT_MS 600000	/* a long query, or a large insert */
-/* servers close idle connections (ClickHouse after 3 s): a new one then,
- * rather than a request the server may or may not have read */
-#define IDLE_S 2.0
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* no byte for this long: a server that is gone (a long query or a large
+ * insert still answers within it) */
+#define STALL_S 600L
+#define CONNECT_S 60L
+/* servers close idle connections (ClickHouse after keep_alive_timeout, 3 s
+ * by default): a new one then, rather than a request the server may or
+ * may not have read */
+#define IDLE_S 2L
 
 struct http_conn {
-	struct http_url u;
-	int fd;
-	double last;		/* when the connection was last used */
-	struct ukt_buf in;	/* received, not yet consumed */
-	size_t pos;
+	CURL *curl;
+	struct curl_slist *headers;
+	char *base;		/* scheme://host:port/path, no user, no query */
+	char *shown;		/* the same with the URL's user, for messages */
+	char where[300];	/* host:port */
+	bool tls;
+	char errbuf[CURL_ERROR_SIZE];
+	struct ukt_buf url;
 };
 
-int http_parse_url(const char *url, int default_port, struct http_url *u,
-		   struct ukt_buf *err)
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+/* libcurl's global set-up is not safe to race: once, before any handle */
+static void global_init(void)
 {
-	const char *p = url, *at, *end, *colon;
-
-	memset(u, 0, sizeof(*u));
-	if (!strncmp(p, "https://", 8)) {
-		ukt_buf_addf(err, "'%s': https is not supported; reach the server over http (an SSH tunnel or a local proxy for a remote one)", url);
-		return -EINVAL;
-	}
-	if (!strncmp(p, "http://", 7))
-		p += 7;
-	end = p + strcspn(p, "/?");
-	at = memchr(p, '@', (size_t)(end - p));
-	if (at) {
-		colon = memchr(p, ':', (size_t)(at - p));
-		snprintf(u->user, sizeof(u->user), "%.*s", (int)((colon ? colon : at) - p), p);
-		if (colon)
-			snprintf(u->password, sizeof(u->password), "%.*s", (int)(at - colon - 1), colon + 1);
-		p = at + 1;
-	}
-	colon = memchr(p, ':', (size_t)(end - p));
-	if (p == end || (size_t)((colon ? colon : end) - p) >= sizeof(u->host)) {
-		ukt_buf_addf(err, "'%s' names no server: give http://HOST:PORT", url);
-		return -EINVAL;
-	}
-	snprintf(u->host, sizeof(u->host), "%.*s", (int)((colon ? colon : end) - p), p);
-	if (colon) {
-		char *e;
-		long port = strtol(colon + 1, &e, 10);
-
-		if (e != end || port <= 0 || port > 65535) {
-			ukt_buf_addf(err, "'%s': the port is not a number from 1 to 65535", url);
-			return -EINVAL;
-		}
-		snprintf(u->port, sizeof(u->port), "%ld", port);
-	} else {
-		snprintf(u->port, sizeof(u->port), "%d", default_port);
-	}
-	return 0;
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-struct http_conn *http_new(const struct http_url *u)
+/* The URL's part, URL-decoded, or NULL (absent or out of memory). */
+static char *url_part(CURLU *u, CURLUPart part)
 {
-	struct http_conn *c = calloc(1, sizeof(*c));
+	char *s = NULL;
 
-	if (!c)
+	if (curl_url_get(u, part, &s, part == CURLUPART_USER || part == CURLUPART_PASSWORD ?
+			 CURLU_URLDECODE : 0) != CURLUE_OK)
 		return NULL;
-	c->u = *u;
-	c->fd = -1;
-	ukt_buf_init(&c->in);
-	return c;
+	return s;
 }
 
-static void drop(struct http_conn *c)
+/*
+ * The URL taken apart: scheme and port checked, user and password taken
+ * out (into *user and *password, or NULL), and c->base and c->where set.
+ */
+static int parse_url(struct http_conn *c, const char *url, const struct http_opts *o,
+		     char **user, char **password, struct ukt_buf *err)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	ukt_buf_reset(&c->in);
-	c->pos = 0;
+	struct ukt_buf full = UKT_BUF_INIT;
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	CURLUcode uc;
+	int rc = -EINVAL;
+
+	*user = *password = NULL;
+	if (!u)
+		return -ENOMEM;
+	ukt_buf_addf(&full, "%s%s", strstr(url, "://") ? "" : "http://", url);
+	uc = curl_url_set(u, CURLUPART_URL, full.data, CURLU_NON_SUPPORT_SCHEME);
+	if (uc != CURLUE_OK) {
+		ukt_buf_addf(err, "'%s' is not a server's URL: %s (give http://HOST:PORT or https://HOST:PORT)",
+			     url, curl_url_strerror(uc));
+		goto out;
+	}
+	scheme = url_part(u, CURLUPART_SCHEME);
+	if (!scheme || (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
+		ukt_buf_addf(err, "'%s': the server is reached over http:// or https://, not %s://",
+			     url, scheme ? scheme : "?");
+		goto out;
+	}
+	c->tls = !strcmp(scheme, "https");
+	host = url_part(u, CURLUPART_HOST);
+	if (!host || !*host) {
+		ukt_buf_addf(err, "'%s' names no server: give http://HOST:PORT", url);
+		goto out;
+	}
+	port = url_part(u, CURLUPART_PORT);
+	if (!port) {
+		char def[16];
+		int p = c->tls ? o->tls_port : o->port;
+
+		snprintf(def, sizeof(def), "%d", p > 0 ? p : c->tls ? 443 : 80);
+		if (curl_url_set(u, CURLUPART_PORT, def, 0) != CURLUE_OK ||
+		    !(port = url_part(u, CURLUPART_PORT))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	snprintf(c->where, sizeof(c->where), "%s:%s", host, port);
+	*user = url_part(u, CURLUPART_USER);
+	*password = url_part(u, CURLUPART_PASSWORD);
+	/* without the password it is safe to show; without the user too,
+	 * it is where requests go */
+	curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+	curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	c->shown = url_part(u, CURLUPART_URL);
+	curl_url_set(u, CURLUPART_USER, NULL, 0);
+	c->base = url_part(u, CURLUPART_URL);
+	rc = c->base && c->shown ? 0 : -ENOMEM;
+	/* shown as given: "http://h:8123", not libcurl's "http://h:8123/" */
+	if (!rc && !strstr(strstr(full.data, "://") + 3, "/")) {
+		size_t n = strlen(c->shown);
+
+		if (n && c->shown[n - 1] == '/')
+			c->shown[n - 1] = '\0';
+	}
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	ukt_buf_release(&full);
+	return rc;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct ukt_buf *resp = arg;
+
+	/* a short count makes libcurl fail the transfer (CURLE_WRITE_ERROR) */
+	return ukt_buf_add(resp, p, size * n) ? 0 : size * n;
+}
+
+/* The handle's options that stay for every request. */
+static int setup(struct http_conn *c, const struct http_opts *o, const char *user,
+		 const char *password)
+{
+	CURL *h = c->curl;
+	CURLcode e = CURLE_OK;
+
+	/* no Expect: 100-continue (a round trip per batch), and no form
+	 * content type: the body is SQL or RowBinary */
+	c->headers = curl_slist_append(NULL, "Expect:");
+	if (c->headers)
+		c->headers = curl_slist_append(c->headers, "Content-Type:");
+	if (!c->headers)
+		return -ENOMEM;
+#define SET(opt, v) do { if (e == CURLE_OK) e = curl_easy_setopt(h, opt, v); } while (0)
+	SET(CURLOPT_HTTPHEADER, c->headers);
+	SET(CURLOPT_ERRORBUFFER, c->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SET(CURLOPT_POST, 1L);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_CONNECTTIMEOUT, CONNECT_S);
+	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SET(CURLOPT_LOW_SPEED_TIME, STALL_S);
+	SET(CURLOPT_MAXAGE_CONN, IDLE_S);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (user || password) {
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, user ? user : "default");
+		SET(CURLOPT_PASSWORD, password ? password : "");
+	}
+	if (o->cacert)
+		SET(CURLOPT_CAINFO, o->cacert);
+#undef SET
+	return e == CURLE_OK ? 0 : e == CURLE_OUT_OF_MEMORY ? -ENOMEM : -ENOTSUP;
+}
+
+struct http_conn *http_open(const char *url, const struct http_opts *o,
+			    struct ukt_buf *err)
+{
+	static const struct http_opts none;
+	struct http_conn *c = NULL;
+	char *user = NULL, *password = NULL;
+	int rc;
+
+	if (!o)
+		o = &none;
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK) {
+		ukt_buf_addf(err, "cannot set up libcurl: %s", curl_easy_strerror(global_rc));
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->curl = curl_easy_init())) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ukt_buf_init(&c->url);
+	rc = parse_url(c, url, o, &user, &password, err);
+	if (!rc)
+		rc = setup(c, o, user ? user : o->user, password ? password : o->password);
+	if (rc == -ENOTSUP)
+		ukt_buf_addf(err, "this libcurl (%s) lacks what talking to '%s' takes",
+			     curl_version(), url);
+out:
+	if (password) {
+		/* libcurl keeps its own copy */
+		memset(password, 0, strlen(password));
+		curl_free(password);
+	}
+	curl_free(user);
+	if (rc && !err->len)
+		ukt_buf_adds(err, strerror(-rc));
+	if (rc) {
+		http_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 void http_free(struct http_conn *c)
 {
 	if (!c)
 		return;
-	drop(c);
-	ukt_buf_release(&c->in);
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	curl_free(c->base);
+	curl_free(c->shown);
+	ukt_buf_release(&c->url);
 	free(c);
 }
 
-static int connect_to(struct http_conn *c, struct ukt_buf *err)
+const char *http_where(const struct http_conn *c)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *a;
-	int rc = getaddrinfo(c->u.host, c->u.port, &hints, &res), e = ECONNREFUSED;
+	return c->where;
+}
 
-	if (rc) {
-		ukt_buf_addf(err, "cannot find %s: %s", c->u.host, gai_strerror(rc));
+const char *http_url(const struct http_conn *c)
+{
+	return c->shown;
+}
+
+/* A failed transfer as -errno, with what failed in err. */
+static int transfer_error(struct http_conn *c, CURLcode e, struct ukt_buf *err)
+{
+	const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(e);
+	long os = 0;
+
+	curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os);
+	switch (e) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		ukt_buf_addf(err, "cannot find %.*s: %s", (int)strcspn(c->where, ":"), c->where, why);
 		return -EHOSTUNREACH;
-	}
-	for (a = res; a; a = a->ai_next) {
-		c->fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-		if (c->fd < 0)
-			continue;
-		if (connect(c->fd, a->ai_addr, a->ai_addrlen) == 0)
-			break;
-		e = errno;
-		close(c->fd);
-		c->fd = -1;
-	}
-	freeaddrinfo(res);
-	if (c->fd < 0) {
-		ukt_buf_addf(err, "cannot connect to %s:%s: %s", c->u.host, c->u.port, strerror(e));
-		return -e;
-	}
-	return 0;
-}
-
-static int send_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-
-	while (n) {
-		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EPIPE;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* More bytes into c->in; 0 at the end of the stream, -errno. */
-static int fill(struct http_conn *c)
-{
-	char buf[65536];
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&p, 1, TIMEOUT_MS) == 0)
+	case CURLE_COULDNT_CONNECT:
+		ukt_buf_addf(err, "cannot connect to %s: %s", c->where, os ? strerror((int)os) : why);
+		return os ? -(int)os : -ECONNREFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		ukt_buf_addf(err, "no answer from %s: %s", c->where, why);
 		return -ETIMEDOUT;
-	do {
-		n = recv(c->fd, buf, sizeof(buf), 0);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n && ukt_buf_add(&c->in, buf, (size_t)n))
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		ukt_buf_addf(err, "cannot trust %s: %s (a server with a certificate of its own: --cacert FILE trusts it)",
+			     c->where, why);
+		return -EPROTO;
+	case CURLE_SSL_CONNECT_ERROR:
+		ukt_buf_addf(err, "no TLS with %s: %s%s", c->where, why,
+			     c->tls ? " (is it an http:// port?)" : "");
+		return -EPROTO;
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_WRITE_ERROR:
+		ukt_buf_adds(err, strerror(ENOMEM));
 		return -ENOMEM;
-	return n > 0;
+	default:
+		/* a TLS port closes on a request in plain text */
+		ukt_buf_addf(err, "no answer from %s: %s%s", c->where, why,
+			     !c->tls && (e == CURLE_GOT_NOTHING || e == CURLE_RECV_ERROR) ?
+			     " (is it an https:// port?)" : "");
+		return e == CURLE_WEIRD_SERVER_REPLY ? -EPROTO : -EIO;
+	}
 }
 
-/* A line (CRLF stripped) into line. 0, or -errno / -EPROTO. */
-static int read_line(struct http_conn *c, struct ukt_buf *line)
+int http_post(struct http_conn *c, const char *query, const void *body, size_t len,
+	      int *status, struct ukt_buf *resp, struct ukt_buf *err)
 {
-	for (;;) {
-		char *nl = c->in.len > c->pos ? memchr(c->in.data + c->pos, '\n', c->in.len - c->pos) : NULL;
-		int rc;
+	CURLcode e;
+	long code = 0;
 
-		if (nl) {
-			size_t len = (size_t)(nl - (c->in.data + c->pos));
-
-			ukt_buf_reset(line);
-			ukt_buf_add(line, c->in.data + c->pos, len && nl[-1] == '\r' ? len - 1 : len);
-			c->pos += len + 1;
-			return 0;
-		}
-		rc = fill(c);
-		if (rc <= 0)
-			return rc ? rc : -EPROTO;
-	}
+	ukt_buf_reset(resp);
+	ukt_buf_reset(&c->url);
+	if (ukt_buf_addf(&c->url, "%s%s%s", c->base, query ? "?" : "", query ? query : ""))
+		return -ENOMEM;
+	c->errbuf[0] = '\0';
+	e = curl_easy_setopt(c->curl, CURLOPT_URL, c->url.data);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, len ? body : "");
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
+	if (e == CURLE_OK)
+		e = curl_easy_perform(c->curl);
+	if (e != CURLE_OK)
+		return transfer_error(c, e, err);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+	*status = (int)code;
+	return 0;
 }
 
-/* n bytes of body into out (n SIZE_MAX: until the server closes). */
-static int read_body(struct http_conn *c, size_t n, struct ukt_buf *out)
-{
-	for (;;) {
-		size_t have = c->in.len - c->pos, take = have < n ? have : n;
-		int rc;
-
-		ukt_buf_add(out, c->in.data + c->pos, take);
-		c->pos += take;
-		if (n != SIZE_MAX) {
-			n -= take;
-			if (!n)
-				return 0;
-		}
-		rc = fill(c);
-		if (rc < 0)
-			return rc;
-		if (!rc)
-			return n == SIZE_MAX ? 0 : -EPROTO;
-	}
-}
-
-static int read_response(struct http_conn *c, int *status, struct ukt_buf *resp,
-			 bool *keep)
-{
-	struct ukt_buf line = UKT_BUF_INIT;
-	size_t length = SIZE_MAX;
-	bool chunked = false;
-	int rc = read_line(c, &line);
-
-	*keep = true;
-	if (!rc && sscanf(line.data, "HTTP/%*d.%*d %d", status) != 1)
-		rc = -EPROTO;
-	while (!rc && !(rc = read_line(c, &line)) && line.len) {
-		if (!strncasecmp(line.data, "Content-Length:", 15))
-			length = strtoull(line.data + 15, NULL, 10);
-		else if (!strncasecmp(line.data, "Transfer-Encoding:", 18) && strcasestr(line.data, "chunked"))
-			chunked = true;
-		else if (!strncasecmp(line.data, "Connection:", 11) && strcasestr(line.data, "close"))
-			*keep = false;
-	}
-	if (!rc && chunked) {
-		for (;;) {
-			size_t n;
-
-			if ((rc = read_line(c, &line)))
-				break;
-			n = strtoull(line.data, NULL, 16);
-			if (!n) {
-				rc = read_line(c, &line);	/* the empty trailer */
-				break;
-			}
-			if ((rc = read_body(c, n, resp)) || (rc = read_line(c, &line)))
-				break;
-		}
-	} else if (!rc) {
-		if (length == SIZE_MAX)
-			*keep = false;
-		rc = read_body(c, length, resp);
-	}
-	/* what was consumed goes */
-	if (c->pos) {
-		memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
-		c->in.len -= c->pos;
-		c->in.data[c->in.len] = '\0';
-		c->pos = 0;
-	}
-	ukt_buf_release(&line);
-	return rc;
-}
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64(const char *s, struct ukt_buf *out)
+int http_urlencode(const char *s, struct ukt_buf *out)
 {
 	size_t n = strlen(s);
+	char *e = n <= 0x7fffffff ? curl_easy_escape(NULL, s, (int)n) : NULL;
+	int rc;
 
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned int v = (unsigned char)s[i] << 16 |
-				 (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0) |
-				 (i + 2 < n ? (unsigned char)s[i + 2] : 0);
-		char q[5] = { b64[v >> 18 & 63], b64[v >> 12 & 63],
-			      i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '=', 0 };
-
-		ukt_buf_adds(out, q);
-	}
-}
-
-int http_post(struct http_conn *c, const char *target, const char *extra_headers,
-	      const void *body, size_t len, int *status, struct ukt_buf *resp,
-	      struct ukt_buf *err)
-{
-	struct ukt_buf head = UKT_BUF_INIT;
-	int rc = 0;
-
-	ukt_buf_addf(&head, "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Length: %zu\r\n"
-		     "Connection: keep-alive\r\n", target, c->u.host, c->u.port, len);
-	if (c->u.user[0]) {
-		struct ukt_buf cred = UKT_BUF_INIT;
-
-		ukt_buf_addf(&cred, "%s:%s", c->u.user, c->u.password);
-		ukt_buf_adds(&head, "Authorization: Basic ");
-		base64(cred.data, &head);
-		ukt_buf_adds(&head, "\r\n");
-		ukt_buf_release(&cred);
-	}
-	if (extra_headers)
-		ukt_buf_adds(&head, extra_headers);
-	ukt_buf_adds(&head, "\r\n");
-	if (c->fd >= 0 && mono_s() - c->last > IDLE_S)
-		drop(c);
-	/* a kept connection the server closed meanwhile (it sent nothing
-	 * back): once more, on a new one */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool fresh = c->fd < 0, keep, unread;
-
-		ukt_buf_reset(resp);
-		if (fresh && (rc = connect_to(c, err)))
-			break;
-		rc = send_all(c->fd, head.data, head.len);
-		if (!rc && len)
-			rc = send_all(c->fd, body, len);
-		unread = rc == -EPIPE || rc == -ECONNRESET;
-		if (!rc) {
-			rc = read_response(c, status, resp, &keep);
-			unread = rc == -EPROTO && !c->in.len;
-		}
-		c->last = mono_s();
-		if (!rc) {
-			if (!keep)
-				drop(c);
-			break;
-		}
-		drop(c);
-		if (fresh || !unread)
-			break;
-	}
-	if (rc && !err->len)
-		ukt_buf_addf(err, "no answer from %s:%s: %s", c->u.host, c->u.port,
-			     rc == -EPROTO ? "not an HTTP response" : strerror(-rc));
-	ukt_buf_release(&head);
+	if (!e)
+		return -ENOMEM;
+	rc = ukt_buf_adds(out, e);
+	curl_free(e);
 	return rc;
-}
-
-void http_urlencode(const char *s, struct ukt_buf *out)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~')
-			ukt_buf_add(out, (const char *)&ch, 1);
-		else
-			ukt_buf_addf(out, "%%%02X", ch);
-	}
 }

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A small HTTP/1.1 client: what talking to ClickHouse's HTTP interface
- * takes, and no more. Plain http:// (no TLS: use a local port, an SSH
- * tunnel or a proxy for remote servers), POST with a Content-Length body,
- * responses with Content-Length, chunked, or until close; one keep-alive
- * connection, opened again when the server closed it. The only module that
- * touches sockets.
+ * HTTP for the ClickHouse client, through libcurl: the only module that
+ * sees it. http:// and https:// (the system's certificate authorities, or
+ * a file of certificates to trust), basic authentication, POST with a body
+ * in memory; one connection kept and reused, opened again when it was idle
+ * long enough for the server to close it, or when the server closed it.
  */
 #ifndef UKT_HTTP_H
 #define UKT_HTTP_H
@@ -14,33 +13,45 @@
 
 #include "uktrace/buf.h"
 
-struct http_url {
-	char host[256];
-	char port[8];
-	char user[128];		/* from user:password@, or "" */
-	char password[128];
+/* What the URL does not say; every field may be NULL (or 0). */
+struct http_opts {
+	int port;		/* when the URL names none: for http:// */
+	int tls_port;		/* ... and for https:// */
+	const char *user;	/* when the URL has no user@ */
+	const char *password;	/* when the URL has no :password@ */
+	const char *cacert;	/* https: trust the certificates in this PEM
+				 * file instead of the system's */
 };
-
-/* "http://[user[:password]@]host[:port][/]". 0, or -EINVAL with a message. */
-int http_parse_url(const char *url, int default_port, struct http_url *u,
-		   struct ukt_buf *err);
 
 struct http_conn;
 
-struct http_conn *http_new(const struct http_url *u);
+/*
+ * A client of the server at url, "[http[s]://][user[:password]@]host
+ * [:port][/path]" (http:// when no scheme is given; a query string or a
+ * fragment is ignored). No connection is made yet. NULL with a message in
+ * err: a URL that names no server, a scheme that is not http or https.
+ */
+struct http_conn *http_open(const char *url, const struct http_opts *o,
+			    struct ukt_buf *err);
 void http_free(struct http_conn *c);
 
+/* "host:port", for messages. */
+const char *http_where(const struct http_conn *c);
+/* The URL without its password (and without a query), for messages. */
+const char *http_url(const struct http_conn *c);
+
 /*
- * POST target (a path with its query string, already encoded) with body;
- * extra_headers are "Name: value\r\n" lines, or NULL. The status goes to
- * *status and the body to resp. 0, or -errno with a message in err
- * (a status that is not 2xx is not an error here).
+ * POST body to the URL's path with the query string query (already
+ * encoded; NULL for none). The status goes to *status and the body to
+ * resp (reset first). 0, or -errno with a message in err that names the
+ * server and what failed: -EHOSTUNREACH (cannot find it), -ECONNREFUSED
+ * and other connect errors, -EPROTO (TLS or not HTTP), -ETIMEDOUT, -EIO.
+ * A status that is not 2xx is not an error here.
  */
-int http_post(struct http_conn *c, const char *target, const char *extra_headers,
-	      const void *body, size_t len, int *status, struct ukt_buf *resp,
-	      struct ukt_buf *err);
+int http_post(struct http_conn *c, const char *query, const void *body, size_t len,
+	      int *status, struct ukt_buf *resp, struct ukt_buf *err);
 
 /* s percent-encoded for a query string, appended to out. */
-void http_urlencode(const char *s, struct ukt_buf *out);
+int http_urlencode(const char *s, struct ukt_buf *out);
 
 #endif

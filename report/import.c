@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The import: one streaming pass over the merged events in one
- * transaction. Events of paired functions (plan.h) feed the pairer
- * (calls.h), whose calls become rows of call_data; an event the call row
- * reproduces exactly is folded into it, every other event is a row of
- * event_data (schema.h). Callers are named once per call site (sites.h);
- * the statistics of call_summary are computed on the way (statacc.h). The
- * metadata tables come from tables.c. Everything from the file is data:
- * values are bound, never spliced into SQL.
+ * The import: the SQLite sink of the ingest loop (ingest.h), in one
+ * transaction. The loop's calls become rows of call_data; an event the
+ * call row reproduces exactly is folded into it, every other event is a
+ * row of event_data (schema.h); the statistics of call_summary are
+ * computed on the way (statacc.h). The metadata tables come from
+ * tables.c. Everything from the file is data: values are bound, never
+ * spliced into SQL.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,21 +18,16 @@
 #include <unistd.h>
 
 #include "batch.h"
-#include "calls.h"
 #include "cleanup.h"
 #include "db.h"
-#include "decode.h"
 #include "errors.h"
 #include "import.h"
-#include "plan.h"
+#include "ingest.h"
 #include "rowq.h"
 #include "schema.h"
-#include "sites.h"
 #include "statacc.h"
 #include "stats.h"
-#include "symbolize.h"
 #include "tables.h"
-#include "threads.h"
 
 /* call_data's columns, in batch order */
 enum { CD_ID, CD_FUNC, CD_TID, CD_FLAGS, CD_DUR, CD_SELF, CD_TS, CD_DEPTH,
@@ -58,24 +52,15 @@ struct ip_map {
 };
 
 struct importer {
-	struct trace *t;
+	struct ingest in;	/* the loop, and what it knows of the trace */
 	struct db *db;
-	struct decoder *dec;
-	struct plan plan;
-	struct threads th;
-	struct pairer *pairer;
-	struct sites *sites;
 	struct statacc *acc;	/* per function, for call_summary */
 	struct ip_map ips;
 	struct rowq *q;		/* rows to the writer (this thread) */
 	struct batch tables[T_NTABLES];
 	int64_t base;		/* call_data.ts counts from it */
-	uint64_t *cpu_events, *cpu_marks;
-	bool flight;		/* a flight recorder's dump (trace mode) */
-	uint64_t *lay_events;	/* per layout */
 	int *probe_lay;		/* probe id -> layout index */
 	int max_probe_id;
-	struct ukt_buf args;	/* scratch */
 	struct ukt_buf *err;
 };
 
@@ -176,7 +161,7 @@ static int store_event(struct importer *im, const struct dec_event *ev, int64_t 
 		       int probe_id)
 {
 	struct rowq *s = im->q;
-	int n = ev->lay->nargs < im->plan.maxargs ? ev->lay->nargs : im->plan.maxargs;
+	int n = ev->lay->nargs < im->in.plan.maxargs ? ev->lay->nargs : im->in.plan.maxargs;
 	int64_t v;
 
 	event_head(s, id, ev->ts, ev->cpu, ev->tid, probe_id);
@@ -220,9 +205,9 @@ static int store_side(struct importer *im, const struct call_row *r, bool ret)
 
 	if (li_i < 0)
 		return 0;
-	l = &im->plan.lays[li_i];
-	li = &im->plan.li[li_i];
-	n = l->nargs < im->plan.maxargs ? l->nargs : im->plan.maxargs;
+	l = &im->in.plan.lays[li_i];
+	li = &im->in.plan.li[li_i];
+	n = l->nargs < im->in.plan.maxargs ? l->nargs : im->in.plan.maxargs;
 	event_head(s, ret ? r->return_event_id : r->entry_event_id,
 		   ret ? r->return_ts : r->entry_ts, ret ? r->return_cpu : r->entry_cpu,
 		   r->tid, probe);
@@ -264,13 +249,13 @@ static bool folds(const struct importer *im, const struct call_row *r, bool ret)
 		return !sd->has_caller || sd->caller == r->caller;
 	if (r->out.has_ip != r->in.has_ip || (r->out.has_ip && r->out.ip != r->in.ip))
 		return false;
-	if (r->out.has_sp && (!r->in.has_sp || !im->plan.has_sp_delta ||
-			      r->out.sp != r->in.sp + (uint64_t)im->plan.sp_delta))
+	if (r->out.has_sp && (!r->in.has_sp || !im->in.plan.has_sp_delta ||
+			      r->out.sp != r->in.sp + (uint64_t)im->in.plan.sp_delta))
 		return false;
 	return true;
 }
 
-static int emit_call(void *ctx, const struct call_row *r)
+static int sql_call(void *ctx, const struct call_row *r, int64_t site)
 {
 	struct importer *im = ctx;
 	struct rowq *s = im->q;
@@ -278,7 +263,8 @@ static int emit_call(void *ctx, const struct call_row *r)
 	bool fold_in = folds(im, r, false), fold_out = folds(im, r, true);
 	int flags = (int)r->status | (r->has_entry ? CD_HAS_ENTRY : 0) |
 		    (r->has_return ? CD_HAS_RETURN : 0) |
-		    (fold_in ? CD_ENTRY_FOLDED : 0) | (fold_out ? CD_RETURN_FOLDED : 0);
+		    (fold_in ? CD_ENTRY_FOLDED : 0) | (fold_out ? CD_RETURN_FOLDED : 0) |
+		    (r->recursive ? CD_RECURSIVE : 0);
 	int rc = 0;
 
 	if (r->has_entry && !fold_in && !r->in.stored)
@@ -286,8 +272,8 @@ static int emit_call(void *ctx, const struct call_row *r)
 	if (!rc && r->has_return && !fold_out && !r->out.stored)
 		rc = store_side(im, r, true);
 	if (!rc)
-		rc = statacc_add(im->acc, (size_t)r->func, r->status == CALL_COMPLETE,
-				 r->duration, r->self);
+		rc = statacc_add_call(im->acc, (size_t)r->func, r->status == CALL_COMPLETE,
+				      r->recursive, r->duration, r->self);
 	if (rc)
 		return rc;
 	rowq_row(s, T_CALLS);
@@ -306,15 +292,8 @@ static int emit_call(void *ctx, const struct call_row *r)
 	rowq_int(s, T_CALLS, CD_DEPTH, r->depth);
 	if (r->parent_id)
 		rowq_int(s, T_CALLS, CD_PARENT, r->parent_id);
-	if (r->has_caller) {
-		int64_t site;
-
-		rc = sites_get(im->sites, r->pid, r->caller,
-			       r->has_entry ? r->entry_ts : r->return_ts, &site);
-		if (rc)
-			return rc;
+	if (site)
 		rowq_int(s, T_CALLS, CD_SITE, site);
-	}
 	if (r->args)
 		rowq_text(s, T_CALLS, CD_ARGS, r->args, -1);
 	if (r->has_ret)
@@ -334,7 +313,7 @@ static int emit_call(void *ctx, const struct call_row *r)
 			rowq_int(s, T_CALLS, CD_IP, (int64_t)r->in.ip);
 	}
 	if (r->has_entry && r->in.has_sp) {
-		struct thread_info *ti = threads_add(&im->th, r->tid);
+		struct thread_info *ti = threads_add(&im->in.th, r->tid);
 
 		if (!ti)
 			return -ENOMEM;
@@ -376,134 +355,59 @@ static bool consts_match(struct lay_info *li, const struct dec_event *ev, int n)
 	return true;
 }
 
-/*
- * The losses the recorder saw in the kernel's counters as they happened:
- * rows of lost. Overwritten events (overrun) also leave a missed-events
- * mark in the next page read, which says exactly where they were: those
- * ranges mark the calls. Dropped events leave no mark, so the time
- * between the recorder's two polls is the range for them.
- */
-static int import_losses(struct importer *im)
+/* An event: a row of event_data, unless its call row reproduces it. */
+static int sql_event(void *ctx, const struct dec_event *ev, int64_t id, struct lay_info *li,
+		     struct thread_info *ti, struct call_event *ce)
 {
-	struct rowq *q = im->q;
-	int rc = 0;
+	struct importer *im = ctx;
 
-	for (size_t i = 0; i < im->t->nlosses && !rc; i++) {
-		const struct ukt_loss *l = &im->t->losses[i];
-
-		rowq_row(q, T_LOST);
-		rowq_int(q, T_LOST, 0, l->cpu);
-		if (l->to_ns)
-			rowq_int(q, T_LOST, 1, (int64_t)l->to_ns);
-		rowq_int(q, T_LOST, 2, (int64_t)(l->overrun + l->dropped));
-		if (l->from_ns)
-			rowq_int(q, T_LOST, 3, (int64_t)l->from_ns);
-		rowq_text(q, T_LOST, 4, "stats", -1);
-		rc = rowq_end_row(q, T_LOST);
-		/* a CPU the trace has (the pairer's ranges are per CPU) */
-		if (!rc && l->to_ns && l->dropped && l->cpu < im->t->ncpus)
-			rc = pairer_loss(im->pairer, (int)l->cpu, l->from_ns, l->to_ns);
+	if (ce) {
+		ce->stored = !li->foldable ||
+			!consts_match(li, ev, ev->lay->nargs < im->in.plan.maxargs ?
+				      ev->lay->nargs : im->in.plan.maxargs);
+		if (!ce->stored)
+			return 0;
 	}
-	return rc;
+	return store_event(im, ev, id, li->probe_id);
 }
 
-static int note_missed(struct importer *im, const struct dec_event *ev,
-		       struct import_result *res)
+static int sql_lost(void *ctx, const struct ingest_lost *l)
 {
+	struct importer *im = ctx;
 	struct rowq *q = im->q;
-	/* a dump's first page on a CPU follows what its window overwrote
-	 * by design: no call of the window spans it */
-	bool window = im->flight && !im->cpu_events[ev->cpu];
-	int rc;
 
-	if (window) {
-		rowq_row(q, T_LOST);
-		rowq_int(q, T_LOST, 0, ev->cpu);
-		rowq_int(q, T_LOST, 1, (int64_t)ev->ts);
-		if (ev->missed > 0)
-			rowq_int(q, T_LOST, 2, ev->missed);
-		rowq_text(q, T_LOST, 4, "overwrite", -1);
-		return rowq_end_row(q, T_LOST);
-	}
 	rowq_row(q, T_LOST);
-	rowq_int(q, T_LOST, 0, ev->cpu);
-	rowq_int(q, T_LOST, 1, (int64_t)ev->ts);
-	if (ev->missed > 0)
-		rowq_int(q, T_LOST, 2, ev->missed);
-	if (ev->missed_since)
-		rowq_int(q, T_LOST, 3, (int64_t)ev->missed_since);
-	rowq_text(q, T_LOST, 4, "mark", -1);
-	rc = rowq_end_row(q, T_LOST);
-	if (rc)
-		return rc;
-	res->lost_marks++;
-	im->cpu_marks[ev->cpu]++;
-	return pairer_loss(im->pairer, ev->cpu, ev->missed_since, ev->ts);
+	rowq_int(q, T_LOST, 0, l->cpu);
+	if (l->has_ts)
+		rowq_int(q, T_LOST, 1, l->ts);
+	if (l->has_count)
+		rowq_int(q, T_LOST, 2, l->count);
+	if (l->has_from)
+		rowq_int(q, T_LOST, 3, l->from);
+	rowq_text(q, T_LOST, 4, l->source, -1);
+	return rowq_end_row(q, T_LOST);
 }
 
-static int import_events(struct importer *im, struct import_result *res)
-{
-	struct dec_event ev;
-	int64_t id = 0;
-	int rc;
-
-	while ((rc = decoder_next(im->dec, &ev)) == 1) {
-		size_t lay = (size_t)(ev.lay - im->plan.lays);
-		struct lay_info *li = &im->plan.li[lay];
-		struct thread_info *ti;
-		struct call_event ce;
-
-		id++;
-		if (ev.missed && (rc = note_missed(im, &ev, res)))
-			return rc;
-		ti = threads_add(&im->th, ev.tid);
-		if (!ti)
-			return -ENOMEM;
-		ti->seen = true;
-		im->cpu_events[ev.cpu]++;
-		im->lay_events[lay]++;
-		if (li->role == ROLE_NONE) {
-			rc = store_event(im, &ev, id, li->probe_id);
-			if (rc)
-				return rc;
-			continue;
-		}
-		plan_call_event(li, &ev, ti->pid, id, &im->args, &ce);
-		ce.stored = !li->foldable ||
-			!consts_match(li, &ev, ev.lay->nargs < im->plan.maxargs ?
-				      ev.lay->nargs : im->plan.maxargs);
-		if (ce.stored && (rc = store_event(im, &ev, id, li->probe_id)))
-			return rc;
-		rc = pairer_feed(im->pairer, &ce);
-		if (rc)
-			return rc;
-	}
-	res->events = (uint64_t)id;
-	return rc;
-}
+static const struct ingest_sink sqlite_sink = {
+	.lost = sql_lost, .event = sql_event, .call = sql_call,
+};
 
 struct producer {
 	struct importer *im;
-	struct import_result *res;
 	pthread_t thread;
 };
 
 /*
- * The decoding thread: events decoded, paired and folded, rows sent to
- * the writer. What it touches (decoder, pairer, plan, threads, sites,
- * statistics) the writer does not, until it has been joined.
+ * The decoding thread: the ingest loop, rows sent to the writer. What it
+ * touches (the loop's stages, the statistics) the writer does not, until
+ * it has been joined.
  */
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
 	struct importer *im = p->im;
-	int rc = import_losses(im);
 
-	if (!rc)
-		rc = import_events(im, p->res);
-	if (!rc)
-		rc = pairer_finish(im->pairer);
-	rowq_close(im->q, rc);
+	rowq_close(im->q, ingest_run(&im->in, &sqlite_sink, im));
 	return NULL;
 }
 
@@ -528,8 +432,8 @@ static int write_rows(struct importer *im)
  * inserts: SQLite's inserts and the decoding each take about half. */
 static int import_stream(struct importer *im, struct import_result *res)
 {
-	struct producer p = { .im = im, .res = res };
-	int ncol[T_NTABLES] = { 7 + im->plan.maxargs, CD_NCOLS, LOST_NCOLS };
+	struct producer p = { .im = im };
+	int ncol[T_NTABLES] = { 7 + im->in.plan.maxargs, CD_NCOLS, LOST_NCOLS };
 	int rc;
 
 	im->q = rowq_new(T_NTABLES, ncol, 4096, 8);
@@ -540,26 +444,26 @@ static int import_stream(struct importer *im, struct import_result *res)
 		return rc;
 	rc = write_rows(im);
 	pthread_join(p.thread, NULL);
+	res->events = im->in.events;
+	res->lost_marks = im->in.lost_marks;
 	return rc;
 }
 
-static int pairer_setup(struct importer *im)
+/* Which layout each probe id has (for the events of calls not folded). */
+static int probe_layouts(struct importer *im)
 {
-	im->pairer = plan_pairer(&im->plan, emit_call, im);
-	if (!im->pairer)
-		return -ENOMEM;
 	im->max_probe_id = 0;
-	for (int i = 0; i < im->plan.nlays; i++)
-		if (im->plan.li[i].probe_id > im->max_probe_id)
-			im->max_probe_id = im->plan.li[i].probe_id;
+	for (int i = 0; i < im->in.plan.nlays; i++)
+		if (im->in.plan.li[i].probe_id > im->max_probe_id)
+			im->max_probe_id = im->in.plan.li[i].probe_id;
 	im->probe_lay = malloc(((size_t)im->max_probe_id + 1) * sizeof(*im->probe_lay));
 	if (!im->probe_lay)
 		return -ENOMEM;
 	for (int i = 0; i <= im->max_probe_id; i++)
 		im->probe_lay[i] = -1;
-	for (int i = 0; i < im->plan.nlays; i++)
-		if (im->plan.li[i].probe_id > 0)
-			im->probe_lay[im->plan.li[i].probe_id] = i;
+	for (int i = 0; i < im->in.plan.nlays; i++)
+		if (im->in.plan.li[i].probe_id > 0)
+			im->probe_lay[im->in.plan.li[i].probe_id] = i;
 	return 0;
 }
 
@@ -593,14 +497,14 @@ static int materialize_summary(struct importer *im)
 	s = db_prepare(im->db, "INSERT INTO call_summary VALUES(?,?,?,?,?,?,?,?,?,?,?)", im->err);
 	if (!s)
 		return -REP_E_SQL;
-	for (int f = 0; f < im->plan.nfuncs && rc >= 0; f++) {
+	for (int f = 0; f < im->in.plan.nfuncs && rc >= 0; f++) {
 		int64_t v[S_NCOLS];
 		bool null[S_NCOLS];
 
 		rc = statacc_result(im->acc, (size_t)f, v, null);
 		if (rc)
 			break;
-		db_bind_text(s, 1, im->plan.funcs[f], -1);
+		db_bind_text(s, 1, im->in.plan.funcs[f], -1);
 		for (int k = 0; k < S_NCOLS; k++)
 			if (!null[k] || k == S_CALLS || k == S_INCOMPLETE)
 				db_bind_int(s, k + 2, null[k] ? 0 : v[k]);
@@ -611,20 +515,10 @@ static int materialize_summary(struct importer *im)
 	return rc < 0 ? rc : 0;
 }
 
-/* The first event's time (call_data.ts counts from it), or 0. */
-static int64_t first_ts(struct decoder *d)
-{
-	struct dec_event ev;
-	int64_t ts = decoder_next(d, &ev) == 1 ? (int64_t)ev.ts : 0;
-
-	decoder_rewind(d);
-	return ts;
-}
-
 static int write_meta(struct importer *im, const struct import_result *res)
 {
 	char v[32];
-	int rc = tables_write_meta(im->db, im->t, res->events, im->err);
+	int rc = tables_write_meta(im->db, im->in.t, res->events, im->err);
 
 	snprintf(v, sizeof(v), "%" PRId64, im->base);
 	if (!rc)
@@ -636,8 +530,7 @@ int import_trace(struct trace *t, const char *db_path,
 		 struct import_result *res, struct ukt_buf *err,
 		 struct ukt_buf *warn)
 {
-	struct importer im = { .t = t, .err = err, .args = UKT_BUF_INIT };
-	struct symbolizer sy = { 0 };
+	struct importer im = { .err = err };
 	struct ukt_buf tmp = UKT_BUF_INIT, cols = UKT_BUF_INIT;
 	double start = now_s();
 	uint64_t counts[CALL_NSTATUS];
@@ -648,35 +541,15 @@ int import_trace(struct trace *t, const char *db_path,
 	unlink(tmp.data);
 	cleanup_stale(db_path);		/* what killed imports left */
 	cleanup_register(tmp.data);	/* and what a signal would leave now */
-	im.dec = decoder_new(t, err, warn);
-	if (!im.dec) {
-		rc = -REP_E_TEP;
-		goto out;
-	}
-	im.flight = trace_meta(t, "mode") && !strcmp(trace_meta(t, "mode"), "flight");
-	im.cpu_events = calloc(t->ncpus + 1, sizeof(*im.cpu_events));
-	im.cpu_marks = calloc(t->ncpus + 1, sizeof(*im.cpu_marks));
-	im.sites = sites_new(&sy);
+	rc = ingest_open(&im.in, t, err, warn);
 	im.acc = statacc_new(IMPORT_MAX_VALUES);
-	if (!im.cpu_events || !im.cpu_marks || !im.sites || !im.acc) {
+	if (!rc && !im.acc)
 		rc = -ENOMEM;
-		goto out;
-	}
-	rc = threads_load(&im.th, t);
 	if (!rc)
-		rc = symbolizer_load(&sy, t);
-	if (!rc)
-		rc = plan_build(&im.plan, t, im.dec);
-	if (!rc)
-		rc = pairer_setup(&im);
+		rc = probe_layouts(&im);
 	if (rc)
 		goto out;
-	im.lay_events = calloc((size_t)im.plan.nlays + 1, sizeof(*im.lay_events));
-	if (!im.lay_events) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	im.base = first_ts(im.dec);
+	im.base = ingest_first_ts(&im.in);
 	im.db = db_open(tmp.data, DB_CREATE | DB_FAST, err);
 	if (!im.db) {
 		rc = -errno;
@@ -684,11 +557,11 @@ int import_trace(struct trace *t, const char *db_path,
 	}
 	rc = db_exec(im.db, "BEGIN", err);
 	if (!rc)
-		rc = schema_create_tables(im.db, im.plan.maxargs, err);
-	schema_event_columns(im.plan.maxargs, &cols);
+		rc = schema_create_tables(im.db, im.in.plan.maxargs, err);
+	schema_event_columns(im.in.plan.maxargs, &cols);
 	if (!rc)
 		rc = batch_init(&im.tables[T_EVENTS], im.db, "event_data", cols.data,
-				7 + im.plan.maxargs, err);
+				7 + im.in.plan.maxargs, err);
 	if (!rc)
 		rc = batch_init(&im.tables[T_CALLS], im.db, "call_data", call_cols, CD_NCOLS, err);
 	if (!rc)
@@ -699,28 +572,28 @@ int import_trace(struct trace *t, const char *db_path,
 	profile("events and calls inserted", start);
 	if (rc)
 		goto out;
-	pairer_counts(im.pairer, counts);
+	pairer_counts(im.in.pairer, counts);
 	for (int i = 0; i < CALL_NSTATUS; i++)
 		res->calls += counts[i];
 	res->incomplete = res->calls - counts[CALL_COMPLETE];
-	rc = tables_insert_probes(im.db, t, &im.plan, im.lay_events, err);
-	threads_mark_leaders(&im.th);
+	rc = tables_insert_probes(im.db, t, &im.in.plan, im.in.lay_events, err);
+	threads_mark_leaders(&im.in.th);
 	if (!rc)
-		rc = tables_insert_threads(im.db, &im.th, err);
+		rc = tables_insert_threads(im.db, &im.in.th, err);
 	if (!rc)
-		rc = tables_insert_funcs(im.db, &im.plan, err);
+		rc = tables_insert_funcs(im.db, &im.in.plan, err);
 	if (!rc)
-		rc = tables_insert_sites(im.db, im.sites, err);
+		rc = tables_insert_sites(im.db, im.in.sites, err);
 	if (!rc)
 		rc = insert_ips(&im);
 	if (!rc)
-		rc = schema_fill_fold(im.db, &im.plan, err);
+		rc = schema_fill_fold(im.db, &im.in.plan, err);
 	if (!rc)
-		rc = tables_insert_symbols(im.db, &sy, err);
+		rc = tables_insert_symbols(im.db, &im.in.sy, err);
 	if (!rc)
 		rc = tables_insert_damage(im.db, t, err);
 	if (!rc)
-		rc = tables_insert_cpus(im.db, t, im.cpu_events, im.cpu_marks, err);
+		rc = tables_insert_cpus(im.db, t, im.in.cpu_events, im.in.cpu_marks, err);
 	if (!rc)
 		rc = schema_create_indexes(im.db, err);
 	profile("metadata tables and indexes", start);
@@ -728,11 +601,11 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = materialize_summary(&im);
 	profile("call_summary", start);
 	if (!rc)
-		rc = schema_create_views(im.db, &im.plan, im.base, err);
-	if (!rc && im.plan.nlays > SCHEMA_MAX_PROBE_VIEWS)
+		rc = schema_create_views(im.db, &im.in.plan, im.base, err);
+	if (!rc && im.in.plan.nlays > SCHEMA_MAX_PROBE_VIEWS)
 		ukt_buf_addf(warn, "%d probes have no view of their own (only the first %d have a"
 			     " probe_NAME view): their events are in the events view\n",
-			     im.plan.nlays - SCHEMA_MAX_PROBE_VIEWS, SCHEMA_MAX_PROBE_VIEWS);
+			     im.in.plan.nlays - SCHEMA_MAX_PROBE_VIEWS, SCHEMA_MAX_PROBE_VIEWS);
 	res->seconds = now_s() - start;
 	if (!rc)
 		rc = write_meta(&im, res);
@@ -741,7 +614,7 @@ int import_trace(struct trace *t, const char *db_path,
 	if (rc)
 		goto out;
 	{
-		const struct decode_stats *ds = decoder_stats(im.dec);
+		const struct decode_stats *ds = decoder_stats(im.in.dec);
 
 		if (ds->bad_pages || ds->bad_blocks)
 			ukt_buf_addf(warn, "%" PRIu64 " ring-buffer pages and %" PRIu64 " blocks could not be decoded and were skipped\n",
@@ -768,19 +641,10 @@ out:
 	if (rc)
 		unlink(tmp.data);
 	cleanup_unregister(tmp.data);
-	decoder_free(im.dec);
-	pairer_free(im.pairer);
-	sites_free(im.sites);
+	ingest_release(&im.in);
 	statacc_free(im.acc);
 	free(im.ips.v);
-	threads_release(&im.th);
-	symbolizer_release(&sy);
-	plan_release(&im.plan);
-	free(im.cpu_events);
-	free(im.cpu_marks);
-	free(im.lay_events);
 	free(im.probe_lay);
-	ukt_buf_release(&im.args);
 	ukt_buf_release(&tmp);
 	ukt_buf_release(&cols);
 	return rc;

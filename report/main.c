@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -64,6 +65,10 @@ static void usage(FILE *f)
 "  sql|summary|callers --clickhouse URL [--host-label NAME] ...\n"
 "                         ask the server instead of a file: every host's\n"
 "                         numbers, with a host column (or one host's)\n"
+"  URL is http[s]://[USER@]HOST[:PORT] (ports 8123 and 8443 by default); the\n"
+"  user is also taken from CLICKHOUSE_USER, the password from the first line\n"
+"  of --password-file FILE or from CLICKHOUSE_PASSWORD (a password in the URL\n"
+"  works, but shows in ps); --cacert FILE trusts a server's own certificate\n"
 "\n"
 "Options:\n"
 "  --format table|csv|json  output format (default table)\n"
@@ -81,6 +86,8 @@ static void usage(FILE *f)
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
 "  -o OUT, --force        db and pictures: output file; db: overwrite it\n"
+"  --mode MODE            file mode of what is written (the database, pictures;\n"
+"                         octal, default 600: a trace's outputs stay private)\n"
 "  -q, --quiet            no progress or warnings on stderr\n"
 "  -h, --help\n"
 "\n"
@@ -124,7 +131,7 @@ int main(int argc, char **argv)
 	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
 	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
 	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
-	       O_DATABASE, O_HOSTLABEL };
+	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -154,6 +161,9 @@ int main(int argc, char **argv)
 		{ "clickhouse", required_argument, NULL, O_CLICKHOUSE },
 		{ "database", required_argument, NULL, O_DATABASE },
 		{ "host-label", required_argument, NULL, O_HOSTLABEL },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "password-file", required_argument, NULL, O_PASSFILE },
+		{ "cacert", required_argument, NULL, O_CACERT },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* nargs: the arguments after the command, and how many may be left out */
@@ -169,7 +179,7 @@ int main(int argc, char **argv)
 		{ "flamegraph", cmd_flamegraph, 2, 1 }, { "heatmap", cmd_heatmap, 2, 0 },
 		{ "html", cmd_html, 1, 0 }, { "clickhouse", cmd_clickhouse, 1, 0 },
 	};
-	struct report_opts o = { .cpu = -1, .format = OUT_TABLE };
+	struct report_opts o = { .cpu = -1, .format = OUT_TABLE, .mode = 0600 };
 	const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
 	int npos = 0, c, cmd = -1, rc;
 	char *end;
@@ -232,6 +242,13 @@ int main(int argc, char **argv)
 		case O_CLICKHOUSE: o.ch_query_url = optarg; break;
 		case O_DATABASE: o.ch_db = optarg; break;
 		case O_HOSTLABEL: o.host_label = optarg; break;
+		case O_MODE:
+			o.mode = (mode_t)strtoul(optarg, &end, 8);
+			if (*end || !*optarg || o.mode > 0777 || !(o.mode & S_IRUSR))
+				return bad("--mode wants an octal file mode that you can read, such as 600 or 644, not '%s'", optarg);
+			break;
+		case O_PASSFILE: o.ch_password_file = optarg; break;
+		case O_CACERT: o.ch_cacert = optarg; break;
 		default: return bad("unknown option");
 		}
 	}

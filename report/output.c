@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Table, CSV and JSON output (output.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -119,15 +120,53 @@ void out_set_text(struct out_table *t, int col, const char *s)
 	c->text = s ? strdup(s) : NULL;
 }
 
+/*
+ * Text a spreadsheet would take for a formula (OWASP, "CSV Injection"):
+ * a cell that begins with =, +, -, @, a tab or a carriage return. A
+ * number stays a number: -12 and +1.5e3 are not formulas.
+ */
+static bool csv_formula(const char *s)
+{
+	const char *p = s + 1;
+	bool digits = false;
+
+	if (!*s || !strchr("=+-@\t\r", *s))
+		return false;
+	if (*s != '-' && *s != '+')
+		return true;
+	for (; isdigit((unsigned char)*p); p++)
+		digits = true;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits = true;
+	if (digits && (*p == 'e' || *p == 'E')) {
+		const char *q = p + 1 + (p[1] == '+' || p[1] == '-');
+
+		if (isdigit((unsigned char)*q)) {
+			p = q;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	}
+	return !digits || *p;
+}
+
 static void csv_field(FILE *out, const char *s)
 {
+	bool formula;
+
 	if (!s)
 		return;
+	formula = csv_formula(s);
 	if (!strpbrk(s, ",\"\n\r")) {
+		if (formula)
+			fputc('\'', out);
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (formula)
+		fputc('\'', out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);
@@ -154,6 +193,98 @@ static int utf8_len(const unsigned char *s)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
+}
+
+/*
+ * A code point a terminal acts on instead of showing (n bytes of valid
+ * UTF-8 at s): the C1 controls U+0080..U+009F (U+009B is CSI to many
+ * terminals), and the bidirectional marks, embeddings, overrides and
+ * isolates, and the line and paragraph separators, which reorder or
+ * break what follows them on the screen.
+ */
+static bool term_control(const unsigned char *s, int n)
+{
+	unsigned int cp;
+
+	if (n == 2)
+		return s[0] == 0xc2 && s[1] < 0xa0;
+	if (n != 3 || s[0] != 0xe2)
+		return false;
+	cp = 0x2000u | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+	return cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Bytes of the character at s as text shows it: n >= 1, or 0 when it
+ * must be escaped (then one byte is escaped and the next looked at). */
+static int term_len(const unsigned char *s, bool lines)
+{
+	int n = utf8_len(s);
+
+	if (n == 1 && (s[0] >= 0x20 ? s[0] != 0x7f : lines && s[0] == '\n'))
+		return 1;
+	if (n > 1 && !term_control(s, n))
+		return n;
+	return 0;
+}
+
+void out_escape(struct ukt_buf *b, const char *s, bool lines)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	while (s && *s) {
+		const unsigned char *u = (const unsigned char *)s;
+		int n = term_len(u, lines);
+		char e[4] = { '\\', 'x', hex[u[0] >> 4], hex[u[0] & 15] };
+
+		if (n) {
+			ukt_buf_add(b, s, (size_t)n);
+			s += n;
+		} else {
+			ukt_buf_add(b, e, sizeof(e));
+			s++;
+		}
+	}
+}
+
+/* Whether out_escape would change s (the common case is no: no copy). */
+static bool term_clean(const char *s, bool lines)
+{
+	while (s && *s) {
+		int n = term_len((const unsigned char *)s, lines);
+
+		if (!n)
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+const char *out_term(const char *s)
+{
+	static struct ukt_buf ring[8];
+	static unsigned int next;
+	struct ukt_buf *b;
+
+	if (!s || term_clean(s, false))
+		return s;
+	b = &ring[next++ % 8];
+	ukt_buf_reset(b);
+	out_escape(b, s, false);
+	return b->data;
+}
+
+void out_term_puts(FILE *f, const char *s)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	if (term_clean(s, true)) {
+		fputs(s ? s : "", f);
+		return;
+	}
+	out_escape(&b, s, true);
+	fputs(b.data, f);
+	ukt_buf_release(&b);
 }
 
 void out_json_string(FILE *out, const char *s)
@@ -238,14 +369,63 @@ void out_xml_text(FILE *out, const char *s)
 	}
 }
 
-/* Display width of UTF-8 text (code points; good enough for names). */
-static size_t width(const char *s)
+/* The width of s as out_escape shows it: code points, and four for
+ * each escaped byte (good enough for names). */
+static size_t term_width(const char *s)
 {
-	size_t n = 0;
+	size_t w = 0;
 
-	for (; s && *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
+	while (s && *s) {
+		int n = term_len((const unsigned char *)s, false);
+
+		w += n ? 1 : 4;
+		s += n ? n : 1;
+	}
+	return w;
+}
+
+/* The table for people: every cell and header as out_term shows it
+ * (text from a trace must not drive the terminal), in aligned columns. */
+static void print_aligned(const struct out_table *t, FILE *out)
+{
+	struct ukt_buf esc = UKT_BUF_INIT;
+	size_t *w = calloc((size_t)t->ncols + 1, sizeof(*w));
+
+	if (!w)
+		return;
+	/* row 0 is the headers */
+	for (size_t r = 0; r <= t->nrows; r++)
+		for (int i = 0; i < t->ncols; i++) {
+			const char *s = r ? t->cells[(r - 1) * (size_t)t->ncols + (size_t)i].text :
+					t->headers[i];
+			size_t x = term_width(s);
+
+			if (x > w[i])
+				w[i] = x;
+		}
+	for (size_t r = 0; r <= t->nrows; r++)
+		for (int i = 0; i < t->ncols; i++) {
+			const char *s = r ? t->cells[(r - 1) * (size_t)t->ncols + (size_t)i].text :
+					t->headers[i];
+			size_t pad = w[i] - term_width(s);
+
+			if (!s)
+				s = "";
+			if (!term_clean(s, false)) {
+				ukt_buf_reset(&esc);
+				out_escape(&esc, s, false);
+				s = esc.data;
+			}
+			if (t->right[i])
+				fprintf(out, "%*s%s", (int)pad, "", s);
+			else if (i == t->ncols - 1)
+				fputs(s, out);
+			else
+				fprintf(out, "%s%*s", s, (int)pad, "");
+			fputs(i == t->ncols - 1 ? "\n" : "  ", out);
+		}
+	ukt_buf_release(&esc);
+	free(w);
 }
 
 void out_table_print(const struct out_table *t, enum out_format f, FILE *out)
@@ -299,44 +479,7 @@ void out_table_print(const struct out_table *t, enum out_format f, FILE *out)
 		fputs(t->nrows ? "\n]\n" : "]\n", out);
 		return;
 	}
-	{
-		size_t *w = calloc((size_t)t->ncols + 1, sizeof(*w));
-
-		if (!w)
-			return;
-		for (int i = 0; i < t->ncols; i++)
-			w[i] = width(t->headers[i]);
-		for (size_t r = 0; r < t->nrows; r++)
-			for (int i = 0; i < t->ncols; i++) {
-				size_t x;
-
-				c = &t->cells[r * (size_t)t->ncols + (size_t)i];
-				x = width(c->text ? c->text : "");
-				if (x > w[i])
-					w[i] = x;
-			}
-		for (int pass = 0; pass < 2; pass++) {
-			for (size_t r = 0; r < (pass ? t->nrows : 1); r++) {
-				for (int i = 0; i < t->ncols; i++) {
-					const char *s = pass ? t->cells[r * (size_t)t->ncols + (size_t)i].text
-							     : t->headers[i];
-					size_t pad;
-
-					if (!s)
-						s = "";
-					pad = w[i] - width(s);
-					if (t->right[i])
-						fprintf(out, "%*s%s", (int)pad, "", s);
-					else if (i == t->ncols - 1)
-						fputs(s, out);
-					else
-						fprintf(out, "%s%*s", s, (int)pad, "");
-					fputs(i == t->ncols - 1 ? "\n" : "  ", out);
-				}
-			}
-		}
-		free(w);
-	}
+	print_aligned(t, out);
 }
 
 void fmt_duration(char *buf, size_t n, int64_t ns)

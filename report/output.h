@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "uktrace/buf.h"
+
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
 
 /* "table", "csv", "json" -> format; -1 when unknown. */
@@ -43,7 +45,30 @@ void out_set_text(struct out_table *t, int col, const char *s);
 /* A number shown as text in tables (e.g. "1.2 ms") but as v elsewhere. */
 void out_set_int_shown(struct out_table *t, int col, int64_t v, const char *shown);
 
+/* The table in format f. A table escapes its cells (out_escape); CSV
+ * writes them exactly, but text that begins with =, +, -, @, a tab or a
+ * carriage return and is not a number gets a leading ' so that a
+ * spreadsheet shows it instead of running it as a formula (OWASP). */
 void out_table_print(const struct out_table *t, enum out_format f, FILE *out);
+
+/*
+ * Text from a trace meets a terminal only through these: a process can
+ * name itself "\033]2;...\007", and a trace from another machine holds
+ * whatever its maker wrote. Control characters (C0, DEL, C1), bytes that
+ * are not UTF-8, and the bidirectional overrides are shown as \xHH, one
+ * per byte; everything else is copied. The table format does this to
+ * every cell; CSV and JSON keep the exact data.
+ *
+ * out_escape appends s so escaped to b; with lines, '\n' is kept (text of
+ * several lines that uktrace composed, such as a list of warnings).
+ */
+void out_escape(struct ukt_buf *b, const char *s, bool lines);
+/* s escaped as out_escape does, for a printf argument: s itself when
+ * nothing needs escaping, else one of 8 buffers that the next calls
+ * reuse in turn (like git's oid_to_hex). NULL stays NULL. */
+const char *out_term(const char *s);
+/* fputs of s escaped, keeping its newlines. */
+void out_term_puts(FILE *f, const char *s);
 
 /* s as a JSON string, quoted (bytes that are not UTF-8 as \u00XX). */
 void out_json_string(FILE *out, const char *s);

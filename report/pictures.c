@@ -4,8 +4,13 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "uktrace/outfile.h"
+
+#include "cleanup.h"
 #include "output.h"
 #include "pictures.h"
 #include "svg.h"
@@ -169,29 +174,70 @@ void pic_heat_svg(FILE *f, const struct heat *h, int64_t origin, const char *tit
 	svg_end(f);
 }
 
-FILE *pic_open(const char *path, int *err)
+/* The files pic_open made, until pic_close gives them their names. */
+static struct pic_file {
+	FILE *f;
+	struct ukt_outfile of;
+} opened[4];
+
+FILE *pic_open(const char *path, mode_t mode, int *err)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct pic_file *p = NULL;
 
 	*err = 0;
-	if (!f) {
-		*err = -errno;
-		fprintf(stderr, "uktrace-report: cannot write '%s': %s\n", path, strerror(errno));
+	if (!strcmp(path, "-"))
+		return stdout;
+	for (size_t i = 0; i < sizeof(opened) / sizeof(opened[0]) && !p; i++)
+		if (!opened[i].f)
+			p = &opened[i];
+	*err = p ? ukt_outfile_create(&p->of, path, mode) : -EMFILE;
+	if (!*err) {
+		p->f = fdopen(p->of.fd, "w");
+		if (!p->f) {
+			*err = -errno;
+			ukt_outfile_release(&p->of);
+		} else {
+			p->of.fd = -1;	/* the FILE's now */
+			cleanup_register(p->of.tmp);
+		}
 	}
-	return f;
+	if (*err) {
+		fprintf(stderr, "uktrace-report: cannot write '%s': %s\n", out_term(path), strerror(-*err));
+		return NULL;
+	}
+	return p->f;
 }
 
 int pic_close(FILE *f, const char *path, bool quiet)
 {
+	struct pic_file *p = NULL;
 	int rc = ferror(f) ? -EIO : 0;
 
 	if (f == stdout)
 		return fflush(f) ? -errno : rc;
+	for (size_t i = 0; i < sizeof(opened) / sizeof(opened[0]) && !p; i++)
+		if (opened[i].f == f)
+			p = &opened[i];
 	if (fclose(f) && !rc)
 		rc = -errno;
+	if (p) {
+		char *tmp = p->of.tmp;
+
+		/* a signal until here removes the temporary file; after,
+		 * it finds nothing at that name */
+		p->of.tmp = NULL;
+		if (!rc && rename(tmp, p->of.path) < 0)
+			rc = -errno;
+		if (rc)
+			unlink(tmp);
+		cleanup_unregister(tmp);
+		free(tmp);
+		ukt_outfile_release(&p->of);
+		p->f = NULL;
+	}
 	if (rc)
-		fprintf(stderr, "uktrace-report: cannot write '%s': %s\n", path, strerror(-rc));
+		fprintf(stderr, "uktrace-report: cannot write '%s': %s\n", out_term(path), strerror(-rc));
 	else if (!quiet)
-		fprintf(stderr, "wrote %s\n", path);
+		fprintf(stderr, "wrote %s\n", out_term(path));
 	return rc;
 }

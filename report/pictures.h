@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "hist.h"
 
@@ -21,8 +22,10 @@ void pic_heat_svg(FILE *f, const struct heat *h, int64_t origin, const char *tit
 
 /* A picture file to write ("-": stdout), with a message when it cannot
  * be opened; and its close, which says where it went unless quiet.
- * 0 or -errno. */
-FILE *pic_open(const char *path, int *err);
+ * 0 or -errno. The file is written under a temporary name and takes
+ * path's place at the close (uktrace/outfile.h: a symlink at path is
+ * replaced, not followed), with exactly mode (--mode, 0600 by default). */
+FILE *pic_open(const char *path, mode_t mode, int *err);
 int pic_close(FILE *f, const char *path, bool quiet);
 
 #endif

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
 #include "uktrace/demangle.h"
 #include "plan.h"
 #include "strtab.h"
+#include "uktrace/pair.h"
 
 static const char *basename_of(const char *p)
 {
@@ -23,29 +23,6 @@ static int find_arg(const struct event_layout *l, const char *name)
 		if (!strcmp(l->args[i].name, name))
 			return i;
 	return -1;
-}
-
-/* What the pairer must know of a function (calls.h), from its probe and
- * its pairing key. */
-static unsigned int func_flags(const struct ukt_probe_rec *p, const char *key)
-{
-	static const struct { const char *name; unsigned int flags; } syscalls[] = {
-		{ "exit", FUNC_NEVER_RETURNS }, { "exit_group", FUNC_NEVER_RETURNS },
-		{ "rt_sigreturn", FUNC_NEVER_RETURNS }, { "sigreturn", FUNC_NEVER_RETURNS },
-		{ "fork", FUNC_FORK }, { "vfork", FUNC_FORK }, { "clone", FUNC_FORK },
-		{ "clone3", FUNC_FORK }, { "execve", FUNC_EXEC }, { "execveat", FUNC_EXEC },
-	};
-	unsigned int f = 0;
-
-	if (p && !strcmp(p->kind, "uretprobe"))
-		f |= FUNC_USER_RET;
-	if (!strncmp(key, "syscall:", 8)) {
-		f |= FUNC_SYSCALL;
-		for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
-			if (!strcmp(key + 8, syscalls[i].name))
-				f |= syscalls[i].flags;
-	}
-	return f;
 }
 
 /* The function named name (added with flags when new; else flags are
@@ -91,7 +68,12 @@ static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l
 {
 	ukt_buf_reset(key);
 	*role = ROLE_NONE;
-	if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
+	if (p && p->role && !strcmp(p->role, "entry")) {
+		/* a pair of two uprobes (USDT): the recorder says which half */
+		*role = ROLE_ENTRY;
+	} else if (p && p->role && !strcmp(p->role, "return")) {
+		*role = ROLE_RETURN;
+	} else if (p && (!strcmp(p->kind, "uprobe") || !strcmp(p->kind, "kprobe"))) {
 		*role = ROLE_ENTRY;
 	} else if (p && (!strcmp(p->kind, "uretprobe") || !strcmp(p->kind, "kretprobe"))) {
 		*role = ROLE_RETURN;
@@ -137,11 +119,12 @@ static int overloads_count(struct overloads *ov, const struct trace *t)
 		ukt_buf_reset(&base);
 		if ((size_t)k < n || !demangle_add_base(&base, q))
 			continue;	/* seen, or no C++ name */
+		n = ov->bases.n;
 		if ((k = strtab_intern(&ov->bases, base.data)) < 0) {
 			rc = (int)k;
 			break;
 		}
-		if ((size_t)k >= ov->bases.n - 1) {
+		if (ov->bases.n > n) {	/* a new base */
 			void *p = reallocarray(ov->count, ov->bases.n, sizeof(*ov->count));
 
 			if (!p) {
@@ -196,6 +179,10 @@ static void display_name(const struct overloads *ov, const struct ukt_probe_rec 
 	size_t base;
 
 	ukt_buf_reset(out);
+	if (p && p->call && *p->call) {
+		ukt_buf_adds(out, p->call);	/* "python:function" */
+		return;
+	}
 	if (!strncmp(key, "syscall:", 8) || !p || !p->symbol || !*p->symbol) {
 		ukt_buf_adds(out, key);
 		return;
@@ -212,20 +199,46 @@ static void display_name(const struct overloads *ov, const struct ukt_probe_rec 
 static int plan_fold(struct plan *im, const struct event_layout *l,
 		     struct lay_info *li);
 
-/*
- * The return's stack pointer minus the entry's, by architecture: on x86-64
- * the return has popped the return address. Unknown elsewhere (the
- * recorder fetches no stack pointer there).
- */
-static bool sp_delta(const struct trace *t, int64_t *delta)
+static const char *filter_of(const struct trace *t, const struct event_layout *l)
 {
-	const char *m = trace_meta(t, "machine");
+	const struct ukt_probe_rec *p = l->probe >= 0 ? &t->probes[l->probe] : NULL;
 
-	if (m && !strcmp(m, "x86_64")) {
-		*delta = 8;
-		return true;
+	return p && p->filter && *p->filter ? p->filter : NULL;
+}
+
+/*
+ * A function whose entry the recorder filtered and whose return it did
+ * not (--filter on what only the entry has, size > 4096): its returns
+ * without an open call are those of calls the filter dropped, not calls
+ * (FUNC_ENTRY_FILTERED); those return events are stored as events, never
+ * folded into a call row that will not be.
+ */
+static int plan_filtered(struct plan *im, const struct trace *t)
+{
+	/* per function: 1 an entry is filtered, 2 a return is not */
+	uint8_t *seen = calloc((size_t)im->nfuncs + 1, 1);
+
+	if (!seen)
+		return -ENOMEM;
+	for (int i = 0; i < im->nlays; i++) {
+		int f = im->li[i].func;
+
+		if (f < 0)
+			continue;
+		if (im->li[i].role == ROLE_ENTRY && filter_of(t, &im->lays[i]))
+			seen[f] |= 1;
+		if (im->li[i].role == ROLE_RETURN && !filter_of(t, &im->lays[i]))
+			seen[f] |= 2;
 	}
-	return false;
+	for (int f = 0; f < im->nfuncs; f++)
+		if (seen[f] == 3)
+			im->fflags[f] |= FUNC_ENTRY_FILTERED;
+	for (int i = 0; i < im->nlays; i++)
+		if (im->li[i].func >= 0 && seen[im->li[i].func] == 3 &&
+		    im->li[i].role == ROLE_RETURN)
+			im->li[i].foldable = false;
+	free(seen);
+	return 0;
 }
 
 /*
@@ -265,6 +278,7 @@ static int plan_probe_ids(struct plan *im, const struct trace *t)
 struct key_info {
 	int entry, ret;		/* the layouts that pair, -1: none */
 	bool entry_caller;	/* the entry fetches the caller */
+	bool halves[2];		/* USDT halves of an entry, of a return */
 };
 
 /* The index of key in keys, with room for its info in *ki (of *cap). */
@@ -284,7 +298,7 @@ static long key_of(struct strtab *keys, struct key_info **ki, size_t *cap, const
 		*ki = p;
 		*cap = ncap;
 	}
-	(*ki)[k] = (struct key_info){ -1, -1, false };
+	(*ki)[k] = (struct key_info){ -1, -1, false, { false, false } };
 	return k;
 }
 
@@ -304,7 +318,9 @@ int plan_build(struct plan *im, const struct trace *t,
 	im->li = calloc((size_t)im->nlays + 1, sizeof(*im->li));
 	lkey = calloc((size_t)im->nlays + 1, sizeof(*lkey));
 	rc = im->li && lkey ? 0 : -ENOMEM;
-	im->has_sp_delta = sp_delta(t, &im->sp_delta);
+	/* the engine's rule for the recording host (pair.h) */
+	im->machine = trace_meta(t, "machine");
+	im->has_sp_delta = pair_sp_delta(im->machine, &im->sp_delta);
 	if (!rc)
 		rc = plan_probe_ids(im, t);
 	if (!rc)
@@ -340,7 +356,11 @@ int plan_build(struct plan *im, const struct trace *t,
 		}
 		lkey[i] = (int)kid;
 		k = &ki[kid];
-		if (role == ROLE_RETURN) {
+		if (p && p->role) {
+			/* the halves of a USDT pair are at as many sites as the
+			 * program has (each its own address): all are halves */
+			k->halves[role == ROLE_RETURN] = true;
+		} else if (role == ROLE_RETURN) {
 			if (k->ret < 0)
 				k->ret = i;
 		} else if (k->entry < 0 || (im->li[i].caller_arg >= 0 && !k->entry_caller)) {
@@ -355,17 +375,25 @@ int plan_build(struct plan *im, const struct trace *t,
 		enum role role;
 		long f;
 
-		if (!k || k->entry < 0 || k->ret < 0 || (k->entry != i && k->ret != i))
+		if (!k)
 			continue;
-		role = k->entry == i ? ROLE_ENTRY : ROLE_RETURN;
-		im->li[i].role = role;
 		pair_key(p, l, &key, &role);
+		if (p && p->role) {
+			if (!k->halves[0] || !k->halves[1])
+				continue;
+		} else if (k->entry < 0 || k->ret < 0 || (k->entry != i && k->ret != i)) {
+			continue;
+		} else {
+			role = k->entry == i ? ROLE_ENTRY : ROLE_RETURN;
+		}
+		im->li[i].role = role;
 		display_name(&ov, p, key.data, &name);
 		/* two functions of one name in different objects */
 		f = strtab_find(&im->fnames, name.data);
 		if (f >= 0 && im->func_key[f] != lkey[i])
 			ukt_buf_addf(&name, "@%s", basename_of(p ? p->target : NULL));
-		rc = add_func(im, name.data, func_flags(p, key.data), lkey[i]);
+		rc = add_func(im, name.data,
+			      pair_func_flags(key.data, p && !strcmp(p->kind, "uretprobe")), lkey[i]);
 		if (rc < 0)
 			break;
 		im->li[i].func = rc;
@@ -385,6 +413,8 @@ int plan_build(struct plan *im, const struct trace *t,
 		else
 			im->return_probe[li->func] = li->probe_id;
 	}
+	if (!rc)
+		rc = plan_filtered(im, t);
 	ukt_buf_release(&key);
 	ukt_buf_release(&name);
 	strtab_release(&keys);
@@ -523,7 +553,6 @@ struct pairer *plan_pairer(const struct plan *p, call_emit_fn emit, void *ctx)
 		return NULL;
 	for (int i = 0; i < p->nfuncs; i++)
 		pairer_set_func(pr, i, p->fflags[i]);
-	if (p->has_sp_delta)
-		pairer_set_sp_delta(pr, p->sp_delta);
+	pairer_set_machine(pr, p->machine);
 	return pr;
 }

@@ -10,9 +10,9 @@
 
 #include <stdbool.h>
 
-#include "calls.h"
 #include "decode.h"
 #include "strtab.h"
+#include "uktrace/pair.h"
 #include "trace.h"
 
 /* arguments kept per event, at most */
@@ -57,10 +57,11 @@ struct plan {
 	int nlays;
 	struct lay_info *li;	/* per layout */
 	char **funcs;		/* display names of paired functions */
-	unsigned int *fflags;	/* per function: enum func_flags (calls.h) */
+	unsigned int *fflags;	/* per function: enum func_flags (uktrace/pair.h) */
 	int nfuncs;
 	int maxargs;		/* the most arguments of any layout */
-	bool has_sp_delta;	/* return sp - entry sp is known: */
+	const char *machine;	/* the recording host's (the trace's meta) */
+	bool has_sp_delta;	/* return sp - entry sp is known (pair_sp_delta): */
 	int64_t sp_delta;	/* 8 on x86-64 (the return address popped) */
 	int *entry_probe, *return_probe;	/* per function: probe ids */
 	int *func_key;		/* per function: its first layout's pairing key */

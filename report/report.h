@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "output.h"
 
@@ -40,6 +41,7 @@ struct report_opts {
 	bool linear;
 	int buckets;
 	/* db, pictures */
+	mode_t mode;			/* --mode: of every file written (0600) */
 	const char *output;
 	bool force;
 	const char *perfetto;		/* export --perfetto FILE */
@@ -51,23 +53,33 @@ struct report_opts {
 	const char *ch_query_url;	/* sql/summary/callers --clickhouse */
 	const char *ch_db;		/* --database */
 	const char *host_label;		/* --host-label */
+	const char *ch_password_file;	/* --password-file */
+	const char *ch_cacert;		/* --cacert */
 	/* the query or function argument */
 	const char *arg;
 	char *arg_alloc;		/* arg, when report_resolve_func chose it */
 };
 
 /*
- * The database of o->trace: the cached one next to it when it is current,
- * else a new import (printing progress unless quiet). *tmp is set to a
- * path to unlink afterwards (--no-cache, or an unwritable directory).
+ * The database of o->trace: the cached one next to it when it is current
+ * and to be trusted (cache.c: ours, of these files, made there), else a
+ * new import (printing progress unless quiet). *tmp is set to a path to
+ * unlink afterwards (--no-cache, or a directory not ours to write).
  */
 struct db *report_open_db(const struct report_opts *o, char **tmp, int *err);
 /* Import the trace (one file, or the files of one recording) into a new
- * database at db_path. */
-int report_import(const char *const *paths, size_t n, const char *db_path, bool quiet);
-/* The files' identity, one "path\tsize\tmtime" line each: the cache key. */
+ * database at db_path, with file mode mode (outputs of a trace are 0600
+ * unless --mode says otherwise). */
+int report_import(const char *const *paths, size_t n, const char *db_path, mode_t mode,
+		  bool quiet);
+/* The files' identity, one "path\tsize\tmtime\thash" line each: the cache
+ * key (cache.c says what the hash covers). */
 struct ukt_buf;
 void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *out);
+/* "DEV:INO" of st: which file a database is. The import records its
+ * own (meta.db_file), and a cache is used only at that very file. */
+struct stat;
+void report_file_id(const struct stat *st, char *buf, size_t n);
 /* Close and remove the temporary database, if any. */
 void report_close_db(struct db *d, char *tmp);
 

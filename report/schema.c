@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
 #include "db.h"
 #include "schema.h"
 #include "stats.h"
+#include "uktrace/pair.h"
 
 static const char tables[] =
 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);\n"
@@ -27,7 +27,7 @@ static const char tables[] =
 " source TEXT);\n"
 "CREATE TABLE probes(id INTEGER PRIMARY KEY, name TEXT, system TEXT, kind TEXT,"
 " role TEXT, func TEXT, target TEXT, symbol TEXT, offset INTEGER, spec TEXT,"
-" definition TEXT, view TEXT, args TEXT, events INTEGER);\n"
+" definition TEXT, view TEXT, args TEXT, events INTEGER, filter TEXT);\n"
 "CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, comm TEXT,"
 " sp_base INTEGER);\n"
 "CREATE TABLE funcs(id INTEGER PRIMARY KEY, name TEXT, entry_probe INTEGER,"
@@ -307,12 +307,13 @@ static void calls_view(struct ukt_buf *sql, int64_t base)
 		" s.symbol AS caller_symbol, s.object AS caller_object, c.args AS args,"
 		" c.ret AS ret, (c.flags & %d) = 0 AS complete, st.name AS status,"
 		" CASE WHEN c.flags & %d THEN c.ev END AS entry_event_id,"
-		" CASE WHEN c.flags & %d THEN c.ev + COALESCE(c.evd, 0) END AS return_event_id"
+		" CASE WHEN c.flags & %d THEN c.ev + COALESCE(c.evd, 0) END AS return_event_id,"
+		" (c.flags & %d) != 0 AS recursive"
 		" FROM call_data c LEFT JOIN funcs f ON f.id = c.func"
 		" LEFT JOIN threads t ON t.tid = c.tid LEFT JOIN sites s ON s.id = c.site"
 		" LEFT JOIN call_status st ON st.id = c.flags & %d;\n",
 		CD_HAS_ENTRY, base, CD_HAS_RETURN, base, CD_STATUS, CD_HAS_ENTRY,
-		CD_HAS_RETURN, CD_STATUS);
+		CD_HAS_RETURN, CD_RECURSIVE, CD_STATUS);
 }
 
 int schema_create_views(struct db *d, const struct plan *p, int64_t base,

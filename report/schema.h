@@ -25,6 +25,8 @@ enum {
 					 * without an entry) */
 	CD_ENTRY_FOLDED = 64,		/* the entry event is not in event_data: */
 	CD_RETURN_FOLDED = 128,		/* the call row reproduces it */
+	CD_RECURSIVE = 256,		/* inside a call of its own function
+					 * (call_row.recursive) */
 };
 
 /* The tables, event_data and fold with maxargs argument columns. */

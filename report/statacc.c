@@ -28,6 +28,7 @@ struct target {
 
 struct group {
 	uint64_t n, inc;
+	int64_t sum;		/* of the durations: the average */
 	int64_t total, self, min, max;
 	int64_t *vals;		/* one pass: the durations */
 	size_t nvals, cap;
@@ -137,6 +138,12 @@ static int to_two_pass(struct statacc *a)
 int statacc_add(struct statacc *a, size_t gi, bool complete, int64_t dur,
 		int64_t self)
 {
+	return statacc_add_call(a, gi, complete, false, dur, self);
+}
+
+int statacc_add_call(struct statacc *a, size_t gi, bool complete, bool nested,
+		     int64_t dur, int64_t self)
+{
 	struct group *g;
 
 	if (gi >= a->ng) {
@@ -165,7 +172,9 @@ int statacc_add(struct statacc *a, size_t gi, bool complete, int64_t dur,
 	if (!g->n || dur > g->max)
 		g->max = dur;
 	g->n++;
-	g->total = sat_add(g->total, dur);
+	g->sum = sat_add(g->sum, dur);
+	if (!nested)
+		g->total = sat_add(g->total, dur);
 	g->self = sat_add(g->self, self);
 	if (a->two_pass) {
 		if (!g->hist) {
@@ -296,7 +305,7 @@ int statacc_result(struct statacc *a, size_t gi, int64_t *v, bool *null)
 	v[S_MIN] = g->min;
 	v[S_MAX] = g->max;
 	/* as SQLite's CAST(AVG(x) AS INTEGER): a double, truncated */
-	v[S_AVG] = (int64_t)((double)g->total / (double)g->n);
+	v[S_AVG] = (int64_t)((double)g->sum / (double)g->n);
 	null[S_TOTAL] = null[S_SELF] = null[S_MIN] = null[S_MAX] = null[S_AVG] = false;
 	size_t lo = 0;
 

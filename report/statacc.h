@@ -26,6 +26,11 @@ void statacc_free(struct statacc *a);
  * ignored for incomplete calls. 0 or -ENOMEM. */
 int statacc_add(struct statacc *a, size_t g, bool complete, int64_t dur,
 		int64_t self);
+/* The same, for a call that may be nested in a call of its own function
+ * (call_row.recursive): its duration is left out of the total, which
+ * counts each call once, at its outermost frame (stats.h). */
+int statacc_add_call(struct statacc *a, size_t g, bool complete, bool nested,
+		     int64_t dur, int64_t self);
 
 /* After the last add: whether the complete calls' durations must be fed
  * again (statacc_rescan) for exact percentiles. */

@@ -32,7 +32,7 @@ void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where)
 		"SELECT %s,\n"
 		"  SUM(complete) AS calls,\n"
 		"  COUNT(*) - SUM(complete) AS incomplete,\n"
-		"  SUM(CASE WHEN complete THEN duration_ns END) AS total_ns,\n"
+		"  SUM(CASE WHEN complete THEN CASE WHEN recursive THEN 0 ELSE duration_ns END END) AS total_ns,\n"
 		"  SUM(CASE WHEN complete THEN self_ns END) AS self_ns,\n"
 		"  MIN(CASE WHEN complete THEN duration_ns END) AS min_ns,\n"
 		"  CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER) AS avg_ns,\n",
@@ -44,7 +44,7 @@ void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where)
 			stats_pct[i], stats_pct[i]);
 	ukt_buf_addf(out,
 		"  MAX(CASE WHEN complete THEN duration_ns END) AS max_ns\n"
-		"FROM (SELECT %s, complete, duration_ns, self_ns,\n"
+		"FROM (SELECT %s, complete, recursive, duration_ns, self_ns,\n"
 		"        ROW_NUMBER() OVER w AS rn,\n"
 		"        SUM(complete) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n,\n"
 		"        COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt\n"
@@ -61,7 +61,7 @@ void stats_sql_callers(struct ukt_buf *out, const char *where)
 		"SELECT func, caller_symbol, caller_object,\n"
 		"  COUNT(*) AS calls,\n"
 		"  SUM(complete) AS complete_calls,\n"
-		"  SUM(CASE WHEN complete THEN duration_ns END) AS total_ns,\n"
+		"  SUM(CASE WHEN complete THEN CASE WHEN recursive THEN 0 ELSE duration_ns END END) AS total_ns,\n"
 		"  CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER) AS avg_ns,\n"
 		"  MIN(CASE WHEN complete THEN duration_ns END) AS min_ns,\n"
 		"  MAX(CASE WHEN complete THEN duration_ns END) AS max_ns\n"
@@ -411,7 +411,8 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		filter_bind(s, &f, 1);
 		while ((rc = db_step(s, err)) == 1) {
 			int64_t func = db_column_int(s, 0), dur, self = 0;
-			bool complete = (db_column_int(s, 2) & CD_STATUS) == 0;
+			int64_t flags = db_column_int(s, 2);
+			bool complete = (flags & CD_STATUS) == 0;
 			long gi;
 
 			if (tids && ntids > 64) {
@@ -467,7 +468,8 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 			if (pass)
 				rc = statacc_rescan(acc, (size_t)gi, dur);
 			else
-				rc = statacc_add(acc, (size_t)gi, complete, dur, self);
+				rc = statacc_add_call(acc, (size_t)gi, complete,
+						      flags & CD_RECURSIVE, dur, self);
 			if (rc)
 				goto out;
 		}

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Call statistics: their one definition, and the two ways they are
- * computed. Over the complete calls of a group: count, total, self, min,
- * avg (truncated to an integer), exact nearest-rank percentiles
- * (the value of rank ceil(n * pct / 100) in ascending order, stats_rank),
- * max; and the count of incomplete calls. The views (call_stats and its
+ * computed. Over the complete calls of a group: count, total (each call
+ * counted once, at its outermost frame for its function: a call made
+ * inside a call of its own function, call_row.recursive, adds nothing),
+ * self, min, avg (of every duration, truncated to an integer), exact
+ * nearest-rank percentiles (the value of rank ceil(n * pct / 100) in
+ * ascending order, stats_rank), max; and the count of incomplete calls. The views (call_stats and its
  * variants, for the stock sqlite3 shell) get SQL from stats_sql_view();
  * the commands and the import's call_summary get the same numbers from
  * stats_compute(), without the window function that makes the view take
@@ -37,6 +39,10 @@ void filter_more_int(struct sql_filter *f, int64_t v);
 void filter_text(struct sql_filter *f, const char *cond, const char *v);
 void filter_bind(struct db_stmt *s, const struct sql_filter *f, int first);
 void filter_release(struct sql_filter *f);
+
+/* What the summary's table says above it (the rule of total above). */
+#define STATS_SUMMARY_HEADER \
+	"complete calls only; total counts each call once, at its outermost frame for its function"
 
 enum { S_CALLS, S_INCOMPLETE, S_TOTAL, S_SELF, S_MIN, S_AVG, S_P50, S_P90,
        S_P99, S_MAX, S_NCOLS };

@@ -77,6 +77,7 @@ void tables_probe_row(const struct trace *t, const struct plan *p, int i,
 	r->offset = pr ? (int64_t)pr->offset : 0;
 	r->spec = pr ? pr->spec : NULL;
 	r->definition = pr && pr->definition && *pr->definition ? pr->definition : NULL;
+	r->filter = pr && pr->filter && *pr->filter ? pr->filter : NULL;
 	r->events = (int64_t)events[i];
 }
 
@@ -85,7 +86,7 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 			 struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d,
-		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	struct probe_row r = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT };
 	int rc = 0;
 
@@ -115,6 +116,8 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 			db_bind_text(s, 12, r.view.data, -1);
 		db_bind_text(s, 13, r.args.data, -1);
 		db_bind_int(s, 14, r.events);
+		if (r.filter)
+			db_bind_text(s, 15, r.filter, -1);
 		rc = db_step(s, err);
 		db_reset(s);
 	}
@@ -336,6 +339,11 @@ int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
 		report_files_identity((const char *const *)t->paths, t->npaths, &files);
 		rc = tables_set_meta(d, "trace_files", files.data, err);
 		ukt_buf_release(&files);
+	}
+	if (!rc && db_filename(d) && stat(db_filename(d), &st) == 0) {
+		/* this file, which rename() keeps: a copy of it is not it */
+		report_file_id(&st, v, sizeof(v));
+		rc = tables_set_meta(d, "db_file", v, err);
 	}
 	if (!rc && stat(t->path, &st) == 0) {
 		snprintf(v, sizeof(v), "%lld", (long long)st.st_size);

@@ -33,6 +33,7 @@ int tables_insert_damage(struct db *d, const struct trace *t,
 struct probe_row {
 	int id;
 	const char *name, *system, *kind, *role, *func, *target, *symbol, *spec, *definition;
+	const char *filter;	/* the record-time filter, or NULL */
 	bool has_offset;
 	int64_t offset;
 	struct ukt_buf view, args;

@@ -82,7 +82,9 @@ void ukt_encoder_free(struct ukt_encoder *e);
 
 /*
  * Create the trace file at path (mode 0600) and write its header. Without
- * overwrite an existing file is an error (EEXIST). NULL + errno, or
+ * overwrite anything at path, a dangling symlink too, is an error
+ * (EEXIST); with it, a new file replaces what is there (a symlink is
+ * replaced, not followed: uktrace/outfile.h). NULL + errno, or
  * errno = UKT_E_* for project errors.
  */
 struct ukt_writer *ukt_writer_create(const char *path,

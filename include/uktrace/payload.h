@@ -46,6 +46,10 @@ struct ukt_probe_rec {
 	char *symbol;		/* function name, when known */
 	uint64_t offset;	/* file offset (uprobes), offset into symbol */
 	char *func;		/* what entry and return probes of one function share */
+	char *role;		/* "entry" or "return" for a pair of two uprobes
+				 * (USDT), else NULL: the kind says */
+	char *call;		/* with role: the name of its calls, or NULL */
+	char *filter;		/* the record-time filter the kernel applied, or NULL */
 };
 
 /* Append p's records to out (NULL strings are written empty). 0 or -ENOMEM. */

@@ -3,26 +3,43 @@
 # recordings labelled as two hosts; its counts, call_stats percentiles and
 # callers equal SQLite's for each host exactly; loading again (also after
 # a load was killed half-way) duplicates nothing; summary, callers and sql
-# ask it with --clickhouse. Skipped with the reason when the server cannot
-# start here.
+# ask it with --clickhouse. A user with a password logs in from the URL,
+# a password file or the environment, and a wrong password is refused in
+# the server's words; https with a self-signed certificate (openssl makes
+# it) is trusted only with --cacert. Skipped with the reason when the
+# server cannot start here.
 . "$(dirname "$0")/lib.sh"
 TESTS="ch_load ch_calls_equal ch_events_equal ch_stats_equal ch_callers_equal
 ch_idempotent ch_killed_then_reloaded ch_summary_cmd ch_callers_cmd ch_sql_readonly
-ch_host_filter ch_bad_url"
+ch_host_filter ch_bad_url ch_unwind_equal
+ch_auth_url ch_auth_file ch_auth_env ch_auth_refused
+ch_auth_not_shown"
+TLS_TESTS="ch_https_untrusted ch_https_load ch_https_query"
 SERVER=$(command -v clickhouse-server || command -v clickhouse)
-[ -n "$SERVER" ] || skip_all "clickhouse-server is not installed (make deps installs it)" $TESTS
-why=$(cannot_trace); [ -n "$why" ] && skip_all "$why (the test records two traces)" $TESTS
+[ -n "$SERVER" ] || skip_all "clickhouse-server is not installed (make deps installs it)" $TESTS $TLS_TESTS
+why=$(cannot_trace); [ -n "$why" ] && skip_all "$why (the test records two traces)" $TESTS $TLS_TESTS
 cd "$TMP"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-HTTP=$(free_port); TCP=$(free_port)
+HTTP=$(free_port); TCP=$(free_port); HTTPS=$(free_port)
 mkdir -p ch/data ch/tmp ch/user_files
+# a self-signed certificate for 127.0.0.1: the https port, when openssl is here
+TLS_CONF=""
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout ch/server.key -out ch/server.crt -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+	TLS_CONF="<https_port>$HTTPS</https_port>
+    <openSSL><server><certificateFile>$TMP/ch/server.crt</certificateFile>
+        <privateKeyFile>$TMP/ch/server.key</privateKeyFile><verificationMode>none</verificationMode>
+        <loadDefaultCAFile>false</loadDefaultCAFile><disableProtocols>sslv2,sslv3</disableProtocols>
+    </server></openSSL>"
+fi
 cat > ch/config.xml <<EOF
 <?xml version="1.0"?>
 <yandex>
     <logger><level>warning</level><log>$TMP/ch/server.log</log><errorlog>$TMP/ch/server.err.log</errorlog><size>10M</size><count>1</count></logger>
     <http_port>$HTTP</http_port>
     <tcp_port>$TCP</tcp_port>
+    $TLS_CONF
     <listen_host>127.0.0.1</listen_host>
     <max_connections>64</max_connections>
     <keep_alive_timeout>3</keep_alive_timeout>
@@ -41,7 +58,9 @@ cat > ch/users.xml <<'EOF'
 <yandex>
     <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
     <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
-        <profile>default</profile><quota>default</quota></default></users>
+        <profile>default</profile><quota>default</quota></default>
+      <bob><password>s3cret pw</password><networks><ip>127.0.0.1</ip></networks>
+        <profile>default</profile><quota>default</quota></bob></users>
     <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
         <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
     </interval></default></quotas>
@@ -55,7 +74,7 @@ for _ in $(seq 120); do
 	sleep 0.25
 done
 python3 -c "import urllib.request; urllib.request.urlopen('$URL/ping', timeout=1)" 2>/dev/null ||
-	skip_all "clickhouse-server did not start here: $(tail -2 ch/server.err.log 2>/dev/null | tr '\n' ' ')" $TESTS
+	skip_all "clickhouse-server did not start here: $(tail -2 ch/server.err.log 2>/dev/null | tr '\n' ' ')" $TESTS $TLS_TESTS
 chq() { python3 -c "import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request('$URL/?database=uktrace', data=sys.argv[1].encode())).read().decode(), end='')" "$1"; }
 
 # two recordings, as two hosts
@@ -121,3 +140,44 @@ check ch_callers_cmd "$b" "$a"
 has ch_sql_readonly "readonly" "$("$REP" sql --clickhouse "$URL" 'DROP TABLE calls' 2>&1)"
 check ch_host_filter "web2" "$("$REP" summary --clickhouse "$URL" --host-label web2 --format csv -q | tail -n +2 | cut -d, -f1 | sort -u)"
 has ch_bad_url "cannot connect to 127.0.0.1:1" "$("$REP" clickhouse --url http://127.0.0.1:1 web1.ukt 2>&1)"
+
+# frames a longjmp unwound past are judged as the import judges them
+UW=$ROOT/$B/tests/unwind
+"$REC" -q -f "$UW:jumper" -f "$UW:thrower" -f "$UW:after" -o jump.ukt -- "$UW" jump 50
+"$REP" clickhouse --url "$URL" --host-label web3 jump.ukt -q
+a=$(chq "SELECT func, status, count(), max(depth) FROM calls WHERE host = 'web3' GROUP BY func, status ORDER BY func, status FORMAT CSV" | tr -d '"')
+b=$(sql jump.ukt "SELECT func, status, COUNT(*), MAX(depth) FROM calls GROUP BY func, status ORDER BY func, status" | tr -d '"')
+if [ "$a" = "$b" ] && echo "$a" | grep -q "^jumper,abandoned,50,0"; then ok ch_unwind_equal
+else fail ch_unwind_equal "clickhouse [$(echo $a)] sqlite [$(echo $b)]"; fi
+
+# a user with a password ("s3cret pw"): from the URL, a file, the environment
+a=$("$REP" summary web1.ukt --format csv -q | tail -n +2 | awk -F, '$2 > 0 || $3 > 0')
+out=$("$REP" clickhouse --url "http://bob:s3cret%20pw@127.0.0.1:$HTTP" --database authdb --host-label web1 web1.ukt 2>&1)
+has ch_auth_url "loaded web1.ukt as host 'web1'" "$out"
+printf 's3cret pw\n' > pw
+out=$(CLICKHOUSE_USER=bob "$REP" clickhouse --url "$URL" --password-file pw --database authdb2 --host-label web1 web1.ukt 2>&1)
+got=$(chq "SELECT count() FROM authdb2.traces WHERE host = 'web1'")
+if echo "$out" | grep -q "loaded web1.ukt" && [ "$got" = 1 ]; then ok ch_auth_file
+else fail ch_auth_file "$out; traces: $got"; fi
+b=$(CLICKHOUSE_USER=bob CLICKHOUSE_PASSWORD='s3cret pw' "$REP" summary --clickhouse "$URL" --database authdb2 --format csv -q 2>&1 | tail -n +2 | cut -d, -f2-)
+check ch_auth_env "$a" "$b"
+out=$(CLICKHOUSE_USER=bob CLICKHOUSE_PASSWORD=wrong "$REP" summary --clickhouse "$URL" --database authdb2 2>&1)
+rc=$?
+if [ $rc != 0 ] && echo "$out" | grep -q "Wrong password for user bob" && echo "$out" | grep -q "CLICKHOUSE_PASSWORD"; then ok ch_auth_refused
+else fail ch_auth_refused "rc $rc: $out"; fi
+out=$("$REP" clickhouse --url "http://bob:wrong@127.0.0.1:$HTTP" --database authdb web1.ukt 2>&1)
+if echo "$out" | grep -q "at http://bob@127.0.0.1:$HTTP:" && ! echo "$out" | grep -q ":wrong@"; then ok ch_auth_not_shown
+else fail ch_auth_not_shown "$out"; fi
+
+# https with the server's own certificate: refused until trusted
+if [ -z "$TLS_CONF" ]; then skip_all "openssl could not make a certificate" $TLS_TESTS; fi
+TURL=https://127.0.0.1:$HTTPS
+for _ in $(seq 40); do curl -s --cacert ch/server.crt "$TURL/ping" 2>/dev/null | grep -q Ok && break; sleep 0.25; done
+curl -s --cacert ch/server.crt "$TURL/ping" 2>/dev/null | grep -q Ok ||
+	skip_all "clickhouse-server does not serve https here: $(grep -i 'ssl\|https' ch/server.err.log | tail -2 | tr '\n' ' ')" $TLS_TESTS
+has ch_https_untrusted "cannot trust 127.0.0.1:$HTTPS: .*--cacert" "$("$REP" clickhouse --url "$TURL" --database tlsdb web2.ukt 2>&1)"
+out=$(CLICKHOUSE_USER=bob "$REP" clickhouse --url "$TURL" --cacert ch/server.crt --password-file pw --database tlsdb --host-label web2 web2.ukt 2>&1)
+has ch_https_load "loaded web2.ukt as host 'web2'" "$out"
+a=$("$REP" callers web2.ukt a --format csv -q | tail -n +2)
+b=$(CLICKHOUSE_USER=bob "$REP" callers --clickhouse "$TURL" a --cacert ch/server.crt --password-file pw --database tlsdb --format csv -q 2>&1 | tail -n +2 | cut -d, -f2-)
+check ch_https_query "$a" "$b"

@@ -6,12 +6,20 @@
 set -u
 ROOT=${UKT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 B=${B:-build}
-REC=$ROOT/$B/uktrace-record
+REC_BIN=$ROOT/$B/uktrace-record
 REP=$ROOT/$B/uktrace-report
 WL=$ROOT/$B/tests/workload
 T=/sys/kernel/tracing
 TMP=$(mktemp -d /tmp/ukt-e2e.XXXXXX)
 BG_PIDS=()
+# Other recorders may run on this machine (other tests, other people), and
+# tracefs is global: a test checks only what its own recorders made. Each
+# recorder a test starts goes through $REC, which notes its pid in
+# $TMP/recorders (exec keeps the pid, and the recorder's group and
+# instances are named uktrace_PID); leftovers and left_by look only there.
+REC=$TMP/uktrace-record
+printf '#!/bin/sh\necho $$ >> "%s/recorders"\nexec "%s" "$@"\n' "$TMP" "$REC_BIN" > "$REC"
+chmod +x "$REC"
 
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1: ${2:-}"; }
@@ -51,22 +59,48 @@ cannot_trace() {
 
 sql() { "$REP" sql "$1" "$2" --format csv -q | tail -n +2; }
 
-# What recorders left in tracefs (empty when clean).
+# left_by PID...: what the recorders of these pids left in tracefs, their
+# dynamic events (uktrace_PID/NAME) and instances (uktrace_PID[_SUFFIX])
+left_by() {
+	local ids
+	ids=$(printf 'uktrace_%s\n' "$@" | paste -sd'|')
+	{ grep -hE ":($ids)/" $T/uprobe_events $T/kprobe_events 2>/dev/null
+	  ls $T/instances 2>/dev/null | grep -E "^($ids)(_|\$)"; } | head -5
+}
+
+# What this test's recorders left in tracefs (empty when clean).
 leftovers() {
-	{ grep -h 'uktrace_' $T/uprobe_events $T/kprobe_events 2>/dev/null
-	  ls $T/instances 2>/dev/null | grep '^uktrace_'; } | head -5
+	[ -s "$TMP/recorders" ] || return 0
+	left_by $(cat "$TMP/recorders")
 }
 
 bg() { "$@" & BG_PIDS+=($!); }
 
 cleanup() {
 	for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	# the neighbour ends as a recorder should, removing what it made
+	[ -n "${NEIGHBOUR:-}" ] && kill -INT "$NEIGHBOUR" 2>/dev/null
 	wait 2>/dev/null
 	# a test that failed half-way must not leave probes behind
 	[ -x "$REC" ] && [ "$(id -u)" = 0 ] && "$REC" --cleanup -q 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+
+# UKT_E2E_NEIGHBOUR=1: an unrelated recorder runs while the test does (not
+# through $REC: it is not the test's), as another user's would. A test
+# that counts every recorder's probes instead of its own fails then
+# (tests/e2e/neighbour.sh runs the tests that look at tracefs this way).
+if [ -n "${UKT_E2E_NEIGHBOUR:-}" ] && [ "$(id -u)" = 0 ] && [ -e $T/uprobe_events ]; then
+	"$REC_BIN" -q -o "$TMP/neighbour.ukt" -f "$WL:a" -e sched:sched_process_exit 2>/dev/null &
+	NEIGHBOUR=$!
+	for _ in $(seq 200); do
+		grep -q "uktrace_$NEIGHBOUR/" $T/uprobe_events 2>/dev/null &&
+			ls $T/instances | grep -q "^uktrace_$NEIGHBOUR\$" &&
+			{ echo "# neighbour: recorder $NEIGHBOUR is running"; break; }
+		sleep 0.05
+	done
+fi
 
 # same_views NAME TRACE : the events, calls and probe views of TRACE are
 # the same whether events are folded into their calls or all stored

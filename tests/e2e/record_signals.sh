@@ -7,6 +7,7 @@ TESTS="sig_int_clean sig_int_file_complete sig_term_clean sig_hup_clean
 sig_kill_leaves_readable_file sig_kill_restart_cleans sig_kill_restart_says_so
 two_recorders_apart two_recorders_both_complete two_recorders_clean
 others_probe_untouched error_path_clean kernel_rejection_reason
+kernel_rejection_definition
 cmd_term_at_duration cmd_term_file_complete cmd_signal_forwarded
 cmd_kill_after_grace cmd_group_stop_kept cmd_stopped_then_ended cmd_clean
 cmd_tree_signalled cmd_tree_child_status"
@@ -34,7 +35,7 @@ for sig in INT TERM HUP; do
 	kill -$sig $RPID
 	wait $RPID
 	name=$(echo sig_${sig}_clean | tr 'A-Z' 'a-z')
-	check "$name" "" "$(grep "uktrace_$RPID" $T/uprobe_events; ls $T/instances | grep "uktrace_$RPID")"
+	check "$name" "" "$(left_by $RPID)"
 done
 check sig_int_file_complete "complete" "$("$REP" info s_INT.ukt | sed -n 's/^file.*(.*, \(complete\)).*/\1/p')"
 
@@ -46,9 +47,9 @@ n=$(sql k.ukt "SELECT COUNT(*) FROM events")
 info=$("$REP" info k.ukt)
 if [ "${n:-0}" -gt 0 ] && echo "$info" | grep -q INCOMPLETE; then ok sig_kill_leaves_readable_file
 else fail sig_kill_leaves_readable_file "events=$n; info: $(echo "$info" | head -1)"; fi
-[ -n "$(grep "uktrace_$RPID" $T/uprobe_events)" ] || echo "# note: nothing was left to clean"
+[ -n "$(left_by $RPID)" ] || echo "# note: nothing was left to clean"
 msg=$("$REC" -o r.ukt -e sched:sched_process_exit -d 0.2 2>&1 >/dev/null)
-check sig_kill_restart_cleans "" "$(grep "uktrace_$RPID" $T/uprobe_events; ls $T/instances | grep "uktrace_$RPID")"
+check sig_kill_restart_cleans "" "$(left_by $RPID)"
 if echo "$msg" | grep -q "removed stale"; then ok sig_kill_restart_says_so
 else fail sig_kill_restart_says_so "no message about the cleanup: $msg"; fi
 
@@ -80,6 +81,11 @@ check error_path_clean "" "$(leftovers)"
 if echo "$out" | grep -qi "rejected" && echo "$out" | grep -qi "error\|invalid\|bad\|unknown"; then
 	ok kernel_rejection_reason
 else fail kernel_rejection_reason "message: $out"; fi
+# the definition written, and the kernel's echo of it with its caret
+if echo "$out" | grep -q "rejected probe 'p:uktrace_[0-9]*/r $WL:0x[0-9a-f]* bogus=%nosuchreg'" &&
+   echo "$out" | grep -q "^  Command: p:uktrace_[0-9]*/r $WL:0x[0-9a-f]* bogus=%nosuchreg" &&
+   echo "$out" | grep -q "^ *^$"; then ok kernel_rejection_definition
+else fail kernel_rejection_definition "message: $out"; fi
 
 # a launched command outlived by the recording: asked to end with SIGTERM
 # (or the recorder's own stop signal), then SIGKILLed after a grace period;

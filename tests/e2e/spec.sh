@@ -86,7 +86,8 @@ has spec_list "caller_one" "$("$REC" --list "$TMP/app" 'caller_*')"
 if [ "$(id -u)" != 0 ]; then
 	has spec_err_not_root "needs root" "$("$REC" -e sched:sched_switch -d 1 -o x.ukt 2>&1)"
 else
-	has spec_err_not_root "needs root" "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$REC" -e sched:sched_switch -d 1 -o /tmp/x.ukt 2>&1)"
+	# the binary itself: the $REC wrapper is in $TMP, which only root reads
+	has spec_err_not_root "needs root" "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$REC_BIN" -e sched:sched_switch -d 1 -o /tmp/x.ukt 2>&1)"
 fi
 if [ ! -e $T/kprobe_events ] && [ "$(id -u)" = 0 ]; then
 	has spec_err_no_kprobes "no kprobe support" "$("$REC" -p kfree -d 1 -o k.ukt 2>&1)"
@@ -94,8 +95,11 @@ else
 	echo "skip spec_err_no_kprobes: this kernel has kprobes (tested in the VM test)"
 fi
 
-# The oracle: offsets equal what perf probe writes (perf probe -n -v)
-if ! command -v perf >/dev/null || ! perf probe -n -v -x "$WL" a >/dev/null 2>&1; then
+# The oracle: offsets equal what perf probe writes (perf probe -n -v). -f:
+# another tool's probe of the same name (any group) must not stop it;
+# HOME: perf's build-id cache goes to the test's directory, not /root/.debug
+pprobe() { HOME=$TMP perf probe -f -n -v "$@"; }
+if ! command -v perf >/dev/null || ! pprobe -x "$WL" a >/dev/null 2>&1; then
 	skip_all "perf probe is not usable here" oracle_pie oracle_nopie oracle_shared oracle_libc
 fi
 cat > lib.c <<'C'
@@ -114,7 +118,7 @@ cc -O1 -fPIE -pie -o pie main.c && cc -O1 -no-pie -o nopie main.c &&
 ours() { "$REC" --dry-run -p "$1:$2" 2>/dev/null | grep uprobe_events | sed 's/.*:\(0x[0-9a-f]*\).*/\1/'; }
 # every offset perf writes: for a function called through the PLT inside a
 # shared object, perf also probes the lib_one@plt stub; ours is the function
-perfs() { perf probe -n -v -x "$1" "$2" 2>&1 | sed -n 's/^Writing event: .*:\(0x[0-9a-f]*\).*/\1/p' | tr '\n' ' '; }
+perfs() { pprobe -x "$1" "$2" 2>&1 | sed -n 's/^Writing event: .*:\(0x[0-9a-f]*\).*/\1/p' | tr '\n' ' '; }
 oracle() { # NAME BINARY FUNCS...
 	local name=$1 bin=$2 bad=""; shift 2
 	for f in "$@"; do

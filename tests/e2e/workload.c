@@ -15,6 +15,8 @@
  *                          status 100 + the signal's number
  *   workload stubborn SECS as sleep, ignoring SIGTERM, SIGINT and SIGHUP
  *   workload exit CODE     exit with CODE
+ *   workload mallocs N     N rounds of malloc(100 + i % 50) and, every 4th
+ *                          round, malloc(10000 + i % 1000) (for --filter)
  *   workload recurse D N   r(D) N times: recursion D deep (past the kernel's
  *                          64 pending uretprobes when D > 64)
  *   workload syscalls N    N times: a signal handled (rt_sigreturn), a child
@@ -25,9 +27,12 @@
  *   workload hang MS       a() for 0.5 s, slow(MS), a() for 0.5 s more
  *   workload lastslow MS   a() for 0.2 s, then slow(MS) and exit at once:
  *                          the last call is the one a trigger wants
+ *   workload rename NAME N names itself NAME (prctl PR_SET_NAME: any bytes,
+ *                          15 at most), then as calls N
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -37,6 +42,7 @@
 #include <unistd.h>
 
 volatile long sink;
+void *volatile blk;		/* mallocs: what malloc gave, kept from the optimizer */
 
 __attribute__((noinline)) long a(long x)
 {
@@ -151,6 +157,13 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
 	long n = argc > 2 ? atol(argv[2]) : 1000;
+
+	if (!strcmp(mode, "rename") && argc > 3) {
+		/* what a hostile process calls itself reaches the trace */
+		prctl(PR_SET_NAME, argv[2], 0, 0, 0);
+		mode = "calls";
+		n = atol(argv[3]);
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (getenv("UKT_WL_TIMES"))
@@ -288,6 +301,17 @@ int main(int argc, char **argv)
 			nanosleep(&tick, NULL);
 		}
 		slow(n);
+	} else if (!strcmp(mode, "mallocs")) {
+		/* N rounds: malloc(100 + i % 50), and every 4th round also
+		 * malloc(10000 + i % 1000): ceil(N / 4) of 10000..10999 */
+		for (long i = 0; i < n; i++) {
+			blk = malloc(100 + (size_t)(i % 50));
+			free((void *)blk);
+			if (i % 4 == 0) {
+				blk = malloc(10000 + (size_t)(i % 1000));
+				free((void *)blk);
+			}
+		}
 	} else if (!strcmp(mode, "exit")) {
 		return (int)n;
 	} else {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of entry/return pairing (report/calls.c) on synthetic streams. */
+/* Unit tests of entry/return pairing (engine/pair.c) on synthetic streams. */
 #include <limits.h>
 
 #include "test.h"
-#include "../../report/calls.h"
+#include "uktrace/pair.h"
 
 #define MAXROWS 256
 static struct call_row rows[MAXROWS];
@@ -253,7 +253,7 @@ static void test_uretprobe_depth_limit(void)
 
 	reset();
 	pairer_set_func(p, 3, FUNC_USER_RET);
-	pairer_set_sp_delta(p, 8);
+	pairer_set_machine(p, "x86_64");
 	for (int d = 0; d < 100; d++)
 		evsp(1, 3, 0, 0x7000 - (uint64_t)d * 32, 10);
 	/* frames 99..64 return unreported; 63..0 report, 5 ns apart */
@@ -297,7 +297,7 @@ static void test_depth_limit_without_sp_pairs_innermost(void)
 static void test_sp_mismatch_is_no_entry(void)
 {
 	reset();
-	pairer_set_sp_delta(p, 8);
+	pairer_set_machine(p, "x86_64");
 	evsp(1, 3, 0, 0x7000, 0);
 	evsp(1, 3, 1, 0x6000, 10);	/* a return from a frame entered earlier */
 	evsp(1, 3, 1, 0x7000, 10);
@@ -463,6 +463,361 @@ static void test_negative_tids(void)
 	CHECK(find(2, 2));
 }
 
+/* a user-space entry at sp with the return address it found (0: none
+ * fetched), or a return at sp + 8 */
+static void evc(int tid, int func, int is_ret, uint64_t sp, uint64_t caller, uint64_t dt)
+{
+	struct call_event e = { .tid = tid, .cpu = 0, .pid = tid, .func = func,
+				.is_return = is_ret, .has_sp = true,
+				.sp = is_ret ? sp + 8 : sp, .has_caller = caller != 0,
+				.caller = caller };
+
+	clock_ns += dt;
+	e.ts = clock_ns;
+	e.event_id = (int64_t)clock_ns;
+	pairer_feed(p, &e);
+}
+
+static void user_funcs(void)
+{
+	for (int f = 0; f < 8; f++)
+		pairer_set_func(p, f, FUNC_USER_RET);
+	pairer_set_machine(p, "x86_64");
+}
+
+/*
+ * main: setjmp; jumper() -> thrower() -> longjmp, 3 times; then after()
+ * from main at jumper's place. Each new jumper (a fresh call: its return
+ * address is main's) proves the last one and its thrower gone.
+ */
+static void test_longjmp_abandons(void)
+{
+	uint64_t c[CALL_NSTATUS];
+
+	reset();
+	user_funcs();
+	for (int i = 0; i < 3; i++) {
+		evc(1, 1, 0, 0x7000, 0x401234, 10);	/* jumper */
+		evc(1, 2, 0, 0x6fd0, 0x401300, 10);	/* thrower */
+	}
+	evc(1, 3, 0, 0x7000, 0x401240, 10);		/* after, from main */
+	evc(1, 3, 1, 0x7000, 0, 10);
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_ABANDONED], 6);
+	CHECK_EQ(c[CALL_COMPLETE], 1);
+	CHECK_EQ(c[CALL_NO_RETURN], 0);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 0);
+	CHECK_EQ(find(3, 0)->status, CALL_COMPLETE);
+	CHECK_EQ(find(3, 0)->parent_id, 0);
+	CHECK_EQ(find(3, 0)->duration, 10);
+	/* the abandoned ones nest as they ran */
+	CHECK_EQ(find(2, 1)->status, CALL_ABANDONED);
+	CHECK(!find(2, 1)->has_return);
+	for (int i = 0; i < nrows; i++)
+		CHECK(rows[i].depth <= 1);
+}
+
+/* A return at a shallower position proves the frames below it gone too,
+ * whether or not its own entry was seen. */
+static void test_return_above_abandons(void)
+{
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x7000, 0x401234, 10);	/* f */
+	evc(1, 2, 0, 0x6f00, 0x401300, 10);	/* g, longjmp'd out of */
+	evc(1, 3, 0, 0x6e00, 0x401400, 10);	/* h, under g */
+	evc(1, 1, 1, 0x7000, 0, 10);		/* f returns */
+	evc(1, 4, 1, 0x7100, 0, 10);		/* an outer frame entered before */
+	pairer_finish(p);
+	CHECK_EQ(nrows, 4);
+	CHECK_EQ(rows[0].func, 3);
+	CHECK_EQ(rows[0].status, CALL_ABANDONED);
+	CHECK_EQ(rows[1].func, 2);
+	CHECK_EQ(rows[1].status, CALL_ABANDONED);
+	CHECK_EQ(rows[2].func, 1);
+	CHECK_EQ(rows[2].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].duration, 30);
+	CHECK_EQ(rows[3].status, CALL_NO_ENTRY);
+}
+
+/*
+ * A tail call: tailer() jumps to tailee(), whose entry finds the kernel's
+ * trampoline (page-aligned) as its return address; both frames are live,
+ * and the kernel reports tailee's return, then tailer's, at one position.
+ */
+static void test_tail_call_keeps_caller(void)
+{
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x7000, 0x401234, 10);		/* tailer */
+	evc(1, 2, 0, 0x7000, 0x7fffffffe000, 10);	/* tailee */
+	evc(1, 2, 1, 0x7000, 0, 10);
+	evc(1, 1, 1, 0x7000, 0, 1);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].func, 2);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+	CHECK_EQ(rows[0].depth, 1);
+	CHECK_EQ(rows[1].func, 1);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[1].duration, 21);
+}
+
+/* Without the return address, only the same function at the same
+ * position is taken as gone: another may be a tail call. */
+static void test_same_position_without_caller(void)
+{
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x7000, 0, 10);
+	evc(1, 1, 0, 0x7000, 0, 10);	/* f again: the first is gone */
+	evc(1, 2, 0, 0x7000, 0, 10);	/* g: maybe tail-called */
+	evc(1, 2, 1, 0x7000, 0, 10);
+	evc(1, 1, 1, 0x7000, 0, 1);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 3);
+	CHECK_EQ(rows[0].status, CALL_ABANDONED);
+	CHECK_EQ(rows[1].func, 2);
+	CHECK_EQ(rows[1].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].status, CALL_COMPLETE);
+	CHECK_EQ(rows[2].duration, 21);
+}
+
+/* A loss while it was open says more than the stack: lost. A syscall
+ * left open inside a gone frame goes with it, as a call without return. */
+static void test_abandoned_lost_and_kernel_frames(void)
+{
+	reset();
+	user_funcs();
+	pairer_set_func(p, 5, FUNC_SYSCALL);
+	evc(1, 1, 0, 0x7000, 0x401234, 10);	/* f */
+	ev(1, 0, 5, 0, 10);			/* read, inside f: exit lost */
+	pairer_loss(p, 0, 1025, 1026);
+	evc(1, 2, 0, 0x7100, 0x401300, 10);	/* shallower: f is gone */
+	pairer_finish(p);
+	CHECK_EQ(rows[0].func, 5);
+	CHECK_EQ(rows[0].status, CALL_LOST);
+	CHECK_EQ(rows[1].func, 1);
+	CHECK_EQ(rows[1].status, CALL_LOST);
+	reset();
+	user_funcs();
+	pairer_set_func(p, 5, FUNC_SYSCALL);
+	evc(1, 1, 0, 0x7000, 0x401234, 10);
+	ev(1, 0, 5, 0, 10);
+	evc(1, 2, 0, 0x7100, 0x401300, 10);
+	pairer_finish(p);
+	CHECK_EQ(rows[0].status, CALL_NO_RETURN);
+	CHECK_EQ(rows[1].status, CALL_ABANDONED);
+}
+
+/*
+ * The kernel still holds the return instances of abandoned frames: 64 of
+ * them, and it arms no more (it cleans up only when it has room to arm);
+ * a return through its trampoline below them drops them, and it arms
+ * again.
+ */
+static void test_abandoned_count_against_limit(void)
+{
+	uint64_t c[CALL_NSTATUS];
+
+	reset();
+	user_funcs();
+	evc(1, 1, 0, 0x8000, 0x401000, 10);		/* outer, armed */
+	for (int d = 0; d < 70; d++)			/* deep(70): 63 armed */
+		evc(1, 2, 0, 0x7000 - (uint64_t)d * 32, 0x401234, 10);
+	/* longjmp to outer's callee position; after() twice: not armed */
+	evc(1, 3, 0, 0x7000, 0x401240, 10);
+	evc(1, 3, 0, 0x7000, 0x401240, 10);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_ABANDONED], 63);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 8);	/* deep's 7, the first after() */
+	evc(1, 1, 1, 0x8000, 0, 10);		/* outer returns: all dropped */
+	evc(1, 3, 0, 0x8000, 0x401240, 10);	/* armed again */
+	evc(1, 3, 1, 0x8000, 0, 10);
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_COMPLETE], 2);
+	CHECK_EQ(c[CALL_NO_RETURN_DEPTH], 9);
+	CHECK_EQ(c[CALL_NO_RETURN], 0);
+}
+
+/* A call inside a call of its own function is recursive (total time
+ * counts the outermost only); inside another function's, it is not. */
+static void test_recursive_calls(void)
+{
+	reset();
+	ev(1, 0, 3, 0, 0);	/* r */
+	ev(1, 0, 4, 0, 10);	/*   g */
+	ev(1, 0, 3, 0, 10);	/*     r: recursive, through g */
+	ev(1, 0, 3, 1, 10);
+	ev(1, 0, 4, 1, 10);
+	ev(1, 0, 3, 1, 10);
+	ev(2, 1, 3, 0, 0);	/* r on another thread: not */
+	ev(2, 1, 3, 1, 10);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 4);
+	CHECK(find(3, 2)->recursive);
+	CHECK(!find(4, 1)->recursive);
+	CHECK(!rows[2].recursive);
+	CHECK_EQ(rows[2].depth, 0);
+	CHECK(!rows[3].recursive);
+}
+
+/* Calls read back in id order find their parents' values; calls of a
+ * thread that ended are not parents of later ones. */
+static void test_nest_by_parent_ids(void)
+{
+	struct pair_nest *n = pair_nest_new();
+	int v = -1;
+
+	CHECK(n);
+	/* thread 1: 1 { 2 { 3 } 4 }, 5; thread 2: 6 { 7 } */
+	CHECK_EQ(pair_nest_parent(n, 1, 0, &v), 0);
+	CHECK_EQ(pair_nest_add(n, 1, 1, 10), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 1, &v), 1);
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pair_nest_add(n, 1, 2, 20), 0);
+	CHECK_EQ(pair_nest_parent(n, 2, 0, &v), 0);
+	CHECK_EQ(pair_nest_add(n, 2, 6, 60), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 2, &v), 1);
+	CHECK_EQ(v, 20);
+	CHECK_EQ(pair_nest_add(n, 1, 3, 30), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 1, &v), 1);	/* 4: 2 and 3 ended */
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pair_nest_add(n, 1, 4, 40), 0);
+	CHECK_EQ(pair_nest_parent(n, 2, 6, &v), 1);
+	CHECK_EQ(v, 60);
+	CHECK_EQ(pair_nest_add(n, 2, 7, 70), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 0, &v), 0);	/* 5: outermost */
+	CHECK_EQ(pair_nest_add(n, 1, 5, 50), 0);
+	CHECK_EQ(pair_nest_parent(n, 1, 2, &v), 0);	/* 2 has ended */
+	CHECK_EQ(pair_nest_parent(n, 3, 99, &v), 0);	/* a parent not read back */
+	for (int t = 10; t < 2000; t++)			/* more threads than it starts with */
+		CHECK_EQ(pair_nest_add(n, t, t, t), 0);
+	CHECK_EQ(pair_nest_parent(n, 1999, 1999, &v), 1);
+	CHECK_EQ(v, 1999);
+	pair_nest_free(n);
+}
+
+/* Which functions are what, by name: decided in the engine. */
+static void test_func_flags_by_name(void)
+{
+	int64_t d = 0;
+
+	CHECK_EQ(pair_func_flags("syscall:read", false), FUNC_SYSCALL);
+	CHECK_EQ(pair_func_flags("syscall:exit_group", false), FUNC_SYSCALL | FUNC_NEVER_RETURNS);
+	CHECK_EQ(pair_func_flags("syscall:clone3", false), FUNC_SYSCALL | FUNC_FORK);
+	CHECK_EQ(pair_func_flags("syscall:execve", false), FUNC_SYSCALL | FUNC_EXEC);
+	CHECK_EQ(pair_func_flags("handle", true), FUNC_USER_RET);
+	/* a user function named like a syscall is not one */
+	CHECK_EQ(pair_func_flags("exit_group", false), 0);
+	CHECK(pair_sp_delta("x86_64", &d));
+	CHECK_EQ(d, 8);
+	CHECK(!pair_sp_delta("aarch64", &d));
+	CHECK(!pair_sp_delta(NULL, &d));
+}
+
+/* Without a machine's rule, stack pointers do not pair: by nesting. */
+static void test_no_machine_pairs_by_nesting(void)
+{
+	reset();
+	pairer_set_machine(p, "riscv64");
+	evsp(1, 3, 0, 0x7000, 0);
+	evsp(1, 3, 1, 0x6000, 10);	/* names no frame, but is not looked at */
+	pairer_finish(p);
+	CHECK_EQ(nrows, 1);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+}
+
+/* The open calls, for "still running": noted ones come back noted, in
+ * the iteration and in their rows; a forgotten thread's calls go without
+ * rows. */
+static void test_open_calls(void)
+{
+	struct pair_iter it = PAIR_ITER_INIT;
+	int seen = 0, noted = 0;
+
+	reset();
+	ev(1, 0, 1, 0, 0);		/* t1: f { g */
+	ev(1, 0, 2, 0, 10);
+	ev(2, 1, 1, 0, 10);		/* t2: f */
+	while (pairer_open_next(p, &it)) {
+		seen++;
+		CHECK(it.oc.returns);
+		CHECK(!it.oc.noted);
+		if (it.oc.tid == 1 && it.oc.func == 2) {
+			CHECK_EQ(it.oc.entry_ts, 1010);
+			pairer_note(p, &it);
+		}
+	}
+	CHECK_EQ(seen, 3);
+	it = (struct pair_iter)PAIR_ITER_INIT;
+	while (pairer_open_next(p, &it))
+		noted += it.oc.noted;
+	CHECK_EQ(noted, 1);
+	ev(1, 0, 2, 1, 10);		/* g returns: noted */
+	pairer_forget_thread(p, 2);	/* t2 exited */
+	it = (struct pair_iter)PAIR_ITER_INIT;
+	seen = 0;
+	while (pairer_open_next(p, &it)) {
+		seen++;
+		CHECK_EQ(it.oc.tid, 1);
+	}
+	CHECK_EQ(seen, 1);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 2);
+	CHECK_EQ(rows[0].func, 2);
+	CHECK(rows[0].noted);
+	CHECK_EQ(rows[0].duration, 20);
+	CHECK(!rows[1].noted);
+	CHECK_EQ(rows[1].tid, 1);
+}
+
+/* Calls the kernel armed no return for are open, but not "running". */
+static void test_open_calls_past_depth_limit(void)
+{
+	struct pair_iter it = PAIR_ITER_INIT;
+	int returns = 0, not = 0;
+
+	reset();
+	pairer_set_func(p, 3, FUNC_USER_RET);
+	pairer_set_machine(p, "x86_64");
+	for (int d = 0; d < 70; d++)
+		evsp(1, 3, 0, 0x7000 - (uint64_t)d * 32, 10);
+	while (pairer_open_next(p, &it)) {
+		returns += it.oc.returns;
+		not += !it.oc.returns;
+	}
+	CHECK_EQ(returns, 64);
+	CHECK_EQ(not, 6);
+}
+
+/* Bounded memory: the oldest open calls go, the newest pair. */
+static void test_bounded_open_calls(void)
+{
+	uint64_t c[CALL_NSTATUS];
+	struct pair_iter it = PAIR_ITER_INIT;
+	int open = 0;
+
+	reset();
+	pairer_set_max_open(p, 4);
+	for (int d = 0; d < 10; d++)
+		ev(1, 0, 1, 0, 10);
+	while (pairer_open_next(p, &it))
+		open++;
+	CHECK_EQ(open, 4);
+	ev(1, 0, 1, 1, 5);		/* the innermost returns */
+	CHECK_EQ(nrows, 1);
+	CHECK_EQ(rows[0].status, CALL_COMPLETE);
+	CHECK_EQ(rows[0].duration, 5);
+	CHECK_EQ(rows[0].depth, 3);	/* counted from the oldest kept */
+	pairer_finish(p);
+	pairer_counts(p, c);
+	CHECK_EQ(c[CALL_COMPLETE], 1);
+	CHECK_EQ(c[CALL_NO_RETURN], 3);
+}
+
 int main(void)
 {
 	RUN(test_simple_pair);
@@ -486,6 +841,19 @@ int main(void)
 	RUN(test_fork_child);
 	RUN(test_exec_from_other_thread);
 	RUN(test_negative_tids);
+	RUN(test_longjmp_abandons);
+	RUN(test_return_above_abandons);
+	RUN(test_tail_call_keeps_caller);
+	RUN(test_same_position_without_caller);
+	RUN(test_abandoned_lost_and_kernel_frames);
+	RUN(test_abandoned_count_against_limit);
+	RUN(test_recursive_calls);
+	RUN(test_nest_by_parent_ids);
+	RUN(test_func_flags_by_name);
+	RUN(test_no_machine_pairs_by_nesting);
+	RUN(test_open_calls);
+	RUN(test_open_calls_past_depth_limit);
+	RUN(test_bounded_open_calls);
 	pairer_free(p);
 	return TEST_EXIT();
 }

@@ -3,8 +3,8 @@
  * Unit tests of the ClickHouse client without a ClickHouse: URLs, the
  * RowBinary encoding, and the HTTP client against a small server in a
  * thread of this test that answers as ClickHouse does (Content-Length,
- * chunked, a closed connection, an error), including a query's result
- * parsed into a table.
+ * chunked, a closed connection, an error, a refused password), including a
+ * query's result parsed into a table, and the credentials it is sent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,24 +20,40 @@
 
 static void test_urls(void)
 {
+	static const struct http_opts ports = { .port = 8123, .tls_port = 8443 };
 	struct ukt_buf err = UKT_BUF_INIT;
-	struct http_url u;
+	struct http_conn *c;
 
-	CHECK_EQ(http_parse_url("http://127.0.0.1:8123", 8123, &u, &err), 0);
-	CHECK_STR(u.host, "127.0.0.1");
-	CHECK_STR(u.port, "8123");
-	CHECK_EQ(http_parse_url("http://bob:s3cret@ch.example:9999/", 8123, &u, &err), 0);
-	CHECK_STR(u.user, "bob");
-	CHECK_STR(u.password, "s3cret");
-	CHECK_STR(u.host, "ch.example");
-	CHECK_STR(u.port, "9999");
-	CHECK_EQ(http_parse_url("localhost", 8123, &u, &err), 0);
-	CHECK_STR(u.port, "8123");
-	CHECK_EQ(http_parse_url("https://x:8443", 8123, &u, &err), -EINVAL);
-	CHECK(strstr(err.data, "https is not supported") != NULL);
+	c = http_open("http://127.0.0.1:8123", &ports, &err);
+	CHECK(c != NULL);
+	CHECK_STR(http_where(c), "127.0.0.1:8123");
+	http_free(c);
+	c = http_open("http://bob:s3cret@ch.example:9999/", &ports, &err);
+	CHECK(c != NULL);
+	CHECK_STR(http_where(c), "ch.example:9999");
+	http_free(c);
+	/* no scheme: http, and its default port */
+	c = http_open("localhost", &ports, &err);
+	CHECK(c != NULL);
+	CHECK_STR(http_where(c), "localhost:8123");
+	http_free(c);
+	c = http_open("https://x", &ports, &err);
+	CHECK(c != NULL);
+	CHECK_STR(http_where(c), "x:8443");
+	http_free(c);
+	c = http_open("https://[::1]:9440", &ports, &err);
+	CHECK(c != NULL);
+	CHECK_STR(http_where(c), "[::1]:9440");
+	http_free(c);
+	CHECK(err.len == 0);
+	CHECK(http_open("ftp://x:21", &ports, &err) == NULL);
+	CHECK(strstr(err.data, "over http:// or https://, not ftp://") != NULL);
 	ukt_buf_reset(&err);
-	CHECK_EQ(http_parse_url("http://x:99999", 8123, &u, &err), -EINVAL);
-	CHECK_EQ(http_parse_url("http://", 8123, &u, &err), -EINVAL);
+	CHECK(http_open("http://x:99999", &ports, &err) == NULL);
+	CHECK(strstr(err.data, "is not a server's URL") != NULL);
+	ukt_buf_reset(&err);
+	CHECK(http_open("http://", &ports, &err) == NULL);
+	CHECK(err.len > 0);
 	ukt_buf_release(&err);
 }
 
@@ -79,6 +95,7 @@ struct server {
 	const char *const *answers;	/* one per request; "" closes first */
 	int requests;
 	char last_body[4096];
+	char last_head[4096];
 };
 
 /* One request's head and body from fd; false at the end. */
@@ -102,6 +119,7 @@ static bool read_request(int fd, struct server *sv)
 		}
 	}
 	snprintf(sv->last_body, sizeof(sv->last_body), "%s", end + 4);
+	snprintf(sv->last_head, sizeof(sv->last_head), "%.*s", (int)(end - buf), buf);
 	return true;
 }
 
@@ -165,11 +183,17 @@ static void test_http(void)
 	if (start_server(&sv, &th))
 		SKIP("no loopback sockets here");
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", sv.port);
-	h = ch_open(url, "uktrace", &err);
+	h = ch_open(url, "uktrace", NULL, &err);
 	CHECK(h != NULL);
 	CHECK_EQ(ch_query_int(h, "SELECT 42", &v, &err), 0);
 	CHECK_EQ(v, 42);
 	CHECK_STR(sv.last_body, "SELECT 42");
+	CHECK(strstr(sv.last_head, "POST /?database=uktrace HTTP/1.1\r\n") == sv.last_head);
+	/* no credentials given: none sent (the server's default user) */
+	CHECK(strcasestr(sv.last_head, "Authorization:") == NULL);
+	/* no form content type and no Expect: the body is SQL */
+	CHECK(strcasestr(sv.last_head, "Content-Type:") == NULL);
+	CHECK(strcasestr(sv.last_head, "Expect:") == NULL);
 	CHECK_EQ(ch_query(h, "SELECT 'abcde'", &out, &err), 0);
 	CHECK_STR(out.data, "abcde");
 	/* the server closed the kept connection: answered on a new one */
@@ -190,10 +214,58 @@ static void test_http(void)
 	ukt_buf_release(&out);
 }
 
+/* Credentials go as basic authentication: the URL's first, then the
+ * login's; a refusal of them says how to give them. */
+static void test_login(void)
+{
+	static const char *const answers[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n1\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n1\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n1\n",
+		"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 76\r\n\r\n"
+		"Code: 193, e.displayText() = DB::Exception: Wrong password for user bob\n\n\n\n\n",
+		NULL,
+	};
+	struct server sv = { .answers = answers };
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct ch_login from_env = { .user = "bob", .password = "fromfile" };
+	pthread_t th;
+	char url[96];
+	struct ch *h;
+	int64_t v;
+
+	if (start_server(&sv, &th))
+		SKIP("no loopback sockets here");
+	snprintf(url, sizeof(url), "http://bob:s3cret@127.0.0.1:%d", sv.port);
+	h = ch_open(url, "uktrace", &from_env, &err);
+	CHECK_EQ(ch_query_int(h, "SELECT 1", &v, &err), 0);
+	CHECK(strstr(sv.last_head, "\r\nAuthorization: Basic Ym9iOnMzY3JldA==") != NULL);
+	ch_close(h);
+	/* percent-encoded in the URL, sent as it is meant */
+	snprintf(url, sizeof(url), "http://alice:p%%40ss%%20w@127.0.0.1:%d", sv.port);
+	h = ch_open(url, "uktrace", NULL, &err);
+	CHECK_EQ(ch_query_int(h, "SELECT 1", &v, &err), 0);
+	CHECK(strstr(sv.last_head, "\r\nAuthorization: Basic YWxpY2U6cEBzcyB3") != NULL);
+	ch_close(h);
+	/* none in the URL: the login's */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", sv.port);
+	h = ch_open(url, "uktrace", &from_env, &err);
+	CHECK_EQ(ch_query_int(h, "SELECT 1", &v, &err), 0);
+	CHECK(strstr(sv.last_head, "\r\nAuthorization: Basic Ym9iOmZyb21maWxl") != NULL);
+	CHECK(strstr(sv.last_head, "fromfile") == NULL);
+	CHECK_EQ(ch_query_int(h, "SELECT 1", &v, &err), -EIO);
+	CHECK(strstr(err.data, "Wrong password for user bob") != NULL);
+	CHECK(strstr(err.data, "CLICKHOUSE_PASSWORD") != NULL);
+	ch_close(h);
+	pthread_join(th, NULL);
+	close(sv.lfd);
+	ukt_buf_release(&err);
+}
+
 static void test_refused(void)
 {
 	struct ukt_buf err = UKT_BUF_INIT;
-	struct ch *h = ch_open("http://127.0.0.1:1", "uktrace", &err);
+	struct ch *h = ch_open("http://127.0.0.1:1", "uktrace", NULL, &err);
 	int64_t v;
 
 	CHECK(h != NULL);
@@ -201,7 +273,7 @@ static void test_refused(void)
 	CHECK(strstr(err.data, "cannot connect to 127.0.0.1:1") != NULL);
 	ch_close(h);
 	ukt_buf_reset(&err);
-	CHECK(ch_open(CH_DEFAULT_URL, "bad-name;", &err) == NULL);
+	CHECK(ch_open(CH_DEFAULT_URL, "bad-name;", NULL, &err) == NULL);
 	ukt_buf_release(&err);
 }
 
@@ -210,6 +282,7 @@ int main(void)
 	RUN(test_urls);
 	RUN(test_encoding);
 	RUN(test_http);
+	RUN(test_login);
 	RUN(test_refused);
 	return t_failed_total ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 #include "../../record/spec.h"
 #include "../../record/trigger.h"
 #include "../../report/trace.h"
+#include "uktrace/pair.h"
 #include "uktrace/units.h"
 
 static char tmpdir[] = "/tmp/ukt-test-flight-XXXXXX";
@@ -123,12 +124,17 @@ static void test_trigger_resolve(void)
 	CHECK(t.sys[0] == NULL && t.sys[1] == NULL);
 	CHECK_STR(t.name[0], "slow");
 	CHECK_STR(t.name[1], "slow__return");
+	/* the engine pairs it as the report does: a uretprobe'd function */
+	CHECK(t.user_return);
+	CHECK_EQ(pair_func_flags(t.func, t.user_return), FUNC_USER_RET);
 	trigger_release(&t);
 	/* a syscall: its two tracepoints */
 	CHECK_EQ(trigger_parse(&t, TRIG_SLOW_CALL, "syscall:read>1s", &err), 0);
 	CHECK_EQ(trigger_resolve(&t, &l, &err), 0);
 	CHECK_STR(t.sys[0], "syscalls");
 	CHECK_STR(t.name[1], "sys_exit_read");
+	CHECK(!t.user_return);
+	CHECK_EQ(pair_func_flags(t.func, t.user_return), FUNC_SYSCALL);
 	trigger_release(&t);
 	/* not recorded: said so */
 	CHECK_EQ(trigger_parse(&t, TRIG_SLOW_CALL, "syscall:write>1s", &err), 0);

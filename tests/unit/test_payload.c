@@ -64,7 +64,21 @@ static void test_probe_round_trip(void)
 	CHECK_STR(out.symbol, in.symbol);
 	CHECK_EQ(out.offset, 0x1139);
 	CHECK_STR(out.func, in.func);
+	/* the newer keys are written only when set: an older file has none */
+	CHECK(out.role == NULL && out.call == NULL && out.filter == NULL);
 	ukt_probe_release(&out);
+	/* a USDT pair's half, filtered */
+	in.role = "return";
+	in.call = "python:function";
+	in.filter = "arg2 == \"fib\"";
+	ukt_buf_reset(&b);
+	CHECK_EQ(ukt_probe_encode(&b, &in), 0);
+	CHECK_EQ(ukt_probe_decode(b.data, b.len, &out), 0);
+	CHECK_STR(out.role, "return");
+	CHECK_STR(out.call, "python:function");
+	CHECK_STR(out.filter, "arg2 == \"fib\"");
+	ukt_probe_release(&out);
+	in.role = in.call = in.filter = NULL;
 	/* NULL strings are written empty; a tracepoint has no definition */
 	in.definition = NULL;
 	in.symbol = NULL;

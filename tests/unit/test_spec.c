@@ -116,7 +116,7 @@ static void test_bad_specs(void)
 	struct probe_list l = { 0 };
 	struct ukt_buf err = UKT_BUF_INIT, spec = UKT_BUF_INIT;
 	static const char *const bad[] = {
-		"", "   ", "p:x kfree\n-:grp/x", "-:grp/x", "- :x", "p:x /bin/true:0x10(0x20)",
+		"", "   ", "p:x kfree\n-:grp/x", "-:grp/x", "- :x", "p:x /bin/true:0x10(0x20", "p:x /bin/true:0x10(zz)",
 		"kfree+zz", "k*free+4", "p:named k*free", "zz_no_such_fn*", "sched",
 		"nosuchbin_zz:main",
 		"p:x\r kfree",

@@ -63,8 +63,10 @@ static struct db *fill(unsigned int seed, int n)
 			db_bind_null(s, 4);
 			db_bind_null(s, 5);
 		}
-		/* incomplete: no_return, entered and never returned */
-		db_bind_int(s, 6, complete ? CD_HAS_ENTRY | CD_HAS_RETURN : CD_HAS_ENTRY | 1);
+		/* incomplete: no_return, entered and never returned; some
+		 * calls inside a call of their own function */
+		db_bind_int(s, 6, (complete ? CD_HAS_ENTRY | CD_HAS_RETURN : CD_HAS_ENTRY | 1) |
+			    (rand() % 5 == 0 ? CD_RECURSIVE : 0));
 		db_bind_int(s, 7, 2 * i + 1);
 		if (complete)
 			db_bind_int(s, 8, 1);
@@ -214,6 +216,63 @@ static void test_definition_by_hand(void)
 	unlink(path);
 }
 
+/*
+ * Recursion: f (100 ns) calls f (60 ns), which calls f (30 ns). Total time
+ * counts the outermost call only, 100; the average is of all three; self
+ * time adds up to the total as always.
+ */
+static void test_recursion_total_by_hand(void)
+{
+	static const int64_t dur[] = { 30, 60, 100 }, self[] = { 30, 30, 40 };
+	struct ukt_buf err = UKT_BUF_INIT, sql = UKT_BUF_INIT;
+	struct stats_row *rows = NULL;
+	struct statacc *acc = statacc_new(100);
+	int64_t v[S_NCOLS];
+	bool null[S_NCOLS];
+	size_t n = 0;
+	struct db *d = fill(1, 0);
+	struct db_stmt *s;
+
+	CHECK(d && acc);
+	db_exec(d, "INSERT INTO funcs(id, name) VALUES(9, 'f')", NULL);
+	s = db_prepare(d, "INSERT INTO call_data(func, ts, dur, self, flags) VALUES(9, 0, ?, ?, ?)", NULL);
+	for (int i = 0; i < 3; i++) {
+		db_bind_int(s, 1, dur[i]);
+		db_bind_int(s, 2, self[i]);
+		db_bind_int(s, 3, CD_HAS_ENTRY | CD_HAS_RETURN | (i < 2 ? CD_RECURSIVE : 0));
+		db_step(s, NULL);
+		db_reset(s);
+		CHECK_EQ(statacc_add_call(acc, 0, true, i < 2, dur[i], self[i]), 0);
+	}
+	db_finalize(s);
+	CHECK_EQ(stats_compute(d, STATS_BY_FUNC, &(struct call_select){ 0 }, &rows, &n, &err), 0);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(rows[0].v[S_CALLS], 3);
+	CHECK_EQ(rows[0].v[S_TOTAL], 100);
+	CHECK_EQ(rows[0].v[S_SELF], 100);
+	CHECK_EQ(rows[0].v[S_AVG], 63);
+	CHECK_EQ(rows[0].v[S_MAX], 100);
+	CHECK_EQ(compare(d, STATS_BY_FUNC, &(struct call_select){ 0 }), 0);
+	/* the import's accumulator, for call_summary */
+	CHECK_EQ(statacc_result(acc, 0, v, null), 0);
+	CHECK_EQ(v[S_TOTAL], 100);
+	CHECK_EQ(v[S_AVG], 63);
+	/* callers: the nested calls add nothing to their callers' total */
+	stats_sql_callers(&sql, NULL);
+	ukt_buf_adds(&sql, " ORDER BY 1");
+	s = db_prepare(d, sql.data, &err);
+	CHECK(s && db_step(s, NULL) == 1);
+	CHECK_EQ(db_column_int(s, 5), 100);
+	CHECK_EQ(db_column_int(s, 6), 63);
+	db_finalize(s);
+	stats_free(rows, n);
+	statacc_free(acc);
+	ukt_buf_release(&err);
+	ukt_buf_release(&sql);
+	db_close(d);
+	unlink(path);
+}
+
 static int cmp64(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
@@ -285,6 +344,7 @@ static void test_statacc_two_pass_exact(void)
 int main(void)
 {
 	RUN(test_definition_by_hand);
+	RUN(test_recursion_total_by_hand);
 	RUN(test_sql_and_c_agree);
 	RUN(test_statacc_two_pass_exact);
 	return TEST_EXIT();

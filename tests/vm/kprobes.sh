@@ -2,10 +2,14 @@
 # with a busybox initramfs holding uktrace-record, record kprobes and
 # kretprobes there (tests/vm/guest-init), and check the trace on the host
 # with uktrace-report: counts, pairing, callers through kallsyms, fetched
-# filenames and return values, and a glob over kernel functions.
+# filenames and return values, and a glob over kernel functions; a
+# kretprobe's maxactive, the kernel's words on a refused kprobe, and the
+# removal of a killed recorder's kprobes, each once.
 . "$(dirname "$0")/../e2e/lib.sh"
 TESTS="vm_boot vm_symbol_offset_accepted vm_record_exit vm_clean_after_exit
 vm_clean_after_sigint vm_sigkill_leaves_probes vm_restart_cleans vm_restart_says_so
+vm_restart_each_once vm_kretprobe_maxactive vm_kretprobe_maxactive_clean
+vm_kprobe_rejected_reason vm_kprobe_rejected_clean
 vm_trace_readable vm_filenames vm_open_count vm_calls_paired vm_durations_sane
 vm_callers_kallsyms vm_retval_enoent vm_second_probe_same_function vm_symbol_offset_events vm_tracepoint vm_kallsyms_saved
 vm_glob_record_exit vm_glob_clean vm_glob_probes vm_glob_calls
@@ -24,9 +28,9 @@ R=$TMP/root
 mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/etc
 cp "$BUSYBOX" $R/bin/busybox
 for a in sh mount cat echo sleep ls grep kill stty base64 poweroff sync rm; do ln -s busybox $R/bin/$a; done
-cp "$REC" $R/bin/uktrace-record
+cp "$REC_BIN" $R/bin/uktrace-record
 # the recorder's shared libraries, at the paths the loader looks for them
-for lib in $(ldd "$REC" | awk '/=>/ {print $3} !/=>/ && $1 ~ /^\// {print $1}'); do
+for lib in $(ldd "$REC_BIN" | awk '/=>/ {print $3} !/=>/ && $1 ~ /^\// {print $1}'); do
 	mkdir -p "$R$(dirname "$lib")"
 	cp -L "$lib" "$R$lib"
 done

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Entry/return pairing with a stack per thread (calls.h). */
+/* Entry/return pairing with a stack per thread (uktrace/pair.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
+#include "ttab.h"
+#include "uktrace/pair.h"
 
 struct frame {
 	int64_t id;
@@ -20,6 +21,8 @@ struct frame {
 	uint64_t ip;
 	int probe_id;
 	bool hijacked;		/* the kernel armed its uretprobe return */
+	bool noted;		/* pairer_note */
+	bool recursive;		/* a frame of its function is below it */
 	uint64_t cpus;		/* CPUs its thread ran on while it was open */
 	int cpu;
 	int pid;
@@ -27,11 +30,13 @@ struct frame {
 };
 
 struct tstack {
-	bool used;		/* not an empty slot: any tid is one (-1 too) */
-	int tid;
-	int last_cpu;
+	int tid;		/* first: a slot of struct ttab */
+	bool init;
+	int last_cpu;		/* -1: none yet */
 	uint64_t last_ts;	/* of the thread's previous event, 0: none */
-	int pending;		/* open frames whose uretprobe the kernel armed */
+	int pending;		/* uretprobe returns the kernel holds (add_zombie) */
+	uint64_t *zsp;		/* the zombies' stack positions, nz of them */
+	int nz;
 	struct frame *v;
 	int n, cap;
 };
@@ -45,14 +50,15 @@ struct losses {
 struct pairer {
 	call_emit_fn emit;
 	void *ctx;
-	struct tstack *t;	/* open addressing on tid */
-	size_t cap, used;
+	struct ttab t;		/* struct tstack per thread */
+	struct tstack *last;	/* the last event's thread's (until t grows) */
 	int64_t next_id;
 	uint64_t counts[CALL_NSTATUS];
 	uint8_t *flags;		/* per function */
 	int nfuncs;
 	bool has_sp_delta;
 	int64_t sp_delta;
+	int max_open;		/* 0: no limit */
 	struct losses *loss;	/* per CPU */
 	int nloss;
 	uint64_t last_ts;	/* of the stream */
@@ -62,10 +68,39 @@ const char *call_status_name(enum call_status s)
 {
 	static const char *const names[] = {
 		"complete", "no_return", "no_entry", "lost", "no_return_depth",
-		"never_returns", "fork_child",
+		"never_returns", "fork_child", "abandoned",
 	};
 
 	return (unsigned int)s < CALL_NSTATUS ? names[s] : "unknown";
+}
+
+unsigned int pair_func_flags(const char *name, bool user_return)
+{
+	static const struct { const char *name; unsigned int flags; } syscalls[] = {
+		{ "exit", FUNC_NEVER_RETURNS }, { "exit_group", FUNC_NEVER_RETURNS },
+		{ "rt_sigreturn", FUNC_NEVER_RETURNS }, { "sigreturn", FUNC_NEVER_RETURNS },
+		{ "fork", FUNC_FORK }, { "vfork", FUNC_FORK }, { "clone", FUNC_FORK },
+		{ "clone3", FUNC_FORK }, { "execve", FUNC_EXEC }, { "execveat", FUNC_EXEC },
+	};
+	unsigned int f = user_return ? FUNC_USER_RET : 0;
+
+	if (!strncmp(name, "syscall:", 8)) {
+		f |= FUNC_SYSCALL;
+		for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+			if (!strcmp(name + 8, syscalls[i].name))
+				f |= syscalls[i].flags;
+	}
+	return f;
+}
+
+bool pair_sp_delta(const char *machine, int64_t *delta)
+{
+	/* the recorder fetches %sp on x86-64 only (record/spec.c) */
+	if (machine && !strcmp(machine, "x86_64")) {
+		*delta = 8;
+		return true;
+	}
+	return false;
 }
 
 struct pairer *pairer_new(call_emit_fn emit, void *ctx, int nfuncs)
@@ -77,18 +112,14 @@ struct pairer *pairer_new(call_emit_fn emit, void *ctx, int nfuncs)
 	p->emit = emit;
 	p->ctx = ctx;
 	p->next_id = 1;
-	p->cap = 256;
 	p->nfuncs = nfuncs > 0 ? nfuncs : 0;
-	p->t = malloc(p->cap * sizeof(*p->t));
 	p->flags = calloc((size_t)p->nfuncs + 1, 1);
-	if (!p->t || !p->flags) {
-		free(p->t);
+	if (ttab_init(&p->t, sizeof(struct tstack), 256) || !p->flags) {
+		ttab_release(&p->t);
 		free(p->flags);
 		free(p);
 		return NULL;
 	}
-	for (size_t i = 0; i < p->cap; i++)
-		p->t[i] = (struct tstack){ .used = false };
 	return p;
 }
 
@@ -96,16 +127,21 @@ void pairer_free(struct pairer *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->cap; i++) {
-		for (int k = 0; k < p->t[i].n; k++)
-			free(p->t[i].v[k].args);
-		free(p->t[i].v);
+	for (size_t i = 0; i < p->t.cap; i++) {
+		struct tstack *s = ttab_at(&p->t, i);
+
+		if (!ttab_used(&p->t, i))
+			continue;
+		for (int k = 0; k < s->n; k++)
+			free(s->v[k].args);
+		free(s->v);
+		free(s->zsp);
 	}
 	for (int i = 0; i < p->nloss; i++)
 		free(p->loss[i].v);
 	free(p->loss);
 	free(p->flags);
-	free(p->t);
+	ttab_release(&p->t);
 	free(p);
 }
 
@@ -115,13 +151,17 @@ void pairer_set_func(struct pairer *p, int func, unsigned int flags)
 		p->flags[func] = (uint8_t)flags;
 }
 
-void pairer_set_sp_delta(struct pairer *p, int64_t delta)
+void pairer_set_machine(struct pairer *p, const char *machine)
 {
-	p->has_sp_delta = true;
-	p->sp_delta = delta;
+	p->has_sp_delta = pair_sp_delta(machine, &p->sp_delta);
 }
 
-static unsigned int fflags(const struct pairer *p, int func)
+void pairer_set_max_open(struct pairer *p, int max_open)
+{
+	p->max_open = max_open > 0 ? max_open : 0;
+}
+
+static inline unsigned int fflags(const struct pairer *p, int func)
 {
 	return func >= 0 && func < p->nfuncs ? p->flags[func] : 0;
 }
@@ -216,40 +256,21 @@ static bool lost_during(const struct pairer *p, uint64_t cpus, uint64_t a, uint6
 	return false;
 }
 
-static size_t hslot(size_t cap, int tid)
-{
-	return ((size_t)(unsigned int)tid * 2654435761u) & (cap - 1);
-}
-
+/* tid's stack, made when new (NULL on ENOMEM). A thread's events come
+ * in runs: the last one's is at hand. */
 static struct tstack *get_stack(struct pairer *p, int tid)
 {
-	size_t i;
+	struct tstack *s;
 
-	if ((p->used + 1) * 2 > p->cap) {
-		size_t ncap = p->cap * 2;
-		struct tstack *n = malloc(ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (size_t k = 0; k < ncap; k++)
-			n[k] = (struct tstack){ .used = false };
-		for (size_t k = 0; k < p->cap; k++) {
-			if (!p->t[k].used)
-				continue;
-			for (i = hslot(ncap, p->t[k].tid); n[i].used; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = p->t[k];
-		}
-		free(p->t);
-		p->t = n;
-		p->cap = ncap;
+	if (p->last && p->last->tid == tid)
+		return p->last;
+	s = ttab_get(&p->t, tid);
+	if (s && !s->init) {
+		s->init = true;
+		s->last_cpu = -1;
 	}
-	for (i = hslot(p->cap, tid); p->t[i].used; i = (i + 1) & (p->cap - 1))
-		if (p->t[i].tid == tid)
-			return &p->t[i];
-	p->t[i] = (struct tstack){ .used = true, .tid = tid, .last_cpu = -1 };
-	p->used++;
-	return &p->t[i];
+	p->last = s;
+	return s;
 }
 
 static int emit_row(struct pairer *p, struct call_row *r)
@@ -258,18 +279,23 @@ static int emit_row(struct pairer *p, struct call_row *r)
 	return p->emit(p->ctx, r);
 }
 
-/* Why frame f never got its return, judged at time now. */
+/*
+ * Why frame f never got its return, judged at time now; gone: a later
+ * event of its thread at a shallower stack position proved its frame
+ * left (a longjmp, siglongjmp or exception unwound it).
+ */
 static enum call_status no_return_reason(const struct pairer *p,
-					 const struct frame *f, uint64_t now)
+					 const struct frame *f, uint64_t now, bool gone)
 {
 	if ((fflags(p, f->func) & FUNC_USER_RET) && !f->hijacked)
 		return CALL_NO_RETURN_DEPTH;
 	if (lost_during(p, f->cpus, f->entry_ts, now + 1))
 		return CALL_LOST;
-	return CALL_NO_RETURN;
+	return gone ? CALL_ABANDONED : CALL_NO_RETURN;
 }
 
-/* Emit frame k of s, returned by ret (NULL: never) with status st. */
+/* Emit frame k of s, returned by ret (NULL: never) with status st. The
+ * caller pops it and accounts for its uretprobe return (drop_pending). */
 static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		      const struct call_event *ret, enum call_status st)
 {
@@ -284,7 +310,7 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		.in = { .has_caller = f->has_caller, .caller = f->caller,
 			.has_sp = f->has_sp, .sp = f->sp, .has_ip = f->has_ip,
 			.ip = f->ip, .stored = f->stored },
-		.entry_probe = f->probe_id,
+		.entry_probe = f->probe_id, .noted = f->noted, .recursive = f->recursive,
 	};
 	int rc;
 
@@ -321,26 +347,137 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 			s->v[k - 1].child_ns = (int64_t)((uint64_t)s->v[k - 1].child_ns +
 							 (uint64_t)r.duration);
 	}
-	if (f->hijacked)
-		s->pending--;
 	rc = emit_row(p, &r);
 	free(f->args);
 	f->args = NULL;
 	return rc;
 }
 
-/* Pop the frames of s from the top down to (not including) k: their
- * returns never came. */
-static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now)
+/*
+ * The kernel's pending uretprobe returns of a thread (its utask's
+ * return_instances, at most CALLS_URETPROBE_DEPTH): the open frames it
+ * armed, and "zombies", frames proven gone whose return instance the
+ * kernel still holds. It drops those only when it next arms a return
+ * with room to (at a probed entry: cleanup_return_instances, for every
+ * instance at or below the new stack position) or at a return through
+ * its trampoline (handle_trampoline, for every instance below the
+ * returning frame). Until then they count against the limit.
+ */
+static int add_zombie(struct tstack *s, uint64_t sp)
+{
+	if (!s->zsp) {
+		s->zsp = malloc(CALLS_URETPROBE_DEPTH * sizeof(*s->zsp));
+		if (!s->zsp)
+			return -ENOMEM;
+	}
+	if (s->nz < CALLS_URETPROBE_DEPTH)
+		s->zsp[s->nz++] = sp;
+	return 0;
+}
+
+/* The kernel drops the instances at or below stack position pos (below
+ * only, when strict). */
+static void drop_zombies(struct tstack *s, uint64_t pos, bool strict)
+{
+	int k = 0;
+
+	for (int i = 0; i < s->nz; i++) {
+		if (s->zsp[i] < pos || (!strict && s->zsp[i] == pos))
+			s->pending--;
+		else
+			s->zsp[k++] = s->zsp[i];
+	}
+	s->nz = k;
+}
+
+/* Frame f leaves the stack: its armed return with it, or into the
+ * zombies when the kernel keeps it for now. */
+static int drop_pending(struct tstack *s, const struct frame *f, bool zombie)
+{
+	if (!f->hijacked)
+		return 0;
+	if (zombie && f->has_sp)
+		return add_zombie(s, f->sp);
+	s->pending--;
+	return 0;
+}
+
+/* Whether frame f and event ev are user-space calls whose stack pointers
+ * compare: the same stack of the same thread. */
+static inline bool on_user_stack(const struct pairer *p, unsigned int fl, bool has_sp)
+{
+	return p->has_sp_delta && has_sp && (fl & FUNC_USER_RET);
+}
+
+/* Close the frames of s from the top down to (not including) k: their
+ * returns never came (gone, zombie: as close_gone says). */
+static int pop_above(struct pairer *p, struct tstack *s, int k, uint64_t now, bool gone,
+		     bool zombie)
 {
 	int rc = 0;
 
 	while (s->n > k && !rc) {
-		rc = emit_frame(p, s, s->n - 1, NULL,
-				no_return_reason(p, &s->v[s->n - 1], now));
+		const struct frame *f = &s->v[s->n - 1];
+
+		bool proven = gone && on_user_stack(p, fflags(p, f->func), f->has_sp);
+
+		rc = emit_frame(p, s, s->n - 1, NULL, no_return_reason(p, f, now, proven));
+		if (!rc)
+			rc = drop_pending(s, f, zombie);
 		s->n--;
 	}
 	return rc;
+}
+
+/*
+ * The x86-64 uretprobe trampoline's address is where the kernel's
+ * uprobes page starts (xol_area: slot 0), page-aligned; a return address
+ * is on a page boundary by a 1-in-4096 chance. An entry that finds it in
+ * its return address slot was tail-called by a probed function whose
+ * return the kernel armed (its instance is "chained"): that caller's
+ * frame is at the same position and still live.
+ */
+static inline bool tail_called(const struct call_event *ev)
+{
+	return ev->has_caller && !(ev->caller & 0xfff);
+}
+
+/*
+ * A user-space entry or return at a shallower stack position than open
+ * frames proves them gone: the stack grows down, and a call they made
+ * would sit below them. pos is the event's frame's position (an entry's
+ * stack pointer; a return's minus the delta). At the same position, an
+ * entry replaces a frame that left, unless it was tail-called from it;
+ * without the caller's address to tell, only a call of the same function
+ * is taken as gone. A return at the same position is its own frame's, or
+ * a tail caller's whose return follows. Frames without a stack pointer
+ * (kernel functions, syscalls) in between go with the frame they were
+ * called in. The closed frames are abandoned, their returns unknown.
+ */
+static inline int close_gone(struct pairer *p, struct tstack *s, const struct call_event *ev,
+			     uint64_t pos)
+{
+	bool entry = !ev->is_return;
+	int k = s->n;
+
+	for (int j = s->n - 1; j >= 0; j--) {
+		const struct frame *f = &s->v[j];
+		bool same_gone;
+
+		if (!on_user_stack(p, fflags(p, f->func), f->has_sp))
+			continue;
+		if (f->sp > pos)
+			break;
+		same_gone = entry && (ev->has_caller ? !tail_called(ev) : f->func == ev->func);
+		if (f->sp == pos && !same_gone)
+			break;
+		k = j;
+	}
+	if (k == s->n)
+		return 0;
+	/* at an entry the kernel keeps their instances until it cleans up;
+	 * a return through its trampoline drops every one below it */
+	return pop_above(p, s, k, ev->ts, true, entry);
 }
 
 /* A syscall never nests in another: close the syscall frames on top. */
@@ -352,20 +489,56 @@ static int close_open_syscalls(struct pairer *p, struct tstack *s, int except,
 	while (k > 0 && (fflags(p, s->v[k - 1].func) & FUNC_SYSCALL) &&
 	       s->v[k - 1].func != except)
 		k--;
-	return pop_above(p, s, k, now);
+	return pop_above(p, s, k, now, false, false);
+}
+
+/* Bounded memory: the thread's oldest open call goes, without a row (its
+ * armed return stays the kernel's). */
+static int forget_oldest(struct tstack *s)
+{
+	int rc = drop_pending(s, &s->v[0], true);
+
+	free(s->v[0].args);
+	memmove(s->v, s->v + 1, (size_t)(s->n - 1) * sizeof(*s->v));
+	s->n--;
+	return rc;
+}
+
+/* Whether the kernel arms the return of a uretprobe'd entry ev, as its
+ * prepare_uretprobe decides: not with the limit reached (and then it
+ * cleans up nothing); else after dropping the instances the new frame
+ * proves gone. */
+static bool arm_return(const struct pairer *p, struct tstack *s, const struct call_event *ev)
+{
+	if (s->pending >= CALLS_URETPROBE_DEPTH)
+		return false;
+	if (on_user_stack(p, FUNC_USER_RET, ev->has_sp) && s->nz)
+		drop_zombies(s, ev->sp, tail_called(ev));
+	s->pending++;
+	return true;
+}
+
+/* Whether a call of func is open on s: a new one is inside it. */
+static bool open_call_of(const struct tstack *s, int func)
+{
+	for (int k = s->n - 1; k >= 0; k--)
+		if (s->v[k].func == func)
+			return true;
+	return false;
 }
 
 static int push_entry(struct pairer *p, struct tstack *s, const struct call_event *ev)
 {
 	unsigned int fl = fflags(p, ev->func);
 	struct frame *f;
+	int rc = 0;
 
-	if (fl & FUNC_SYSCALL) {
-		int rc = close_open_syscalls(p, s, -1, ev->ts);
-
-		if (rc)
-			return rc;
-	}
+	if (fl & FUNC_SYSCALL)
+		rc = close_open_syscalls(p, s, -1, ev->ts);
+	if (!rc && on_user_stack(p, fl, ev->has_sp))
+		rc = close_gone(p, s, ev, ev->sp);
+	if (rc)
+		return rc;
 	if (fl & FUNC_NEVER_RETURNS) {
 		/* no frame: nothing returns to it */
 		struct call_row r = {
@@ -378,11 +551,13 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 			.in = { .has_caller = ev->has_caller, .caller = ev->caller,
 				.has_sp = ev->has_sp, .sp = ev->sp, .has_ip = ev->has_ip,
 				.ip = ev->ip, .stored = ev->stored },
-			.entry_probe = ev->probe_id,
+			.entry_probe = ev->probe_id, .recursive = open_call_of(s, ev->func),
 		};
 
 		return emit_row(p, &r);
 	}
+	if (p->max_open && s->n >= p->max_open && (rc = forget_oldest(s)))
+		return rc;
 	if (s->n == s->cap) {
 		int cap = s->cap ? s->cap * 2 : 8;
 		void *v = reallocarray(s->v, (size_t)cap, sizeof(*s->v));
@@ -398,7 +573,7 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 		.entry_event_id = ev->event_id, .has_caller = ev->has_caller,
 		.caller = ev->caller, .has_sp = ev->has_sp, .sp = ev->sp,
 		.has_ip = ev->has_ip, .ip = ev->ip, .stored = ev->stored,
-		.probe_id = ev->probe_id,
+		.probe_id = ev->probe_id, .recursive = open_call_of(s, ev->func),
 		.cpus = cpu_bit(ev->cpu), .cpu = ev->cpu, .pid = ev->pid,
 	};
 	if (ev->args) {
@@ -406,11 +581,8 @@ static int push_entry(struct pairer *p, struct tstack *s, const struct call_even
 		if (!f->args)
 			return -ENOMEM;
 	}
-	if (fl & FUNC_USER_RET) {
-		/* the kernel arms no return past this many pending ones */
-		f->hijacked = s->pending < CALLS_URETPROBE_DEPTH;
-		s->pending += f->hijacked;
-	}
+	if (fl & FUNC_USER_RET)
+		f->hijacked = arm_return(p, s, ev);
 	p->next_id++;
 	s->n++;
 	return 0;
@@ -441,14 +613,16 @@ static int find_frame(const struct pairer *p, const struct tstack *s,
  * the thread that called it: pair with that thread's open call. */
 static int exec_elsewhere(struct pairer *p, const struct call_event *ev, bool *done)
 {
-	for (size_t i = 0; i < p->cap; i++) {
-		struct tstack *o = &p->t[i];
+	for (size_t i = 0; i < p->t.cap; i++) {
+		struct tstack *o = ttab_at(&p->t, i);
 		int rc;
 
-		if (!o->used || o->tid == ev->tid || !o->n ||
+		if (!ttab_used(&p->t, i) || o->tid == ev->tid || !o->n ||
 		    o->v[o->n - 1].func != ev->func || o->v[o->n - 1].pid != ev->pid)
 			continue;
 		rc = emit_frame(p, o, o->n - 1, ev, CALL_COMPLETE);
+		if (!rc)
+			rc = drop_pending(o, &o->v[o->n - 1], false);
 		o->n--;
 		*done = true;
 		return rc;
@@ -461,19 +635,28 @@ static int feed_return(struct pairer *p, struct tstack *s,
 {
 	unsigned int fl = fflags(p, ev->func);
 	struct call_row r;
-	int k, rc;
+	int k, rc = 0;
 
-	if (fl & FUNC_SYSCALL) {
+	if (fl & FUNC_SYSCALL)
 		rc = close_open_syscalls(p, s, ev->func, ev->ts);
-		if (rc)
-			return rc;
+	if (!rc && on_user_stack(p, fl, ev->has_sp)) {
+		uint64_t pos = ev->sp - (uint64_t)p->sp_delta;
+
+		rc = close_gone(p, s, ev, pos);
+		/* the trampoline drops what it holds below the return */
+		if (!rc && s->nz)
+			drop_zombies(s, pos, false);
 	}
+	if (rc)
+		return rc;
 	k = find_frame(p, s, ev);
 	if (k >= 0) {
 		/* calls opened above it never returned */
-		rc = pop_above(p, s, k + 1, ev->ts);
+		rc = pop_above(p, s, k + 1, ev->ts, false, false);
 		if (!rc)
 			rc = emit_frame(p, s, k, ev, CALL_COMPLETE);
+		if (!rc)
+			rc = drop_pending(s, &s->v[k], false);
 		s->n = k;
 		return rc;
 	}
@@ -484,6 +667,8 @@ static int feed_return(struct pairer *p, struct tstack *s,
 		if (rc || done)
 			return rc;
 	}
+	if (fl & FUNC_ENTRY_FILTERED)
+		return 0;	/* a call the recorder's filter dropped */
 	r = (struct call_row){
 		.id = p->next_id++, .func = ev->func, .tid = ev->tid,
 		.pid = ev->pid, .has_return = true, .return_ts = ev->ts,
@@ -533,13 +718,53 @@ int pairer_finish(struct pairer *p)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < p->cap && !rc; i++)
-		if (p->t[i].used)
-			rc = pop_above(p, &p->t[i], 0, p->last_ts);
+	for (size_t i = 0; i < p->t.cap && !rc; i++)
+		if (ttab_used(&p->t, i))
+			rc = pop_above(p, ttab_at(&p->t, i), 0, p->last_ts, false, false);
 	return rc;
 }
 
 void pairer_counts(const struct pairer *p, uint64_t counts[CALL_NSTATUS])
 {
 	memcpy(counts, p->counts, sizeof(p->counts));
+}
+
+bool pairer_open_next(struct pairer *p, struct pair_iter *it)
+{
+	for (; it->slot < p->t.cap; it->slot++, it->k = -1) {
+		const struct tstack *s = ttab_at(&p->t, it->slot);
+		const struct frame *f;
+
+		if (!ttab_used(&p->t, it->slot) || ++it->k >= s->n)
+			continue;
+		f = &s->v[it->k];
+		it->oc = (struct open_call){
+			.id = f->id, .tid = s->tid, .pid = f->pid, .func = f->func,
+			.entry_ts = f->entry_ts, .noted = f->noted,
+			.returns = !(fflags(p, f->func) & FUNC_USER_RET) || f->hijacked,
+		};
+		return true;
+	}
+	return false;
+}
+
+void pairer_note(struct pairer *p, const struct pair_iter *it)
+{
+	struct tstack *s = it->slot < p->t.cap ? ttab_at(&p->t, it->slot) : NULL;
+
+	if (s && ttab_used(&p->t, it->slot) && it->k >= 0 && it->k < s->n && s->v[it->k].id == it->oc.id)
+		s->v[it->k].noted = true;
+}
+
+void pairer_forget_thread(struct pairer *p, int tid)
+{
+	struct tstack *s = ttab_find(&p->t, tid);
+
+	if (!s)
+		return;
+	for (int k = 0; k < s->n; k++)
+		free(s->v[k].args);
+	s->n = 0;
+	s->pending = 0;
+	s->nz = 0;
 }

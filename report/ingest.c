@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* The one ingest loop (ingest.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "ingest.h"
+
+/* A call from the pairer: its caller named, to the sink. */
+static int emit_call(void *ctx, const struct call_row *r)
+{
+	struct ingest *in = ctx;
+	int64_t site = 0;
+
+	if (r->has_caller) {
+		int rc = sites_get(in->sites, r->pid, r->caller,
+				   r->has_entry ? r->entry_ts : r->return_ts, &site);
+
+		if (rc)
+			return rc;
+	}
+	return in->sink->call(in->ctx, r, site);
+}
+
+int ingest_open(struct ingest *in, struct trace *t, struct ukt_buf *err,
+		struct ukt_buf *warn)
+{
+	const char *mode = trace_meta(t, "mode");
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	in->t = t;
+	ukt_buf_init(&in->args);
+	in->flight = mode && !strcmp(mode, "flight");
+	in->dec = decoder_new(t, err, warn);
+	if (!in->dec)
+		return -REP_E_TEP;
+	in->cpu_events = calloc(t->ncpus + 1, sizeof(*in->cpu_events));
+	in->cpu_marks = calloc(t->ncpus + 1, sizeof(*in->cpu_marks));
+	in->sites = sites_new(&in->sy);
+	if (!in->cpu_events || !in->cpu_marks || !in->sites)
+		return -ENOMEM;
+	rc = threads_load(&in->th, t);
+	if (!rc)
+		rc = symbolizer_load(&in->sy, t);
+	if (!rc)
+		rc = plan_build(&in->plan, t, in->dec);
+	if (rc)
+		return rc;
+	in->pairer = plan_pairer(&in->plan, emit_call, in);
+	in->lay_events = calloc((size_t)in->plan.nlays + 1, sizeof(*in->lay_events));
+	return in->pairer && in->lay_events ? 0 : -ENOMEM;
+}
+
+void ingest_release(struct ingest *in)
+{
+	decoder_free(in->dec);
+	pairer_free(in->pairer);
+	sites_free(in->sites);
+	threads_release(&in->th);
+	symbolizer_release(&in->sy);
+	plan_release(&in->plan);
+	free(in->cpu_events);
+	free(in->cpu_marks);
+	free(in->lay_events);
+	ukt_buf_release(&in->args);
+	memset(in, 0, sizeof(*in));
+}
+
+int64_t ingest_first_ts(struct ingest *in)
+{
+	struct dec_event ev;
+	int64_t ts = decoder_next(in->dec, &ev) == 1 ? (int64_t)ev.ts : 0;
+
+	decoder_rewind(in->dec);
+	return ts;
+}
+
+/*
+ * The losses the recorder saw in the kernel's counters as they happened.
+ * Overwritten events (overrun) also leave a missed-events mark in the
+ * next page read, which says exactly where they were: those ranges mark
+ * the calls. Dropped events leave no mark, so the time between the
+ * recorder's two polls is the range for them.
+ */
+static int recorder_losses(struct ingest *in)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < in->t->nlosses && !rc; i++) {
+		const struct ukt_loss *l = &in->t->losses[i];
+		struct ingest_lost row = {
+			.cpu = (int)l->cpu, .has_ts = l->to_ns != 0, .ts = (int64_t)l->to_ns,
+			.has_count = true, .count = (int64_t)(l->overrun + l->dropped),
+			.has_from = l->from_ns != 0, .from = (int64_t)l->from_ns,
+			.source = "stats",
+		};
+
+		rc = in->sink->lost(in->ctx, &row);
+		/* a CPU the trace has (the pairer's ranges are per CPU) */
+		if (!rc && l->to_ns && l->dropped && l->cpu < in->t->ncpus)
+			rc = pairer_loss(in->pairer, (int)l->cpu, l->from_ns, l->to_ns);
+	}
+	return rc;
+}
+
+/* A missed-events mark before ev: where events were lost on its CPU. */
+static int missed(struct ingest *in, const struct dec_event *ev)
+{
+	struct ingest_lost row = {
+		.cpu = ev->cpu, .has_ts = true, .ts = (int64_t)ev->ts,
+		.has_count = ev->missed > 0, .count = ev->missed,
+		.has_from = ev->missed_since != 0, .from = (int64_t)ev->missed_since,
+		.source = "mark",
+	};
+	int rc;
+
+	/* a dump's first page on a CPU follows what its window overwrote
+	 * by design: no call of the window spans it */
+	if (in->flight && !in->cpu_events[ev->cpu]) {
+		row.has_from = false;
+		row.source = "overwrite";
+		return in->sink->lost(in->ctx, &row);
+	}
+	rc = in->sink->lost(in->ctx, &row);
+	if (rc)
+		return rc;
+	in->lost_marks++;
+	in->cpu_marks[ev->cpu]++;
+	return pairer_loss(in->pairer, ev->cpu, ev->missed_since, ev->ts);
+}
+
+static int events(struct ingest *in)
+{
+	struct dec_event ev;
+	int64_t id = 0;
+	int rc;
+
+	while ((rc = decoder_next(in->dec, &ev)) == 1) {
+		size_t lay = (size_t)(ev.lay - in->plan.lays);
+		struct lay_info *li = &in->plan.li[lay];
+		struct thread_info *ti;
+		struct call_event ce;
+
+		id++;
+		if (ev.missed && (rc = missed(in, &ev)))
+			return rc;
+		ti = threads_add(&in->th, ev.tid);
+		if (!ti)
+			return -ENOMEM;
+		ti->seen = true;
+		in->cpu_events[ev.cpu]++;
+		in->lay_events[lay]++;
+		if (li->role == ROLE_NONE) {
+			rc = in->sink->event(in->ctx, &ev, id, li, ti, NULL);
+			if (rc)
+				return rc;
+			continue;
+		}
+		plan_call_event(li, &ev, ti->pid, id, &in->args, &ce);
+		rc = in->sink->event(in->ctx, &ev, id, li, ti, &ce);
+		if (!rc)
+			rc = pairer_feed(in->pairer, &ce);
+		if (rc)
+			return rc;
+	}
+	in->events = (uint64_t)id;
+	return rc;
+}
+
+int ingest_run(struct ingest *in, const struct ingest_sink *sink, void *ctx)
+{
+	int rc;
+
+	in->sink = sink;
+	in->ctx = ctx;
+	rc = recorder_losses(in);
+	if (!rc)
+		rc = events(in);
+	if (!rc)
+		rc = pairer_finish(in->pairer);
+	return rc;
+}
