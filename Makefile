@@ -78,7 +78,8 @@ PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
-                $(B)/tests/unwind $(B)/tests/fuzz_regress
+                $(B)/tests/unwind $(B)/tests/fuzz_regress $(B)/tests/fuzz_regress_pictures \
+                $(B)/tests/fuzz_regress_text $(B)/tests/mkhostile
 # a program with USDT probes needs <sys/sdt.h> (systemtap-sdt-dev); without
 # it, the tests that use one say they are skipped
 HAVE_SDT := $(shell echo '\#include <sys/sdt.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
@@ -154,6 +155,12 @@ $(B)/tests/workload: tests/e2e/workload.c
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
 
+# crafted hostile trace files (hostile.sh)
+$(B)/tests/mkhostile: tests/hostile/mkhostile.c $(B)/libukformat.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,libzstd) -lpthread
+
 # calls that longjmp, siglongjmp and tail-call (calls_unwind.sh)
 $(B)/tests/unwind: tests/e2e/unwind.c
 	@mkdir -p $(dir $@)
@@ -183,14 +190,33 @@ $(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(REPORT_
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
-# libFuzzer build of the same target (clang): make fuzz; then
+# The other fuzz targets' regression drivers: fuzz_regress_NAME replays
+# tests/fuzz/corpus-NAME (tests/run.sh)
+FUZZ_EXTRA_pictures := tests/fuzz/blocks.c
+$(B)/tests/fuzz_regress_%: tests/fuzz/fuzz_%.c tests/fuzz/regress.c $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALLCFLAGS) $(REPORT_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/regress.c \
+	  $(FUZZ_EXTRA_$*) $(REPORT_OBJ) $(B)/libukengine.a $(B)/libukformat.a $(REPORT_LIBS)
+$(B)/tests/fuzz_regress_pictures: tests/fuzz/blocks.c tests/fuzz/blocks.h
+
+# libFuzzer builds of the targets (clang): make fuzz; then, for one,
 #   build-fuzz/fuzz_reader tests/fuzz/corpus -max_total_time=600
+#   build-fuzz/fuzz_pictures tests/fuzz/corpus-pictures -max_total_time=600
+#   build-fuzz/fuzz_text tests/fuzz/corpus-text -max_total_time=600
+# (build-fuzz/mkseed TRACE OUT makes a seed for fuzz_pictures of a trace)
+FUZZ_TARGETS := reader pictures text
+FUZZ_OBJ = $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukengine.a build-fuzz/libukformat.a
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang \
 	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libukengine.a build-fuzz/libukformat.a $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%))
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(REPORT_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
-	  $(patsubst %,build-fuzz/%,$(REPORT_OBJ:$(B)/%=%)) build-fuzz/libukengine.a build-fuzz/libukformat.a $(REPORT_LIBS)
+	for t in $(FUZZ_TARGETS); do \
+	  clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(REPORT_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    $$([ $$t = pictures ] && echo tests/fuzz/blocks.c) $(FUZZ_OBJ) $(REPORT_LIBS) || exit 1; \
+	done
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=address,undefined \
+	  -o build-fuzz/mkseed tests/fuzz/mkseed.c build-fuzz/libukformat.a $(call pc_libs,libzstd) -lpthread
 
 tests: $(PROGS) $(UNIT_TESTS) $(TEST_HELPERS)
 

@@ -325,8 +325,9 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		r.return_ts = ret->ts;
 		r.return_event_id = ret->event_id;
 		r.return_cpu = ret->cpu;
+		/* modulo 2^64: a crafted file's times may be anything */
 		r.duration = (int64_t)(ret->ts - f->entry_ts);
-		r.self = r.duration - f->child_ns;
+		r.self = (int64_t)((uint64_t)r.duration - (uint64_t)f->child_ns);
 		r.has_ret = ret->has_ret;
 		r.ret = ret->ret;
 		/*
@@ -343,7 +344,8 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 			r.status = CALL_LOST;
 		/* the parent's self time excludes this call */
 		if (k && r.status == CALL_COMPLETE)
-			s->v[k - 1].child_ns += r.duration;
+			s->v[k - 1].child_ns = (int64_t)((uint64_t)s->v[k - 1].child_ns +
+							 (uint64_t)r.duration);
 	}
 	rc = emit_row(p, &r);
 	free(f->args);

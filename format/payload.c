@@ -203,16 +203,17 @@ void ukt_symtab_release(struct ukt_symtab *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s)
+int ukt_symtab_begin(const void *data, size_t len, struct ukt_symtab *s,
+		     struct ukt_cursor *c)
 {
-	struct ukt_cursor c = { data, len };
 	const char *bid;
 	uint32_t n;
 
 	memset(s, 0, sizeof(*s));
-	if (ukt_cur_lstr(&c, &s->path, &s->plen) ||
-	    ukt_cur_lstr(&c, &bid, &s->build_id_len) ||
-	    ukt_cur_u32(&c, &n) || n > c.left / SEG_BYTES)
+	*c = (struct ukt_cursor){ data, len };
+	if (ukt_cur_lstr(c, &s->path, &s->plen) ||
+	    ukt_cur_lstr(c, &bid, &s->build_id_len) ||
+	    ukt_cur_u32(c, &n) || n > c->left / SEG_BYTES)
 		goto bad;
 	s->build_id = (const uint8_t *)bid;
 	s->segs = calloc(n ? n : 1, sizeof(*s->segs));
@@ -221,47 +222,13 @@ int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s)
 	for (uint32_t i = 0; i < n; i++) {
 		struct ukt_symtab_seg *g = &s->segs[i];
 
-		if (ukt_cur_u64(&c, &g->vaddr) || ukt_cur_u64(&c, &g->offset) ||
-		    ukt_cur_u64(&c, &g->filesz) || ukt_cur_u32(&c, &g->flags))
+		if (ukt_cur_u64(c, &g->vaddr) || ukt_cur_u64(c, &g->offset) ||
+		    ukt_cur_u64(c, &g->filesz) || ukt_cur_u32(c, &g->flags))
 			goto bad;
 		s->nsegs++;
 	}
-	if (ukt_cur_u32(&c, &n) || n > c.left / SYM_MIN_BYTES)
+	if (ukt_cur_u32(c, &s->nsyms) || s->nsyms > c->left / SYM_MIN_BYTES)
 		goto bad;
-	s->syms = calloc(n ? n : 1, sizeof(*s->syms));
-	if (!s->syms)
-		goto nomem;
-	for (uint32_t i = 0; i < n; i++) {
-		struct ukt_symtab_sym *y = &s->syms[i];
-
-		if (ukt_cur_u64(&c, &y->value) || ukt_cur_u64(&c, &y->size) ||
-		    ukt_cur_u8(&c, &y->kind) || ukt_cur_lstr(&c, &y->name, &y->nlen))
-			goto bad;
-		s->nsyms++;
-	}
-	/* the optional records after the symbols (older files have none) */
-	{
-		struct ukt_kv kv;
-		bool dev = false, ino = false;
-
-		while (ukt_kv_next(&c, &kv) == 1) {
-			char v[64];
-
-			snprintf(v, sizeof(v), "%.*s", (int)(kv.vlen < 63 ? kv.vlen : 63), kv.value);
-			if (ukt_kv_is(&kv, "dev"))
-				dev = sscanf(v, "%u:%u", &s->dev_major, &s->dev_minor) == 2;
-			else if (ukt_kv_is(&kv, "ino"))
-				ino = sscanf(v, "%" SCNu64, &s->ino) == 1;
-			else if (ukt_kv_is(&kv, "mntns")) {
-				s->mntns = kv.value;
-				s->mntns_len = kv.vlen;
-			} else if (ukt_kv_is(&kv, "source")) {
-				s->source = kv.value;
-				s->source_len = kv.vlen;
-			}
-		}
-		s->has_id = dev && ino;
-	}
 	return 0;
 bad:
 	ukt_symtab_release(s);
@@ -269,6 +236,65 @@ bad:
 nomem:
 	ukt_symtab_release(s);
 	return -ENOMEM;
+}
+
+int ukt_symtab_next_sym(struct ukt_cursor *c, struct ukt_symtab_sym *y)
+{
+	if (ukt_cur_u64(c, &y->value) || ukt_cur_u64(c, &y->size) ||
+	    ukt_cur_u8(c, &y->kind) || ukt_cur_lstr(c, &y->name, &y->nlen))
+		return -EBADMSG;
+	return 0;
+}
+
+void ukt_symtab_end(struct ukt_symtab *s, struct ukt_cursor *c)
+{
+	/* the optional records after the symbols (older files have none) */
+	struct ukt_kv kv;
+	bool dev = false, ino = false;
+
+	while (ukt_kv_next(c, &kv) == 1) {
+		char v[64];
+
+		snprintf(v, sizeof(v), "%.*s", (int)(kv.vlen < 63 ? kv.vlen : 63), kv.value);
+		if (ukt_kv_is(&kv, "dev"))
+			dev = sscanf(v, "%u:%u", &s->dev_major, &s->dev_minor) == 2;
+		else if (ukt_kv_is(&kv, "ino"))
+			ino = sscanf(v, "%" SCNu64, &s->ino) == 1;
+		else if (ukt_kv_is(&kv, "mntns")) {
+			s->mntns = kv.value;
+			s->mntns_len = kv.vlen;
+		} else if (ukt_kv_is(&kv, "source")) {
+			s->source = kv.value;
+			s->source_len = kv.vlen;
+		}
+	}
+	s->has_id = dev && ino;
+}
+
+int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s)
+{
+	struct ukt_cursor c;
+	uint32_t n;
+	int rc = ukt_symtab_begin(data, len, s, &c);
+
+	if (rc)
+		return rc;
+	n = s->nsyms;
+	s->nsyms = 0;
+	s->syms = calloc(n ? n : 1, sizeof(*s->syms));
+	if (!s->syms) {
+		ukt_symtab_release(s);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (ukt_symtab_next_sym(&c, &s->syms[i])) {
+			ukt_symtab_release(s);
+			return -EBADMSG;
+		}
+		s->nsyms++;
+	}
+	ukt_symtab_end(s, &c);
+	return 0;
 }
 
 /* ---- MAPS ---- */

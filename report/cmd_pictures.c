@@ -113,14 +113,24 @@ int cmd_flamegraph(struct report_opts *o)
 	f = o->output ? pic_open(o->output, o->mode, &rc) : stdout;
 	if (!f)
 		goto out;
+	if (fl.deep)
+		fprintf(stderr, "uktrace-report: warning: %" PRId64 " calls nested more than %d levels"
+			" deep are counted in their caller at level %d (no recording nests calls so"
+			" deep: the file is damaged or crafted)\n", fl.deep, FLAME_MAX_DEPTH,
+			FLAME_MAX_DEPTH);
 	if (o->folded) {
-		flame_write_folded(show, f);
+		rc = flame_write_folded(show, f);
 	} else {
 		fmt_duration(t, sizeof(t), fl.v[0].total);
 		ukt_buf_addf(&title, "%s%s%s%s: %s in probed calls", o->reverse ? "Reversed flame graph of " :
 			     "Flame graph of ", o->trace, o->arg ? ", under " : "", o->arg ? o->arg : "", t);
 		svg_prolog(f);
-		flame_write_svg(show, title.data, f);
+		rc = flame_write_svg(show, title.data, f);
+	}
+	if (rc) {
+		fprintf(stderr, "uktrace-report: cannot draw the flame graph: %s\n", rep_strerror(rc));
+		pic_close(f, o->output ? o->output : "-", true);
+		goto out;
 	}
 	rc = pic_close(f, o->output ? o->output : "-", o->quiet);
 out:

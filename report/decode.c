@@ -8,6 +8,7 @@
 #include <byteswap.h>
 #include <errno.h>
 #include <event-parse.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 
 #include "decode.h"
 #include "errors.h"
+#include "strtab.h"
+#include "textscan.h"
 #include "uktrace/rbpage.h"
 
 struct cpu_cursor {
@@ -45,6 +48,9 @@ struct decoder {
 	int type_size;			/* common_type: 2 */
 	bool kallsyms_parsed;
 	struct decode_stats st;
+	struct strtab probe_keys;	/* index_probes */
+	int *probe_of;
+	uint8_t print_unsafe[65536 / 8];	/* by id: tep_may_print */
 };
 
 static int layout_field(struct field_layout *f, const struct tep_format_field *tf)
@@ -64,6 +70,41 @@ static int layout_field(struct field_layout *f, const struct tep_format_field *t
 	else
 		f->kind = FK_BYTES;
 	return 0;
+}
+
+/* The key of a probe's event: its system and name, unambiguous. */
+static void probe_key(struct ukt_buf *key, const char *system, const char *name)
+{
+	ukt_buf_reset(key);
+	ukt_buf_addf(key, "%zu:%s:%s", strlen(system), system, name);
+}
+
+/*
+ * The PROBE records by event (the last of one event wins, as it always
+ * did): each layout finds its own by a hash, not by a walk over them
+ * all. probe_of[k] is the probe of the k-th key of keys.
+ */
+static int index_probes(struct decoder *d)
+{
+	struct ukt_buf key = UKT_BUF_INIT;
+	int rc = 0;
+
+	d->probe_of = calloc(d->t->nprobes + 1, sizeof(*d->probe_of));
+	if (!d->probe_of)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->t->nprobes && !rc; i++) {
+		const struct ukt_probe_rec *p = &d->t->probes[i];
+		long k;
+
+		probe_key(&key, p->system, p->name);
+		k = strtab_intern(&d->probe_keys, key.data);
+		if (k < 0)
+			rc = (int)k;
+		else
+			d->probe_of[k] = (int)i;
+	}
+	ukt_buf_release(&key);
+	return rc;
 }
 
 static int build_layout(struct decoder *d, struct event_layout *l,
@@ -104,12 +145,184 @@ static int build_layout(struct decoder *d, struct event_layout *l,
 		}
 		l->nfields++;
 	}
-	for (size_t i = 0; i < d->t->nprobes; i++) {
-		const struct ukt_probe_rec *p = &d->t->probes[i];
+	{
+		struct ukt_buf key = UKT_BUF_INIT;
+		long k;
 
-		if (!strcmp(p->system, l->system) && !strcmp(p->name, l->name))
-			l->probe = (int)i;
+		probe_key(&key, l->system, l->name);
+		k = strtab_find(&d->probe_keys, key.data);
+		ukt_buf_release(&key);
+		if (k >= 0)
+			l->probe = d->probe_of[k];
 	}
+	return 0;
+}
+
+/*
+ * The lines of printk_formats as the kernel writes them ('0xADDR : "FMT"'),
+ * for tep: libtraceevent takes what follows the first ':' and one
+ * character, and reads past the ends of a line without them, or with a
+ * format too short for the quotes it strips. NULL on ENOMEM.
+ */
+static char *printk_lines(const struct trace *t)
+{
+	struct text_cursor c = text_cursor(t->printk.data, strlen(t->printk.data)), l;
+	struct ukt_buf out = UKT_BUF_INIT;
+
+	while (text_line(&c, &l)) {
+		struct text_cursor w = l;
+		uint64_t addr;
+
+		if (!text_hex(&w, &addr))
+			continue;
+		text_skip_blanks(&w);
+		/* ' "' and a quoted format of 2 characters or more: tep
+		 * strips the quotes and a "\\n" from the end, where a shorter
+		 * one has none to strip */
+		if (!text_expect(&w, ':') || !text_expect(&w, ' ') || !text_expect(&w, '"') ||
+		    w.end - w.p < 3 || w.end[-1] != '"')
+			continue;
+		if (ukt_buf_add(&out, l.p, (size_t)(l.end - l.p)) || ukt_buf_adds(&out, "\n")) {
+			ukt_buf_release(&out);
+			return NULL;
+		}
+	}
+	return ukt_buf_detach(&out);
+}
+
+/* The ID of an event format ("ID: 123" on a line of its own), or -1. */
+static long format_id(const struct trace_format *f)
+{
+	struct text_cursor c = text_cursor(f->text, f->len), l;
+	int64_t id;
+
+	while (text_line(&c, &l))
+		if (l.end - l.p > 3 && !memcmp(l.p, "ID:", 3)) {
+			l.p += 3;
+			return text_dec(&l, &id) && id >= 0 && id <= 65535 ? (long)id : -1;
+		}
+	return -1;
+}
+
+/*
+ * Whether tep may have the print format of f: libtraceevent folds and
+ * evaluates its arithmetic, and divides by zero (SIGFPE) where a divisor
+ * is 0, as a crafted format's "x / y" is, and an event's field may be.
+ * Only divisions and remainders by a literal that is not 0 are taken;
+ * the lengths of __print_hex and __print_array are the event's to say
+ * (tep_may_print).
+ */
+static bool print_fmt_safe(const struct trace_format *f)
+{
+	const char *p = memmem(f->text, f->len, "print fmt:", 10), *end = f->text + f->len;
+	char quote = 0;
+
+	if (!p)
+		return true;
+	if (memmem(p, (size_t)(end - p), "__print_hex", 11) ||
+	    memmem(p, (size_t)(end - p), "__print_array", 13))
+		return false;
+	for (p += 10; p < end; p++) {
+		if (quote) {
+			if (*p == '\\')
+				p++;
+			else if (*p == quote)
+				quote = 0;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if (*p == '/' || *p == '%') {
+			const char *q = p + 1;
+
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q >= end || *q < '1' || *q > '9')
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The text of f for tep: its own, or (print_fmt_safe says no) with an
+ * empty print format, its fields all the same. NULL on ENOMEM. */
+static char *tep_text(const struct trace_format *f, bool safe, size_t *len)
+{
+	const char *p = memmem(f->text, f->len, "print fmt:", 10);
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	if (safe || !p) {
+		*len = f->len;
+		return ukt_memdupz(f->text, f->len);
+	}
+	if (ukt_buf_add(&b, f->text, (size_t)(p - f->text)) || ukt_buf_adds(&b, "print fmt: \"\"\n")) {
+		ukt_buf_release(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return ukt_buf_detach(&b);
+}
+
+static int id_desc(const void *a, const void *b)
+{
+	const long *x = a, *y = b;
+
+	return x[0] != y[0] ? (x[0] < y[0] ? 1 : -1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/*
+ * The saved formats into tep: the first of each event id (events carry
+ * 16-bit ids; a later format of the same id was never used), in
+ * descending order of ids. libtraceevent inserts each event into a sorted
+ * array after a walk from its start; descending ids stop that walk at
+ * once, where ascending ones (the order of a file) walk it all: 20,000
+ * formats took minutes.
+ */
+static int parse_formats(struct decoder *d, struct ukt_buf *warn)
+{
+	const struct trace *t = d->t;
+	long (*v)[2] = calloc(t->nformats + 1, sizeof(*v));
+	uint8_t *seen = calloc(65536 / 8, 1);
+	size_t n = 0, bad = 0;
+
+	if (!v || !seen) {
+		free(v);
+		free(seen);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->nformats; i++) {
+		long id = format_id(&t->formats[i]);
+
+		if (id < 0 || (seen[id / 8] & (1u << (id % 8)))) {
+			bad += id < 0;
+			continue;
+		}
+		seen[id / 8] |= (uint8_t)(1u << (id % 8));
+		if (!print_fmt_safe(&t->formats[i]))
+			d->print_unsafe[id / 8] |= (uint8_t)(1u << (id % 8));
+		v[n][0] = id;
+		v[n++][1] = (long)i;
+	}
+	qsort(v, n, sizeof(*v), id_desc);
+	for (size_t k = 0; k < n; k++) {
+		const struct trace_format *f = &t->formats[v[k][1]];
+		long id = v[k][0];
+		size_t len;
+		char *text = tep_text(f, !(d->print_unsafe[id / 8] & (1u << (id % 8))), &len);
+
+		if (!text) {
+			free(v);
+			free(seen);
+			return -ENOMEM;
+		}
+		if (tep_parse_event(d->tep, text, len, f->system) != 0)
+			ukt_buf_addf(warn, "an event format of system '%.64s' did not parse and its events are skipped\n",
+				     f->system);
+		free(text);
+	}
+	if (bad)
+		ukt_buf_addf(warn, "%zu event formats have no event id from 0 to 65535 and their events are skipped\n",
+			     bad);
+	free(v);
+	free(seen);
 	return 0;
 }
 
@@ -119,13 +332,21 @@ static int common_offsets(struct decoder *d)
 		struct tep_event *e = d->lays[i].tep_event;
 		struct tep_format_field *f;
 
+		int type_off = 0;
+
 		for (f = e->format.common_fields; f; f = f->next) {
 			if (!strcmp(f->name, "common_pid") && f->size == 4)
 				d->pid_off = f->offset;
-			if (!strcmp(f->name, "common_type"))
+			if (!strcmp(f->name, "common_type")) {
 				d->type_size = f->size;
+				type_off = f->offset;
+			}
 		}
-		return d->type_size == 2 && d->pid_off >= 2 ? 0 : -REP_E_TEP;
+		/* every event is at least 8 bytes (settle): the type and the
+		 * pid must lie in them, as the kernel puts them (tep reads the
+		 * type where this first format says, for every event) */
+		return d->type_size == 2 && type_off == 0 && d->pid_off >= 2 && d->pid_off <= 4 ?
+		       0 : -REP_E_TEP;
 	}
 	return 0;
 }
@@ -174,15 +395,11 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 						 t->info.long_size) != 0)
 			ukt_buf_adds(warn, "the saved header_page did not parse; using the default page layout\n");
 	}
-	for (size_t i = 0; i < t->nformats; i++) {
-		const struct trace_format *f = &t->formats[i];
-
-		if (tep_parse_event(d->tep, f->text, f->len, f->system) != 0)
-			ukt_buf_addf(warn, "an event format of system '%.64s' did not parse and its events are skipped\n",
-				     f->system);
-	}
+	rc = parse_formats(d, warn);
+	if (rc)
+		goto out;
 	if (t->printk.len) {
-		char *pk = ukt_memdupz(t->printk.data, t->printk.len);
+		char *pk = printk_lines(t);
 
 		if (pk)
 			tep_parse_printk_formats(d->tep, pk);
@@ -194,6 +411,9 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 		rc = -ENOMEM;
 		goto out;
 	}
+	rc = index_probes(d);
+	if (rc)
+		goto out;
 	for (int i = 0; i < n; i++) {
 		struct tep_event *e = tep_get_event(d->tep, i);
 
@@ -262,6 +482,8 @@ void decoder_free(struct decoder *d)
 	}
 	free(d->cur);
 	free(d->by_id);
+	free(d->probe_of);
+	strtab_release(&d->probe_keys);
 	ukt_decoder_free(d->zd);
 	if (d->tep)
 		tep_free(d->tep);
@@ -412,13 +634,20 @@ int decoder_next(struct decoder *d, struct dec_event *ev)
 	}
 }
 
+/* Whether [off, off + size) lies in the event: the format's numbers are
+ * the file's, as large as an int holds (no sum of them may overflow). */
+static bool in_event(const struct dec_event *ev, int64_t off, int64_t size)
+{
+	return off >= 0 && size > 0 && ev->size >= 0 && size <= ev->size &&
+	       off <= ev->size - size;
+}
+
 int dec_int(const struct dec_event *ev, const struct field_layout *f,
 	    int64_t *v)
 {
 	uint64_t u = 0;
 
-	if (f->offset < 0 || f->size <= 0 || f->size > 8 ||
-	    f->offset + f->size > ev->size)
+	if (f->size > 8 || !in_event(ev, f->offset, f->size))
 		return -ERANGE;
 	/* little-endian hosts (the report runs on x86-64 and arm64) */
 	memcpy(&u, ev->data + f->offset, (size_t)f->size);
@@ -440,20 +669,24 @@ int dec_string(const struct dec_event *ev, const struct field_layout *f,
 	const char *p;
 	int n;
 
-	if (f->offset < 0 || f->size <= 0 || f->offset + f->size > ev->size)
+	if (!in_event(ev, f->offset, f->size))
 		return -ERANGE;
 	if (f->dynamic) {
 		uint32_t loc;
-		int off;
+		int64_t off;
 
 		if (f->size != 4)
 			return -ERANGE;
 		memcpy(&loc, ev->data + f->offset, 4);
-		off = (int)(loc & 0xffff);
+		if (ev->swap)
+			loc = bswap_32(loc);
+		off = loc & 0xffff;
 		n = (int)(loc >> 16);
 		if (f->relative)
-			off += f->offset + 4;
-		if (off < 0 || off + n > ev->size)
+			off += (int64_t)f->offset + 4;
+		if (n && !in_event(ev, off, n))
+			return -ERANGE;
+		if (!n && (off < 0 || off > ev->size))
 			return -ERANGE;
 		p = (const char *)ev->data + off;
 	} else {
@@ -471,12 +704,71 @@ int dec_string(const struct dec_event *ev, const struct field_layout *f,
 	return 0;
 }
 
+/*
+ * Whether tep may print ev: libtraceevent reads the fields where the
+ * format says, and only the format's word for how far, so every field
+ * (the common ones too) and every __data_loc's target must lie in the
+ * event, and the print format must take no lengths of its own
+ * (__print_hex, __print_array: they read as many bytes as a value of the
+ * event says).
+ */
+static bool tep_may_print(const struct decoder *d, const struct dec_event *ev)
+{
+	const struct tep_event *e = ev->lay->tep_event;
+	const struct tep_format_field *lists[2] = { e->format.common_fields, e->format.fields };
+
+	if ((unsigned int)ev->lay->id < 65536 &&
+	    (d->print_unsafe[ev->lay->id / 8] & (1u << (ev->lay->id % 8))))
+		return false;
+	for (int k = 0; k < 2; k++)
+		for (const struct tep_format_field *tf = lists[k]; tf; tf = tf->next) {
+			struct field_layout f = {
+				.offset = tf->offset, .size = tf->size,
+				.dynamic = tf->flags & TEP_FIELD_IS_DYNAMIC,
+				.relative = tf->flags & TEP_FIELD_IS_RELATIVE,
+			};
+			const char *str;
+			int len;
+
+			if (!in_event(ev, f.offset, f.size) ||
+			    (f.dynamic && dec_string(ev, &f, &str, &len)))
+				return false;
+		}
+	return true;
+}
+
+/* The fields as name=value, where tep may not print them. */
+static void print_fields(const struct dec_event *ev, struct ukt_buf *out)
+{
+	const struct event_layout *l = ev->lay;
+
+	for (int k = 0; k < l->nfields; k++) {
+		const struct field_layout *f = &l->fields[k];
+		int64_t v;
+		const char *str;
+		int n;
+
+		if (k)
+			ukt_buf_adds(out, " ");
+		if (f->kind == FK_INT && dec_int(ev, f, &v) == 0)
+			ukt_buf_addf(out, "%s=%" PRId64, f->name, v);
+		else if (f->kind == FK_STRING && dec_string(ev, f, &str, &n) == 0)
+			ukt_buf_addf(out, "%s=\"%.*s\"", f->name, n, str);
+		else
+			ukt_buf_addf(out, "%s=?", f->name);
+	}
+}
+
 void dec_print_info(struct decoder *d, const struct dec_event *ev,
 		    struct ukt_buf *out)
 {
 	struct tep_record rec = { 0 };
 	struct trace_seq s;
 
+	if (!tep_may_print(d, ev)) {
+		print_fields(ev, out);
+		return;
+	}
 	if (!d->kallsyms_parsed && d->t->kallsyms.len) {
 		char *k = ukt_memdupz(d->t->kallsyms.data, d->t->kallsyms.len);
 

@@ -7,7 +7,8 @@
 
 #define REP_ERRORS							\
 	_E(TEP,		"libtraceevent could not parse the data")	\
-	_E(SQL,		"SQLite error")
+	_E(SQL,		"SQLite error")					\
+	_E(LIMIT,	"the file holds more than any recording writes (format/FORMAT.md, Limits): it is damaged or crafted")
 
 #define _E(name, msg) REP_E_##name,
 enum rep_error {

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "flame.h"
 #include "output.h"
+#include "satmath.h"
 #include "strtab.h"
 #include "svg.h"
 #include "uktrace/pair.h"
@@ -29,24 +30,61 @@ static int name_id(struct flame *fl, const char *s)
 	return i > INT32_MAX ? -ENOMEM : (int)i;
 }
 
-/* The child of parent named name (created). */
+static size_t child_hash(int parent, int name, size_t nslots)
+{
+	uint64_t k = (uint64_t)(uint32_t)parent << 32 | (uint32_t)name;
+
+	return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & (nslots - 1);
+}
+
+/* The slot of (parent, name): its node's, or the empty one it goes in. */
+static size_t child_slot(const struct flame *fl, int parent, int name)
+{
+	size_t i = child_hash(parent, name, fl->nslots);
+
+	while (fl->slot[i] && (fl->v[fl->slot[i] - 1].parent != parent ||
+			       fl->v[fl->slot[i] - 1].name != name))
+		i = (i + 1) & (fl->nslots - 1);
+	return i;
+}
+
+/*
+ * The child of parent named name (created). Found by a hash, not by a
+ * walk over the parent's children: a frame may have as many as there
+ * are functions, and every call looks one up.
+ */
 static int child(struct flame *fl, int parent, int name)
 {
-	struct flame_node *p = &fl->v[parent];
+	struct flame_node *p;
+	size_t i;
 
-	for (int i = 0; i < p->nkids; i++)
-		if (fl->v[p->kids[i]].name == name)
-			return p->kids[i];
+	if ((size_t)fl->n * 2 >= fl->nslots) {
+		size_t ns = fl->nslots ? fl->nslots * 2 : 512;
+		int *sl = calloc(ns, sizeof(*sl));
+
+		if (!sl)
+			return -ENOMEM;
+		free(fl->slot);
+		fl->slot = sl;
+		fl->nslots = ns;
+		for (int k = 1; k < fl->n; k++)
+			fl->slot[child_slot(fl, fl->v[k].parent, fl->v[k].name)] = k + 1;
+	}
+	i = child_slot(fl, parent, name);
+	if (fl->slot[i])
+		return fl->slot[i] - 1;
+	if (fl->n == INT32_MAX)
+		return -ENOMEM;
 	if (fl->n == fl->cap) {
-		int cap = fl->cap ? fl->cap * 2 : 256;
+		int cap = fl->cap > INT32_MAX / 2 ? INT32_MAX : fl->cap ? fl->cap * 2 : 256;
 		void *v = reallocarray(fl->v, (size_t)cap, sizeof(*fl->v));
 
 		if (!v)
 			return -ENOMEM;
 		fl->v = v;
 		fl->cap = cap;
-		p = &fl->v[parent];
 	}
+	p = &fl->v[parent];
 	if (p->nkids == p->kcap) {
 		int cap = p->kcap ? p->kcap * 2 : 4;
 		void *k = reallocarray(p->kids, (size_t)cap, sizeof(*p->kids));
@@ -56,8 +94,10 @@ static int child(struct flame *fl, int parent, int name)
 		p->kids = k;
 		p->kcap = cap;
 	}
-	fl->v[fl->n] = (struct flame_node){ .name = name, .parent = parent };
+	fl->v[fl->n] = (struct flame_node){ .name = name, .parent = parent,
+					    .level = p->level + 1 };
 	p->kids[p->nkids++] = fl->n;
+	fl->slot[i] = fl->n + 1;
 	return fl->n++;
 }
 
@@ -77,22 +117,15 @@ static int init(struct flame *fl, const char *root)
 /* Totals bottom up (children come after their parents), and the depth. */
 static int totals(struct flame *fl)
 {
-	int *level = calloc((size_t)fl->n, sizeof(*level));
-
-	if (!level)
-		return -ENOMEM;
 	for (int i = 0; i < fl->n; i++)
 		fl->v[i].total = fl->v[i].self;
 	for (int i = fl->n - 1; i > 0; i--)
-		fl->v[fl->v[i].parent].total += fl->v[i].total;
+		fl->v[fl->v[i].parent].total = sat_add(fl->v[fl->v[i].parent].total, fl->v[i].total);
 	fl->depth = 0;
-	for (int i = 1; i < fl->n; i++) {
-		level[i] = level[fl->v[i].parent] + 1;
+	for (int i = 1; i < fl->n; i++)
 		/* frames of no time (incomplete calls only) are not drawn */
-		if (fl->v[i].total > 0 && level[i] > fl->depth)
-			fl->depth = level[i];
-	}
-	free(level);
+		if (fl->v[i].total > 0 && fl->v[i].level > fl->depth)
+			fl->depth = fl->v[i].level;
 	return 0;
 }
 
@@ -130,20 +163,30 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		 * function (-1) */
 		if (!pair_nest_parent(nest, tid, parent, &up))
 			up = root ? -1 : 0;
-		if (up >= 0) {
+		if (up >= 0 && fl->v[up].level >= FLAME_MAX_DEPTH) {
+			node = up;	/* too deep: counted in its caller */
+			if (db_column_int(s, 4)) {
+				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
+				fl->deep++;
+			}
+		} else if (up >= 0) {
 			int name = name_id(fl, func);
 
 			node = name < 0 ? name : child(fl, up, name);
+			if (node >= 0 && db_column_int(s, 4)) {
+				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
+				fl->v[node].calls++;
+			}
 		} else if (!strcmp(func, root)) {
 			node = 0;	/* an outermost call of the root function */
+			if (db_column_int(s, 4)) {
+				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
+				fl->v[node].calls++;
+			}
 		}
 		if (node < -1) {
 			rc = node;
 			break;
-		}
-		if (node >= 0 && db_column_int(s, 4)) {
-			fl->v[node].self += db_column_int(s, 5);
-			fl->v[node].calls++;
 		}
 		if ((rc = pair_nest_add(nest, tid, db_column_int(s, 0), node)))
 			break;
@@ -163,9 +206,15 @@ out:
 
 int flame_reverse(const struct flame *in, struct flame *out)
 {
-	int *path = malloc(((size_t)in->depth + 1) * sizeof(*path));
-	int rc = path ? init(out, NULL) : -ENOMEM;
+	int *path, rc, levels = 0;
 
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < in->n; i++)
+		if (in->v[i].level > levels)
+			levels = in->v[i].level;
+	/* a path is at most FLAME_MAX_DEPTH + 1 frames long (flame_build) */
+	path = malloc(((size_t)levels + 1) * sizeof(*path));
+	rc = path ? init(out, NULL) : -ENOMEM;
 	for (int i = in->rooted ? 0 : 1; !rc && i < in->n; i++) {
 		int n = 0, node = 0;
 
@@ -188,10 +237,12 @@ int flame_reverse(const struct flame *in, struct flame *out)
 		if (node < 0)
 			rc = node;
 		else
-			out->v[node].self += in->v[i].self;
+			out->v[node].self = sat_add(out->v[node].self, in->v[i].self);
 	}
-	if (!rc)
+	if (!rc) {
+		out->deep = in->deep;
 		rc = totals(out);
+	}
 	free(path);
 	return rc;
 }
@@ -201,40 +252,54 @@ void flame_release(struct flame *fl)
 	for (int i = 0; i < fl->n; i++)
 		free(fl->v[i].kids);
 	free(fl->v);
+	free(fl->slot);
 	strtab_release(&fl->names);
 	memset(fl, 0, sizeof(*fl));
 }
 
 /* "a;b;c" of frame i; the root "all" is not a function and is left out.
- * A ';' inside a name (never in C symbols) would split it: ':' instead. */
-static void stack_text(const struct flame *fl, int i, struct ukt_buf *out)
+ * A ';' inside a name (never in C symbols) would split it: ':' instead.
+ * Walked up from i into path (levels + 1 long), written top down: the
+ * line costs its length, whatever the depth. */
+static void stack_text(const struct flame *fl, int i, int *path, struct ukt_buf *out)
 {
-	size_t at;
+	int n = 0;
 
-	if (fl->v[i].parent >= 0)
-		stack_text(fl, fl->v[i].parent, out);
-	else if (!fl->rooted)
-		return;
-	if (out->len)
-		ukt_buf_adds(out, ";");
-	at = out->len;
-	ukt_buf_adds(out, fl->names.s[fl->v[i].name]);
-	for (char *c = out->data + at; (c = strchr(c, ';')); )
-		*c = ':';
+	for (int k = i; k >= 0 && (k > 0 || fl->rooted); k = fl->v[k].parent)
+		path[n++] = k;
+	while (n-- > 0) {
+		size_t at;
+
+		if (out->len)
+			ukt_buf_adds(out, ";");
+		at = out->len;
+		ukt_buf_adds(out, fl->names.s[fl->v[path[n]].name]);
+		for (char *c = out->data + at; (c = strchr(c, ';')); )
+			*c = ':';
+	}
 }
 
-void flame_write_folded(const struct flame *fl, FILE *f)
+int flame_write_folded(const struct flame *fl, FILE *f)
 {
 	struct ukt_buf line = UKT_BUF_INIT;
+	int levels = 0, *path;
 
+	for (int i = 0; i < fl->n; i++)
+		if (fl->v[i].level > levels)
+			levels = fl->v[i].level;
+	path = malloc(((size_t)levels + 1) * sizeof(*path));
+	if (!path)
+		return -ENOMEM;
 	for (int i = 0; i < fl->n; i++) {
 		if (fl->v[i].self <= 0 || (i == 0 && !fl->rooted))
 			continue;
 		ukt_buf_reset(&line);
-		stack_text(fl, i, &line);
+		stack_text(fl, i, path, &line);
 		fprintf(f, "%s %" PRId64 "\n", line.data, fl->v[i].self);
 	}
+	free(path);
 	ukt_buf_release(&line);
+	return 0;
 }
 
 /*
@@ -261,24 +326,56 @@ static const char zoom_js[] =
 " if(!s)return;var g=ev.target.closest('g.f');if(g)zoom(s,g);\n"
 " else if(ev.target.classList.contains('reset'))reset(s);});})();";
 
-/* Frame i and its children; x in 0..1 of the width, level from the bottom. */
-static void draw(const struct flame *fl, int i, double x, int level, int rows, FILE *f)
+/* name if it fits in chars columns (chars >= 3), else its first chars - 2
+ * characters and ".." in cut: cut at a character's boundary, so that a
+ * name's UTF-8 stays whole. */
+static const char *fit_name(const char *name, int chars, char *cut, size_t n)
+{
+	size_t cps = 0, keep = 0;
+	const char *c;
+
+	for (c = name; *c; c++) {
+		if (((unsigned char)*c & 0xc0) == 0x80)
+			continue;
+		if (cps == (size_t)chars - 2)
+			keep = (size_t)(c - name);
+		cps++;
+	}
+	if (cps <= (size_t)chars)
+		return name;
+	if (keep > n - 3)
+		keep = n - 3;
+	while (keep && ((unsigned char)name[keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(cut, name, keep);
+	memcpy(cut + keep, "..", 3);
+	return cut;
+}
+
+/* Frame i; x in 0..1 of the width, level from the bottom. Whether it was
+ * drawn (a frame too narrow to see is not, nor its children). */
+static bool draw_frame(const struct flame *fl, int i, double x, int rows, FILE *f)
 {
 	const struct flame_node *nd = &fl->v[i];
 	double w = fl->v[0].total ? (double)nd->total / (double)fl->v[0].total : 1;
-	double px = w * PLOT_W;
-	int y = PAD_TOP + (rows - 1 - level) * FRAME_H, chars = (int)((px - 6) / 7);
+	double px;
+	int y = PAD_TOP + (rows - 1 - nd->level) * FRAME_H, chars;
 	const char *name = fl->names.s[nd->name];
-	char color[32], t1[32], t2[32];
+	char color[32], t1[32], t2[32], cut[512];
 
+	/* no wider than the graph: a crafted file's times need not add up */
+	if (!(w <= 1))
+		w = 1;
+	px = w * PLOT_W;
+	chars = (int)((px - 6) / 7);
 	if (px < 0.1 || (nd->total <= 0 && i > 0))
-		return;		/* too narrow to see: its time shows in its parent */
+		return false;	/* too narrow to see: its time shows in its parent */
 	svg_name_color(name, color, sizeof(color));
 	fmt_duration(t1, sizeof(t1), nd->total);
 	fmt_duration(t2, sizeof(t2), nd->self);
 	fprintf(f, "<g class=\"f\" data-x=\"%.9f\" data-w=\"%.9f\" data-y=\"%d\" data-total-ns=\"%"
 		PRId64 "\" data-self-ns=\"%" PRId64 "\" data-calls=\"%" PRId64 "\" data-n=\"",
-		x, w, level, nd->total, nd->self, nd->calls);
+		x, w, nd->level, nd->total, nd->self, nd->calls);
 	out_xml_text(f, name);
 	fputs("\"><title>", f);
 	out_xml_text(f, name);
@@ -287,35 +384,59 @@ static void draw(const struct flame *fl, int i, double x, int level, int rows, F
 	fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>",
 		10 + x * PLOT_W, y, px > 0.5 ? px - 0.5 : px, FRAME_H - 1, color);
 	fprintf(f, "<text x=\"%.2f\" y=\"%d\" font-size=\"12\">", 13 + x * PLOT_W, y + FRAME_H - 4);
-	if (chars >= 3) {
-		if ((int)strlen(name) <= chars) {
-			out_xml_text(f, name);
-		} else {
-			char cut[512];
-
-			snprintf(cut, sizeof(cut), "%.*s..", chars - 2 < 500 ? chars - 2 : 500, name);
-			out_xml_text(f, cut);
-		}
-	}
+	if (chars >= 3)
+		out_xml_text(f, fit_name(name, chars, cut, sizeof(cut)));
 	fputs("</text></g>\n", f);
-	for (int k = 0; k < nd->nkids; k++) {
-		draw(fl, nd->kids[k], x, level + 1, rows, f);
-		if (fl->v[0].total)
-			x += (double)fl->v[nd->kids[k]].total / (double)fl->v[0].total;
-	}
+	return true;
 }
 
-void flame_write_svg(const struct flame *fl, const char *title, FILE *f)
+/*
+ * The frames from the root up, each before its children, as a recursion
+ * would draw them, but with a stack of our own: a crafted file nests
+ * calls as deep as it likes. 0 or -ENOMEM.
+ */
+static int draw(const struct flame *fl, int rows, FILE *f)
+{
+	struct todo { int i; double x; } *st = malloc((size_t)fl->n * sizeof(*st));
+	size_t n = 0;
+
+	if (!st)
+		return -ENOMEM;
+	st[n++] = (struct todo){ 0, 0 };
+	while (n) {
+		struct todo t = st[--n];
+		const struct flame_node *nd = &fl->v[t.i];
+		double x = t.x;
+
+		if (!draw_frame(fl, t.i, t.x, rows, f))
+			continue;
+		/* the children left to right: pushed right to left */
+		for (int k = 0; k < nd->nkids; k++)
+			if (fl->v[0].total)
+				x += (double)fl->v[nd->kids[k]].total / (double)fl->v[0].total;
+		for (int k = nd->nkids; k-- > 0;) {
+			if (fl->v[0].total)
+				x -= (double)fl->v[nd->kids[k]].total / (double)fl->v[0].total;
+			st[n++] = (struct todo){ nd->kids[k], x };
+		}
+	}
+	free(st);
+	return 0;
+}
+
+int flame_write_svg(const struct flame *fl, const char *title, FILE *f)
 {
 	int rows = fl->depth + 1;
 	int h = PAD_TOP + rows * FRAME_H + PAD_BOTTOM;
+	int rc;
 
 	svg_begin(f, "flame", SVG_W, h, title, zoom_js);
-	draw(fl, 0, 0, 0, rows, f);
+	rc = draw(fl, rows, f);
 	fputs("<text class=\"reset\" x=\"10\" y=\"24\" font-size=\"12\" style=\"cursor:pointer\">"
 	      "Reset zoom</text>\n", f);
 	svg_text(f, 10, h - 10, "start", 11,
 		 "width: time in the function and the probed calls under it (complete calls);"
 		 " hover for total, self and calls; click to zoom");
 	svg_end(f);
+	return rc;
 }

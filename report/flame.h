@@ -21,9 +21,19 @@
 
 struct db;
 
+/*
+ * The levels a flame graph keeps above its root. No recording nests
+ * complete calls this deep (the kernel arms at most 64 uretprobe returns
+ * per thread, and kernel stacks are 16 KiB), but a crafted file can, and
+ * a folded stack costs its depth: calls nested deeper are counted in
+ * their caller at the last level (flame.deep says how many).
+ */
+#define FLAME_MAX_DEPTH 1024
+
 struct flame_node {
 	int name;		/* index into names.s */
 	int parent;		/* -1: the root */
+	int level;		/* 0: the root */
 	int64_t self, total;	/* ns, complete calls only */
 	int64_t calls;		/* complete calls */
 	int *kids;
@@ -36,6 +46,9 @@ struct flame {
 	struct strtab names;	/* the frames' function names */
 	int depth;		/* levels above the root */
 	bool rooted;		/* the root is a function, not "all" */
+	int64_t deep;		/* calls past FLAME_MAX_DEPTH, in their caller */
+	int *slot;		/* (parent, name) -> node + 1: open addressing */
+	size_t nslots;
 };
 
 /*
@@ -50,9 +63,10 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 int flame_reverse(const struct flame *in, struct flame *out);
 void flame_release(struct flame *fl);
 
-/* The folded stacks, one line per frame with self time. */
-void flame_write_folded(const struct flame *fl, FILE *f);
-/* The SVG element (no XML declaration: svg_prolog for a file). */
-void flame_write_svg(const struct flame *fl, const char *title, FILE *f);
+/* The folded stacks, one line per frame with self time. 0 or -ENOMEM. */
+int flame_write_folded(const struct flame *fl, FILE *f);
+/* The SVG element (no XML declaration: svg_prolog for a file). 0 or
+ * -ENOMEM. */
+int flame_write_svg(const struct flame *fl, const char *title, FILE *f);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Histograms and heat maps (hist.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,12 @@
 static int log2_bucket(int64_t v)
 {
 	return v <= 0 ? 0 : 64 - __builtin_clzll((uint64_t)v);
+}
+
+/* 2^b, held at INT64_MAX (bucket 63's end) */
+static int64_t pow2(int b)
+{
+	return b >= 63 ? INT64_MAX : (int64_t)1 << b;
 }
 
 static struct db_stmt *query(struct db *d, const char *cols, const struct sql_filter *f,
@@ -33,8 +40,8 @@ static struct db_stmt *query(struct db *d, const char *cols, const struct sql_fi
 int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 		 struct hist *h, struct ukt_buf *err)
 {
-	uint64_t counts[65] = { 0 }, *c = counts;
-	int64_t lo = 0, hi = 0, width = 1;
+	uint64_t counts[65] = { 0 }, *c = counts, width = 1;
+	int64_t lo = 0, hi = 0;
 	int n = 65, first = 0, last = -1, rc;
 	struct db_stmt *s;
 
@@ -48,7 +55,8 @@ int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 			hi = db_column_int(s, 1);
 		}
 		db_finalize(s);
-		width = (hi - lo) / nb + 1;
+		/* in uint64_t: a crafted file's durations span all of int64_t */
+		width = ((uint64_t)hi - (uint64_t)lo) / (uint64_t)nb + 1;
 		c = calloc((size_t)nb + 1, sizeof(*c));
 		if (!c)
 			return -ENOMEM;
@@ -58,7 +66,8 @@ int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 	rc = s ? 0 : -REP_E_SQL;
 	while (!rc && (rc = db_step(s, err)) == 1) {
 		int64_t v = db_column_int(s, 0);
-		int b = linear ? (int)((v - lo) / width) : log2_bucket(v);
+		uint64_t lb = linear ? ((uint64_t)v - (uint64_t)lo) / width : 0;
+		int b = linear ? (lb < (uint64_t)n ? (int)lb : n - 1) : log2_bucket(v);
 
 		c[b < n ? b : n - 1]++;
 		h->total++;
@@ -84,8 +93,9 @@ int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 	for (int i = 0; i < h->n; i++) {
 		int b = first + i;
 
-		h->from[i] = linear ? lo + b * width : (b ? 1LL << (b - 1) : 0);
-		h->to[i] = linear ? lo + (b + 1) * width : 1LL << b;
+		h->from[i] = linear ? (int64_t)((uint64_t)lo + (uint64_t)b * width) :
+			     (b ? pow2(b - 1) : 0);
+		h->to[i] = linear ? (int64_t)((uint64_t)lo + (uint64_t)(b + 1) * width) : pow2(b);
 		h->count[i] = c[b];
 		if (c[b] > h->max)
 			h->max = c[b];
@@ -130,7 +140,9 @@ int heat_compute(struct db *d, const struct sql_filter *f, int cols,
 		return -REP_E_SQL;
 	if (db_step(s, err) == 1 && db_column_type(s, 0) != DB_NULL) {
 		h->t0 = db_column_int(s, 0);
-		h->t1 = db_column_int(s, 1) + 1;
+		h->t1 = db_column_int(s, 1);
+		if (h->t1 < INT64_MAX)
+			h->t1++;
 		lo = log2_bucket(db_column_int(s, 2));
 		hi = log2_bucket(db_column_int(s, 3));
 	}
@@ -147,12 +159,16 @@ int heat_compute(struct db *d, const struct sql_filter *f, int cols,
 	rc = s ? 0 : -REP_E_SQL;
 	while (!rc && (rc = db_step(s, err)) == 1) {
 		int64_t t = db_column_int(s, 0);
-		int col = (int)((double)(t - h->t0) / (double)(h->t1 - h->t0) * cols);
+		double span = (double)h->t1 - (double)h->t0;
+		double x = span > 0 ? ((double)t - (double)h->t0) / span * cols : 0;
+		int col = x > 0 ? (x < cols ? (int)x : cols - 1) : 0;
 		int row = log2_bucket(db_column_int(s, 1)) - lo;
 		uint64_t *cell;
 
 		if (col >= cols)
 			col = cols - 1;
+		if (col < 0)
+			col = 0;
 		cell = &h->count[(size_t)row * (size_t)cols + (size_t)col];
 		if (++*cell > h->max)
 			h->max = *cell;

@@ -179,7 +179,12 @@ static int flame_section(FILE *f, struct db *d, const struct call_select *sel,
 		ukt_buf_addf(&title, "Flame graph: %s in probed calls", t);
 		fputs("<h2 id=\"flame\">Flame graph</h2>\n<p class=\"muted\">The probed calls nested"
 		      " as they ran; width is time. Hover a frame for its numbers, click to zoom.</p>\n", f);
-		flame_write_svg(&fl, title.data, f);
+		if (fl.deep)
+			fprintf(f, "<p class=\"note\">%" PRId64 " calls nested more than %d levels deep are"
+				" counted in their caller at level %d: no recording nests calls so deep,"
+				" the file is damaged or crafted.</p>\n", fl.deep, FLAME_MAX_DEPTH,
+				FLAME_MAX_DEPTH);
+		rc = flame_write_svg(&fl, title.data, f);
 		ukt_buf_release(&title);
 	}
 	flame_release(&fl);

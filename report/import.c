@@ -280,7 +280,9 @@ static int sql_call(void *ctx, const struct call_row *r, int64_t site)
 	rowq_int(s, T_CALLS, CD_ID, r->id);
 	rowq_int(s, T_CALLS, CD_FUNC, r->func);
 	rowq_int(s, T_CALLS, CD_TID, r->tid);
-	rowq_int(s, T_CALLS, CD_TS, (int64_t)(r->has_entry ? r->entry_ts : r->return_ts) - im->base);
+	/* modulo 2^64, as the views add base back: a file's times may be anything */
+	rowq_int(s, T_CALLS, CD_TS, (int64_t)((r->has_entry ? r->entry_ts : r->return_ts) -
+					      (uint64_t)im->base));
 	if (both) {
 		rowq_int(s, T_CALLS, CD_DUR, r->duration);
 		if (r->self != r->duration)
@@ -600,6 +602,10 @@ int import_trace(struct trace *t, const char *db_path,
 	profile("call_summary", start);
 	if (!rc)
 		rc = schema_create_views(im.db, &im.in.plan, im.base, err);
+	if (!rc && im.in.plan.nlays > SCHEMA_MAX_PROBE_VIEWS)
+		ukt_buf_addf(warn, "%d probes have no view of their own (only the first %d have a"
+			     " probe_NAME view): their events are in the events view\n",
+			     im.in.plan.nlays - SCHEMA_MAX_PROBE_VIEWS, SCHEMA_MAX_PROBE_VIEWS);
 	res->seconds = now_s() - start;
 	if (!rc)
 		rc = write_meta(&im, res);

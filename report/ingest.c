@@ -98,7 +98,8 @@ static int recorder_losses(struct ingest *in)
 		};
 
 		rc = in->sink->lost(in->ctx, &row);
-		if (!rc && l->to_ns && l->dropped)
+		/* a CPU the trace has (the pairer's ranges are per CPU) */
+		if (!rc && l->to_ns && l->dropped && l->cpu < in->t->ncpus)
 			rc = pairer_loss(in->pairer, (int)l->cpu, l->from_ns, l->to_ns);
 	}
 	return rc;

@@ -2,6 +2,7 @@
 /* Table, CSV and JSON output (output.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,34 @@ void out_json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* The code point of the valid UTF-8 sequence of n bytes at s. */
+static unsigned int utf8_cp(const unsigned char *s, int n)
+{
+	unsigned int cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
+
+	for (int i = 1; i < n; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * Whether XML 1.0 and HTML take code point cp as text: not the C0
+ * controls but tab and newline (carriage return is written as a
+ * reference), DEL and the C1 controls, nor the noncharacters (U+FDD0 to
+ * U+FDEF, and the last two of every plane: U+FFFE is what made an SVG
+ * not well-formed).
+ */
+static bool xml_char(unsigned int cp)
+{
+	if (cp < 0x20)
+		return cp == '\t' || cp == '\n';
+	if (cp >= 0x7f && cp < 0xa0)
+		return false;
+	if (cp >= 0xfdd0 && cp <= 0xfdef)
+		return false;
+	return (cp & 0xfffe) != 0xfffe;
+}
+
 void out_xml_text(FILE *out, const char *s)
 {
 	while (s && *s) {
@@ -323,16 +352,18 @@ void out_xml_text(FILE *out, const char *s)
 		case '>': fputs("&gt;", out); break;
 		case '"': fputs("&quot;", out); break;
 		case '\'': fputs("&#39;", out); break;
+		case '\r': fputs("&#13;", out); break;
 		default:
-			if (c < 0x20 && c != '\n' && c != '\t')
-				fputc('?', out);	/* not allowed in XML 1.0 */
-			else if (!n)
-				fprintf(out, "&#%u;", c);
-			else {
-				fwrite(s, 1, (size_t)n, out);
-				s += n;
+			/* what XML cannot hold, and bytes that are not UTF-8,
+			 * become U+FFFD, the replacement character */
+			if (!n || !xml_char(utf8_cp((const unsigned char *)s, n))) {
+				fputs("\xef\xbf\xbd", out);
+				s += n ? n : 1;
 				continue;
 			}
+			fwrite(s, 1, (size_t)n, out);
+			s += n;
+			continue;
 		}
 		s++;
 	}

@@ -72,7 +72,11 @@ void out_term_puts(FILE *f, const char *s);
 
 /* s as a JSON string, quoted (bytes that are not UTF-8 as \u00XX). */
 void out_json_string(FILE *out, const char *s);
-/* s as XML text or attribute value (escaped, without quotes). */
+/* s as XML text or attribute value (escaped, without quotes): the one
+ * escaping of SVG and HTML text. What XML 1.0 or HTML cannot hold (control
+ * characters, noncharacters such as U+FFFE) and bytes that are not UTF-8
+ * become U+FFFD, so the document stays well-formed whatever the trace
+ * names. */
 void out_xml_text(FILE *out, const char *s);
 
 /* Human durations: "812 ns", "12.3 us", "1.50 ms", "2.01 s". */

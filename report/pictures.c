@@ -107,7 +107,7 @@ void pic_heat_svg(FILE *f, const struct heat *h, int64_t origin, const char *tit
 	int ch = 320 / rows < 8 ? 8 : 320 / rows > 24 ? 24 : 320 / rows;
 	int ph = rows * ch, height = TOP + ph + 80;
 	double pw = PIC_W - LEFT - RIGHT - 60, cw = h->cols ? pw / h->cols : pw;
-	double span = (double)(h->t1 - h->t0) / 1e9;
+	double span = ((double)h->t1 - (double)h->t0) / 1e9;
 	int dec = decimals(span / 5);
 	char color[32], b[64];
 
@@ -116,12 +116,14 @@ void pic_heat_svg(FILE *f, const struct heat *h, int64_t origin, const char *tit
 		LEFT, TOP, pw, ph);
 	for (int r = 0; r < h->rows; r++) {
 		int b2 = h->row0 + r;
-		int64_t from = b2 ? 1LL << (b2 - 1) : 0, to = 1LL << b2;
+		/* buckets 0..63 (hist.c): bucket 63 ends at INT64_MAX */
+		int64_t from = b2 ? (int64_t)1 << (b2 - 1) : 0;
+		int64_t to = b2 >= 63 ? INT64_MAX : (int64_t)1 << b2;
 		double y = TOP + ph - (r + 1) * ch;
 
 		for (int c = 0; c < h->cols; c++) {
 			uint64_t n = h->count[(size_t)r * (size_t)h->cols + (size_t)c];
-			double t = (double)(h->t0 - origin) / 1e9 + span * c / h->cols;
+			double t = ((double)h->t0 - (double)origin) / 1e9 + span * c / h->cols;
 			char d1[32], d2[32];
 
 			if (!n)
@@ -150,7 +152,7 @@ void pic_heat_svg(FILE *f, const struct heat *h, int64_t origin, const char *tit
 	for (int k = 0; k <= 5; k++) {
 		double x = LEFT + pw * k / 5;
 
-		snprintf(b, sizeof(b), "+%.*f s", dec, (double)(h->t0 - origin) / 1e9 + span * k / 5);
+		snprintf(b, sizeof(b), "+%.*f s", dec, ((double)h->t0 - (double)origin) / 1e9 + span * k / 5);
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#444\"/>\n", x,
 			TOP + ph, x, TOP + ph + 5);
 		svg_text(f, x, TOP + ph + 18, "middle", 11, b);

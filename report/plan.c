@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "uktrace/demangle.h"
-#include "uktrace/pair.h"
 #include "plan.h"
+#include "strtab.h"
+#include "uktrace/pair.h"
 
 static const char *basename_of(const char *p)
 {
@@ -24,36 +25,38 @@ static int find_arg(const struct event_layout *l, const char *name)
 	return -1;
 }
 
-static int add_func(struct plan *im, const char *name, unsigned int flags)
+/* The function named name (added with flags when new; else flags are
+ * added to it): found by a hash of the names. Its index, or -ENOMEM. */
+static int add_func(struct plan *im, const char *name, unsigned int flags, int key)
 {
-	char **p;
-	unsigned int *fl;
-	int *ep;
+	long f = strtab_intern(&im->fnames, name);
+	size_t n = (size_t)im->nfuncs + 1;
+	void *p;
 
-	for (int i = 0; i < im->nfuncs; i++) {
-		if (!strcmp(im->funcs[i], name)) {
-			im->fflags[i] |= flags;
-			return i;
-		}
+	if (f < 0)
+		return (int)f;
+	if (f < im->nfuncs) {
+		im->fflags[f] |= flags;
+		return (int)f;
 	}
-	p = reallocarray(im->funcs, (size_t)im->nfuncs + 1, sizeof(*im->funcs));
-	if (!p)
+	if (!(p = reallocarray(im->funcs, n, sizeof(*im->funcs))))
 		return -ENOMEM;
 	im->funcs = p;
-	fl = reallocarray(im->fflags, (size_t)im->nfuncs + 1, sizeof(*im->fflags));
-	if (!fl)
+	if (!(p = reallocarray(im->fflags, n, sizeof(*im->fflags))))
 		return -ENOMEM;
-	im->fflags = fl;
+	im->fflags = p;
+	if (!(p = reallocarray(im->entry_probe, n, sizeof(*im->entry_probe))))
+		return -ENOMEM;
+	im->entry_probe = p;
+	if (!(p = reallocarray(im->return_probe, n, sizeof(*im->return_probe))))
+		return -ENOMEM;
+	im->return_probe = p;
+	if (!(p = reallocarray(im->func_key, n, sizeof(*im->func_key))))
+		return -ENOMEM;
+	im->func_key = p;
 	im->fflags[im->nfuncs] = flags;
-	ep = reallocarray(im->entry_probe, (size_t)im->nfuncs + 1, sizeof(*ep));
-	if (!ep)
-		return -ENOMEM;
-	im->entry_probe = ep;
-	ep = reallocarray(im->return_probe, (size_t)im->nfuncs + 1, sizeof(*ep));
-	if (!ep)
-		return -ENOMEM;
-	im->return_probe = ep;
 	im->entry_probe[im->nfuncs] = im->return_probe[im->nfuncs] = 0;
+	im->func_key[im->nfuncs] = key;
 	im->funcs[im->nfuncs] = strdup(name);
 	return im->funcs[im->nfuncs] ? im->nfuncs++ : -ENOMEM;
 }
@@ -87,25 +90,82 @@ static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l
 		ukt_buf_adds(key, p->func && *p->func ? p->func : p->name);
 }
 
-/* Whether a probe of t on another symbol than sym has the C++ name
- * base (the name without its parameter list) as well: an overload. */
-static bool overloaded(const struct trace *t, const char *sym, const char *base,
+/*
+ * The C++ names of the probes without their parameter lists, and how many
+ * distinct mangled symbols have each: an overload is a name two of them
+ * share. Counted once, not for each function over every probe.
+ */
+struct overloads {
+	struct strtab syms, bases;
+	int *count;		/* per base */
+};
+
+static int overloads_count(struct overloads *ov, const struct trace *t)
+{
+	struct ukt_buf base = UKT_BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->nprobes && !rc; i++) {
+		const char *q = t->probes[i].symbol;
+		size_t n = ov->syms.n;
+		long k;
+
+		if (!q || strncmp(q, "_Z", 2))
+			continue;
+		if ((k = strtab_intern(&ov->syms, q)) < 0) {
+			rc = (int)k;
+			break;
+		}
+		ukt_buf_reset(&base);
+		if ((size_t)k < n || !demangle_add_base(&base, q))
+			continue;	/* seen, or no C++ name */
+		n = ov->bases.n;
+		if ((k = strtab_intern(&ov->bases, base.data)) < 0) {
+			rc = (int)k;
+			break;
+		}
+		if (ov->bases.n > n) {	/* a new base */
+			void *p = reallocarray(ov->count, ov->bases.n, sizeof(*ov->count));
+
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			ov->count = p;
+			ov->count[k] = 0;
+		}
+		ov->count[k]++;
+	}
+	ukt_buf_release(&base);
+	return rc;
+}
+
+static void overloads_release(struct overloads *ov)
+{
+	strtab_release(&ov->syms);
+	strtab_release(&ov->bases);
+	free(ov->count);
+}
+
+/* Whether a probe on another symbol than sym has the C++ name base (the
+ * name without its parameter list) as well: an overload. */
+static bool overloaded(const struct overloads *ov, const char *sym, const char *base,
 		       size_t len)
 {
-	struct ukt_buf other = UKT_BUF_INIT;
-	bool same = false;
+	struct ukt_buf b = UKT_BUF_INIT, own = UKT_BUF_INIT;
+	long k;
+	int n;
 
-	for (size_t i = 0; i < t->nprobes && !same; i++) {
-		const char *q = t->probes[i].symbol;
-
-		if (!q || strncmp(q, "_Z", 2) || !strcmp(q, sym))
-			continue;
-		ukt_buf_reset(&other);
-		same = demangle_add_base(&other, q) && other.len == len &&
-		       !memcmp(other.data, base, len);
-	}
-	ukt_buf_release(&other);
-	return same;
+	ukt_buf_add(&b, base, len);
+	k = strtab_find(&ov->bases, b.data);
+	n = k >= 0 ? ov->count[k] : 0;
+	/* sym itself is one of them when its C++ name is this one */
+	if (n && strtab_find(&ov->syms, sym) >= 0 && demangle_add_base(&own, sym) &&
+	    !strcmp(own.data, b.data))
+		n--;
+	ukt_buf_release(&b);
+	ukt_buf_release(&own);
+	return n > 0;
 }
 
 /*
@@ -113,7 +173,7 @@ static bool overloaded(const struct trace *t, const char *sym, const char *base,
  * name without the parameter list ("DB::executeQuery"), with it only when
  * another probed function is an overload of the same name.
  */
-static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
+static void display_name(const struct overloads *ov, const struct ukt_probe_rec *p,
 			 const char *key, struct ukt_buf *out)
 {
 	size_t base;
@@ -130,7 +190,7 @@ static void display_name(const struct trace *t, const struct ukt_probe_rec *p,
 	if (!demangle_add(out, p->symbol))
 		return;
 	base = demangle_base_len(out->data);
-	if (!overloaded(t, p->symbol, out->data, base)) {
+	if (!overloaded(ov, p->symbol, out->data, base)) {
 		out->len = base;
 		out->data[base] = '\0';
 	}
@@ -181,98 +241,159 @@ static int plan_filtered(struct plan *im, const struct trace *t)
 	return 0;
 }
 
+/*
+ * Probe ids: a layout's PROBE record's id when it is one (1 to
+ * PLAN_MAX_PROBE_ID, not taken by another layout), else one after all of
+ * them: ids are keys of the probes table, and index arrays.
+ */
+static int plan_probe_ids(struct plan *im, const struct trace *t)
+{
+	uint8_t *used = calloc(PLAN_MAX_PROBE_ID / 8 + 1, 1);
+	int next_id = 1;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nprobes; i++)
+		if (t->probes[i].id > 0 && t->probes[i].id <= PLAN_MAX_PROBE_ID &&
+		    t->probes[i].id >= next_id)
+			next_id = t->probes[i].id + 1;
+	for (int i = 0; i < im->nlays; i++) {
+		const struct event_layout *l = &im->lays[i];
+		int id = l->probe >= 0 ? t->probes[l->probe].id : 0;
+
+		if (id > 0 && id <= PLAN_MAX_PROBE_ID && !(used[id / 8] & (1u << (id % 8)))) {
+			used[id / 8] |= (uint8_t)(1u << (id % 8));
+			im->li[i].probe_id = id;
+		}
+	}
+	/* formats without a PROBE record, and ids that were not ones */
+	for (int i = 0; i < im->nlays; i++)
+		if (!im->li[i].probe_id)
+			im->li[i].probe_id = next_id++;	/* at most 2^20 + 2^16 */
+	free(used);
+	return 0;
+}
+
+/* What the layouts of one pairing key are (plan_build's first pass). */
+struct key_info {
+	int entry, ret;		/* the layouts that pair, -1: none */
+	bool entry_caller;	/* the entry fetches the caller */
+	bool halves[2];		/* USDT halves of an entry, of a return */
+};
+
+/* The index of key in keys, with room for its info in *ki (of *cap). */
+static long key_of(struct strtab *keys, struct key_info **ki, size_t *cap, const char *key)
+{
+	size_t n = keys->n;
+	long k = strtab_intern(keys, key);
+
+	if (k < 0 || keys->n == n)
+		return k;
+	if (keys->n > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void *p = reallocarray(*ki, ncap, sizeof(**ki));
+
+		if (!p)
+			return -ENOMEM;
+		*ki = p;
+		*cap = ncap;
+	}
+	(*ki)[k] = (struct key_info){ -1, -1, false, { false, false } };
+	return k;
+}
+
 int plan_build(struct plan *im, const struct trace *t,
 	       const struct decoder *dec)
 {
-	struct ukt_buf key = UKT_BUF_INIT, key2 = UKT_BUF_INIT, name = UKT_BUF_INIT;
-	int rc = 0, next_id = 1;
+	struct ukt_buf key = UKT_BUF_INIT, name = UKT_BUF_INIT;
+	struct strtab keys = { 0 };
+	struct key_info *ki = NULL;
+	struct overloads ov = { 0 };
+	size_t kcap = 0;
+	int *lkey = NULL;
+	int rc;
 
 	memset(im, 0, sizeof(*im));
 	im->lays = decoder_layouts(dec, &im->nlays);
 	im->li = calloc((size_t)im->nlays + 1, sizeof(*im->li));
-	if (!im->li)
-		return -ENOMEM;
+	lkey = calloc((size_t)im->nlays + 1, sizeof(*lkey));
+	rc = im->li && lkey ? 0 : -ENOMEM;
 	/* the engine's rule for the recording host (pair.h) */
 	im->machine = trace_meta(t, "machine");
 	im->has_sp_delta = pair_sp_delta(im->machine, &im->sp_delta);
-	for (size_t i = 0; i < t->nprobes; i++)
-		if (t->probes[i].id >= next_id)
-			next_id = t->probes[i].id + 1;
-	for (int i = 0; i < im->nlays; i++) {
+	if (!rc)
+		rc = plan_probe_ids(im, t);
+	if (!rc)
+		rc = overloads_count(&ov, t);
+	/*
+	 * The layouts by pairing key, in one pass: only pairs are calls (an
+	 * entry without a return probe is just events), and one entry and
+	 * one return probe per function: a second probe on the same address
+	 * (say, one that fetches arguments) is plain events, or every call
+	 * would push two frames. The first entry that fetches the caller (the
+	 * -f probe) wins, else the first; and the first return.
+	 */
+	for (int i = 0; i < im->nlays && !rc; i++) {
 		const struct event_layout *l = &im->lays[i];
 		const struct ukt_probe_rec *p = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+		struct key_info *k;
 		enum role role;
+		long kid;
 
-		im->li[i].probe_id = p ? p->id : 0;
-		if (!p)
-			im->li[i].probe_id = next_id++;	/* a format without a PROBE record */
 		im->li[i].func = -1;
 		im->li[i].caller_arg = find_arg(l, "caller");
 		im->li[i].ret_arg = find_arg(l, "ret");
 		im->li[i].sp_arg = find_arg(l, "sp");
 		if (l->nargs > im->maxargs)
 			im->maxargs = l->nargs > PLAN_MAX_ARGS ? PLAN_MAX_ARGS : l->nargs;
+		lkey[i] = -1;
 		pair_key(p, l, &key, &role);
 		if (role == ROLE_NONE)
 			continue;
-		/* only pairs: an entry without a return probe is just events */
-		for (int k = 0; k < im->nlays; k++) {
-			const struct event_layout *o = &im->lays[k];
-			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
-			enum role r2;
-
-			pair_key(q, o, &key2, &r2);
-			if (r2 != ROLE_NONE && r2 != role && !strcmp(key.data, key2.data)) {
-				im->li[i].role = role;
-				break;
-			}
+		if ((kid = key_of(&keys, &ki, &kcap, key.data)) < 0) {
+			rc = (int)kid;
+			break;
 		}
-		if (im->li[i].role == ROLE_NONE)
-			continue;
-		/*
-		 * One entry and one return probe per function: a second probe on
-		 * the same address (say, one that fetches arguments) is plain
-		 * events, or every call would push two frames. The -f probe,
-		 * which fetches the caller, wins. The halves of a USDT pair
-		 * are at as many sites as the program has (each its own
-		 * address): every one of them is a half.
-		 */
-		for (int k = 0; k < im->nlays && !(p && p->role); k++) {
-			const struct event_layout *o = &im->lays[k];
-			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
-			enum role r2;
-
-			if (k == i)
-				continue;
-			pair_key(q, o, &key2, &r2);
-			if (r2 != role || strcmp(key.data, key2.data))
-				continue;
-			if (role == ROLE_ENTRY && (find_arg(o, "caller") >= 0) != (im->li[i].caller_arg >= 0)) {
-				if (find_arg(o, "caller") >= 0)
-					im->li[i].role = ROLE_NONE;
-			} else if (k < i) {
-				im->li[i].role = ROLE_NONE;
-			}
+		lkey[i] = (int)kid;
+		k = &ki[kid];
+		if (p && p->role) {
+			/* the halves of a USDT pair are at as many sites as the
+			 * program has (each its own address): all are halves */
+			k->halves[role == ROLE_RETURN] = true;
+		} else if (role == ROLE_RETURN) {
+			if (k->ret < 0)
+				k->ret = i;
+		} else if (k->entry < 0 || (im->li[i].caller_arg >= 0 && !k->entry_caller)) {
+			k->entry = i;
+			k->entry_caller = im->li[i].caller_arg >= 0;
 		}
-		if (im->li[i].role == ROLE_NONE)
+	}
+	for (int i = 0; i < im->nlays && !rc; i++) {
+		const struct event_layout *l = &im->lays[i];
+		const struct ukt_probe_rec *p = l->probe >= 0 ? &t->probes[l->probe] : NULL;
+		const struct key_info *k = lkey[i] >= 0 ? &ki[lkey[i]] : NULL;
+		enum role role;
+		long f;
+
+		if (!k)
 			continue;
-		display_name(t, p, key.data, &name);
+		pair_key(p, l, &key, &role);
+		if (p && p->role) {
+			if (!k->halves[0] || !k->halves[1])
+				continue;
+		} else if (k->entry < 0 || k->ret < 0 || (k->entry != i && k->ret != i)) {
+			continue;
+		} else {
+			role = k->entry == i ? ROLE_ENTRY : ROLE_RETURN;
+		}
+		im->li[i].role = role;
+		display_name(&ov, p, key.data, &name);
 		/* two functions of one name in different objects */
-		for (int k = 0; k < i; k++) {
-			const struct event_layout *o = &im->lays[k];
-			const struct ukt_probe_rec *q = o->probe >= 0 ? &t->probes[o->probe] : NULL;
-			enum role r2;
-
-			if (im->li[k].func < 0 || strcmp(im->funcs[im->li[k].func], name.data))
-				continue;
-			pair_key(q, o, &key2, &r2);
-			if (strcmp(key.data, key2.data)) {
-				ukt_buf_addf(&name, "@%s", basename_of(p ? p->target : NULL));
-				break;
-			}
-		}
+		f = strtab_find(&im->fnames, name.data);
+		if (f >= 0 && im->func_key[f] != lkey[i])
+			ukt_buf_addf(&name, "@%s", basename_of(p ? p->target : NULL));
 		rc = add_func(im, name.data,
-			      pair_func_flags(key.data, p && !strcmp(p->kind, "uretprobe")));
+			      pair_func_flags(key.data, p && !strcmp(p->kind, "uretprobe")), lkey[i]);
 		if (rc < 0)
 			break;
 		im->li[i].func = rc;
@@ -281,8 +402,6 @@ int plan_build(struct plan *im, const struct trace *t,
 			l->nargs > (im->li[i].caller_arg >= 0) + (im->li[i].sp_arg >= 0) &&
 			strcmp(l->system, "syscalls") != 0;
 		rc = plan_fold(im, l, &im->li[i]);
-		if (rc)
-			break;
 	}
 	for (int i = 0; !rc && i < im->nlays; i++) {
 		const struct lay_info *li = &im->li[i];
@@ -297,8 +416,11 @@ int plan_build(struct plan *im, const struct trace *t,
 	if (!rc)
 		rc = plan_filtered(im, t);
 	ukt_buf_release(&key);
-	ukt_buf_release(&key2);
 	ukt_buf_release(&name);
+	strtab_release(&keys);
+	free(ki);
+	free(lkey);
+	overloads_release(&ov);
 	return rc;
 }
 
@@ -350,6 +472,8 @@ void plan_release(struct plan *p)
 	free(p->fflags);
 	free(p->entry_probe);
 	free(p->return_probe);
+	free(p->func_key);
+	strtab_release(&p->fnames);
 	for (int i = 0; p->li && i < p->nlays; i++) {
 		free(p->li[i].fold_src);
 		free(p->li[i].fold_val);

@@ -11,11 +11,15 @@
 #include <stdbool.h>
 
 #include "decode.h"
+#include "strtab.h"
 #include "uktrace/pair.h"
 #include "trace.h"
 
 /* arguments kept per event, at most */
 #define PLAN_MAX_ARGS 64
+/* the largest probe id kept from a PROBE record (others get one after the
+ * largest): ids index arrays */
+#define PLAN_MAX_PROBE_ID (1 << 20)
 
 enum role { ROLE_NONE, ROLE_ENTRY, ROLE_RETURN };
 
@@ -60,6 +64,8 @@ struct plan {
 	bool has_sp_delta;	/* return sp - entry sp is known (pair_sp_delta): */
 	int64_t sp_delta;	/* 8 on x86-64 (the return address popped) */
 	int *entry_probe, *return_probe;	/* per function: probe ids */
+	int *func_key;		/* per function: its first layout's pairing key */
+	struct strtab fnames;	/* funcs' names, by index */
 };
 
 /*

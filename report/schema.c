@@ -181,7 +181,7 @@ static int create_probe_views(struct db *d, const struct plan *p, int64_t base,
 	struct ukt_buf sql = UKT_BUF_INIT, cols = UKT_BUF_INIT;
 	int rc = 0;
 
-	for (int i = 0; i < p->nlays && !rc; i++) {
+	for (int i = 0; i < p->nlays && i < SCHEMA_MAX_PROBE_VIEWS && !rc; i++) {
 		const struct event_layout *l = &p->lays[i];
 		const struct lay_info *li = &p->li[i];
 		int n = l->nargs < PLAN_MAX_ARGS ? l->nargs : PLAN_MAX_ARGS;

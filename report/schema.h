@@ -38,10 +38,20 @@ int schema_create_indexes(struct db *d, struct ukt_buf *err);
 /* The fold table: how each paired probe's folded events come back
  * (after the events, when the constants are known). */
 int schema_fill_fold(struct db *d, const struct plan *p, struct ukt_buf *err);
+/*
+ * The per-probe views a database has at most: those of the first layouts.
+ * SQLite's every CREATE reads the whole schema, so views cost the square
+ * of their number (20,000 took minutes); the events view has the events
+ * of every probe. No recording probes more (a kernel has some 2,500
+ * tracepoints, and the recorder's globs stop at 256 functions).
+ */
+#define SCHEMA_MAX_PROBE_VIEWS 4096
+
 /* The views. base: the time call_data.ts counts from. */
 int schema_create_views(struct db *d, const struct plan *p, int64_t base,
 			struct ukt_buf *err);
-/* The name of the view of layout l's events ("probe_NAME"). */
+/* The name of the view of layout l's events ("probe_NAME"); the layouts
+ * from SCHEMA_MAX_PROBE_VIEWS on have none. */
 void schema_probe_view(const struct event_layout *l, struct ukt_buf *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "satmath.h"
 #include "statacc.h"
 
 /* Histogram buckets: values below 128 exactly, then 64 per power of two
@@ -171,10 +172,10 @@ int statacc_add_call(struct statacc *a, size_t gi, bool complete, bool nested,
 	if (!g->n || dur > g->max)
 		g->max = dur;
 	g->n++;
-	g->sum += dur;
+	g->sum = sat_add(g->sum, dur);
 	if (!nested)
-		g->total += dur;
-	g->self += self;
+		g->total = sat_add(g->total, dur);
+	g->self = sat_add(g->self, self);
 	if (a->two_pass) {
 		if (!g->hist) {
 			g->hist = calloc(NBUCKETS, sizeof(*g->hist));

@@ -54,6 +54,16 @@ long strtab_intern(struct strtab *t, const char *s)
 	return (long)(t->n - 1);
 }
 
+long strtab_find(const struct strtab *t, const char *s)
+{
+	if (!t->nslots)
+		return -1;
+	for (size_t i = hash_str(s) & (t->nslots - 1); t->slot[i]; i = (i + 1) & (t->nslots - 1))
+		if (!strcmp(t->s[t->slot[i] - 1], s))
+			return (long)(t->slot[i] - 1);
+	return -1;
+}
+
 void strtab_release(struct strtab *t)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -18,6 +18,8 @@ struct strtab {
 
 /* The number of s, added if new; or -ENOMEM. */
 long strtab_intern(struct strtab *t, const char *s);
+/* The number of s, or -1 when it is not in t. */
+long strtab_find(const struct strtab *t, const char *s);
 void strtab_release(struct strtab *t);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "uktrace/demangle.h"
 #include "symbolize.h"
+#include "textscan.h"
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -25,11 +26,17 @@ static int snap_cmp(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
+/*
+ * One SYMTAB, its symbols decoded one at a time straight into the table
+ * (a copy of the decoder's array would double the cost of a big one).
+ */
 static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 {
 	struct ukt_symtab st;
+	struct ukt_cursor c, c2;
 	struct sym_object o = { 0 };
-	int rc = ukt_symtab_decode(b->data, b->len, &st);
+	int rc = ukt_symtab_begin(b->data, b->len, &st, &c);
+	size_t names = 0;
 	void *p;
 
 	if (rc == -EBADMSG) {
@@ -38,8 +45,44 @@ static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 	}
 	if (rc)
 		return rc;
+	/* the names' total, to hold them in one allocation */
+	c2 = c;
+	for (uint32_t i = 0; i < st.nsyms; i++) {
+		struct ukt_symtab_sym y;
+
+		if (ukt_symtab_next_sym(&c2, &y)) {
+			s->malformed++;
+			rc = 0;
+			goto out;
+		}
+		names += y.nlen + 1;
+	}
 	rc = -ENOMEM;
 	o.path = ukt_memdupz(st.path, st.plen);
+	o.segs = calloc(st.nsegs + 1, sizeof(*o.segs));
+	o.syms = calloc(st.nsyms + 1, sizeof(*o.syms));
+	o.names = malloc(names ? names : 1);
+	if (!o.path || !o.segs || !o.syms || !o.names)
+		goto out;
+	for (uint32_t i = 0; i < st.nsegs; i++) {
+		o.segs[i].vaddr = st.segs[i].vaddr;
+		o.segs[i].offset = st.segs[i].offset;
+		o.segs[i].filesz = st.segs[i].filesz;
+	}
+	o.nsegs = st.nsegs;
+	names = 0;
+	for (uint32_t i = 0; i < st.nsyms; i++, o.nsyms++) {
+		struct ukt_symtab_sym y;
+
+		ukt_symtab_next_sym(&c, &y);	/* the first pass checked them */
+		o.syms[i].addr = y.value;
+		o.syms[i].size = y.size;
+		o.syms[i].name = o.names + names;
+		memcpy(o.names + names, y.name, y.nlen);
+		o.names[names + y.nlen] = '\0';
+		names += y.nlen + 1;
+	}
+	ukt_symtab_end(&st, &c);
 	o.has_id = st.has_id;
 	o.maj = st.dev_major;
 	o.min = st.dev_minor;
@@ -49,35 +92,22 @@ static int parse_symtab(struct symbolizer *s, const struct ukt_buf *b)
 		goto out;
 	for (uint32_t i = 0; i < st.build_id_len && i < 64; i++)
 		sprintf(o.build_id + 2 * i, "%02x", st.build_id[i]);
-	o.segs = calloc(st.nsegs + 1, sizeof(*o.segs));
-	o.syms = calloc(st.nsyms + 1, sizeof(*o.syms));
-	if (!o.path || !o.segs || !o.syms)
-		goto out;
-	for (uint32_t i = 0; i < st.nsegs; i++) {
-		o.segs[i].vaddr = st.segs[i].vaddr;
-		o.segs[i].offset = st.segs[i].offset;
-		o.segs[i].filesz = st.segs[i].filesz;
-	}
-	o.nsegs = st.nsegs;
-	for (uint32_t i = 0; i < st.nsyms; i++, o.nsyms++) {
-		o.syms[i].addr = st.syms[i].value;
-		o.syms[i].size = st.syms[i].size;
-		o.syms[i].name = ukt_memdupz(st.syms[i].name, st.syms[i].nlen);
-		if (!o.syms[i].name)
-			goto out;
-	}
 	if (o.nsyms > 1)
 		qsort(o.syms, o.nsyms, sizeof(*o.syms), entry_cmp);
-	p = reallocarray(s->objects, s->nobjects + 1, sizeof(*s->objects));
-	if (!p)
-		goto out;
-	s->objects = p;
+	if (s->nobjects == s->objects_cap) {
+		size_t ncap = s->objects_cap ? s->objects_cap * 2 : 16;
+
+		p = reallocarray(s->objects, ncap, sizeof(*s->objects));
+		if (!p)
+			goto out;
+		s->objects = p;
+		s->objects_cap = ncap;
+	}
 	s->objects[s->nobjects++] = o;
 	o = (struct sym_object){ 0 };
 	rc = 0;
 out:
-	for (size_t i = 0; i < o.nsyms; i++)
-		free(o.syms[i].name);
+	free(o.names);
 	free(o.syms);
 	free(o.segs);
 	free(o.path);
@@ -87,109 +117,236 @@ out:
 	return rc;
 }
 
+/* The objects by identity and by path (objects_index): the last of equal
+ * keys first, a later SYMTAB being newer. */
+static int id_cmp(const void *a, const void *b, void *arg)
+{
+	const struct symbolizer *s = arg;
+	const struct sym_object *x = &s->objects[*(const size_t *)a];
+	const struct sym_object *y = &s->objects[*(const size_t *)b];
+
+	if (x->maj != y->maj)
+		return x->maj < y->maj ? -1 : 1;
+	if (x->min != y->min)
+		return x->min < y->min ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return *(const size_t *)a > *(const size_t *)b ? -1 : 1;
+}
+
+static int path_cmp(const void *a, const void *b, void *arg)
+{
+	const struct symbolizer *s = arg;
+	int c = strcmp(s->objects[*(const size_t *)a].path, s->objects[*(const size_t *)b].path);
+
+	return c ? c : *(const size_t *)a > *(const size_t *)b ? -1 : 1;
+}
+
+static int objects_index(struct symbolizer *s)
+{
+	s->by_id = calloc(s->nobjects + 1, sizeof(*s->by_id));
+	s->by_path = calloc(s->nobjects + 1, sizeof(*s->by_path));
+	if (!s->by_id || !s->by_path)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nobjects; i++)
+		if (s->objects[i].has_id)
+			s->by_id[s->nby_id++] = i;
+		else
+			s->by_path[s->nby_path++] = i;
+	qsort_r(s->by_id, s->nby_id, sizeof(*s->by_id), id_cmp, s);
+	qsort_r(s->by_path, s->nby_path, sizeof(*s->by_path), path_cmp, s);
+	return 0;
+}
+
 /*
  * The object a maps line maps: the one of its device and inode (the same
  * path may be two files, in two mount namespaces or before and after an
  * upgrade), else the one of its path (traces without identities); the
- * last one wins, a later SYMTAB being newer.
+ * last one wins, a later SYMTAB being newer. Binary searches of
+ * objects_index: a maps payload may have a million lines.
  */
 static int find_object(const struct symbolizer *s, const char *path,
-		       unsigned int maj, unsigned int min, unsigned long ino)
+		       unsigned int maj, unsigned int min, uint64_t ino)
 {
-	for (size_t i = s->nobjects; i-- > 0;)
-		if (s->objects[i].has_id && s->objects[i].ino == ino &&
-		    s->objects[i].maj == maj && s->objects[i].min == min)
-			return (int)i;
-	for (size_t i = s->nobjects; i-- > 0;)
-		if (!s->objects[i].has_id && !strcmp(s->objects[i].path, path))
-			return (int)i;
+	size_t lo = 0, hi = s->nby_id;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct sym_object *o = &s->objects[s->by_id[mid]];
+
+		if (o->maj < maj || (o->maj == maj && (o->min < min ||
+		    (o->min == min && o->ino < ino))))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nby_id) {
+		const struct sym_object *o = &s->objects[s->by_id[lo]];
+
+		if (o->maj == maj && o->min == min && o->ino == ino)
+			return (int)s->by_id[lo];
+	}
+	lo = 0;
+	hi = s->nby_path;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->objects[s->by_path[mid]].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nby_path && !strcmp(s->objects[s->by_path[lo]].path, path))
+		return (int)s->by_path[lo];
 	return -1;
+}
+
+/* One line of /proc/PID/maps: "start-end perms offset maj:min inode  path". */
+static bool maps_line(struct text_cursor *l, uint64_t *a, uint64_t *z, const char **perms,
+		      uint64_t *off, unsigned int *maj, unsigned int *mnr, uint64_t *ino,
+		      const char **path, size_t *plen)
+{
+	uint64_t ma, mi;
+	int64_t in;
+	size_t pn;
+
+	if (!text_hex(l, a) || !text_expect(l, '-') || !text_hex(l, z) ||
+	    !text_word(l, perms, &pn) || pn < 3 || !text_hex(l, off) ||
+	    !text_hex(l, &ma) || !text_expect(l, ':') || !text_hex(l, &mi) ||
+	    !text_dec(l, &in) || ma > UINT32_MAX || mi > UINT32_MAX || in < 0)
+		return false;
+	*maj = (unsigned int)ma;
+	*mnr = (unsigned int)mi;
+	*ino = (uint64_t)in;
+	text_skip_blanks(l);
+	*path = l->p;
+	*plen = (size_t)(l->end - l->p);
+	if (*plen > 4095)
+		*plen = 4095;	/* PATH_MAX */
+	return true;
+}
+
+static int snap_map_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sym_map *m = arg;
+	uint64_t x = m[*(const size_t *)a].start, y = m[*(const size_t *)b].start;
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
 static int parse_maps(struct symbolizer *s, const struct trace_maps *m)
 {
 	struct sym_snapshot snap = { .pid = m->pid, .ts = m->ts };
-	const char *line = m->text;
+	struct text_cursor c = text_cursor(m->text, m->text ? strlen(m->text) : 0), l;
+	size_t cap = 0;
 	void *p;
 
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		unsigned long long a, z, off;
-		char perms[8], path[4096];
+	while (text_line(&c, &l)) {
+		uint64_t a, z, off, ino;
 		unsigned int maj, mnr;
-		unsigned long ino;
-		int n;
+		const char *perms, *path;
+		size_t pl;
+		struct sym_map *sm;
 
-		path[0] = '\0';
-		n = sscanf(line, "%llx-%llx %7s %llx %x:%x %lu %4095[^\n]", &a, &z,
-			   perms, &off, &maj, &mnr, &ino, path);
-		line = nl ? nl + 1 : NULL;
-		if (n < 7 || perms[2] != 'x' || a >= z)
+		if (!maps_line(&l, &a, &z, &perms, &off, &maj, &mnr, &ino, &path, &pl) ||
+		    perms[2] != 'x' || a >= z)
 			continue;
-		p = reallocarray(snap.maps, snap.nmaps + 1, sizeof(*snap.maps));
+		if (snap.nmaps == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = reallocarray(snap.maps, cap, sizeof(*snap.maps));
+			if (!p)
+				goto nomem;
+			snap.maps = p;
+		}
+		sm = &snap.maps[snap.nmaps];
+		*sm = (struct sym_map){ .start = a, .end = z, .pgoff = off, .object = -1 };
+		sm->path = ukt_memdupz(path, pl);
+		if (!sm->path)
+			goto nomem;
+		snap.nmaps++;
+		if (pl > 10 && !memcmp(path + pl - 10, " (deleted)", 10))
+			pl -= 10;
+		if (pl) {
+			char *name = ukt_memdupz(path, pl);
+
+			if (!name)
+				goto nomem;
+			sm->object = find_object(s, name, maj, mnr, ino);
+			free(name);
+		}
+	}
+	/* by address, for the lookups (the maps keep their order) */
+	snap.by_start = calloc(snap.nmaps + 1, sizeof(*snap.by_start));
+	if (!snap.by_start)
+		goto nomem;
+	for (size_t i = 0; i < snap.nmaps; i++)
+		snap.by_start[i] = i;
+	qsort_r(snap.by_start, snap.nmaps, sizeof(*snap.by_start), snap_map_cmp, snap.maps);
+	if (s->nsnaps == s->snaps_cap) {
+		size_t ncap = s->snaps_cap ? s->snaps_cap * 2 : 16;
+
+		p = reallocarray(s->snaps, ncap, sizeof(*s->snaps));
 		if (!p)
 			goto nomem;
-		snap.maps = p;
-		snap.maps[snap.nmaps] = (struct sym_map){
-			.start = a, .end = z, .pgoff = off,
-			.path = strdup(path),
-		};
-		if (!snap.maps[snap.nmaps].path)
-			goto nomem;
-		{
-			size_t pl = strlen(path);
-
-			if (pl > 10 && !strcmp(path + pl - 10, " (deleted)"))
-				path[pl - 10] = '\0';
-		}
-		snap.maps[snap.nmaps].object = path[0] ? find_object(s, path, maj, mnr, ino) : -1;
-		snap.nmaps++;
+		s->snaps = p;
+		s->snaps_cap = ncap;
 	}
-	p = reallocarray(s->snaps, s->nsnaps + 1, sizeof(*s->snaps));
-	if (!p)
-		goto nomem;
-	s->snaps = p;
 	s->snaps[s->nsnaps++] = snap;
 	return 0;
 nomem:
 	for (size_t i = 0; i < snap.nmaps; i++)
 		free(snap.maps[i].path);
 	free(snap.maps);
+	free(snap.by_start);
 	return -ENOMEM;
 }
 
 static int parse_kallsyms(struct symbolizer *s, const struct ukt_buf *k)
 {
-	const char *p = k->data, *end = p + k->len;
+	struct text_cursor c = text_cursor(k->data, k->len), l;
+	struct ukt_buf names = UKT_BUF_INIT;
 	size_t cap = 0;
 
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		unsigned long long addr;
-		char type, name[256];
+	while (text_line(&c, &l)) {
+		uint64_t addr;
+		const char *name;
+		size_t nlen;
+		char type;
 
-		if (!nl)
-			nl = end;
-		if (sscanf(p, "%llx %c %255s", &addr, &type, name) == 3 &&
-		    (type == 't' || type == 'T' || type == 'w' || type == 'W') && addr) {
-			if (s->nksyms == cap) {
-				void *q;
+		/* "ffffffff81000000 T name\t[module]" */
+		if (!text_hex(&l, &addr) || !text_char(&l, &type) || !text_word(&l, &name, &nlen) ||
+		    !(type == 't' || type == 'T' || type == 'w' || type == 'W') || !addr)
+			continue;
+		if (nlen > 511)
+			nlen = 511;	/* the kernel's KSYM_NAME_LEN */
+		if (s->nksyms == cap) {
+			void *q;
 
-				cap = cap ? cap * 2 : 65536;
-				q = reallocarray(s->ksyms, cap, sizeof(*s->ksyms));
-				if (!q)
-					return -ENOMEM;
-				s->ksyms = q;
-			}
-			s->ksyms[s->nksyms].addr = addr;
-			s->ksyms[s->nksyms].size = 0;
-			s->ksyms[s->nksyms].name = strdup(name);
-			if (!s->ksyms[s->nksyms].name)
+			cap = cap ? cap * 2 : 65536;
+			q = reallocarray(s->ksyms, cap, sizeof(*s->ksyms));
+			if (!q) {
+				ukt_buf_release(&names);
 				return -ENOMEM;
-			s->nksyms++;
+			}
+			s->ksyms = q;
 		}
-		p = nl + 1;
+		s->ksyms[s->nksyms].addr = addr;
+		s->ksyms[s->nksyms].size = 0;
+		/* an offset into knames until it stops moving */
+		s->ksyms[s->nksyms].name = (char *)(uintptr_t)names.len;
+		if (ukt_buf_add(&names, name, nlen) || ukt_buf_add(&names, "", 1)) {
+			ukt_buf_release(&names);
+			return -ENOMEM;
+		}
+		s->nksyms++;
 	}
+	s->knames = ukt_buf_detach(&names);
+	if (!s->knames)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nksyms; i++)
+		s->ksyms[i].name = s->knames + (uintptr_t)s->ksyms[i].name;
 	if (s->nksyms > 1)
 		qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), entry_cmp);
 	return 0;
@@ -202,6 +359,8 @@ int symbolizer_load(struct symbolizer *s, const struct trace *t)
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < t->nsymtabs && !rc; i++)
 		rc = parse_symtab(s, &t->symtabs[i]);
+	if (!rc)
+		rc = objects_index(s);
 	for (size_t i = 0; i < t->nmaps && !rc; i++)
 		rc = parse_maps(s, &t->maps[i]);
 	if (!rc && t->kallsyms.len)
@@ -214,8 +373,7 @@ int symbolizer_load(struct symbolizer *s, const struct trace *t)
 void symbolizer_release(struct symbolizer *s)
 {
 	for (size_t i = 0; i < s->nobjects; i++) {
-		for (size_t k = 0; k < s->objects[i].nsyms; k++)
-			free(s->objects[i].syms[k].name);
+		free(s->objects[i].names);
 		free(s->objects[i].syms);
 		free(s->objects[i].segs);
 		free(s->objects[i].path);
@@ -223,14 +381,16 @@ void symbolizer_release(struct symbolizer *s)
 		free(s->objects[i].source);
 	}
 	free(s->objects);
+	free(s->by_id);
+	free(s->by_path);
 	for (size_t i = 0; i < s->nsnaps; i++) {
 		for (size_t k = 0; k < s->snaps[i].nmaps; k++)
 			free(s->snaps[i].maps[k].path);
 		free(s->snaps[i].maps);
+		free(s->snaps[i].by_start);
 	}
 	free(s->snaps);
-	for (size_t i = 0; i < s->nksyms; i++)
-		free(s->ksyms[i].name);
+	free(s->knames);
 	free(s->ksyms);
 	memset(s, 0, sizeof(*s));
 }
@@ -279,13 +439,24 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 			       const struct sym_snapshot *sn, uint64_t addr,
 			       struct ukt_buf *sym, struct ukt_buf *obj)
 {
-	for (size_t i = 0; i < sn->nmaps; i++) {
-		const struct sym_map *m = &sn->maps[i];
+	size_t lo = 0, hi = sn->nmaps;
+
+	/* the last map starting at or below addr (maps do not overlap) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sn->maps[sn->by_start[mid]].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct sym_map *m = &sn->maps[sn->by_start[lo - 1]];
 		const struct sym_object *o;
 		uint64_t off;
 
-		if (addr < m->start || addr >= m->end)
-			continue;
+		if (addr >= m->end)
+			return -1;
 		off = addr - m->start + m->pgoff;
 		ukt_buf_adds(obj, m->path[0] ? m->path : "[anon]");
 		if (m->object < 0) {
@@ -297,7 +468,7 @@ static int resolve_in_snapshot(const struct symbolizer *s,
 			const struct sym_entry *e;
 			uint64_t vaddr;
 
-			if (off < o->segs[k].offset || off >= o->segs[k].offset + o->segs[k].filesz)
+			if (off < o->segs[k].offset || off - o->segs[k].offset >= o->segs[k].filesz)
 				continue;
 			vaddr = off - o->segs[k].offset + o->segs[k].vaddr;
 			e = lookup(o->syms, o->nsyms, vaddr, 1 << 20);

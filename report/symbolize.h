@@ -17,7 +17,7 @@
 struct sym_entry {
 	uint64_t addr;
 	uint64_t size;	/* 0: unknown, up to the next symbol */
-	char *name;
+	char *name;	/* in its table's names */
 };
 
 struct sym_object {
@@ -32,6 +32,7 @@ struct sym_object {
 	size_t nsegs;
 	struct sym_entry *syms;	/* sorted by addr */
 	size_t nsyms;
+	char *names;		/* where the syms' names are */
 };
 
 struct sym_map {
@@ -43,17 +44,21 @@ struct sym_map {
 struct sym_snapshot {
 	uint32_t pid;
 	uint64_t ts;
-	struct sym_map *maps;
+	struct sym_map *maps;	/* in the order of the file */
 	size_t nmaps;
+	size_t *by_start;	/* maps by start address */
 };
 
 struct symbolizer {
 	struct sym_object *objects;
-	size_t nobjects;
+	size_t nobjects, objects_cap;
+	size_t *by_id, *by_path;	/* objects with and without identity */
+	size_t nby_id, nby_path;
 	struct sym_snapshot *snaps;	/* sorted by pid, then ts */
-	size_t nsnaps;
+	size_t nsnaps, snaps_cap;
 	struct sym_entry *ksyms;	/* sorted */
 	size_t nksyms;
+	char *knames;			/* where their names are */
 	uint64_t malformed;
 };
 

@@ -63,7 +63,8 @@ void tables_probe_row(const struct trace *t, const struct plan *p, int i,
 	for (int k = 0; k < l->nargs && k < PLAN_MAX_ARGS; k++)
 		ukt_buf_addf(&r->args, "%s%s", k ? " " : "", l->args[k].name);
 	ukt_buf_reset(&r->view);
-	schema_probe_view(l, &r->view);
+	if (i < SCHEMA_MAX_PROBE_VIEWS)
+		schema_probe_view(l, &r->view);
 	r->id = li->probe_id;
 	r->name = l->name;
 	r->system = l->system;
@@ -111,7 +112,8 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 			db_bind_text(s, 10, r.spec, -1);
 		if (r.definition)
 			db_bind_text(s, 11, r.definition, -1);
-		db_bind_text(s, 12, r.view.data, -1);
+		if (r.view.len)
+			db_bind_text(s, 12, r.view.data, -1);
 		db_bind_text(s, 13, r.args.data, -1);
 		db_bind_int(s, 14, r.events);
 		if (r.filter)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textscan.h"
 #include "threads.h"
 
 static size_t slot(const struct threads *th, int tid)
@@ -110,7 +111,7 @@ static void set_comm(struct thread_info *e, const char *s, size_t n, bool force)
 
 int threads_load(struct threads *th, const struct trace *t)
 {
-	const char *p, *end;
+	struct text_cursor text, l;
 
 	memset(th, 0, sizeof(*th));
 	if (grow(th))
@@ -131,14 +132,13 @@ int threads_load(struct threads *th, const struct trace *t)
 			set_comm(e, comm, clen, true);
 		}
 	}
-	/* saved_tgids: "tid tgid" */
-	for (p = t->tgids.data, end = p + t->tgids.len; p && p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	/* saved_tgids: "tid tgid" (scanned within each line: a payload
+	 * costs its length, however many lines it has) */
+	text = text_cursor(t->tgids.data, t->tgids.len);
+	while (text_line(&text, &l)) {
 		int tid, pid;
 
-		if (!nl)
-			nl = end;
-		if (sscanf(p, "%d %d", &tid, &pid) == 2 && pid > 0) {
+		if (text_int(&l, &tid) && text_int(&l, &pid) && pid > 0) {
 			struct thread_info *e = threads_add(th, tid);
 
 			if (!e)
@@ -146,23 +146,20 @@ int threads_load(struct threads *th, const struct trace *t)
 			if (!e->pid)
 				e->pid = pid;
 		}
-		p = nl + 1;
 	}
 	/* saved_cmdlines: "tid comm" */
-	for (p = t->cmdlines.data, end = p + t->cmdlines.len; p && p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		int tid, off = 0;
+	text = text_cursor(t->cmdlines.data, t->cmdlines.len);
+	while (text_line(&text, &l)) {
+		int tid;
 
-		if (!nl)
-			nl = end;
-		if (sscanf(p, "%d %n", &tid, &off) == 1 && off > 0 && p + off <= nl) {
+		if (text_int(&l, &tid) && l.p < l.end && (*l.p == ' ' || *l.p == '\t')) {
 			struct thread_info *e = threads_add(th, tid);
 
 			if (!e)
 				return -ENOMEM;
-			set_comm(e, p + off, (size_t)(nl - p - off), false);
+			text_skip_blanks(&l);
+			set_comm(e, l.p, (size_t)(l.end - l.p), false);
 		}
-		p = nl + 1;
 	}
 	return 0;
 }

@@ -12,27 +12,74 @@
 #include "trace.h"
 #include "errors.h"
 
-static int add_meta(struct trace *t, const struct ukt_kv *kv)
+/* Room in *v (of *cap elements of size bytes) for element n: doubling,
+ * so that appending costs the same whatever the count. */
+static int grow(void *v, size_t *cap, size_t n, size_t size)
 {
-	void *p = reallocarray(t->meta, t->nmeta + 1, sizeof(*t->meta));
+	void **pv = v;
+	size_t ncap;
+	void *p;
 
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	if (ncap <= n)
+		ncap = n + 1;
+	p = reallocarray(*pv, ncap, size);
 	if (!p)
 		return -ENOMEM;
-	t->meta = p;
-	t->meta[t->nmeta].key = ukt_memdupz(kv->key, kv->klen);
-	t->meta[t->nmeta].value = ukt_memdupz(kv->value, kv->vlen);
-	if (!t->meta[t->nmeta].key || !t->meta[t->nmeta].value)
-		return -ENOMEM;
-	t->nmeta++;
+	*pv = p;
+	*cap = ncap;
 	return 0;
+}
+
+/* Refuse t: past limit, a count the message says (format/FORMAT.md). */
+static int refuse(struct trace *t, const char *what, uint64_t limit)
+{
+	free(t->refused);
+	t->refused = NULL;
+	if (asprintf(&t->refused, "it holds more than %llu %s, more than any recording"
+		     " writes: the file is damaged or crafted (format/FORMAT.md, Limits)",
+		     (unsigned long long)limit, what) < 0)
+		t->refused = NULL;
+	return -REP_E_LIMIT;
+}
+
+/* Set key to value (taking both); a later value of a key replaces the
+ * earlier one where it was. */
+static int set_meta(struct trace *t, char *key, char *value)
+{
+	long i = key && value ? strtab_intern(&t->meta_keys, key) : -ENOMEM;
+	int rc = 0;
+
+	if (i < 0) {
+		rc = (int)i;
+	} else if ((size_t)i < t->nmeta) {
+		free(t->meta[i].value);
+		t->meta[i].value = value;
+		value = NULL;
+	} else if (t->nmeta >= TRACE_MAX_META_KEYS) {
+		rc = refuse(t, "metadata keys", TRACE_MAX_META_KEYS);
+	} else if (!(rc = grow(&t->meta, &t->meta_cap, t->nmeta, sizeof(*t->meta)))) {
+		t->meta[t->nmeta++] = (struct trace_kv){ key, value };
+		return 0;
+	}
+	free(key);
+	free(value);
+	return rc;
+}
+
+static int add_meta(struct trace *t, const struct ukt_kv *kv)
+{
+	return set_meta(t, ukt_memdupz(kv->key, kv->klen), ukt_memdupz(kv->value, kv->vlen));
 }
 
 const char *trace_meta(const struct trace *t, const char *key)
 {
-	for (size_t i = t->nmeta; i-- > 0;)
-		if (!strcmp(t->meta[i].key, key))
-			return t->meta[i].value;
-	return NULL;
+	long i;
+
+	i = strtab_find(&t->meta_keys, key);
+	return i >= 0 && (size_t)i < t->nmeta ? t->meta[i].value : NULL;
 }
 
 static int parse_meta(struct trace *t, const struct ukt_block *b)
@@ -54,7 +101,6 @@ static int parse_meta(struct trace *t, const struct ukt_block *b)
 static int parse_probe(struct trace *t, const struct ukt_block *b)
 {
 	struct ukt_probe_rec p;
-	void *np;
 	int rc = ukt_probe_decode(b->data, b->len, &p);
 
 	if (rc == -EBADMSG) {
@@ -63,12 +109,12 @@ static int parse_probe(struct trace *t, const struct ukt_block *b)
 	}
 	if (rc)
 		return rc;
-	np = reallocarray(t->probes, t->nprobes + 1, sizeof(*t->probes));
-	if (!np) {
+	rc = t->nprobes >= TRACE_MAX_PROBES ? refuse(t, "probes", TRACE_MAX_PROBES) :
+		grow(&t->probes, &t->probes_cap, t->nprobes, sizeof(*t->probes));
+	if (rc) {
 		ukt_probe_release(&p);
-		return -ENOMEM;
+		return rc;
 	}
-	t->probes = np;
 	if (p.id <= 0)
 		p.id = (int)t->nprobes + 1;
 	t->probes[t->nprobes++] = p;
@@ -80,16 +126,15 @@ static int parse_format(struct trace *t, const struct ukt_block *b)
 	const char *sys, *text;
 	uint32_t slen;
 	size_t tlen;
-	void *p;
 
 	if (ukt_event_format_decode(b->data, b->len, &sys, &slen, &text, &tlen)) {
 		t->malformed++;
 		return 0;
 	}
-	p = reallocarray(t->formats, t->nformats + 1, sizeof(*t->formats));
-	if (!p)
+	if (t->nformats >= TRACE_MAX_FORMATS)
+		return refuse(t, "event formats", TRACE_MAX_FORMATS);
+	if (grow(&t->formats, &t->formats_cap, t->nformats, sizeof(*t->formats)))
 		return -ENOMEM;
-	t->formats = p;
 	t->formats[t->nformats].system = ukt_memdupz(sys, slen);
 	t->formats[t->nformats].text = ukt_memdupz(text, tlen);
 	t->formats[t->nformats].len = tlen;
@@ -105,16 +150,13 @@ static int parse_maps(struct trace *t, const struct ukt_block *b)
 	size_t tlen;
 	uint32_t pid;
 	uint64_t ts;
-	void *p;
 
 	if (ukt_maps_decode(b->data, b->len, &pid, &ts, &text, &tlen)) {
 		t->malformed++;
 		return 0;
 	}
-	p = reallocarray(t->maps, t->nmaps + 1, sizeof(*t->maps));
-	if (!p)
+	if (grow(&t->maps, &t->maps_cap, t->nmaps, sizeof(*t->maps)))
 		return -ENOMEM;
-	t->maps = p;
 	t->maps[t->nmaps].pid = pid;
 	t->maps[t->nmaps].ts = ts;
 	t->maps[t->nmaps].text = ukt_memdupz(text, tlen);
@@ -155,42 +197,67 @@ static int append(struct ukt_buf *dst, const struct ukt_block *b)
 	return ukt_buf_add(dst, b->data, b->len);
 }
 
+/* A text that every block of its type adds to (THREADS, PRINTK). */
+static int append_text(struct trace *t, struct ukt_buf *dst, const struct ukt_block *b,
+		       const char *what)
+{
+	if (b->len > TRACE_MAX_TEXT - dst->len)
+		return refuse(t, what, TRACE_MAX_TEXT);
+	return append(dst, b);
+}
+
+/*
+ * A SYMTAB: its counts of segments and symbols are read (not the rest:
+ * the symbolizer decodes it) to keep them within the limits.
+ */
+static int add_symtab(struct trace *t, const struct ukt_block *b)
+{
+	struct ukt_cursor c = { b->data, b->len };
+	const char *s;
+	uint32_t n, nsegs = 0, nsyms = 0;
+	const void *skip;
+
+	if (!ukt_cur_lstr(&c, &s, &n) && !ukt_cur_lstr(&c, &s, &n) && !ukt_cur_u32(&c, &nsegs) &&
+	    (uint64_t)nsegs * 28 <= c.left && !ukt_cur_bytes(&c, &skip, (size_t)nsegs * 28))
+		ukt_cur_u32(&c, &nsyms);
+	if (nsegs > TRACE_MAX_SEGMENTS)
+		return refuse(t, "segments in one object", TRACE_MAX_SEGMENTS);
+	if (t->nsymtabs >= TRACE_MAX_SYMTABS)
+		return refuse(t, "objects", TRACE_MAX_SYMTABS);
+	if (nsyms > TRACE_MAX_SYMBOLS - t->nsymbols)
+		return refuse(t, "symbols", TRACE_MAX_SYMBOLS);
+	if (grow(&t->symtabs, &t->symtabs_cap, t->nsymtabs, sizeof(*t->symtabs)))
+		return -ENOMEM;
+	t->nsymbols += nsyms;
+	ukt_buf_init(&t->symtabs[t->nsymtabs]);
+	t->nsymtabs++;
+	return append(&t->symtabs[t->nsymtabs - 1], b);
+}
+
 static int handle_block(struct trace *t, struct ukt_block *b)
 {
-	struct ukt_buf *sym;
-
 	switch (b->desc.type) {
 	case UKT_B_META: return parse_meta(t, b);
 	case UKT_B_HEADER_PAGE: ukt_buf_reset(&t->header_page); return append(&t->header_page, b);
 	case UKT_B_HEADER_EVENT: ukt_buf_reset(&t->header_event); return append(&t->header_event, b);
 	case UKT_B_EVENT_FORMAT: return parse_format(t, b);
 	case UKT_B_KALLSYMS: ukt_buf_reset(&t->kallsyms); return append(&t->kallsyms, b);
-	case UKT_B_PRINTK: return append(&t->printk, b);
+	case UKT_B_PRINTK: return append_text(t, &t->printk, b, "bytes of printk formats");
 	case UKT_B_CMDLINES: ukt_buf_reset(&t->cmdlines); return append(&t->cmdlines, b);
 	case UKT_B_TGIDS: ukt_buf_reset(&t->tgids); return append(&t->tgids, b);
-	case UKT_B_THREADS: return append(&t->threads, b);
+	case UKT_B_THREADS: return append_text(t, &t->threads, b, "bytes of thread names");
 	case UKT_B_PROBE: return parse_probe(t, b);
 	case UKT_B_MAPS: return parse_maps(t, b);
-	case UKT_B_SYMTAB:
-		sym = reallocarray(t->symtabs, t->nsymtabs + 1, sizeof(*t->symtabs));
-		if (!sym)
-			return -ENOMEM;
-		t->symtabs = sym;
-		ukt_buf_init(&t->symtabs[t->nsymtabs]);
-		t->nsymtabs++;
-		return append(&t->symtabs[t->nsymtabs - 1], b);
+	case UKT_B_SYMTAB: return add_symtab(t, b);
 	case UKT_B_LOSS: {
 		struct ukt_loss l;
-		void *p;
 
 		if (ukt_loss_decode(b->data, b->len, &l)) {
 			t->malformed++;
 			return 0;
 		}
-		p = reallocarray(t->losses, t->nlosses + 1, sizeof(*t->losses));
-		if (!p)
+		if (grow(&t->losses, &t->losses_cap, t->nlosses, sizeof(*t->losses)))
 			return -ENOMEM;
-		t->losses = p;
 		t->losses[t->nlosses++] = l;
 		return 0;
 	}
@@ -272,7 +339,8 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 	ukt_buf_release(&tmp);
 	if (rc < 0) {
 		*err = rc;
-		ukt_buf_addf(msg, "cannot read '%s': %s", path, rep_strerror(rc));
+		ukt_buf_addf(msg, "cannot read '%s': %s", path,
+			     t->refused ? t->refused : rep_strerror(rc));
 		trace_free(t);
 		return NULL;
 	}
@@ -317,21 +385,64 @@ static int cmp_start(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool same_symtab(const struct trace *t, const struct ukt_buf *b)
+/*
+ * The metadata t already has, by a hash of its bytes: every file of a
+ * recording repeats its SYMTABs and recent MAPS, and comparing each with
+ * all the others would cost their square.
+ */
+struct seen {
+	size_t *slot;		/* index + 1, 0: empty */
+	size_t nslots;
+};
+
+static uint32_t symtab_hash(const struct ukt_buf *b)
 {
-	for (size_t i = 0; i < t->nsymtabs; i++)
-		if (t->symtabs[i].len == b->len && !memcmp(t->symtabs[i].data, b->data, b->len))
+	return ukt_crc32c((uint32_t)b->len, b->data, b->len);
+}
+
+static uint32_t maps_hash(const struct trace_maps *m)
+{
+	uint32_t h = ukt_crc32c(m->pid, &m->ts, sizeof(m->ts));
+
+	return ukt_crc32c(h, m->text, strlen(m->text));
+}
+
+static int seen_init(struct seen *s, size_t n)
+{
+	for (s->nslots = 64; s->nslots < 2 * n + 2; s->nslots *= 2)
+		;
+	s->slot = calloc(s->nslots, sizeof(*s->slot));
+	return s->slot ? 0 : -ENOMEM;
+}
+
+/* Whether item i of t equals the item (same(t, k) tells), hashed h; else
+ * i is recorded (the set has room: seen_init's n covers every item). */
+static bool seen_add(struct seen *s, uint32_t h, size_t i,
+		     bool (*same)(const struct trace *, size_t, const void *),
+		     const struct trace *t, const void *item)
+{
+	size_t k;
+
+	for (k = h & (s->nslots - 1); s->slot[k]; k = (k + 1) & (s->nslots - 1))
+		if (same(t, s->slot[k] - 1, item))
 			return true;
+	s->slot[k] = i + 1;
 	return false;
 }
 
-static bool same_maps(const struct trace *t, const struct trace_maps *m)
+static bool same_symtab(const struct trace *t, size_t i, const void *item)
 {
-	for (size_t i = 0; i < t->nmaps; i++)
-		if (t->maps[i].pid == m->pid && t->maps[i].ts == m->ts &&
-		    !strcmp(t->maps[i].text, m->text))
-			return true;
-	return false;
+	const struct ukt_buf *b = item;
+
+	return t->symtabs[i].len == b->len && !memcmp(t->symtabs[i].data, b->data, b->len);
+}
+
+static bool same_maps(const struct trace *t, size_t i, const void *item)
+{
+	const struct trace_maps *m = item;
+
+	return t->maps[i].pid == m->pid && t->maps[i].ts == m->ts &&
+	       !strcmp(t->maps[i].text, m->text);
 }
 
 /* Where a file's key replaces the set's: the end; the rest is the
@@ -345,16 +456,14 @@ static int merge_meta(struct trace *t, struct trace *o)
 {
 	for (size_t i = 0; i < o->nmeta; i++) {
 		struct trace_kv *kv = &o->meta[i];
-		void *p;
+		int rc;
 
 		if (trace_meta(t, kv->key) && !later_wins(kv->key))
 			continue;
-		p = reallocarray(t->meta, t->nmeta + 1, sizeof(*t->meta));
-		if (!p)
-			return -ENOMEM;
-		t->meta = p;
-		t->meta[t->nmeta++] = *kv;	/* moved */
+		rc = set_meta(t, kv->key, kv->value);	/* moved */
 		kv->key = kv->value = NULL;
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -362,6 +471,7 @@ static int merge_meta(struct trace *t, struct trace *o)
 /* Move what o adds to t: its data after t's, and metadata t lacks. */
 static int merge(struct trace *t, struct trace *o, size_t file)
 {
+	struct seen seen = { 0 };
 	void *p;
 	int rc = merge_meta(t, o);
 
@@ -392,34 +502,45 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 			oc->stats = NULL;
 		}
 	}
+	if (!rc)
+		rc = seen_init(&seen, t->nsymtabs + o->nsymtabs);
+	for (size_t i = 0; i < t->nsymtabs && !rc; i++)
+		seen_add(&seen, symtab_hash(&t->symtabs[i]), i, same_symtab, t, &t->symtabs[i]);
 	for (size_t i = 0; i < o->nsymtabs && !rc; i++) {
-		if (same_symtab(t, &o->symtabs[i]))
+		if (seen_add(&seen, symtab_hash(&o->symtabs[i]), t->nsymtabs, same_symtab, t,
+			     &o->symtabs[i]))
 			continue;
-		p = reallocarray(t->symtabs, t->nsymtabs + 1, sizeof(*t->symtabs));
-		if (!p)
-			return -ENOMEM;
-		t->symtabs = p;
+		if (t->nsymtabs >= TRACE_MAX_SYMTABS) {
+			rc = refuse(t, "objects", TRACE_MAX_SYMTABS);
+			break;
+		}
+		if ((rc = grow(&t->symtabs, &t->symtabs_cap, t->nsymtabs, sizeof(*t->symtabs))))
+			break;
 		t->symtabs[t->nsymtabs++] = o->symtabs[i];
 		ukt_buf_init(&o->symtabs[i]);
 	}
+	free(seen.slot);
+	seen.slot = NULL;
+	if (!rc)
+		rc = seen_init(&seen, t->nmaps + o->nmaps);
+	for (size_t i = 0; i < t->nmaps && !rc; i++)
+		seen_add(&seen, maps_hash(&t->maps[i]), i, same_maps, t, &t->maps[i]);
 	for (size_t i = 0; i < o->nmaps && !rc; i++) {
-		if (same_maps(t, &o->maps[i]))
+		if (seen_add(&seen, maps_hash(&o->maps[i]), t->nmaps, same_maps, t, &o->maps[i]))
 			continue;
-		p = reallocarray(t->maps, t->nmaps + 1, sizeof(*t->maps));
-		if (!p)
-			return -ENOMEM;
-		t->maps = p;
+		if ((rc = grow(&t->maps, &t->maps_cap, t->nmaps, sizeof(*t->maps))))
+			break;
 		t->maps[t->nmaps++] = o->maps[i];
 		o->maps[i].text = NULL;
 	}
-	if (!rc && o->nlosses) {
-		p = reallocarray(t->losses, t->nlosses + o->nlosses, sizeof(*t->losses));
-		if (!p)
-			return -ENOMEM;
-		t->losses = p;
-		memcpy(t->losses + t->nlosses, o->losses, o->nlosses * sizeof(*o->losses));
-		t->nlosses += o->nlosses;
+	free(seen.slot);
+	for (size_t i = 0; i < o->nlosses && !rc; i++) {
+		if ((rc = grow(&t->losses, &t->losses_cap, t->nlosses, sizeof(*t->losses))))
+			break;
+		t->losses[t->nlosses++] = o->losses[i];
 	}
+	if (rc)
+		return rc;
 	if (!rc && o->ndamage) {
 		void *d = reallocarray(t->damage, t->ndamage + o->ndamage, sizeof(*t->damage));
 		void *f = d ? reallocarray(t->damage_file, t->ndamage + o->ndamage,
@@ -564,6 +685,8 @@ void trace_free(struct trace *t)
 		free(t->meta[i].value);
 	}
 	free(t->meta);
+	strtab_release(&t->meta_keys);
+	free(t->refused);
 	for (size_t i = 0; i < t->nprobes; i++)
 		ukt_probe_release(&t->probes[i]);
 	free(t->probes);

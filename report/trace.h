@@ -11,8 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strtab.h"
 #include "uktrace/buf.h"
 #include "uktrace/format.h"
+
+/*
+ * What a trace file may hold (format/FORMAT.md, "Limits"): more than any
+ * recording writes, so that a crafted file cannot make the report spend
+ * memory or time out of all proportion to it. trace_open refuses a file
+ * past one of them (-REP_E_LIMIT, with what and how much in its message).
+ */
+#define TRACE_MAX_META_KEYS	4096		/* distinct META keys */
+#define TRACE_MAX_FORMATS	65536		/* EVENT_FORMAT blocks: event ids are 16 bits */
+#define TRACE_MAX_PROBES	65536		/* PROBE blocks, one per event */
+#define TRACE_MAX_SYMTABS	65536		/* SYMTAB blocks, one per object */
+#define TRACE_MAX_SYMBOLS	(8u << 20)	/* symbols of all SYMTABs */
+#define TRACE_MAX_SEGMENTS	256		/* PT_LOAD segments of one SYMTAB */
+#define TRACE_MAX_TEXT		(256u << 20)	/* THREADS or PRINTK text, all blocks */
 
 struct trace_kv {
 	char *key;
@@ -45,20 +60,22 @@ struct trace {
 	char *path;
 	struct ukt_file_info info;
 	uint64_t file_size;
-	struct trace_kv *meta;
-	size_t nmeta;
+	struct trace_kv *meta;		/* one per key, in the order first seen */
+	size_t nmeta, meta_cap;
+	struct strtab meta_keys;	/* key -> index into meta */
 	struct ukt_buf header_page, header_event, printk, kallsyms;
 	struct ukt_buf cmdlines, tgids, threads;
 	struct trace_format *formats;
-	size_t nformats;
+	size_t nformats, formats_cap;
 	struct ukt_probe_rec *probes;	/* PROBE records */
-	size_t nprobes;
+	size_t nprobes, probes_cap;
 	struct ukt_buf *symtabs;	/* SYMTAB payloads */
-	size_t nsymtabs;
+	size_t nsymtabs, symtabs_cap;
+	uint64_t nsymbols;		/* in all of them */
 	struct trace_maps *maps;
-	size_t nmaps;
+	size_t nmaps, maps_cap;
 	struct ukt_loss *losses;	/* LOSS records, in file order */
-	size_t nlosses;
+	size_t nlosses, losses_cap;
 	struct trace_cpu *cpus;		/* info.ncpus of them */
 	uint32_t ncpus;
 	uint64_t blocks_good;
@@ -68,6 +85,7 @@ struct trace {
 	size_t *damage_file;		/* which of paths each is in */
 	size_t ndamage;
 	bool complete;			/* every file finished by its recorder */
+	char *refused;			/* why it was refused (a limit), or NULL */
 	/* one file, or the files of one recording (trace_open_set) */
 	char **paths;
 	size_t npaths;

@@ -119,6 +119,18 @@ int ukt_symtab_encode(struct ukt_buf *out, const struct ukt_symtab *s);
  * source); unknown keys, and bytes that are not records, are ignored.
  */
 int ukt_symtab_decode(const void *data, size_t len, struct ukt_symtab *s);
+/*
+ * The same a symbol at a time, for tables too big to copy whole:
+ * ukt_symtab_begin decodes what comes before the symbols (s->syms stays
+ * NULL, s->nsyms is their count, bounded by the payload's size) and
+ * leaves c at the first; ukt_symtab_next_sym decodes the next (0 or
+ * -EBADMSG); after the last, ukt_symtab_end reads the optional records.
+ * 0, -EBADMSG, -ENOMEM; release s with ukt_symtab_release either way.
+ */
+int ukt_symtab_begin(const void *data, size_t len, struct ukt_symtab *s,
+		     struct ukt_cursor *c);
+int ukt_symtab_next_sym(struct ukt_cursor *c, struct ukt_symtab_sym *y);
+void ukt_symtab_end(struct ukt_symtab *s, struct ukt_cursor *c);
 void ukt_symtab_release(struct ukt_symtab *s);
 
 /* ---- MAPS: /proc/PID/maps of one process at a time ---- */

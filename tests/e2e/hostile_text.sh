@@ -29,7 +29,7 @@ if command -v python3 >/dev/null; then
 	$CRAFT "$FIX" m.ukt meta 'host=h\x1b]2;host\x07' 'kernel=k\x9b31m' 'cmdline=a\u202eb' \
 		'trigger=\x1b[2J'
 	raw text_meta_info "$("$REP" info m.ukt 2>&1)"
-	$CRAFT "$FIX" f.ukt format 'sys\x1b]2;fmt\x07' 'not a format'
+	$CRAFT "$FIX" f.ukt format 'sys\x1b]2;fmt\x07' "$(printf 'ID: 9999\nnot a format')"
 	raw text_warning "$("$REP" summary f.ukt 2>&1 >/dev/null)"
 	# file names from an archive: an error quoting two of them
 	cp "$FIX" "r1${ESC}]2;file$(printf '\007').ukt"

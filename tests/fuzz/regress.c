@@ -43,6 +43,6 @@ int main(int argc, char **argv)
 		}
 		closedir(d);
 	}
-	printf("ok fuzz_regress (%d inputs replayed)\n", n);
+	printf("ok %s (%d inputs replayed)\n", strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], n);
 	return 0;
 }

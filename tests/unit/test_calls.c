@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests of entry/return pairing (engine/pair.c) on synthetic streams. */
+#include <limits.h>
+
 #include "test.h"
 #include "uktrace/pair.h"
 
@@ -440,6 +442,27 @@ static void test_exec_from_other_thread(void)
 	CHECK_EQ(rows[0].duration, 500);
 }
 
+/* A tid is whatever the file says: -1 (once the empty slot's mark, so its
+ * stack was lost and leaked on every event) is a thread like any other. */
+static void test_negative_tids(void)
+{
+	int n = 0;
+
+	reset();
+	for (int i = 0; i < 3; i++) {
+		ev(-1, 0, 2, 0, 10);
+		ev(-7, 0, 2, 0, 10);
+		ev(INT_MIN, 0, 2, 0, 10);
+	}
+	ev(-7, 0, 2, 1, 10);
+	pairer_finish(p);
+	CHECK_EQ(nrows, 9);
+	for (int i = 0; i < nrows; i++)
+		n += rows[i].status == CALL_COMPLETE && rows[i].tid == -7 && rows[i].depth == 2;
+	CHECK_EQ(n, 1);
+	CHECK(find(2, 2));
+}
+
 /* a user-space entry at sp with the return address it found (0: none
  * fetched), or a return at sp + 8 */
 static void evc(int tid, int func, int is_ret, uint64_t sp, uint64_t caller, uint64_t dt)
@@ -817,6 +840,7 @@ int main(void)
 	RUN(test_never_returns);
 	RUN(test_fork_child);
 	RUN(test_exec_from_other_thread);
+	RUN(test_negative_tids);
 	RUN(test_longjmp_abandons);
 	RUN(test_return_above_abandons);
 	RUN(test_tail_call_keeps_caller);

@@ -44,9 +44,20 @@ static void test_xml_escaping(void)
 	char out[128];
 
 	with_output(out_xml_text, "<a href=\"x\">&'\x02", out, sizeof(out));
-	CHECK_STR(out, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;?");
+	CHECK_STR(out, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\xef\xbf\xbd");
 	with_output(out_xml_text, "\xe2\x82\xac\xfe", out, sizeof(out));
-	CHECK_STR(out, "\xe2\x82\xac&#254;");
+	CHECK_STR(out, "\xe2\x82\xac\xef\xbf\xbd");
+	/* U+FFFE, U+FFFF, U+10FFFF, U+FDD0, DEL, a C1 control, ESC, a cut
+	 * sequence, a surrogate: each one replacement character; tab,
+	 * newline and carriage return stay */
+	with_output(out_xml_text, "a\xef\xbf\xbe" "b\xef\xbf\xbf" "c\xf4\x8f\xbf\xbf" "d\xef\xb7\x90"
+		    "e\x7f" "f\xc2\x85" "g\x1b" "h\xc3" "i\xed\xa0\x80" "j\t\n\r", out, sizeof(out));
+	CHECK_STR(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d\xef\xbf\xbd" "e\xef\xbf\xbd"
+		  "f\xef\xbf\xbd" "g\xef\xbf\xbd" "h\xef\xbf\xbd" "i\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		  "j\t\n&#13;");
+	/* valid text other than that passes: U+00E9, U+20AC, U+1F600, U+FFFD */
+	with_output(out_xml_text, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbd", out, sizeof(out));
+	CHECK_STR(out, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbd");
 }
 
 static int64_t q(const char *sql)
