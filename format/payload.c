@@ -61,6 +61,8 @@ int ukt_probe_encode(struct ukt_buf *out, const struct ukt_probe_rec *p)
 	err |= ukt_kv_add(out, "symbol", p->symbol);
 	err |= ukt_kv_add(out, "offset", off);
 	err |= ukt_kv_add(out, "func", p->func);
+	if (p->returns)
+		err |= ukt_kv_add(out, "returns", p->returns);
 	/* newer keys only when set: older readers skip them */
 	if (p->role && *p->role)
 		err |= ukt_kv_add(out, "role", p->role);
@@ -81,6 +83,7 @@ void ukt_probe_release(struct ukt_probe_rec *p)
 	free(p->target);
 	free(p->symbol);
 	free(p->func);
+	free(p->returns);
 	free(p->role);
 	free(p->call);
 	free(p->filter);
@@ -98,6 +101,7 @@ int ukt_probe_decode(const void *data, size_t len, struct ukt_probe_rec *p)
 		{ "target", offsetof(struct ukt_probe_rec, target) },
 		{ "symbol", offsetof(struct ukt_probe_rec, symbol) },
 		{ "func", offsetof(struct ukt_probe_rec, func) },
+		{ "returns", offsetof(struct ukt_probe_rec, returns) },
 		{ "role", offsetof(struct ukt_probe_rec, role) },
 		{ "call", offsetof(struct ukt_probe_rec, call) },
 		{ "filter", offsetof(struct ukt_probe_rec, filter) },
@@ -381,6 +385,54 @@ int ukt_threads_next(struct ukt_cursor *c, int *tid, int *pid,
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- TASKS ---- */
+
+/* bytes of a record after its length: kind, ts, pid, tid, ppid, ptid, clen */
+#define TASK_FIXED (4 + 8 + 4 * 4 + 4)
+
+int ukt_task_add(struct ukt_buf *out, const struct ukt_task *t)
+{
+	int err = 0;
+
+	if (t->clen > UINT32_MAX - TASK_FIXED)
+		return -EOVERFLOW;
+	err |= ukt_buf_add_u32(out, TASK_FIXED + t->clen);
+	err |= ukt_buf_add_u32(out, t->kind);
+	err |= ukt_buf_add_u64(out, t->ts);
+	err |= ukt_buf_add_u32(out, (uint32_t)t->pid);
+	err |= ukt_buf_add_u32(out, (uint32_t)t->tid);
+	err |= ukt_buf_add_u32(out, (uint32_t)t->ppid);
+	err |= ukt_buf_add_u32(out, (uint32_t)t->ptid);
+	err |= ukt_buf_add_lstr(out, t->comm ? t->comm : "", t->comm ? t->clen : 0);
+	return err ? -ENOMEM : 0;
+}
+
+int ukt_task_next(struct ukt_cursor *c, struct ukt_task *t)
+{
+	struct ukt_cursor r;
+	const void *rec;
+	uint32_t len, v[4];
+
+	if (!c->left)
+		return 0;
+	if (ukt_cur_u32(c, &len) || len < TASK_FIXED || ukt_cur_bytes(c, &rec, len))
+		return -EBADMSG;
+	r = (struct ukt_cursor){ rec, len };
+	memset(t, 0, sizeof(*t));
+	if (ukt_cur_u32(&r, &t->kind) || ukt_cur_u64(&r, &t->ts))
+		return -EBADMSG;
+	for (int i = 0; i < 4; i++)
+		if (ukt_cur_u32(&r, &v[i]))
+			return -EBADMSG;
+	t->pid = (int32_t)v[0];
+	t->tid = (int32_t)v[1];
+	t->ppid = (int32_t)v[2];
+	t->ptid = (int32_t)v[3];
+	if (ukt_cur_lstr(&r, &t->comm, &t->clen))
+		return -EBADMSG;
+	return 1;
 }
 
 /* ---- LOSS ---- */

@@ -54,6 +54,7 @@ static const char *const type_names[] = {
 	[UKT_B_TRAILER] = "trailer",
 	[UKT_B_THREADS] = "threads",
 	[UKT_B_LOSS] = "loss",
+	[UKT_B_TASKS] = "tasks",
 };
 
 const char *ukt_block_type_name(unsigned int type)

@@ -73,6 +73,67 @@ out:
 	return err;
 }
 
+static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh);
+
+/* Whether a symbol table section (defined symbols or not) names name. */
+static bool names_symbol(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+
+	for (size_t i = 0; d && sh->sh_entsize && i < sh->sh_size / sh->sh_entsize; i++) {
+		GElf_Sym sym;
+		const char *s;
+
+		if (!gelf_getsym(d, (int)i, &sym))
+			break;
+		s = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (s && !strncmp(s, name, strlen(name)) && (!s[strlen(name)] || s[strlen(name)] == '@'))
+			return true;
+	}
+	return false;
+}
+
+int elfsym_unwind_info(const char *path, struct elf_unwind *u)
+{
+	struct ukt_buf needed = UKT_BUF_INIT, rp = UKT_BUF_INIT, rup = UKT_BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = -REC_E_NOT_ELF;
+		goto out;
+	}
+	u->ptr_size = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
+	u->cxx = false;
+	scn = find_section(elf, ".eh_frame", &sh);
+	if (scn && sh.sh_type == SHT_PROGBITS) {
+		Elf_Data *d = elf_getdata(scn, NULL);
+
+		u->eh_addr = sh.sh_addr;
+		if (d && d->d_buf && d->d_size)
+			err = ukt_buf_add(&u->eh_frame, d->d_buf, d->d_size);
+	}
+	for (scn = NULL; !err && !u->cxx && (scn = elf_nextscn(elf, scn));)
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB))
+			u->cxx = names_symbol(elf, scn, &sh, "__gxx_personality_v0");
+	if (!err && !u->cxx && elfsym_dynamic(path, &needed, &rp, &rup) == 0 && needed.len)
+		u->cxx = strstr(needed.data, "libstdc++") || strstr(needed.data, "libc++");
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	ukt_buf_release(&needed);
+	ukt_buf_release(&rp);
+	ukt_buf_release(&rup);
+	return err;
+}
+
 bool elf_is_elf(const char *path)
 {
 	char m[4];

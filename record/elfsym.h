@@ -98,6 +98,20 @@ int elfsym_serialize(const struct elfsym *e, const struct elfsym_ident *id,
 int elfsym_dynamic(const char *path, struct ukt_buf *needed,
 		   struct ukt_buf *rpath, struct ukt_buf *runpath);
 
+/* What unwinding through the functions of an ELF file goes by. */
+struct elf_unwind {
+	struct ukt_buf eh_frame;	/* the bytes of .eh_frame (empty: none) */
+	uint64_t eh_addr;		/* its virtual address */
+	int ptr_size;			/* 8 or 4 */
+	bool cxx;			/* C++ code: its unwind tables need
+					 * __gxx_personality_v0 (it names the
+					 * symbol, or needs libstdc++/libc++) */
+};
+
+/* u filled for the ELF file at path (u->eh_frame initialized by the
+ * caller). 0 or -errno / -REC_E_NOT_ELF. */
+int elfsym_unwind_info(const char *path, struct elf_unwind *u);
+
 /* Whether path is an ELF file (reads 4 bytes). */
 bool elf_is_elf(const char *path);
 

@@ -13,6 +13,7 @@
 	_E(NO_KPROBES,	"this kernel has no kprobe support (no kprobe_events in tracefs)") \
 	_E(NO_UPROBES,	"this kernel has no uprobe support (no uprobe_events in tracefs)") \
 	_E(NO_TRACEFS,	"tracefs is not available")				\
+	_E(UNWIND,	"an exception can unwind through the function")	\
 	_E(FILTER,	"the kernel refused the filter")
 
 #define _E(name, msg) REC_E_##name,

@@ -103,6 +103,9 @@ int flight_arm(struct session *s)
 		ukt_buf_addf(&s->err, "cannot set up the trigger instance: %s", strerror(-rc));
 		return rc;
 	}
+	rc = session_exclude_self(s, &s->trig_t);
+	if (rc)
+		return rc;
 	/* the triggers see what the recording keeps */
 	rc = session_set_filters(s, &s->trig_t);
 	if (rc)

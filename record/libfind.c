@@ -6,6 +6,7 @@
  * cache, which gives the same directories in the same order.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <glob.h>
 #include <limits.h>
@@ -184,19 +185,47 @@ int libfind_resolve(const char *name, struct ukt_buf *out)
 	ukt_buf_release(&dirs);
 	if (!err)
 		return 0;
-	/* An executable on PATH, as a shell would find it. */
-	{
-		const char *path = getenv("PATH");
-		char cand[PATH_MAX];
+	return libfind_on_path(name, out);
+}
 
-		while (path && *path) {
-			size_t n = strcspn(path, ":");
+bool libfind_is_script(const char *path)
+{
+	char m[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes;
 
-			snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, path, name);
-			if (n && access(cand, X_OK) == 0 && absolute(cand, out) == 0)
-				return 0;
-			path += n + (path[n] == ':');
+	if (fd < 0)
+		return false;
+	yes = read(fd, m, 2) == 2 && m[0] == '#' && m[1] == '!';
+	close(fd);
+	return yes;
+}
+
+int libfind_on_path(const char *name, struct ukt_buf *out)
+{
+	const char *path = getenv("PATH");
+	char cand[PATH_MAX];
+
+	/*
+	 * The first executable file on PATH, as exec finds it: a script there
+	 * runs, not an ELF program of the same name further on (that would be
+	 * probed while another program runs, and nothing would fire).
+	 */
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+		struct stat st;
+		int rc;
+
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? path : ".", name);
+		if (access(cand, X_OK) == 0 && stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			rc = absolute(cand, out);
+			if (rc == -REC_E_NOT_ELF) {
+				ukt_buf_reset(out);
+				ukt_buf_adds(out, cand);
+			}
+			return rc;
 		}
+		path += n + (path[n] == ':');
 	}
 	return -ENOENT;
 }
@@ -327,6 +356,27 @@ static bool match_short(const struct mapping *m, const void *name)
 	return short_name_matches(name, base_of(m->path));
 }
 
+/* The mapping of the program pid runs (its /proc/PID/exe). */
+static bool match_program(const struct mapping *m, const void *arg)
+{
+	char exe[64];
+	struct stat st;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)*(const pid_t *)arg);
+	return m->exec && stat(exe, &st) == 0 && st.st_ino == m->ino &&
+	       major(st.st_dev) == m->maj && minor(st.st_dev) == m->min;
+}
+
+/* Whether a program file is the one a short name means: "python3" for
+ * python3, python3.11 (its versioned name) */
+static bool program_named(const char *name, const struct mapping *m)
+{
+	const char *b = base_of(m->path);
+	size_t n = strlen(name);
+
+	return !strncmp(b, name, n) && (!b[n] || b[n] == '.' || (b[n] >= '0' && b[n] <= '9'));
+}
+
 /* The directories of a ':'-separated list, $ORIGIN as origin. */
 static void add_path_list(struct ukt_buf *dirs, const char *list, const char *origin)
 {
@@ -454,6 +504,13 @@ static bool match_file(const struct mapping *m, const void *arg)
 	       m->min == minor(f->st.st_dev);
 }
 
+static bool match_exact_path(const struct mapping *m, const void *arg)
+{
+	const struct file_id *f = arg;
+
+	return m->exec && !strcmp(m->path, f->path);
+}
+
 static bool match_path(const struct mapping *m, const void *arg)
 {
 	const struct file_id *f = arg;
@@ -507,18 +564,60 @@ static int check_targets(const struct libfind_ctx *ctx, struct ukt_buf *out)
 	return rc;
 }
 
+/*
+ * A path that is no longer on disk (deleted since the process started, or
+ * replaced by a file of another name): the copy a -P process runs, through
+ * /proc/PID/exe or map_files.
+ */
+static int deleted_in_targets(const struct libfind_ctx *ctx, const char *name,
+			      struct ukt_buf *out)
+{
+	struct ukt_buf abs = UKT_BUF_INIT;
+	char cwd[PATH_MAX];
+	int rc = -ENOENT;
+
+	if (name[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		ukt_buf_addf(&abs, "%s/", cwd);
+	ukt_buf_adds(&abs, name);
+	for (size_t i = 0; i < ctx->npids && rc; i++) {
+		struct file_id f = { .path = abs.data };
+		struct mapping m;
+
+		if (!find_mapping(ctx->pids[i], match_exact_path, &f, &m))
+			continue;
+		rc = mapped_path(ctx->pids[i], &m, out);
+		if (!rc && ctx->warnings)
+			ukt_buf_addf(ctx->warnings, "%s is no longer on disk, but pid %d runs it (deleted since it started): probing the copy it runs, through %s\n",
+				     abs.data, (int)ctx->pids[i], out->data);
+	}
+	ukt_buf_release(&abs);
+	return rc;
+}
+
 int libfind_resolve_in(const char *name, const struct libfind_ctx *ctx,
 		       struct ukt_buf *out)
 {
 	int rc = -ENOENT;
 
+	/* the command's own name is the program its exec runs */
+	if (ctx && ctx->command && ctx->program && !strchr(name, '/') &&
+	    !strcmp(name, base_of(ctx->command))) {
+		rc = absolute(ctx->program, out);
+		if (rc == -REC_E_NOT_ELF) {
+			ukt_buf_reset(out);
+			ukt_buf_adds(out, ctx->program);
+		}
+		return rc;
+	}
 	if (!ctx || !is_short_name(name))
 		goto plain;
 	for (size_t i = 0; i < ctx->npids && rc; i++) {
 		struct mapping m;
 
-		if (find_mapping(ctx->pids[i], match_short, name, &m))
-			rc = mapped_path(ctx->pids[i], &m, out);
+		if (find_mapping(ctx->pids[i], match_short, name, &m) ||
+		    find_mapping(ctx->pids[i], match_program, &ctx->pids[i], &m))
+			rc = program_named(name, &m) || match_short(&m, name) ?
+			     mapped_path(ctx->pids[i], &m, out) : -ENOENT;
 	}
 	if (rc && ctx->program)
 		rc = program_lib(ctx->program, name, out);
@@ -531,6 +630,8 @@ int libfind_resolve_in(const char *name, const struct libfind_ctx *ctx,
 	return rc ? rc : check_targets(ctx, out);
 plain:
 	rc = libfind_resolve(name, out);
+	if (rc == -ENOENT && ctx && strchr(name, '/'))
+		rc = deleted_in_targets(ctx, name, out);
 	return !rc && ctx ? check_targets(ctx, out) : rc;
 }
 

@@ -8,6 +8,7 @@
 #ifndef UKT_LIBFIND_H
 #define UKT_LIBFIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,8 +23,17 @@
  */
 int libfind_resolve(const char *name, struct ukt_buf *out);
 
+/* The first executable file named name on PATH, as exec finds it, into
+ * out: 0; -REC_E_NOT_ELF when it is not ELF (a script: out names it);
+ * -ENOENT. */
+int libfind_on_path(const char *name, struct ukt_buf *out);
+
+/* Whether path is a script ("#!" first). */
+bool libfind_is_script(const char *path);
+
 /* Whom a name is resolved for: the command about to run, or processes. */
 struct libfind_ctx {
+	const char *command;	/* the command's name as given (argv[0]), or NULL */
 	const char *program;	/* the command's executable, or NULL */
 	const pid_t *pids;	/* -P processes */
 	size_t npids;
@@ -31,7 +41,9 @@ struct libfind_ctx {
 };
 
 /*
- * As libfind_resolve, but a library's short name means the library the
+ * As libfind_resolve, but the command's own name means the program its
+ * exec runs (found on PATH as exec finds it: -REC_E_NOT_ELF, with out
+ * naming it, for a script), and a library's short name means the library the
  * target loads: the one a -P process maps (through /proc/PID/root or
  * /proc/PID/map_files when it is not ours to open by its path), or the
  * one the command's loader would find (DT_RPATH, LD_LIBRARY_PATH,
@@ -39,7 +51,8 @@ struct libfind_ctx {
  * system's. Then, for every -P process, the file is checked against what
  * it maps: a process that runs a replaced or deleted copy, or one in
  * another mount namespace, is probed in the file it maps (a warning says
- * so); a process that does not map it at all is warned about.
+ * so), also when the path given is no longer on disk; a process that does
+ * not map it at all is warned about.
  */
 int libfind_resolve_in(const char *name, const struct libfind_ctx *ctx,
 		       struct ukt_buf *out);

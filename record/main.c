@@ -55,15 +55,19 @@ static void usage(FILE *f)
 "                         A library's short name means the one the targets load:\n"
 "                         the -P processes' (their container's, through\n"
 "                         /proc/PID/root), the command's (its RUNPATH, RPATH,\n"
-"                         LD_LIBRARY_PATH), else the system's. Stripped files\n"
+"                         LD_LIBRARY_PATH), else the system's. A program's\n"
+"                         short name is the one exec runs (the first on PATH;\n"
+"                         the command's name: what it execs). Stripped files\n"
 "                         use installed debug symbols (-dbg/-dbgsym packages,\n"
 "                         .gnu_debuglink, MiniDebugInfo; debuginfod when\n"
 "                         DEBUGINFOD_URLS is set)\n"
 "  -f, --function SPEC    a function: entry and return probes, for latency, plus\n"
-"                         the caller's address (BIN:FUNC, or a kernel FUNC);\n"
-"                         usdt:BIN:PROVIDER:X pairs the USDT probes X__entry and\n"
-"                         X__return (X__start/X__done, X__begin/X__end,\n"
-"                         X__enter/X__exit) into calls named PROVIDER:X\n"
+"                         the caller's address and the return value (none where\n"
+"                         debug information says it returns void) (BIN:FUNC, or\n"
+"                         a kernel FUNC); usdt:BIN:PROVIDER:X pairs the USDT\n"
+"                         probes X__entry and X__return (X__start/X__done,\n"
+"                         X__begin/X__end, X__enter/X__exit) into calls named\n"
+"                         PROVIDER:X\n"
 "  -e, --event SYS:EVENT  a tracepoint; globs allowed ('syscalls:sys_enter_open*')\n"
 "  -c, --config FILE      specs one per line ('probe SPEC', 'function SPEC',\n"
 "                         'tracepoint SYS:EVENT', or a bare probe SPEC; 'filter\n"
@@ -94,6 +98,12 @@ static void usage(FILE *f)
 "  -d, --duration SECS    stop after SECS seconds\n"
 "      --max-size SIZE    stop cleanly when the file reaches SIZE (K, M, G)\n"
 "      --max-probes N     limit for globs (default 256)\n"
+"      --allow-uretprobe-unwind\n"
+"                         return-probe C++ functions an exception can unwind\n"
+"                         through (their cleanups and handlers say so): refused\n"
+"                         by default, because the kernel's uretprobe breaks the\n"
+"                         unwinding and the program dies in std::terminate at\n"
+"                         the first throw through one; -p probes the entry only\n"
 "  -z, --level N          zstd level (default 1)\n"
 "  -q, --quiet            only errors, and a line when events were lost\n"
 "  -v, --verbose          show each definition as it is written\n"
@@ -178,7 +188,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 {
 	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
 	       O_CLEANUP, O_FLIGHT, O_LAST, O_TRIGGER, O_TRIGGER_EVENT, O_HOLDOFF, O_AFTER,
-	       O_ROTATE, O_KEEP, O_FILTER };
+	       O_ROTATE, O_KEEP, O_ALLOW_UNWIND, O_FILTER };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -208,6 +218,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 		{ "after", required_argument, NULL, O_AFTER },
 		{ "rotate", required_argument, NULL, O_ROTATE },
 		{ "keep", required_argument, NULL, O_KEEP },
+		{ "allow-uretprobe-unwind", no_argument, NULL, O_ALLOW_UNWIND },
 		{ "filter", required_argument, NULL, O_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -329,6 +340,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 			if (*end || o.keep == 0)
 				return die_usage("--keep wants a positive number of files, not '%s'", optarg);
 			break;
+		case O_ALLOW_UNWIND: o.allow_unwind = true; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
 		default:

@@ -98,6 +98,8 @@ static int log_add(struct meta *m, uint16_t type, uint32_t cpu, pid_t pid, uint6
 	return 0;
 }
 
+static int flush_tasks(struct meta *m);
+
 /* The blocks a file of the recording needs whenever it starts. */
 static bool state_block(uint16_t type)
 {
@@ -172,6 +174,10 @@ static void log_prune_gone(struct meta *m)
 	uint64_t now = meta_clock_now(m->clock ? m->clock : "mono");
 	uint64_t cutoff = now > l->horizon ? now - l->horizon : 0;
 
+	/* task records older than the horizon describe no event kept */
+	for (size_t i = l->n; i-- > 0;)
+		if (l->v[i].type == UKT_B_TASKS && l->v[i].ts <= cutoff)
+			log_remove(l, i);
 	for (size_t i = 0; i < l->n; i++) {
 		pid_t pid = l->v[i].pid;
 		uint64_t newest = 0;
@@ -261,6 +267,7 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 		.kind = (char *)probe_kind_name(p->kind), .spec = p->spec,
 		.definition = p->def, .target = p->target,
 		.symbol = p->symbol, .offset = p->offset, .func = p->func,
+		.returns = (char *)p->returns,
 		.role = p->role == PROBE_ROLE_ENTRY ? "entry" :
 			p->role == PROBE_ROLE_RETURN ? "return" : NULL,
 		.call = p->call, .filter = p->filter,
@@ -340,6 +347,44 @@ static int write_symtab(struct meta *m, const char *path)
 	return write_symtab_as(m, path, &id);
 }
 
+/* A probed file to look for in the maps written (once per file). */
+static int add_target(struct meta *m, const char *path)
+{
+	struct stat st;
+	void *p;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	for (size_t i = 0; i < m->ntargets; i++)
+		if (m->targets[i].dev == st.st_dev && m->targets[i].ino == st.st_ino)
+			return 0;
+	p = reallocarray(m->targets, m->ntargets + 1, sizeof(*m->targets));
+	if (!p)
+		return -ENOMEM;
+	m->targets = p;
+	m->targets[m->ntargets] = (struct meta_target){ .path = strdup(path), .dev = st.st_dev,
+							.ino = st.st_ino };
+	if (!m->targets[m->ntargets].path)
+		return -ENOMEM;
+	m->ntargets++;
+	return 0;
+}
+
+static void mark_mapped(struct meta *m, unsigned int maj, unsigned int min, uint64_t ino)
+{
+	for (size_t i = 0; i < m->ntargets; i++)
+		if (m->targets[i].ino == ino && major(m->targets[i].dev) == maj &&
+		    minor(m->targets[i].dev) == min)
+			m->targets[i].mapped = true;
+}
+
+void meta_unmapped(const struct meta *m, struct ukt_buf *out)
+{
+	for (size_t i = 0; i < m->ntargets; i++)
+		if (!m->targets[i].mapped)
+			ukt_buf_addf(out, "%s\n", m->targets[i].path);
+}
+
 /* 128 random bits in hex: the files of one recording say so. */
 static void recording_id(char *buf, size_t n)
 {
@@ -396,6 +441,8 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 			kernel = true;
 		if (!err && (p->kind == PK_UPROBE || p->kind == PK_URETPROBE))
 			err = write_symtab(m, p->target);
+		if (!err && (p->kind == PK_UPROBE || p->kind == PK_URETPROBE))
+			err = add_target(m, p->target);
 	}
 	if (!err)
 		err = write_text(m, UKT_B_PRINTK, "printk_formats", true);
@@ -523,6 +570,7 @@ static int snapshot_at(struct meta *m, pid_t pid, const char *maps, size_t len,
 			continue;
 		if (perms[2] != 'x' || path[0] != '/' || ino == 0)
 			continue;
+		mark_mapped(m, id.dev_major, id.dev_minor, ino);
 		pl = strlen(path);
 		if (pl > 10 && !strcmp(path + pl - 10, " (deleted)"))
 			path[pl - 10] = '\0';
@@ -548,6 +596,21 @@ static int snapshot(struct meta *m, pid_t pid, const char *maps, size_t len)
 	return snapshot_at(m, pid, maps, len, 0);
 }
 
+/* The process (thread group) of task tid, or tid when /proc cannot say. */
+static pid_t tgid_of(pid_t tid)
+{
+	struct ukt_buf st = UKT_BUF_INIT;
+	char path[64];
+	const char *p;
+	pid_t tgid = tid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (ukt_buf_read_file(&st, path) == 0 && st.len && (p = strstr(st.data, "\nTgid:")))
+		tgid = (pid_t)strtol(p + 6, NULL, 10);
+	ukt_buf_release(&st);
+	return tgid > 0 ? tgid : tid;
+}
+
 int meta_snapshot_pid(struct meta *m, pid_t pid)
 {
 	struct ukt_buf maps = UKT_BUF_INIT;
@@ -556,6 +619,13 @@ int meta_snapshot_pid(struct meta *m, pid_t pid)
 
 	if (!m->want_maps)
 		return 0;
+	/*
+	 * A thread that exits stops under ptrace as its process would: its
+	 * /proc/TID is its process's maps and threads, which must go under
+	 * the process's id, not the thread's (or the threads of one process
+	 * become as many processes).
+	 */
+	pid = tgid_of(pid);
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	if (ukt_buf_read_file(&maps, path) == 0 && maps.len)
 		err = snapshot(m, pid, maps.data, maps.len);
@@ -681,7 +751,9 @@ int meta_write_end(struct meta *m, int ncpus, const char *clock,
 
 	snprintf(stop_ns, sizeof(stop_ns), "%" PRIu64, meta_clock_now(clock));
 	snprintf(stop_rt, sizeof(stop_rt), "%lld", (long long)time(NULL));
-	err = write_text(m, UKT_B_CMDLINES, "saved_cmdlines", true);
+	err = flush_tasks(m);
+	if (!err)
+		err = write_text(m, UKT_B_CMDLINES, "saved_cmdlines", true);
 	if (!err)
 		err = write_text(m, UKT_B_TGIDS, "saved_tgids", true);
 	for (int cpu = 0; cpu < ncpus && !err; cpu++) {
@@ -908,12 +980,68 @@ static int proc_write(struct meta *m, struct meta_proc *p)
 	return err;
 }
 
+/* A task record into m->tasks: for a followed process (system-wide,
+ * any), and children of followed processes followed from their fork. */
+static int task_event(struct meta *m, const struct mw_event *e)
+{
+	struct ukt_task t = { .ts = e->ts, .pid = e->pid, .tid = e->tid };
+	int err;
+
+	switch (e->kind) {
+	case MW_FORK:
+		if (!m->system_wide && !followed(m, e->ppid))
+			return 0;
+		if (!m->system_wide && (err = meta_follow(m, e->pid)))
+			return err;
+		t.kind = UKT_TASK_FORK;
+		t.ppid = e->ppid;
+		t.ptid = e->ptid;
+		break;
+	case MW_CLONE:
+		t.kind = UKT_TASK_CLONE;
+		t.ppid = e->ppid;
+		t.ptid = e->ptid;
+		break;
+	case MW_EXEC:
+	case MW_COMM:
+		t.kind = e->kind == MW_EXEC ? UKT_TASK_EXEC : UKT_TASK_COMM;
+		t.comm = e->comm;
+		t.clen = (uint32_t)strlen(e->comm);
+		break;
+	default:
+		return 0;
+	}
+	if (!m->system_wide && !followed(m, e->pid))
+		return 0;
+	m->tasks_ts = e->ts;
+	return ukt_task_add(&m->tasks, &t);
+}
+
+/* The TASKS records so far, in one block. */
+static int flush_tasks(struct meta *m)
+{
+	int err;
+
+	if (!m->tasks.len)
+		return 0;
+	err = add_block_as(m, UKT_B_TASKS, UKT_NO_CPU, 0, m->tasks_ts, true, m->tasks.data,
+			   m->tasks.len);
+	ukt_buf_reset(&m->tasks);
+	return err;
+}
+
 int meta_mmap_event(struct meta *m, const struct mw_event *e)
 {
 	struct meta_proc *p, *parent;
 	int err = 0;
 
-	if (!m->want_maps || e->pid == getpid())
+	if (e->pid == getpid())
+		return 0;
+	if ((err = task_event(m, e)))
+		return err;
+	if (m->tasks.len >= (256 << 10) && (err = flush_tasks(m)))
+		return err;
+	if (!m->want_maps)
 		return 0;
 	switch (e->kind) {
 	case MW_FORK:
@@ -943,6 +1071,10 @@ int meta_mmap_event(struct meta *m, const struct mw_event *e)
 		p = proc_get(m, e->pid, followed(m, e->pid) || m->system_wide);
 		if (!p)
 			return 0;
+		/* what it ran until now (a fork child's copy of its parent's
+		 * maps, not yet written): its calls before the exec need it */
+		if (p->dirty && p->interesting && (err = proc_write(m, p)))
+			return err;
 		proc_clear(p);
 		p->interesting = followed(m, e->pid);
 		p->dirty = true;
@@ -987,13 +1119,16 @@ int meta_mmap_event(struct meta *m, const struct mw_event *e)
 			err = proc_write(m, p);
 		proc_drop(m, p);
 		return err;
+	case MW_CLONE:
+	case MW_COMM:
+		return 0;
 	}
 	return 0;
 }
 
 int meta_flush_procs(struct meta *m)
 {
-	int err = 0;
+	int err = flush_tasks(m);
 
 	for (size_t i = 0; i < m->proc_cap && !err; i++)
 		if (m->procs[i].pid && m->procs[i].dirty && m->procs[i].interesting)
@@ -1021,6 +1156,12 @@ void meta_release(struct meta *m)
 		free(m->procs[i].v);
 	}
 	free(m->procs);
+	ukt_buf_release(&m->tasks);
+	for (size_t i = 0; i < m->ntargets; i++)
+		free(m->targets[i].path);
+	free(m->targets);
+	m->targets = NULL;
+	m->ntargets = 0;
 	m->procs = NULL;
 	m->proc_cap = m->nprocs = 0;
 	m->objects = NULL;

@@ -50,6 +50,18 @@ struct meta {
 	size_t nseen;
 	/* what a new file needs to stand alone (meta_keep), or NULL */
 	struct meta_log *log;
+	/* the probed files (uprobes), and whether a traced process's maps
+	 * written to the trace mapped them */
+	struct meta_target {
+		char *path;
+		dev_t dev;
+		ino_t ino;
+		bool mapped;
+	} *targets;
+	size_t ntargets;
+	/* TASKS records not written yet (meta_flush_procs writes them) */
+	struct ukt_buf tasks;
+	uint64_t tasks_ts;		/* of the last of them */
 };
 
 /* The trace clock's "now" in nanoseconds (for the clocks we can read). */
@@ -92,7 +104,8 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
  */
 int meta_scan(struct meta *m, bool full);
 
-/* Maps, objects and threads of one process now (a process about to exit). */
+/* Maps, objects and threads of one process now (a process about to exit;
+ * pid may be any of its threads). */
 int meta_snapshot_pid(struct meta *m, pid_t pid);
 
 /* Follow pid from now on (a child of the launched command). */
@@ -105,22 +118,29 @@ int meta_write_loss(struct meta *m, int cpu, uint64_t from, uint64_t to,
 struct mw_event;
 
 /*
- * A process's mappings changed (mmapwatch.h): kept per process; a followed
- * process, a child of one, or (system-wide) one that maps a probed file
- * has its maps written, with the symbol tables of what it maps read at
- * once, while they can be (a process may live a millisecond). 0 or
- * negative.
+ * A process's mappings changed, or a task was born or renamed
+ * (mmapwatch.h). Mappings are kept per process; a followed process, a
+ * child of one, or (system-wide) one that maps a probed file has its maps
+ * written, with the symbol tables of what it maps read at once, while
+ * they can be (a process may live a millisecond). A followed process's
+ * (system-wide: any process's) new threads, forks, execs and names go
+ * into TASKS records: the process of every thread, and its name as of
+ * each moment. 0 or negative.
  */
 int meta_mmap_event(struct meta *m, const struct mw_event *e);
 
-/* Write the maps of the processes that changed since (debounced: call
- * it now and then, and at the end). */
+/* Write the maps of the processes that changed since, and the TASKS
+ * records (debounced: call it now and then, and at the end). */
 int meta_flush_procs(struct meta *m);
 
 /* The end: cmdlines, tgids, per-CPU stats (also parsed into
  * stats[0..ncpus)), stop times. */
 int meta_write_end(struct meta *m, int ncpus, const char *clock,
 		   struct tfs_cpu_stats *stats);
+
+/* The probed files that no traced process was seen to map (their probes
+ * could not fire), one path a line, into out. */
+void meta_unmapped(const struct meta *m, struct ukt_buf *out);
 
 void meta_release(struct meta *m);
 

@@ -41,7 +41,7 @@ static int perf_open(struct perf_event_attr *a, int cpu)
 	return (int)syscall(SYS_perf_event_open, a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-struct mmapwatch *mmapwatch_open(int ncpus, struct ukt_buf *err)
+struct mmapwatch *mmapwatch_open(int ncpus, int clock, struct ukt_buf *err)
 {
 	struct mmapwatch *w = calloc(1, sizeof(*w));
 	struct perf_event_attr a = {
@@ -50,7 +50,7 @@ struct mmapwatch *mmapwatch_open(int ncpus, struct ukt_buf *err)
 		.config = PERF_COUNT_SW_DUMMY,
 		.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME,
 		.mmap = 1, .mmap2 = 1, .comm = 1, .comm_exec = 1, .task = 1,
-		.sample_id_all = 1, .use_clockid = 1, .clockid = CLOCK_MONOTONIC,
+		.sample_id_all = 1, .use_clockid = 1, .clockid = clock,
 		.watermark = 1, .wakeup_watermark = 1,
 	};
 
@@ -154,6 +154,7 @@ static int to_event(struct mmapwatch *w, const uint8_t *rec, size_t len,
 		memcpy(v, p + 8, 24);
 		e->kind = MW_MMAP;
 		e->pid = (pid_t)u[0];
+		e->tid = (pid_t)u[1];
 		e->start = v[0];
 		e->len = v[1];
 		e->pgoff = v[2];
@@ -167,27 +168,38 @@ static int to_event(struct mmapwatch *w, const uint8_t *rec, size_t len,
 			return 0;
 		return 1;
 	}
-	case PERF_RECORD_COMM:
-		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || len < sizeof(*h) + 8)
+	case PERF_RECORD_COMM: {
+		/* pid, tid, comm (NUL-terminated, padded within the record) */
+		size_t room = len - sizeof(*h) - 8;
+
+		if (len < sizeof(*h) + 8 + sizeof(struct sample_id))
 			return 0;
 		memcpy(u, p, 8);
-		if (u[0] != u[1])
-			return 0;	/* a thread's name, not the process's exec */
-		e->kind = MW_EXEC;
+		room -= sizeof(struct sample_id);
+		if (!memchr(p + 8, '\0', room))
+			return 0;
 		e->pid = (pid_t)u[0];
+		e->tid = (pid_t)u[1];
+		e->comm = (const char *)p + 8;
+		/* the exec's: the exec'ing thread has taken the process's id */
+		e->kind = (h->misc & PERF_RECORD_MISC_COMM_EXEC) && u[0] == u[1] ? MW_EXEC : MW_COMM;
 		return 1;
+	}
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
 		if (len < sizeof(*h) + 16)
 			return 0;
 		memcpy(u, p, 16);	/* pid, ppid, tid, ptid */
-		if (h->type == PERF_RECORD_FORK && u[0] == u[1])
-			return 0;	/* a new thread, not a new process */
 		if (h->type == PERF_RECORD_EXIT && u[0] != u[2])
 			return 0;	/* a thread, not the process */
-		e->kind = h->type == PERF_RECORD_FORK ? MW_FORK : MW_EXIT;
 		e->pid = (pid_t)u[0];
 		e->ppid = (pid_t)u[1];
+		e->tid = (pid_t)u[2];
+		e->ptid = (pid_t)u[3];
+		if (h->type == PERF_RECORD_EXIT)
+			e->kind = MW_EXIT;
+		else	/* a new thread of pid, or a new process */
+			e->kind = u[0] == u[1] ? MW_CLONE : MW_FORK;
 		return 1;
 	case PERF_RECORD_LOST:
 		if (len >= sizeof(*h) + 16) {

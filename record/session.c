@@ -8,6 +8,7 @@
  * created. Every path out goes through the one teardown at the end.
  * tracefs is reached only through tracefs.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -52,6 +53,19 @@ uint64_t session_trace_now(const struct session *s)
 	return 0;
 }
 
+/* The clock user space reads the trace clock with (CLOCK_MONOTONIC for
+ * the clocks it cannot read: times are then approximate, as for MAPS). */
+static int trace_clockid(const char *clock)
+{
+	if (!strcmp(clock, "mono_raw"))
+		return CLOCK_MONOTONIC_RAW;
+	if (!strcmp(clock, "boot"))
+		return CLOCK_BOOTTIME;
+	if (!strcmp(clock, "tai"))
+		return CLOCK_TAI;
+	return CLOCK_MONOTONIC;
+}
+
 /* Print s->err (or the code's text when a path gave no message). */
 static void say_error(struct session *s, int rc)
 {
@@ -91,11 +105,12 @@ static int parse_specs(struct session *s)
 {
 	const struct record_opts *o = s->o;
 	struct spec_opts so = { .max_probes = o->max_probes, .warnings = &s->warn,
-				.targets = &s->targets };
+				.targets = &s->targets, .allow_unwind = o->allow_unwind };
 	int rc = 0;
 
 	s->program = command_path(o->argv);
 	s->targets = (struct libfind_ctx){
+		.command = o->argv ? o->argv[0] : NULL,
 		.program = s->program, .pids = o->pids, .npids = o->npids,
 		.warnings = &s->warn,
 	};
@@ -186,6 +201,7 @@ static void dry_run(struct session *s, bool expanded)
 	}
 	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
+	printf("filter instances/%s/set_event_notrace_pid: the recorder's own threads\n", group);
 	if (s->o->flight) {
 		printf("flight recorder: %" PRIu64 " KiB of ring buffers in all, overwrite mode, not read until a trigger\n",
 		       s->o->flight_size >> 10);
@@ -627,6 +643,45 @@ static int open_output(struct session *s)
 	return rc;
 }
 
+int session_exclude_self(struct session *s, struct tfs *t)
+{
+	pid_t *tids = NULL;
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && !rc) {
+		void *p;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		p = reallocarray(tids, n + 1, sizeof(*tids));
+		if (!p) {
+			rc = -ENOMEM;
+			break;
+		}
+		tids = p;
+		tids[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	if (!rc)
+		rc = tfs_exclude_tasks(t, tids, n);
+	if (rc == -ENOENT) {
+		/* before Linux 5.8: system-wide, its own calls are recorded */
+		if (s->o->verbose)
+			fprintf(stderr, "uktrace-record: this kernel has no set_event_notrace_pid: the recorder's own events are not left out\n");
+		rc = 0;
+	} else if (rc) {
+		ukt_buf_addf(&s->err, "cannot leave the recorder's own events out (set_event_notrace_pid): %s",
+			     strerror(-rc));
+	}
+	free(tids);
+	return rc;
+}
+
 /* Enable the events, set the filter (forking the command first), and
  * write what the file needs before the first data block. */
 static int arm(struct session *s)
@@ -654,6 +709,9 @@ static int arm(struct session *s)
 		ukt_buf_addf(&s->err, "cannot set the pid filter: %s", strerror(-rc));
 		return rc;
 	}
+	/* after the command's fork: it is traced, the recorder is not (its
+	 * capture threads, started later, join the list as they start) */
+	rc = session_exclude_self(s, &s->t);
 	if (!rc && o->flight && s->ntrigs)
 		rc = flight_arm(s);
 	if (rc)
@@ -678,11 +736,13 @@ static int arm(struct session *s)
 		for (size_t i = 0; i < o->npids; i++)
 			meta_follow(&s->m, o->pids[i]);
 	}
-	if (s->m.want_maps) {
-		/* mappings as they happen, for processes too quick for /proc */
+	{
+		/* mappings as they happen, for processes too quick for /proc;
+		 * threads and names as they come, for every event's process
+		 * and name as of then */
 		struct ukt_buf why = UKT_BUF_INIT;
 
-		s->watch = mmapwatch_open(s->ncpus, &why);
+		s->watch = mmapwatch_open(s->ncpus, trace_clockid(o->clock), &why);
 		if (!s->watch && o->verbose)
 			fprintf(stderr, "uktrace-record: %s; reading /proc every 2 s instead\n", why.data);
 		ukt_buf_release(&why);
@@ -835,8 +895,12 @@ static int capture_loop(struct session *s)
 		if (s->notify_fd >= 0)
 			pfd[npfd++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
 		poll(pfd, (nfds_t)npfd, s->tw ? 100 : 200);
-		if (s->watch && (rc = watch_mappings(s)))
+		if (s->watch && (rc = watch_mappings(s))) {
+			/* a capture thread's write failed first: say why */
+			if (rc == -UKT_E_WRITER_FAILED && s->cap && capture_error(s->cap))
+				rc = capture_error(s->cap);
 			break;
+		}
 		while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1) {
 				struct trigger_hit hit = { .ts = session_trace_now(s) };
@@ -907,6 +971,27 @@ static int capture_loop(struct session *s)
 	return rc;
 }
 
+/*
+ * A probed file that no traced process mapped could not fire: a wrapper
+ * script ran another program, a copy elsewhere was probed, the library
+ * was never loaded. Zero calls must not look like "never called".
+ */
+static void warn_unmapped(struct session *s)
+{
+	struct ukt_buf paths = UKT_BUF_INIT;
+
+	if (!s->m.want_maps || s->o->quiet)
+		return;
+	meta_unmapped(&s->m, &paths);
+	for (char *p = paths.data, *nl; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		fprintf(stderr, "uktrace-record: warning: no traced process mapped '%s' during the recording: its probes could not fire (the command ran another program, such as a wrapper script, or another copy of the file, or never loaded it)\n",
+			p);
+	}
+	ukt_buf_release(&paths);
+}
+
 static bool disk_full(int rc)
 {
 	return rc == -ENOSPC || rc == -UKT_E_WRITER_FAILED;
@@ -954,10 +1039,12 @@ static int finish(struct session *s, int rc)
 		if (s->watch) {
 			watch_mappings(s);
 			if (mmapwatch_lost(s->watch) && !o->quiet)
-				fprintf(stderr, "uktrace-record: the kernel dropped %" PRIu64 " records of process mappings: some callers may stay unnamed\n",
+				fprintf(stderr, "uktrace-record: the kernel dropped %" PRIu64 " records of process mappings and threads: some callers may stay unnamed, some threads' names be their last\n",
 					mmapwatch_lost(s->watch));
 		}
 		meta_scan(&s->m, true);
+		if (s->start > 0 && !s->exec_failed)
+			warn_unmapped(s);
 		e = s->start > 0 ? poll_losses(s) : 0;
 		if (!e)
 			e = meta_write_end(&s->m, s->ncpus, o->clock, s->stats);

@@ -48,6 +48,7 @@ struct record_opts {
 	/* --rotate: a sequence of files of at most rotate bytes */
 	uint64_t rotate;
 	unsigned int keep;	/* the newest N files (or dumps) stay, 0: all */
+	bool allow_unwind;	/* --allow-uretprobe-unwind */
 };
 
 /*

@@ -82,6 +82,11 @@ double session_now(void);
 /* The trace clock now, or 0 for a clock user space cannot read. */
 uint64_t session_trace_now(const struct session *s);
 
+/* Leave the recorder's own threads (those it has, and all it makes from
+ * now on, but not the command forked already) out of t's events. 0, or
+ * negative with s->err; a kernel that cannot is only noted (-v). */
+int session_exclude_self(struct session *s, struct tfs *t);
+
 /* flight.c */
 /* Triggers parsed and found among the planned probes (tracepoints they
  * name are added to the recording). 0, or negative with s->err. */

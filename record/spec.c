@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwret.h"
 #include "elfsym.h"
 #include "kfuncs.h"
 #include "libfind.h"
@@ -22,6 +23,8 @@
 #include "spec.h"
 #include "suggest.h"
 #include "tracefs.h"
+#include "unwind.h"
+#include "uktrace/demangle.h"
 #include "usdtspec.h"
 
 #define NAME_MAX_LEN 48
@@ -257,7 +260,11 @@ static int resolve_binary(const char *name, const struct spec_opts *o,
 {
 	int e = libfind_resolve_in(name, o ? o->targets : NULL, path);
 
-	if (e == -REC_E_NOT_ELF)
+	if (e == -REC_E_NOT_ELF && path->len && strcmp(path->data, name))
+		/* a wrapper script found first on PATH, as exec finds it */
+		ukt_buf_addf(err, "'%s' is '%s' (as exec finds it), which is not an ELF binary%s: probe the program it runs, by its path",
+			     name, path->data, libfind_is_script(path->data) ? " but a script, run by its interpreter" : "");
+	else if (e == -REC_E_NOT_ELF)
 		ukt_buf_addf(err, "'%s' is not an ELF binary or library", name);
 	else if (e)
 		ukt_buf_addf(err, "cannot find binary or library '%s': %s%s", name,
@@ -279,12 +286,72 @@ struct user_req {
 	const char *args;
 	const char *name;	/* explicit event name (raw syntax) */
 	unsigned int maxactive;
+	/* a glob: the functions whose return probe was refused (unwind.h)
+	 * are skipped, named here, not an error */
+	struct ukt_buf *unwind_skipped;
+	size_t *nunwind_skipped;
 	uint64_t ref_ctr;	/* raw syntax PATH:0xOFF(0xREF): reference counter */
 };
 
+/* spec as an entry-only probe: what the user can give -p instead */
+static void entry_spec(const char *spec, struct ukt_buf *out)
+{
+	size_t n = strlen(spec);
+
+	if (!strncmp(spec, "uretprobe:", 10) || !strncmp(spec, "ur:", 3)) {
+		ukt_buf_addf(out, "uprobe:%s", strchr(spec, ':') + 1);
+		return;
+	}
+	if (spec[0] == 'r' && (spec[1] == ':' || spec[1] == ' ' || isdigit((unsigned char)spec[1]))) {
+		const char *p = spec + 1;
+
+		while (isdigit((unsigned char)*p))
+			p++;
+		ukt_buf_addf(out, "p%s", p);
+		return;
+	}
+	if (n > 7 && !strcmp(spec + n - 7, "%return"))
+		n -= 7;
+	ukt_buf_add(out, spec, n);
+}
+
+/*
+ * A return probe on a function a C++ exception unwinds through kills the
+ * program at the first throw through it (unwind.h): refused, unless the
+ * user said otherwise. 0, 1 (a glob's: skip it), or negative with err.
+ */
+static int refuse_unwind(const struct user_req *r, const struct elfsym *e,
+			 const struct elf_sym *s, const struct spec_opts *o, struct ukt_buf *err)
+{
+	struct ukt_buf name = UKT_BUF_INIT;
+	int risky;
+
+	if ((!r->pair && !r->ret) || (o && o->allow_unwind))
+		return 0;
+	risky = unwind_risky(e->path, s->value);
+	if (risky <= 0)
+		return risky;
+	if (!demangle_add(&name, s->name))
+		ukt_buf_adds(&name, s->name);
+	if (r->unwind_skipped) {
+		if (*r->nunwind_skipped < 10)
+			ukt_buf_addf(r->unwind_skipped, "%s'%s'", *r->nunwind_skipped ? ", " : "",
+				     name.data);
+		(*r->nunwind_skipped)++;
+		ukt_buf_release(&name);
+		return 1;
+	}
+	ukt_buf_addf(err, "refusing a return probe on '%s' in '%s': a C++ exception can unwind through it (it has cleanups or handlers), and the kernel's uretprobe breaks the unwinding: the program would die in std::terminate at the first throw through it. Probe its entry only (-p '",
+		     name.data, r->path);
+	entry_spec(r->spec, err);
+	ukt_buf_adds(err, "'), or give --allow-uretprobe-unwind to probe its return anyway");
+	ukt_buf_release(&name);
+	return -REC_E_UNWIND;
+}
+
 static int user_probe(struct probe_list *out, const struct user_req *r,
 		      const char *symname, uint64_t fileoff, bool ret,
-		      const char *name_suffix)
+		      const char *name_suffix, enum dwret returns)
 {
 	struct probe p = { 0 };
 	struct ukt_buf args = UKT_BUF_INIT;
@@ -324,7 +391,9 @@ static int user_probe(struct probe_list *out, const struct user_req *r,
 #endif
 	}
 	add_args(&args, r->args, NULL);
-	if (r->pair && ret)
+	p.returns = dwret_name(returns);
+	/* a void function's return register holds whatever was there */
+	if (r->pair && ret && returns != DWRET_VOID)
 		add_args(&args, NULL, "ret=$retval");
 	if (p.caller)
 		add_args(&args, NULL, "caller=+0(%sp):x64");
@@ -359,17 +428,23 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 			     s->name, r->path, s->value);
 		return -REC_E_NO_SYMBOL;
 	}
+	rc = refuse_unwind(r, e, s, o, err);
+	if (rc)
+		return rc > 0 ? 0 : rc;
 	if (s->ifunc && o->warnings)
 		ukt_buf_addf(o->warnings,
 			     "'%s' in '%s' is an IFUNC: the probe fires on its resolver, which runs once when the library loads; probe the implementation it selects instead\n",
 			     s->name, r->path);
 	if (r->pair) {
-		rc = user_probe(out, r, s->name, fileoff, false, NULL);
+		enum dwret returns = dwret_lookup(e->path, e->symsrc, s->value);
+
+		rc = user_probe(out, r, s->name, fileoff, false, NULL, returns);
 		if (!rc)
-			rc = user_probe(out, r, s->name, fileoff, true, "__return");
+			rc = user_probe(out, r, s->name, fileoff, true, "__return", returns);
 		return rc;
 	}
-	return user_probe(out, r, s->name, fileoff, r->ret, r->ret ? "__return" : NULL);
+	return user_probe(out, r, s->name, fileoff, r->ret, r->ret ? "__return" : NULL,
+			  DWRET_UNKNOWN);
 }
 
 #define STRIPPED_HINT "; the binary is stripped: only exported functions are visible unless debug symbols are installed"
@@ -394,22 +469,28 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	if (!r->sym) {
 		/* a raw file offset: name it after the function there, if any */
 		const char *symname = NULL;
+		const struct elf_sym *at = NULL;
 		struct user_req rr = *r;
 
 		for (size_t i = 0; i < e->nsyms; i++) {
 			uint64_t off;
 
 			if (!elfsym_vaddr_to_offset(e, e->syms[i].value, &off) &&
-			    off == r->off)
+			    off == r->off) {
 				symname = e->syms[i].name;
+				at = &e->syms[i];
+			}
 		}
 		rr.off = 0;
+		if (at && (rc = refuse_unwind(&rr, e, at, o, err)))
+			return rc;
 		if (r->pair) {
-			rc = user_probe(out, &rr, symname, r->off, false, NULL);
-			return rc ? rc : user_probe(out, &rr, symname, r->off, true, "__return");
+			rc = user_probe(out, &rr, symname, r->off, false, NULL, DWRET_UNKNOWN);
+			return rc ? rc : user_probe(out, &rr, symname, r->off, true, "__return",
+						    DWRET_UNKNOWN);
 		}
 		return user_probe(out, &rr, symname, r->off, r->ret,
-				  r->ret && !r->name ? "__return" : NULL);
+				  r->ret && !r->name ? "__return" : NULL, DWRET_UNKNOWN);
 	}
 	cxx = elfsym_is_cxx_name(r->sym);
 	glob = has_glob(r->sym);
@@ -482,11 +563,31 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 			     r->sym, n, r->path);
 	}
 	last = UINT64_MAX;
-	for (size_t i = 0; !rc && i < e->nsyms; i++) {
-		if (!match[i] || e->syms[i].value == last)
-			continue;
-		last = e->syms[i].value;
-		rc = user_probes_at(out, r, e, &e->syms[i], o, err);
+	{
+		struct user_req gr = *r;
+		struct ukt_buf skipped = UKT_BUF_INIT;
+		size_t nskipped = 0;
+
+		if (glob) {
+			gr.unwind_skipped = &skipped;
+			gr.nunwind_skipped = &nskipped;
+		}
+		for (size_t i = 0; !rc && i < e->nsyms; i++) {
+			if (!match[i] || e->syms[i].value == last)
+				continue;
+			last = e->syms[i].value;
+			rc = user_probes_at(out, &gr, e, &e->syms[i], o, err);
+		}
+		if (!rc && nskipped == n) {
+			ukt_buf_addf(err, "refusing the return probes of every function '%s' matches in '%s' (%s%s): a C++ exception can unwind through each (they have cleanups or handlers), and the kernel's uretprobe breaks the unwinding: the program would die in std::terminate at the first throw. Probe their entries only (-p), or give --allow-uretprobe-unwind to probe their returns anyway",
+				     r->sym, r->path, skipped.data, nskipped > 10 ? ", ..." : "");
+			rc = -REC_E_UNWIND;
+		} else if (!rc && nskipped && o->warnings) {
+			ukt_buf_addf(o->warnings, "skipped %zu function%s of '%s' in '%s' that a C++ exception can unwind through: %s%s (a return probe there kills the program at the first throw: the kernel's uretprobe breaks the unwinding; -p probes their entries only, --allow-uretprobe-unwind probes them anyway)\n",
+				     nskipped, nskipped == 1 ? "" : "s", r->sym, r->path, skipped.data,
+				     nskipped > 10 ? ", ..." : "");
+		}
+		ukt_buf_release(&skipped);
 	}
 	free(match);
 	return rc;

@@ -48,6 +48,8 @@ struct probe {
 	bool caller;		/* entry probe fetches the caller's address */
 	bool optional;		/* from a kernel glob: skipped (with its pair)
 				 * when the kernel refuses it */
+	const char *returns;	/* "void" or "value", as debug information
+				 * says; NULL: unknown (a static string) */
 	uint64_t ref_ctr;	/* uprobe: file offset of its reference counter
 				 * (a USDT semaphore, which the kernel raises
 				 * while the probe is on), 0: none */
@@ -74,6 +76,9 @@ struct spec_opts {
 	/* whom binaries and libraries are found for (libfind.h); NULL: the
 	 * system as a whole */
 	const struct libfind_ctx *targets;
+	/* return-probe functions an exception unwinds through (unwind.h);
+	 * refused otherwise */
+	bool allow_unwind;
 };
 
 void probe_list_release(struct probe_list *l);

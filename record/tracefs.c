@@ -149,6 +149,22 @@ int tfs_write(struct tfs *t, const char *file, const char *value)
 	return t->inst ? write_file(t->inst, file, value) : -ENOENT;
 }
 
+int tfs_exclude_tasks(struct tfs *t, const pid_t *tids, size_t n)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++)
+		err = ukt_buf_addf(&b, "%s%d", i ? " " : "", (int)tids[i]);
+	/* event-fork: the threads and children they make join the list */
+	if (!err && n)
+		err = tfs_write(t, "options/event-fork", "1");
+	if (!err && n)
+		err = tfs_write(t, "set_event_notrace_pid", b.data);
+	ukt_buf_release(&b);
+	return err;
+}
+
 int tfs_read(struct tfs *t, const char *file, struct ukt_buf *out)
 {
 	return t->inst ? read_file(t->inst, file, out) : -ENOENT;

@@ -114,6 +114,13 @@ int tfs_enable(struct tfs *t, const char *system, const char *event, bool on,
 	       struct ukt_buf *err);
 
 /*
+ * Leave out the events of these tasks and of every task they create from
+ * now on (set_event_notrace_pid, options/event-fork): the recorder's own.
+ * 0, or -errno (-ENOENT: a kernel before 5.8, without the file).
+ */
+int tfs_exclude_tasks(struct tfs *t, const pid_t *tids, size_t n);
+
+/*
  * Set the filter of system/event in our instance (system NULL: our group)
  * to expr, in the kernel's event filter syntax. A refusal is -REC_E_FILTER
  * with the kernel's reason in err (its error_log entry, else what the

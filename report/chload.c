@@ -383,7 +383,8 @@ static int ch_call(void *ctx, const struct call_row *r, int64_t site)
 	rb_cstr(b, L->in.plan.funcs[r->func]);
 	rb_int(b, r->tid, 4);
 	rb_nint(b, ti && ti->pid, ti ? ti->pid : 0, 4);
-	rb_ncstr(b, ti ? ti->comm : NULL);
+	/* the name it had at the call (a fork child's, before its exec) */
+	rb_ncstr(b, threads_comm_at(&L->in.th, r->tid, r->has_entry ? r->entry_ts : r->return_ts));
 	rb_nint(b, r->has_entry, (int64_t)r->entry_ts, 8);
 	rb_nint(b, r->has_return, (int64_t)r->return_ts, 8);
 	rb_nint(b, both, r->duration, 8);
@@ -491,7 +492,8 @@ static int stream(struct loader *L)
 /* meta, probes, threads, cpus: the trace's small tables. */
 static int small_tables(struct loader *L)
 {
-	struct probe_row pr = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT };
+	struct probe_row pr = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT,
+				.function = UKT_BUF_INIT };
 	struct ukt_buf b = UKT_BUF_INIT;
 	int rc;
 
@@ -553,6 +555,7 @@ static int small_tables(struct loader *L)
 	ukt_buf_release(&b);
 	ukt_buf_release(&pr.view);
 	ukt_buf_release(&pr.args);
+	ukt_buf_release(&pr.function);
 	return rc;
 }
 

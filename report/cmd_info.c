@@ -311,6 +311,7 @@ int cmd_dump(struct report_opts *o)
 	}
 	while (decoder_next(d, &ev) == 1) {
 		const struct thread_info *ti = threads_get(&th, ev.tid);
+		const char *comm;
 
 		if (o->until_arg && (int64_t)ev.ts > o->until)
 			break;
@@ -325,8 +326,9 @@ int cmd_dump(struct report_opts *o)
 			       ev.missed < 0 ? 0LL : ev.missed);
 		ukt_buf_reset(&info);
 		dec_print_info(d, &ev, &info);
+		comm = threads_comm_at(&th, ev.tid, ev.ts);
 		if (printf("%16s-%-7d [%03d] %" PRIu64 ".%09" PRIu64 ": %s: %s\n",
-			   out_term(threads_name(&th, ev.tid)), ev.tid, ev.cpu,
+			   out_term(comm ? comm : threads_name(&th, ev.tid)), ev.tid, ev.cpu,
 			   ev.ts / 1000000000, ev.ts % 1000000000, out_term(ev.lay->name),
 			   out_term(info.data)) < 0)
 			break;	/* stdout closed (| head) */

@@ -141,7 +141,7 @@ static int summary_events(struct db *d, const struct report_opts *o)
 {
 	struct ukt_buf err = UKT_BUF_INIT;
 	struct db_stmt *s = db_prepare(d,
-		"SELECT p.system || ':' || p.name AS event, p.kind, COUNT(e.id) AS events"
+		"SELECT p.system || ':' || p.name AS event, p.function, p.kind, COUNT(e.id) AS events"
 		" FROM probes p LEFT JOIN events e ON e.probe_id = p.id"
 		" GROUP BY p.id ORDER BY events DESC", &err);
 	int rc;
@@ -249,8 +249,11 @@ int cmd_summary(struct report_opts *o)
 	} else if (o->by && !strcmp(o->by, "comm")) {
 		by = STATS_BY_COMM;
 		kcols = 2;
+	} else if (o->by && !strcmp(o->by, "tid")) {
+		by = STATS_BY_TID;
+		kcols = 2;
 	} else if (o->by) {
-		fprintf(stderr, "uktrace-report: --by takes pid or comm, not '%s'\n", out_term(o->by));
+		fprintf(stderr, "uktrace-report: --by takes pid, tid or comm, not '%s'\n", out_term(o->by));
 		return -EINVAL;
 	}
 	d = open_db(o, &tmp, &rc);
@@ -435,7 +438,7 @@ out:
 }
 
 /* How a column of a query is shown. */
-enum show { SHOW_TEXT, SHOW_INT, SHOW_DUR, SHOW_TS };
+enum show { SHOW_TEXT, SHOW_INT, SHOW_DUR, SHOW_TS, SHOW_HEX };
 
 struct column {
 	const char *head;
@@ -470,6 +473,10 @@ static void set_cell(struct out_table *t, int col, struct db_stmt *s,
 		break;
 	case SHOW_TS:
 		snprintf(b, sizeof(b), "%" PRId64 ".%09" PRId64, v / 1000000000, v % 1000000000);
+		out_set_int_shown(t, col, v, b);
+		break;
+	case SHOW_HEX:
+		snprintf(b, sizeof(b), "0x%" PRIx64, (uint64_t)v);
 		out_set_int_shown(t, col, v, b);
 		break;
 	}
@@ -550,14 +557,31 @@ int cmd_callers(struct report_opts *o)
 	return rc;
 }
 
+/* Whether func is a syscall's pair of tracepoints (its ret is a count or
+ * -errno, a function's is a register: shown in hex). */
+static bool func_is_tracepoint(struct db *d, const char *func)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT COUNT(*) FROM probes WHERE func = ?"
+				       " AND kind = 'tracepoint'", NULL);
+	bool tp = false;
+
+	if (!s)
+		return false;
+	db_bind_text(s, 1, func, -1);
+	if (db_step(s, NULL) == 1)
+		tp = db_column_int(s, 0) > 0;
+	db_finalize(s);
+	return tp;
+}
+
 int cmd_calls(struct report_opts *o)
 {
-	static const struct column cols[] = {
+	struct column cols[] = {
 		{ "entry_ts", 0, SHOW_TS, NULL }, { "duration", 1, SHOW_DUR, NULL },
 		{ "tid", 2, SHOW_INT, NULL }, { "pid", 3, SHOW_INT, NULL },
 		{ "comm", 4, SHOW_TEXT, NULL }, { "depth", 5, SHOW_INT, NULL },
 		{ "caller", 6, SHOW_TEXT, NULL }, { "args", 7, SHOW_TEXT, NULL },
-		{ "ret", 8, SHOW_INT, NULL }, { "status", 9, SHOW_TEXT, NULL },
+		{ "ret", 8, SHOW_HEX, NULL }, { "status", 9, SHOW_TEXT, NULL },
 	};
 	struct ukt_buf sql = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
@@ -567,6 +591,8 @@ int cmd_calls(struct report_opts *o)
 
 	if (!d)
 		return rc;
+	if (func_is_tracepoint(d, o->arg))
+		cols[8].show = SHOW_INT;
 	build_filter(o, &f, o->arg);
 	if (o->min_duration > 0)
 		filter_int(&f, "duration_ns >= ?", o->min_duration);

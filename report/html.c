@@ -230,7 +230,10 @@ static int slowest_table(FILE *f, struct db *d, const struct sql_filter *flt, in
 	struct db_stmt *s;
 	int rc;
 
-	ukt_buf_addf(&sql, "SELECT entry_ts, duration_ns, tid, comm, caller_symbol, args, ret"
+	/* a syscall's ret is a count or -errno; a function's, in hex */
+	ukt_buf_addf(&sql, "SELECT entry_ts, duration_ns, tid, comm, caller_symbol, args, ret,"
+		     " EXISTS(SELECT 1 FROM probes p WHERE p.func = calls.func AND"
+		     " p.kind = 'tracepoint')"
 		     " FROM calls WHERE complete AND %s ORDER BY duration_ns DESC LIMIT 5",
 		     flt->where.data);
 	s = db_prepare(d, sql.data, err);
@@ -251,8 +254,10 @@ static int slowest_table(FILE *f, struct db *d, const struct sql_filter *flt, in
 		fputs("</td><td>", f);
 		esc(f, db_column_text(s, 5));
 		fputs("</td><td class=\"n\">", f);
-		if (db_column_type(s, 6) != DB_NULL)
+		if (db_column_type(s, 6) != DB_NULL && db_column_int(s, 7))
 			fprintf(f, "%" PRId64, db_column_int(s, 6));
+		else if (db_column_type(s, 6) != DB_NULL)
+			fprintf(f, "0x%" PRIx64, (uint64_t)db_column_int(s, 6));
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);
@@ -307,7 +312,7 @@ static int func_section(FILE *f, struct db *d, const struct call_select *sel,
 static int events_section(FILE *f, struct db *d, struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d,
-		"SELECT p.system || ':' || p.name, p.kind, COUNT(e.id) FROM probes p"
+		"SELECT COALESCE(p.function, p.system || ':' || p.name), p.kind, COUNT(e.id) FROM probes p"
 		" LEFT JOIN events e ON e.probe_id = p.id GROUP BY p.id ORDER BY 3 DESC", err);
 	int rc;
 

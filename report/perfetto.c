@@ -138,8 +138,11 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 	struct db_stmt *s;
 	int rc;
 
+	/* ret: a syscall's a count or -errno, a function's a register */
 	ukt_buf_addf(&sql, "SELECT id, func, tid, pid, entry_ts, return_ts, duration_ns, complete,"
-		     " status, caller_symbol, args, ret, depth, parent_id FROM calls%s%s ORDER BY id",
+		     " status, caller_symbol, args, ret, depth, parent_id, EXISTS(SELECT 1 FROM"
+		     " probes p WHERE p.func = calls.func AND p.kind = 'tracepoint')"
+		     " FROM calls%s%s ORDER BY id",
 		     f->where.len ? " WHERE " : "", f->where.data);
 	s = db_prepare(d, sql.data, err);
 	ukt_buf_release(&sql);
@@ -186,8 +189,10 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 			fputs(",\"args\":", j->f);
 			out_json_string(j->f, db_column_text(s, 10));
 		}
-		if (db_column_type(s, 11) != DB_NULL)
+		if (db_column_type(s, 11) != DB_NULL && db_column_int(s, 14))
 			fprintf(j->f, ",\"ret\":%" PRId64, db_column_int(s, 11));
+		else if (db_column_type(s, 11) != DB_NULL)
+			fprintf(j->f, ",\"ret\":\"0x%" PRIx64 "\"", (uint64_t)db_column_int(s, 11));
 		fputs("}}", j->f);
 	}
 	db_finalize(s);
@@ -204,7 +209,7 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 	int64_t maxargs = 0;
 	int rc = 0;
 
-	p = db_prepare(d, "SELECT id, system, name, args FROM probes WHERE role IS NULL", err);
+	p = db_prepare(d, "SELECT id, system, name, args, function FROM probes WHERE role IS NULL", err);
 	if (!p)
 		return fail_sql(err);
 	db_query_int(d, "SELECT COUNT(*) - 7 FROM pragma_table_info('event_data')", &maxargs);
@@ -212,7 +217,10 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 		char *argnames = strdup(db_column_text(p, 3) ? db_column_text(p, 3) : "");
 		char *name = NULL;
 
-		if (!argnames || asprintf(&name, "%s:%s", db_column_text(p, 1), db_column_text(p, 2)) < 0) {
+		/* a probe on a function by its readable name, else system:event */
+		if (!argnames || (db_column_text(p, 4) ?
+				  asprintf(&name, "%s", db_column_text(p, 4)) :
+				  asprintf(&name, "%s:%s", db_column_text(p, 1), db_column_text(p, 2))) < 0) {
 			free(argnames);
 			rc = -ENOMEM;
 			break;

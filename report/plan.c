@@ -196,6 +196,14 @@ static void display_name(const struct overloads *ov, const struct ukt_probe_rec 
 	}
 }
 
+void plan_probe_name(const struct plan *pl, const struct ukt_probe_rec *p,
+		     struct ukt_buf *out)
+{
+	ukt_buf_reset(out);
+	if (p && p->symbol && *p->symbol && strcmp(p->kind ? p->kind : "", "tracepoint"))
+		display_name(pl->ov, p, p->symbol, out);
+}
+
 static int plan_fold(struct plan *im, const struct event_layout *l,
 		     struct lay_info *li);
 
@@ -308,7 +316,7 @@ int plan_build(struct plan *im, const struct trace *t,
 	struct ukt_buf key = UKT_BUF_INIT, name = UKT_BUF_INIT;
 	struct strtab keys = { 0 };
 	struct key_info *ki = NULL;
-	struct overloads ov = { 0 };
+	struct overloads *ov = calloc(1, sizeof(*ov));
 	size_t kcap = 0;
 	int *lkey = NULL;
 	int rc;
@@ -317,14 +325,15 @@ int plan_build(struct plan *im, const struct trace *t,
 	im->lays = decoder_layouts(dec, &im->nlays);
 	im->li = calloc((size_t)im->nlays + 1, sizeof(*im->li));
 	lkey = calloc((size_t)im->nlays + 1, sizeof(*lkey));
-	rc = im->li && lkey ? 0 : -ENOMEM;
+	im->ov = ov;
+	rc = im->li && lkey && ov ? 0 : -ENOMEM;
 	/* the engine's rule for the recording host (pair.h) */
 	im->machine = trace_meta(t, "machine");
 	im->has_sp_delta = pair_sp_delta(im->machine, &im->sp_delta);
 	if (!rc)
 		rc = plan_probe_ids(im, t);
 	if (!rc)
-		rc = overloads_count(&ov, t);
+		rc = overloads_count(ov, t);
 	/*
 	 * The layouts by pairing key, in one pass: only pairs are calls (an
 	 * entry without a return probe is just events), and one entry and
@@ -387,7 +396,7 @@ int plan_build(struct plan *im, const struct trace *t,
 			role = k->entry == i ? ROLE_ENTRY : ROLE_RETURN;
 		}
 		im->li[i].role = role;
-		display_name(&ov, p, key.data, &name);
+		display_name(ov, p, key.data, &name);
 		/* two functions of one name in different objects */
 		f = strtab_find(&im->fnames, name.data);
 		if (f >= 0 && im->func_key[f] != lkey[i])
@@ -420,7 +429,6 @@ int plan_build(struct plan *im, const struct trace *t,
 	strtab_release(&keys);
 	free(ki);
 	free(lkey);
-	overloads_release(&ov);
 	return rc;
 }
 
@@ -474,6 +482,9 @@ void plan_release(struct plan *p)
 	free(p->return_probe);
 	free(p->func_key);
 	strtab_release(&p->fnames);
+	if (p->ov)
+		overloads_release(p->ov);
+	free(p->ov);
 	for (int i = 0; p->li && i < p->nlays; i++) {
 		free(p->li[i].fold_src);
 		free(p->li[i].fold_val);

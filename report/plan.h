@@ -66,6 +66,7 @@ struct plan {
 	int *entry_probe, *return_probe;	/* per function: probe ids */
 	int *func_key;		/* per function: its first layout's pairing key */
 	struct strtab fnames;	/* funcs' names, by index */
+	struct overloads *ov;	/* C++ names probed more than once (plan.c) */
 };
 
 /*
@@ -76,6 +77,10 @@ struct plan {
  */
 int plan_build(struct plan *p, const struct trace *t, const struct decoder *dec);
 void plan_release(struct plan *p);
+/* The readable name of the function probe p is on (a C++ one demangled
+ * as a paired function's is: calls.func), or nothing (a tracepoint). */
+void plan_probe_name(const struct plan *pl, const struct ukt_probe_rec *p,
+		     struct ukt_buf *out);
 
 /* The plan of the layout of ev. */
 static inline const struct lay_info *plan_of(const struct plan *p,

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,9 +28,11 @@ static const char tables[] =
 " source TEXT);\n"
 "CREATE TABLE probes(id INTEGER PRIMARY KEY, name TEXT, system TEXT, kind TEXT,"
 " role TEXT, func TEXT, target TEXT, symbol TEXT, offset INTEGER, spec TEXT,"
-" definition TEXT, view TEXT, args TEXT, events INTEGER, filter TEXT);\n"
+" definition TEXT, view TEXT, args TEXT, events INTEGER, filter TEXT, returns TEXT,"
+" function TEXT);\n"
 "CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, comm TEXT,"
 " sp_base INTEGER);\n"
+"CREATE TABLE thread_comms(tid INTEGER, ts INTEGER, comm TEXT);\n"
 "CREATE TABLE funcs(id INTEGER PRIMARY KEY, name TEXT, entry_probe INTEGER,"
 " return_probe INTEGER);\n"
 "CREATE TABLE sites(id INTEGER PRIMARY KEY, pid INTEGER, addr INTEGER,"
@@ -53,7 +56,8 @@ static const char tables[] =
 
 /* Every index here is one a command reads through. */
 static const char indexes[] =
-"CREATE INDEX symbols_object ON symbols(object, addr);\n";
+"CREATE INDEX symbols_object ON symbols(object, addr);\n"
+"CREATE INDEX thread_comms_tid ON thread_comms(tid, ts);\n";
 
 static char *sanitize(const char *s)
 {
@@ -294,12 +298,28 @@ static void events_view(struct ukt_buf *sql, int maxargs, int64_t base)
 	ukt_buf_adds(sql, ";\n");
 }
 
+/* Threads that never changed their name (nearly all) are told apart by
+ * one lookup in the small set of those that did, made once per query:
+ * the name's own lookup would cost every call row twice as much. */
+void schema_comm_at(struct ukt_buf *sql, const char *tid, const char *ts)
+{
+	ukt_buf_addf(sql, "CASE WHEN %s IN (SELECT tid FROM thread_comms) THEN"
+		     " COALESCE((SELECT tc.comm FROM thread_comms tc WHERE tc.tid = %s"
+		     " AND tc.ts <= %s ORDER BY tc.ts DESC LIMIT 1), (SELECT tc.comm FROM"
+		     " thread_comms tc WHERE tc.tid = %s AND tc.ts IS NULL), t.comm)"
+		     " ELSE t.comm END", tid, tid, ts, tid);
+}
+
 /* calls: one row per call with names, times and ids as the schema says. */
 static void calls_view(struct ukt_buf *sql, int64_t base)
 {
-	ukt_buf_addf(sql,
-		"CREATE VIEW calls AS SELECT c.id AS id, f.name AS func, c.tid AS tid,"
-		" t.pid AS pid, t.comm AS comm,"
+	char ts[48];
+
+	snprintf(ts, sizeof(ts), "c.ts + %" PRId64, base);
+	ukt_buf_adds(sql, "CREATE VIEW calls AS SELECT c.id AS id, f.name AS func, c.tid AS tid,"
+		     " t.pid AS pid, ");
+	schema_comm_at(sql, "c.tid", ts);
+	ukt_buf_addf(sql, " AS comm,"
 		" CASE WHEN c.flags & %d THEN c.ts + %" PRId64 " END AS entry_ts,"
 		" CASE WHEN c.flags & %d THEN c.ts + %" PRId64 " + COALESCE(c.dur, 0) END AS return_ts,"
 		" c.dur AS duration_ns, COALESCE(c.self, c.dur) AS self_ns,"
@@ -333,7 +353,9 @@ int schema_create_views(struct db *d, const struct plan *p, int64_t base,
 	ukt_buf_adds(&sql, ";\nCREATE VIEW callers AS\n");
 	stats_sql_callers(&sql, NULL);
 	ukt_buf_adds(&sql, ";\nCREATE VIEW event_info AS SELECT e.id, e.ts, e.cpu, e.tid,"
-			   " e.pid, t.comm, p.name AS probe, p.system, e.ip, e.ret_ip"
+			   " e.pid, ");
+	schema_comm_at(&sql, "e.tid", "e.ts");
+	ukt_buf_adds(&sql, " AS comm, p.name AS probe, p.system, e.ip, e.ret_ip"
 			   " FROM events e LEFT JOIN probes p ON p.id = e.probe_id"
 			   " LEFT JOIN threads t ON t.tid = e.tid;\n");
 	rc = db_exec(d, sql.data, err);

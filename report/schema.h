@@ -50,6 +50,10 @@ int schema_fill_fold(struct db *d, const struct plan *p, struct ukt_buf *err);
 /* The views. base: the time call_data.ts counts from. */
 int schema_create_views(struct db *d, const struct plan *p, int64_t base,
 			struct ukt_buf *err);
+/* SQL for the name thread tid (a column) had at time ts (an expression
+ * of the trace clock): its name in thread_comms then, else threads.comm
+ * of the query's "t" (the threads row of tid). */
+void schema_comm_at(struct ukt_buf *sql, const char *tid, const char *ts);
 /* The name of the view of layout l's events ("probe_NAME"); the layouts
  * from SCHEMA_MAX_PROBE_VIEWS on have none. */
 void schema_probe_view(const struct event_layout *l, struct ukt_buf *out);

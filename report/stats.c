@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,11 @@ void filter_more_int(struct sql_filter *f, int64_t v)
 void filter_text(struct sql_filter *f, const char *cond, const char *v)
 {
 	filter_add(f, cond);
+	filter_more_text(f, v);
+}
+
+void filter_more_text(struct sql_filter *f, const char *v)
+{
 	if (f->nbind == 8)
 		return;
 	f->bind[f->nbind].is_text = true;
@@ -240,8 +246,12 @@ static int tids_of(struct db *d, const struct call_select *sel, int **tids,
 		filter_int(&f, "(pid = ? OR tid = ?)", sel->pid);
 		filter_more_int(&f, sel->pid);
 	}
-	if (sel->comm)
-		filter_text(&f, "comm GLOB ?", sel->comm);
+	if (sel->comm) {
+		/* by any name it had: the call's own is tested per call */
+		filter_text(&f, "(comm GLOB ? OR tid IN (SELECT tid FROM thread_comms"
+			    " WHERE comm GLOB ?))", sel->comm);
+		filter_more_text(&f, sel->comm);
+	}
 	ukt_buf_addf(&sql, "SELECT tid FROM threads WHERE %s", f.where.data);
 	s = db_prepare(d, sql.data, err);
 	rc = s ? 0 : -REP_E_SQL;
@@ -361,8 +371,10 @@ static int func_names(struct db *d, char ***names, size_t *n, struct ukt_buf *er
 int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		  struct stats_row **out, size_t *nout, struct ukt_buf *err)
 {
-	static const char *const key2[] = { "NULL", "t.pid", "t.comm" };
-	struct ukt_buf sql = UKT_BUF_INIT, key = UKT_BUF_INIT;
+	struct ukt_buf sql = UKT_BUF_INIT, key = UKT_BUF_INIT, k2sql = UKT_BUF_INIT;
+	char ts[48];
+	int64_t renamed = 0;
+	bool join;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct strtab g = { 0 };	/* the groups: "k1\x1fk2", or "k1\x1e" for a NULL k2 */
 	struct statacc *acc = statacc_new(STATS_MAX_VALUES);
@@ -386,13 +398,32 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 	if (rc)
 		goto out;
 	filter_base(sel, base, &f);
+	/* a call's thread name is the one it had then (thread_comms) */
+	snprintf(ts, sizeof(ts), "c.ts + %" PRId64, base);
+	db_query_int(d, "SELECT COUNT(*) FROM thread_comms", &renamed);
+	if (sel->comm && renamed) {
+		ukt_buf_reset(&k2sql);
+		schema_comm_at(&k2sql, "c.tid", ts);
+		ukt_buf_adds(&k2sql, " GLOB ?");
+		filter_text(&f, k2sql.data, sel->comm);
+	}
+	ukt_buf_reset(&k2sql);
+	if (by == STATS_BY_PID)
+		ukt_buf_adds(&k2sql, "t.pid");
+	else if (by == STATS_BY_COMM)
+		schema_comm_at(&k2sql, "c.tid", ts);
+	else if (by == STATS_BY_TID)
+		ukt_buf_adds(&k2sql, "c.tid");
+	else
+		ukt_buf_adds(&k2sql, "NULL");
+	join = by == STATS_BY_PID || by == STATS_BY_COMM || (sel->comm && renamed);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1 && !statacc_need_rescan(acc))
 			break;
 		ukt_buf_reset(&sql);
 		ukt_buf_addf(&sql, "SELECT c.func, %s, c.flags, c.dur, c.self, c.tid"
-			     " FROM call_data c%s WHERE %s%s%s", key2[by],
-			     by == STATS_BY_FUNC ? "" : " LEFT JOIN threads t ON t.tid = c.tid",
+			     " FROM call_data c%s WHERE %s%s%s", k2sql.data,
+			     join ? " LEFT JOIN threads t ON t.tid = c.tid" : "",
 			     pass ? "c.flags & 15 = 0" : "1",
 			     f.where.len ? " AND " : "", f.where.data);
 		if (tids && ntids <= 64) {
@@ -522,6 +553,7 @@ out:
 	free(row_of);
 	ukt_buf_release(&sql);
 	ukt_buf_release(&key);
+	ukt_buf_release(&k2sql);
 	if (rc < 0) {
 		stats_free(rows, n);
 		rows = NULL;

@@ -37,6 +37,7 @@ void filter_int(struct sql_filter *f, const char *cond, int64_t v);
 /* one more value for the last condition's next placeholder */
 void filter_more_int(struct sql_filter *f, int64_t v);
 void filter_text(struct sql_filter *f, const char *cond, const char *v);
+void filter_more_text(struct sql_filter *f, const char *v);
 void filter_bind(struct db_stmt *s, const struct sql_filter *f, int first);
 void filter_release(struct sql_filter *f);
 
@@ -96,10 +97,10 @@ struct call_select {
 /* sel as a filter on the calls view (its column names). */
 void stats_filter_view(const struct call_select *sel, struct sql_filter *f);
 
-enum stats_by { STATS_BY_FUNC, STATS_BY_PID, STATS_BY_COMM };
+enum stats_by { STATS_BY_FUNC, STATS_BY_PID, STATS_BY_COMM, STATS_BY_TID };
 
 /*
- * Statistics by function (and process or thread name) of the calls sel
+ * Statistics by function (and process, thread name or thread) of the calls sel
  * selects, from one scan of call_data (schema.h): the same numbers as the
  * view. Sorted by the keys. 0, or negative with SQLite's message in err.
  */

@@ -79,6 +79,14 @@ void tables_probe_row(const struct trace *t, const struct plan *p, int i,
 	r->definition = pr && pr->definition && *pr->definition ? pr->definition : NULL;
 	r->filter = pr && pr->filter && *pr->filter ? pr->filter : NULL;
 	r->events = (int64_t)events[i];
+	r->returns = pr ? pr->returns : NULL;
+	/* a paired probe's is its call's name; another's, as readable */
+	if (r->func) {
+		ukt_buf_reset(&r->function);
+		ukt_buf_adds(&r->function, r->func);
+	} else {
+		plan_probe_name(p, pr, &r->function);
+	}
 }
 
 int tables_insert_probes(struct db *d, const struct trace *t,
@@ -86,8 +94,9 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 			 struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d,
-		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
-	struct probe_row r = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT };
+		"INSERT INTO probes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	struct probe_row r = { .view = UKT_BUF_INIT, .args = UKT_BUF_INIT,
+			       .function = UKT_BUF_INIT };
 	int rc = 0;
 
 	if (!s)
@@ -118,12 +127,46 @@ int tables_insert_probes(struct db *d, const struct trace *t,
 		db_bind_int(s, 14, r.events);
 		if (r.filter)
 			db_bind_text(s, 15, r.filter, -1);
+		if (r.returns)
+			db_bind_text(s, 16, r.returns, -1);
+		if (r.function.len)
+			db_bind_text(s, 17, r.function.data, -1);
 		rc = db_step(s, err);
 		db_reset(s);
 	}
 	db_finalize(s);
 	ukt_buf_release(&r.args);
 	ukt_buf_release(&r.view);
+	ukt_buf_release(&r.function);
+	return rc < 0 ? rc : 0;
+}
+
+/* The names of a thread that changed its name: thread_comms. */
+static int insert_names(struct db *d, const struct thread_info *e, struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT INTO thread_comms VALUES(?,?,?)", err);
+	int rc = 0;
+
+	if (!s)
+		return -REP_E_SQL;
+	if (e->first_comm) {
+		db_bind_int(s, 1, e->tid);
+		db_bind_text(s, 3, e->first_comm, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	for (size_t k = 0; k < e->nnames && rc >= 0; k++) {
+		const char *prev = k ? e->names[k - 1].comm : e->first_comm;
+
+		if (prev && !strcmp(prev, e->names[k].comm))
+			continue;	/* a rename to the same name, or an exec of it */
+		db_bind_int(s, 1, e->tid);
+		db_bind_int(s, 2, (int64_t)e->names[k].ts);
+		db_bind_text(s, 3, e->names[k].comm, -1);
+		rc = db_step(s, err);
+		db_reset(s);
+	}
+	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
 
@@ -149,6 +192,8 @@ int tables_insert_threads(struct db *d, const struct threads *th,
 			db_bind_int(s, 4, (int64_t)e->sp_base);
 		rc = db_step(s, err);
 		db_reset(s);
+		if (rc >= 0 && threads_renamed(e))
+			rc = insert_names(d, e, err);
 	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;

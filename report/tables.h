@@ -33,6 +33,8 @@ int tables_insert_damage(struct db *d, const struct trace *t,
 struct probe_row {
 	int id;
 	const char *name, *system, *kind, *role, *func, *target, *symbol, *spec, *definition;
+	const char *returns;	/* "void", "value" or NULL */
+	struct ukt_buf function;	/* the probed function's readable name */
 	const char *filter;	/* the record-time filter, or NULL */
 	bool has_offset;
 	int64_t offset;

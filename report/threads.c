@@ -109,6 +109,180 @@ static void set_comm(struct thread_info *e, const char *s, size_t n, bool force)
 	e->comm = c;
 }
 
+/* tid's name from ts on (the names arrive in time order). */
+static int add_name(struct thread_info *e, uint64_t ts, const char *comm, size_t n)
+{
+	struct thread_name *v;
+
+	if (e->nnames && strlen(e->names[e->nnames - 1].comm) == n &&
+	    !memcmp(e->names[e->nnames - 1].comm, comm, n))
+		return 0;
+	v = reallocarray(e->names, e->nnames + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->names = v;
+	v[e->nnames].ts = ts;
+	v[e->nnames].comm = strndup(comm, n);
+	if (!v[e->nnames].comm)
+		return -ENOMEM;
+	e->nnames++;
+	return 0;
+}
+
+/* e's name as the last record so far leaves it. */
+static const char *current_name(const struct thread_info *e)
+{
+	if (e->nnames)
+		return e->names[e->nnames - 1].comm;
+	return e->first_comm ? e->first_comm : e->comm;
+}
+
+struct task_at {
+	struct ukt_task r;
+	size_t seq;		/* its place in the trace: ties keep it */
+};
+
+static int cmp_task_ts(const void *a, const void *b)
+{
+	const struct task_at *x = a, *y = b;
+
+	if (x->r.ts != y->r.ts)
+		return x->r.ts < y->r.ts ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/*
+ * The TASKS records, in time order: each thread's process as the kernel
+ * said it (a thread's birth names both), and its names over time: a
+ * fork child is named as its parent was until it execs or renames itself.
+ */
+static int load_tasks(struct threads *th, const struct trace *t)
+{
+	struct ukt_cursor c = { (const uint8_t *)t->tasks.data, t->tasks.len };
+	struct task_at *v = NULL;
+	struct ukt_task r;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	while (ukt_task_next(&c, &r) == 1) {
+		if (n == cap) {
+			void *p = reallocarray(v, cap ? cap * 2 : 256, sizeof(*v));
+
+			if (!p) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			v = p;
+			cap = cap ? cap * 2 : 256;
+		}
+		if (r.tid > 0 && r.pid > 0) {
+			v[n].r = r;
+			v[n].seq = n;
+			n++;
+		}
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_task_ts);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct ukt_task *k = &v[i].r;
+		struct thread_info *e = threads_add(th, k->tid);
+		const struct thread_info *parent;
+		const char *pc;
+
+		if (!e) {
+			rc = -ENOMEM;
+			break;
+		}
+		e->pid_task = k->pid;
+		switch (k->kind) {
+		case UKT_TASK_FORK:
+		case UKT_TASK_CLONE:
+			parent = threads_get(th, k->ptid);
+			pc = parent ? current_name(parent) : NULL;
+			if (pc)
+				rc = add_name(e, k->ts, pc, strlen(pc));
+			break;
+		case UKT_TASK_EXEC:
+		case UKT_TASK_COMM:
+			if (k->clen)
+				rc = add_name(e, k->ts, k->comm, strnlen(k->comm, k->clen));
+			break;
+		default:
+			break;
+		}
+	}
+	for (size_t i = 0; i < th->cap && !rc; i++) {
+		struct thread_info *e = &th->v[i];
+		const struct thread_info *l;
+
+		if (e->tid == 0 && !e->comm)
+			continue;
+		/*
+		 * The process: the kernel's records of the thread first; then
+		 * what /proc listed (but a "process" that saved_tgids knows as
+		 * a thread of another is that other: older recorders listed
+		 * an exiting thread's siblings under its own id);
+		 * then saved_tgids.
+		 */
+		if (e->pid_task) {
+			e->pid = e->pid_task;
+		} else if (e->pid_listed) {
+			l = threads_get(th, e->pid_listed);
+			e->pid = l && l->tgid && l->tgid != e->pid_listed ? l->tgid : e->pid_listed;
+		} else if (e->tgid) {
+			e->pid = e->tgid;
+		}
+		/* its last name is the last the kernel gave it */
+		if (e->nnames) {
+			char *last = strdup(e->names[e->nnames - 1].comm);
+
+			if (!last) {
+				rc = -ENOMEM;
+				break;
+			}
+			free(e->comm);
+			e->comm = last;
+		}
+	}
+out:
+	free(v);
+	return rc;
+}
+
+bool threads_renamed(const struct thread_info *e)
+{
+	const char *c = e->comm ? e->comm : "";
+
+	if (e->first_comm && e->nnames && strcmp(e->first_comm, c))
+		return true;
+	for (size_t i = 0; i < e->nnames; i++)
+		if (strcmp(e->names[i].comm, c))
+			return true;
+	return false;
+}
+
+const char *threads_comm_at(const struct threads *th, int tid, uint64_t ts)
+{
+	const struct thread_info *e = threads_get(th, tid);
+	size_t lo = 0, hi;
+
+	if (!e || !e->nnames)
+		return e ? e->comm : NULL;
+	/* the last name given at or before ts */
+	hi = e->nnames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->names[mid].ts <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo)
+		return e->names[lo - 1].comm;
+	return e->first_comm ? e->first_comm : e->comm;
+}
+
 int threads_load(struct threads *th, const struct trace *t)
 {
 	struct text_cursor text, l;
@@ -128,7 +302,9 @@ int threads_load(struct threads *th, const struct trace *t)
 
 			if (!e)
 				return -ENOMEM;
-			e->pid = pid;
+			e->pid_listed = pid;
+			if (!e->first_comm && clen)
+				e->first_comm = strndup(comm, clen);
 			set_comm(e, comm, clen, true);
 		}
 	}
@@ -143,8 +319,7 @@ int threads_load(struct threads *th, const struct trace *t)
 
 			if (!e)
 				return -ENOMEM;
-			if (!e->pid)
-				e->pid = pid;
+			e->tgid = pid;
 		}
 	}
 	/* saved_cmdlines: "tid comm" */
@@ -161,13 +336,18 @@ int threads_load(struct threads *th, const struct trace *t)
 			set_comm(e, l.p, (size_t)(l.end - l.p), false);
 		}
 	}
-	return 0;
+	return load_tasks(th, t);
 }
 
 void threads_release(struct threads *th)
 {
-	for (size_t i = 0; i < th->cap; i++)
+	for (size_t i = 0; i < th->cap; i++) {
 		free(th->v[i].comm);
+		free(th->v[i].first_comm);
+		for (size_t k = 0; k < th->v[i].nnames; k++)
+			free(th->v[i].names[k].comm);
+		free(th->v[i].names);
+	}
 	free(th->v);
 	memset(th, 0, sizeof(*th));
 }

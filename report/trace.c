@@ -246,6 +246,7 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 	case UKT_B_CMDLINES: ukt_buf_reset(&t->cmdlines); return append(&t->cmdlines, b);
 	case UKT_B_TGIDS: ukt_buf_reset(&t->tgids); return append(&t->tgids, b);
 	case UKT_B_THREADS: return append_text(t, &t->threads, b, "bytes of thread names");
+	case UKT_B_TASKS: return append_text(t, &t->tasks, b, "bytes of task records");
 	case UKT_B_PROBE: return parse_probe(t, b);
 	case UKT_B_MAPS: return parse_maps(t, b);
 	case UKT_B_SYMTAB: return add_symtab(t, b);
@@ -294,6 +295,7 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 	ukt_buf_init(&t->cmdlines);
 	ukt_buf_init(&t->tgids);
 	ukt_buf_init(&t->threads);
+	ukt_buf_init(&t->tasks);
 	t->path = strdup(path);
 	t->r = ukt_reader_open(path, err);
 	if (!t->r) {
@@ -560,6 +562,8 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 	/* thread names: the later files' too, which name later threads */
 	if (!rc)
 		rc = ukt_buf_add(&t->threads, o->threads.data, o->threads.len);
+	if (!rc)
+		rc = ukt_buf_add(&t->tasks, o->tasks.data, o->tasks.len);
 	if (!rc && o->cmdlines.len) {
 		rc = ukt_buf_adds(&t->cmdlines, "\n");
 		if (!rc)
@@ -714,6 +718,7 @@ void trace_free(struct trace *t)
 	ukt_buf_release(&t->cmdlines);
 	ukt_buf_release(&t->tgids);
 	ukt_buf_release(&t->threads);
+	ukt_buf_release(&t->tasks);
 	ukt_reader_free(t->r);
 	for (size_t i = 0; t->more && i + 1 < t->npaths; i++)
 		ukt_reader_free(t->more[i]);

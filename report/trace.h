@@ -65,6 +65,7 @@ struct trace {
 	struct strtab meta_keys;	/* key -> index into meta */
 	struct ukt_buf header_page, header_event, printk, kallsyms;
 	struct ukt_buf cmdlines, tgids, threads;
+	struct ukt_buf tasks;		/* TASKS payloads, one after the other */
 	struct trace_format *formats;
 	size_t nformats, formats_cap;
 	struct ukt_probe_rec *probes;	/* PROBE records */

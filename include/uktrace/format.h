@@ -39,6 +39,7 @@ enum ukt_block_type {
 	UKT_B_TRAILER = 14,
 	UKT_B_THREADS = 15,
 	UKT_B_LOSS = 16,
+	UKT_B_TASKS = 17,
 };
 
 /* The name of a block type ("data", "meta", ...) or "unknown". */

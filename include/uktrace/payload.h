@@ -46,6 +46,7 @@ struct ukt_probe_rec {
 	char *symbol;		/* function name, when known */
 	uint64_t offset;	/* file offset (uprobes), offset into symbol */
 	char *func;		/* what entry and return probes of one function share */
+	char *returns;		/* "void" or "value" as debug info says; NULL: unknown */
 	char *role;		/* "entry" or "return" for a pair of two uprobes
 				 * (USDT), else NULL: the kind says */
 	char *call;		/* with role: the name of its calls, or NULL */
@@ -152,6 +153,34 @@ int ukt_threads_add(struct ukt_buf *out, int tid, int pid, const char *comm,
  */
 int ukt_threads_next(struct ukt_cursor *c, int *tid, int *pid,
 		     const char **comm, size_t *clen);
+
+/* ---- TASKS: tasks as the kernel reported them, as they came and went ---- */
+
+enum ukt_task_kind {
+	UKT_TASK_FORK = 1,	/* tid = pid is a new process, made by ptid of ppid */
+	UKT_TASK_CLONE = 2,	/* tid is a new thread of pid, made by ptid */
+	UKT_TASK_EXEC = 3,	/* tid (= pid) runs a new program, named comm */
+	UKT_TASK_COMM = 4,	/* tid of pid renamed itself comm (not an exec) */
+};
+
+struct ukt_task {
+	uint32_t kind;		/* enum ukt_task_kind; readers skip others */
+	uint64_t ts;		/* when (as MAPS blocks' times) */
+	int32_t pid, tid;	/* the task's process and the task */
+	int32_t ppid, ptid;	/* FORK, CLONE: who made it; else 0 */
+	const char *comm;	/* EXEC, COMM: the new name; else empty */
+	uint32_t clen;
+};
+
+/* Append one record (a comm's newlines and NULs are kept as they are:
+ * it is counted, not terminated). 0 or -ENOMEM. */
+int ukt_task_add(struct ukt_buf *out, const struct ukt_task *t);
+/*
+ * The next record of a TASKS payload into t (comm points into it): 1, 0 at
+ * the end, -EBADMSG when malformed. A record longer than this reader knows
+ * (fields a newer writer added) is read for the fields it knows.
+ */
+int ukt_task_next(struct ukt_cursor *c, struct ukt_task *t);
 
 /* ---- LOSS: the kernel's loss counters grew on one CPU ---- */
 

@@ -8,7 +8,9 @@
  *                          16 calls of a(); s() (sleeps 2 ms) N/100 times
  *   workload w1 N          outer() calls target() N times (benchmark W1)
  *   workload w2 N          getppid() N times (benchmark W2)
- *   workload threads T N   T threads, each calling a() N times
+ *   workload threads T N [SECS]
+ *                          T threads, each calling a() N times (started
+ *                          after SECS seconds: during a recording)
  *   workload tsleep T SECS T threads, each as sleep SECS (for -P tests)
  *   workload sleep SECS    sleep, calling a() every 10 ms (for -P tests)
  *   workload graceful SECS as sleep; SIGTERM, SIGINT or SIGHUP ends it with
@@ -27,6 +29,11 @@
  *   workload hang MS       a() for 0.5 s, slow(MS), a() for 0.5 s more
  *   workload lastslow MS   a() for 0.2 s, then slow(MS) and exit at once:
  *                          the last call is the one a trigger wants
+ *   workload forkexec N    N children one after the other, each calling
+ *                          a() from caller_one() before it execs /bin/true
+ *                          (its maps and name are its parent's until then)
+ *   workload renames N     a() N times, then the thread renames itself
+ *                          "wl-renamed" (prctl) and calls a() N times more
  *   workload rename NAME N names itself NAME (prctl PR_SET_NAME: any bytes,
  *                          15 at most), then as calls N
  */
@@ -186,6 +193,9 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			sink += getppid();
 	} else if (!strcmp(mode, "threads")) {
+		struct timespec ts = { argc > 4 ? atol(argv[4]) : 0, 0 };
+
+		nanosleep(&ts, NULL);
 		run_threads(n, thread_main, argc > 3 ? atol(argv[3]) : 1000);
 	} else if (!strcmp(mode, "tsleep")) {
 		run_threads(n, sleeper_main, argc > 3 ? atol(argv[3]) : 1);
@@ -301,6 +311,26 @@ int main(int argc, char **argv)
 			nanosleep(&tick, NULL);
 		}
 		slow(n);
+	} else if (!strcmp(mode, "forkexec")) {
+		for (long i = 0; i < n; i++) {
+			pid_t child = fork();
+			int st;
+
+			if (child == 0) {
+				caller_one(i);
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			if (child < 0 || waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
+			    WEXITSTATUS(st) != 0)
+				return 1;
+		}
+	} else if (!strcmp(mode, "renames")) {
+		for (long i = 0; i < n; i++)
+			a(i);
+		prctl(PR_SET_NAME, "wl-renamed");
+		for (long i = 0; i < n; i++)
+			a(i);
 	} else if (!strcmp(mode, "mallocs")) {
 		/* N rounds: malloc(100 + i % 50), and every 4th round also
 		 * malloc(10000 + i % 1000): ceil(N / 4) of 10000..10999 */

@@ -48,7 +48,7 @@ static void test_probe_round_trip(void)
 		.id = 7, .name = "handle", .system = "uktrace_42", .kind = "uprobe",
 		.spec = "./app:handle", .definition = "p:uktrace_42/handle /app:0x1139",
 		.target = "/app", .symbol = "handle", .offset = 0x1139,
-		.func = "/app:0x1139",
+		.func = "/app:0x1139", .returns = "void",
 	}, out;
 	struct ukt_buf b = UKT_BUF_INIT;
 
@@ -64,6 +64,7 @@ static void test_probe_round_trip(void)
 	CHECK_STR(out.symbol, in.symbol);
 	CHECK_EQ(out.offset, 0x1139);
 	CHECK_STR(out.func, in.func);
+	CHECK_STR(out.returns, "void");
 	/* the newer keys are written only when set: an older file has none */
 	CHECK(out.role == NULL && out.call == NULL && out.filter == NULL);
 	ukt_probe_release(&out);
@@ -79,14 +80,17 @@ static void test_probe_round_trip(void)
 	CHECK_STR(out.filter, "arg2 == \"fib\"");
 	ukt_probe_release(&out);
 	in.role = in.call = in.filter = NULL;
-	/* NULL strings are written empty; a tracepoint has no definition */
+	/* NULL strings are written empty; a tracepoint has no definition;
+	 * what a function returns is left out when unknown */
 	in.definition = NULL;
 	in.symbol = NULL;
+	in.returns = NULL;
 	ukt_buf_reset(&b);
 	CHECK_EQ(ukt_probe_encode(&b, &in), 0);
 	CHECK_EQ(ukt_probe_decode(b.data, b.len, &out), 0);
 	CHECK_STR(out.definition, "");
 	CHECK_STR(out.symbol, "");
+	CHECK(out.returns == NULL);
 	ukt_probe_release(&out);
 	/* every cut is malformed or decodes; never more than was written */
 	for (size_t n = 0; n < b.len; n++) {
@@ -240,6 +244,44 @@ static void test_threads_round_trip(void)
 	ukt_buf_release(&b);
 }
 
+static void test_tasks_round_trip(void)
+{
+	struct ukt_task in[2] = {
+		{ .kind = UKT_TASK_FORK, .ts = 123456789, .pid = 31, .tid = 31, .ppid = 30, .ptid = 32 },
+		{ .kind = UKT_TASK_EXEC, .ts = 123456999, .pid = 31, .tid = 31, .comm = "true", .clen = 4 },
+	}, out;
+	struct ukt_buf b = UKT_BUF_INIT;
+	struct ukt_cursor c;
+	size_t one;
+
+	CHECK_EQ(ukt_task_add(&b, &in[0]), 0);
+	one = b.len;
+	CHECK_EQ(ukt_task_add(&b, &in[1]), 0);
+	/* a record a newer writer made longer: the known fields are read */
+	ukt_buf_add_u32(&b, 4 + 8 + 16 + 4 + 2 + 3);
+	ukt_buf_add_u32(&b, 99);
+	ukt_buf_add_u64(&b, 7);
+	for (int i = 0; i < 4; i++)
+		ukt_buf_add_u32(&b, 1);
+	ukt_buf_add_lstr(&b, "ab", 2);
+	ukt_buf_add(&b, "new", 3);
+	c = (struct ukt_cursor){ (const uint8_t *)b.data, b.len };
+	CHECK_EQ(ukt_task_next(&c, &out), 1);
+	CHECK(out.kind == UKT_TASK_FORK && out.ts == 123456789 && out.pid == 31 && out.tid == 31);
+	CHECK(out.ppid == 30 && out.ptid == 32 && out.clen == 0);
+	CHECK_EQ(ukt_task_next(&c, &out), 1);
+	CHECK(out.kind == UKT_TASK_EXEC && out.clen == 4 && !memcmp(out.comm, "true", 4));
+	CHECK_EQ(ukt_task_next(&c, &out), 1);
+	CHECK(out.kind == 99 && out.ts == 7 && out.clen == 2 && !memcmp(out.comm, "ab", 2));
+	CHECK_EQ(ukt_task_next(&c, &out), 0);
+	/* cut anywhere inside the first record: malformed, never past it */
+	for (size_t n = 1; n < one; n++) {
+		c = (struct ukt_cursor){ (const uint8_t *)b.data, n };
+		CHECK_EQ(ukt_task_next(&c, &out), -EBADMSG);
+	}
+	ukt_buf_release(&b);
+}
+
 static void test_loss_round_trip(void)
 {
 	struct ukt_loss in = { 3, 1000, 2000, 7684, 5 }, out;
@@ -262,6 +304,7 @@ int main(void)
 	RUN(test_symtab_round_trip);
 	RUN(test_maps_round_trip);
 	RUN(test_threads_round_trip);
+	RUN(test_tasks_round_trip);
 	RUN(test_loss_round_trip);
 	return TEST_EXIT();
 }
