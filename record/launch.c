@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/vec.h"
 #include "launch.h"
 #include "meta.h"
 
@@ -116,11 +117,8 @@ int launch_go(struct launch *l, struct ukt_buf *warn)
 /* Descendant processes, for the signal at the end (best effort). */
 static void track(struct launch *l, pid_t pid)
 {
-	pid_t *p = reallocarray(l->procs, l->nprocs + 1, sizeof(*l->procs));
-
-	if (!p)
+	if (ukt_grow_counted(&l->procs, l->nprocs, sizeof(*l->procs)))
 		return;
-	l->procs = p;
 	l->procs[l->nprocs++] = pid;
 }
 

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/vec.h"
 #include "elfsym.h"
 #include "mmapwatch.h"
 #include "meta.h"
@@ -306,15 +307,12 @@ static int write_symtab_as(struct meta *m, const char *open_path,
 	struct ukt_buf b = UKT_BUF_INIT;
 	struct meta_object *o;
 	struct elfsym *e;
-	void *p;
 	int err;
 
 	if (object_written(m, id))
 		return 0;
-	p = reallocarray(m->objects, m->nobjects + 1, sizeof(*m->objects));
-	if (!p)
+	if (ukt_grow_counted(&m->objects, m->nobjects, sizeof(*m->objects)))
 		return -ENOMEM;
-	m->objects = p;
 	o = &m->objects[m->nobjects];
 	*o = (struct meta_object){ .path = strdup(id->path), .has_id = id->has_id,
 				   .maj = id->dev_major, .min = id->dev_minor, .ino = id->ino };
@@ -351,17 +349,14 @@ static int write_symtab(struct meta *m, const char *path)
 static int add_target(struct meta *m, const char *path)
 {
 	struct stat st;
-	void *p;
 
 	if (stat(path, &st) < 0)
 		return 0;
 	for (size_t i = 0; i < m->ntargets; i++)
 		if (m->targets[i].dev == st.st_dev && m->targets[i].ino == st.st_ino)
 			return 0;
-	p = reallocarray(m->targets, m->ntargets + 1, sizeof(*m->targets));
-	if (!p)
+	if (ukt_grow_counted(&m->targets, m->ntargets, sizeof(*m->targets)))
 		return -ENOMEM;
-	m->targets = p;
 	m->targets[m->ntargets] = (struct meta_target){ .path = strdup(path), .dev = st.st_dev,
 							.ino = st.st_ino };
 	if (!m->targets[m->ntargets].path)
@@ -538,11 +533,8 @@ static int snapshot_at(struct meta *m, pid_t pid, const char *maps, size_t len,
 	if (i < m->nmaps && m->maps[i].hash == h)
 		return 0;
 	if (i == m->nmaps) {
-		void *p = reallocarray(m->maps, m->nmaps + 1, sizeof(*m->maps));
-
-		if (!p)
+		if (ukt_grow_counted(&m->maps, m->nmaps, sizeof(*m->maps)))
 			return -ENOMEM;
-		m->maps = p;
 		m->nmaps++;
 		m->maps[i].pid = pid;
 	}
@@ -635,15 +627,11 @@ int meta_snapshot_pid(struct meta *m, pid_t pid)
 
 int meta_follow(struct meta *m, pid_t pid)
 {
-	void *p;
-
 	for (size_t i = 0; i < m->npids; i++)
 		if (m->pids[i] == pid)
 			return 0;
-	p = reallocarray(m->pids, m->npids + 1, sizeof(*m->pids));
-	if (!p)
+	if (ukt_grow_counted(&m->pids, m->npids, sizeof(*m->pids)))
 		return -ENOMEM;
-	m->pids = p;
 	m->pids[m->npids++] = pid;
 	return 0;
 }

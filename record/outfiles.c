@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "uktrace/vec.h"
 #include "outfiles.h"
 
 int outfiles_init(struct outfiles *f, const char *output, unsigned int keep)
@@ -42,12 +43,10 @@ char *outfiles_next(struct outfiles *f)
 
 int outfiles_done(struct outfiles *f, const char *path, struct ukt_buf *deleted)
 {
-	void *p = reallocarray(f->done, f->ndone + 1, sizeof(*f->done));
 	int rc = 0;
 
-	if (!p)
+	if (ukt_grow_counted(&f->done, f->ndone, sizeof(*f->done)))
 		return -ENOMEM;
-	f->done = p;
 	f->done[f->ndone] = strdup(path);
 	if (!f->done[f->ndone])
 		return -ENOMEM;

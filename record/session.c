@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/vec.h"
 #include "elfsym.h"
 #include "errors.h"
 #include "filter.h"
@@ -654,16 +655,12 @@ int session_exclude_self(struct session *s, struct tfs *t)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) && !rc) {
-		void *p;
-
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		p = reallocarray(tids, n + 1, sizeof(*tids));
-		if (!p) {
+		if (ukt_grow_counted(&tids, n, sizeof(*tids))) {
 			rc = -ENOMEM;
 			break;
 		}
-		tids = p;
 		tids[n++] = (pid_t)atoi(de->d_name);
 	}
 	closedir(d);

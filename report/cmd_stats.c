@@ -19,6 +19,7 @@
 #include "svg.h"
 #include "tables.h"
 #include "errors.h"
+#include "uktrace/vec.h"
 
 /* The calls the options select (of func, when given). */
 static struct call_select selection(const struct report_opts *o, const char *func)
@@ -187,13 +188,10 @@ static int read_summary_table(struct db *d, struct stats_row **out, size_t *nout
 	if (!s)
 		return -ENOENT;
 	while ((rc = db_step(s, NULL)) == 1) {
-		void *p = reallocarray(rows, n + 1, sizeof(*rows));
-
-		if (!p) {
+		if (ukt_grow_counted(&rows, n, sizeof(*rows))) {
 			rc = -ENOMEM;
 			break;
 		}
-		rows = p;
 		memset(&rows[n], 0, sizeof(rows[n]));
 		rows[n].k1 = strdup(db_column_text(s, 0) ? db_column_text(s, 0) : "");
 		for (int i = 0; i < S_NCOLS; i++) {

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "strtab.h"
 #include "uktrace/pair.h"
+#include "uktrace/vec.h"
 
 static const char *basename_of(const char *p)
 {
@@ -25,13 +26,28 @@ static int find_arg(const struct event_layout *l, const char *name)
 	return -1;
 }
 
+/* Room for one more function in the five per-function arrays (one
+ * capacity: a failed growth leaves it, and the arrays, as they were). */
+static int grow_funcs(struct plan *im)
+{
+	size_t n = (size_t)im->nfuncs;
+	size_t c[5] = { im->funcs_cap, im->funcs_cap, im->funcs_cap,
+			im->funcs_cap, im->funcs_cap };
+
+	if (UKT_GROW(im->funcs, c[0], n) || UKT_GROW(im->fflags, c[1], n) ||
+	    UKT_GROW(im->entry_probe, c[2], n) ||
+	    UKT_GROW(im->return_probe, c[3], n) || UKT_GROW(im->func_key, c[4], n))
+		return -ENOMEM;
+	im->funcs_cap = c[0];
+	return 0;
+}
+
 /* The function named name (added with flags when new; else flags are
  * added to it): found by a hash of the names. Its index, or -ENOMEM. */
 static int add_func(struct plan *im, const char *name, unsigned int flags, int key)
 {
 	long f = strtab_intern(&im->fnames, name);
-	size_t n = (size_t)im->nfuncs + 1;
-	void *p;
+	int rc;
 
 	if (f < 0)
 		return (int)f;
@@ -39,21 +55,8 @@ static int add_func(struct plan *im, const char *name, unsigned int flags, int k
 		im->fflags[f] |= flags;
 		return (int)f;
 	}
-	if (!(p = reallocarray(im->funcs, n, sizeof(*im->funcs))))
-		return -ENOMEM;
-	im->funcs = p;
-	if (!(p = reallocarray(im->fflags, n, sizeof(*im->fflags))))
-		return -ENOMEM;
-	im->fflags = p;
-	if (!(p = reallocarray(im->entry_probe, n, sizeof(*im->entry_probe))))
-		return -ENOMEM;
-	im->entry_probe = p;
-	if (!(p = reallocarray(im->return_probe, n, sizeof(*im->return_probe))))
-		return -ENOMEM;
-	im->return_probe = p;
-	if (!(p = reallocarray(im->func_key, n, sizeof(*im->func_key))))
-		return -ENOMEM;
-	im->func_key = p;
+	if ((rc = grow_funcs(im)))
+		return rc;
 	im->fflags[im->nfuncs] = flags;
 	im->entry_probe[im->nfuncs] = im->return_probe[im->nfuncs] = 0;
 	im->func_key[im->nfuncs] = key;
@@ -98,6 +101,7 @@ static void pair_key(const struct ukt_probe_rec *p, const struct event_layout *l
 struct overloads {
 	struct strtab syms, bases;
 	int *count;		/* per base */
+	size_t cap;		/* of count */
 };
 
 static int overloads_count(struct overloads *ov, const struct trace *t)
@@ -125,13 +129,10 @@ static int overloads_count(struct overloads *ov, const struct trace *t)
 			break;
 		}
 		if (ov->bases.n > n) {	/* a new base */
-			void *p = reallocarray(ov->count, ov->bases.n, sizeof(*ov->count));
-
-			if (!p) {
+			if (UKT_GROW(ov->count, ov->cap, (size_t)k)) {
 				rc = -ENOMEM;
 				break;
 			}
-			ov->count = p;
 			ov->count[k] = 0;
 		}
 		ov->count[k]++;

@@ -59,6 +59,7 @@ struct plan {
 	char **funcs;		/* display names of paired functions */
 	unsigned int *fflags;	/* per function: enum func_flags (uktrace/pair.h) */
 	int nfuncs;
+	size_t funcs_cap;	/* of the five per-function arrays */
 	int maxargs;		/* the most arguments of any layout */
 	const char *machine;	/* the recording host's (the trace's meta) */
 	bool has_sp_delta;	/* return sp - entry sp is known (pair_sp_delta): */

@@ -17,6 +17,7 @@
 #include "strtab.h"
 #include "tables.h"
 #include "errors.h"
+#include "uktrace/vec.h"
 
 const int stats_pct[STATS_NPCT] = { 50, 90, 99 };
 const int stats_pct_col[STATS_NPCT] = { S_P50, S_P90, S_P99 };
@@ -132,24 +133,21 @@ void stats_free(struct stats_row *rows, size_t n)
 int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
 {
 	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);
+	struct strtab seen = { 0 };	/* the rows' functions, hashed */
 	int rc = 0;
 
-	while (s && db_step(s, NULL) == 1) {
+	for (size_t i = 0; i < *n && !rc; i++)
+		rc = strtab_intern(&seen, (*rows)[i].k1) < 0 ? -ENOMEM : 0;
+	while (!rc && s && db_step(s, NULL) == 1) {
 		const char *func = db_column_text(s, 0);
 		struct stats_row *r;
-		bool seen = false;
-		void *p;
 
-		for (size_t i = 0; i < *n && !seen; i++)
-			seen = !strcmp((*rows)[i].k1, func);
-		if (seen)
+		if (!func || strtab_find(&seen, func) >= 0)
 			continue;
-		p = reallocarray(*rows, *n + 1, sizeof(**rows));
-		if (!p) {
+		if (ukt_grow_counted(rows, *n, sizeof(**rows))) {
 			rc = -ENOMEM;
 			break;
 		}
-		*rows = p;
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		for (int k = 0; k < S_NCOLS; k++)
@@ -161,6 +159,7 @@ int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
 			break;
 		}
 	}
+	strtab_release(&seen);
 	db_finalize(s);
 	return rc;
 }
@@ -316,11 +315,8 @@ static int tids_of(struct db *d, const struct call_select *sel, int **tids,
 /* A new row for group gi (rows has n of them, gi == n). */
 static struct stats_row *new_row(struct stats_row **rows, size_t *n)
 {
-	void *p = reallocarray(*rows, *n + 1, sizeof(**rows));
-
-	if (!p)
+	if (ukt_grow_counted(rows, *n, sizeof(**rows)))
 		return NULL;
-	*rows = p;
 	memset(&(*rows)[*n], 0, sizeof(**rows));
 	return &(*rows)[(*n)++];
 }
@@ -329,6 +325,7 @@ static struct stats_row *new_row(struct stats_row **rows, size_t *n)
 static int func_names(struct db *d, char ***names, size_t *n, struct ukt_buf *err)
 {
 	struct db_stmt *s = db_prepare(d, "SELECT id, name FROM funcs", err);
+	size_t cap = 0;
 	int rc;
 
 	*names = NULL;
@@ -341,13 +338,10 @@ static int func_names(struct db *d, char ***names, size_t *n, struct ukt_buf *er
 		if (id < 0 || id > 1 << 24)
 			continue;
 		if ((size_t)id >= *n) {
-			void *p = reallocarray(*names, (size_t)id + 1, sizeof(**names));
-
-			if (!p) {
+			if (ukt_grow(names, &cap, (size_t)id, sizeof(**names))) {
 				rc = -ENOMEM;
 				break;
 			}
-			*names = p;
 			memset(*names + *n, 0, ((size_t)id + 1 - *n) * sizeof(**names));
 			*n = (size_t)id + 1;
 		}

@@ -7,6 +7,7 @@
 
 #include "textscan.h"
 #include "threads.h"
+#include "uktrace/vec.h"
 
 static size_t slot(const struct threads *th, int tid)
 {
@@ -117,10 +118,9 @@ static int add_name(struct thread_info *e, uint64_t ts, const char *comm, size_t
 	if (e->nnames && strlen(e->names[e->nnames - 1].comm) == n &&
 	    !memcmp(e->names[e->nnames - 1].comm, comm, n))
 		return 0;
-	v = reallocarray(e->names, e->nnames + 1, sizeof(*v));
-	if (!v)
+	if (ukt_grow_counted(&e->names, e->nnames, sizeof(*e->names)))
 		return -ENOMEM;
-	e->names = v;
+	v = e->names;
 	v[e->nnames].ts = ts;
 	v[e->nnames].comm = strndup(comm, n);
 	if (!v[e->nnames].comm)

@@ -11,27 +11,7 @@
 
 #include "trace.h"
 #include "errors.h"
-
-/* Room in *v (of *cap elements of size bytes) for element n: doubling,
- * so that appending costs the same whatever the count. */
-static int grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	void **pv = v;
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap <= n)
-		ncap = n + 1;
-	p = reallocarray(*pv, ncap, size);
-	if (!p)
-		return -ENOMEM;
-	*pv = p;
-	*cap = ncap;
-	return 0;
-}
+#include "uktrace/vec.h"
 
 /* Refuse t: past limit, a count the message says (format/FORMAT.md). */
 static int refuse(struct trace *t, const char *what, uint64_t limit)
@@ -60,7 +40,7 @@ static int set_meta(struct trace *t, char *key, char *value)
 		value = NULL;
 	} else if (t->nmeta >= TRACE_MAX_META_KEYS) {
 		rc = refuse(t, "metadata keys", TRACE_MAX_META_KEYS);
-	} else if (!(rc = grow(&t->meta, &t->meta_cap, t->nmeta, sizeof(*t->meta)))) {
+	} else if (!(rc = UKT_GROW(t->meta, t->meta_cap, t->nmeta))) {
 		t->meta[t->nmeta++] = (struct trace_kv){ key, value };
 		return 0;
 	}
@@ -110,7 +90,7 @@ static int parse_probe(struct trace *t, const struct ukt_block *b)
 	if (rc)
 		return rc;
 	rc = t->nprobes >= TRACE_MAX_PROBES ? refuse(t, "probes", TRACE_MAX_PROBES) :
-		grow(&t->probes, &t->probes_cap, t->nprobes, sizeof(*t->probes));
+		UKT_GROW(t->probes, t->probes_cap, t->nprobes);
 	if (rc) {
 		ukt_probe_release(&p);
 		return rc;
@@ -133,7 +113,7 @@ static int parse_format(struct trace *t, const struct ukt_block *b)
 	}
 	if (t->nformats >= TRACE_MAX_FORMATS)
 		return refuse(t, "event formats", TRACE_MAX_FORMATS);
-	if (grow(&t->formats, &t->formats_cap, t->nformats, sizeof(*t->formats)))
+	if (UKT_GROW(t->formats, t->formats_cap, t->nformats))
 		return -ENOMEM;
 	t->formats[t->nformats].system = ukt_memdupz(sys, slen);
 	t->formats[t->nformats].text = ukt_memdupz(text, tlen);
@@ -155,7 +135,7 @@ static int parse_maps(struct trace *t, const struct ukt_block *b)
 		t->malformed++;
 		return 0;
 	}
-	if (grow(&t->maps, &t->maps_cap, t->nmaps, sizeof(*t->maps)))
+	if (UKT_GROW(t->maps, t->maps_cap, t->nmaps))
 		return -ENOMEM;
 	t->maps[t->nmaps].pid = pid;
 	t->maps[t->nmaps].ts = ts;
@@ -226,7 +206,7 @@ static int add_symtab(struct trace *t, const struct ukt_block *b)
 		return refuse(t, "objects", TRACE_MAX_SYMTABS);
 	if (nsyms > TRACE_MAX_SYMBOLS - t->nsymbols)
 		return refuse(t, "symbols", TRACE_MAX_SYMBOLS);
-	if (grow(&t->symtabs, &t->symtabs_cap, t->nsymtabs, sizeof(*t->symtabs)))
+	if (UKT_GROW(t->symtabs, t->symtabs_cap, t->nsymtabs))
 		return -ENOMEM;
 	t->nsymbols += nsyms;
 	ukt_buf_init(&t->symtabs[t->nsymtabs]);
@@ -257,7 +237,7 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 			t->malformed++;
 			return 0;
 		}
-		if (grow(&t->losses, &t->losses_cap, t->nlosses, sizeof(*t->losses)))
+		if (UKT_GROW(t->losses, t->losses_cap, t->nlosses))
 			return -ENOMEM;
 		t->losses[t->nlosses++] = l;
 		return 0;
@@ -516,7 +496,7 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 			rc = refuse(t, "objects", TRACE_MAX_SYMTABS);
 			break;
 		}
-		if ((rc = grow(&t->symtabs, &t->symtabs_cap, t->nsymtabs, sizeof(*t->symtabs))))
+		if ((rc = UKT_GROW(t->symtabs, t->symtabs_cap, t->nsymtabs)))
 			break;
 		t->symtabs[t->nsymtabs++] = o->symtabs[i];
 		ukt_buf_init(&o->symtabs[i]);
@@ -530,14 +510,14 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 	for (size_t i = 0; i < o->nmaps && !rc; i++) {
 		if (seen_add(&seen, maps_hash(&o->maps[i]), t->nmaps, same_maps, t, &o->maps[i]))
 			continue;
-		if ((rc = grow(&t->maps, &t->maps_cap, t->nmaps, sizeof(*t->maps))))
+		if ((rc = UKT_GROW(t->maps, t->maps_cap, t->nmaps)))
 			break;
 		t->maps[t->nmaps++] = o->maps[i];
 		o->maps[i].text = NULL;
 	}
 	free(seen.slot);
 	for (size_t i = 0; i < o->nlosses && !rc; i++) {
-		if ((rc = grow(&t->losses, &t->losses_cap, t->nlosses, sizeof(*t->losses))))
+		if ((rc = UKT_GROW(t->losses, t->losses_cap, t->nlosses)))
 			break;
 		t->losses[t->nlosses++] = o->losses[i];
 	}

@@ -9,6 +9,7 @@
 #include "../../record/errors.h"
 #include "../../report/errors.h"
 #include "uktrace/buf.h"
+#include "uktrace/vec.h"
 
 static void test_buf_never_null(void)
 {
@@ -74,10 +75,45 @@ static void test_errors_per_program(void)
 	CHECK((int)UKT_E_MAX <= (int)REC_E_BASE);
 }
 
+/* Appends grow by doubling: a million of them move the array some 20
+ * times, not a million (ASan's realloc always moves: linear or quadratic). */
+static void test_vec_doubles(void)
+{
+	int *v = NULL, *w = NULL, moves = 0;
+	size_t cap = 0, n;
+
+	for (n = 0; n < 1000000; n++) {
+		int *old = w;
+
+		if (UKT_GROW(v, cap, n) || ukt_grow_counted(&w, n, sizeof(*w)))
+			break;
+		v[n] = w[n] = (int)n;
+		moves += old != w;
+	}
+	CHECK(n == 1000000);
+	CHECK(cap >= n && cap <= 2 * n);
+	CHECK(v[999999] == 999999 && w[999999] == 999999 && w[0] == 0);
+	CHECK(moves <= 21);
+	free(v);
+	free(w);
+	/* room at n when n is already below the capacity: nothing moves */
+	v = NULL;
+	cap = 0;
+	CHECK(UKT_GROW(v, cap, 100) == 0 && cap == 101 && v);
+	w = v;
+	CHECK(UKT_GROW(v, cap, 50) == 0 && v == w && cap == 101);
+	free(v);
+	/* an overflowing size is refused, the array kept */
+	v = NULL;
+	cap = 0;
+	CHECK(ukt_grow(&v, &cap, SIZE_MAX / 2, 16) == -ENOMEM && !v && cap == 0);
+}
+
 int main(void)
 {
 	RUN(test_buf_never_null);
 	RUN(test_buf_binary_and_growth);
 	RUN(test_errors_per_program);
+	RUN(test_vec_doubles);
 	return TEST_EXIT();
 }
