@@ -16,6 +16,7 @@ void ukt_buf_init(struct ukt_buf *b)
 	b->data = ukt_buf_empty;
 	b->len = 0;
 	b->cap = 0;
+	b->err = 0;
 }
 
 void ukt_buf_release(struct ukt_buf *b)
@@ -28,14 +29,20 @@ void ukt_buf_release(struct ukt_buf *b)
 void ukt_buf_reset(struct ukt_buf *b)
 {
 	b->len = 0;
+	b->err = 0;
 	if (b->cap)
 		b->data[0] = '\0';
 }
 
 char *ukt_buf_detach(struct ukt_buf *b)
 {
-	char *s = b->cap ? b->data : strdup("");
+	char *s;
 
+	if (b->err) {
+		ukt_buf_release(b);
+		return NULL;
+	}
+	s = b->cap ? b->data : strdup("");
 	ukt_buf_init(b);
 	return s;
 }
@@ -45,8 +52,10 @@ int ukt_buf_grow(struct ukt_buf *b, size_t extra)
 	size_t need, cap;
 	char *p;
 
+	if (b->err)
+		return b->err;
 	if (extra > SIZE_MAX - b->len - 1)
-		return -ENOMEM;
+		return b->err = -ENOMEM;
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -55,7 +64,7 @@ int ukt_buf_grow(struct ukt_buf *b, size_t extra)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	p = realloc(b->cap ? b->data : NULL, cap);
 	if (!p)
-		return -ENOMEM;
+		return b->err = -ENOMEM;
 	if (!b->cap)
 		p[0] = '\0';
 	b->data = p;
@@ -90,8 +99,10 @@ int ukt_buf_vaddf(struct ukt_buf *b, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
+	if (b->err)
+		return b->err;
 	if (n < 0)
-		return -EINVAL;
+		return b->err = -EINVAL;
 	err = ukt_buf_grow(b, (size_t)n);
 	if (err)
 		return err;
@@ -139,8 +150,10 @@ int ukt_buf_add_lstr(struct ukt_buf *b, const void *s, size_t len)
 {
 	int err;
 
+	if (b->err)
+		return b->err;
 	if (len > UINT32_MAX)
-		return -EOVERFLOW;
+		return b->err = -EOVERFLOW;
 	err = ukt_buf_add_u32(b, (uint32_t)len);
 	return err ? err : ukt_buf_add(b, s, len);
 }

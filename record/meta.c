@@ -116,10 +116,15 @@ static bool state_block(uint16_t type)
 
 /* To the file (when there is one) and, when it is state, to the log. */
 static int add_block_as(struct meta *m, uint16_t type, uint32_t cpu, pid_t pid, uint64_t ts,
-			bool state, const void *data, size_t len)
+			bool state, const struct ukt_buf *b)
 {
 	struct ukt_block_desc d = { .type = type, .cpu = cpu };
-	int err = m->log && state ? log_add(m, type, cpu, pid, ts, data, len) : 0;
+	const void *data = b->data;
+	size_t len = b->len;
+	int err = ukt_buf_error(b);	/* a payload cut short is never written */
+
+	if (!err && m->log && state)
+		err = log_add(m, type, cpu, pid, ts, data, len);
 
 	if (err || !m->w)
 		return err;
@@ -132,10 +137,9 @@ static int add_block_as(struct meta *m, uint16_t type, uint32_t cpu, pid_t pid, 
 	return err;
 }
 
-static int add_block(struct meta *m, uint16_t type, uint32_t cpu,
-		     const void *data, size_t len)
+static int add_block(struct meta *m, uint16_t type, uint32_t cpu, const struct ukt_buf *b)
 {
-	return add_block_as(m, type, cpu, 0, 0, state_block(type), data, len);
+	return add_block_as(m, type, cpu, 0, 0, state_block(type), b);
 }
 
 int meta_keep(struct meta *m, uint64_t horizon_ns)
@@ -220,7 +224,7 @@ static int write_kv(struct meta *m, const char *const *kv, bool state)
 	for (; kv[0] && !err; kv += 2)
 		err = ukt_kv_add(&b, kv[0], kv[1]);
 	if (!err)
-		err = add_block_as(m, UKT_B_META, UKT_NO_CPU, 0, 0, state, b.data, b.len);
+		err = add_block_as(m, UKT_B_META, UKT_NO_CPU, 0, 0, state, &b);
 	ukt_buf_release(&b);
 	return err;
 }
@@ -237,7 +241,7 @@ static int write_text(struct meta *m, uint16_t type, const char *file,
 	int err = top ? tfs_read_top(m->t, file, &b) : ukt_buf_read_file(&b, file);
 
 	if (!err)
-		err = add_block(m, type, UKT_NO_CPU, b.data, b.len);
+		err = add_block(m, type, UKT_NO_CPU, &b);
 	ukt_buf_release(&b);
 	return err;
 }
@@ -252,7 +256,7 @@ static int write_format(struct meta *m, const char *system, const char *event)
 	if (!err)
 		err = ukt_event_format_encode(&b, system, text.data, text.len);
 	if (!err)
-		err = add_block(m, UKT_B_EVENT_FORMAT, UKT_NO_CPU, b.data, b.len);
+		err = add_block(m, UKT_B_EVENT_FORMAT, UKT_NO_CPU, &b);
 	ukt_buf_release(&b);
 	ukt_buf_release(&f);
 	ukt_buf_release(&text);
@@ -276,7 +280,7 @@ static int write_probe(struct meta *m, size_t i, const char *system)
 	int err = ukt_probe_encode(&b, &r);
 
 	if (!err)
-		err = add_block(m, UKT_B_PROBE, UKT_NO_CPU, b.data, b.len);
+		err = add_block(m, UKT_B_PROBE, UKT_NO_CPU, &b);
 	ukt_buf_release(&b);
 	return err;
 }
@@ -324,7 +328,7 @@ static int write_symtab_as(struct meta *m, const char *open_path,
 		return 0;	/* not ELF, gone, or unreadable: nothing to save */
 	err = elfsym_serialize(e, id, &b);
 	if (!err)
-		err = add_block(m, UKT_B_SYMTAB, UKT_NO_CPU, b.data, b.len);
+		err = add_block(m, UKT_B_SYMTAB, UKT_NO_CPU, &b);
 	elfsym_free(e);
 	ukt_buf_release(&b);
 	return err;
@@ -508,7 +512,7 @@ static int write_threads(struct meta *m, pid_t pid)
 	closedir(d);
 	if (b.len)
 		err = add_block_as(m, UKT_B_THREADS, UKT_NO_CPU, pid,
-				   meta_clock_now(m->clock ? m->clock : "mono"), true, b.data, b.len);
+				   meta_clock_now(m->clock ? m->clock : "mono"), true, &b);
 	ukt_buf_release(&b);
 	ukt_buf_release(&comm);
 	return err;
@@ -576,7 +580,7 @@ static int snapshot_at(struct meta *m, pid_t pid, const char *maps, size_t len,
 		ts = meta_clock_now(m->clock ? m->clock : "mono");
 	err = ukt_maps_encode(&b, (uint32_t)pid, ts, maps, len);
 	if (!err)
-		err = add_block_as(m, UKT_B_MAPS, UKT_NO_CPU, pid, ts, true, b.data, b.len);
+		err = add_block_as(m, UKT_B_MAPS, UKT_NO_CPU, pid, ts, true, &b);
 	ukt_buf_release(&b);
 	if (!err)
 		err = write_threads(m, pid);
@@ -725,7 +729,7 @@ int meta_write_loss(struct meta *m, int cpu, uint64_t from, uint64_t to,
 	int err = ukt_loss_encode(&b, &l);
 
 	if (!err)
-		err = add_block(m, UKT_B_LOSS, (uint32_t)cpu, b.data, b.len);
+		err = add_block(m, UKT_B_LOSS, (uint32_t)cpu, &b);
 	ukt_buf_release(&b);
 	return err;
 }
@@ -748,7 +752,7 @@ int meta_write_end(struct meta *m, int ncpus, const char *clock,
 		ukt_buf_reset(&b);
 		if (tfs_cpu_stats(m->t, cpu, &stats[cpu], &b))
 			continue;
-		err = add_block(m, UKT_B_CPU_STATS, (uint32_t)cpu, b.data, b.len);
+		err = add_block(m, UKT_B_CPU_STATS, (uint32_t)cpu, &b);
 	}
 	if (!err) {
 		const char *kv[] = { "stop_ns", stop_ns, "stop_realtime", stop_rt, NULL };
@@ -1012,8 +1016,7 @@ static int flush_tasks(struct meta *m)
 
 	if (!m->tasks.len)
 		return 0;
-	err = add_block_as(m, UKT_B_TASKS, UKT_NO_CPU, 0, m->tasks_ts, true, m->tasks.data,
-			   m->tasks.len);
+	err = add_block_as(m, UKT_B_TASKS, UKT_NO_CPU, 0, m->tasks_ts, true, &m->tasks);
 	ukt_buf_reset(&m->tasks);
 	return err;
 }

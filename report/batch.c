@@ -23,13 +23,13 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 			ukt_buf_adds(&sql, c ? ",?" : "?");
 		ukt_buf_adds(&sql, ")");
 		if (r == 0) {
-			b->one = db_prepare(d, sql.data, err);
+			b->one = db_prepare_buf(d, &sql, err);
 			if (!b->one)
 				rc = -REP_E_SQL;
 		}
 	}
 	if (!rc) {
-		b->many = db_prepare(d, sql.data, err);
+		b->many = db_prepare_buf(d, &sql, err);
 		if (!b->many)
 			rc = -REP_E_SQL;
 	}

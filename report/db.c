@@ -134,6 +134,26 @@ int db_exec(struct db *d, const char *sql, struct ukt_buf *err)
 	return rc_to_err(rc);
 }
 
+int db_exec_buf(struct db *d, const struct ukt_buf *sql, struct ukt_buf *err)
+{
+	if (ukt_buf_error(sql)) {
+		if (err)
+			ukt_buf_adds(err, strerror(-ukt_buf_error(sql)));
+		return ukt_buf_error(sql);
+	}
+	return db_exec(d, sql->data, err);
+}
+
+struct db_stmt *db_prepare_buf(struct db *d, const struct ukt_buf *sql, struct ukt_buf *err)
+{
+	if (ukt_buf_error(sql)) {
+		if (err)
+			ukt_buf_adds(err, strerror(-ukt_buf_error(sql)));
+		return NULL;
+	}
+	return db_prepare(d, sql->data, err);
+}
+
 int db_query_int(struct db *d, const char *sql, int64_t *v)
 {
 	sqlite3_stmt *s;

@@ -39,6 +39,10 @@ int db_exec(struct db *d, const char *sql, struct ukt_buf *err);
 int db_query_int(struct db *d, const char *sql, int64_t *v);
 
 struct db_stmt *db_prepare(struct db *d, const char *sql, struct ukt_buf *err);
+/* db_exec and db_prepare of SQL built in a buffer: refused (with -ENOMEM,
+ * NULL) when an append to it failed, so a statement cut short never runs. */
+int db_exec_buf(struct db *d, const struct ukt_buf *sql, struct ukt_buf *err);
+struct db_stmt *db_prepare_buf(struct db *d, const struct ukt_buf *sql, struct ukt_buf *err);
 void db_finalize(struct db_stmt *s);
 
 /* Binding is 1-based, as in SQLite. */

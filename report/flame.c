@@ -147,7 +147,7 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 	/* ids grow with entry: a parent comes before its calls */
 	ukt_buf_addf(&sql, "SELECT id, tid, parent_id, func, complete, self_ns"
 		     " FROM calls%s%s ORDER BY id", f.where.len ? " WHERE " : "", f.where.data);
-	s = db_prepare(d, sql.data, err);
+	s = db_prepare_buf(d, &sql, err);
 	if (!s) {
 		rc = -REP_E_SQL;
 		goto out;

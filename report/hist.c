@@ -30,7 +30,7 @@ static struct db_stmt *query(struct db *d, const char *cols, const struct sql_fi
 
 	ukt_buf_addf(&sql, "SELECT %s FROM calls WHERE complete%s%s", cols,
 		     f->where.len ? " AND " : "", f->where.data);
-	s = db_prepare(d, sql.data, err);
+	s = db_prepare_buf(d, &sql, err);
 	if (s)
 		filter_bind(s, f, 1);
 	ukt_buf_release(&sql);

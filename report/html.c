@@ -200,7 +200,7 @@ static int callers_table(FILE *f, struct db *d, const struct sql_filter *flt,
 
 	stats_sql_callers(&sql, flt->where.data);
 	ukt_buf_adds(&sql, "\nORDER BY calls DESC LIMIT 10");
-	s = db_prepare(d, sql.data, err);
+	s = db_prepare_buf(d, &sql, err);
 	ukt_buf_release(&sql);
 	if (!s)
 		return -REP_E_SQL;
@@ -236,7 +236,7 @@ static int slowest_table(FILE *f, struct db *d, const struct sql_filter *flt, in
 		     " p.kind = 'tracepoint')"
 		     " FROM calls WHERE complete AND %s ORDER BY duration_ns DESC LIMIT 5",
 		     flt->where.data);
-	s = db_prepare(d, sql.data, err);
+	s = db_prepare_buf(d, &sql, err);
 	ukt_buf_release(&sql);
 	if (!s)
 		return -REP_E_SQL;

@@ -144,7 +144,7 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 		     " probes p WHERE p.func = calls.func AND p.kind = 'tracepoint')"
 		     " FROM calls%s%s ORDER BY id",
 		     f->where.len ? " WHERE " : "", f->where.data);
-	s = db_prepare(d, sql.data, err);
+	s = db_prepare_buf(d, &sql, err);
 	ukt_buf_release(&sql);
 	if (!s)
 		return fail_sql(err);
@@ -244,7 +244,7 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 			ukt_buf_addf(&sql, ", e.arg%" PRId64, k);
 		ukt_buf_addf(&sql, " FROM event_data e LEFT JOIN threads t ON t.tid = e.tid"
 			     " WHERE %s ORDER BY e.id", f.where.data);
-		s = db_prepare(d, sql.data, err);
+		s = db_prepare_buf(d, &sql, err);
 		if (!s) {
 			free(argnames);
 			free(name);

@@ -93,7 +93,7 @@ int schema_create_tables(struct db *d, int maxargs, struct ukt_buf *err)
 	for (int s = 0; s < CALL_NSTATUS; s++)
 		ukt_buf_addf(&sql, "INSERT INTO call_status VALUES(%d, '%s', %d);\n", s,
 			     call_status_name((enum call_status)s), s == CALL_COMPLETE);
-	rc = db_exec(d, sql.data, err);
+	rc = db_exec_buf(d, &sql, err);
 	ukt_buf_release(&sql);
 	return rc;
 }
@@ -232,7 +232,7 @@ static int create_probe_views(struct db *d, const struct plan *p, int64_t base,
 				     fold_joins, li->func, ret ? CD_RETURN_FOLDED : CD_ENTRY_FOLDED);
 		}
 		if (!rc)
-			rc = db_exec(d, sql.data, err);
+			rc = db_exec_buf(d, &sql, err);
 	}
 	ukt_buf_release(&sql);
 	ukt_buf_release(&cols);
@@ -267,7 +267,7 @@ int schema_fill_fold(struct db *d, const struct plan *p, struct ukt_buf *err)
 				ukt_buf_adds(&sql, "NULL");
 		}
 		ukt_buf_adds(&sql, ")");
-		rc = db_exec(d, sql.data, err);
+		rc = db_exec_buf(d, &sql, err);
 	}
 	ukt_buf_release(&sql);
 	return rc;
@@ -358,7 +358,7 @@ int schema_create_views(struct db *d, const struct plan *p, int64_t base,
 	ukt_buf_adds(&sql, " AS comm, p.name AS probe, p.system, e.ip, e.ret_ip"
 			   " FROM events e LEFT JOIN probes p ON p.id = e.probe_id"
 			   " LEFT JOIN threads t ON t.tid = e.tid;\n");
-	rc = db_exec(d, sql.data, err);
+	rc = db_exec_buf(d, &sql, err);
 	ukt_buf_release(&sql);
 	return rc ? rc : create_probe_views(d, p, base, err);
 }

@@ -252,7 +252,7 @@ static int tids_of(struct db *d, const struct call_select *sel, int **tids,
 		filter_more_text(&f, sel->comm);
 	}
 	ukt_buf_addf(&sql, "SELECT tid FROM threads WHERE %s", f.where.data);
-	s = db_prepare(d, sql.data, err);
+	s = db_prepare_buf(d, &sql, err);
 	rc = s ? 0 : -REP_E_SQL;
 	filter_bind(s, &f, 1);
 	/* one element even when none matches: NULL means "every thread" */
@@ -428,7 +428,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 			ukt_buf_adds(&sql, ntids ? ")" : "NULL)");
 		}
 		db_finalize(s);
-		s = db_prepare(d, sql.data, err);
+		s = db_prepare_buf(d, &sql, err);
 		if (!s) {
 			rc = -REP_E_SQL;
 			goto out;

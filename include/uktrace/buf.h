@@ -7,6 +7,12 @@
  * never NULL: an empty buffer points at a shared "" (never write to it),
  * and the data is always NUL-terminated after len bytes, so text can be
  * handed to string functions directly, also after -ENOMEM.
+ *
+ * The first failed append is sticky (like stdio's error flag): err keeps
+ * it, every later append is refused with it, so the contents are always a
+ * whole prefix of what was asked, never text with a hole in the middle.
+ * Callers need not check each append: check ukt_buf_error() (or the
+ * result of ukt_buf_detach) once, where the buffer is used.
  */
 #ifndef UKTRACE_BUF_H
 #define UKTRACE_BUF_H
@@ -19,15 +25,17 @@ struct ukt_buf {
 	char *data;
 	size_t len;
 	size_t cap;
+	int err;		/* the first failed append's -errno, sticky */
 };
 
 /* What an empty buffer's data points at (cap 0: not ours to free). */
 extern char ukt_buf_empty[1];
 
-#define UKT_BUF_INIT { ukt_buf_empty, 0, 0 }
+#define UKT_BUF_INIT { ukt_buf_empty, 0, 0, 0 }
 
 void ukt_buf_init(struct ukt_buf *b);
-/* Free the contents; the buffer is empty and reusable afterwards. */
+/* Free the contents (and forget an error); the buffer is empty and
+ * reusable afterwards. */
 void ukt_buf_release(struct ukt_buf *b);
 /* Make room for at least extra more bytes (plus a NUL). 0 or -ENOMEM. */
 int ukt_buf_grow(struct ukt_buf *b, size_t extra);
@@ -44,11 +52,18 @@ int ukt_buf_add_u32(struct ukt_buf *b, uint32_t v);
 int ukt_buf_add_u64(struct ukt_buf *b, uint64_t v);
 /* Append a u32 length followed by the bytes. */
 int ukt_buf_add_lstr(struct ukt_buf *b, const void *s, size_t len);
-/* Forget the contents but keep the allocation. */
+/* Forget the contents (and an error) but keep the allocation. */
 void ukt_buf_reset(struct ukt_buf *b);
 /* Hand the contents over as a malloc'd string (an empty one when the
- * buffer is empty) and leave the buffer empty. NULL on ENOMEM. */
+ * buffer is empty) and leave the buffer empty. NULL on ENOMEM, and when
+ * an append failed (the contents would be cut short: they are freed). */
 char *ukt_buf_detach(struct ukt_buf *b);
+/* 0, or the -errno of the first append that failed since the buffer was
+ * last empty (released, reset or detached). */
+static inline int ukt_buf_error(const struct ukt_buf *b)
+{
+	return b->err;
+}
 /* Read a whole file into b (appending). 0 or -errno. */
 int ukt_buf_read_file(struct ukt_buf *b, const char *path);
 

@@ -75,6 +75,28 @@ static void test_errors_per_program(void)
 	CHECK((int)UKT_E_MAX <= (int)REC_E_BASE);
 }
 
+/* The first failed append sticks: the contents stay a whole prefix,
+ * detach refuses to hand them over, reset starts afresh. */
+static void test_buf_sticky_error(void)
+{
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	CHECK(ukt_buf_adds(&b, "ab") == 0 && ukt_buf_error(&b) == 0);
+	CHECK(ukt_buf_add(&b, "x", SIZE_MAX) == -ENOMEM);
+	CHECK(ukt_buf_adds(&b, "cd") == -ENOMEM);
+	CHECK(ukt_buf_addf(&b, "%d", 5) == -ENOMEM);
+	CHECK(ukt_buf_add_lstr(&b, "e", 1) == -ENOMEM);
+	CHECK_STR(b.data, "ab");
+	CHECK(ukt_buf_error(&b) == -ENOMEM);
+	CHECK(ukt_buf_detach(&b) == NULL);
+	CHECK(ukt_buf_error(&b) == 0 && b.len == 0);
+	CHECK(ukt_buf_add(&b, "x", SIZE_MAX) == -ENOMEM);
+	ukt_buf_reset(&b);
+	CHECK(ukt_buf_adds(&b, "ok") == 0);
+	CHECK_STR(b.data, "ok");
+	ukt_buf_release(&b);
+}
+
 /* Appends grow by doubling: a million of them move the array some 20
  * times, not a million (ASan's realloc always moves: linear or quadratic). */
 static void test_vec_doubles(void)
@@ -115,5 +137,6 @@ int main(void)
 	RUN(test_buf_binary_and_growth);
 	RUN(test_errors_per_program);
 	RUN(test_vec_doubles);
+	RUN(test_buf_sticky_error);
 	return TEST_EXIT();
 }
