@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/clock.h"
 #include "capture.h"
 #include "uktrace/format.h"
 #include "uktrace/rbpage.h"
@@ -56,10 +57,7 @@ struct capture {
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return ukt_now_ns() / 1000000;
 }
 
 static void set_error(struct capture *c, int err)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/clock.h"
 #include "elfsym.h"
 #include "libfind.h"
 #include "errors.h"
@@ -656,14 +657,6 @@ static bool exports(const char *path, const char *sym)
 	return yes;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Every library file (newline-separated) the targets load. */
 static void target_libs(const struct libfind_ctx *ctx, struct ukt_buf *libs)
 {
@@ -716,7 +709,7 @@ int libfind_exporting(const char *sym, const struct libfind_ctx *ctx,
 		      struct ukt_buf *out)
 {
 	struct ukt_buf libs = UKT_BUF_INIT, dirs = UKT_BUF_INIT;
-	double deadline = now_s() + 1.5;
+	double deadline = ukt_now_s() + 1.5;
 	int rc = -ENOENT;
 
 	target_libs(ctx, &libs);
@@ -732,7 +725,7 @@ int libfind_exporting(const char *sym, const struct libfind_ctx *ctx,
 		}
 	}
 	libfind_search_dirs(&dirs);
-	for (char *d = dirs.data; *d && rc && now_s() < deadline;) {
+	for (char *d = dirs.data; *d && rc && ukt_now_s() < deadline;) {
 		size_t k = strcspn(d, "\n");
 		char pat[PATH_MAX];
 		glob_t g;
@@ -741,7 +734,7 @@ int libfind_exporting(const char *sym, const struct libfind_ctx *ctx,
 		d += k + (d[k] != '\0');
 		if (glob(pat, 0, NULL, &g) != 0)
 			continue;
-		for (size_t i = 0; i < g.gl_pathc && rc && now_s() < deadline; i++) {
+		for (size_t i = 0; i < g.gl_pathc && rc && ukt_now_s() < deadline; i++) {
 			if (elf_is_elf(g.gl_pathv[i]) && exports(g.gl_pathv[i], sym)) {
 				short_name_of(g.gl_pathv[i], out);
 				rc = 0;

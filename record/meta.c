@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/clock.h"
 #include "uktrace/vec.h"
 #include "elfsym.h"
 #include "mmapwatch.h"
@@ -203,17 +204,7 @@ static void log_prune_gone(struct meta *m)
 
 uint64_t meta_clock_now(const char *clock)
 {
-	struct timespec ts;
-	clockid_t id = CLOCK_MONOTONIC;
-
-	if (!strcmp(clock, "mono_raw"))
-		id = CLOCK_MONOTONIC_RAW;
-	else if (!strcmp(clock, "boot"))
-		id = CLOCK_BOOTTIME;
-	else if (!strcmp(clock, "tai"))
-		id = CLOCK_TAI;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return ukt_trace_clock_now(clock);
 }
 
 static int write_kv(struct meta *m, const char *const *kv, bool state)

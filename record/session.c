@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/clock.h"
 #include "uktrace/vec.h"
 #include "elfsym.h"
 #include "errors.h"
@@ -38,10 +39,7 @@
 
 double session_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return ukt_now_s();
 }
 
 uint64_t session_trace_now(const struct session *s)
@@ -52,19 +50,6 @@ uint64_t session_trace_now(const struct session *s)
 		if (!strcmp(s->o->clock, readable[i]))
 			return meta_clock_now(s->o->clock);
 	return 0;
-}
-
-/* The clock user space reads the trace clock with (CLOCK_MONOTONIC for
- * the clocks it cannot read: times are then approximate, as for MAPS). */
-static int trace_clockid(const char *clock)
-{
-	if (!strcmp(clock, "mono_raw"))
-		return CLOCK_MONOTONIC_RAW;
-	if (!strcmp(clock, "boot"))
-		return CLOCK_BOOTTIME;
-	if (!strcmp(clock, "tai"))
-		return CLOCK_TAI;
-	return CLOCK_MONOTONIC;
 }
 
 /* Print s->err (or the code's text when a path gave no message). */
@@ -739,7 +724,7 @@ static int arm(struct session *s)
 		 * and name as of then */
 		struct ukt_buf why = UKT_BUF_INIT;
 
-		s->watch = mmapwatch_open(s->ncpus, trace_clockid(o->clock), &why);
+		s->watch = mmapwatch_open(s->ncpus, ukt_trace_clockid(o->clock), &why);
 		if (!s->watch && o->verbose)
 			fprintf(stderr, "uktrace-record: %s; reading /proc every 2 s instead\n", why.data);
 		ukt_buf_release(&why);

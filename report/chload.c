@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/clock.h"
 #include "chload.h"
 #include "clickhouse.h"
 #include "errors.h"
@@ -636,14 +637,6 @@ static int mark_loaded(struct loader *L, const char *path, int64_t size)
 	return rc;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int chload_file(struct ch *h, const char *path, const char *host,
 		struct chload_result *res, struct ukt_buf *err, struct ukt_buf *warn)
 {
@@ -651,7 +644,7 @@ int chload_file(struct ch *h, const char *path, const char *host,
 		.h = h, .err = err, .calls = UKT_BUF_INIT, .events = UKT_BUF_INIT,
 		.lost = UKT_BUF_INIT, .args = UKT_BUF_INIT, .sql = UKT_BUF_INIT,
 	};
-	double start = now_s();
+	double start = ukt_now_s();
 	bool loaded, partial;
 	struct stat st;
 	int rc, e;
@@ -697,7 +690,7 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	res->calls = L.ncalls;
 out:
 	sender_stop(&L.send, err);
-	res->seconds = now_s() - start;
+	res->seconds = ukt_now_s() - start;
 	if (rc && !err->len)
 		ukt_buf_addf(err, "loading '%s' failed: %s", path, rep_strerror(rc));
 	ingest_release(&L.in);

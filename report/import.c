@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uktrace/clock.h"
 #include "batch.h"
 #include "cleanup.h"
 #include "db.h"
@@ -64,18 +65,10 @@ struct importer {
 	struct ukt_buf *err;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void profile(const char *what, double start)
 {
 	if (getenv("UKT_PROFILE"))
-		fprintf(stderr, "profile: %s at %.2f s\n", what, now_s() - start);
+		fprintf(stderr, "profile: %s at %.2f s\n", what, ukt_now_s() - start);
 }
 
 static uint64_t ip_key(int func, int pid)
@@ -532,7 +525,7 @@ int import_trace(struct trace *t, const char *db_path,
 {
 	struct importer im = { .err = err };
 	struct ukt_buf tmp = UKT_BUF_INIT, cols = UKT_BUF_INIT;
-	double start = now_s();
+	double start = ukt_now_s();
 	uint64_t counts[CALL_NSTATUS];
 	int rc;
 
@@ -606,7 +599,7 @@ int import_trace(struct trace *t, const char *db_path,
 		ukt_buf_addf(warn, "%d probes have no view of their own (only the first %d have a"
 			     " probe_NAME view): their events are in the events view\n",
 			     im.in.plan.nlays - SCHEMA_MAX_PROBE_VIEWS, SCHEMA_MAX_PROBE_VIEWS);
-	res->seconds = now_s() - start;
+	res->seconds = ukt_now_s() - start;
 	if (!rc)
 		rc = write_meta(&im, res);
 	if (!rc)
