@@ -162,27 +162,23 @@ int ch_cmd_summary(struct report_opts *o)
 {
 	static const char *const durations[] = { "total", "self", "min", "avg", "p50", "p90",
 						 "p99", "max", NULL };
-	static const char *const sorts[] = { "total", "calls", "avg", "max", "p99", "p50", "self",
-					     "min", "p90", "incomplete", NULL };
 	struct ukt_buf sql = UKT_BUF_INIT;
-	const char *sort = o->sort ? o->sort : "total";
-	bool known = !strcmp(sort, "name") || !strcmp(sort, "function");
+	struct stats_sort sort;
 	int rc;
 
-	for (int i = 0; sorts[i]; i++)
-		known |= !strcmp(sort, sorts[i]);
-	if (!known) {
-		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", out_term(sort));
+	if (stats_sort_parse(o->sort, &sort)) {
+		fprintf(stderr, "uktrace-report: --sort takes " STATS_SORT_KEYS ", not '%s'\n",
+			out_term(o->sort));
 		return -EINVAL;
 	}
 	ukt_buf_adds(&sql, "SELECT host, func AS function, calls, incomplete, total_ns AS total,"
 		     " self_ns AS self, min_ns AS min, avg_ns AS avg, p50_ns AS p50, p90_ns AS p90,"
 		     " p99_ns AS p99, max_ns AS max FROM call_stats");
 	host_filter(o, "WHERE", &sql);
-	if (!strcmp(sort, "name") || !strcmp(sort, "function"))
+	if (sort.col < 0)
 		ukt_buf_adds(&sql, " ORDER BY host, function");
-	else
-		ukt_buf_addf(&sql, " ORDER BY host, %s DESC, function", sort);
+	else	/* the key is ours (stats_sort_parse), not the user's text */
+		ukt_buf_addf(&sql, " ORDER BY host, %s DESC, function", sort.key);
 	if (o->limit > 0)
 		ukt_buf_addf(&sql, " LIMIT %d BY host", o->limit);
 	if (o->format == OUT_TABLE)

@@ -158,22 +158,6 @@ static int summary_events(struct db *d, const struct report_opts *o)
 	return rc;
 }
 
-static int sort_col;
-static bool sort_by_name;
-
-static int row_cmp(const void *a, const void *b)
-{
-	const struct stats_row *x = a, *y = b;
-
-	if (sort_by_name)
-		return strcmp(x->k1, y->k1);
-	if (x->null[sort_col] != y->null[sort_col])
-		return x->null[sort_col] ? 1 : -1;
-	if (x->v[sort_col] != y->v[sort_col])
-		return x->v[sort_col] > y->v[sort_col] ? -1 : 1;
-	return strcmp(x->k1, y->k1);
-}
-
 /* The call_summary table the import wrote (no filters, by function). */
 static int read_summary_table(struct db *d, struct stats_row **out, size_t *nout)
 {
@@ -210,12 +194,6 @@ int cmd_summary(struct report_opts *o)
 {
 	static const char *const heads[] = { "calls", "incomplete", "total",
 		"self", "min", "avg", "p50", "p90", "p99", "max" };
-	static const struct { const char *name; int col; } sorts[] = {
-		{ "total", S_TOTAL }, { "calls", S_CALLS }, { "avg", S_AVG },
-		{ "max", S_MAX }, { "p99", S_P99 }, { "p50", S_P50 },
-		{ "self", S_SELF }, { "min", S_MIN }, { "p90", S_P90 },
-		{ "incomplete", S_INCOMPLETE }, { "name", -1 }, { "function", -1 },
-	};
 	struct ukt_buf err = UKT_BUF_INIT;
 	struct out_table t = { 0 };
 	struct call_select sel;
@@ -224,21 +202,15 @@ int cmd_summary(struct report_opts *o)
 	enum stats_by by = STATS_BY_FUNC;
 	int64_t nfuncs = 0;
 	int rc, kcols = 1;
-	bool found = false;
+	struct stats_sort sort;
 	char *tmp;
 	struct db *d;
 
 	if (o->ch_query_url)
 		return ch_cmd_summary(o);
-	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
-		if (!strcmp(o->sort ? o->sort : "total", sorts[i].name)) {
-			found = true;
-			sort_col = sorts[i].col;
-			sort_by_name = sorts[i].col < 0;
-		}
-	}
-	if (!found) {
-		fprintf(stderr, "uktrace-report: --sort takes total, calls, avg, min, max, p50, p90, p99, self, incomplete or name, not '%s'\n", out_term(o->sort));
+	if (stats_sort_parse(o->sort, &sort)) {
+		fprintf(stderr, "uktrace-report: --sort takes " STATS_SORT_KEYS ", not '%s'\n",
+			out_term(o->sort));
 		return -EINVAL;
 	}
 	if (o->by && !strcmp(o->by, "pid")) {
@@ -275,8 +247,7 @@ int cmd_summary(struct report_opts *o)
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;
 	}
-	if (nrows > 1)
-		qsort(rows, nrows, sizeof(*rows), row_cmp);
+	stats_sort_rows(rows, nrows, &sort);
 	{
 		const char *h[12];
 		int n = 0;

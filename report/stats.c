@@ -130,6 +130,44 @@ void stats_free(struct stats_row *rows, size_t n)
 	free(rows);
 }
 
+int stats_sort_parse(const char *key, struct stats_sort *s)
+{
+	static const struct stats_sort sorts[] = {
+		{ "total", S_TOTAL }, { "calls", S_CALLS }, { "avg", S_AVG },
+		{ "max", S_MAX }, { "p99", S_P99 }, { "p50", S_P50 },
+		{ "self", S_SELF }, { "min", S_MIN }, { "p90", S_P90 },
+		{ "incomplete", S_INCOMPLETE }, { "name", -1 }, { "function", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
+		if (!strcmp(key ? key : "total", sorts[i].key)) {
+			*s = sorts[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int sort_cmp(const void *a, const void *b, void *arg)
+{
+	const struct stats_row *x = a, *y = b;
+	int col = ((const struct stats_sort *)arg)->col;
+
+	if (col < 0)
+		return strcmp(x->k1, y->k1);
+	if (x->null[col] != y->null[col])
+		return x->null[col] ? 1 : -1;
+	if (x->v[col] != y->v[col])
+		return x->v[col] > y->v[col] ? -1 : 1;
+	return strcmp(x->k1, y->k1);
+}
+
+void stats_sort_rows(struct stats_row *rows, size_t n, const struct stats_sort *s)
+{
+	if (n > 1)
+		qsort_r(rows, n, sizeof(*rows), sort_cmp, (void *)s);
+}
+
 int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
 {
 	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);

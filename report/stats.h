@@ -107,6 +107,18 @@ enum stats_by { STATS_BY_FUNC, STATS_BY_PID, STATS_BY_COMM, STATS_BY_TID };
 int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		  struct stats_row **rows, size_t *n, struct ukt_buf *err);
 void stats_free(struct stats_row *rows, size_t n);
+
+/* A summary's order (--sort KEY), one parse for the file and the server. */
+struct stats_sort {
+	const char *key;	/* canonical: also call_stats' column alias */
+	int col;		/* S_*, or -1: by function name */
+};
+#define STATS_SORT_KEYS "total, calls, avg, min, max, p50, p90, p99, self, incomplete or name"
+/* key NULL is total. 0, or -EINVAL for a key not in STATS_SORT_KEYS. */
+int stats_sort_parse(const char *key, struct stats_sort *s);
+/* Rows in that order: the column descending (no value last), then by
+ * function name; or by name. */
+void stats_sort_rows(struct stats_row *rows, size_t n, const struct stats_sort *s);
 /* Rows of 0 calls for the probed functions that rows lack (by function):
  * "not called" must not look like "not probed". */
 int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n);
