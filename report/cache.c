@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cleanup.h"
 #include "db.h"
 #include "import.h"

@@ -92,10 +92,11 @@ static void views_ddl(const char *db, struct ukt_buf *stats, struct ukt_buf *cal
 		" if(calls > 0, total, NULL) AS total_ns, if(calls > 0, self, NULL) AS self_ns,"
 		" if(calls > 0, mn, NULL) AS min_ns, if(calls > 0, intDiv(durs, calls), NULL) AS avg_ns",
 		db);
-	for (int i = 0; i < STATS_NPCT; i++)
-		/* stats_rank(n, pct) */
-		ukt_buf_addf(stats, ", if(calls > 0, s[intDiv(calls * %d + 99, 100)], NULL) AS p%d_ns",
-			     stats_pct[i], stats_pct[i]);
+	for (int i = 0; i < STATS_NPCT; i++) {
+		ukt_buf_adds(stats, ", if(calls > 0, s[");
+		stats_rank_sql(stats, "calls", stats_pct[i], true);
+		ukt_buf_addf(stats, "], NULL) AS p%d_ns", stats_pct[i]);
+	}
 	ukt_buf_addf(stats,
 		", if(calls > 0, mx, NULL) AS max_ns FROM (SELECT host, func,"
 		" toInt64(countIf(complete = 1)) AS calls, toInt64(countIf(complete = 0)) AS incomplete,"

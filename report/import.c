@@ -142,11 +142,11 @@ static void event_head(struct rowq *q, int64_t id, uint64_t ts, int cpu, int tid
 		       int probe_id)
 {
 	rowq_row(q, T_EVENTS);
-	rowq_int(q, T_EVENTS, 0, id);
-	rowq_int(q, T_EVENTS, 1, (int64_t)ts);
-	rowq_int(q, T_EVENTS, 2, cpu);
-	rowq_int(q, T_EVENTS, 3, tid);
-	rowq_int(q, T_EVENTS, 4, probe_id);
+	rowq_int(q, T_EVENTS, ED_ID, id);
+	rowq_int(q, T_EVENTS, ED_TS, (int64_t)ts);
+	rowq_int(q, T_EVENTS, ED_CPU, cpu);
+	rowq_int(q, T_EVENTS, ED_TID, tid);
+	rowq_int(q, T_EVENTS, ED_PROBE_ID, probe_id);
 }
 
 /* An event as a row of event_data, with every field it has. */
@@ -159,9 +159,9 @@ static int store_event(struct importer *im, const struct dec_event *ev, int64_t 
 
 	event_head(s, id, ev->ts, ev->cpu, ev->tid, probe_id);
 	if (ev->lay->ip >= 0 && dec_int(ev, &ev->lay->fields[ev->lay->ip], &v) == 0)
-		rowq_int(s, T_EVENTS, 5, v);
+		rowq_int(s, T_EVENTS, ED_IP, v);
 	if (ev->lay->ret_ip >= 0 && dec_int(ev, &ev->lay->fields[ev->lay->ret_ip], &v) == 0)
-		rowq_int(s, T_EVENTS, 6, v);
+		rowq_int(s, T_EVENTS, ED_RET_IP, v);
 	for (int k = 0; k < n; k++) {
 		const struct field_layout *f = &ev->lay->args[k];
 		const char *str;
@@ -169,12 +169,12 @@ static int store_event(struct importer *im, const struct dec_event *ev, int64_t 
 
 		if (f->kind == FK_INT) {
 			if (dec_int(ev, f, &v) == 0)
-				rowq_int(s, T_EVENTS, 7 + k, v);
+				rowq_int(s, T_EVENTS, ED_ARG0 + k, v);
 		} else if (dec_string(ev, f, &str, &len) == 0) {
 			if (f->kind == FK_STRING)
-				rowq_text(s, T_EVENTS, 7 + k, str, len);
+				rowq_text(s, T_EVENTS, ED_ARG0 + k, str, len);
 			else
-				rowq_blob(s, T_EVENTS, 7 + k, str, len);
+				rowq_blob(s, T_EVENTS, ED_ARG0 + k, str, len);
 		}
 	}
 	return rowq_end_row(s, T_EVENTS);
@@ -205,26 +205,26 @@ static int store_side(struct importer *im, const struct call_row *r, bool ret)
 		   ret ? r->return_ts : r->entry_ts, ret ? r->return_cpu : r->entry_cpu,
 		   r->tid, probe);
 	if (sd->has_ip)
-		rowq_int(s, T_EVENTS, 5, (int64_t)sd->ip);
+		rowq_int(s, T_EVENTS, ED_IP, (int64_t)sd->ip);
 	if (ret && sd->has_caller && l->ret_ip >= 0)
-		rowq_int(s, T_EVENTS, 6, (int64_t)sd->caller);
+		rowq_int(s, T_EVENTS, ED_RET_IP, (int64_t)sd->caller);
 	for (int k = 0; k < n; k++) {
 		switch (li->fold_src[k]) {
 		case FOLD_CALLER:
 			if (sd->has_caller)
-				rowq_int(s, T_EVENTS, 7 + k, (int64_t)sd->caller);
+				rowq_int(s, T_EVENTS, ED_ARG0 + k, (int64_t)sd->caller);
 			break;
 		case FOLD_SP:
 			if (sd->has_sp)
-				rowq_int(s, T_EVENTS, 7 + k, (int64_t)sd->sp);
+				rowq_int(s, T_EVENTS, ED_ARG0 + k, (int64_t)sd->sp);
 			break;
 		case FOLD_RET:
 			if (r->has_ret)
-				rowq_int(s, T_EVENTS, 7 + k, r->ret);
+				rowq_int(s, T_EVENTS, ED_ARG0 + k, r->ret);
 			break;
 		case FOLD_CONST:
 			if (li->fold_set[k])
-				rowq_int(s, T_EVENTS, 7 + k, li->fold_val[k]);
+				rowq_int(s, T_EVENTS, ED_ARG0 + k, li->fold_val[k]);
 			break;
 		}
 	}
@@ -254,10 +254,10 @@ static int sql_call(void *ctx, const struct call_row *r, int64_t site)
 	struct rowq *s = im->q;
 	bool both = r->has_entry && r->has_return;
 	bool fold_in = folds(im, r, false), fold_out = folds(im, r, true);
-	int flags = (int)r->status | (r->has_entry ? CD_HAS_ENTRY : 0) |
-		    (r->has_return ? CD_HAS_RETURN : 0) |
-		    (fold_in ? CD_ENTRY_FOLDED : 0) | (fold_out ? CD_RETURN_FOLDED : 0) |
-		    (r->recursive ? CD_RECURSIVE : 0);
+	int flags = (int)r->status | (r->has_entry ? CF_HAS_ENTRY : 0) |
+		    (r->has_return ? CF_HAS_RETURN : 0) |
+		    (fold_in ? CF_ENTRY_FOLDED : 0) | (fold_out ? CF_RETURN_FOLDED : 0) |
+		    (r->recursive ? CF_RECURSIVE : 0);
 	int rc = 0;
 
 	if (r->has_entry && !fold_in && !r->in.stored)
@@ -476,7 +476,7 @@ static int materialize_summary(struct importer *im)
 		     " avg_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, max_ns INTEGER)",
 		     im->err);
 	if (!rc && statacc_need_rescan(im->acc)) {
-		s = db_prepare(im->db, "SELECT func, dur FROM call_data WHERE flags & 15 = 0", im->err);
+		s = db_prepare(im->db, "SELECT func, dur FROM call_data WHERE flags & " CF_STATUS_SQL " = 0", im->err);
 		if (!s)
 			return -REP_E_SQL;
 		while ((rc = db_step(s, im->err)) == 1)

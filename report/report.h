@@ -72,14 +72,6 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err);
  * unless --mode says otherwise). */
 int report_import(const char *const *paths, size_t n, const char *db_path, mode_t mode,
 		  bool quiet);
-/* The files' identity, one "path\tsize\tmtime\thash" line each: the cache
- * key (cache.c says what the hash covers). */
-struct ukt_buf;
-void report_files_identity(const char *const *paths, size_t n, struct ukt_buf *out);
-/* "DEV:INO" of st: which file a database is. The import records its
- * own (meta.db_file), and a cache is used only at that very file. */
-struct stat;
-void report_file_id(const struct stat *st, char *buf, size_t n);
 /* Close and remove the temporary database, if any. */
 void report_close_db(struct db *d, char *tmp);
 

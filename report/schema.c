@@ -229,7 +229,7 @@ static int create_probe_views(struct db *d, const struct plan *p, int64_t base,
 				folded_arg(&sql, li, k);
 			}
 			ukt_buf_addf(&sql, " FROM call_data c%s WHERE c.func = %d AND c.flags & %d",
-				     fold_joins, li->func, ret ? CD_RETURN_FOLDED : CD_ENTRY_FOLDED);
+				     fold_joins, li->func, ret ? CF_RETURN_FOLDED : CF_ENTRY_FOLDED);
 		}
 		if (!rc)
 			rc = db_exec_buf(d, &sql, err);
@@ -293,7 +293,7 @@ static void events_view(struct ukt_buf *sql, int maxargs, int64_t base)
 				     FOLD_RET, FOLD_CONST, k);
 		ukt_buf_addf(sql, " FROM call_data c JOIN fold fo ON fo.func = c.func AND fo.role = %d%s"
 			     " WHERE c.flags & %d", ret ? 2 : 1, fold_joins,
-			     ret ? CD_RETURN_FOLDED : CD_ENTRY_FOLDED);
+			     ret ? CF_RETURN_FOLDED : CF_ENTRY_FOLDED);
 	}
 	ukt_buf_adds(sql, ";\n");
 }
@@ -332,8 +332,8 @@ static void calls_view(struct ukt_buf *sql, int64_t base)
 		" FROM call_data c LEFT JOIN funcs f ON f.id = c.func"
 		" LEFT JOIN threads t ON t.tid = c.tid LEFT JOIN sites s ON s.id = c.site"
 		" LEFT JOIN call_status st ON st.id = c.flags & %d;\n",
-		CD_HAS_ENTRY, base, CD_HAS_RETURN, base, CD_STATUS, CD_HAS_ENTRY,
-		CD_HAS_RETURN, CD_RECURSIVE, CD_STATUS);
+		CF_HAS_ENTRY, base, CF_HAS_RETURN, base, CF_STATUS, CF_HAS_ENTRY,
+		CF_HAS_RETURN, CF_RECURSIVE, CF_STATUS);
 }
 
 int schema_create_views(struct db *d, const struct plan *p, int64_t base,

@@ -17,17 +17,25 @@
 
 struct db;
 
-/* call_data.flags */
+/* call_data.flags (the bits: CF_*, not call_data's column numbers) */
 enum {
-	CD_STATUS = 15,			/* enum call_status */
-	CD_HAS_ENTRY = 16,		/* ev is the entry's event id */
-	CD_HAS_RETURN = 32,		/* ev + evd is the return's (ev alone
+	CF_STATUS = 15,			/* enum call_status */
+	CF_HAS_ENTRY = 16,		/* ev is the entry's event id */
+	CF_HAS_RETURN = 32,		/* ev + evd is the return's (ev alone
 					 * without an entry) */
-	CD_ENTRY_FOLDED = 64,		/* the entry event is not in event_data: */
-	CD_RETURN_FOLDED = 128,		/* the call row reproduces it */
-	CD_RECURSIVE = 256,		/* inside a call of its own function
+	CF_ENTRY_FOLDED = 64,		/* the entry event is not in event_data: */
+	CF_RETURN_FOLDED = 128,		/* the call row reproduces it */
+	CF_RECURSIVE = 256,		/* inside a call of its own function
 					 * (call_row.recursive) */
 };
+
+/* CF_STATUS in SQL text ("flags & " CF_STATUS_SQL " = 0": complete) */
+#define CF_STATUS_SQL "15"
+_Static_assert(CF_STATUS == 15, "CF_STATUS_SQL spells CF_STATUS");
+
+/* event_data's columns, in order (schema_create_tables): the arguments
+ * follow as arg0.. from ED_ARG0. */
+enum { ED_ID, ED_TS, ED_CPU, ED_TID, ED_PROBE_ID, ED_IP, ED_RET_IP, ED_ARG0 };
 
 /* The tables, event_data and fold with maxargs argument columns. */
 int schema_create_tables(struct db *d, int maxargs, struct ukt_buf *err);

@@ -28,6 +28,12 @@ const int stats_pct_col[STATS_NPCT] = { S_P50, S_P90, S_P99 };
  * rn - (cnt - n). With the index calls(func, complete, duration_ns) the
  * scan needs no sort.
  */
+void stats_rank_sql(struct ukt_buf *out, const char *n, int pct, bool clickhouse)
+{
+	ukt_buf_addf(out, clickhouse ? "intDiv(%s * %d + 99, 100)" : "(%s * %d + 99) / 100",
+		     n, pct);
+}
+
 void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where)
 {
 	ukt_buf_addf(out,
@@ -39,11 +45,11 @@ void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where)
 		"  MIN(CASE WHEN complete THEN duration_ns END) AS min_ns,\n"
 		"  CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER) AS avg_ns,\n",
 		keys);
-	for (int i = 0; i < STATS_NPCT; i++)
-		/* stats_rank(n, pct) */
-		ukt_buf_addf(out,
-			"  MAX(CASE WHEN complete AND rn - (cnt - n) = (n * %d + 99) / 100 THEN duration_ns END) AS p%d_ns,\n",
-			stats_pct[i], stats_pct[i]);
+	for (int i = 0; i < STATS_NPCT; i++) {
+		ukt_buf_adds(out, "  MAX(CASE WHEN complete AND rn - (cnt - n) = ");
+		stats_rank_sql(out, "n", stats_pct[i], false);
+		ukt_buf_addf(out, " THEN duration_ns END) AS p%d_ns,\n", stats_pct[i]);
+	}
 	ukt_buf_addf(out,
 		"  MAX(CASE WHEN complete THEN duration_ns END) AS max_ns\n"
 		"FROM (SELECT %s, complete, recursive, duration_ns, self_ns,\n"
@@ -456,7 +462,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		ukt_buf_addf(&sql, "SELECT c.func, %s, c.flags, c.dur, c.self, c.tid"
 			     " FROM call_data c%s WHERE %s%s%s", k2sql.data,
 			     join ? " LEFT JOIN threads t ON t.tid = c.tid" : "",
-			     pass ? "c.flags & 15 = 0" : "1",
+			     pass ? "c.flags & " CF_STATUS_SQL " = 0" : "1",
 			     f.where.len ? " AND " : "", f.where.data);
 		if (tids && ntids <= 64) {
 			/* few threads: SQLite skips the others reading one column */
@@ -475,7 +481,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		while ((rc = db_step(s, err)) == 1) {
 			int64_t func = db_column_int(s, 0), dur, self = 0;
 			int64_t flags = db_column_int(s, 2);
-			bool complete = (flags & CD_STATUS) == 0;
+			bool complete = (flags & CF_STATUS) == 0;
 			long gi;
 
 			if (tids && ntids > 64) {
@@ -532,7 +538,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 				rc = statacc_rescan(acc, (size_t)gi, dur);
 			else
 				rc = statacc_add_call(acc, (size_t)gi, complete,
-						      flags & CD_RECURSIVE, dur, self);
+						      flags & CF_RECURSIVE, dur, self);
 			if (rc)
 				goto out;
 		}

@@ -53,12 +53,16 @@ enum { S_CALLS, S_INCOMPLETE, S_TOTAL, S_SELF, S_MIN, S_AVG, S_P50, S_P90,
 extern const int stats_pct[STATS_NPCT];
 extern const int stats_pct_col[STATS_NPCT];
 
-/* The nearest rank (1-based) of percentile pct among n sorted values. The
- * SQL of the views spells the same formula: (n * pct + 99) / 100. */
+/* The nearest rank (1-based) of percentile pct among n sorted values. */
 static inline int64_t stats_rank(int64_t n, int pct)
 {
 	return (n * pct + 99) / 100;
 }
+
+/* stats_rank as SQL over the count expression n: for SQLite's views
+ * (whose '/' of integers truncates) or ClickHouse's (intDiv). The one
+ * spelling of the formula outside C. */
+void stats_rank_sql(struct ukt_buf *out, const char *n, int pct, bool clickhouse);
 
 /*
  * A SELECT of per-group call statistics over calls: keys is the grouping

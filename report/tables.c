@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cache.h"
 #include "db.h"
 #include "errors.h"
 #include "import.h"
 #include "schema.h"
-#include "report.h"
 #include "tables.h"
 
 char *tables_meta(struct db *d, const char *key)

@@ -65,8 +65,8 @@ static struct db *fill(unsigned int seed, int n)
 		}
 		/* incomplete: no_return, entered and never returned; some
 		 * calls inside a call of their own function */
-		db_bind_int(s, 6, (complete ? CD_HAS_ENTRY | CD_HAS_RETURN : CD_HAS_ENTRY | 1) |
-			    (rand() % 5 == 0 ? CD_RECURSIVE : 0));
+		db_bind_int(s, 6, (complete ? CF_HAS_ENTRY | CF_HAS_RETURN : CF_HAS_ENTRY | 1) |
+			    (rand() % 5 == 0 ? CF_RECURSIVE : 0));
 		db_bind_int(s, 7, 2 * i + 1);
 		if (complete)
 			db_bind_int(s, 8, 1);
@@ -192,7 +192,7 @@ static void test_definition_by_hand(void)
 	for (int i = 1; i <= 12; i++) {
 		db_bind_int(s, 1, i <= 10 ? i : 0);
 		/* two incomplete calls */
-		db_bind_int(s, 2, i <= 10 ? CD_HAS_ENTRY | CD_HAS_RETURN : CD_HAS_ENTRY | 1);
+		db_bind_int(s, 2, i <= 10 ? CF_HAS_ENTRY | CF_HAS_RETURN : CF_HAS_ENTRY | 1);
 		db_step(s, NULL);
 		db_reset(s);
 	}
@@ -239,7 +239,7 @@ static void test_recursion_total_by_hand(void)
 	for (int i = 0; i < 3; i++) {
 		db_bind_int(s, 1, dur[i]);
 		db_bind_int(s, 2, self[i]);
-		db_bind_int(s, 3, CD_HAS_ENTRY | CD_HAS_RETURN | (i < 2 ? CD_RECURSIVE : 0));
+		db_bind_int(s, 3, CF_HAS_ENTRY | CF_HAS_RETURN | (i < 2 ? CF_RECURSIVE : 0));
 		db_step(s, NULL);
 		db_reset(s);
 		CHECK_EQ(statacc_add_call(acc, 0, true, i < 2, dur[i], self[i]), 0);
