@@ -565,8 +565,9 @@ int trigger_watch_timeout_ms(struct trigger_watch *w, uint64_t now)
 		if (left < wait)
 			wait = left;
 	}
-	/* just past the threshold: a call fires when it has run longer */
-	return wait < 0 ? 0 : (int)(wait / 1000000) + 1;
+	/* just past the threshold: a call fires when it has run longer;
+	 * never 0, a loop that spins while a storm keeps the reads busy */
+	return wait < 0 ? 1 : (int)(wait / 1000000) + 1;
 }
 
 void trigger_watch_await(struct trigger_watch *w, const struct trigger_hit *hit)

@@ -89,7 +89,7 @@ int trigger_watch_running(struct trigger_watch *w, uint64_t now, struct trigger_
  * slow-call trigger (between 2 and 100 ms), so a call's entry is seen
  * before its threshold passes, and no later than the moment the earliest
  * open call crosses its threshold, so a running call fires on time (by
- * the clock, not when a later event shows up).
+ * the clock, not when a later event shows up). At least 1.
  */
 int trigger_watch_timeout_ms(struct trigger_watch *w, uint64_t now);
 /*
