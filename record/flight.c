@@ -425,14 +425,19 @@ static int await_check(struct session *s, bool end)
 	if (end || session_now() >= s->pend_at) {
 		/* still running: as of now */
 		uint64_t now = session_trace_now(s);
+		char at[48];
 
 		if (now > h->entry_ts && h->entry_ts) {
 			h->ts = now;
 			h->dur_ns = (int64_t)(now - h->entry_ts);
 		}
-		hit_append(h, "; still running after ", (double)h->dur_ns / 1e6,
-			   end ? " when the recording ended" :
-			   s->o->after > 0 ? ", dumped at --after's end" : ", dumped at the cap (10 s)");
+		if (end)
+			snprintf(at, sizeof(at), " when the recording ended");
+		else if (s->o->after > 0)
+			snprintf(at, sizeof(at), ", dumped at --after's end");
+		else
+			snprintf(at, sizeof(at), ", dumped at the cap (%g s)", FLIGHT_AWAIT_CAP);
+		hit_append(h, "; still running after ", (double)h->dur_ns / 1e6, at);
 		s->pend_await = false;
 	}
 	return 0;
