@@ -26,6 +26,10 @@
 #include "errors.h"
 #include "session_int.h"
 
+/* Seconds a slow call still running when its trigger fires is waited
+ * for (its return) without --after: then it is dumped as running. */
+#define FLIGHT_AWAIT_CAP 10.0
+
 /* ---- planning ---- */
 
 static int add_tracepoint(struct session *s, const char *text)
@@ -221,7 +225,7 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 	const struct record_opts *o = s->o;
 	struct ukt_buf over = UKT_BUF_INIT, gone = UKT_BUF_INIT;
 	char *path = NULL, ts[32], rt[32], seq[16], size[32], last[32], held[16], hb[32];
-	char tid[16], dur[32];
+	char tid[16], dur[32], entry[32];
 	uint64_t min_ts = 0, pages = 0, bytes = 0;
 	struct ukt_writer *w;
 	int rc = 0, e;
@@ -259,6 +263,7 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 	snprintf(held, sizeof(held), "%u", s->held_off);
 	snprintf(tid, sizeof(tid), "%d", hit->tid);
 	snprintf(dur, sizeof(dur), "%" PRId64, hit->dur_ns);
+	snprintf(entry, sizeof(entry), "%" PRIu64, hit->entry_ts);
 	if (!rc) {
 		/* the trigger's own event is stamped in its instance a little
 		 * after the same event in ours: the report finds the call by
@@ -268,7 +273,9 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 			"trigger_tid", tid, "trigger_func", hit->t && hit->t->func ? hit->t->func : "",
 			"trigger_duration_ns", dur, "trigger_running", hit->running ? "1" : "0",
 			"dump", seq, "flight_size", size, "flight_last", last,
-			"overwritten", over.data, "triggers_held_off", held, NULL,
+			"overwritten", over.data, "triggers_held_off", held,
+			/* a slow call's: where it began */
+			hit->entry_ts ? "trigger_entry_ts" : NULL, entry, NULL,
 		};
 
 		rc = meta_write_kv(&s->m, kv);
@@ -306,6 +313,52 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 	return rc == -ENOMEM ? rc : 0;
 }
 
+/* The wall-clock time SECS from now, as HH:MM:SS. */
+static void wall_in(char *out, size_t size, double secs)
+{
+	time_t t = time(NULL) + (time_t)(secs + 0.999);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(out, size, "%H:%M:%S", &tm))
+		snprintf(out, size, "in %.1f s", secs);
+}
+
+/*
+ * A trigger held off says so, and until when: at most a line a second
+ * (a storm fires thousands), every one with -v.
+ */
+static void say_held_off(struct session *s, const struct trigger_hit *hit, double now)
+{
+	const struct record_opts *o = s->o;
+	char until[32], more[48] = "";
+
+	s->held_unsaid++;
+	if (o->quiet || (!o->verbose && s->held_said > 0 && now - s->held_said < 1.0))
+		return;
+	if (s->held_unsaid > 1)
+		snprintf(more, sizeof(more), " (and %u more since the last such line)", s->held_unsaid - 1);
+	if (s->pending) {
+		wall_in(until, sizeof(until), s->pend_at - now);
+		fprintf(stderr, "%suktrace-record: trigger held off: dump %u is being recorded, until %s at the latest: %s%s\n",
+			s->tty ? "\n" : "", s->nfiles + 1, until, hit->what, more);
+	} else {
+		wall_in(until, sizeof(until), s->last_dump + o->holdoff - now);
+		fprintf(stderr, "%suktrace-record: trigger held off until %s (--holdoff %g s after dump %u): %s%s\n",
+			s->tty ? "\n" : "", until, o->holdoff, s->nfiles, hit->what, more);
+	}
+	s->held_said = now;
+	s->held_unsaid = 0;
+}
+
+/* Add to what a hit says (its call's end), as room allows. */
+static void hit_append(struct trigger_hit *hit, const char *before, double ms, const char *after)
+{
+	size_t len = strlen(hit->what);
+
+	if (len + 1 < sizeof(hit->what))
+		snprintf(hit->what + len, sizeof(hit->what) - len, "%s%.3f ms%s", before, ms, after);
+}
+
 int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force)
 {
 	const struct record_opts *o = s->o;
@@ -313,22 +366,81 @@ int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force)
 
 	if (!force && (s->pending || (s->last_dump > 0 && now - s->last_dump < o->holdoff))) {
 		s->held_off++;
-		if (o->verbose)
-			fprintf(stderr, "%suktrace-record: trigger in the hold-off, ignored: %s\n",
-				s->tty ? "\n" : "", hit->what);
+		say_held_off(s, hit, now);
+		return 0;
+	}
+	if (!force && s->tw && hit->running && o->after <= 0) {
+		/* a slow call still running: the dump holds it whole, and
+		 * what its thread did meanwhile, when it returns; a hang is
+		 * dumped at the cap */
+		s->pending = true;
+		s->pend_await = true;
+		s->pend_at = now + FLIGHT_AWAIT_CAP;
+		s->pend = *hit;
+		trigger_watch_await(s->tw, hit);
+		if (!o->quiet)
+			fprintf(stderr, "%suktrace-record: trigger: %s; recording until the call returns (at most %g s, or --after SECS)\n",
+				s->tty ? "\n" : "", hit->what, FLIGHT_AWAIT_CAP);
 		return 0;
 	}
 	if (o->after > 0 && !force) {
 		s->pending = true;
 		s->pend_at = now + o->after;
 		s->pend = *hit;
+		/* a running call's return, if it comes by then, is said */
+		s->pend_await = s->tw && hit->running;
+		if (s->pend_await)
+			trigger_watch_await(s->tw, hit);
 		if (!o->quiet)
 			fprintf(stderr, "%suktrace-record: trigger: %s; dumping in %g s\n",
 				s->tty ? "\n" : "", hit->what, o->after);
 		return 0;
 	}
 	s->pending = false;
+	s->pend_await = false;
 	return dump(s, hit);
+}
+
+/*
+ * The awaited call of a pending dump: 1 when the dump is due now (it
+ * returned, without --after), else 0. end: the recording ends, the call
+ * is dumped as it is.
+ */
+static int await_check(struct session *s, bool end)
+{
+	struct trigger_hit *h = &s->pend;
+	int r;
+
+	if (!s->pend_await)
+		return 0;
+	r = trigger_watch_returned(s->tw, h);
+	if (r == 1)
+		hit_append(h, "; it returned after ", (double)h->dur_ns / 1e6, "");
+	else if (r == 2)
+		hit_append(h, "; it ended without a return, after at least ", (double)h->dur_ns / 1e6, "");
+	if (r) {
+		s->pend_await = false;
+		return s->o->after <= 0;
+	}
+	if (end || session_now() >= s->pend_at) {
+		/* still running: as of now */
+		uint64_t now = session_trace_now(s);
+		char at[48];
+
+		if (now > h->entry_ts && h->entry_ts) {
+			h->ts = now;
+			h->dur_ns = (int64_t)(now - h->entry_ts);
+		}
+		if (end)
+			snprintf(at, sizeof(at), " when the recording ended");
+		else if (s->o->after > 0)
+			snprintf(at, sizeof(at), ", dumped at --after's end");
+		else
+			snprintf(at, sizeof(at), ", dumped at the cap (%g s)", FLIGHT_AWAIT_CAP);
+		hit_append(h, "; still running after ", (double)h->dur_ns / 1e6, at);
+		s->pend_await = false;
+	}
+	return 0;
 }
 
 /* The trace clock now, for the clocks user space reads too; else 0. */
@@ -354,11 +466,26 @@ int flight_poll(struct session *s)
 		if (rc == 1)
 			rc = flight_trigger(s, &hit, false);
 	}
-	if (!rc && s->pending && session_now() >= s->pend_at) {
+	if (!rc && s->pending && (await_check(s, false) || session_now() >= s->pend_at)) {
 		s->pending = false;
+		s->pend_await = false;
 		rc = dump(s, &s->pend);
 	}
 	return rc;
+}
+
+int flight_timeout_ms(struct session *s)
+{
+	int ms = s->tw ? trigger_watch_timeout_ms(s->tw, clock_now(s->o->clock)) : 100;
+
+	if (s->pending) {
+		double left = (s->pend_at - session_now()) * 1000;
+		int l = left < 0 ? 0 : (int)left + 1;
+
+		if (l < ms)
+			ms = l;
+	}
+	return ms;
 }
 
 int flight_finish(struct session *s, int rc)
@@ -369,10 +496,10 @@ int flight_finish(struct session *s, int rc)
 	 * The events since the last poll: a slow call just before the end
 	 * (a command that exits right after it) still fires its trigger.
 	 */
-	if (!rc && s->tw && !s->pending) {
+	if (!rc && s->tw) {
 		int e = trigger_watch_read(s->tw, &hit);
 
-		if (e == 1)
+		if (e == 1 && !s->pending)
 			e = flight_trigger(s, &hit, false);
 		if (e < 0)
 			rc = e;
@@ -380,7 +507,9 @@ int flight_finish(struct session *s, int rc)
 	if (s->pending) {
 		int e;
 
+		await_check(s, true);	/* the awaited call's return, if read now */
 		s->pending = false;
+		s->pend_await = false;
 		e = dump(s, &s->pend);
 		if (!rc)
 			rc = e;

@@ -749,6 +749,25 @@ static int arm(struct session *s)
 	return rc;
 }
 
+/*
+ * The probes are armed: the one line that says so (scripts wait for it
+ * to start their load), in every mode, unless -q.
+ */
+static void say_recording(const struct session *s)
+{
+	const struct record_opts *o = s->o;
+
+	if (o->quiet)
+		return;
+	fprintf(stderr, "uktrace-record: recording: %zu probe%s on %d CPU%s", s->probes.n,
+		s->probes.n == 1 ? "" : "s", s->ncpus, s->ncpus == 1 ? "" : "s");
+	if (o->argv)
+		fprintf(stderr, ", until the command exits");
+	if (o->duration > 0)
+		fprintf(stderr, ", for %g s", o->duration);
+	fprintf(stderr, ", Ctrl-C to stop\n");
+}
+
 /* The readers, tracing on, the command let go. */
 static int go(struct session *s)
 {
@@ -760,11 +779,8 @@ static int go(struct session *s)
 	int *fds = NULL;
 	int rc = 0;
 
-	if (s->o->flight) {
-		/* the buffers are left alone until a trigger */
-		rc = flight_go(s);
-		goto on;
-	}
+	if (s->o->flight)
+		goto on;	/* the buffers are left alone until a trigger */
 	fds = calloc((size_t)s->ncpus + 1, sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
@@ -794,8 +810,12 @@ static int go(struct session *s)
 on:
 	if (!rc && (rc = tfs_write(&s->t, "tracing_on", "1")))
 		ukt_buf_addf(&s->err, "cannot turn tracing on: %s", strerror(-rc));
+	/* the triggers after the recording: what fires one is recorded */
+	if (!rc && s->o->flight)
+		rc = flight_go(s);
 	if (rc)
 		return rc;
+	say_recording(s);
 	s->start = session_now();
 	s->lost_poll_ns = session_trace_now(s);
 	if (s->o->argv) {
@@ -876,7 +896,8 @@ static int capture_loop(struct session *s)
 			npfd += flight_pollfds(s, pfd + npfd, 64);
 		if (s->notify_fd >= 0)
 			pfd[npfd++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
-		poll(pfd, (nfds_t)npfd, s->tw ? 100 : 200);
+		/* the flight recorder's reads: by its triggers' thresholds */
+		poll(pfd, (nfds_t)npfd, o->flight ? flight_timeout_ms(s) : 200);
 		if (s->watch && (rc = watch_mappings(s))) {
 			/* a capture thread's write failed first: say why */
 			if (rc == -UKT_E_WRITER_FAILED && s->cap && capture_error(s->cap))

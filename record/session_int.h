@@ -71,6 +71,9 @@ struct session {
 	bool pending;			/* --after: a dump is due at pend_at */
 	double pend_at;
 	struct trigger_hit pend;	/* what fired it */
+	bool pend_await;		/* pend is a running call: dump when it returns */
+	double held_said;		/* now_s() of the last held-off line, 0 */
+	unsigned int held_unsaid;	/* held off since, not said */
 };
 
 /* The probes' record-time filters set on the events of t (our instance,
@@ -103,6 +106,8 @@ int flight_pollfds(struct session *s, struct pollfd *p, int max);
 int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force);
 /* Read the trigger buffers, run a due dump: 0 or negative. */
 int flight_poll(struct session *s);
+/* How long the capture loop may wait before the next flight_poll, in ms. */
+int flight_timeout_ms(struct session *s);
 /* The end: a dump still due is written; the trigger instance goes. */
 int flight_finish(struct session *s, int rc);
 void flight_release(struct session *s);

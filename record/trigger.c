@@ -201,6 +201,14 @@ struct trigger_watch {
 	uint64_t last_ts;	/* the latest event seen */
 	bool fired;		/* hit holds the batch's first trigger */
 	struct trigger_hit hit;
+	int64_t read_ns;	/* read at least this often (slow-call triggers) */
+	/* trigger_watch_await's call: until it returns */
+	bool awaiting;
+	int await_tid, await_func;
+	uint64_t await_entry;
+	int await_end;		/* 0: running, 1: returned, 2: ended without */
+	uint64_t await_ret_ts;
+	int64_t await_dur;
 };
 
 static int add_event(struct trigger_watch *w, struct tfs *sib, int trig, int role,
@@ -263,6 +271,13 @@ static int pairer_setup(struct trigger_watch *w)
 					pair_func_flags(w->trigs[i].func, w->trigs[i].user_return));
 	if (uname(&u) == 0)
 		pairer_set_machine(w->pairer, u.machine);
+	/* a call's entry is read before half its threshold has passed */
+	w->read_ns = 100000000;
+	for (size_t i = 0; i < w->ntrigs; i++)
+		if (w->trigs[i].kind == TRIG_SLOW_CALL && w->trigs[i].min_ns / 2 < w->read_ns)
+			w->read_ns = w->trigs[i].min_ns / 2;
+	if (w->read_ns < 2000000)
+		w->read_ns = 2000000;
 	pairer_set_max_open(w->pairer, MAX_OPEN);
 	return 0;
 }
@@ -412,11 +427,17 @@ static int emit_call(void *ctx, const struct call_row *r)
 	struct trigger_watch *w = ctx;
 	const struct trigger *t = &w->trigs[r->func];
 
+	if (w->awaiting && !w->await_end && r->noted && r->has_entry && r->tid == w->await_tid &&
+	    r->func == w->await_func && r->entry_ts == w->await_entry) {
+		w->await_end = r->has_return ? 1 : 2;
+		w->await_ret_ts = r->return_ts;
+		w->await_dur = r->duration;
+	}
 	if (!r->has_entry || !r->has_return || r->noted || r->duration <= t->min_ns ||
 	    w->fired)
 		return 0;	/* (a return entered before the watch began) */
-	w->hit = (struct trigger_hit){ .t = t, .ts = r->return_ts, .tid = r->tid,
-				       .dur_ns = r->duration };
+	w->hit = (struct trigger_hit){ .t = t, .ts = r->return_ts, .entry_ts = r->entry_ts,
+				       .tid = r->tid, .dur_ns = r->duration };
 	snprintf(w->hit.what, sizeof(w->hit.what), "%s: a call of %s took %.3f ms (tid %d)",
 		 t->text, t->func, (double)r->duration / 1e6, r->tid);
 	w->fired = true;
@@ -516,14 +537,65 @@ int trigger_watch_running(struct trigger_watch *w, uint64_t now, struct trigger_
 			continue;
 		}
 		pairer_note(w->pairer, &it);
-		*hit = (struct trigger_hit){ .t = t, .ts = now, .tid = oc->tid, .dur_ns = dur,
-					     .running = true };
+		*hit = (struct trigger_hit){ .t = t, .ts = now, .entry_ts = oc->entry_ts,
+					     .tid = oc->tid, .dur_ns = dur, .running = true };
 		snprintf(hit->what, sizeof(hit->what),
 			 "%s: a call of %s has run for %.3f ms and not returned (tid %d)",
 			 t->text, t->func, (double)dur / 1e6, oc->tid);
 		return 1;
 	}
 	return 0;
+}
+
+int trigger_watch_timeout_ms(struct trigger_watch *w, uint64_t now)
+{
+	struct pair_iter it = PAIR_ITER_INIT;
+	int64_t wait = w->read_ns;
+
+	if (!now)
+		return (int)(wait / 1000000);	/* no clock to judge calls by */
+	while (pairer_open_next(w->pairer, &it)) {
+		const struct open_call *oc = &it.oc;
+		const struct trigger *t = &w->trigs[oc->func];
+		int64_t left;
+
+		if (oc->noted || !oc->returns)
+			continue;
+		left = (int64_t)(oc->entry_ts + (uint64_t)t->min_ns) - (int64_t)now;
+		if (left < wait)
+			wait = left;
+	}
+	/* just past the threshold: a call fires when it has run longer;
+	 * never 0, a loop that spins while a storm keeps the reads busy */
+	return wait < 0 ? 1 : (int)(wait / 1000000) + 1;
+}
+
+void trigger_watch_await(struct trigger_watch *w, const struct trigger_hit *hit)
+{
+	w->awaiting = hit->t && hit->t->kind == TRIG_SLOW_CALL && hit->running;
+	w->await_tid = hit->tid;
+	w->await_func = hit->t ? (int)(hit->t - w->trigs) : -1;
+	w->await_entry = hit->entry_ts;
+	w->await_end = 0;
+}
+
+int trigger_watch_returned(struct trigger_watch *w, struct trigger_hit *hit)
+{
+	int end;
+
+	if (!w->awaiting)
+		return 0;
+	if (!w->await_end && !thread_alive(w->await_tid))
+		w->await_end = 2;	/* it exited inside the call */
+	end = w->await_end;
+	if (end == 1) {
+		hit->ts = w->await_ret_ts;
+		hit->dur_ns = w->await_dur;
+		hit->running = false;
+	}
+	if (end)
+		w->awaiting = false;
+	return end;
 }
 
 void trigger_watch_free(struct trigger_watch *w)

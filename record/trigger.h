@@ -55,6 +55,7 @@ void trigger_release(struct trigger *t);
 struct trigger_hit {
 	const struct trigger *t;
 	uint64_t ts;		/* trace clock: the event, or the return */
+	uint64_t entry_ts;	/* TRIG_SLOW_CALL: the call's entry */
 	int tid;
 	int64_t dur_ns;		/* TRIG_SLOW_CALL: so far, when running */
 	bool running;		/* TRIG_SLOW_CALL: the call has not returned yet */
@@ -82,6 +83,26 @@ int trigger_watch_read(struct trigger_watch *w, struct trigger_hit *hit);
  * Each such call fires once, not again when it returns; calls of threads
  * that have exited are forgotten. */
 int trigger_watch_running(struct trigger_watch *w, uint64_t now, struct trigger_hit *hit);
+/*
+ * How long the caller may wait (poll) before it reads again, in ms, at
+ * now (trace clock, 0 when unreadable): half the smallest threshold of a
+ * slow-call trigger (between 2 and 100 ms), so a call's entry is seen
+ * before its threshold passes, and no later than the moment the earliest
+ * open call crosses its threshold, so a running call fires on time (by
+ * the clock, not when a later event shows up). At least 1.
+ */
+int trigger_watch_timeout_ms(struct trigger_watch *w, uint64_t now);
+/*
+ * Follow the running call of hit (from trigger_watch_running) until it
+ * ends: trigger_watch_returned says when. One call at a time.
+ */
+void trigger_watch_await(struct trigger_watch *w, const struct trigger_hit *hit);
+/*
+ * The awaited call: 1 when it returned (hit's ts, dur_ns and running
+ * updated to the return), 2 when it ended without one (its thread exited,
+ * or its return was lost), 0 while it runs or when none is awaited.
+ */
+int trigger_watch_returned(struct trigger_watch *w, struct trigger_hit *hit);
 void trigger_watch_free(struct trigger_watch *w);
 
 #endif

@@ -94,7 +94,7 @@ static void print_once(const char *text)
 /* A flight recorder's dump: what fired it, and what its window is. */
 static void flight_info(const struct trace *t, uint64_t first)
 {
-	const char *mode = trace_meta(t, "mode"), *v;
+	const char *mode = trace_meta(t, "mode"), *v, *v2;
 
 	if (mode && !strcmp(mode, "rotate")) {
 		printf("rotation    file %s of the recording's --rotate sequence\n",
@@ -113,9 +113,36 @@ static void flight_info(const struct trace *t, uint64_t first)
 	if (v && first)
 		printf("            at %.9f (%+.6f s from the first event)\n", (double)strtoull(v, NULL, 10) / 1e9,
 		       ((double)strtoull(v, NULL, 10) - (double)first) / 1e9);
+	v = trace_meta(t, "trigger_entry_ts");
+	v2 = trace_meta(t, "trigger_duration_ns");
+	if (v && v2) {
+		double entry = (double)strtoull(v, NULL, 10) / 1e9, dur = strtod(v2, NULL) / 1e6;
+		const char *run = trace_meta(t, "trigger_running");
+
+		if (run && !strcmp(run, "1"))
+			printf("call        entered at %.9f; still running %.3f ms later, when dumped\n", entry, dur);
+		else
+			printf("call        entered at %.9f, returned %.3f ms later\n", entry, dur);
+	}
 	v = trace_meta(t, "overwritten");
-	if (v)
-		printf("overwritten %s events per CPU before the window (the flight recorder keeps the newest; not a loss)\n", out_term(v));
+	if (v) {
+		/* one count per CPU, in CPU order */
+		const char *p = v;
+		unsigned int cpu = 0;
+
+		while (*p) {
+			char *end;
+			unsigned long long n = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			printf("%s cpu%-2u %llu events before the window\n", cpu ? "           " : "overwritten", cpu, n);
+			cpu++;
+			p = end;
+		}
+		if (cpu)
+			printf("            (the flight recorder keeps the newest events: not a loss)\n");
+	}
 	v = trace_meta(t, "triggers_held_off");
 	if (v && strtoull(v, NULL, 10))
 		printf("held off    %s more triggers came within the hold-off before this dump\n", out_term(v));

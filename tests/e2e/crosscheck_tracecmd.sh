@@ -10,10 +10,10 @@ SHIM=${UKT_SHARED:-$ROOT/../shared}/tools/tracecmd-eperm-shim.c
 cc -O2 -shared -fPIC -o "$TMP/shim.so" "$SHIM" -ldl 2>/dev/null || skip_all "cannot build the trace-cmd shim" $TESTS
 cd "$TMP"
 
-"$REC" -q -o u.ukt -f "$WL:a" -p "$WL:caller_one x=%di" -e syscalls:sys_enter_getppid &
+"$REC" -o u.ukt -f "$WL:a" -p "$WL:caller_one x=%di" -e syscalls:sys_enter_getppid 2>u.log &
 RPID=$!
-for _ in $(seq 100); do grep -q "uktrace_$RPID/a " $T/uprobe_events 2>/dev/null && break; sleep 0.05; done
-sleep 0.5
+# its probes are armed when it says so
+for _ in $(seq 100); do grep -q "^uktrace-record: recording: " u.log 2>/dev/null && break; sleep 0.05; done
 LD_PRELOAD=$TMP/shim.so trace-cmd record -q -o tc.dat -e "uktrace_$RPID:*" -e syscalls:sys_enter_getppid \
 	"$WL" calls 300 > tc.out 2>&1 || echo "# trace-cmd: $(tail -2 tc.out)"
 "$WL" w2 50	# after trace-cmd: only we see these

@@ -6,9 +6,14 @@
 # of at most SIZE that read alone and as one trace; nothing is left in
 # tracefs, also when a dump is interrupted. Workload: workload flight SECS
 # (a() 10 times a ms, s() every 100 ms, slow(30) at 1.5 s, a child that
-# exits at 2.5 s).
+# exits at 2.5 s). A slow call that fires while it runs is dumped when it
+# returns, whole; one that outlasts --after is dumped running. Triggers
+# held off say so; the recorder says when its probes are armed.
 . "$(dirname "$0")/lib.sh"
 TESTS="flight_usr1_dump flight_usr1_meta flight_usr1_before flight_armed_writes_nothing
+flight_recording_line flight_usr1_held_off recording_line_normal
+flight_whole_one_dump flight_whole_meta flight_whole_call flight_whole_min_duration flight_whole_summary
+flight_whole_info flight_slow_whole flight_holdoff_said flight_info_overwritten_per_cpu
 flight_slow_one_dump flight_slow_call_in_dump flight_slow_history flight_slow_info
 flight_hang_one_dump flight_hang_meta flight_hang_fired_running flight_hang_call_in_dump
 flight_last_call_fires
@@ -31,7 +36,7 @@ start_flight() {
 	"$REC" "$@" 2>"$log" &
 	RPID=$!
 	for _ in $(seq 200); do
-		grep -q "flight recorder armed" "$log" && return 0
+		grep -q "^uktrace-record: recording: " "$log" && return 0
 		sleep 0.05
 	done
 	return 1
@@ -42,7 +47,11 @@ start_flight usr1.log $A --flight 16M -o usr1.ukt -- "$WL" flight 3
 sleep 1.2
 check flight_armed_writes_nothing "" "$(ls usr1*.ukt 2>/dev/null)"
 kill -USR1 $RPID
+sleep 0.3
+kill -USR1 $RPID	# within --holdoff (10 s): held off, and said
 wait $RPID
+has flight_recording_line "^uktrace-record: recording: 4 probes on [0-9]* CPUs\?, until the command exits, Ctrl-C to stop$" "$(cat usr1.log)"
+has flight_usr1_held_off "trigger held off until [0-9:]* (--holdoff 10 s after dump 1): SIGUSR1 from pid" "$(cat usr1.log)"
 check flight_usr1_dump "usr1-0001.ukt" "$(ls usr1-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
 has flight_usr1_meta "^SIGUSR1" "$(meta usr1-0001.ukt trigger)"
 # a() ran from the start: the dump goes back about 1 s before the signal
@@ -64,6 +73,24 @@ trig=$(meta slow-0001.ukt trigger_ts)
 n=$(sql slow-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'a' AND entry_ts < $trig - 1000000000")
 if [ "${n:-0}" -gt 1000 ]; then ok flight_slow_history; else fail flight_slow_history "$n calls of a more than 1 s before the trigger"; fi
 has flight_slow_info "trigger     slow>10ms: a call of slow \(took\|has run for\)" "$("$REP" info slow-0001.ukt)"
+# fired while running or when it returned, the call is whole in the dump
+check flight_slow_whole "1" "$(sql slow-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'slow' AND complete
+	AND tid = $tid AND duration_ns >= 30000000")"
+
+# -- a call far longer than its threshold (slow(400) > 50 ms) fires while it
+# runs; the recorder waits for its return: the dump holds it whole
+"$REC" $A --flight 16M --trigger 'slow>50ms' -o whole.ukt -- "$WL" hang 400 2>whole.log
+check flight_whole_one_dump "whole-0001.ukt" "$(ls whole-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+check flight_whole_meta "0,1" "$(meta whole-0001.ukt trigger_running),$(meta whole-0001.ukt trigger_duration_ns | awk '{print ($1 >= 400000000 && $1 < 1000000000)}')"
+check flight_whole_call "1,1" "$(sql whole-0001.ukt "SELECT COUNT(*), MIN(ABS(duration_ns - $(meta whole-0001.ukt trigger_duration_ns)) < 1000000)
+	FROM calls WHERE func = 'slow' AND complete AND duration_ns >= 400000000
+	AND tid = $(meta whole-0001.ukt trigger_tid) AND ABS(entry_ts - $(meta whole-0001.ukt trigger_entry_ts)) < 1000000")"
+has flight_whole_min_duration "^ *[0-9.]* *4[0-9][0-9]\.[0-9]* ms .* complete$" "$("$REP" calls whole-0001.ukt slow --min-duration 50ms -q 2>&1)"
+check flight_whole_summary "1" "$("$REP" summary whole-0001.ukt --format csv -q | awk -F, '$1 == "slow" {print $2}')"
+if grep -q "recording until the call returns (at most 10 s" whole.log &&
+	"$REP" info whole-0001.ukt | grep -q "it returned after 4[0-9][0-9]\.[0-9]* ms" &&
+	"$REP" info whole-0001.ukt | grep -q "^call  *entered at [0-9.]*, returned 4[0-9][0-9]\.[0-9]* ms later"
+then ok flight_whole_info; else fail flight_whole_info "$(cat whole.log; "$REP" info whole-0001.ukt | grep -A1 "^trigger\|^call")"; fi
 
 # -- a tracepoint: the child's exit
 "$REC" -q $A --flight 16M --trigger-event sched:sched_process_exit -o ev.ukt -- "$WL" flight 3
@@ -76,8 +103,11 @@ n=$(sql ev-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'a' AND entry_ts < 
 if [ "${n:-0}" -gt 1000 ]; then ok flight_event_calls_before; else fail flight_event_calls_before "$n calls of a more than 2 s before the exit"; fi
 
 # -- a storm: every call of a fires; one dump in the hold-off
-"$REC" -q -f "$WL:a" --flight 16M --trigger 'a>0' --holdoff 30 -o storm.ukt -- "$WL" flight 2
+"$REC" -f "$WL:a" --flight 16M --trigger 'a>0' --holdoff 30 -o storm.ukt -- "$WL" flight 2 2>storm.log
 check flight_holdoff_one_dump 1 "$(ls storm-*.ukt 2>/dev/null | wc -l)"
+# said, at most once a second: a 2 s storm says it 1 to 3 times
+n=$(grep -c "trigger held off until [0-9:]* (--holdoff 30 s after dump 1): a>0: a call of a" storm.log)
+if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then ok flight_holdoff_said; else fail flight_holdoff_said "$n lines: $(grep "held off" storm.log | head -3)"; fi
 # and the next dump says how many it held off
 start_flight storm2.log -f "$WL:a" --flight 16M --trigger 'a>0' --holdoff 1 -o storm2.ukt -- "$WL" flight 2.5
 wait $RPID
@@ -110,6 +140,11 @@ check flight_overwrite_not_lost "0" "$(sql ow-0001.ukt "SELECT SUM(lost_events) 
 n=$(sql ow-0001.ukt "SELECT SUM(overwritten) FROM cpus")
 if [ "${n:-0}" -gt 0 ] && ! "$REP" ow-0001.ukt 2>&1 | grep -q "lost"; then ok flight_overwrite_counted
 else fail flight_overwrite_counted "overwritten '$n'; summary: $("$REP" ow-0001.ukt 2>&1 | grep lost)"; fi
+# info: one line per CPU, as many as the dump has CPUs, and the sum is the table's
+info=$("$REP" info ow-0001.ukt)
+lines=$(echo "$info" | grep -cE "^(overwritten| +)  ?cpu[0-9]+ +[0-9]+ events before the window$")
+sum=$(echo "$info" | grep -E "cpu[0-9]+ +[0-9]+ events before the window$" | awk '{s += $(NF - 4)} END {print s}')
+check flight_info_overwritten_per_cpu "$(sql ow-0001.ukt "SELECT COUNT(*) FROM cpus"),$n" "$lines,$sum"
 
 # -- the command's last call meets the trigger, and the command exits
 # right after it: the end reads what the last poll did not (missed one
@@ -118,8 +153,9 @@ else fail flight_overwrite_counted "overwritten '$n'; summary: $("$REP" ow-0001.
 check flight_last_call_fires "1" "$(sql last-0001.ukt "SELECT COUNT(*) FROM calls WHERE func = 'slow' AND complete" 2>&1)"
 
 # -- a call that hangs fires while it runs, once, with its entry in the
-# dump however short --last
-"$REC" -q $A --flight 16M --trigger 'slow>300ms' --holdoff 0 --last 0.1 -o hang.ukt -- "$WL" hang 1500
+# dump however short --last; past --after (the wait's cap) it is dumped
+# running
+"$REC" -q $A --flight 16M --trigger 'slow>300ms' --after 0.5 --holdoff 0 --last 0.1 -o hang.ukt -- "$WL" hang 1500
 check flight_hang_one_dump "hang-0001.ukt" "$(ls hang-*.ukt 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
 check flight_hang_meta "1" "$(meta hang-0001.ukt trigger_running)"
 d=$(meta hang-0001.ukt trigger_duration_ns)
@@ -152,6 +188,10 @@ if [ -f kill-0001.ukt ] && "$REP" info kill-0001.ukt >/dev/null 2>&1; then ok fl
 else fail flight_kill_in_dump_readable "$(ls kill* 2>&1; "$REP" info kill-0001.ukt 2>&1 | tail -2)"; fi
 "$REC" --cleanup -q
 check flight_kill_cleaned "" "$(leftovers)"
+
+# the line scripts wait for, without --flight too
+"$REC" -f "$WL:a" -o plain.ukt -- "$WL" flight 1 2>plain.log
+has recording_line_normal "^uktrace-record: recording: 2 probes on [0-9]* CPUs\?, until the command exits, Ctrl-C to stop$" "$(cat plain.log)"
 
 errs=$("$REC" -f "$WL:a" --flight --trigger 'nosuch>1ms' -d 1 2>&1)
 errs="$errs$("$REC" -f "$WL:a" --trigger 'a>1ms' -d 1 2>&1)"

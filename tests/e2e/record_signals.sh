@@ -14,13 +14,13 @@ cmd_tree_signalled cmd_tree_child_status"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 
 cd "$TMP"
-# a recorder in the background; wait until its probes are in place
+# a recorder in the background; wait until it says its probes are armed
 start_rec() {
 	local out=$1; shift
-	"$REC" -q -o "$out" "$@" &
+	"$REC" -o "$out" "$@" 2>"$out.log" &
 	RPID=$!
 	for _ in $(seq 100); do
-		grep -q "uktrace_$RPID/" $T/uprobe_events 2>/dev/null && [ -e "$out" ] && return 0
+		grep -q "^uktrace-record: recording: " "$out.log" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1
