@@ -51,16 +51,16 @@ int flight_plan(struct session *s)
 	size_t n = o->ntriggers + o->ntrigger_events;
 	int rc = 0;
 
-	s->trigs = calloc(n + 1, sizeof(*s->trigs));
-	if (!s->trigs)
+	s->fl.trigs = calloc(n + 1, sizeof(*s->fl.trigs));
+	if (!s->fl.trigs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !rc; i++) {
 		bool slow = i < o->ntriggers;
-		struct trigger *t = &s->trigs[s->ntrigs];
+		struct trigger *t = &s->fl.trigs[s->fl.ntrigs];
 
 		rc = trigger_parse(t, slow ? TRIG_SLOW_CALL : TRIG_EVENT,
 				   slow ? o->triggers[i] : o->trigger_events[i - o->ntriggers], &s->err);
-		s->ntrigs++;
+		s->fl.ntrigs++;
 		if (!rc)
 			rc = trigger_resolve(t, &s->probes, &s->err);
 		if (rc == -ENOENT) {
@@ -84,44 +84,44 @@ int flight_arm(struct session *s)
 {
 	struct ukt_buf filter = UKT_BUF_INIT;
 	char kb[16];
-	int rc = tfs_sibling_create(&s->trig_t, &s->t, "trig", &s->err);
+	int rc = tfs_sibling_create(&s->fl.trig_t, &s->t, "trig", &s->err);
 
 	if (rc)
 		return rc;
-	s->trig_ok = true;
+	s->fl.trig_ok = true;
 	snprintf(kb, sizeof(kb), "%u", s->o->buffer_kb);
-	rc = tfs_write(&s->trig_t, "buffer_size_kb", kb);
+	rc = tfs_write(&s->fl.trig_t, "buffer_size_kb", kb);
 	if (!rc)
-		rc = tfs_write(&s->trig_t, "trace_clock", s->o->clock);
+		rc = tfs_write(&s->fl.trig_t, "trace_clock", s->o->clock);
 	/* the processes the recording follows, and theirs only */
 	if (!rc && tfs_read(&s->t, "set_event_pid", &filter) == 0 && filter.len > 1) {
 		for (char *p = filter.data; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
-		rc = tfs_write(&s->trig_t, "options/event-fork", "1");
+		rc = tfs_write(&s->fl.trig_t, "options/event-fork", "1");
 		if (!rc)
-			rc = tfs_write(&s->trig_t, "set_event_pid", filter.data);
+			rc = tfs_write(&s->fl.trig_t, "set_event_pid", filter.data);
 	}
 	ukt_buf_release(&filter);
 	if (rc) {
 		ukt_buf_addf(&s->err, "cannot set up the trigger instance: %s", strerror(-rc));
 		return rc;
 	}
-	rc = session_exclude_self(s, &s->trig_t);
+	rc = session_exclude_self(s, &s->fl.trig_t);
 	if (rc)
 		return rc;
 	/* the triggers see what the recording keeps */
-	rc = session_set_filters(s, &s->trig_t);
+	rc = session_set_filters(s, &s->fl.trig_t);
 	if (rc)
 		return rc;
-	s->tw = trigger_watch_new(&s->trig_t, s->trigs, s->ntrigs, s->ncpus,
-				  tfs_subbuf_size(&s->trig_t), &s->err);
-	return s->tw ? 0 : -EINVAL;
+	s->fl.tw = trigger_watch_new(&s->fl.trig_t, s->fl.trigs, s->fl.ntrigs, s->ncpus,
+				  tfs_subbuf_size(&s->fl.trig_t), &s->err);
+	return s->fl.tw ? 0 : -EINVAL;
 }
 
 int flight_go(struct session *s)
 {
-	int rc = s->trig_ok ? tfs_write(&s->trig_t, "tracing_on", "1") : 0;
+	int rc = s->fl.trig_ok ? tfs_write(&s->fl.trig_t, "tracing_on", "1") : 0;
 
 	if (rc)
 		ukt_buf_addf(&s->err, "cannot turn tracing on for the triggers: %s", strerror(-rc));
@@ -129,8 +129,8 @@ int flight_go(struct session *s)
 		fprintf(stderr, "uktrace-record: flight recorder armed: %" PRIu64 " MiB of ring buffers; dumps go to %s-NNNN%s on ",
 			s->o->flight_size >> 20, s->files.stem, s->files.ext);
 		fprintf(stderr, "SIGUSR1 (kill -USR1 %d)", (int)getpid());
-		for (size_t i = 0; i < s->ntrigs; i++)
-			fprintf(stderr, ", %s", s->trigs[i].text);
+		for (size_t i = 0; i < s->fl.ntrigs; i++)
+			fprintf(stderr, ", %s", s->fl.trigs[i].text);
 		fprintf(stderr, "\n");
 	}
 	return rc;
@@ -138,7 +138,7 @@ int flight_go(struct session *s)
 
 int flight_pollfds(struct session *s, struct pollfd *p, int max)
 {
-	return s->tw ? trigger_watch_pollfds(s->tw, p, max) : 0;
+	return s->fl.tw ? trigger_watch_pollfds(s->fl.tw, p, max) : 0;
 }
 
 /* ---- dumps ---- */
@@ -252,15 +252,15 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 		struct tfs_cpu_stats st;
 
 		tfs_cpu_stats(&s->t, cpu, &st, NULL);
-		ukt_buf_addf(&over, "%s%" PRIu64, cpu ? " " : "", st.overrun - s->overrun_seen[cpu]);
-		s->overrun_seen[cpu] = st.overrun;
+		ukt_buf_addf(&over, "%s%" PRIu64, cpu ? " " : "", st.overrun - s->fl.overrun_seen[cpu]);
+		s->fl.overrun_seen[cpu] = st.overrun;
 	}
 	snprintf(ts, sizeof(ts), "%" PRIu64, trig_ts);
 	snprintf(rt, sizeof(rt), "%lld", (long long)time(NULL));
 	snprintf(seq, sizeof(seq), "%u", s->nfiles + 1);
 	snprintf(size, sizeof(size), "%" PRIu64, o->flight_size);
 	snprintf(last, sizeof(last), "%g", o->last);
-	snprintf(held, sizeof(held), "%u", s->held_off);
+	snprintf(held, sizeof(held), "%u", s->fl.held_off);
 	snprintf(tid, sizeof(tid), "%d", hit->tid);
 	snprintf(dur, sizeof(dur), "%" PRId64, hit->dur_ns);
 	snprintf(entry, sizeof(entry), "%" PRIu64, hit->entry_ts);
@@ -288,8 +288,8 @@ static int dump(struct session *s, const struct trigger_hit *hit)
 		bytes = ukt_writer_bytes(w);
 	ukt_writer_free(w);
 	s->m.w = NULL;
-	s->last_dump = session_now();
-	s->held_off = 0;
+	s->fl.last_dump = session_now();
+	s->fl.held_off = 0;
 	if (rc) {
 		fprintf(stderr, "uktrace-record: the dump to '%s' failed: %s%s\n", path, rec_strerror(rc),
 			rc == -ENOSPC ? " (the disk is full; the file is readable up to the last block written)" : "");
@@ -332,22 +332,22 @@ static void say_held_off(struct session *s, const struct trigger_hit *hit, doubl
 	const struct record_opts *o = s->o;
 	char until[32], more[48] = "";
 
-	s->held_unsaid++;
-	if (o->quiet || (!o->verbose && s->held_said > 0 && now - s->held_said < 1.0))
+	s->fl.held_unsaid++;
+	if (o->quiet || (!o->verbose && s->fl.held_said > 0 && now - s->fl.held_said < 1.0))
 		return;
-	if (s->held_unsaid > 1)
-		snprintf(more, sizeof(more), " (and %u more since the last such line)", s->held_unsaid - 1);
-	if (s->pending) {
-		wall_in(until, sizeof(until), s->pend_at - now);
+	if (s->fl.held_unsaid > 1)
+		snprintf(more, sizeof(more), " (and %u more since the last such line)", s->fl.held_unsaid - 1);
+	if (s->fl.pending) {
+		wall_in(until, sizeof(until), s->fl.pend_at - now);
 		fprintf(stderr, "%suktrace-record: trigger held off: dump %u is being recorded, until %s at the latest: %s%s\n",
 			s->tty ? "\n" : "", s->nfiles + 1, until, hit->what, more);
 	} else {
-		wall_in(until, sizeof(until), s->last_dump + o->holdoff - now);
+		wall_in(until, sizeof(until), s->fl.last_dump + o->holdoff - now);
 		fprintf(stderr, "%suktrace-record: trigger held off until %s (--holdoff %g s after dump %u): %s%s\n",
 			s->tty ? "\n" : "", until, o->holdoff, s->nfiles, hit->what, more);
 	}
-	s->held_said = now;
-	s->held_unsaid = 0;
+	s->fl.held_said = now;
+	s->fl.held_unsaid = 0;
 }
 
 /* Add to what a hit says (its call's end), as room allows. */
@@ -364,40 +364,40 @@ int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force)
 	const struct record_opts *o = s->o;
 	double now = session_now();
 
-	if (!force && (s->pending || (s->last_dump > 0 && now - s->last_dump < o->holdoff))) {
-		s->held_off++;
+	if (!force && (s->fl.pending || (s->fl.last_dump > 0 && now - s->fl.last_dump < o->holdoff))) {
+		s->fl.held_off++;
 		say_held_off(s, hit, now);
 		return 0;
 	}
-	if (!force && s->tw && hit->running && o->after <= 0) {
+	if (!force && s->fl.tw && hit->running && o->after <= 0) {
 		/* a slow call still running: the dump holds it whole, and
 		 * what its thread did meanwhile, when it returns; a hang is
 		 * dumped at the cap */
-		s->pending = true;
-		s->pend_await = true;
-		s->pend_at = now + FLIGHT_AWAIT_CAP;
-		s->pend = *hit;
-		trigger_watch_await(s->tw, hit);
+		s->fl.pending = true;
+		s->fl.pend_await = true;
+		s->fl.pend_at = now + FLIGHT_AWAIT_CAP;
+		s->fl.pend = *hit;
+		trigger_watch_await(s->fl.tw, hit);
 		if (!o->quiet)
 			fprintf(stderr, "%suktrace-record: trigger: %s; recording until the call returns (at most %g s, or --after SECS)\n",
 				s->tty ? "\n" : "", hit->what, FLIGHT_AWAIT_CAP);
 		return 0;
 	}
 	if (o->after > 0 && !force) {
-		s->pending = true;
-		s->pend_at = now + o->after;
-		s->pend = *hit;
+		s->fl.pending = true;
+		s->fl.pend_at = now + o->after;
+		s->fl.pend = *hit;
 		/* a running call's return, if it comes by then, is said */
-		s->pend_await = s->tw && hit->running;
-		if (s->pend_await)
-			trigger_watch_await(s->tw, hit);
+		s->fl.pend_await = s->fl.tw && hit->running;
+		if (s->fl.pend_await)
+			trigger_watch_await(s->fl.tw, hit);
 		if (!o->quiet)
 			fprintf(stderr, "%suktrace-record: trigger: %s; dumping in %g s\n",
 				s->tty ? "\n" : "", hit->what, o->after);
 		return 0;
 	}
-	s->pending = false;
-	s->pend_await = false;
+	s->fl.pending = false;
+	s->fl.pend_await = false;
 	return dump(s, hit);
 }
 
@@ -408,21 +408,21 @@ int flight_trigger(struct session *s, const struct trigger_hit *hit, bool force)
  */
 static int await_check(struct session *s, bool end)
 {
-	struct trigger_hit *h = &s->pend;
+	struct trigger_hit *h = &s->fl.pend;
 	int r;
 
-	if (!s->pend_await)
+	if (!s->fl.pend_await)
 		return 0;
-	r = trigger_watch_returned(s->tw, h);
+	r = trigger_watch_returned(s->fl.tw, h);
 	if (r == 1)
 		hit_append(h, "; it returned after ", (double)h->dur_ns / 1e6, "");
 	else if (r == 2)
 		hit_append(h, "; it ended without a return, after at least ", (double)h->dur_ns / 1e6, "");
 	if (r) {
-		s->pend_await = false;
+		s->fl.pend_await = false;
 		return s->o->after <= 0;
 	}
-	if (end || session_now() >= s->pend_at) {
+	if (end || session_now() >= s->fl.pend_at) {
 		/* still running: as of now */
 		uint64_t now = session_trace_now(s);
 		char at[48];
@@ -438,7 +438,7 @@ static int await_check(struct session *s, bool end)
 		else
 			snprintf(at, sizeof(at), ", dumped at the cap (%g s)", FLIGHT_AWAIT_CAP);
 		hit_append(h, "; still running after ", (double)h->dur_ns / 1e6, at);
-		s->pend_await = false;
+		s->fl.pend_await = false;
 	}
 	return 0;
 }
@@ -459,27 +459,27 @@ int flight_poll(struct session *s)
 	struct trigger_hit hit;
 	int rc = 0;
 
-	if (s->tw) {
-		rc = trigger_watch_read(s->tw, &hit);
+	if (s->fl.tw) {
+		rc = trigger_watch_read(s->fl.tw, &hit);
 		if (rc == 0)
-			rc = trigger_watch_running(s->tw, clock_now(s->o->clock), &hit);
+			rc = trigger_watch_running(s->fl.tw, clock_now(s->o->clock), &hit);
 		if (rc == 1)
 			rc = flight_trigger(s, &hit, false);
 	}
-	if (!rc && s->pending && (await_check(s, false) || session_now() >= s->pend_at)) {
-		s->pending = false;
-		s->pend_await = false;
-		rc = dump(s, &s->pend);
+	if (!rc && s->fl.pending && (await_check(s, false) || session_now() >= s->fl.pend_at)) {
+		s->fl.pending = false;
+		s->fl.pend_await = false;
+		rc = dump(s, &s->fl.pend);
 	}
 	return rc;
 }
 
 int flight_timeout_ms(struct session *s)
 {
-	int ms = s->tw ? trigger_watch_timeout_ms(s->tw, clock_now(s->o->clock)) : 100;
+	int ms = s->fl.tw ? trigger_watch_timeout_ms(s->fl.tw, clock_now(s->o->clock)) : 100;
 
-	if (s->pending) {
-		double left = (s->pend_at - session_now()) * 1000;
+	if (s->fl.pending) {
+		double left = (s->fl.pend_at - session_now()) * 1000;
 		int l = left < 0 ? 0 : (int)left + 1;
 
 		if (l < ms)
@@ -496,21 +496,21 @@ int flight_finish(struct session *s, int rc)
 	 * The events since the last poll: a slow call just before the end
 	 * (a command that exits right after it) still fires its trigger.
 	 */
-	if (!rc && s->tw) {
-		int e = trigger_watch_read(s->tw, &hit);
+	if (!rc && s->fl.tw) {
+		int e = trigger_watch_read(s->fl.tw, &hit);
 
-		if (e == 1 && !s->pending)
+		if (e == 1 && !s->fl.pending)
 			e = flight_trigger(s, &hit, false);
 		if (e < 0)
 			rc = e;
 	}
-	if (s->pending) {
+	if (s->fl.pending) {
 		int e;
 
 		await_check(s, true);	/* the awaited call's return, if read now */
-		s->pending = false;
-		s->pend_await = false;
-		e = dump(s, &s->pend);
+		s->fl.pending = false;
+		s->fl.pend_await = false;
+		e = dump(s, &s->fl.pend);
 		if (!rc)
 			rc = e;
 	}
@@ -519,20 +519,20 @@ int flight_finish(struct session *s, int rc)
 
 void flight_release(struct session *s)
 {
-	trigger_watch_free(s->tw);
-	s->tw = NULL;
-	if (s->trig_ok) {
+	trigger_watch_free(s->fl.tw);
+	s->fl.tw = NULL;
+	if (s->fl.trig_ok) {
 		ukt_buf_reset(&s->err);
-		if (tfs_teardown(&s->trig_t, &s->err))
+		if (tfs_teardown(&s->fl.trig_t, &s->err))
 			fprintf(stderr, "uktrace-record: %s", s->err.data);
-		tfs_release(&s->trig_t);
-		s->trig_ok = false;
+		tfs_release(&s->fl.trig_t);
+		s->fl.trig_ok = false;
 	}
-	for (size_t i = 0; i < s->ntrigs; i++)
-		trigger_release(&s->trigs[i]);
-	free(s->trigs);
-	s->trigs = NULL;
-	s->ntrigs = 0;
+	for (size_t i = 0; i < s->fl.ntrigs; i++)
+		trigger_release(&s->fl.trigs[i]);
+	free(s->fl.trigs);
+	s->fl.trigs = NULL;
+	s->fl.ntrigs = 0;
 }
 
 /* ---- --rotate ---- */

@@ -191,8 +191,8 @@ static void dry_run(struct session *s, bool expanded)
 	if (s->o->flight) {
 		printf("flight recorder: %" PRIu64 " KiB of ring buffers in all, overwrite mode, not read until a trigger\n",
 		       s->o->flight_size >> 10);
-		for (size_t i = 0; i < s->ntrigs; i++) {
-			const struct trigger *t = &s->trigs[i];
+		for (size_t i = 0; i < s->fl.ntrigs; i++) {
+			const struct trigger *t = &s->fl.trigs[i];
 
 			printf("trigger %s: enable instances/%s_trig/events/%s/%s", t->text, group,
 			       t->sys[0] ? t->sys[0] : group, t->name[0]);
@@ -574,8 +574,8 @@ static int setup_instance(struct session *s)
 	snprintf(s->info.clock, sizeof(s->info.clock), "%s", o->clock);
 	s->stats = calloc((size_t)s->ncpus + 1, sizeof(*s->stats));
 	s->lost_seen = calloc((size_t)s->ncpus + 1, sizeof(*s->lost_seen));
-	s->overrun_seen = calloc((size_t)s->ncpus + 1, sizeof(*s->overrun_seen));
-	return s->stats && s->lost_seen && s->overrun_seen ? 0 : -ENOMEM;
+	s->fl.overrun_seen = calloc((size_t)s->ncpus + 1, sizeof(*s->fl.overrun_seen));
+	return s->stats && s->lost_seen && s->fl.overrun_seen ? 0 : -ENOMEM;
 }
 
 /* The directory of path exists and takes files (a dump fails late). */
@@ -694,7 +694,7 @@ static int arm(struct session *s)
 	/* after the command's fork: it is traced, the recorder is not (its
 	 * capture threads, started later, join the list as they start) */
 	rc = session_exclude_self(s, &s->t);
-	if (!rc && o->flight && s->ntrigs)
+	if (!rc && o->flight && s->fl.ntrigs)
 		rc = flight_arm(s);
 	if (rc)
 		return rc;
@@ -892,7 +892,7 @@ static int capture_loop(struct session *s)
 
 		if (s->watch)
 			npfd += mmapwatch_pollfds(s->watch, pfd + npfd, 64);
-		if (s->tw)
+		if (s->fl.tw)
 			npfd += flight_pollfds(s, pfd + npfd, 64);
 		if (s->notify_fd >= 0)
 			pfd[npfd++] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
@@ -1120,7 +1120,7 @@ static void session_release(struct session *s)
 	ukt_buf_release(&s->err);
 	free(s->stats);
 	free(s->lost_seen);
-	free(s->overrun_seen);
+	free(s->fl.overrun_seen);
 	free(s->program);
 	free(s->cur_path);
 	outfiles_release(&s->files);

@@ -24,6 +24,25 @@
 #include "trigger.h"
 #include "uktrace/format.h"
 
+/* The flight recorder's state: its triggers, their instance and watch,
+ * and the dump in waiting (flight.c's alone, but for the set-up). */
+struct flight {
+	struct trigger *trigs;
+	size_t ntrigs;
+	struct tfs trig_t;		/* the instance triggers are read in */
+	bool trig_ok;
+	struct trigger_watch *tw;
+	uint64_t *overrun_seen;		/* per CPU, at the last dump */
+	double last_dump;		/* now_s() of the last dump, 0 */
+	unsigned int held_off;		/* triggers ignored in hold-off */
+	bool pending;			/* --after: a dump is due at pend_at */
+	double pend_at;
+	struct trigger_hit pend;	/* what fired it */
+	bool pend_await;		/* pend is a running call: dump when it returns */
+	double held_said;		/* now_s() of the last held-off line, 0 */
+	unsigned int held_unsaid;	/* held off since, not said */
+};
+
 struct session {
 	const struct record_opts *o;
 	char *program;			/* the command's executable, or NULL */
@@ -59,21 +78,7 @@ struct session {
 	char *cur_path;			/* --rotate: the file being written */
 	unsigned int nfiles;		/* files written */
 	int notify_fd;			/* capture wants the next file, -1 */
-	/* the flight recorder */
-	struct trigger *trigs;
-	size_t ntrigs;
-	struct tfs trig_t;		/* the instance triggers are read in */
-	bool trig_ok;
-	struct trigger_watch *tw;
-	uint64_t *overrun_seen;		/* per CPU, at the last dump */
-	double last_dump;		/* now_s() of the last dump, 0 */
-	unsigned int held_off;		/* triggers ignored in hold-off */
-	bool pending;			/* --after: a dump is due at pend_at */
-	double pend_at;
-	struct trigger_hit pend;	/* what fired it */
-	bool pend_await;		/* pend is a running call: dump when it returns */
-	double held_said;		/* now_s() of the last held-off line, 0 */
-	unsigned int held_unsaid;	/* held off since, not said */
+	struct flight fl;		/* the flight recorder (flight.c) */
 };
 
 /* The probes' record-time filters set on the events of t (our instance,
