@@ -244,7 +244,7 @@ bench: $(PROGS) $(B)/tests/workload $(B)/tests/format_bench
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 doc/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # Every Debian package that building, testing, the VM test and the
 # benchmarks need; installs only what is missing.
