@@ -30,22 +30,9 @@ static int name_id(struct flame *fl, const char *s)
 	return i > INT32_MAX ? -ENOMEM : (int)i;
 }
 
-static size_t child_hash(int parent, int name, size_t nslots)
+static uint64_t child_hash(int parent, int name)
 {
-	uint64_t k = (uint64_t)(uint32_t)parent << 32 | (uint32_t)name;
-
-	return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & (nslots - 1);
-}
-
-/* The slot of (parent, name): its node's, or the empty one it goes in. */
-static size_t child_slot(const struct flame *fl, int parent, int name)
-{
-	size_t i = child_hash(parent, name, fl->nslots);
-
-	while (fl->slot[i] && (fl->v[fl->slot[i] - 1].parent != parent ||
-			       fl->v[fl->slot[i] - 1].name != name))
-		i = (i + 1) & (fl->nslots - 1);
-	return i;
+	return ukt_hash64((uint64_t)(uint32_t)parent << 32 | (uint32_t)name);
 }
 
 /*
@@ -55,24 +42,16 @@ static size_t child_slot(const struct flame *fl, int parent, int name)
  */
 static int child(struct flame *fl, int parent, int name)
 {
+	uint64_t h = child_hash(parent, name);
+	struct ukt_hidx_walk w = ukt_hidx_walk(&fl->idx, h);
 	struct flame_node *p;
-	size_t i;
+	long i;
 
-	if ((size_t)fl->n * 2 >= fl->nslots) {
-		size_t ns = fl->nslots ? fl->nslots * 2 : 512;
-		int *sl = calloc(ns, sizeof(*sl));
-
-		if (!sl)
-			return -ENOMEM;
-		free(fl->slot);
-		fl->slot = sl;
-		fl->nslots = ns;
-		for (int k = 1; k < fl->n; k++)
-			fl->slot[child_slot(fl, fl->v[k].parent, fl->v[k].name)] = k + 1;
-	}
-	i = child_slot(fl, parent, name);
-	if (fl->slot[i])
-		return fl->slot[i] - 1;
+	while ((i = ukt_hidx_next(&fl->idx, &w)) >= 0)
+		if (fl->v[i].parent == parent && fl->v[i].name == name)
+			return (int)i;
+	if (ukt_hidx_reserve(&fl->idx, (size_t)fl->n + 1))
+		return -ENOMEM;
 	if (fl->n == INT32_MAX)
 		return -ENOMEM;
 	if (fl->n == fl->cap) {
@@ -97,7 +76,7 @@ static int child(struct flame *fl, int parent, int name)
 	fl->v[fl->n] = (struct flame_node){ .name = name, .parent = parent,
 					    .level = p->level + 1 };
 	p->kids[p->nkids++] = fl->n;
-	fl->slot[i] = fl->n + 1;
+	ukt_hidx_add(&fl->idx, h, (size_t)fl->n);	/* reserved: cannot fail */
 	return fl->n++;
 }
 
@@ -252,7 +231,7 @@ void flame_release(struct flame *fl)
 	for (int i = 0; i < fl->n; i++)
 		free(fl->v[i].kids);
 	free(fl->v);
-	free(fl->slot);
+	ukt_hidx_release(&fl->idx);
 	strtab_release(&fl->names);
 	memset(fl, 0, sizeof(*fl));
 }

@@ -17,6 +17,7 @@
 
 #include "stats.h"
 #include "strtab.h"
+#include "uktrace/hidx.h"
 #include "uktrace/buf.h"
 
 struct db;
@@ -47,8 +48,7 @@ struct flame {
 	int depth;		/* levels above the root */
 	bool rooted;		/* the root is a function, not "all" */
 	int64_t deep;		/* calls past FLAME_MAX_DEPTH, in their caller */
-	int *slot;		/* (parent, name) -> node + 1: open addressing */
-	size_t nslots;
+	struct ukt_hidx idx;	/* nodes by (parent, name) */
 };
 
 /*

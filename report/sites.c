@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Call sites (sites.h): open addressing on (pid, address). */
+/* Call sites (sites.h): found by a hash of (pid, address). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sites.h"
+#include "uktrace/hidx.h"
+#include "uktrace/vec.h"
 
 struct site {
 	int pid;
@@ -16,8 +18,7 @@ struct sites {
 	const struct symbolizer *sy;
 	struct site *v;		/* id - 1 */
 	size_t n, cap;
-	uint32_t *slot;		/* index + 1, 0 empty */
-	size_t nslots;
+	struct ukt_hidx idx;	/* v by (pid, addr) */
 	struct ukt_buf sym, obj;
 };
 
@@ -42,61 +43,33 @@ void sites_free(struct sites *s)
 		free(s->v[i].obj);
 	}
 	free(s->v);
-	free(s->slot);
+	ukt_hidx_release(&s->idx);
 	ukt_buf_release(&s->sym);
 	ukt_buf_release(&s->obj);
 	free(s);
 }
 
-static size_t hash(int pid, uint64_t addr, size_t nslots)
+static uint64_t hash(int pid, uint64_t addr)
 {
-	return (size_t)(((addr * 0x9e3779b97f4a7c15ull) >> 32) ^ (uint64_t)(unsigned int)pid *
-			0x85ebca6bu) & (nslots - 1);
-}
-
-static int grow(struct sites *s)
-{
-	size_t ns = s->nslots ? s->nslots * 2 : 1024;
-	uint32_t *sl = calloc(ns, sizeof(*sl));
-
-	if (!sl)
-		return -ENOMEM;
-	for (size_t k = 0; k < s->n; k++) {
-		size_t i = hash(s->v[k].pid, s->v[k].addr, ns);
-
-		while (sl[i])
-			i = (i + 1) & (ns - 1);
-		sl[i] = (uint32_t)(k + 1);
-	}
-	free(s->slot);
-	s->slot = sl;
-	s->nslots = ns;
-	return 0;
+	return ukt_hash64(addr ^ ukt_hash64((uint64_t)(unsigned int)pid));
 }
 
 int sites_get(struct sites *s, int pid, uint64_t addr, uint64_t ts, int64_t *id)
 {
+	uint64_t h = hash(pid, addr);
+	struct ukt_hidx_walk w = ukt_hidx_walk(&s->idx, h);
 	struct site *e;
-	size_t i;
+	long i;
 
-	if ((s->n + 1) * 2 > s->nslots && grow(s))
-		return -ENOMEM;
-	for (i = hash(pid, addr, s->nslots); s->slot[i]; i = (i + 1) & (s->nslots - 1)) {
-		e = &s->v[s->slot[i] - 1];
+	while ((i = ukt_hidx_next(&s->idx, &w)) >= 0) {
+		e = &s->v[i];
 		if (e->pid == pid && e->addr == addr) {
-			*id = s->slot[i];
+			*id = i + 1;
 			return 0;
 		}
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		void *p = reallocarray(s->v, cap, sizeof(*s->v));
-
-		if (!p)
-			return -ENOMEM;
-		s->v = p;
-		s->cap = cap;
-	}
+	if (UKT_GROW(s->v, s->cap, s->n) || ukt_hidx_reserve(&s->idx, s->n + 1))
+		return -ENOMEM;
 	symbolize(s->sy, pid, addr, ts, &s->sym, &s->obj);
 	e = &s->v[s->n];
 	e->pid = pid;
@@ -108,8 +81,8 @@ int sites_get(struct sites *s, int pid, uint64_t addr, uint64_t ts, int64_t *id)
 		free(e->obj);
 		return -ENOMEM;
 	}
-	s->slot[i] = (uint32_t)++s->n;
-	*id = (int64_t)s->n;
+	ukt_hidx_add(&s->idx, h, s->n);	/* reserved: cannot fail */
+	*id = (int64_t)++s->n;
 	return 0;
 }
 

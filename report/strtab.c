@@ -6,62 +6,39 @@
 #include <string.h>
 
 #include "strtab.h"
+#include "uktrace/vec.h"
 
-static uint64_t hash_str(const char *s)
+static long find(const struct strtab *t, const char *s, uint64_t h)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	struct ukt_hidx_walk w = ukt_hidx_walk(&t->idx, h);
+	long i;
 
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
+	while ((i = ukt_hidx_next(&t->idx, &w)) >= 0)
+		if (!strcmp(t->s[i], s))
+			return i;
+	return -1;
 }
 
 long strtab_intern(struct strtab *t, const char *s)
 {
-	size_t i;
+	uint64_t h = ukt_hash_str(s);
+	long i = find(t, s, h);
 
-	if ((t->n + 1) * 2 > t->nslots) {
-		size_t ns = t->nslots ? t->nslots * 2 : 64;
-		size_t *sl = calloc(ns, sizeof(*sl));
-
-		if (!sl)
-			return -ENOMEM;
-		for (size_t k = 0; k < t->n; k++) {
-			for (i = hash_str(t->s[k]) & (ns - 1); sl[i]; i = (i + 1) & (ns - 1))
-				;
-			sl[i] = k + 1;
-		}
-		free(t->slot);
-		t->slot = sl;
-		t->nslots = ns;
-	}
-	for (i = hash_str(s) & (t->nslots - 1); t->slot[i]; i = (i + 1) & (t->nslots - 1))
-		if (!strcmp(t->s[t->slot[i] - 1], s))
-			return (long)(t->slot[i] - 1);
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		void *p = reallocarray(t->s, cap, sizeof(*t->s));
-
-		if (!p)
-			return -ENOMEM;
-		t->s = p;
-		t->cap = cap;
-	}
-	t->s[t->n] = strdup(s);
-	if (!t->s[t->n])
+	if (i >= 0)
+		return i;
+	if (UKT_GROW(t->s, t->cap, t->n) || ukt_hidx_reserve(&t->idx, t->n + 1))
 		return -ENOMEM;
-	t->slot[i] = ++t->n;
-	return (long)(t->n - 1);
+	t->s[t->n] = strdup(s);
+	if (!t->s[t->n] || ukt_hidx_add(&t->idx, h, t->n)) {
+		free(t->s[t->n]);
+		return -ENOMEM;
+	}
+	return (long)t->n++;
 }
 
 long strtab_find(const struct strtab *t, const char *s)
 {
-	if (!t->nslots)
-		return -1;
-	for (size_t i = hash_str(s) & (t->nslots - 1); t->slot[i]; i = (i + 1) & (t->nslots - 1))
-		if (!strcmp(t->s[t->slot[i] - 1], s))
-			return (long)(t->slot[i] - 1);
-	return -1;
+	return find(t, s, ukt_hash_str(s));
 }
 
 void strtab_release(struct strtab *t)
@@ -69,6 +46,6 @@ void strtab_release(struct strtab *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->s[i]);
 	free(t->s);
-	free(t->slot);
+	ukt_hidx_release(&t->idx);
 	memset(t, 0, sizeof(*t));
 }

@@ -9,11 +9,12 @@
 
 #include <stddef.h>
 
+#include "uktrace/hidx.h"
+
 struct strtab {
 	char **s;		/* s[i]: the i-th distinct string */
 	size_t n, cap;
-	size_t *slot;		/* open addressing: index + 1, 0 empty */
-	size_t nslots;
+	struct ukt_hidx idx;	/* s by their hash */
 };
 
 /* The number of s, added if new; or -ENOMEM. */

@@ -11,6 +11,7 @@
 
 #include "trace.h"
 #include "errors.h"
+#include "uktrace/hidx.h"
 #include "uktrace/vec.h"
 
 /* Refuse t: past limit, a count the message says (format/FORMAT.md). */
@@ -372,11 +373,6 @@ static int cmp_start(const void *a, const void *b)
  * recording repeats its SYMTABs and recent MAPS, and comparing each with
  * all the others would cost their square.
  */
-struct seen {
-	size_t *slot;		/* index + 1, 0: empty */
-	size_t nslots;
-};
-
 static uint32_t symtab_hash(const struct ukt_buf *b)
 {
 	return ukt_crc32c((uint32_t)b->len, b->data, b->len);
@@ -389,26 +385,19 @@ static uint32_t maps_hash(const struct trace_maps *m)
 	return ukt_crc32c(h, m->text, strlen(m->text));
 }
 
-static int seen_init(struct seen *s, size_t n)
-{
-	for (s->nslots = 64; s->nslots < 2 * n + 2; s->nslots *= 2)
-		;
-	s->slot = calloc(s->nslots, sizeof(*s->slot));
-	return s->slot ? 0 : -ENOMEM;
-}
-
 /* Whether item i of t equals the item (same(t, k) tells), hashed h; else
- * i is recorded (the set has room: seen_init's n covers every item). */
-static bool seen_add(struct seen *s, uint32_t h, size_t i,
+ * i is recorded (the set has room: ukt_hidx_reserve covered every item). */
+static bool seen_add(struct ukt_hidx *s, uint32_t h, size_t i,
 		     bool (*same)(const struct trace *, size_t, const void *),
 		     const struct trace *t, const void *item)
 {
-	size_t k;
+	struct ukt_hidx_walk w = ukt_hidx_walk(s, h);
+	long k;
 
-	for (k = h & (s->nslots - 1); s->slot[k]; k = (k + 1) & (s->nslots - 1))
-		if (same(t, s->slot[k] - 1, item))
+	while ((k = ukt_hidx_next(s, &w)) >= 0)
+		if (same(t, (size_t)k, item))
 			return true;
-	s->slot[k] = i + 1;
+	ukt_hidx_add(s, h, i);
 	return false;
 }
 
@@ -453,7 +442,7 @@ static int merge_meta(struct trace *t, struct trace *o)
 /* Move what o adds to t: its data after t's, and metadata t lacks. */
 static int merge(struct trace *t, struct trace *o, size_t file)
 {
-	struct seen seen = { 0 };
+	struct ukt_hidx seen = { 0 };
 	void *p;
 	int rc = merge_meta(t, o);
 
@@ -485,7 +474,7 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 		}
 	}
 	if (!rc)
-		rc = seen_init(&seen, t->nsymtabs + o->nsymtabs);
+		rc = ukt_hidx_reserve(&seen, t->nsymtabs + o->nsymtabs);
 	for (size_t i = 0; i < t->nsymtabs && !rc; i++)
 		seen_add(&seen, symtab_hash(&t->symtabs[i]), i, same_symtab, t, &t->symtabs[i]);
 	for (size_t i = 0; i < o->nsymtabs && !rc; i++) {
@@ -501,10 +490,9 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 		t->symtabs[t->nsymtabs++] = o->symtabs[i];
 		ukt_buf_init(&o->symtabs[i]);
 	}
-	free(seen.slot);
-	seen.slot = NULL;
+	ukt_hidx_release(&seen);
 	if (!rc)
-		rc = seen_init(&seen, t->nmaps + o->nmaps);
+		rc = ukt_hidx_reserve(&seen, t->nmaps + o->nmaps);
 	for (size_t i = 0; i < t->nmaps && !rc; i++)
 		seen_add(&seen, maps_hash(&t->maps[i]), i, same_maps, t, &t->maps[i]);
 	for (size_t i = 0; i < o->nmaps && !rc; i++) {
@@ -515,7 +503,7 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 		t->maps[t->nmaps++] = o->maps[i];
 		o->maps[i].text = NULL;
 	}
-	free(seen.slot);
+	ukt_hidx_release(&seen);
 	for (size_t i = 0; i < o->nlosses && !rc; i++) {
 		if ((rc = UKT_GROW(t->losses, t->losses_cap, t->nlosses)))
 			break;

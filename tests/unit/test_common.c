@@ -10,6 +10,7 @@
 #include "../../report/errors.h"
 #include "uktrace/buf.h"
 #include "uktrace/vec.h"
+#include "uktrace/hidx.h"
 
 static void test_buf_never_null(void)
 {
@@ -131,6 +132,51 @@ static void test_vec_doubles(void)
 	CHECK(ukt_grow(&v, &cap, SIZE_MAX / 2, 16) == -ENOMEM && !v && cap == 0);
 }
 
+/* The hash index finds each element under its hash, walks past others
+ * filed under the same hash, and grows without losing any. */
+static void test_hidx(void)
+{
+	struct ukt_hidx x = { 0 };
+	uint64_t *key = calloc(100000, sizeof(*key));
+	size_t found = 0, same = 0;
+
+	CHECK(key != NULL);
+	for (size_t i = 0; key && i < 100000; i++) {
+		key[i] = i * 7919;
+		/* one in ten shares the hash of element 0: a long walk */
+		CHECK(ukt_hidx_add(&x, i % 10 ? ukt_hash64(key[i]) : 42, i) == 0);
+	}
+	CHECK(x.n == 100000 && x.nslots >= 200000);
+	for (size_t i = 0; key && i < 100000; i++) {
+		struct ukt_hidx_walk w = ukt_hidx_walk(&x, i % 10 ? ukt_hash64(key[i]) : 42);
+		long k;
+
+		while ((k = ukt_hidx_next(&x, &w)) >= 0) {
+			same += i % 10 == 0 && i == 0;
+			if (key[k] == key[i]) {
+				found++;
+				break;
+			}
+		}
+	}
+	CHECK(found == 100000);
+	CHECK(same == 1);	/* element 0 comes first under its hash */
+	{
+		struct ukt_hidx_walk w = ukt_hidx_walk(&x, ukt_hash64(12345678));
+
+		CHECK(ukt_hidx_next(&x, &w) == -1);
+	}
+	ukt_hidx_release(&x);
+	CHECK(x.nslots == 0 && x.slot == NULL);
+	{
+		struct ukt_hidx_walk w = ukt_hidx_walk(&x, 1);
+
+		CHECK(ukt_hidx_next(&x, &w) == -1);	/* empty: nothing */
+	}
+	CHECK(ukt_hash_str("a") != ukt_hash_str("b"));
+	free(key);
+}
+
 int main(void)
 {
 	RUN(test_buf_never_null);
@@ -138,5 +184,6 @@ int main(void)
 	RUN(test_errors_per_program);
 	RUN(test_vec_doubles);
 	RUN(test_buf_sticky_error);
+	RUN(test_hidx);
 	return TEST_EXIT();
 }
