@@ -97,6 +97,21 @@ void *tracedat_tep(struct tracedat *d)
 	return tracecmd_get_tep(d->top);
 }
 
+int tracedat_ksym(struct tracedat *d, uint64_t addr, uint64_t max, struct ukt_buf *out)
+{
+	struct tep_handle *tep = tracecmd_get_tep(d->top);
+	const char *name = tep_find_function(tep, addr);
+	unsigned long long start;
+
+	if (!name)
+		return 0;
+	start = tep_find_function_address(tep, addr);
+	if (start > addr || addr - start >= max)
+		return 0;
+	ukt_buf_addf(out, "%s+0x%llx", name, addr - start);
+	return 1;
+}
+
 void tracedat_rewind(struct tracedat *d)
 {
 	for (int i = 0; i < d->ncur; i++) {
@@ -392,6 +407,9 @@ int tracedat_load(struct trace *t, const char *path, struct ukt_buf *msg)
 		return -EINVAL;
 	}
 	tep = tracecmd_get_tep(d->top);
+	/* tep sorts its functions on the first lookup: done here, once,
+	 * before the import's threads may look names up */
+	tep_find_function(tep, 0);
 	rc = open_instances(d, &names);
 	if (rc) {
 		ukt_buf_addf(msg, "cannot read '%s': libtracecmd could not open an instance of it",

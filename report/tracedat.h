@@ -36,6 +36,13 @@ void tracedat_free(struct tracedat *d);
 /* libtracecmd's event parser (a struct tep_handle; the trace owns it). */
 void *tracedat_tep(struct tracedat *d);
 
+/*
+ * The kernel function at addr, from the kallsyms trace.dat saved, as
+ * "name+0xoff" into out when one is within max bytes below it: 1, or 0
+ * without one.
+ */
+int tracedat_ksym(struct tracedat *d, uint64_t addr, uint64_t max, struct ukt_buf *out);
+
 /* A record of the file: valid until the next tracedat_next or _rewind. */
 struct tracedat_rec {
 	uint64_t ts;
