@@ -24,6 +24,13 @@ static void usage(FILE *f)
 "files of one recording (--rotate's, or flight recorder dumps) are one trace:\n"
 "'uktrace-report summary trace-*.ukt'.\n"
 "\n"
+"A trace.dat recorded by trace-cmd (versions 6 and 7, compressed or not,\n"
+"every instance) is read too, through libtracecmd, into the same tables:\n"
+"'uktrace-report summary trace.dat'. It saves no symbol tables, process maps\n"
+"or probe definitions: its user-space callers stay addresses ('info' says\n"
+"what it lacks), and a uprobe and a uretprobe pair into calls by name (f and\n"
+"f__return, f_entry and f_exit).\n"
+"\n"
 "Commands:\n"
 "  summary TRACE          every probed function: calls, total, self, min, avg,\n"
 "                         p50, p90, p99, max; sorted by total time (the default\n"
@@ -102,7 +109,8 @@ static void usage(FILE *f)
 "  uktrace-report export trace.ukt --perfetto trace.json --since +2 --until +3\n"
 "  uktrace-report clickhouse web1/*.ukt web2/*.ukt\n"
 "  uktrace-report summary --clickhouse http://127.0.0.1:8123\n"
-"  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n", f);
+"  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n"
+"  uktrace-report sql trace.dat 'SELECT func, calls, p99_ns FROM call_stats'\n", f);
 }
 
 __attribute__((format(printf, 1, 2)))
