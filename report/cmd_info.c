@@ -198,6 +198,9 @@ int cmd_info(struct report_opts *o)
 			       out_term(trace_meta(t, "instances")));
 		printf("lacks       %s\n",
 		       out_term(or_unknown(trace_meta(t, "tracedat_lacks"))));
+		if (trace_meta(t, "symbols_dir"))
+			printf("symbols     from %s: %s\n", out_term(trace_meta(t, "symbols_dir")),
+			       out_term(or_unknown(trace_meta(t, "symbols_found"))));
 	} else {
 		printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
 		printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));

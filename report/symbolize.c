@@ -538,6 +538,9 @@ int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
 				return rc;
 		}
 	}
+	/* a trace.dat has no maps: the binaries of --symbols, if any */
+	if (s->dat && tracedat_usym(s->dat, addr, sym, obj))
+		return 1;
 	ukt_buf_addf(sym, "0x%" PRIx64, addr);
 	return 0;
 }

@@ -6,6 +6,7 @@
  * merged event stream: the same layouts, threads, pairing and symbols
  * follow unchanged.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <event-parse.h>
 #include <trace-cmd.h>
 
+#include "elffuncs.h"
 #include "errors.h"
 #include "trace.h"
 #include "tracedat.h"
@@ -49,6 +51,26 @@ struct dat_cursor {
 	uint64_t last_ts;
 };
 
+/* A uprobe whose function was found in a binary of --symbols: the
+ * addresses its events carry say where that binary was loaded. */
+struct dat_probe {
+	int id;			/* event id */
+	int off, size;		/* __probe_ip or __probe_func */
+	size_t obj;		/* index into objs */
+	uint64_t vaddr;		/* the function's link-time address */
+};
+
+/* Where a binary of --symbols was loaded, as its probes' events say. */
+struct dat_load {
+	uint64_t bias;		/* run-time address - link-time address */
+	bool known;
+	bool ambiguous;		/* two processes, two places: not used */
+};
+
+#define TRACEDAT_MAX_OBJECTS 4096
+
+static const char *symbols_dir;
+
 struct tracedat {
 	struct tracecmd_input *top;
 	struct tracecmd_input **inst;	/* instance handles */
@@ -56,7 +78,17 @@ struct tracedat {
 	struct dat_cursor *cur;
 	int ncur;
 	struct tep_record *out;		/* handed out last */
+	struct elf_funcs *objs;		/* the binaries of --symbols */
+	struct dat_load *loads;		/* per object */
+	size_t nobjs;
+	struct dat_probe *probes;
+	size_t nprobes;
 };
+
+void tracedat_set_symbols(const char *dir)
+{
+	symbols_dir = dir;
+}
 
 int tracedat_detect(const char *path)
 {
@@ -83,6 +115,11 @@ void tracedat_free(struct tracedat *d)
 	if (d->out)
 		tracecmd_free_record(d->out);
 	free(d->cur);
+	for (size_t i = 0; i < d->nobjs; i++)
+		elf_funcs_release(&d->objs[i]);
+	free(d->objs);
+	free(d->loads);
+	free(d->probes);
 	for (int i = 0; i < d->ninst; i++)
 		if (d->inst[i])
 			tracecmd_close(d->inst[i]);
@@ -110,6 +147,51 @@ int tracedat_ksym(struct tracedat *d, uint64_t addr, uint64_t max, struct ukt_bu
 		return 0;
 	ukt_buf_addf(out, "%s+0x%llx", name, addr - start);
 	return 1;
+}
+
+/* The addresses a record of a probe of --symbols carries: where its
+ * binary is loaded. */
+static void observe(struct tracedat *d, struct tep_record *rec)
+{
+	struct tep_handle *tep = tracecmd_get_tep(d->top);
+	int type = tep_data_type(tep, rec);
+
+	for (size_t i = 0; i < d->nprobes; i++) {
+		const struct dat_probe *p = &d->probes[i];
+		struct dat_load *l = &d->loads[p->obj];
+		uint64_t bias;
+
+		if (p->id != type || p->off < 0 || p->off > rec->size - p->size)
+			continue;
+		bias = tep_read_number(tep, (const char *)rec->data + p->off, p->size) - p->vaddr;
+		if (!l->known) {
+			l->known = true;
+			l->bias = bias;
+		} else if (l->bias != bias) {
+			l->ambiguous = true;
+		}
+	}
+}
+
+int tracedat_usym(struct tracedat *d, uint64_t addr, struct ukt_buf *sym, struct ukt_buf *obj)
+{
+	for (size_t i = 0; i < d->nobjs; i++) {
+		const struct dat_load *l = &d->loads[i];
+		const struct elf_func *f;
+
+		if (!l->known || l->ambiguous || addr < l->bias)
+			continue;
+		f = elf_funcs_at(&d->objs[i], addr - l->bias);
+		if (!f)
+			continue;
+		ukt_buf_reset(sym);
+		ukt_buf_reset(obj);
+		ukt_buf_addf(sym, "%s+0x%llx", f->name,
+			     (unsigned long long)(addr - l->bias - f->addr));
+		ukt_buf_adds(obj, d->objs[i].path);
+		return 1;
+	}
+	return 0;
 }
 
 void tracedat_rewind(struct tracedat *d)
@@ -159,6 +241,8 @@ int tracedat_next(struct tracedat *d, struct tracedat_rec *r)
 		return 0;
 	d->out = best->next;
 	best->next = NULL;
+	if (d->nprobes)
+		observe(d, d->out);
 	r->ts = d->out->ts;
 	r->cpu = best->cpu;
 	r->data = d->out->data;
@@ -336,6 +420,80 @@ static int set_probes(struct trace *t, struct tep_handle *tep)
 	return rc;
 }
 
+static int only_files(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+/*
+ * The binaries in symbols_dir (its ELF files; others are skipped), and
+ * for each uprobe whose function one of them has, where its events'
+ * addresses are: the first binary, by name, that has the function.
+ */
+static int load_symbols(struct tracedat *d, struct trace *t, struct tep_handle *tep,
+			struct ukt_buf *msg)
+{
+	struct dirent **ents = NULL;
+	struct ukt_buf path = UKT_BUF_INIT, found = UKT_BUF_INIT;
+	int n = scandir(symbols_dir, &ents, only_files, alphasort), rc = 0;
+
+	if (n < 0) {
+		rc = -errno;
+		ukt_buf_addf(msg, "cannot read the --symbols directory '%s': %s", symbols_dir,
+			     strerror(errno));
+		return rc;
+	}
+	d->objs = calloc((size_t)n + 1, sizeof(*d->objs));
+	d->loads = calloc((size_t)n + 1, sizeof(*d->loads));
+	d->probes = calloc(t->nprobes + 1, sizeof(*d->probes));
+	if (!d->objs || !d->loads || !d->probes)
+		rc = -ENOMEM;
+	for (int i = 0; i < n && !rc && d->nobjs < TRACEDAT_MAX_OBJECTS; i++) {
+		ukt_buf_reset(&path);
+		ukt_buf_addf(&path, "%s/%s", symbols_dir, ents[i]->d_name);
+		if (elf_funcs_load(path.data, &d->objs[d->nobjs]) == 0)
+			d->nobjs++;
+	}
+	for (size_t i = 0; i < t->nprobes && !rc; i++) {
+		const struct ukt_probe_rec *p = &t->probes[i];
+		bool ret = !strcmp(p->kind, "uretprobe");
+		struct tep_event *e;
+		struct tep_format_field *f;
+
+		if (strcmp(p->kind, "uprobe") && !ret)
+			continue;
+		e = tep_find_event_by_name(tep, p->system, p->name);
+		f = e ? tep_find_field(e, ret ? "__probe_func" : "__probe_ip") : NULL;
+		if (!f || f->size < 1 || f->size > 8)
+			continue;
+		for (size_t k = 0; k < d->nobjs; k++) {
+			const struct elf_func *fn = elf_funcs_by_name(&d->objs[k], p->symbol);
+
+			if (!fn)
+				continue;
+			d->probes[d->nprobes++] = (struct dat_probe){
+				.id = e->id, .off = f->offset, .size = f->size, .obj = k,
+				.vaddr = fn->addr,
+			};
+			if (!ret)
+				ukt_buf_addf(&found, "%s%s in %s", found.len ? ", " : "", p->symbol,
+					     d->objs[k].path);
+			break;
+		}
+	}
+	if (!rc)
+		rc = meta(t, "symbols_dir", symbols_dir);
+	if (!rc)
+		rc = meta(t, "symbols_found", found.len ? found.data :
+			  "none: no binary there has a probed function");
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	ukt_buf_release(&path);
+	ukt_buf_release(&found);
+	return rc;
+}
+
 static int add_cursors(struct tracedat *d, struct tracecmd_input *h)
 {
 	int n = tracecmd_cpus(h);
@@ -380,7 +538,8 @@ static int open_instances(struct tracedat *d, struct ukt_buf *names)
 }
 
 #define LACKS "trace.dat saves no symbol tables, process maps, thread group ids or" \
-	" probe definitions: user-space callers stay addresses, threads have no process" \
+	" probe definitions: user-space callers stay addresses (unless --symbols DIR" \
+	" gives the binaries), threads have no process" \
 	" id (threads.pid is NULL), probes have no target, and a probe's function is its" \
 	" event's name without a pair's suffix (f and f__return, f_entry and f_exit)"
 
@@ -464,6 +623,8 @@ int tracedat_load(struct trace *t, const char *path, struct ukt_buf *msg)
 		rc = set_cmdlines(t, tep);
 	if (!rc)
 		rc = set_probes(t, tep);
+	if (!rc && symbols_dir)
+		rc = load_symbols(d, t, tep, msg);
 	if (rc && !msg->len)
 		ukt_buf_addf(msg, "cannot read '%s': %s", path, rep_strerror(rc));
 out:

@@ -43,6 +43,18 @@ void *tracedat_tep(struct tracedat *d);
  */
 int tracedat_ksym(struct tracedat *d, uint64_t addr, uint64_t max, struct ukt_buf *out);
 
+/*
+ * The binaries to name user-space callers with (uktrace-report --symbols
+ * DIR), for every trace.dat loaded after: a binary with a probed
+ * function is placed where that probe's events say the function was, and
+ * a caller inside it is named. A binary found at two places (processes
+ * with other load addresses) names nothing.
+ */
+void tracedat_set_symbols(const char *dir);
+/* A user-space address named from those binaries: "name+0xoff" into sym
+ * and the binary's path into obj, 1; or 0. */
+int tracedat_usym(struct tracedat *d, uint64_t addr, struct ukt_buf *sym, struct ukt_buf *obj);
+
 /* A record of the file: valid until the next tracedat_next or _rewind. */
 struct tracedat_rec {
 	uint64_t ts;

@@ -10,7 +10,7 @@
 VARIANTS="v7 v6 inst zlib"
 TESTS=""
 for v in $VARIANTS; do TESTS="$TESTS tracedat_${v}_counts tracedat_${v}_calls"; done
-TESTS="$TESTS tracedat_info tracedat_info_v6 tracedat_info_inst tracedat_cache tracedat_cache_content tracedat_cut tracedat_set tracedat_not_dat"
+TESTS="$TESTS tracedat_addresses tracedat_symbols tracedat_info tracedat_info_v6 tracedat_info_inst tracedat_cache tracedat_cache_content tracedat_cut tracedat_set tracedat_not_dat"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 command -v trace-cmd >/dev/null || skip_all "trace-cmd is not installed (make deps installs it)" $TESTS
 SHIM=${UKT_SHARED:-$ROOT/../shared}/tools/tracecmd-eperm-shim.c
@@ -86,6 +86,17 @@ for v in $VARIANTS; do
 		fail tracedat_${v}_calls "$(wc -l < "$v.uk.pairs") vs $(wc -l < "$v.tc.pairs") calls; first difference: $(diff "$v.uk.pairs" "$v.tc.pairs" | head -3 | tr '\n' ' ')"
 	fi
 done
+
+# without the binaries, callers are addresses; with them (--symbols), the
+# same names as uktrace's own file gives
+callers() { "$REP" sql "$@" "SELECT DISTINCT caller_symbol AS s FROM calls WHERE func = 'a' ORDER BY 1" \
+	--format csv -q 2>&1 | tail -n +2 | paste -sd' '; }
+got=$(callers v7.dat --no-cache)
+case "$got" in 0x*) ok tracedat_addresses;; *) fail tracedat_addresses "callers of a: $got";; esac
+mkdir syms && cp "$WL" syms/ && echo 'not a binary' > syms/README
+want=$(callers u.ukt)
+case "$want" in caller_one*caller_two*) check tracedat_symbols "$want" "$(callers v7.dat --symbols syms)";;
+	*) fail tracedat_symbols "uktrace's own file names the callers of a: $want";; esac
 
 info=$("$REP" info v7.dat 2>&1)
 has tracedat_info "version 7 (compression zstd" "$info"
