@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -537,6 +539,43 @@ static int open_instances(struct tracedat *d, struct ukt_buf *names)
 	return 0;
 }
 
+/*
+ * Whether libtracecmd survives opening the file: it parses the headers,
+ * event formats, kallsyms and printk formats there with libtraceevent,
+ * which a damaged or crafted format can crash (our own decoder checks
+ * formats before tep sees them; here libtracecmd hands them over
+ * itself). So a child opens the file first. 0, or -EINVAL with why in
+ * msg.
+ */
+static int survives_open(const char *path, struct ukt_buf *msg)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0;	/* cannot tell: open it here */
+	if (pid == 0) {
+		struct tracecmd_input *h;
+
+		tracecmd_set_loglevel(TEP_LOG_NONE);
+		h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
+				  TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+		_exit(h ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (WIFSIGNALED(status)) {
+		ukt_buf_addf(msg, "cannot read '%s': libtracecmd crashed (%s) reading its headers and"
+			     " event formats: the trace.dat is damaged or crafted", path,
+			     strsignal(WTERMSIG(status)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 #define LACKS "trace.dat saves no symbol tables, process maps, thread group ids or" \
 	" probe definitions: user-space callers stay addresses (unless --symbols DIR" \
 	" gives the binaries), threads have no process" \
@@ -556,6 +595,9 @@ int tracedat_load(struct trace *t, const char *path, struct ukt_buf *msg)
 	if (!d)
 		return -ENOMEM;
 	t->dat = d;
+	rc = survives_open(path, msg);
+	if (rc)
+		return rc;
 	tracecmd_set_loglevel(TEP_LOG_CRITICAL);
 	d->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
 				     TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
