@@ -39,6 +39,7 @@ const char *tracecmd_get_uname(struct tracecmd_input *handle);
 const char *tracecmd_get_version(struct tracecmd_input *handle);
 const char *tracecmd_get_cpustats(struct tracecmd_input *handle);
 const char *tracecmd_get_trace_clock(struct tracecmd_input *handle);
+bool tracecmd_compress_is_supported(const char *name, const char *version);
 
 static const char magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
 
@@ -576,6 +577,39 @@ static int survives_open(const char *path, struct ukt_buf *msg)
 	return 0;
 }
 
+/*
+ * Why libtracecmd could not open the file, where its header says: a
+ * version it does not know, or a compression it was built without
+ * (Debian's has zstd, not zlib). Nothing when the header looks fine.
+ */
+static void why_not(const char *path, struct ukt_buf *msg)
+{
+	char h[96] = { 0 }, *ver, *name, *cver;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, h, sizeof(h) - 1, 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n < (ssize_t)sizeof(magic) + 2)
+		return;
+	ver = h + sizeof(magic);
+	if (strcmp(ver, "6") && strcmp(ver, "7")) {
+		ukt_buf_addf(msg, ": it says it is of version '%.8s', and only 6 and 7 are known", ver);
+		return;
+	}
+	/* version 7: endian, long size, page size (4), compression, its version */
+	name = ver + strlen(ver) + 1 + 1 + 1 + 4;
+	if (strcmp(ver, "7") || name >= h + n)
+		return;
+	cver = name + strlen(name) + 1;
+	if (cver < h + n && strcmp(name, "none") && *name &&
+	    !tracecmd_compress_is_supported(name, cver))
+		ukt_buf_addf(msg, ": it is compressed with %.32s, which this libtracecmd cannot"
+			     " decompress ('trace-cmd list -c' lists what it can; 'trace-cmd convert"
+			     " --compression none' where trace-cmd can read it makes it readable here)",
+			     name);
+}
+
 #define LACKS "trace.dat saves no symbol tables, process maps, thread group ids or" \
 	" probe definitions: user-space callers stay addresses (unless --symbols DIR" \
 	" gives the binaries), threads have no process" \
@@ -602,9 +636,15 @@ int tracedat_load(struct trace *t, const char *path, struct ukt_buf *msg)
 	d->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
 				     TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!d->top) {
+		size_t at;
+
 		ukt_buf_addf(msg, "cannot read '%s': it begins as a trace-cmd trace.dat, but libtracecmd"
-			     " could not open it (cut short, damaged, or of a version or compression"
-			     " it does not know; 'trace-cmd report %s' says more)", path, path);
+			     " could not open it", path);
+		at = msg->len;
+		why_not(path, msg);
+		if (msg->len == at)
+			ukt_buf_addf(msg, " (cut short, damaged, or of a version or compression it does"
+				     " not know; 'trace-cmd report %s' says more)", path);
 		return -EINVAL;
 	}
 	tep = tracecmd_get_tep(d->top);

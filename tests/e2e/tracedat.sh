@@ -10,7 +10,7 @@
 VARIANTS="v7 v6 inst zlib"
 TESTS=""
 for v in $VARIANTS; do TESTS="$TESTS tracedat_${v}_counts tracedat_${v}_calls"; done
-TESTS="$TESTS tracedat_addresses tracedat_symbols tracedat_info tracedat_info_v6 tracedat_info_inst tracedat_cache tracedat_cache_content tracedat_cut tracedat_set tracedat_not_dat"
+TESTS="$TESTS tracedat_addresses tracedat_symbols tracedat_info tracedat_info_v6 tracedat_info_inst tracedat_cache tracedat_cache_content tracedat_cut tracedat_set tracedat_not_dat tracedat_zlib_refused tracedat_version_refused"
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $TESTS
 command -v trace-cmd >/dev/null || skip_all "trace-cmd is not installed (make deps installs it)" $TESTS
 SHIM=${UKT_SHARED:-$ROOT/../shared}/tools/tracecmd-eperm-shim.c
@@ -138,3 +138,17 @@ printf 'not a trace at all, not even close\n' > junk.dat
 out=$("$REP" summary junk.dat --no-cache 2>&1); rc=$?
 if [ $rc -ne 0 ] && ! echo "$out" | grep -q "trace-cmd"; then ok tracedat_not_dat
 else fail tracedat_not_dat "rc $rc: $out"; fi
+# what this libtracecmd cannot read is said: a compression it lacks, a
+# version it does not know (the header of v7.dat, rewritten)
+python3 - v7.dat <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+i = b.index(b'zstd\0')
+open('zl.dat', 'wb').write(b[:i] + b'zlib' + b[i + 4:])
+b[10] = ord('9')
+open('v9.dat', 'wb').write(b)
+EOF
+if [ -n "$ZLIB" ]; then echo "skip tracedat_zlib_refused: this trace-cmd reads zlib"
+else has tracedat_zlib_refused "compressed with zlib, which this libtracecmd cannot" \
+	"$("$REP" summary zl.dat --no-cache 2>&1)"; fi
+has tracedat_version_refused "version '9', and only 6 and 7" "$("$REP" summary v9.dat --no-cache 2>&1)"
