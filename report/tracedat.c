@@ -157,8 +157,11 @@ int tracedat_ksym(struct tracedat *d, uint64_t addr, uint64_t max, struct ukt_bu
 static void observe(struct tracedat *d, struct tep_record *rec)
 {
 	struct tep_handle *tep = tracecmd_get_tep(d->top);
-	int type = tep_data_type(tep, rec);
+	int type;
 
+	if (rec->size < 8)	/* no room for the common fields */
+		return;
+	type = tep_data_type(tep, rec);
 	for (size_t i = 0; i < d->nprobes; i++) {
 		const struct dat_probe *p = &d->probes[i];
 		struct dat_load *l = &d->loads[p->obj];
