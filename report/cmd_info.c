@@ -190,9 +190,15 @@ int cmd_info(struct report_opts *o)
 	else
 		printf("file        %s (%s, %s)\n", out_term(t->path), h1,
 		       t->complete ? "complete" : "INCOMPLETE: the recorder did not finish it");
-	printf("format      %u.%u, %s-endian data, %u-byte long, %u-byte sub-buffers, %u CPUs\n",
-	       t->info.major, t->info.minor, t->info.endian == 2 ? "big" : "little",
-	       t->info.long_size, t->info.subbuf_size, t->info.ncpus);
+	if (t->dat)
+		printf("format      trace-cmd trace.dat version %s (compression %s), %s-endian data,"
+		       " %u-byte long, %u-byte pages, %u CPUs\n", or_unknown(trace_meta(t, "trace_dat_version")),
+		       or_unknown(trace_meta(t, "compression")), t->info.endian == 2 ? "big" : "little",
+		       t->info.long_size, t->info.subbuf_size, t->info.ncpus);
+	else
+		printf("format      %u.%u, %s-endian data, %u-byte long, %u-byte sub-buffers, %u CPUs\n",
+		       t->info.major, t->info.minor, t->info.endian == 2 ? "big" : "little",
+		       t->info.long_size, t->info.subbuf_size, t->info.ncpus);
 	printf("host        %s\n", or_unknown(trace_meta(t, "host")));
 	printf("kernel      %s %s\n", or_unknown(trace_meta(t, "kernel")),
 	       or_unknown(trace_meta(t, "machine")));
@@ -212,8 +218,20 @@ int cmd_info(struct report_opts *o)
 	if (first)
 		printf("events      %.9f to %.9f (%.6f s)\n", (double)first / 1e9,
 		       (double)last / 1e9, (double)(last - first) / 1e9);
-	printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
-	printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
+	if (t->dat) {
+		printf("recorder    trace-cmd %s\n", or_unknown(trace_meta(t, "trace_cmd_version")));
+		if (trace_meta(t, "instances"))
+			printf("instances   %s (their events merged with the top buffer's)\n",
+			       out_term(trace_meta(t, "instances")));
+		printf("lacks       %s\n",
+		       out_term(or_unknown(trace_meta(t, "tracedat_lacks"))));
+		if (trace_meta(t, "symbols_dir"))
+			printf("symbols     from %s: %s\n", out_term(trace_meta(t, "symbols_dir")),
+			       out_term(or_unknown(trace_meta(t, "symbols_found"))));
+	} else {
+		printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
+		printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
+	}
 	flight_info(t, first);
 	printf("\nprobes\n");
 	for (size_t i = 0; i < t->nprobes; i++) {
@@ -260,6 +278,11 @@ int cmd_info(struct report_opts *o)
 			       ((double)l->to_ns - (double)first) / 1e9);
 		printf(" (seen in the kernel's counters while recording)\n");
 	}
+	if (t->dat) {
+		/* libtracecmd reads the pages; their sizes are its own */
+		printf("data        read through libtracecmd\n");
+		goto warnings;
+	}
 	ukt_human_bytes(h2, sizeof(h2), (double)raw);
 	ukt_human_bytes(h3, sizeof(h3), (double)stored);
 	printf("data        %s of pages stored in %s (%.1fx)\n", h2, h3,
@@ -268,6 +291,7 @@ int cmd_info(struct report_opts *o)
 	       t->blocks_good, t->ndamage, t->blocks_unknown ? " (some of unknown types, skipped)" : "");
 	trace_describe_damage(t, &dmg);
 	print_once(dmg.data);
+warnings:
 	if (!d)
 		printf("decoding    impossible: %s\n", out_term(err.data));
 	print_once(warn.data);

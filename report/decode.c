@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "strtab.h"
 #include "textscan.h"
+#include "tracedat.h"
 #include "uktrace/rbpage.h"
 
 struct cpu_cursor {
@@ -47,6 +48,7 @@ struct decoder {
 	int pid_off;			/* common_pid */
 	int type_size;			/* common_type: 2 */
 	bool kallsyms_parsed;
+	struct tracedat *dat;		/* records from a trace.dat, its tep */
 	struct decode_stats st;
 	struct strtab probe_keys;	/* index_probes */
 	int *probe_of;
@@ -366,7 +368,8 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 	d->type_size = 2;
 	d->pid_off = 4;
 	d->swap = host_big != file_big;
-	d->tep = tep_alloc();
+	d->dat = t->dat;
+	d->tep = d->dat ? tracedat_tep(d->dat) : tep_alloc();
 	d->zd = ukt_decoder_new();
 	d->by_id = calloc(65536, sizeof(*d->by_id));
 	if (!d->tep || !d->zd || !d->by_id) {
@@ -384,6 +387,11 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 			     t->info.subbuf_size);
 		rc = -UKT_E_CORRUPT;
 		goto out;
+	}
+	if (d->dat) {
+		/* libtracecmd parsed the formats, printk and kallsyms */
+		d->kallsyms_parsed = true;
+		goto layouts;
 	}
 	tep_set_file_bigendian(d->tep, file_big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
 	tep_set_local_bigendian(d->tep, host_big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
@@ -405,6 +413,7 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 			tep_parse_printk_formats(d->tep, pk);
 		free(pk);
 	}
+layouts:
 	n = tep_get_events_count(d->tep);
 	d->lays = calloc((size_t)n + 1, sizeof(*d->lays));
 	if (!d->lays) {
@@ -430,7 +439,7 @@ struct decoder *decoder_new(struct trace *t, struct ukt_buf *err,
 		ukt_buf_adds(err, "the saved event formats have unexpected common fields");
 		goto out;
 	}
-	d->ncur = (int)t->ncpus;
+	d->ncur = d->dat ? 0 : (int)t->ncpus;
 	d->cur = calloc((size_t)d->ncur + 1, sizeof(*d->cur));
 	if (!d->cur) {
 		rc = -ENOMEM;
@@ -485,7 +494,7 @@ void decoder_free(struct decoder *d)
 	free(d->probe_of);
 	strtab_release(&d->probe_keys);
 	ukt_decoder_free(d->zd);
-	if (d->tep)
+	if (d->tep && !d->dat)
 		tep_free(d->tep);
 	free(d);
 }
@@ -514,6 +523,8 @@ void decoder_rewind(struct decoder *d)
 		c->last_ts = 0;
 		c->pending_missed = 0;
 	}
+	if (d->dat)
+		tracedat_rewind(d->dat);
 	memset(&d->st, 0, sizeof(d->st));
 }
 
@@ -590,8 +601,42 @@ static void settle(struct decoder *d, struct cpu_cursor *c)
 	}
 }
 
+/* The next record of a trace.dat, merged by libtracecmd's cursors. */
+static int next_dat(struct decoder *d, struct dec_event *ev)
+{
+	struct tracedat_rec r;
+
+	while (tracedat_next(d->dat, &r) == 1) {
+		ev->ts = r.ts;
+		ev->cpu = r.cpu;
+		ev->data = r.data;
+		ev->size = r.size;
+		ev->missed = r.missed;
+		ev->missed_since = r.missed_since;
+		ev->swap = d->swap;
+		if (r.missed)
+			d->st.missed_marks++;
+		/* the type and the pid where common_offsets checked them */
+		if (r.size < d->pid_off + 4) {
+			d->st.unknown_events++;
+			continue;
+		}
+		ev->tid = (int32_t)rd(d, r.data + d->pid_off, 4);
+		ev->lay = d->by_id[rd(d, r.data, 2)];
+		if (!ev->lay) {
+			d->st.unknown_events++;
+			continue;
+		}
+		d->st.events++;
+		return 1;
+	}
+	return 0;
+}
+
 int decoder_next(struct decoder *d, struct dec_event *ev)
 {
+	if (d->dat)
+		return next_dat(d, ev);
 	for (;;) {
 		struct cpu_cursor *best = NULL;
 		const uint8_t *p;

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "report.h"
+#include "tracedat.h"
 #include "uktrace/units.h"
 
 static void usage(FILE *f)
@@ -23,6 +24,13 @@ static void usage(FILE *f)
 "imported into SQLite (cached next to it as TRACE.db) and queried. Several\n"
 "files of one recording (--rotate's, or flight recorder dumps) are one trace:\n"
 "'uktrace-report summary trace-*.ukt'.\n"
+"\n"
+"A trace.dat recorded by trace-cmd (versions 6 and 7, compressed or not,\n"
+"every instance) is read too, through libtracecmd, into the same tables:\n"
+"'uktrace-report summary trace.dat'. It saves no symbol tables, process maps\n"
+"or probe definitions: its user-space callers stay addresses ('info' says\n"
+"what it lacks), and a uprobe and a uretprobe pair into calls by name (f and\n"
+"f__return, f_entry and f_exit).\n"
 "\n"
 "Commands:\n"
 "  summary TRACE          every probed function: calls, total, self, min, avg,\n"
@@ -86,6 +94,10 @@ static void usage(FILE *f)
 "  --cpu N, --event GLOB  dump: only this CPU / these events\n"
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
+"  --symbols DIR          a trace.dat's user-space callers named with the\n"
+"                         binaries (ELF files) in DIR: one with a probed\n"
+"                         function is placed where its events say (implies\n"
+"                         --no-cache)\n"
 "  -o OUT, --force        db and pictures: output file; db: overwrite it\n"
 "  --mode MODE            file mode of what is written (the database, pictures;\n"
 "                         octal, default 600: a trace's outputs stay private)\n"
@@ -102,7 +114,8 @@ static void usage(FILE *f)
 "  uktrace-report export trace.ukt --perfetto trace.json --since +2 --until +3\n"
 "  uktrace-report clickhouse web1/*.ukt web2/*.ukt\n"
 "  uktrace-report summary --clickhouse http://127.0.0.1:8123\n"
-"  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n", f);
+"  sqlite3 trace.ukt.db 'SELECT * FROM callers'\n"
+"  uktrace-report sql trace.dat 'SELECT func, calls, p99_ns FROM call_stats'\n", f);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -132,7 +145,7 @@ int main(int argc, char **argv)
 	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
 	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
 	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
-	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT };
+	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_SYMBOLS };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -165,6 +178,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "password-file", required_argument, NULL, O_PASSFILE },
 		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "symbols", required_argument, NULL, O_SYMBOLS },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* nargs: the arguments after the command, and how many may be left out */
@@ -250,6 +264,16 @@ int main(int argc, char **argv)
 			break;
 		case O_PASSFILE: o.ch_password_file = optarg; break;
 		case O_CACERT: o.ch_cacert = optarg; break;
+		case O_SYMBOLS: {
+			struct stat st;
+
+			if (stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
+				return bad("--symbols wants a directory holding the traced binaries, not '%s'", optarg);
+			/* the names depend on the binaries: no cached database */
+			tracedat_set_symbols(optarg);
+			o.no_cache = true;
+			break;
+		}
 		default: return bad("unknown option");
 		}
 	}

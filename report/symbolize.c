@@ -8,6 +8,7 @@
 
 #include "uktrace/demangle.h"
 #include "symbolize.h"
+#include "tracedat.h"
 #include "textscan.h"
 
 static int entry_cmp(const void *a, const void *b)
@@ -365,6 +366,8 @@ int symbolizer_load(struct symbolizer *s, const struct trace *t)
 		rc = parse_maps(s, &t->maps[i]);
 	if (!rc && t->kallsyms.len)
 		rc = parse_kallsyms(s, &t->kallsyms);
+	/* a trace.dat's kallsyms are libtracecmd's */
+	s->dat = t->dat;
 	if (s->nsnaps)
 		qsort(s->snaps, s->nsnaps, sizeof(*s->snaps), snap_cmp);
 	return rc;
@@ -500,6 +503,8 @@ int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
 			ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, addr - e->addr);
 			return 1;
 		}
+		if (s->dat && tracedat_ksym(s->dat, addr, 1 << 20, sym))
+			return 1;
 		ukt_buf_addf(sym, "0x%" PRIx64, addr);
 		return 0;
 	}
@@ -533,6 +538,9 @@ int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
 				return rc;
 		}
 	}
+	/* a trace.dat has no maps: the binaries of --symbols, if any */
+	if (s->dat && tracedat_usym(s->dat, addr, sym, obj))
+		return 1;
 	ukt_buf_addf(sym, "0x%" PRIx64, addr);
 	return 0;
 }

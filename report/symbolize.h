@@ -60,6 +60,7 @@ struct symbolizer {
 	size_t nksyms;
 	char *knames;			/* where their names are */
 	uint64_t malformed;
+	struct tracedat *dat;		/* a trace.dat's kernel symbols (tracedat.h) */
 };
 
 int symbolizer_load(struct symbolizer *s, const struct trace *t);

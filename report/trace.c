@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "trace.h"
+#include "tracedat.h"
 #include "errors.h"
 #include "uktrace/hidx.h"
 #include "uktrace/vec.h"
@@ -61,6 +62,30 @@ const char *trace_meta(const struct trace *t, const char *key)
 
 	i = strtab_find(&t->meta_keys, key);
 	return i >= 0 && (size_t)i < t->nmeta ? t->meta[i].value : NULL;
+}
+
+int trace_set_meta(struct trace *t, const char *key, const char *value)
+{
+	return set_meta(t, strdup(key), strdup(value));
+}
+
+int trace_add_probe(struct trace *t, struct ukt_probe_rec *p)
+{
+	int rc = t->nprobes >= TRACE_MAX_PROBES ? refuse(t, "probes", TRACE_MAX_PROBES) :
+		 UKT_GROW(t->probes, t->probes_cap, t->nprobes);
+
+	if (rc)
+		return rc;
+	t->probes[t->nprobes++] = *p;
+	return 0;
+}
+
+int trace_add_loss(struct trace *t, const struct ukt_loss *l)
+{
+	if (UKT_GROW(t->losses, t->losses_cap, t->nlosses))
+		return -ENOMEM;
+	t->losses[t->nlosses++] = *l;
+	return 0;
 }
 
 static int parse_meta(struct trace *t, const struct ukt_block *b)
@@ -278,6 +303,23 @@ struct trace *trace_open(const char *path, int *err, struct ukt_buf *msg)
 	ukt_buf_init(&t->threads);
 	ukt_buf_init(&t->tasks);
 	t->path = strdup(path);
+	/* trace-cmd's trace.dat, by its magic: the second trace source */
+	if (tracedat_detect(path) == 1) {
+		t->paths = calloc(1, sizeof(*t->paths));
+		rc = !t->path || !t->paths || !(t->paths[0] = strdup(path)) ? -ENOMEM : 0;
+		if (!rc)
+			t->npaths = 1;
+		if (!rc)
+			rc = tracedat_load(t, path, msg);
+		if (rc) {
+			if (!msg->len)
+				ukt_buf_addf(msg, "cannot read '%s': %s", path, rep_strerror(rc));
+			*err = rc;
+			trace_free(t);
+			return NULL;
+		}
+		return t;
+	}
 	t->r = ukt_reader_open(path, err);
 	if (!t->r) {
 		ukt_buf_addf(msg, "cannot read '%s': %s", path, rep_strerror(*err));
@@ -576,6 +618,13 @@ struct trace *trace_open_set(const char *const *paths, size_t n, int *err,
 
 	if (n == 1)
 		return trace_open(paths[0], err, msg);
+	for (k = 0; k < n; k++)
+		if (tracedat_detect(paths[k]) == 1) {
+			ukt_buf_addf(msg, "'%s' is a trace-cmd trace.dat, which is read alone:"
+				     " give it as the only trace file", paths[k]);
+			*err = -EINVAL;
+			return NULL;
+		}
 	v = calloc(n, sizeof(*v));
 	if (!v) {
 		*err = -ENOMEM;
@@ -688,6 +737,7 @@ void trace_free(struct trace *t)
 	ukt_buf_release(&t->threads);
 	ukt_buf_release(&t->tasks);
 	ukt_reader_free(t->r);
+	tracedat_free(t->dat);
 	for (size_t i = 0; t->more && i + 1 < t->npaths; i++)
 		ukt_reader_free(t->more[i]);
 	free(t->more);

@@ -29,6 +29,8 @@
 #define TRACE_MAX_SEGMENTS	256		/* PT_LOAD segments of one SYMTAB */
 #define TRACE_MAX_TEXT		(256u << 20)	/* THREADS or PRINTK text, all blocks */
 
+struct tracedat;
+
 struct trace_kv {
 	char *key;
 	char *value;
@@ -91,6 +93,9 @@ struct trace {
 	char **paths;
 	size_t npaths;
 	struct ukt_reader **more;	/* the readers of paths[1..] */
+	/* a trace-cmd trace.dat (tracedat.h): its records come from there,
+	 * and cpus[] have no blocks */
+	struct tracedat *dat;
 };
 
 /*
@@ -112,6 +117,13 @@ struct trace *trace_open_set(const char *const *paths, size_t n, int *err,
 
 /* Value of a META key (the last one written), or NULL. */
 const char *trace_meta(const struct trace *t, const char *key);
+
+/* For a second trace source (tracedat.c): set META key to value (both
+ * copied); add a PROBE record (taking its strings); add a LOSS record.
+ * 0 or a negative error. */
+int trace_set_meta(struct trace *t, const char *key, const char *value);
+int trace_add_probe(struct trace *t, struct ukt_probe_rec *p);
+int trace_add_loss(struct trace *t, const struct ukt_loss *l);
 
 /* A "field: N" value of a per_cpu stats text ("overrun: "), 0 if absent. */
 uint64_t trace_cpu_stat(const char *stats, const char *field);
