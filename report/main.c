@@ -78,8 +78,11 @@ static void usage(FILE *f)
 "  of --password-file FILE or from CLICKHOUSE_PASSWORD (a password in the URL\n"
 "  works, but shows in ps); --cacert FILE trusts a server's own certificate\n"
 "\n"
-"Options:\n"
-"  --format table|csv|json  output format (default table)\n"
+"Options (each command takes the ones that say it, or 'db and pictures' its\n"
+"own; any other is refused; --pid, --comm, --since and --until select the\n"
+"calls of summary, hist, callers, calls and the pictures):\n"
+"  --format table|csv|json  summary, hist, callers, calls, sql: the output\n"
+"                         format (default table)\n"
 "  --pid PID              only this process (or thread)\n"
 "  --comm NAME            only threads of this name (glob)\n"
 "  --since T, --until T   time window: '+1.5' is 1.5 s after the first event,\n"
@@ -140,12 +143,84 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-int main(int argc, char **argv)
+/* The long options, by id; OPT(id) is its bit in a command's set. */
+enum { O_FIRST = 256, O_FORMAT = O_FIRST, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT,
+       O_LIMIT, O_BY, O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE,
+       O_FORCE, O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
+       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_SYMBOLS, O_OUTPUT,
+       O_QUIET, O_END };
+#define OPT(id) (UINT64_C(1) << ((id) - O_FIRST))
+_Static_assert(O_END - O_FIRST <= 64, "a command's options are one uint64_t");
+
+/* What every command takes; what reads the database of a trace (--symbols:
+ * a trace.dat's binaries); what selects calls; what asks a ClickHouse
+ * server instead (summary, callers and sql only). */
+#define OPTS_ALL (OPT(O_QUIET) | OPT(O_VERSION))
+#define OPTS_DB (OPT(O_DB) | OPT(O_NOCACHE) | OPT(O_MODE) | OPT(O_SYMBOLS))
+#define OPTS_SEL (OPT(O_PID) | OPT(O_COMM) | OPT(O_SINCE) | OPT(O_UNTIL))
+#define OPTS_SERVER (OPT(O_CLICKHOUSE) | OPT(O_HOSTLABEL) | OPT(O_DATABASE) | \
+		     OPT(O_PASSFILE) | OPT(O_CACERT))
+
+/*
+ * The commands: nargs, the arguments after the command, and how many may
+ * be left out; opts, the options each takes (any other is refused, never
+ * silently ignored).
+ */
+static const struct command {
+	const char *name;
+	int (*fn)(struct report_opts *);
+	int nargs, optional;
+	uint64_t opts;
+} cmds[] = {
+	{ "summary", cmd_summary, 1, 0, OPTS_DB | OPTS_SEL | OPTS_SERVER | OPT(O_FORMAT) |
+	  OPT(O_SORT) | OPT(O_BY) | OPT(O_LIMIT) },
+	{ "hist", cmd_hist, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_FORMAT) | OPT(O_LINEAR) |
+	  OPT(O_BUCKETS) | OPT(O_SVG) },
+	{ "callers", cmd_callers, 2, 0, OPTS_DB | OPTS_SEL | OPTS_SERVER | OPT(O_FORMAT) |
+	  OPT(O_LIMIT) },
+	{ "calls", cmd_calls, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_FORMAT) | OPT(O_LIMIT) |
+	  OPT(O_MINDUR) },
+	{ "info", cmd_info, 1, 0, OPT(O_SYMBOLS) },
+	{ "dump", cmd_dump, 1, 0, OPT(O_SYMBOLS) | OPT(O_PID) | OPT(O_SINCE) | OPT(O_UNTIL) |
+	  OPT(O_CPU) | OPT(O_EVENT) },
+	{ "sql", cmd_sql, 2, 0, OPTS_DB | OPTS_SERVER | OPT(O_FORMAT) },
+	{ "db", cmd_db, 1, 0, OPTS_DB | OPT(O_OUTPUT) | OPT(O_FORCE) },
+	{ "export", cmd_export, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_PERFETTO) },
+	{ "flamegraph", cmd_flamegraph, 2, 1, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) |
+	  OPT(O_FOLDED) | OPT(O_REVERSE) },
+	{ "heatmap", cmd_heatmap, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_BUCKETS) },
+	{ "html", cmd_html, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_LIMIT) },
+	{ "clickhouse", cmd_clickhouse, 1, 0, OPT(O_URL) | OPT(O_DATABASE) | OPT(O_HOSTLABEL) |
+	  OPT(O_PASSFILE) | OPT(O_CACERT) },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* An option given that command c does not take: say which, and which
+ * commands do. 0 when every one is c's. */
+static int foreign_option(const struct option *longopts, uint64_t given, size_t c)
 {
-	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
-	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
-	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
-	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_SYMBOLS };
+	uint64_t extra = given & ~(cmds[c].opts | OPTS_ALL);
+	char takers[256] = "";
+	const char *name = "?";
+	int id = O_FIRST;
+
+	if (!extra)
+		return 0;
+	while (!(extra & OPT(id)))
+		id++;
+	for (const struct option *l = longopts; l->name; l++)
+		if (l->val == id)
+			name = l->name;
+	for (size_t i = 0; i < NCMDS; i++)
+		if (cmds[i].opts & OPT(id))
+			snprintf(takers + strlen(takers), sizeof(takers) - strlen(takers), "%s%s",
+				 *takers ? ", " : "", cmds[i].name);
+	return bad("%s does not take --%s%s%s", cmds[c].name, name,
+		   *takers ? ": it is an option of " : "", takers);
+}
+
+static int run(int argc, char **argv, const char **pos)
+{
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -162,9 +237,9 @@ int main(int argc, char **argv)
 		{ "event", required_argument, NULL, O_EVENT },
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-cache", no_argument, NULL, O_NOCACHE },
-		{ "output", required_argument, NULL, 'o' },
+		{ "output", required_argument, NULL, O_OUTPUT },
 		{ "force", no_argument, NULL, O_FORCE },
-		{ "quiet", no_argument, NULL, 'q' },
+		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "perfetto", required_argument, NULL, O_PERFETTO },
@@ -181,28 +256,16 @@ int main(int argc, char **argv)
 		{ "symbols", required_argument, NULL, O_SYMBOLS },
 		{ NULL, 0, NULL, 0 },
 	};
-	/* nargs: the arguments after the command, and how many may be left out */
-	static const struct {
-		const char *name;
-		int (*fn)(struct report_opts *);
-		int nargs, optional;
-	} cmds[] = {
-		{ "summary", cmd_summary, 1, 0 }, { "hist", cmd_hist, 2, 0 },
-		{ "callers", cmd_callers, 2, 0 }, { "calls", cmd_calls, 2, 0 },
-		{ "info", cmd_info, 1, 0 }, { "dump", cmd_dump, 1, 0 }, { "sql", cmd_sql, 2, 0 },
-		{ "db", cmd_db, 1, 0 }, { "export", cmd_export, 1, 0 },
-		{ "flamegraph", cmd_flamegraph, 2, 1 }, { "heatmap", cmd_heatmap, 2, 0 },
-		{ "html", cmd_html, 1, 0 }, { "clickhouse", cmd_clickhouse, 1, 0 },
-	};
 	struct report_opts o = { .cpu = -1, .format = OUT_TABLE, .mode = 0600 };
-	const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
+	uint64_t given = 0;	/* the options given, by bit (OPT) */
 	int npos = 0, c, cmd = -1, rc;
 	char *end;
 
-	if (!pos)
-		return 1;
 	/* options may come anywhere; "-" hands positionals over in order */
 	while ((c = getopt_long(argc, argv, "-o:qh", longopts, NULL)) != -1) {
+		c = c == 'o' ? O_OUTPUT : c == 'q' ? O_QUIET : c;
+		if (c >= O_FIRST && c < O_END)
+			given |= OPT(c);
 		switch (c) {
 		case 1:
 			pos[npos++] = optarg;
@@ -244,9 +307,9 @@ int main(int argc, char **argv)
 		case O_EVENT: o.event = optarg; break;
 		case O_DB: o.db_path = optarg; break;
 		case O_NOCACHE: o.no_cache = true; break;
-		case 'o': o.output = optarg; break;
+		case O_OUTPUT: o.output = optarg; break;
 		case O_FORCE: o.force = true; break;
-		case 'q': o.quiet = true; break;
+		case O_QUIET: o.quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-report %s\n", UKT_VERSION); return 0;
 		case O_PERFETTO: o.perfetto = optarg; break;
@@ -281,7 +344,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (size_t i = 0; i < NCMDS; i++)
 		if (!strcmp(pos[0], cmds[i].name))
 			cmd = (int)i;
 	if (cmd < 0) {
@@ -321,6 +384,8 @@ int main(int argc, char **argv)
 				return bad("'%s' is not a file: %s takes trace files (one, or the files of one recording), then %s",
 					   o.traces[i], cmds[cmd].name, extra ? "its argument" : "nothing else");
 	}
+	if ((rc = foreign_option(longopts, given, (size_t)cmd)))
+		return rc;
 	o.trace = o.traces ? o.traces[0] : NULL;
 	{
 		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
@@ -332,6 +397,17 @@ int main(int argc, char **argv)
 	}
 	rc = cmds[cmd].fn(&o);
 	free(o.arg_alloc);
-	free(pos);
 	return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
+	int rc;
+
+	if (!pos)
+		return 1;
+	rc = run(argc, argv, pos);
+	free(pos);
+	return rc;
 }

@@ -58,5 +58,14 @@ head -c 30000 "$F" > "$TMP/cut.ukt"
 has rep_cut_warns "warning: file cut short" "$("$REP" "$TMP/cut.ukt" 2>&1 >/dev/null)"
 has rep_not_a_trace "not a uktrace trace file" "$("$REP" info /etc/hostname 2>&1)"
 has rep_front_command "calls" "$("$ROOT/$B/uktrace" report "$F" -q)"
+# each command takes its own options: one it does not is refused, naming
+# the commands that do (it used to be silently ignored)
+out=$("$REP" summary "$F" --svg "$TMP/x.svg" 2>&1); rc=$?
+has rep_foreign_option_named "summary does not take --svg: it is an option of hist" "$out"
+check rep_foreign_option_status 2 "$rc"
+check rep_foreign_option_no_file "" "$(ls "$TMP/x.svg" 2>/dev/null)"
+has rep_foreign_option_dump "calls does not take --cpu: it is an option of dump" \
+	"$("$REP" calls "$F" a --cpu 0 2>&1)"
+has rep_own_options_taken "a" "$("$REP" calls "$F" a --min-duration 1us --limit 1 -q --format csv)"
 # folding events into their calls changes nothing that a query sees
 same_views rep_fold_same_views "$F"
