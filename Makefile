@@ -63,7 +63,11 @@ COMMON_SRC := $(wildcard common/*.c)
 FORMAT_SRC := $(wildcard format/*.c)
 ENGINE_SRC := $(wildcard engine/*.c)
 RECORD_SRC := $(filter-out record/main.c,$(wildcard record/*.c))
-REPORT_SRC := $(filter-out report/main.c,$(wildcard report/*.c))
+# report/ by stage: ingest/ (a trace into rows), store/ (SQLite), query/
+# (statistics), draw/ (pictures), clickhouse/ (the fleet's server); the
+# commands at the top. Each stage's headers are found by name from any.
+REPORT_DIRS := report $(patsubst %/,%,$(wildcard report/*/))
+REPORT_SRC := $(filter-out report/main.c,$(wildcard $(addsuffix /*.c,$(REPORT_DIRS))))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(B)/%.o)
@@ -74,7 +78,7 @@ REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libdw libzstd liblzma) -lpthread -ldl -lstdc++
 REPORT_LIBS := $(call pc_libs,libtracecmd libtraceevent sqlite3 libzstd libcurl) -lpthread -lm -lstdc++
 RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libdw libzstd liblzma)
-REPORT_CFLAGS := $(call pc_cflags,libtracecmd libtraceevent sqlite3 libzstd libcurl)
+REPORT_CFLAGS := $(addprefix -I,$(REPORT_DIRS)) $(call pc_cflags,libtracecmd libtraceevent sqlite3 libzstd libcurl)
 
 PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 

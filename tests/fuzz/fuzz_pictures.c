@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../report/db.h"
-#include "../../report/flame.h"
-#include "../../report/html.h"
-#include "../../report/import.h"
-#include "../../report/perfetto.h"
-#include "../../report/trace.h"
+#include "../../report/store/db.h"
+#include "../../report/draw/flame.h"
+#include "../../report/draw/html.h"
+#include "../../report/store/import.h"
+#include "../../report/draw/perfetto.h"
+#include "../../report/ingest/trace.h"
 #include "blocks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

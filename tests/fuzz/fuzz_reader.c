@@ -16,9 +16,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../report/decode.h"
-#include "../../report/import.h"
-#include "../../report/trace.h"
+#include "../../report/ingest/decode.h"
+#include "../../report/store/import.h"
+#include "../../report/ingest/trace.h"
 #include "uktrace/format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

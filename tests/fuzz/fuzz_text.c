@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../report/symbolize.h"
-#include "../../report/threads.h"
-#include "../../report/trace.h"
+#include "../../report/ingest/symbolize.h"
+#include "../../report/ingest/threads.h"
+#include "../../report/ingest/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "../../report/clickhouse.h"
-#include "../../report/http.h"
+#include "../../report/clickhouse/clickhouse.h"
+#include "../../report/clickhouse/http.h"
 
 static void test_urls(void)
 {

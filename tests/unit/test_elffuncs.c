@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "../../report/elffuncs.h"
+#include "../../report/ingest/elffuncs.h"
 
 /* a function of this program with a known size */
 __attribute__((noinline)) int elffuncs_probe_me(int x)

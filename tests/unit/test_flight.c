@@ -4,7 +4,7 @@
  * kernel: the names of a recording's files and --keep (record/outfiles.c),
  * trigger specs and how they find their probes (record/trigger.c), the
  * units people write, and a report that refuses files of two recordings
- * as one trace (report/trace.c).
+ * as one trace (report/ingest/trace.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include "../../record/outfiles.h"
 #include "../../record/spec.h"
 #include "../../record/trigger.h"
-#include "../../report/trace.h"
+#include "../../report/ingest/trace.h"
 #include "uktrace/pair.h"
 #include "uktrace/units.h"
 

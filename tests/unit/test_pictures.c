@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "../../report/db.h"
-#include "../../report/flame.h"
-#include "../../report/hist.h"
-#include "../../report/import.h"
+#include "../../report/store/db.h"
+#include "../../report/draw/flame.h"
+#include "../../report/draw/hist.h"
+#include "../../report/store/import.h"
 #include "../../report/output.h"
-#include "../../report/trace.h"
+#include "../../report/ingest/trace.h"
 
 static char tmpdir[] = "/tmp/ukt-test-pictures-XXXXXX";
 static char db_path[512];

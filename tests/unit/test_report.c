@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "../../report/db.h"
-#include "../../report/import.h"
-#include "../../report/trace.h"
+#include "../../report/store/db.h"
+#include "../../report/store/import.h"
+#include "../../report/ingest/trace.h"
 #include "uktrace/format.h"
 
 #define FIXTURE "tests/fixtures/calls.ukt"

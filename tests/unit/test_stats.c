@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The statistics have one definition (report/stats.h) and two
+ * The statistics have one definition (report/query/stats.h) and two
  * implementations: the SQL of the call_stats views and stats_compute in C.
  * These tests hold them to each other on random calls (ties, incomplete
  * calls, groups of one, NULL keys), grouped and filtered as the commands
@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "../../report/db.h"
-#include "../../report/schema.h"
-#include "../../report/statacc.h"
-#include "../../report/stats.h"
+#include "../../report/store/db.h"
+#include "../../report/store/schema.h"
+#include "../../report/query/statacc.h"
+#include "../../report/query/stats.h"
 
 static char path[64];
 

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 #include "test.h"
-#include "../../report/symbolize.h"
-#include "../../report/textscan.h"
-#include "../../report/threads.h"
-#include "../../report/trace.h"
+#include "../../report/ingest/symbolize.h"
+#include "../../report/ingest/textscan.h"
+#include "../../report/ingest/threads.h"
+#include "../../report/ingest/trace.h"
 
 static void test_numbers(void)
 {

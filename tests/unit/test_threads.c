@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests: which process a thread is of, and its names over time
- * (report/threads.c), from THREADS, saved_tgids, saved_cmdlines and
+ * (report/ingest/threads.c), from THREADS, saved_tgids, saved_cmdlines and
  * TASKS as a trace holds them. */
 #include "test.h"
 
-#include "../../report/threads.h"
-#include "../../report/trace.h"
+#include "../../report/ingest/threads.h"
+#include "../../report/ingest/trace.h"
 
 static void trace_init(struct trace *t)
 {

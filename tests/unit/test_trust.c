@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "../../report/db.h"
+#include "../../report/store/db.h"
 #include "../../report/output.h"
 #include "uktrace/format.h"
 #include "uktrace/outfile.h"
