@@ -19,6 +19,8 @@ struct item {
 
 enum color { RED, GREEN = 5, BLUE = -3 };
 
+void *volatile sink;	/* the allocations are used: -O2 keeps them */
+
 __attribute__((noipa)) long take(int a, long b, const char *s)
 {
 	return a + b + (long)strlen(s);
@@ -39,6 +41,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		struct item it = { .tag = i, .len = i * 10L, .name = name };
 		void *m = malloc(12345);
+
+		sink = m;
 
 		snprintf(name, sizeof(name), "item%d", i);
 		sum += take(i - 3, i * 1000000007L, name);
