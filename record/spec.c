@@ -530,8 +530,10 @@ static int dwarf_fetchargs(const struct user_req *r, const struct elfsym *e,
 			field_name(one.data, &name);
 			taken = field_taken(name.data, out->data, r->pair);
 			if (taken) {
+				const char *eq = memchr(tok, '=', strcspn(tok, "-:"));
+
 				ukt_buf_addf(err, "cannot fetch '%s' of '%s': its field name '%s' is %s; name it differently: 'NEWNAME=%s'",
-					     tok, s->name, name.data, taken, tok);
+					     tok, s->name, name.data, taken, eq ? eq + 1 : tok);
 				rc = -REC_E_SPEC;
 			} else {
 				ukt_buf_addf(out, "%s%s", out->len ? " " : "", one.data);

@@ -12,7 +12,7 @@ names="dwargs_dry_O0 dwargs_dry_O2 dwargs_dry_more_O0 dwargs_dry_more_O2 dwargs_
 	dwargs_err_nodebug dwargs_err_no_param dwargs_err_return dwargs_err_string dwargs_err_member
 	dwargs_err_offset dwargs_err_taken
 	dwargs_take_O0 dwargs_take_O2 dwargs_calls_O0 dwargs_calls_O2 dwargs_more_O0 dwargs_more_O2
-	dwargs_libc_malloc dwargs_leftovers"
+	dwargs_filter dwargs_libc_malloc dwargs_leftovers"
 for b in O0 O2 nodebug; do
 	[ -x "$ROOT/$B/tests/dwargs_$b" ] || skip_all "no $B/tests/dwargs_$b (make tests builds it)" $names
 done
@@ -44,13 +44,13 @@ has dwargs_err_member "cannot fetch 'p->size' of 'take_more' .*: struct item has
 	"$(dry -p "$BIN:take_more p->size")"
 has dwargs_err_offset "cannot fetch 'a' of 'take' .*: it is in the function's stack frame, which a probe can address only at the function's entry" \
 	"$(dry -p "$ROOT/$B/tests/dwargs_O0:take+4 a")"
-has dwargs_err_taken "its field name 'sp' is taken by uktrace's own field; name it differently: 'NEWNAME=sp=p'" \
+has dwargs_err_taken "its field name 'sp' is taken by uktrace's own field; name it differently: 'NEWNAME=p'" \
 	"$(dry -f "$BIN:take_more(sp=p)")"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then
 	for n in dwargs_take_O0 dwargs_take_O2 dwargs_calls_O0 dwargs_calls_O2 dwargs_more_O0 \
-		dwargs_more_O2 dwargs_libc_malloc dwargs_leftovers; do echo "skip $n: $why"; done
+		dwargs_more_O2 dwargs_filter dwargs_libc_malloc dwargs_leftovers; do echo "skip $n: $why"; done
 	exit 0
 fi
 
@@ -70,6 +70,12 @@ for b in O0 O2; do
 			AND col = CASE (x7 - 70) % 2 WHEN 1 THEN 5 ELSE -3 END AND p_len = 10 * (x7 - 70)
 			AND p_name = 'item' || (x7 - 70) AND n = 5) AS good FROM probe_take_more")"
 done
+
+# a record-time filter on an argument by name
+BIN=$ROOT/$B/tests/dwargs_O2
+"$REC" -q -o filter.ukt -f "$BIN:take(a, s:string)" --filter 'a > 3' -- "$BIN" 10 >/dev/null 2>filter.err
+check dwargs_filter "4,item7|5,item8|6,item9" \
+	"$(sql filter.ukt "SELECT a, s FROM probe_take ORDER BY a" | tr '\n' '|' | sed 's/|$//')"
 
 # libc's malloc: its parameter is 'bytes' (glibc's __libc_malloc), in
 # libc6-dbg's debug file under /usr/lib/debug/.build-id
