@@ -446,6 +446,9 @@ static void field_name(const char *fetch, struct ukt_buf *out)
 	ukt_buf_add(out, fetch, strcspn(fetch, "= "));
 }
 
+/* The longest fetcharg name the kernel takes (MAX_ARG_NAME_LEN). */
+#define MAX_FIELD_NAME 32
+
 /* Whether name is a field of the probe already: uktrace's own of an
  * entry probe of a pair, or one of the fetchargs in args. */
 static const char *field_taken(const char *name, const char *args, bool pair)
@@ -526,14 +529,19 @@ static int dwarf_fetchargs(const struct user_req *r, const struct elfsym *e,
 			ukt_buf_addf(err, "cannot fetch '%s' of '%s' in '%s': %s", tok, s->name,
 				     e->path, why.data);
 		} else {
+			const char *eq = memchr(tok, '=', strcspn(tok, "-:"));
+			const char *var = eq ? eq + 1 : tok;
+
 			ukt_buf_reset(&name);
 			field_name(one.data, &name);
 			taken = field_taken(name.data, out->data, r->pair);
-			if (taken) {
-				const char *eq = memchr(tok, '=', strcspn(tok, "-:"));
-
+			if (name.len > MAX_FIELD_NAME) {
+				ukt_buf_addf(err, "cannot fetch '%s' of '%s': its field name '%s' is longer than the kernel takes (%d characters); name it: 'NAME=%s'",
+					     tok, s->name, name.data, MAX_FIELD_NAME, var);
+				rc = -REC_E_SPEC;
+			} else if (taken) {
 				ukt_buf_addf(err, "cannot fetch '%s' of '%s': its field name '%s' is %s; name it differently: 'NEWNAME=%s'",
-					     tok, s->name, name.data, taken, eq ? eq + 1 : tok);
+					     tok, s->name, name.data, taken, var);
 				rc = -REC_E_SPEC;
 			} else {
 				ukt_buf_addf(out, "%s%s", out->len ? " " : "", one.data);

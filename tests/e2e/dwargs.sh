@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TMP"
 G="uktrace_[0-9]*"
-names="dwargs_dry_O0 dwargs_dry_O2 dwargs_dry_more_O0 dwargs_dry_more_O2 dwargs_perf_form
+names="dwargs_dry_O0 dwargs_dry_O2 dwargs_dry_more_O0 dwargs_dry_more_O2 dwargs_perf_form dwargs_vs_perf
 	dwargs_err_nodebug dwargs_err_no_param dwargs_err_return dwargs_err_string dwargs_err_member
 	dwargs_err_offset dwargs_err_taken
 	dwargs_take_O0 dwargs_take_O2 dwargs_calls_O0 dwargs_calls_O2 dwargs_more_O0 dwargs_more_O2
@@ -31,6 +31,20 @@ for b in O0 O2; do
 done
 BIN=$ROOT/$B/tests/dwargs_O2
 check dwargs_perf_form "$take" "$(dry -p "$BIN:take a b s:string" | defargs take)"
+
+# the same places and types as perf probe's (which probes -O2 code at
+# the entry too; its char is x8, ours u8)
+if command -v perf >/dev/null; then
+	locs() { tr ' ' '\n' | sed 's/^[^=]*=//; s/:x8$/:u8/'; }
+	more_args="c h col p->len p->name:string x7 x8 x5"
+	theirs=$(HOME=$TMP perf probe -v --dry-run -x "$BIN" "take_more $more_args" 2>&1 |
+		sed -n 's/^Writing event: p:[^ ]* [^ ]* //p' | locs)
+	ours=$(dry -p "$BIN:take_more $more_args" | defargs take_more | locs)
+	if [ -z "$theirs" ]; then echo "skip dwargs_vs_perf: perf probe cannot read $BIN's debug information here"
+	else check dwargs_vs_perf "$theirs" "$ours"; fi
+else
+	echo "skip dwargs_vs_perf: perf is not installed"
+fi
 
 NODEBUG=$ROOT/$B/tests/dwargs_nodebug
 has dwargs_err_nodebug "cannot fetch arguments by name of 'take' in '$NODEBUG': it has no debug information (DWARF). Build it with -g.*e.g. '$NODEBUG:take a=%di:u64'" \
