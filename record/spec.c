@@ -499,11 +499,21 @@ static int dwarf_fetchargs(const struct user_req *r, const struct elfsym *e,
 		return -REC_E_SPEC;
 	}
 	f = dwret_func_find(e->path, e->symsrc, s->value);
+	if (!f && errno == ENOENT) {
+		/* symbols of its own, DWARF in a debug file */
+		struct ukt_buf dbg = UKT_BUF_INIT;
+
+		if (!elfsym_debug_file(e, &dbg) && strcmp(dbg.data, e->symsrc ? e->symsrc : ""))
+			f = dwret_func_find(e->path, dbg.data, s->value);
+		else
+			errno = ENOENT;
+		ukt_buf_release(&dbg);
+	}
 	if (!f && errno == ENOMEM)
 		return -ENOMEM;
 	if (!f) {
 		first_name(r->dwargs, &name);
-		ukt_buf_addf(err, "cannot fetch arguments by name of '%s' in '%s': it has no debug information (DWARF). Build it with -g, or install its debug file (Debian: the -dbgsym package, libc6-dbg for libc; found under /usr/lib/debug/.build-id or through DEBUGINFOD_URLS); or fetch registers: x86-64 passes the first six integer and pointer arguments in %%di %%si %%dx %%cx %%r8 %%r9, e.g. '%s:%s %s=%%di:u64'",
+		ukt_buf_addf(err, "cannot fetch arguments by name of '%s' in '%s': it has no debug information (DWARF). Build it with -g, or install its debug file (Debian: the -dbgsym package, libc6-dbg for libc; found by build-id under /usr/lib/debug/.build-id, by .gnu_debuglink, or through DEBUGINFOD_URLS); or fetch registers: x86-64 passes the first six integer and pointer arguments in %%di %%si %%dx %%cx %%r8 %%r9, e.g. '%s:%s %s=%%di:u64'",
 			     s->name, e->path, e->path, s->name, name.data);
 		ukt_buf_release(&name);
 		return -REC_E_NO_DWARF;

@@ -9,6 +9,7 @@
 cd "$TMP"
 G="uktrace_[0-9]*"
 names="dwargs_dry_O0 dwargs_dry_O2 dwargs_dry_more_O0 dwargs_dry_more_O2 dwargs_perf_form dwargs_vs_perf
+	dwargs_debuglink_split dwargs_debuglink_stripped
 	dwargs_err_nodebug dwargs_err_no_param dwargs_err_return dwargs_err_string dwargs_err_member
 	dwargs_err_offset dwargs_err_taken
 	dwargs_take_O0 dwargs_take_O2 dwargs_calls_O0 dwargs_calls_O2 dwargs_more_O0 dwargs_more_O2
@@ -44,6 +45,21 @@ if command -v perf >/dev/null; then
 	else check dwargs_vs_perf "$theirs" "$ours"; fi
 else
 	echo "skip dwargs_vs_perf: perf is not installed"
+fi
+
+# DWARF in a separate debug file named by .gnu_debuglink: beside a file
+# that keeps its symbols (strip --strip-debug), and beside one that has
+# none left (its symbols come from the debug file too)
+if command -v objcopy >/dev/null && command -v strip >/dev/null; then
+	for k in split stripped; do
+		cp "$BIN" $k
+		objcopy --only-keep-debug $k $k.debug
+		if [ $k = split ]; then strip --strip-debug $k; else strip --strip-all $k; fi
+		objcopy --add-gnu-debuglink=$k.debug $k
+		check dwargs_debuglink_$k "a=%di:s32 b=%si:s64" "$(dry -p "$TMP/$k:take a b" | defargs take)"
+	done
+else
+	for k in split stripped; do echo "skip dwargs_debuglink_$k: no objcopy and strip (binutils)"; done
 fi
 
 NODEBUG=$ROOT/$B/tests/dwargs_nodebug
