@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Functions' return types from DWARF (dwret.h), through libdw. */
+/* Functions' return types and parameters from DWARF (dwret.h), through libdw. */
 #include <ctype.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -692,9 +692,13 @@ int dwret_fetcharg(const struct dwret_func *f, uint64_t off, bool abi,
 		p += mn;
 	}
 	c = have_type ? classify(&type, &size, &sign) : T_OTHER;
-	if (utype && (!strcmp(utype, "string") || !strcmp(utype, "ustring"))) {
+	if (utype && (!strcmp(utype, "string") || !strcmp(utype, "ustring")) &&
+	    c == T_AGG && dwarf_tag(&type) == DW_TAG_array_type && val.data[0] != '%') {
+		/* a char array in memory (a member): the string is there */
+		ukt_buf_addf(out, "%s=%s:%s", name.data, val.data, utype);
+	} else if (utype && (!strcmp(utype, "string") || !strcmp(utype, "ustring"))) {
 		if (c != T_PTR) {
-			ukt_buf_addf(why, "a %s is fetched through a pointer (char *), and this is not one", utype);
+			ukt_buf_addf(why, "a %s is fetched through a pointer (char *) or from a char array member, and this is neither", utype);
 			rc = -REC_E_DWARF_ARG;
 			goto out;
 		}

@@ -15,6 +15,7 @@ struct item {
 	int tag;
 	long len;
 	const char *name;
+	char label[8];
 };
 
 enum color { RED, GREEN = 5, BLUE = -3 };
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 		sink = m;
 
 		snprintf(name, sizeof(name), "item%d", i);
+		snprintf(it.label, sizeof(it.label), "L%d", i);
 		sum += take(i - 3, i * 1000000007L, name);
 		sum += take_more((unsigned char)(200 + i), (short)-i, i % 2 ? GREEN : BLUE,
 				 &it, 5, 6, 70 + i, -i);

@@ -22,13 +22,13 @@ dry() { "$REC" --dry-run "$@" 2>&1; }
 defargs() { sed -n "s|^[pr]:$G/$1 [^ ]* \(.*\) >> uprobe_events|\1|p"; }
 
 take="a=%di:s32 b=%si:s64 s=+0(%dx):string"
-more="c=%di:u8 h=%si:s16 col=%dx:s32 p_len=+8(%cx):s64 p_name=+0(+16(%cx)):string x7=+8(%sp):s64 x8=+16(%sp):s32 n=%r8:s64"
+more="c=%di:u8 h=%si:s16 col=%dx:s32 p_len=+8(%cx):s64 p_name=+0(+16(%cx)):string p_label=+24(%cx):string x7=+8(%sp):s64 x8=+16(%sp):s32 n=%r8:s64"
 for b in O0 O2; do
 	BIN=$ROOT/$B/tests/dwargs_$b
 	check dwargs_dry_$b "$take caller=+0(%sp):x64 sp=%sp:x64" \
 		"$(dry -f "$BIN:take(a, b, s:string)" | defargs take)"
 	check dwargs_dry_more_$b "$more" \
-		"$(dry -p "$BIN:take_more c h col p->len p->name:string x7 x8 n=x5" | defargs take_more)"
+		"$(dry -p "$BIN:take_more c h col p->len p->name:string p->label:string x7 x8 n=x5" | defargs take_more)"
 done
 BIN=$ROOT/$B/tests/dwargs_O2
 check dwargs_perf_form "$take" "$(dry -p "$BIN:take a b s:string" | defargs take)"
@@ -89,7 +89,7 @@ fi
 for b in O0 O2; do
 	BIN=$ROOT/$B/tests/dwargs_$b
 	"$REC" -q -o $b.ukt -f "$BIN:take(a, b, s:string)" \
-		-p "$BIN:take_more c h col p->len p->name:string x7 x8 n=x5" -- "$BIN" 10 >/dev/null 2>$b.err
+		-p "$BIN:take_more c h col p->len p->name:string p->label:string x7 x8 n=x5" -- "$BIN" 10 >/dev/null 2>$b.err
 	check dwargs_take_$b "10,15,9000000063,item4,10" \
 		"$(sql $b.ukt "SELECT COUNT(*), SUM(a), MAX(b), (SELECT s FROM probe_take WHERE a = 1),
 			SUM(b = (a + 3) * 1000000007 AND s = 'item' || (a + 3)) AS good FROM probe_take")"
@@ -98,7 +98,7 @@ for b in O0 O2; do
 	check dwargs_more_$b "10,10" \
 		"$(sql $b.ukt "SELECT COUNT(*), SUM(c = 200 + x7 - 70 AND h = 70 - x7 AND x8 = 70 - x7
 			AND col = CASE (x7 - 70) % 2 WHEN 1 THEN 5 ELSE -3 END AND p_len = 10 * (x7 - 70)
-			AND p_name = 'item' || (x7 - 70) AND n = 5) AS good FROM probe_take_more")"
+			AND p_name = 'item' || (x7 - 70) AND p_label = 'L' || (x7 - 70) AND n = 5) AS good FROM probe_take_more")"
 done
 
 # a record-time filter on an argument by name
