@@ -22,12 +22,12 @@ enum color { RED, GREEN = 5, BLUE = -3 };
 
 void *volatile sink;	/* the allocations are used: -O2 keeps them */
 
-__attribute__((noipa)) long take(int a, long b, const char *s)
+__attribute__((noinline, noipa)) long take(int a, long b, const char *s)
 {
 	return a + b + (long)strlen(s);
 }
 
-__attribute__((noipa)) long take_more(unsigned char c, short h, enum color col,
+__attribute__((noinline, noipa)) long take_more(unsigned char c, short h, enum color col,
 				      struct item *p, long x5, long x6, long x7, int x8)
 {
 	return c + h + col + p->len + x5 + x6 + x7 + x8;
