@@ -724,7 +724,9 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	rc = 0;
 	if (!n) {
 		ukt_buf_addf(err, "no function in '%s' matches '%s'", r->path, r->sym);
-		if (cxx && !strcmp(e->table, ".dynsym"))
+		if (cxx && !strstr(r->sym, "::") && strchr(r->sym, '('))
+			ukt_buf_adds(err, " (as a C++ name with parameter types; arguments by name are FUNC(NAME, ...), each [ALIAS=]PARAM[->MEMBER...][:TYPE])");
+		else if (cxx && !strcmp(e->table, ".dynsym"))
 			ukt_buf_adds(err, STRIPPED_HINT);
 		else if (cxx)
 			ukt_buf_addf(err, " (its C++ functions: uktrace-record --list %s '*NAME*')", r->path);
