@@ -303,6 +303,11 @@ struct user_req {
 	const char *dwargs;	/* arguments named as the debug information
 				 * names them (space-separated), fetched at
 				 * entry; NULL: none */
+	/* a glob: the functions without them are skipped, named here (and
+	 * why for the first), not an error */
+	struct ukt_buf *dwarf_skipped;
+	size_t *ndwarf_skipped;
+	struct ukt_buf *dwarf_why;
 };
 
 /* spec as an entry-only probe: what the user can give -p instead */
@@ -591,8 +596,21 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 		/* the entry probe fetches them; a pair's return probe not */
 		struct user_req er = *r;
 		struct ukt_buf a = UKT_BUF_INIT;
+		size_t before = err->len;
 
 		rc = dwarf_fetchargs(r, e, s, &a, err);
+		if ((rc == -REC_E_NO_DWARF || rc == -REC_E_DWARF_ARG) && r->dwarf_skipped) {
+			if (!*r->ndwarf_skipped)
+				ukt_buf_adds(r->dwarf_why, err->data + before);
+			if (*r->ndwarf_skipped < 10)
+				ukt_buf_addf(r->dwarf_skipped, "%s'%s'",
+					     *r->ndwarf_skipped ? ", " : "", s->name);
+			(*r->ndwarf_skipped)++;
+			err->len = before;
+			err->data[before] = '\0';
+			ukt_buf_release(&a);
+			return 0;
+		}
 		er.args = a.data;
 		if (!rc && r->pair)
 			rc = user_probe(out, &er, s->name, fileoff, false, NULL,
@@ -742,18 +760,31 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	last = UINT64_MAX;
 	{
 		struct user_req gr = *r;
-		struct ukt_buf skipped = UKT_BUF_INIT;
-		size_t nskipped = 0;
+		struct ukt_buf skipped = UKT_BUF_INIT, dskipped = UKT_BUF_INIT, dwhy = UKT_BUF_INIT;
+		size_t nskipped = 0, ndskipped = 0;
 
 		if (glob) {
 			gr.unwind_skipped = &skipped;
 			gr.nunwind_skipped = &nskipped;
+			gr.dwarf_skipped = &dskipped;
+			gr.ndwarf_skipped = &ndskipped;
+			gr.dwarf_why = &dwhy;
 		}
 		for (size_t i = 0; !rc && i < e->nsyms; i++) {
 			if (!match[i] || e->syms[i].value == last)
 				continue;
 			last = e->syms[i].value;
 			rc = user_probes_at(out, &gr, e, &e->syms[i], o, err);
+		}
+		if (!rc && ndskipped && nskipped + ndskipped == n) {
+			ukt_buf_addf(err, "no function '%s' matches in '%s' has those arguments (%s%s): %s",
+				     r->sym, r->path, dskipped.data, ndskipped > 10 ? ", ..." : "",
+				     dwhy.data);
+			rc = -REC_E_DWARF_ARG;
+		} else if (!rc && ndskipped && o->warnings) {
+			ukt_buf_addf(o->warnings, "skipped %zu function%s of '%s' in '%s' without those arguments: %s%s (the first: %s)\n",
+				     ndskipped, ndskipped == 1 ? "" : "s", r->sym, r->path,
+				     dskipped.data, ndskipped > 10 ? ", ..." : "", dwhy.data);
 		}
 		if (!rc && nskipped == n) {
 			ukt_buf_addf(err, "refusing the return probes of every function '%s' matches in '%s' (%s%s): a C++ exception can unwind through each (they have cleanups or handlers), and the kernel's uretprobe breaks the unwinding: the program would die in std::terminate at the first throw. Probe their entries only (-p), or give --allow-uretprobe-unwind to probe their returns anyway",
@@ -765,6 +796,8 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 				     nskipped > 10 ? ", ..." : "");
 		}
 		ukt_buf_release(&skipped);
+		ukt_buf_release(&dskipped);
+		ukt_buf_release(&dwhy);
 	}
 	free(match);
 	return rc;

@@ -11,7 +11,7 @@ G="uktrace_[0-9]*"
 names="dwargs_dry_O0 dwargs_dry_O2 dwargs_dry_more_O0 dwargs_dry_more_O2 dwargs_perf_form dwargs_vs_perf
 	dwargs_debuglink_split dwargs_debuglink_stripped
 	dwargs_err_nodebug dwargs_err_no_param dwargs_err_return dwargs_err_string dwargs_err_member
-	dwargs_err_offset dwargs_err_taken
+	dwargs_err_offset dwargs_err_taken dwargs_glob_skips dwargs_glob_none
 	dwargs_take_O0 dwargs_take_O2 dwargs_calls_O0 dwargs_calls_O2 dwargs_more_O0 dwargs_more_O2
 	dwargs_filter dwargs_libc_malloc dwargs_leftovers"
 for b in O0 O2 nodebug; do
@@ -76,6 +76,14 @@ has dwargs_err_offset "cannot fetch 'a' of 'take' .*: it is in the function's st
 	"$(dry -p "$ROOT/$B/tests/dwargs_O0:take+4 a")"
 has dwargs_err_taken "its field name 'sp' is taken by uktrace's own field; name it differently: 'NEWNAME=p'" \
 	"$(dry -f "$BIN:take_more(sp=p)")"
+
+# a glob skips the functions without the argument, and says so; an
+# error when none has it
+out=$(dry -p "$BIN:take*(c)")
+check dwargs_glob_skips "c=%di:u8|skipped 1 function of 'take*' in '$BIN' without those arguments: 'take'" \
+	"$(echo "$out" | defargs take_more)|$(echo "$out" | grep -o "^skipped .*: 'take'")"
+has dwargs_glob_none "no function 'take\*' matches in '$BIN' has those arguments ('take', 'take_more'): cannot fetch 'zzz'" \
+	"$(dry -p "$BIN:take*(zzz)")"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then
