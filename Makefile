@@ -85,7 +85,8 @@ PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
                 $(B)/tests/unwind $(B)/tests/fuzz_regress $(B)/tests/fuzz_regress_pictures \
-                $(B)/tests/fuzz_regress_text $(B)/tests/mkhostile
+                $(B)/tests/fuzz_regress_text $(B)/tests/mkhostile \
+                $(B)/tests/dwargs_O0 $(B)/tests/dwargs_O2 $(B)/tests/dwargs_nodebug
 # a program with USDT probes needs <sys/sdt.h> (systemtap-sdt-dev); without
 # it, the tests that use one say they are skipped
 HAVE_SDT := $(shell echo '\#include <sys/sdt.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
@@ -184,6 +185,21 @@ $(B)/tests/sdt_workload: tests/e2e/sdt_workload.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O2 -g -o $@ $<
+
+# arguments by name from DWARF, unoptimized and optimized, and without
+# debug information (dwargs.sh)
+$(B)/tests/dwargs_O0: tests/e2e/dwargs.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -o $@ $<
+$(B)/tests/dwargs_O2: tests/e2e/dwargs.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O2 -g -o $@ $<
+$(B)/tests/dwargs_nodebug: tests/e2e/dwargs.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O2 -g0 -o $@ $<
 
 # the workload as a non-PIE executable: addresses are its own (symbols.sh)
 $(B)/tests/workload_nopie: tests/e2e/workload.c

@@ -330,16 +330,19 @@ static int load_debug_symtab(struct elfsym *e, const char *path, int fd_in)
 	return e->symsrc ? 1 : -ENOMEM;
 }
 
+#define DEBUG_CANDIDATES 4
+typedef char debug_path_t[2 * PATH_MAX + 64];
+
 /*
- * Symbols from a separate debug file, where gdb and perf look for one:
+ * Where gdb and perf look for a separate debug file:
  * /usr/lib/debug/.build-id/xx/yyyy.debug by build-id (libc6-dbg, every
  * -dbgsym package), then by .gnu_debuglink name beside the file, in its
- * .debug directory and under /usr/lib/debug. 0 also when there is none.
+ * .debug directory and under /usr/lib/debug. How many, in cand.
  */
-static int load_debug_file(Elf *elf, struct elfsym *e)
+static int debug_candidates(Elf *elf, const struct elfsym *e,
+			    debug_path_t cand[DEBUG_CANDIDATES])
 {
-	char cand[4][2 * PATH_MAX + 64];
-	int ncand = 0, err = 0;
+	int ncand = 0;
 	const char *link = debuglink(elf);
 
 	if (e->build_id_len >= 2) {
@@ -362,6 +365,16 @@ static int load_debug_file(Elf *elf, struct elfsym *e)
 		snprintf(cand[ncand++], sizeof(cand[0]), "%s/.debug/%s", dir, link);
 		snprintf(cand[ncand++], sizeof(cand[0]), "/usr/lib/debug%s/%s", dir, link);
 	}
+	return ncand;
+}
+
+/* Symbols from a separate debug file (debug_candidates). 0 also when
+ * there is none. */
+static int load_debug_file(Elf *elf, struct elfsym *e)
+{
+	debug_path_t cand[DEBUG_CANDIDATES];
+	int ncand = debug_candidates(elf, e, cand), err = 0;
+
 	for (int i = 0; i < ncand; i++) {
 		if (!strcmp(cand[i], e->path))
 			continue;	/* the debuglink names the file itself */
@@ -374,6 +387,45 @@ static int load_debug_file(Elf *elf, struct elfsym *e)
 		}
 	}
 	return 0;
+}
+
+/* Whether the ELF file at path is of e's build (or e has no build-id). */
+static bool same_build(const struct elfsym *e, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct elfsym other = { 0 };
+	Elf *elf;
+
+	if (fd < 0)
+		return false;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf) {
+		read_build_id(elf, &other);
+		elf_end(elf);
+	}
+	close(fd);
+	return elf && (!e->build_id_len || (other.build_id_len == e->build_id_len &&
+					     !memcmp(other.build_id, e->build_id, e->build_id_len)));
+}
+
+int elfsym_debug_file(const struct elfsym *e, struct ukt_buf *out)
+{
+	debug_path_t cand[DEBUG_CANDIDATES];
+	int fd = open(e->path, O_RDONLY | O_CLOEXEC), ncand, rc = -ENOENT;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf) {
+		ncand = debug_candidates(elf, e, cand);
+		for (int i = 0; i < ncand && rc; i++)
+			if (strcmp(cand[i], e->path) && same_build(e, cand[i]))
+				rc = ukt_buf_adds(out, cand[i]) ? -ENOMEM : 0;
+		elf_end(elf);
+	}
+	close(fd);
+	return rc;
 }
 
 /*

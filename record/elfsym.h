@@ -50,6 +50,14 @@ struct elfsym {
 struct elfsym *elfsym_load(const char *path);
 void elfsym_free(struct elfsym *e);
 
+/*
+ * The separate debug file of e's file, where elfsym_load looks for one
+ * (build-id, then .gnu_debuglink), of the same build, whether or not the
+ * symbols came from it (a file stripped of its DWARF only keeps .symtab):
+ * its path appended to out. 0, -ENOENT when there is none, or -errno.
+ */
+int elfsym_debug_file(const struct elfsym *e, struct ukt_buf *out);
+
 /* The symbols named name (exact, after version stripping). Returns how many
  * were found, the first in *out (several names at one address count once). */
 size_t elfsym_find(const struct elfsym *e, const char *name,

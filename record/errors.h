@@ -14,7 +14,9 @@
 	_E(NO_UPROBES,	"this kernel has no uprobe support (no uprobe_events in tracefs)") \
 	_E(NO_TRACEFS,	"tracefs is not available")				\
 	_E(UNWIND,	"an exception can unwind through the function")	\
-	_E(FILTER,	"the kernel refused the filter")
+	_E(FILTER,	"the kernel refused the filter")			\
+	_E(NO_DWARF,	"no debug information for the function")	\
+	_E(DWARF_ARG,	"cannot fetch the argument")
 
 #define _E(name, msg) REC_E_##name,
 enum rec_error {

@@ -224,12 +224,21 @@ static int check_chars(const char *text, struct ukt_buf *err)
 	return 0;
 }
 
-/* Split "LOC ARGS..." at the first blank; args normalized to single spaces. */
+/* Split "LOC ARGS..." at the first blank outside parentheses (LOC may be
+ * f(a, b) or a C++ f(int, char)); args normalized to single spaces. */
 static int split_args(const char *text, char **loc, char **args)
 {
 	const char *p = text + strspn(text, " \t");
-	size_t n = strcspn(p, " \t");
+	size_t n = 0;
+	int depth = 0;
 	struct ukt_buf a = UKT_BUF_INIT;
+
+	for (; p[n] && (depth > 0 || (p[n] != ' ' && p[n] != '\t')); n++) {
+		if (p[n] == '(')
+			depth++;
+		else if (p[n] == ')' && depth > 0)
+			depth--;
+	}
 
 	*loc = xstrndup(p, n);
 	p += n;
@@ -291,6 +300,14 @@ struct user_req {
 	struct ukt_buf *unwind_skipped;
 	size_t *nunwind_skipped;
 	uint64_t ref_ctr;	/* raw syntax PATH:0xOFF(0xREF): reference counter */
+	const char *dwargs;	/* arguments named as the debug information
+				 * names them (space-separated), fetched at
+				 * entry; NULL: none */
+	/* a glob: the functions without them are skipped, named here (and
+	 * why for the first), not an error */
+	struct ukt_buf *dwarf_skipped;
+	size_t *ndwarf_skipped;
+	struct ukt_buf *dwarf_why;
 };
 
 /* spec as an entry-only probe: what the user can give -p instead */
@@ -416,6 +433,146 @@ static int user_probe(struct probe_list *out, const struct user_req *r,
 	return list_add(out, &p);
 }
 
+/* ---- arguments by name (debug information) ---- */
+
+/* A fetcharg naming a variable rather than a register or an address:
+ * [NAME=]VAR..., as perf probe takes them. */
+static bool is_dwarf_arg(const char *t)
+{
+	const char *eq = strchr(t, '='), *v = eq ? eq + 1 : t;
+
+	return isalpha((unsigned char)*v) || *v == '_';
+}
+
+/* The field name of a fetcharg: up to its '=' (or, for a variable, the
+ * name it gets: VAR, or VAR_MEMBER). */
+static void field_name(const char *fetch, struct ukt_buf *out)
+{
+	ukt_buf_add(out, fetch, strcspn(fetch, "= "));
+}
+
+/* The longest fetcharg name the kernel takes (MAX_ARG_NAME_LEN). */
+#define MAX_FIELD_NAME 32
+
+/* Whether name is a field of the probe already: uktrace's own of an
+ * entry probe of a pair, or one of the fetchargs in args. */
+static const char *field_taken(const char *name, const char *args, bool pair)
+{
+	static const char *const own[] = { "caller", "sp" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; pair && i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strcmp(name, own[i]))
+			return "taken by uktrace's own field";
+	for (const char *a = args; a && *a;) {
+		size_t k = strcspn(a, "= ");
+
+		if (a[k] == '=' && k == n && !strncmp(a, name, n))
+			return "taken by another argument";
+		a += strcspn(a, " ");
+		a += strspn(a, " ");
+	}
+	return NULL;
+}
+
+/* The name of the first argument, for the hint of the register form. */
+static void first_name(const char *dwargs, struct ukt_buf *out)
+{
+	const char *eq = memchr(dwargs, '=', strcspn(dwargs, " "));
+
+	if (eq)
+		ukt_buf_add(out, dwargs, (size_t)(eq - dwargs));
+	else
+		ukt_buf_add(out, dwargs, strcspn(dwargs, " -:"));
+}
+
+/*
+ * r's raw fetchargs and those of its named arguments (dwret.h), for the
+ * entry probe of the function s of e, appended to out.
+ */
+static int dwarf_fetchargs(const struct user_req *r, const struct elfsym *e,
+			   const struct elf_sym *s, struct ukt_buf *out, struct ukt_buf *err)
+{
+	struct dwret_func *f;
+	struct ukt_buf one = UKT_BUF_INIT, why = UKT_BUF_INIT, name = UKT_BUF_INIT;
+	const char *a, *taken;
+	int rc = 0;
+
+	if (r->ret && !r->pair) {
+		ukt_buf_addf(err, "'%s': arguments by name are fetched at the function's entry, and a return probe sees other values in their registers: give -f (entry and return) or probe the entry",
+			     r->spec);
+		return -REC_E_SPEC;
+	}
+	f = dwret_func_find(e->path, e->symsrc, s->value);
+	if (!f && errno == ENOENT) {
+		/* symbols of its own, DWARF in a debug file */
+		struct ukt_buf dbg = UKT_BUF_INIT;
+
+		if (!elfsym_debug_file(e, &dbg) && strcmp(dbg.data, e->symsrc ? e->symsrc : ""))
+			f = dwret_func_find(e->path, dbg.data, s->value);
+		else
+			errno = ENOENT;
+		ukt_buf_release(&dbg);
+	}
+	if (!f && errno == ENOMEM)
+		return -ENOMEM;
+	if (!f) {
+		first_name(r->dwargs, &name);
+		ukt_buf_addf(err, "cannot fetch arguments by name of '%s' in '%s': it has no debug information (DWARF). Build it with -g, or install its debug file (Debian: the -dbgsym package, libc6-dbg for libc; found by build-id under /usr/lib/debug/.build-id, by .gnu_debuglink, or through DEBUGINFOD_URLS); or fetch registers: x86-64 passes the first six integer and pointer arguments in %%di %%si %%dx %%cx %%r8 %%r9, e.g. '%s:%s %s=%%di:u64'",
+			     s->name, e->path, e->path, s->name, name.data);
+		ukt_buf_release(&name);
+		return -REC_E_NO_DWARF;
+	}
+	if (r->args && *r->args)
+		ukt_buf_adds(out, r->args);
+	for (a = r->dwargs; *a && !rc;) {
+		size_t n = strcspn(a, " ");
+		char *tok = strndup(a, n);
+
+		if (!tok) {
+			rc = -ENOMEM;
+			break;
+		}
+		ukt_buf_reset(&one);
+		ukt_buf_reset(&why);
+		rc = dwret_fetcharg(f, r->off, !strchr(s->name, '.'), tok, &one, &why);
+		if (rc == -ENOMEM) {
+			free(tok);
+			break;
+		}
+		if (rc) {
+			ukt_buf_addf(err, "cannot fetch '%s' of '%s' in '%s': %s", tok, s->name,
+				     e->path, why.data);
+		} else {
+			const char *eq = memchr(tok, '=', strcspn(tok, "-:"));
+			const char *var = eq ? eq + 1 : tok;
+
+			ukt_buf_reset(&name);
+			field_name(one.data, &name);
+			taken = field_taken(name.data, out->data, r->pair);
+			if (name.len > MAX_FIELD_NAME) {
+				ukt_buf_addf(err, "cannot fetch '%s' of '%s': its field name '%s' is longer than the kernel takes (%d characters); name it: 'NAME=%s'",
+					     tok, s->name, name.data, MAX_FIELD_NAME, var);
+				rc = -REC_E_SPEC;
+			} else if (taken) {
+				ukt_buf_addf(err, "cannot fetch '%s' of '%s': its field name '%s' is %s; name it differently: 'NEWNAME=%s'",
+					     tok, s->name, name.data, taken, var);
+				rc = -REC_E_SPEC;
+			} else {
+				ukt_buf_addf(out, "%s%s", out->len ? " " : "", one.data);
+			}
+		}
+		free(tok);
+		a += n;
+		a += strspn(a, " ");
+	}
+	ukt_buf_release(&one);
+	ukt_buf_release(&why);
+	ukt_buf_release(&name);
+	dwret_func_free(f);
+	return rc;
+}
+
 static int user_probes_at(struct probe_list *out, const struct user_req *r,
 			  const struct elfsym *e, const struct elf_sym *s,
 			  const struct spec_opts *o, struct ukt_buf *err)
@@ -435,6 +592,37 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 		ukt_buf_addf(o->warnings,
 			     "'%s' in '%s' is an IFUNC: the probe fires on its resolver, which runs once when the library loads; probe the implementation it selects instead\n",
 			     s->name, r->path);
+	if (r->dwargs) {
+		/* the entry probe fetches them; a pair's return probe not */
+		struct user_req er = *r;
+		struct ukt_buf a = UKT_BUF_INIT;
+		size_t before = err->len;
+
+		rc = dwarf_fetchargs(r, e, s, &a, err);
+		if ((rc == -REC_E_NO_DWARF || rc == -REC_E_DWARF_ARG) && r->dwarf_skipped) {
+			if (!*r->ndwarf_skipped)
+				ukt_buf_adds(r->dwarf_why, err->data + before);
+			if (*r->ndwarf_skipped < 10)
+				ukt_buf_addf(r->dwarf_skipped, "%s'%s'",
+					     *r->ndwarf_skipped ? ", " : "", s->name);
+			(*r->ndwarf_skipped)++;
+			err->len = before;
+			err->data[before] = '\0';
+			ukt_buf_release(&a);
+			return 0;
+		}
+		er.args = a.data;
+		if (!rc && r->pair)
+			rc = user_probe(out, &er, s->name, fileoff, false, NULL,
+					dwret_lookup(e->path, e->symsrc, s->value));
+		else if (!rc)
+			rc = user_probe(out, &er, s->name, fileoff, false, NULL, DWRET_UNKNOWN);
+		if (!rc && r->pair)
+			rc = user_probe(out, r, s->name, fileoff, true, "__return",
+					dwret_lookup(e->path, e->symsrc, s->value));
+		ukt_buf_release(&a);
+		return rc;
+	}
 	if (r->pair) {
 		enum dwret returns = dwret_lookup(e->path, e->symsrc, s->value);
 
@@ -465,6 +653,11 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 
 		ukt_buf_addf(err, "cannot read '%s': %s", r->path, rec_strerror(-en));
 		return -en;
+	}
+	if (!r->sym && r->dwargs) {
+		ukt_buf_addf(err, "'%s': arguments by name need the function: give BINARY:FUNCTION, not a file offset",
+			     r->spec);
+		return -REC_E_SPEC;
 	}
 	if (!r->sym) {
 		/* a raw file offset: name it after the function there, if any */
@@ -549,7 +742,9 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	rc = 0;
 	if (!n) {
 		ukt_buf_addf(err, "no function in '%s' matches '%s'", r->path, r->sym);
-		if (cxx && !strcmp(e->table, ".dynsym"))
+		if (cxx && !strstr(r->sym, "::") && strchr(r->sym, '('))
+			ukt_buf_adds(err, " (as a C++ name with parameter types; arguments by name are FUNC(NAME, ...), each [ALIAS=]PARAM[->MEMBER...][:TYPE])");
+		else if (cxx && !strcmp(e->table, ".dynsym"))
 			ukt_buf_adds(err, STRIPPED_HINT);
 		else if (cxx)
 			ukt_buf_addf(err, " (its C++ functions: uktrace-record --list %s '*NAME*')", r->path);
@@ -565,18 +760,31 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 	last = UINT64_MAX;
 	{
 		struct user_req gr = *r;
-		struct ukt_buf skipped = UKT_BUF_INIT;
-		size_t nskipped = 0;
+		struct ukt_buf skipped = UKT_BUF_INIT, dskipped = UKT_BUF_INIT, dwhy = UKT_BUF_INIT;
+		size_t nskipped = 0, ndskipped = 0;
 
 		if (glob) {
 			gr.unwind_skipped = &skipped;
 			gr.nunwind_skipped = &nskipped;
+			gr.dwarf_skipped = &dskipped;
+			gr.ndwarf_skipped = &ndskipped;
+			gr.dwarf_why = &dwhy;
 		}
 		for (size_t i = 0; !rc && i < e->nsyms; i++) {
 			if (!match[i] || e->syms[i].value == last)
 				continue;
 			last = e->syms[i].value;
 			rc = user_probes_at(out, &gr, e, &e->syms[i], o, err);
+		}
+		if (!rc && ndskipped && nskipped + ndskipped == n) {
+			ukt_buf_addf(err, "no function '%s' matches in '%s' has those arguments (%s%s): %s",
+				     r->sym, r->path, dskipped.data, ndskipped > 10 ? ", ..." : "",
+				     dwhy.data);
+			rc = -REC_E_DWARF_ARG;
+		} else if (!rc && ndskipped && o->warnings) {
+			ukt_buf_addf(o->warnings, "skipped %zu function%s of '%s' in '%s' without those arguments: %s%s (the first: %s)\n",
+				     ndskipped, ndskipped == 1 ? "" : "s", r->sym, r->path,
+				     dskipped.data, ndskipped > 10 ? ", ..." : "", dwhy.data);
 		}
 		if (!rc && nskipped == n) {
 			ukt_buf_addf(err, "refusing the return probes of every function '%s' matches in '%s' (%s%s): a C++ exception can unwind through each (they have cleanups or handlers), and the kernel's uretprobe breaks the unwinding: the program would die in std::terminate at the first throw. Probe their entries only (-p), or give --allow-uretprobe-unwind to probe their returns anyway",
@@ -588,6 +796,8 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 				     nskipped > 10 ? ", ..." : "");
 		}
 		ukt_buf_release(&skipped);
+		ukt_buf_release(&dskipped);
+		ukt_buf_release(&dwhy);
 	}
 	free(match);
 	return rc;
@@ -1056,6 +1266,70 @@ static int usdt_location(struct probe_list *out, char how, const char *text,
 	return rc;
 }
 
+/* args split into raw fetchargs and arguments by name (raw: in order). */
+static int split_dwarf_args(const char *args, struct ukt_buf *raw, struct ukt_buf *dw)
+{
+	for (const char *a = args; *a;) {
+		size_t n = strcspn(a, " ");
+		char *tok = xstrndup(a, n);
+		struct ukt_buf *to;
+
+		if (!tok)
+			return -ENOMEM;
+		to = is_dwarf_arg(tok) ? dw : raw;
+		ukt_buf_addf(to, "%s%s", to->len ? " " : "", tok);
+		free(tok);
+		a += n;
+		a += strspn(a, " ");
+	}
+	return 0;
+}
+
+/*
+ * FUNC(ARG, ARG...): arguments by name, moved from sym to dw. A C++ name with a
+ * parameter list (ns::f(int), f(char const*)) is left as it is: its
+ * parentheses hold types, or nothing.
+ */
+static int paren_args(char *sym, struct ukt_buf *dw)
+{
+	static const char *const types[] = {
+		"int", "char", "short", "long", "unsigned", "signed", "void", "float",
+		"double", "bool", "_Bool", "const", "volatile", "struct", "union",
+		"enum", "class", "wchar_t", "char8_t", "char16_t", "char32_t", "auto",
+	};
+	char *lp = strchr(sym, '('), *list, *t;
+	size_t n = strlen(sym), k;
+
+	if (!lp || lp == sym || sym[n - 1] != ')' || strstr(sym, "::") ||
+	    strchr(lp + 1, '(') || lp[1] == ')')
+		return 0;
+	list = xstrndup(lp + 1, (size_t)(sym + n - 1 - lp - 1));
+	if (!list)
+		return -ENOMEM;
+	for (t = list; *t; t++)
+		if (*t == ',')
+			*t = ' ';
+	for (t = list; *t; t += k) {
+		t += strspn(t, " \t");
+		k = strcspn(t, " \t");
+		for (size_t i = 0; k && i < sizeof(types) / sizeof(types[0]); i++)
+			if (strlen(types[i]) == k && !strncmp(t, types[i], k))
+				goto out;
+		if (k && (!is_dwarf_arg(t) || memchr(t, '*', k) || memchr(t, '&', k)))
+			goto out;
+	}
+	for (t = list; *t; t += k) {
+		t += strspn(t, " \t");
+		k = strcspn(t, " \t");
+		if (k)
+			ukt_buf_addf(dw, "%s%.*s", dw->len ? " " : "", (int)k, t);
+	}
+	*lp = '\0';
+out:
+	free(list);
+	return 0;
+}
+
 /* ---- entry point ---- */
 
 static int parse_location(struct probe_list *out, char how, const char *text,
@@ -1064,7 +1338,7 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 {
 	bool ret = false, pair = how == 'f';
 	const char *colon;
-	struct ukt_buf path = UKT_BUF_INIT;
+	struct ukt_buf path = UKT_BUF_INIT, raw = UKT_BUF_INIT, dw = UKT_BUF_INIT;
 	char *bin = NULL, *sym = NULL;
 	int rc;
 	size_t len;
@@ -1136,12 +1410,17 @@ static int parse_location(struct probe_list *out, char how, const char *text,
 		}
 		goto out;
 	}
-	rc = resolve_binary(bin, o, &path, err);
+	rc = paren_args(sym, &dw);
+	if (!rc)
+		rc = split_dwarf_args(args, &raw, &dw);
+	if (!rc)
+		rc = resolve_binary(bin, o, &path, err);
 	if (rc)
 		goto out;
 	{
 		struct user_req r = { .spec = text, .path = path.data, .ret = ret,
-				      .pair = pair, .args = args };
+				      .pair = pair, .args = raw.data,
+				      .dwargs = dw.len ? dw.data : NULL };
 		char *plus = strchr(sym, '+');
 
 		if (isdigit((unsigned char)sym[0])) {
@@ -1173,6 +1452,8 @@ out:
 	free(bin);
 	free(sym);
 	ukt_buf_release(&path);
+	ukt_buf_release(&raw);
+	ukt_buf_release(&dw);
 	return rc;
 }
 

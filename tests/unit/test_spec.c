@@ -3,6 +3,7 @@
  * record/elfsym.c), on the workload binary the build makes. No tracefs. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -111,6 +112,49 @@ static void test_user_symbols(void)
 	ukt_buf_release(&spec);
 }
 
+/* Arguments by name (record/dwret.c) on the -O0 build of dwargs.c,
+ * whose parameters are where the calling convention puts them. */
+static void test_dwarf_args(void)
+{
+	struct probe_list l = { 0 };
+	struct ukt_buf err = UKT_BUF_INIT, spec = UKT_BUF_INIT, want = UKT_BUF_INIT;
+	const char *b = getenv("B") ? getenv("B") : "build";
+	char *bin;
+
+	ukt_buf_addf(&spec, "%s/tests/dwargs_O0", b);
+	bin = realpath(spec.data, NULL);
+	if (!bin)
+		SKIP("dwargs_O0 not built");
+	/* FUNC(ARGS): the entry probe fetches them, the return probe not */
+	ukt_buf_reset(&spec);
+	ukt_buf_addf(&spec, "%s:take(a,  b,s:string)", bin);
+	CHECK_EQ(parse(&l, 'f', spec.data, &err), 0);
+	CHECK_EQ(l.n, 2);
+	ukt_buf_addf(&want, "p:grp/take %s:0x%llx a=%%di:s32 b=%%si:s64 s=+0(%%dx):string caller=+0(%%sp):x64 sp=%%sp:x64",
+		     bin, (unsigned long long)l.v[0].offset);
+	CHECK_STR(def(&l.v[0]), want.data);
+	CHECK(!strstr(def(&l.v[1]), "a="));
+	/* perf probe's FUNC ARG...: raw fetchargs stay as given, first */
+	ukt_buf_reset(&spec);
+	ukt_buf_addf(&spec, "%s:take_more  n=x5 x=%%r9:u32  p->name", bin);
+	CHECK_EQ(parse(&l, 'p', spec.data, &err), 0);
+	CHECK(strstr(def(&l.v[2]), " x=%r9:u32 n=%r8:s64 p_name=+16(%cx):x64"));
+	/* a C++ parameter list is not a list of names */
+	ukt_buf_reset(&spec);
+	ukt_buf_addf(&spec, "%s:take(int, long)", bin);
+	CHECK_EQ(parse(&l, 'p', spec.data, &err), -REC_E_NO_SYMBOL);
+	CHECK(strstr(err.data, "matches 'take(int, long)'"));
+	ukt_buf_reset(&spec);
+	ukt_buf_addf(&spec, "%s:take(bad name)", bin);
+	CHECK_EQ(parse(&l, 'p', spec.data, &err), -REC_E_DWARF_ARG);
+	CHECK(strstr(err.data, "cannot fetch 'bad' of 'take'"));
+	free(bin);
+	probe_list_release(&l);
+	ukt_buf_release(&err);
+	ukt_buf_release(&spec);
+	ukt_buf_release(&want);
+}
+
 static void test_bad_specs(void)
 {
 	struct probe_list l = { 0 };
@@ -189,6 +233,7 @@ int main(void)
 	RUN(test_raw_kernel);
 	RUN(test_function_pairs);
 	RUN(test_user_symbols);
+	RUN(test_dwarf_args);
 	RUN(test_bad_specs);
 	RUN(test_glob_limit);
 	RUN(test_unique_names);
