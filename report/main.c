@@ -213,7 +213,8 @@ static const char *opt_name(const struct option *longopts, int id)
 /* An option given that command c does not take: say which, and which
  * commands do. 0 when every one is c's. asking: c asks a ClickHouse
  * server (--clickhouse) instead of reading trace files, where only
- * OPTS_ASKING apply; reading files, the server's options do not. */
+ * OPTS_ASKING apply; reading files, the server's options do not (for
+ * the commands that can do either). */
 static int foreign_option(const struct option *longopts, uint64_t given, size_t c, bool asking)
 {
 	uint64_t extra = given & ~(cmds[c].opts | OPTS_ALL);
@@ -221,6 +222,8 @@ static int foreign_option(const struct option *longopts, uint64_t given, size_t 
 	const char *name;
 	int id = O_FIRST;
 
+	if (!extra && !(cmds[c].opts & OPT(O_CLICKHOUSE)))
+		return 0;	/* no two modes (the clickhouse loader's are its own) */
 	if (!extra) {
 		uint64_t mode = given & cmds[c].opts & ~OPTS_ALL &
 				(asking ? ~OPTS_ASKING : OPTS_SERVER & ~OPT(O_CLICKHOUSE));

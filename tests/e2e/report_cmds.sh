@@ -70,7 +70,8 @@ has rep_own_options_taken "a" "$("$REP" calls "$F" a --min-duration 1us --limit 
 # clickhouse reads a trace.dat like any command: --symbols names its
 # callers there too (no server here: the option passes, the connection fails)
 mkdir -p "$TMP/bin"
-out=$("$REP" clickhouse "$F" --symbols "$TMP/bin" --url http://127.0.0.1:1 -q 2>&1)
+out=$("$REP" clickhouse "$F" --symbols "$TMP/bin" --url http://127.0.0.1:1 --database d \
+	--host-label h --password-file /dev/null --cacert /dev/null -q 2>&1)
 if [ -n "$out" ] && ! echo "$out" | grep -q "does not take"; then ok rep_clickhouse_takes_symbols
 else fail rep_clickhouse_takes_symbols "$out"; fi
 # asking a server, a trace file's options have nothing to act on; reading
