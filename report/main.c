@@ -98,6 +98,7 @@ static void usage(FILE *f)
 "  --cpu N, --event GLOB  dump: only this CPU / these events\n"
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
+"                         (--db and --no-cache: not db, which writes -o)\n"
 "  --symbols DIR          a trace.dat's user-space callers named with the\n"
 "                         binaries (ELF files) in DIR: one with a probed\n"
 "                         function is placed where its events say (implies\n"
@@ -185,7 +186,8 @@ static const struct command {
 	{ "dump", cmd_dump, 1, 0, OPT(O_SYMBOLS) | OPT(O_PID) | OPT(O_SINCE) | OPT(O_UNTIL) |
 	  OPT(O_CPU) | OPT(O_EVENT) },
 	{ "sql", cmd_sql, 2, 0, OPTS_DB | OPTS_SERVER | OPT(O_FORMAT) },
-	{ "db", cmd_db, 1, 0, OPTS_DB | OPT(O_OUTPUT) | OPT(O_FORCE) },
+	/* db writes -o itself: no cache to place (--db) or to skip (--no-cache) */
+	{ "db", cmd_db, 1, 0, OPT(O_MODE) | OPT(O_SYMBOLS) | OPT(O_OUTPUT) | OPT(O_FORCE) },
 	{ "export", cmd_export, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_PERFETTO) },
 	{ "flamegraph", cmd_flamegraph, 2, 1, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) |
 	  OPT(O_FOLDED) | OPT(O_REVERSE) },

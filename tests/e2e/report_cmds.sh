@@ -67,6 +67,12 @@ check rep_foreign_option_no_file "" "$(ls "$TMP/x.svg" 2>/dev/null)"
 has rep_foreign_option_dump "calls does not take --cpu: it is an option of dump" \
 	"$("$REP" calls "$F" a --cpu 0 2>&1)"
 has rep_own_options_taken "a" "$("$REP" calls "$F" a --min-duration 1us --limit 1 -q --format csv)"
+# db writes -o: a cache path or --no-cache would be ignored, so refused
+has rep_db_refuses_cache_path "db does not take --db" \
+	"$("$REP" db "$F" -o "$TMP/o.db" --db "$TMP/c.db" 2>&1)"
+has rep_db_refuses_no_cache "db does not take --no-cache" \
+	"$("$REP" db "$F" -o "$TMP/o2.db" --no-cache 2>&1)"
+check rep_db_refused_wrote_nothing "" "$(ls "$TMP/o.db" "$TMP/c.db" "$TMP/o2.db" 2>/dev/null)"
 # clickhouse reads a trace.dat like any command: --symbols names its
 # callers there too (no server here: the option passes, the connection fails)
 mkdir -p "$TMP/bin"
