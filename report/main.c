@@ -72,7 +72,8 @@ static void usage(FILE *f)
 "                         before is skipped\n"
 "  sql|summary|callers --clickhouse URL [--host-label NAME] ...\n"
 "                         ask the server instead of a file: every host's\n"
-"                         numbers, with a host column (or one host's)\n"
+"                         numbers, with a host column (or one host's); a trace\n"
+"                         file's options (--by, --pid, --db...) are refused\n"
 "  URL is http[s]://[USER@]HOST[:PORT] (ports 8123 and 8443 by default); the\n"
 "  user is also taken from CLICKHOUSE_USER, the password from the first line\n"
 "  of --password-file FILE or from CLICKHOUSE_PASSWORD (a password in the URL\n"
@@ -97,6 +98,7 @@ static void usage(FILE *f)
 "  --cpu N, --event GLOB  dump: only this CPU / these events\n"
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
+"                         (--db and --no-cache: not db, which writes -o)\n"
 "  --symbols DIR          a trace.dat's user-space callers named with the\n"
 "                         binaries (ELF files) in DIR: one with a probed\n"
 "                         function is placed where its events say (implies\n"
@@ -184,33 +186,62 @@ static const struct command {
 	{ "dump", cmd_dump, 1, 0, OPT(O_SYMBOLS) | OPT(O_PID) | OPT(O_SINCE) | OPT(O_UNTIL) |
 	  OPT(O_CPU) | OPT(O_EVENT) },
 	{ "sql", cmd_sql, 2, 0, OPTS_DB | OPTS_SERVER | OPT(O_FORMAT) },
-	{ "db", cmd_db, 1, 0, OPTS_DB | OPT(O_OUTPUT) | OPT(O_FORCE) },
+	/* db writes -o itself: no cache to place (--db) or to skip (--no-cache) */
+	{ "db", cmd_db, 1, 0, OPT(O_MODE) | OPT(O_SYMBOLS) | OPT(O_OUTPUT) | OPT(O_FORCE) },
 	{ "export", cmd_export, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_PERFETTO) },
 	{ "flamegraph", cmd_flamegraph, 2, 1, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) |
 	  OPT(O_FOLDED) | OPT(O_REVERSE) },
 	{ "heatmap", cmd_heatmap, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_BUCKETS) },
 	{ "html", cmd_html, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_LIMIT) },
 	{ "clickhouse", cmd_clickhouse, 1, 0, OPT(O_URL) | OPT(O_DATABASE) | OPT(O_HOSTLABEL) |
-	  OPT(O_PASSFILE) | OPT(O_CACERT) },
+	  OPT(O_PASSFILE) | OPT(O_CACERT) | OPT(O_SYMBOLS) },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
+/* What a command asking a ClickHouse server (--clickhouse) takes of its
+ * set: the server's options and what shapes the server's answer; the
+ * trace file's (database, selection, --by) have no trace to act on. */
+#define OPTS_ASKING (OPTS_SERVER | OPT(O_FORMAT) | OPT(O_SORT) | OPT(O_LIMIT))
+
+/* The long option of id, for messages. */
+static const char *opt_name(const struct option *longopts, int id)
+{
+	for (const struct option *l = longopts; l->name; l++)
+		if (l->val == id)
+			return l->name;
+	return "?";
+}
+
 /* An option given that command c does not take: say which, and which
- * commands do. 0 when every one is c's. */
-static int foreign_option(const struct option *longopts, uint64_t given, size_t c)
+ * commands do. 0 when every one is c's. asking: c asks a ClickHouse
+ * server (--clickhouse) instead of reading trace files, where only
+ * OPTS_ASKING apply; reading files, the server's options do not (for
+ * the commands that can do either). */
+static int foreign_option(const struct option *longopts, uint64_t given, size_t c, bool asking)
 {
 	uint64_t extra = given & ~(cmds[c].opts | OPTS_ALL);
 	char takers[256] = "";
-	const char *name = "?";
+	const char *name;
 	int id = O_FIRST;
 
-	if (!extra)
-		return 0;
+	if (!extra && !(cmds[c].opts & OPT(O_CLICKHOUSE)))
+		return 0;	/* no two modes (the clickhouse loader's are its own) */
+	if (!extra) {
+		uint64_t mode = given & cmds[c].opts & ~OPTS_ALL &
+				(asking ? ~OPTS_ASKING : OPTS_SERVER & ~OPT(O_CLICKHOUSE));
+
+		if (!mode)
+			return 0;
+		while (!(mode & OPT(id)))
+			id++;
+		return asking ? bad("%s --clickhouse asks a server, and does not take --%s (an option of trace files)",
+				    cmds[c].name, opt_name(longopts, id)) :
+			bad("%s of trace files does not take --%s: it is an option of --clickhouse URL",
+			    cmds[c].name, opt_name(longopts, id));
+	}
 	while (!(extra & OPT(id)))
 		id++;
-	for (const struct option *l = longopts; l->name; l++)
-		if (l->val == id)
-			name = l->name;
+	name = opt_name(longopts, id);
 	for (size_t i = 0; i < NCMDS; i++)
 		if (cmds[i].opts & OPT(id))
 			snprintf(takers + strlen(takers), sizeof(takers) - strlen(takers), "%s%s",
@@ -351,6 +382,8 @@ static int run(int argc, char **argv, const char **pos)
 		/* 'uktrace-report TRACE...' is the summary */
 		if (npos > 1 && access(pos[0], F_OK) < 0)
 			return bad("unknown command '%s'", pos[0]);
+		if (o.ch_query_url)
+			return bad("summary --clickhouse URL asks a server: it takes no trace files ('%s')", pos[0]);
 		cmd = 0;
 		o.traces = pos;
 		o.ntraces = (size_t)npos;
@@ -384,7 +417,7 @@ static int run(int argc, char **argv, const char **pos)
 				return bad("'%s' is not a file: %s takes trace files (one, or the files of one recording), then %s",
 					   o.traces[i], cmds[cmd].name, extra ? "its argument" : "nothing else");
 	}
-	if ((rc = foreign_option(longopts, given, (size_t)cmd)))
+	if ((rc = foreign_option(longopts, given, (size_t)cmd, o.ch_query_url != NULL)))
 		return rc;
 	o.trace = o.traces ? o.traces[0] : NULL;
 	{

@@ -67,5 +67,26 @@ check rep_foreign_option_no_file "" "$(ls "$TMP/x.svg" 2>/dev/null)"
 has rep_foreign_option_dump "calls does not take --cpu: it is an option of dump" \
 	"$("$REP" calls "$F" a --cpu 0 2>&1)"
 has rep_own_options_taken "a" "$("$REP" calls "$F" a --min-duration 1us --limit 1 -q --format csv)"
+# db writes -o: a cache path or --no-cache would be ignored, so refused
+has rep_db_refuses_cache_path "db does not take --db" \
+	"$("$REP" db "$F" -o "$TMP/o.db" --db "$TMP/c.db" 2>&1)"
+has rep_db_refuses_no_cache "db does not take --no-cache" \
+	"$("$REP" db "$F" -o "$TMP/o2.db" --no-cache 2>&1)"
+check rep_db_refused_wrote_nothing "" "$(ls "$TMP/o.db" "$TMP/c.db" "$TMP/o2.db" 2>/dev/null)"
+# clickhouse reads a trace.dat like any command: --symbols names its
+# callers there too (no server here: the option passes, the connection fails)
+mkdir -p "$TMP/bin"
+out=$("$REP" clickhouse "$F" --symbols "$TMP/bin" --url http://127.0.0.1:1 --database d \
+	--host-label h --password-file /dev/null --cacert /dev/null -q 2>&1)
+if [ -n "$out" ] && ! echo "$out" | grep -q "does not take"; then ok rep_clickhouse_takes_symbols
+else fail rep_clickhouse_takes_symbols "$out"; fi
+# asking a server, a trace file's options have nothing to act on; reading
+# files, the server's options neither: refused, not silently ignored
+has rep_server_refuses_file_option "summary --clickhouse asks a server, and does not take --by" \
+	"$("$REP" summary --clickhouse http://127.0.0.1:1 --by pid 2>&1)"
+has rep_file_refuses_server_option "summary of trace files does not take --host-label" \
+	"$("$REP" summary "$F" --host-label web1 2>&1)"
+has rep_server_summary_no_trace "takes no trace files" \
+	"$("$REP" "$F" --clickhouse http://127.0.0.1:1 2>&1)"
 # folding events into their calls changes nothing that a query sees
 same_views rep_fold_same_views "$F"
