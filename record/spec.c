@@ -941,6 +941,14 @@ static bool is_raw_head(const char *tok, char *type, unsigned int *maxactive,
 	return **name != '\0';
 }
 
+/* 'X:NAME' or 'X' followed by a definition: the head of a raw tracefs
+ * definition, whatever its type letter */
+static bool looks_raw_head(const char *tok)
+{
+	return isalpha((unsigned char)tok[0]) &&
+	       (tok[1] == ':' || tok[1] == '\0' || isdigit((unsigned char)tok[1]));
+}
+
 static int parse_raw(struct probe_list *out, const char *text, char type,
 		     unsigned int maxactive, const char *name,
 		     const char *rest, struct ukt_buf *err,
@@ -1207,6 +1215,13 @@ int spec_parse(struct probe_list *out, char how, const char *text,
 		goto out;
 	}
 	rc = parse_location(out, how, text, loc, args, o, err);
+	if (rc == -ENOENT && how == 'p' && looks_raw_head(loc) && args && *args) {
+		/* 'q:foo ...' is a mistyped raw definition, not a binary 'q' */
+		ukt_buf_reset(err);
+		ukt_buf_addf(err, "'%s': unknown probe type '%c': the raw tracefs syntax takes p (entry) or r (return): 'p:NAME BINARY:0xOFFSET' or 'p:NAME KERNEL_FUNCTION'",
+			     text, loc[0]);
+		rc = -REC_E_SPEC;
+	}
 out:
 	free(loc);
 	free(args);

@@ -264,6 +264,12 @@ int main(int argc, char **argv)
 		/* 'uktrace-report TRACE...' is the summary */
 		if (npos > 1 && access(pos[0], F_OK) < 0)
 			return bad("unknown command '%s'", pos[0]);
+		/* 'TRACE hist FUNC': a command after the trace, not a file */
+		for (int i = 1; i < npos; i++)
+			for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+				if (!strcmp(pos[i], cmds[k].name) && access(pos[i], F_OK) < 0)
+					return bad("'%s' is a command: the command comes first, then the trace: 'uktrace-report %s %s%s'",
+						   pos[i], pos[i], pos[0], i + 1 < npos ? " ..." : "");
 		cmd = 0;
 		o.traces = pos;
 		o.ntraces = (size_t)npos;
