@@ -83,6 +83,10 @@ static void usage(FILE *f)
 "  --limit N              at most N rows\n"
 "  --linear [--buckets N] hist: N linear buckets (default 20) instead of log2\n"
 "  --min-duration D       calls: only calls of at least D (e.g. 5ms, 200us)\n"
+"  --status S[,S...]      calls: only calls of these statuses: complete,\n"
+"                         no_return (still running at the end: hung?),\n"
+"                         abandoned (longjmp), no_entry, lost, ... (the\n"
+"                         call_status table), or incomplete (all but complete)\n"
 "  --cpu N, --event GLOB  dump: only this CPU / these events\n"
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
@@ -97,6 +101,7 @@ static void usage(FILE *f)
 "  uktrace-report hist trace.ukt handle\n"
 "  uktrace-report callers trace.ukt malloc --format csv\n"
 "  uktrace-report calls trace.ukt handle --min-duration 5ms\n"
+"  uktrace-report calls trace.ukt handle --status no_return,abandoned\n"
 "  uktrace-report sql trace.ukt 'SELECT func, p99_ns FROM call_stats'\n"
 "  uktrace-report html trace.ukt -o report.html\n"
 "  uktrace-report export trace.ukt --perfetto trace.json --since +2 --until +3\n"
@@ -132,7 +137,7 @@ int main(int argc, char **argv)
 	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
 	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
 	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
-	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT };
+	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_STATUS };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -165,6 +170,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "password-file", required_argument, NULL, O_PASSFILE },
 		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "status", required_argument, NULL, O_STATUS },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* nargs: the arguments after the command, and how many may be left out */
@@ -250,6 +256,7 @@ int main(int argc, char **argv)
 			break;
 		case O_PASSFILE: o.ch_password_file = optarg; break;
 		case O_CACERT: o.ch_cacert = optarg; break;
+		case O_STATUS: o.status = optarg; break;
 		default: return bad("unknown option");
 		}
 	}
