@@ -36,6 +36,14 @@ check pic_pid_filter 0 "$(python3 -c "import json,sys; print(sum(e.get('ph') == 
 "$REP" export "$F" --perfetto "$TMP/pid.json" --pid "$pid" -q
 check pic_pid_all "$(sqlite3 "$DB" "SELECT COUNT(*) FROM calls WHERE pid = $pid")" \
 	"$(python3 -c "import json,sys; print(sum(e.get('ph') == 'X' for e in json.load(open(sys.argv[1]))['traceEvents']))" "$TMP/pid.json")"
+# an integer beyond 2^53 (an address, a return value) as a hex string,
+# which JSON readers cannot round
+"$REP" summary "$F" --db "$TMP/big.db" -q > /dev/null
+sqlite3 "$TMP/big.db" "UPDATE event_data SET arg1 = 1152921504606846977 WHERE id = (SELECT e.id FROM event_data e
+	JOIN probes p ON p.id = e.probe_id WHERE p.role IS NULL LIMIT 1)"
+"$REP" export "$F" --db "$TMP/big.db" --perfetto "$TMP/big.json" -q
+has pic_json_big_int_hex '"0x1000000000000001"' "$(cat "$TMP/big.json")"
+$CHK perfetto "$TMP/big.json" "$TMP/big.db" | grep pic_json_ints_exact | sed 's/ pic_/ pic_big_/'
 # under one function: every stack starts with it
 "$REP" flamegraph "$F" r --folded -q > "$TMP/r.folded"
 $CHK folded "$TMP/r.folded" "$DB" r | sed "s/ pic_/ pic_root_/"
@@ -78,6 +86,19 @@ else
 	$CHK perfetto spawn-win.json spawn.db "pid = $1" | sed 's/^\(ok\|FAIL\) pic_/\1 pic_spawn_window_/'
 	check pic_spawn_window_one_process "$1" "$(python3 -c "import json,sys
 print(' '.join(sorted({str(e['pid']) for e in json.load(open(sys.argv[1]))['traceEvents'] if e.get('ph') in ('X', 'M')})))" spawn-win.json)"
+	# calls that never return are slices too, their children nested in
+	# them: abandoned by longjmp (to the next thing their thread did
+	# outside them), and main, running at the end (to the end of the trace)
+	UW=$ROOT/$B/tests/unwind
+	"$REC" -q -f "$UW:jumper" -f "$UW:thrower" -f "$UW:after" -o jump.ukt -- "$UW" jump 50
+	"$REP" export jump.ukt --perfetto jump.json -q
+	$CHK perfetto jump.json jump.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_abandoned_/'
+	"$REC" -q -f "$ROOT/$B/app:main" -f "$ROOT/$B/app:handle" -f "$ROOT/$B/app:parse" -d 1 \
+		-o running.ukt -- "$ROOT/$B/app" --serve
+	"$REP" export running.ukt --perfetto running.json -q
+	$CHK perfetto running.json running.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_running_/'
+	check pic_running_main_slice "X no_return" "$(python3 -c "import json,sys
+print(' '.join('%s %s' % (e['ph'], e['args']['status']) for e in json.load(open(sys.argv[1]))['traceEvents'] if e.get('name') == 'main'))" running.json)"
 	check pic_live_leftovers "" "$(leftovers)"
 fi
 

@@ -88,14 +88,28 @@ def perfetto(path, dbpath, where="1"):
     check("pic_json_fields", not bad, "; ".join(bad[:5]))
 
     calls = {r[0]: r for r in q(db, "SELECT id, func, tid, entry_ts, duration_ns, parent_id, complete,"
-                                " status FROM calls WHERE " + where)}
+                                " status, depth FROM calls WHERE " + where)}
     xs = [e for e in evs if e.get("ph") == "X"]
     inc = [e for e in evs if e.get("ph") == "i" and e.get("cat") == "incomplete call"]
-    with_dur = [c for c in calls.values() if c[3] is not None and c[4] is not None]
-    check("pic_json_slices_are_calls", len(xs) == len(with_dur),
-          "%d X slices for %d calls with a duration" % (len(xs), len(with_dur)))
-    check("pic_json_incomplete_marked", len(inc) == len(calls) - len(with_dur),
-          "%d incomplete instants for %d calls without a duration" % (len(inc), len(calls) - len(with_dur)))
+    # every call entered is a slice: one that never returned runs as far
+    # as it can have (its children nest under it); a return alone an instant
+    entered = [c for c in calls.values() if c[3] is not None]
+    check("pic_json_slices_are_calls", len(xs) == len(entered),
+          "%d X slices for %d calls with an entry" % (len(xs), len(entered)))
+    check("pic_json_incomplete_marked", len(inc) == len(calls) - len(entered),
+          "%d incomplete instants for %d calls without an entry" % (len(inc), len(calls) - len(entered)))
+    # tools group slices by name: the name is the function, nothing more
+    bad = ["%r for call %r" % (e["name"], e["args"].get("call")) for e in xs + inc
+           if e["args"].get("call") in calls and e["name"] != calls[e["args"]["call"]][1]]
+    check("pic_json_names_are_functions", not bad, "; ".join(bad[:5]))
+    # JSON readers hold numbers as doubles: no integer beyond 2^53
+    bad = ["%s=%r" % (k, v) for e in evs for k, v in e.get("args", {}).items()
+           if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2 ** 53]
+    check("pic_json_ints_exact", not bad, "; ".join(bad[:5]))
+    trace_end = q(db, "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta"
+                  " WHERE key = 'stop_ns'), 0), (SELECT COALESCE(MAX(COALESCE(return_ts,"
+                  " entry_ts)), 0) FROM calls))")[0][0]
+    all_calls = q(db, "SELECT id, tid, COALESCE(entry_ts, return_ts), depth FROM calls")
     # microseconds: ts and dur times 1000 are the calls' ns
     bad = []
     for e in xs:
@@ -103,7 +117,15 @@ def perfetto(path, dbpath, where="1"):
         if c is None:
             bad.append("slice of unknown call %r" % e["args"].get("call"))
             continue
-        if round(e["ts"] * 1000) != c[3] or round(e["dur"] * 1000) != c[4]:
+        if c[4] is None:
+            if round(e["ts"] * 1000) != c[3] or e.get("cat") != "incomplete call":
+                bad.append("open call %d: ts %r, cat %r" % (c[0], e["ts"], e.get("cat")))
+            later = [a for a in all_calls if a[1] == c[2] and a[2] > c[3] and a[3] <= c[8]]
+            if c[7] == "no_return" and c[5] is None and not later and trace_end and \
+                    round((e["ts"] + e["dur"]) * 1000) != trace_end:
+                bad.append("call %d, not returned, ends at %r, not at the end of the trace %d"
+                           % (c[0], e["ts"] + e["dur"], trace_end))
+        elif round(e["ts"] * 1000) != c[3] or round(e["dur"] * 1000) != c[4]:
             bad.append("call %d: ts %r dur %r for %d ns + %d ns" % (c[0], e["ts"], e["dur"], c[3], c[4]))
         if e["name"] != c[1] or e["tid"] != c[2]:
             bad.append("call %d named %r on %r" % (c[0], e["name"], e["tid"]))
@@ -117,20 +139,22 @@ def perfetto(path, dbpath, where="1"):
     tracks = {}
     for e in xs:
         tracks.setdefault((e["pid"], e["tid"]), []).append(e)
+    # in whole nanoseconds: microseconds as doubles near 1e9 carry rounding
+    ns = lambda v: round(v * 1000)
     for key, sl in tracks.items():
-        sl.sort(key=lambda e: (e["ts"], -e["dur"]))
+        sl.sort(key=lambda e: (ns(e["ts"]), -ns(e["dur"])))
         stack = []
         for e in sl:
-            while stack and e["ts"] >= stack[-1]["ts"] + stack[-1]["dur"]:
+            while stack and ns(e["ts"]) >= ns(stack[-1]["ts"]) + ns(stack[-1]["dur"]):
                 stack.pop()
-            if stack and e["ts"] + e["dur"] > stack[-1]["ts"] + stack[-1]["dur"] + 1e-9:
+            if stack and ns(e["ts"]) + ns(e["dur"]) > ns(stack[-1]["ts"]) + ns(stack[-1]["dur"]):
                 bad.append("call %s overlaps call %s on %s" % (e["args"]["call"], stack[-1]["args"]["call"], key))
             stack.append(e)
         for e in sl:
             p = e["args"].get("parent")
             if p in by_id:
                 pe = by_id[p]
-                if not (pe["ts"] <= e["ts"] and e["ts"] + e["dur"] <= pe["ts"] + pe["dur"] + 1e-9):
+                if not (ns(pe["ts"]) <= ns(e["ts"]) and ns(e["ts"]) + ns(e["dur"]) <= ns(pe["ts"]) + ns(pe["dur"])):
                     bad.append("call %s outside its parent %s" % (e["args"]["call"], p))
     check("pic_json_nesting", not bad, "; ".join(bad[:5]))
     named = {(e["pid"], e["tid"]) for e in evs if e.get("ph") == "M" and e["name"] == "thread_name"}
