@@ -73,7 +73,17 @@ else
 	"$REP" db live.ukt -o live.db -q
 	pictures "$TMP/live.ukt" live.db a | sed 's/^\(ok\|FAIL\) pic_/\1 pic_live_/'
 	# the nesting the workload made: a under both callers, r under r
-	stacks=$(cut -d' ' -f1 live.ukt.folded | sort | tr '\n' ' ')
+	stacks=$(cut -d' ' -f1 live.ukt.folded | sed 's/^[^;]*;//' | sort | tr '\n' ' ')
+	# under the one thread's frame, "COMM-PID"
+	check pic_live_thread_root "workload-$(sqlite3 live.db "SELECT pid FROM calls LIMIT 1")" \
+		"$(cut -d';' -f1 live.ukt.folded | sort -u)"
+	# four threads of one process: four frames, not one merged
+	"$REC" -q -f "$WL:a" -o threads.ukt -- "$WL" threads 4 200
+	"$REP" flamegraph threads.ukt --folded -q > threads.folded
+	"$REP" flamegraph threads.ukt -o threads.svg -q
+	check pic_threads_roots 4 "$(cut -d';' -f1 threads.folded | sort -u | grep -c '^workload-[0-9]*/[0-9]*$')"
+	$CHK flame threads.svg threads.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_threads_/'
+	$CHK folded threads.folded threads.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_threads_/'
 	check pic_live_stacks "caller_one caller_one;a caller_two caller_two;a r r;r r;r;r r;r;r;r r;r;r;r;r s " "$stacks"
 	# three processes one after the other; a window over the first one's
 	# calls draws and names its tracks only
@@ -133,12 +143,15 @@ check pic_chromium_no_js_error "" "$(grep -i 'Uncaught' "$TMP/chromium.log" | he
 <script>
 var s = document.querySelector("svg.flame");
 var g = [].slice.call(s.querySelectorAll("g.f")).filter(function (e) {
-	return e.getAttribute("data-n") == "r" && e.getAttribute("data-y") == "1"; })[0];
+	return e.getAttribute("data-n") == "r" && e.getAttribute("data-y") == "2"; })[0];
 g.querySelector("rect").dispatchEvent(new MouseEvent("click", { bubbles: true }));
 var hidden = [].slice.call(s.querySelectorAll("g.f")).filter(function (e) {
 	return e.style.display == "none"; }).map(function (e) { return e.getAttribute("data-n"); });
 document.body.setAttribute("data-result", "w=" + g.querySelector("rect").getAttribute("width") +
 	" hidden=" + hidden.join(","));
+document.body.setAttribute("data-title", s.querySelector("text.title").textContent);
+s.querySelector("text.reset").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+document.body.setAttribute("data-title-reset", s.querySelector("text.title").textContent);
 </script></body></html>
 JS
 } > "$TMP/zoom.html"
@@ -146,3 +159,6 @@ timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background
 	--disable-component-update --no-first-run --disable-dev-shm-usage \
 	--user-data-dir="$TMP/chromium" --dump-dom "file://$TMP/zoom.html" > "$TMP/zoom.dom" 2>/dev/null
 check pic_chromium_zoom 'data-result="w=1179.50 hidden=a"' "$(grep -o 'data-result="[^"]*"' "$TMP/zoom.dom")"
+# the title says what the graph is zoomed to, and forgets it on reset
+has pic_chromium_zoom_title 'data-title="Flame graph of .* — zoomed to r (' "$(cat "$TMP/zoom.dom")"
+has pic_chromium_zoom_title_reset 'data-title-reset="Flame graph of [^"—]*"' "$(cat "$TMP/zoom.dom")"

@@ -187,15 +187,19 @@ def folded(path, dbpath, root=None):
         check("pic_folded_total", total == want, "stacks sum to %d ns, calls' self time %d ns" % (total, want))
         # each stack's weight is the self time of the complete calls with
         # that chain of parents, computed here from the calls view
-        rows = {r[0]: r for r in q(db, "SELECT id, parent_id, func, complete, self_ns FROM calls")}
+        # under a frame per thread, named as stackcollapse-perf --tid does
+        rows = {r[0]: r for r in q(db, "SELECT id, parent_id, func, complete, self_ns, tid,"
+                                   " COALESCE(pid, tid), comm FROM calls")}
         want, names = {}, {}
         for r in rows.values():
             if not r[3] or not r[4]:
                 continue
-            chain, c = [], r
+            chain, c, top = [], r, r
             while c is not None:
                 chain.append(c[2].replace(";", ":"))
-                c = rows.get(c[1])
+                top, c = c, rows.get(c[1])
+            chain.append(("%s-%d" % (top[7] or "?", top[6]) if top[5] == top[6] else
+                          "%s-%d/%d" % (top[7] or "?", top[6], top[5])).replace(";", ":"))
             key = ";".join(reversed(chain))
             want[key] = want.get(key, 0) + r[4]
         got = {l.rsplit(" ", 1)[0]: int(l.rsplit(" ", 1)[1]) for l in lines}
@@ -243,6 +247,26 @@ def flame(path, dbpath):
         if g.find(SVG + "title") is None or g.find(SVG + "rect") is None:
             bad.append("%s without title or rect" % g.get("data-n"))
     check("pic_flame_widths_add_up", not bad, "; ".join(bad[:3]))
+    # threads are not merged: a frame per thread above the root, with
+    # the time of its outermost calls
+    threads = [g for g in frames if g.get("data-thread") == "1"]
+    rows = {r[0]: r for r in q(db, "SELECT id, parent_id, complete, self_ns, tid,"
+                               " COALESCE(pid, tid), comm FROM calls")}
+    want = {}
+    for r in rows.values():
+        if not r[2] or not r[3]:
+            continue
+        top = r
+        while rows.get(top[1]) is not None:
+            top = rows[top[1]]
+        k = "%s-%d" % (top[6], top[5]) if top[4] == top[5] else "%s-%d/%d" % (top[6], top[5], top[4])
+        want[k] = want.get(k, 0) + r[3]
+    got = {g.get("data-n"): int(g.get("data-total-ns")) for g in threads}
+    check("pic_flame_threads", got == {k: v for k, v in want.items() if v}
+          and all(g.get("data-y") == "1" for g in threads),
+          "thread frames %r, SQL %r" % (sorted(got.items())[:4], sorted(want.items())[:4]))
+    check("pic_flame_title_class", any(t.get("class") == "title" for t in root.iter(SVG + "text")),
+          "no text.title for the zoom to follow")
     check("pic_flame_script", root.find(SVG + "script") is not None, "no zoom script")
 
 
