@@ -418,7 +418,7 @@ int cmd_heatmap(struct report_opts *o)
 	struct ukt_buf err = UKT_BUF_INIT, title = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct heat h = { 0 };
-	int64_t origin = 0;
+	int64_t origin = 0, t0, t1;
 	FILE *out;
 	int rc;
 	char *tmp;
@@ -433,7 +433,8 @@ int cmd_heatmap(struct report_opts *o)
 		return rc;
 	build_filter(o, &f, o->arg);
 	origin = tables_first_ts(d);
-	rc = heat_compute(d, &f, o->buckets > 0 ? o->buckets : 60, &h, &err);
+	heat_trace_span(d, o->has_since, o->since, o->has_until, o->until, &t0, &t1);
+	rc = heat_compute_span(d, &f, o->buckets > 0 ? o->buckets : 60, t0, t1, &h, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;

@@ -267,7 +267,8 @@ static int slowest_table(FILE *f, struct db *d, const struct sql_filter *flt, in
 
 /* One function's histogram, heat map, callers and slowest calls. */
 static int func_section(FILE *f, struct db *d, const struct call_select *sel,
-			const struct stats_row *r, size_t idx, int64_t origin, struct ukt_buf *err)
+			const struct stats_row *r, size_t idx, int64_t origin,
+			const int64_t span[2], struct ukt_buf *err)
 {
 	struct call_select one = *sel;
 	struct sql_filter flt = { UKT_BUF_INIT, 0, { { 0 } } };
@@ -291,7 +292,7 @@ static int func_section(FILE *f, struct db *d, const struct call_select *sel,
 		pic_hist_svg(f, &h, title.data);
 	}
 	if (!rc)
-		rc = heat_compute(d, &flt, HEAT_COLS, &hm, err);
+		rc = heat_compute_span(d, &flt, HEAT_COLS, span[0], span[1], &hm, err);
 	if (!rc && hm.total) {
 		ukt_buf_reset(&title);
 		ukt_buf_addf(&title, "When the calls of %s happened, and how long they took", r->k1);
@@ -341,11 +342,13 @@ int html_write(FILE *f, struct db *d, const struct call_select *sel,
 	struct call_select all = *sel;
 	struct stats_row *rows = NULL;
 	size_t n = 0;
-	int64_t origin = 0, nprobed = 0;
+	int64_t origin = 0, nprobed = 0, span[2];
 	int rc = 0;
 
 	all.func = NULL;
 	origin = tables_first_ts(d);
+	/* every heat map on the page over the same time: the trace's */
+	heat_trace_span(d, sel->has_since, sel->since, sel->has_until, sel->until, &span[0], &span[1]);
 	db_query_int(d, "SELECT COUNT(*) FROM probes WHERE func IS NOT NULL", &nprobed);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>uktrace: ", f);
 	esc(f, trace_name);
@@ -372,7 +375,7 @@ int html_write(FILE *f, struct db *d, const struct call_select *sel,
 	rc = flame_section(f, d, &all, err);
 	for (size_t i = 0; !rc && i < n && (int)i < nfuncs; i++)
 		if (rows[i].v[S_CALLS])
-			rc = func_section(f, d, &all, &rows[i], i, origin, err);
+			rc = func_section(f, d, &all, &rows[i], i, origin, span, err);
 end:
 	if (!rc)
 		fprintf(f, "<p class=\"muted\">Made by uktrace-report %s. Query the same numbers with"

@@ -36,6 +36,11 @@ check pic_pid_filter 0 "$(python3 -c "import json,sys; print(sum(e.get('ph') == 
 "$REP" export "$F" --perfetto "$TMP/pid.json" --pid "$pid" -q
 check pic_pid_all "$(sqlite3 "$DB" "SELECT COUNT(*) FROM calls WHERE pid = $pid")" \
 	"$(python3 -c "import json,sys; print(sum(e.get('ph') == 'X' for e in json.load(open(sys.argv[1]))['traceEvents']))" "$TMP/pid.json")"
+# one call in the window: one bucket, drawn as a bar among empty slots
+t=$(sqlite3 "$DB" "SELECT (entry_ts - (SELECT value FROM meta WHERE key = 'first_ts')) / 1e9 FROM calls WHERE func = 'a' ORDER BY entry_ts LIMIT 1")
+"$REP" hist "$F" a --since "+$t" --until "+$t" --svg "$TMP/one.svg" -q
+check pic_hist_one_bar 1 "$(grep -c 'class="bar"' "$TMP/one.svg")"
+$CHK hist "$TMP/one.svg" "$DB" a 2>/dev/null | grep -E "pic_hist_single_bar|pic_hist_round_ticks" | sed 's/ pic_/ pic_one_/'
 # an integer beyond 2^53 (an address, a return value) as a hex string,
 # which JSON readers cannot round
 "$REP" summary "$F" --db "$TMP/big.db" -q > /dev/null

@@ -13,6 +13,7 @@ Each prints "ok NAME" or "FAIL NAME: why" lines, as the e2e tests do.
 WHERE is an SQL condition on the calls view that the export selected.
 """
 import json
+import math
 import re
 import sqlite3
 import struct
@@ -289,9 +290,33 @@ def hist(path, dbpath, func):
            for n in [buckets_sql(db, func, int(b.get("data-from-ns")), int(b.get("data-to-ns")))]
            if n != int(b.get("data-count"))]
     check("pic_hist_buckets", not bad, "; ".join(bad[:3]))
+    # the duration axis: ticks at round values (1, 2 or 5 times a power of ten)
+    ticks = [float(g.get("data-ns")) for g in root.iter(SVG + "g") if g.get("class") == "tick"]
+    check("pic_hist_round_ticks", ticks and all(is_round(v) or is_multiple(v, ticks) for v in ticks),
+          "ticks at %r" % ticks[:8])
+    # a single bucket is a bar, not the whole plot filled
+    if len(bars) == 1:
+        w = float(bars[0].find(SVG + "rect").get("width"))
+        check("pic_hist_single_bar", w <= (900 - 100) / 8.0, "the one bar is %.1f px wide" % w)
 
 
-def heat(path, dbpath, func):
+def is_round(v):
+    """1, 2 or 5 times a power of ten"""
+    if v <= 0:
+        return v == 0
+    m = v / 10 ** math.floor(math.log10(v) + 1e-9)
+    return any(abs(m - k) < 1e-6 for k in (1, 2, 5, 10))
+
+
+def is_multiple(v, ticks):
+    """a linear axis: a multiple of a round step, the ticks' spacing"""
+    if len(ticks) < 2:
+        return False
+    step = ticks[1] - ticks[0]
+    return is_round(step) and abs(v / step - round(v / step)) < 1e-6
+
+
+def heat(path, dbpath, func, span=None):
     db = sqlite3.connect(dbpath)
     root = svg_root("pic_heat_xml", path)
     if root is None:
@@ -300,6 +325,29 @@ def heat(path, dbpath, func):
     total = sum(int(c.get("data-count")) for c in cells)
     want = q(db, "SELECT COUNT(*) FROM calls WHERE complete AND func = ?", func)[0][0]
     check("pic_heat_total", cells and total == want, "cells hold %d calls, SQL %d" % (total, want))
+    # round ticks on both axes
+    ticks = [g for g in root.iter(SVG + "g") if "tick" in (g.get("class") or "").split()]
+    ys = [float(g.get("data-ns")) for g in ticks if "ytick" in g.get("class").split()]
+    xs = [float(g.get("data-s")) for g in ticks if "xtick" in g.get("class").split()]
+    check("pic_heat_round_ticks", ys and xs and all(is_round(v) for v in ys) and
+          all(is_multiple(v, xs) for v in xs), "durations %r, seconds %r" % (ys[:6], xs[:6]))
+    # the time axis is the whole trace's (or the window's), not the calls'
+    plot = [r for r in root.iter(SVG + "rect") if r.get("class") == "plot"]
+    if span is None:
+        first = q(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'")[0][0]
+        end = q(db, "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stop_ns'), 0),"
+                " (SELECT COALESCE(MAX(COALESCE(return_ts, entry_ts)), 0) FROM calls))")[0][0]
+        span = (first, end + 1)
+    got = (int(plot[0].get("data-t0-ns")), int(plot[0].get("data-t1-ns"))) if plot else None
+    check("pic_heat_whole_trace", got == tuple(span), "time axis %r, the trace %r" % (got, span))
+    # a legend that says what its colours count, up to the fullest cell
+    legend = [g for g in root.iter(SVG + "g") if g.get("class") == "legend"]
+    texts = " ".join(t.text or "" for g in legend for t in g.iter(SVG + "text"))
+    marks = [int(g.get("data-count")) for g in root.iter(SVG + "g") if g.get("class") == "legend-tick"]
+    check("pic_heat_legend", "calls in a cell" in texts and marks and
+          max(marks) == max(int(c.get("data-count")) for c in cells) and
+          all(is_round(m) for m in marks[:-1]),
+          "legend %r, marks %r" % (texts, marks))
 
 
 class Page(HTMLParser):
