@@ -114,6 +114,13 @@ print(' '.join(sorted({str(e['pid']) for e in json.load(open(sys.argv[1]))['trac
 	$CHK perfetto running.json running.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_running_/'
 	check pic_running_main_slice "X no_return" "$(python3 -c "import json,sys
 print(' '.join('%s %s' % (e['ph'], e['args']['status']) for e in json.load(open(sys.argv[1]))['traceEvents'] if e.get('name') == 'main'))" running.json)"
+	# the page: a glob's functions that never ran folded into one line,
+	# and the tracepoints' events shown beside the calls
+	"$REC" -q -f "$ROOT/$B/app:[ho]*" -e sched:sched_process_exit -o glob.ukt -- "$ROOT/$B/app" --serve-once
+	"$REP" html glob.ukt -o glob.html -q
+	has pic_html_uncalled_folded '<details class="uncalled" data-count="1"><summary>1 probed function had no calls' "$(cat glob.html)"
+	check pic_html_uncalled_not_in_table 0 "$(grep -c '<tr><td>on_signal' glob.html)"
+	has pic_html_events "<tr><td>sched:sched_process_exit</td><td>tracepoint</td><td class=\"n\" data-v=\"$(sql glob.ukt "SELECT COUNT(*) FROM events e JOIN probes p ON p.id = e.probe_id WHERE p.name = 'sched_process_exit'")\">" "$(cat glob.html)"
 	check pic_live_leftovers "" "$(leftovers)"
 fi
 
