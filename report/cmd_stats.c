@@ -539,6 +539,10 @@ static int func_query(struct report_opts *o, struct db *d, const char *sql,
 	if (title && o->format == OUT_TABLE)
 		printf("%s\n\n", out_term(title));
 	out_table_print(&t, o->format, stdout);
+	if (!t.nrows && o->status && !o->quiet)
+		/* calls --status: none is an answer, not a failure */
+		fprintf(stderr, "uktrace-report: no calls of '%s' with status %s in the selection\n",
+			out_term(o->arg), out_term(o->status));
 out:
 	if (rc < 0)
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));

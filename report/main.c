@@ -312,6 +312,9 @@ int main(int argc, char **argv)
 				return bad("'%s' is not a file: %s takes trace files (one, or the files of one recording), then %s",
 					   o.traces[i], cmds[cmd].name, extra ? "its argument" : "nothing else");
 	}
+	if (o.status && cmds[cmd].fn != cmd_calls)
+		return bad("--status chooses the calls that 'calls' lists: 'uktrace-report calls TRACE FUNC --status %s'",
+			   o.status);
 	o.trace = o.traces ? o.traces[0] : NULL;
 	{
 		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };

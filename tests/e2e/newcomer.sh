@@ -16,6 +16,8 @@ check nc_status_unknown_rc 1 "$rc"
 check nc_status_complete "$(sql "$F" "SELECT COUNT(*) FROM calls WHERE func = 'a' AND status = 'complete'")" \
 	"$("$REP" calls "$F" a --status complete --limit 1000 --format csv -q | tail -n +2 | grep -c ',complete$')"
 check nc_status_incomplete_none "" "$("$REP" calls "$F" a --status incomplete --format csv -q | tail -n +2)"
+has nc_status_none_said "no calls of 'a' with status incomplete in the selection" "$("$REP" calls "$F" a --status incomplete 2>&1 >/dev/null)"
+has nc_status_only_calls "--status chooses the calls that 'calls' lists" "$("$REP" callers "$F" a --status abandoned 2>&1)"
 
 # -- the recorder's messages on bad input (no tracefs touched)
 out=$("$REC" -p 'q:foo bar' -d 1 2>&1)
