@@ -428,6 +428,20 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 			     s->name, r->path, s->value);
 		return -REC_E_NO_SYMBOL;
 	}
+	if ((r->pair || r->ret) && !strcmp(s->name, "_start")) {
+		/*
+		 * The entry point is jumped to, not called: the word at the top
+		 * of its stack is argc, not a return address, and a uretprobe
+		 * would overwrite it, breaking the program before main.
+		 */
+		if (r->unwind_skipped)
+			return 0;	/* a glob's match: left out */
+		ukt_buf_addf(err, "refusing a return probe on '_start' in '%s': the program's entry point is jumped to, not called, and never returns; a return probe there overwrites argc and breaks the program. Probe its entry only (-p '",
+			     r->path);
+		entry_spec(r->spec, err);
+		ukt_buf_adds(err, "')");
+		return -REC_E_SPEC;
+	}
 	rc = refuse_unwind(r, e, s, o, err);
 	if (rc)
 		return rc > 0 ? 0 : rc;

@@ -47,6 +47,11 @@ BG_PIDS+=("$app")
 sleep 0.2
 "$REC" -q -f "$APP:main" -f "$APP:handle" -P "$app" -d 1 -o "$TMP/before.ukt" 2>/dev/null
 has nc_entered_before "'main' was probed but has no calls in this trace" "$("$REP" calls "$TMP/before.ukt" main -q 2>&1)"
+# every function of a program, '*': the entry point's return is left
+# out (a uretprobe on _start overwrites argc), and the program runs as asked
+"$REC" -q -f "$APP:*" -o "$TMP/star.ukt" -- "$APP" --serve-once 2>/dev/null
+check nc_glob_all_runs "0 50" "$? $(sql "$TMP/star.ukt" "SELECT COUNT(*) FROM calls WHERE func = 'handle' AND complete")"
+has nc_start_refused "refusing a return probe on '_start'" "$("$REC" -f "$APP:_start" -d 1 2>&1)"
 # a call still running when the recording ends: listed by --status
 "$REC" -q -f "$APP:main" -d 1 -o "$TMP/running.ukt" -- "$APP" --serve 2>/dev/null
 check nc_no_return_listed "no_return" "$("$REP" calls "$TMP/running.ukt" main --status no_return --format csv -q | tail -n +2 | awk -F, '{print $NF}')"
