@@ -273,7 +273,8 @@ static int open_ends_compute(struct open_ends *o, struct db *d, struct ukt_buf *
 	}
 	if (rc < 0)
 		return fail_sql(err);
-	qsort(o->v, o->n, sizeof(*o->v), open_end_cmp);
+	if (o->n)
+		qsort(o->v, o->n, sizeof(*o->v), open_end_cmp);
 	return 0;
 }
 
