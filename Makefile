@@ -81,6 +81,8 @@ RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libdw libzstd 
 REPORT_CFLAGS := $(addprefix -I,$(REPORT_DIRS)) $(call pc_cflags,libtracecmd libtraceevent sqlite3 libzstd libcurl)
 
 PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
+# the README's sample program to trace (examples/app.c)
+EXAMPLES := $(B)/app
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
@@ -94,7 +96,7 @@ ifeq ($(HAVE_SDT),y)
 TEST_HELPERS += $(B)/tests/sdt_workload
 endif
 
-all: $(PROGS)
+all: $(PROGS) $(EXAMPLES)
 
 $(B)/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
@@ -146,6 +148,11 @@ $(B)/uktrace: tools/uktrace.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $<
+
+$(B)/app: examples/app.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(WARN) -O1 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
 
 # Unit tests link the module objects they test.
 $(B)/tests/%.o: tests/unit/%.c
@@ -240,7 +247,7 @@ fuzz:
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=address,undefined \
 	  -o build-fuzz/mkseed tests/fuzz/mkseed.c build-fuzz/libukformat.a $(call pc_libs,libzstd) -lpthread
 
-tests: $(PROGS) $(UNIT_TESTS) $(TEST_HELPERS)
+tests: $(PROGS) $(EXAMPLES) $(UNIT_TESTS) $(TEST_HELPERS)
 
 test: tests
 	@B=$(B) tests/run.sh
@@ -266,6 +273,8 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/uktrace
+	install -m 0644 examples/probes.conf $(DESTDIR)$(PREFIX)/share/uktrace/
 
 # Every Debian package that building, testing, the VM test and the
 # benchmarks need; installs only what is missing.

@@ -46,6 +46,7 @@ struct ukt_writer {
 	uint64_t offset;
 	uint64_t blocks;
 	uint64_t raw_data_bytes;
+	uint64_t data_bytes;		/* framed bytes of the data blocks */
 	int failed;			/* first write error, negative */
 	bool finished;
 	struct ukt_encoder *own;	/* for callers without an encoder */
@@ -308,8 +309,10 @@ static int append_locked(struct ukt_writer *w, const struct ukt_block_desc *d,
 	err = index_add(w, d, w->offset);
 	w->offset += enc->len;
 	w->blocks++;
-	if (d->type == UKT_B_DATA)
+	if (d->type == UKT_B_DATA) {
 		w->raw_data_bytes += raw_len;
+		w->data_bytes += enc->len;
+	}
 	return err;
 }
 
@@ -352,6 +355,16 @@ uint64_t ukt_writer_raw_data_bytes(struct ukt_writer *w)
 
 	pthread_mutex_lock(&w->lock);
 	v = w->raw_data_bytes;
+	pthread_mutex_unlock(&w->lock);
+	return v;
+}
+
+uint64_t ukt_writer_data_bytes(struct ukt_writer *w)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&w->lock);
+	v = w->data_bytes;
 	pthread_mutex_unlock(&w->lock);
 	return v;
 }

@@ -257,6 +257,29 @@ static void status_line(struct session *s, uint64_t *last_events, double *last_t
 }
 
 /*
+ * How well the events compressed. A short recording's file is mostly its
+ * metadata (symbol tables, maps, formats), which a ratio over the whole
+ * file would hide as "0.1x compression": say so instead.
+ */
+static void print_compression(uint64_t bytes, uint64_t data, uint64_t raw)
+{
+	char hm[32], hd[32];
+
+	if (!raw || !data) {
+		fprintf(stderr, "no events");
+		return;
+	}
+	if (data * 2 >= bytes) {
+		fprintf(stderr, "%.1fx compression", (double)raw / (double)data);
+		return;
+	}
+	ukt_human_bytes(hm, sizeof(hm), (double)(bytes - data));
+	ukt_human_bytes(hd, sizeof(hd), (double)raw);
+	fprintf(stderr, "mostly metadata (%s of symbols, maps and formats); the events: %s compressed %.1fx",
+		hm, hd, (double)raw / (double)data);
+}
+
+/*
  * The end of a recording, on stderr whether or not it is a terminal (a
  * log keeps it): per-CPU events and losses, the file written. With -q,
  * only a loss is reported: the data is not what the user asked for.
@@ -289,11 +312,10 @@ static void print_summary(struct session *s)
 	if (s->o->rotate)
 		fprintf(stderr, "wrote %u files of at most %" PRIu64 " bytes%s; the last:\n", s->nfiles,
 			s->o->rotate, s->files.keep && s->nfiles > s->files.keep ? ", kept the newest" : "");
-	fprintf(stderr, "wrote %s: %s in %.1f s, %.1fx compression%s\n",
-		s->cur_path ? s->cur_path : s->o->output, hb,
-		session_now() - s->start,
-		bytes ? (double)ukt_writer_raw_data_bytes(s->w) / (double)bytes : 0.0,
-		tot_lost ? "; EVENTS WERE LOST: raise the buffer size with -b" : "");
+	fprintf(stderr, "wrote %s: %s in %.1f s, ", s->cur_path ? s->cur_path : s->o->output,
+		hb, session_now() - s->start);
+	print_compression(bytes, ukt_writer_data_bytes(s->w), ukt_writer_raw_data_bytes(s->w));
+	fprintf(stderr, "%s\n", tot_lost ? "; EVENTS WERE LOST: raise the buffer size with -b" : "");
 }
 
 /*
@@ -486,18 +508,24 @@ int session_set_filters(struct session *s, struct tfs *t)
 	return rc;
 }
 
-/* Root, and the -P processes exist. */
-static int check_targets(struct session *s)
+/* The -P processes exist: said before anything about what they map. */
+static int check_pids(struct session *s)
 {
-	if (geteuid() != 0) {
-		ukt_buf_adds(&s->err, "creating probes in tracefs needs root: run it as root (e.g. with sudo); --dry-run shows what would be done without it");
-		return -EPERM;
-	}
 	for (size_t i = 0; i < s->o->npids; i++) {
 		if (kill(s->o->pids[i], 0) < 0 && errno == ESRCH) {
 			ukt_buf_addf(&s->err, "no process with pid %d", (int)s->o->pids[i]);
 			return -ESRCH;
 		}
+	}
+	return 0;
+}
+
+/* Root. */
+static int check_targets(struct session *s)
+{
+	if (geteuid() != 0) {
+		ukt_buf_adds(&s->err, "creating probes in tracefs needs root: run it as root (e.g. with sudo); --dry-run shows what would be done without it");
+		return -EPERM;
 	}
 	return 0;
 }
@@ -1136,7 +1164,10 @@ int record_run(const struct record_opts *o, int *exit_status)
 		.tty = isatty(2) && !o->quiet,
 	};
 	bool expanded = false;
-	int rc = parse_specs(&s);
+	int rc = check_pids(&s);
+
+	if (!rc)
+		rc = parse_specs(&s);
 
 	print_warnings(&s);
 	if (!rc && !o->dry_run)

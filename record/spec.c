@@ -585,6 +585,20 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 			     s->name, r->path, s->value);
 		return -REC_E_NO_SYMBOL;
 	}
+	if ((r->pair || r->ret) && !strcmp(s->name, "_start")) {
+		/*
+		 * The entry point is jumped to, not called: the word at the top
+		 * of its stack is argc, not a return address, and a uretprobe
+		 * would overwrite it, breaking the program before main.
+		 */
+		if (r->unwind_skipped)
+			return 0;	/* a glob's match: left out */
+		ukt_buf_addf(err, "refusing a return probe on '_start' in '%s': the program's entry point is jumped to, not called, and never returns; a return probe there overwrites argc and breaks the program. Probe its entry only (-p '",
+			     r->path);
+		entry_spec(r->spec, err);
+		ukt_buf_adds(err, "')");
+		return -REC_E_SPEC;
+	}
 	rc = refuse_unwind(r, e, s, o, err);
 	if (rc)
 		return rc > 0 ? 0 : rc;
@@ -1151,6 +1165,14 @@ static bool is_raw_head(const char *tok, char *type, unsigned int *maxactive,
 	return **name != '\0';
 }
 
+/* 'X:NAME' or 'X' followed by a definition: the head of a raw tracefs
+ * definition, whatever its type letter */
+static bool looks_raw_head(const char *tok)
+{
+	return isalpha((unsigned char)tok[0]) &&
+	       (tok[1] == ':' || tok[1] == '\0' || isdigit((unsigned char)tok[1]));
+}
+
 static int parse_raw(struct probe_list *out, const char *text, char type,
 		     unsigned int maxactive, const char *name,
 		     const char *rest, struct ukt_buf *err,
@@ -1488,6 +1510,13 @@ int spec_parse(struct probe_list *out, char how, const char *text,
 		goto out;
 	}
 	rc = parse_location(out, how, text, loc, args, o, err);
+	if (rc == -ENOENT && how == 'p' && looks_raw_head(loc) && args && *args) {
+		/* 'q:foo ...' is a mistyped raw definition, not a binary 'q' */
+		ukt_buf_reset(err);
+		ukt_buf_addf(err, "'%s': unknown probe type '%c': the raw tracefs syntax takes p (entry) or r (return): 'p:NAME BINARY:0xOFFSET' or 'p:NAME KERNEL_FUNCTION'",
+			     text, loc[0]);
+		rc = -REC_E_SPEC;
+	}
 out:
 	free(loc);
 	free(args);

@@ -64,11 +64,34 @@ static bool func_exists(struct db *d, const char *func)
 	return ok;
 }
 
+/* FUNC is one of the trace's paired functions (-f), called or not. */
+static bool func_probed(struct db *d, const char *func)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT 1 FROM funcs WHERE name = ? LIMIT 1", NULL);
+	bool ok;
+
+	if (!s)
+		return false;
+	db_bind_text(s, 1, func, -1);
+	ok = db_step(s, NULL) == 1;
+	db_finalize(s);
+	return ok;
+}
+
 static void no_such_func(struct db *d, const char *func)
 {
-	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM calls ORDER BY func", NULL);
+	struct db_stmt *s;
 	int n = 0;
 
+	if (func_probed(d, func)) {
+		/* probed with entry and return: it simply ran no call we saw */
+		fprintf(stderr, "uktrace-report: '%s' was probed but has no calls in this trace:"
+			" it was not called while recording, or was entered before the recording"
+			" and did not return during it (a call that returned shows, with status no_entry)\n",
+			out_term(func));
+		return;
+	}
+	s = db_prepare(d, "SELECT DISTINCT func FROM calls ORDER BY func", NULL);
 	fprintf(stderr, "uktrace-report: no calls of '%s' in this trace", out_term(func));
 	while (s && db_step(s, NULL) == 1) {
 		fprintf(stderr, "%s'%s'", n++ ? ", " : "; functions with calls: ",
@@ -364,7 +387,7 @@ int cmd_heatmap(struct report_opts *o)
 	struct ukt_buf err = UKT_BUF_INIT, title = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct heat h = { 0 };
-	int64_t origin = 0;
+	int64_t origin = 0, t0, t1;
 	FILE *out;
 	int rc;
 	char *tmp;
@@ -379,7 +402,8 @@ int cmd_heatmap(struct report_opts *o)
 		return rc;
 	build_filter(o, &f, o->arg);
 	origin = tables_first_ts(d);
-	rc = heat_compute(d, &f, o->buckets > 0 ? o->buckets : 60, &h, &err);
+	heat_trace_span(d, o->has_since, o->since, o->has_until, o->until, &t0, &t1);
+	rc = heat_compute_span(d, &f, o->buckets > 0 ? o->buckets : 60, t0, t1, &h, &err);
 	if (rc) {
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;
@@ -484,6 +508,10 @@ static int func_query(struct report_opts *o, struct db *d, const char *sql,
 	if (title && o->format == OUT_TABLE)
 		printf("%s\n\n", out_term(title));
 	out_table_print(&t, o->format, stdout);
+	if (!t.nrows && o->status && !o->quiet)
+		/* calls --status: none is an answer, not a failure */
+		fprintf(stderr, "uktrace-report: no calls of '%s' with status %s in the selection\n",
+			out_term(o->arg), out_term(o->status));
 out:
 	if (rc < 0)
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
@@ -543,6 +571,63 @@ static bool func_is_tracepoint(struct db *d, const char *func)
 	return tp;
 }
 
+/*
+ * --status S[,S...]: a condition on the calls view's status, each name
+ * one of the database's call_status names (or "incomplete"), else a
+ * message that lists them.
+ */
+static int status_filter(struct db *d, const char *arg, struct sql_filter *f)
+{
+	struct ukt_buf cond = UKT_BUF_INIT, names = UKT_BUF_INIT;
+	char *list = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!list)
+		return -ENOMEM;
+	for (tok = strtok_r(list, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		struct db_stmt *s;
+		bool known = false;
+
+		if (!strcmp(tok, "incomplete")) {
+			ukt_buf_addf(&cond, "%scomplete = 0", cond.len ? " OR " : "");
+			continue;
+		}
+		s = db_prepare(d, "SELECT name FROM call_status ORDER BY id", NULL);
+		ukt_buf_reset(&names);
+		while (s && db_step(s, NULL) == 1) {
+			const char *n = db_column_text(s, 0);
+
+			ukt_buf_addf(&names, "%s%s", names.len ? ", " : "", n ? n : "");
+			if (n && !strcmp(n, tok))
+				known = true;
+		}
+		db_finalize(s);
+		/* a known name is a word of [a-z_]: safe to quote into SQL */
+		if (!known || tok[strspn(tok, "abcdefghijklmnopqrstuvwxyz_")]) {
+			fprintf(stderr, "uktrace-report: --status: unknown status '%s': give one or more of %s, incomplete (separated by commas; docs/SCHEMA.md, calls)\n",
+				out_term(tok), names.len ? names.data : "(none)");
+			rc = -EINVAL;
+			break;
+		}
+		ukt_buf_addf(&cond, "%sstatus = '%s'", cond.len ? " OR " : "", tok);
+	}
+	if (!rc && !cond.len) {
+		fprintf(stderr, "uktrace-report: --status wants one or more statuses, such as no_return or abandoned\n");
+		rc = -EINVAL;
+	}
+	if (!rc) {
+		struct ukt_buf c = UKT_BUF_INIT;
+
+		ukt_buf_addf(&c, "(%s)", cond.data);
+		filter_add(f, c.data);
+		ukt_buf_release(&c);
+	}
+	ukt_buf_release(&cond);
+	ukt_buf_release(&names);
+	free(list);
+	return rc;
+}
+
 int cmd_calls(struct report_opts *o)
 {
 	struct column cols[] = {
@@ -565,11 +650,13 @@ int cmd_calls(struct report_opts *o)
 	build_filter(o, &f, o->arg);
 	if (o->min_duration > 0)
 		filter_int(&f, "duration_ns >= ?", o->min_duration);
+	rc = o->status ? status_filter(d, o->status, &f) : 0;
 	ukt_buf_addf(&sql, "SELECT entry_ts, duration_ns, tid, pid, comm, depth, caller_symbol,"
 			   " args, ret, status FROM calls WHERE %s"
-			   " ORDER BY duration_ns IS NULL, duration_ns DESC LIMIT %d",
+			   " ORDER BY duration_ns IS NULL, duration_ns DESC, entry_ts LIMIT %d",
 		     f.where.data, o->limit > 0 ? o->limit : 20);
-	rc = func_query(o, d, sql.data, &f, cols, 10, NULL);
+	if (!rc)
+		rc = func_query(o, d, sql.data, &f, cols, 10, NULL);
 	filter_release(&f);
 	ukt_buf_release(&sql);
 	report_close_db(d, tmp);

@@ -52,9 +52,11 @@ static void usage(FILE *f)
 "                         it in https://ui.perfetto.dev or chrome://tracing\n"
 "  flamegraph TRACE [FUNC] -o OUT.svg\n"
 "                         interactive flame graph of the probed calls' stacks,\n"
+"                         a frame per thread (COMM-PID/TID) above the root,\n"
 "                         width = time (under FUNC only, when given); --folded\n"
-"                         writes 'a;b;c SELF_NS' lines for flamegraph.pl, inferno\n"
-"                         or speedscope; --reverse puts self time at the bottom\n"
+"                         writes 'COMM-PID/TID;a;b;c SELF_NS' lines for\n"
+"                         flamegraph.pl, inferno or speedscope; --reverse puts\n"
+"                         self time at the bottom\n"
 "  hist TRACE FUNC --svg OUT.svg\n"
 "                         the latency histogram as a picture\n"
 "  heatmap TRACE FUNC -o OUT.svg\n"
@@ -95,6 +97,10 @@ static void usage(FILE *f)
 "  --limit N              at most N rows\n"
 "  --linear [--buckets N] hist: N linear buckets (default 20) instead of log2\n"
 "  --min-duration D       calls: only calls of at least D (e.g. 5ms, 200us)\n"
+"  --status S[,S...]      calls: only calls of these statuses: complete,\n"
+"                         no_return (still running at the end: hung?),\n"
+"                         abandoned (longjmp), no_entry, lost, ... (the\n"
+"                         call_status table), or incomplete (all but complete)\n"
 "  --cpu N, --event GLOB  dump: only this CPU / these events\n"
 "  --db PATH              keep the database at PATH instead of TRACE.db\n"
 "  --no-cache             import into a temporary database, keep nothing\n"
@@ -114,6 +120,7 @@ static void usage(FILE *f)
 "  uktrace-report hist trace.ukt handle\n"
 "  uktrace-report callers trace.ukt malloc --format csv\n"
 "  uktrace-report calls trace.ukt handle --min-duration 5ms\n"
+"  uktrace-report calls trace.ukt handle --status no_return,abandoned\n"
 "  uktrace-report sql trace.ukt 'SELECT func, p99_ns FROM call_stats'\n"
 "  uktrace-report html trace.ukt -o report.html\n"
 "  uktrace-report export trace.ukt --perfetto trace.json --since +2 --until +3\n"
@@ -150,7 +157,7 @@ enum { O_FIRST = 256, O_FORMAT = O_FIRST, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SOR
        O_LIMIT, O_BY, O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE,
        O_FORCE, O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
        O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_SYMBOLS, O_OUTPUT,
-       O_QUIET, O_END };
+       O_QUIET, O_STATUS, O_END };
 #define OPT(id) (UINT64_C(1) << ((id) - O_FIRST))
 _Static_assert(O_END - O_FIRST <= 64, "a command's options are one uint64_t");
 
@@ -181,7 +188,7 @@ static const struct command {
 	{ "callers", cmd_callers, 2, 0, OPTS_DB | OPTS_SEL | OPTS_SERVER | OPT(O_FORMAT) |
 	  OPT(O_LIMIT) },
 	{ "calls", cmd_calls, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_FORMAT) | OPT(O_LIMIT) |
-	  OPT(O_MINDUR) },
+	  OPT(O_MINDUR) | OPT(O_STATUS) },
 	{ "info", cmd_info, 1, 0, OPT(O_SYMBOLS) },
 	{ "dump", cmd_dump, 1, 0, OPT(O_SYMBOLS) | OPT(O_PID) | OPT(O_SINCE) | OPT(O_UNTIL) |
 	  OPT(O_CPU) | OPT(O_EVENT) },
@@ -285,6 +292,7 @@ static int run(int argc, char **argv, const char **pos)
 		{ "password-file", required_argument, NULL, O_PASSFILE },
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "symbols", required_argument, NULL, O_SYMBOLS },
+		{ "status", required_argument, NULL, O_STATUS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { .cpu = -1, .format = OUT_TABLE, .mode = 0600 };
@@ -368,6 +376,7 @@ static int run(int argc, char **argv, const char **pos)
 			o.no_cache = true;
 			break;
 		}
+		case O_STATUS: o.status = optarg; break;
 		default: return bad("unknown option");
 		}
 	}
@@ -384,6 +393,12 @@ static int run(int argc, char **argv, const char **pos)
 			return bad("unknown command '%s'", pos[0]);
 		if (o.ch_query_url)
 			return bad("summary --clickhouse URL asks a server: it takes no trace files ('%s')", pos[0]);
+		/* 'TRACE hist FUNC': a command after the trace, not a file */
+		for (int i = 1; i < npos; i++)
+			for (size_t k = 0; k < NCMDS; k++)
+				if (!strcmp(pos[i], cmds[k].name) && access(pos[i], F_OK) < 0)
+					return bad("'%s' is a command: the command comes first, then the trace: 'uktrace-report %s %s%s'",
+						   pos[i], pos[i], pos[0], i + 1 < npos ? " ..." : "");
 		cmd = 0;
 		o.traces = pos;
 		o.ntraces = (size_t)npos;
@@ -417,6 +432,9 @@ static int run(int argc, char **argv, const char **pos)
 				return bad("'%s' is not a file: %s takes trace files (one, or the files of one recording), then %s",
 					   o.traces[i], cmds[cmd].name, extra ? "its argument" : "nothing else");
 	}
+	if (o.status && cmds[cmd].fn != cmd_calls)
+		return bad("--status chooses the calls that 'calls' lists: 'uktrace-report calls TRACE FUNC --status %s'",
+			   o.status);
 	if ((rc = foreign_option(longopts, given, (size_t)cmd, o.ch_query_url != NULL)))
 		return rc;
 	o.trace = o.traces ? o.traces[0] : NULL;

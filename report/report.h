@@ -37,6 +37,7 @@ struct report_opts {
 	int limit;
 	const char *by;			/* summary --by pid|comm */
 	int64_t min_duration;
+	const char *status;		/* calls --status S[,S...] */
 	/* hist */
 	bool linear;
 	int buckets;

@@ -118,6 +118,8 @@ void ukt_writer_set_limit(struct ukt_writer *w, uint64_t max, uint64_t data_rese
 uint64_t ukt_writer_bytes(struct ukt_writer *w);
 /* Raw (uncompressed) payload bytes of data blocks so far. */
 uint64_t ukt_writer_raw_data_bytes(struct ukt_writer *w);
+/* Bytes of the data blocks as written (compressed, framed) so far. */
+uint64_t ukt_writer_data_bytes(struct ukt_writer *w);
 
 /*
  * Write the trailer and footer, fsync and close. 0 or -errno. The writer

@@ -108,6 +108,29 @@ static int totals(struct flame *fl)
 	return 0;
 }
 
+/* The frame of thread tid above the root: "COMM-PID/TID", or "COMM-PID"
+ * for a process's main thread. Its node, or -ENOMEM. */
+static int thread_frame(struct flame *fl, int tid, int pid, const char *comm,
+			struct ukt_buf *b)
+{
+	int name, node;
+
+	ukt_buf_reset(b);
+	if (tid == pid)
+		ukt_buf_addf(b, "%s-%d", comm ? comm : "?", pid);
+	else
+		ukt_buf_addf(b, "%s-%d/%d", comm ? comm : "?", pid, tid);
+	if (!b->data)
+		return -ENOMEM;
+	name = name_id(fl, b->data);
+	if (name < 0)
+		return name;
+	node = child(fl, 0, name);
+	if (node >= 0)
+		fl->v[node].thread = true;
+	return node;
+}
+
 int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		const char *root, struct ukt_buf *err)
 {
@@ -117,6 +140,7 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 	/* each call's place follows its parent's (the engine's parent ids) */
 	struct pair_nest *nest = pair_nest_new();
 	struct db_stmt *s = NULL;
+	struct ukt_buf name_buf = UKT_BUF_INIT;
 	int rc = nest ? init(fl, root) : -ENOMEM;
 
 	if (rc)
@@ -124,7 +148,7 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 	all.func = NULL;
 	stats_filter_view(&all, &f);
 	/* ids grow with entry: a parent comes before its calls */
-	ukt_buf_addf(&sql, "SELECT id, tid, parent_id, func, complete, self_ns"
+	ukt_buf_addf(&sql, "SELECT id, tid, parent_id, func, complete, self_ns, pid, comm"
 		     " FROM calls%s%s ORDER BY id", f.where.len ? " WHERE " : "", f.where.data);
 	s = db_prepare_buf(d, &sql, err);
 	if (!s) {
@@ -141,8 +165,15 @@ int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		/* outside a selected call: at the root, or outside the root
 		 * function (-1) */
 		if (!pair_nest_parent(nest, tid, parent, &up))
-			up = root ? -1 : 0;
-		if (up >= 0 && fl->v[up].level >= FLAME_MAX_DEPTH) {
+			up = root ? -1 : thread_frame(fl, tid, db_column_type(s, 6) == DB_NULL ?
+						      tid : (int)db_column_int(s, 6),
+						      db_column_text(s, 7), &name_buf);
+		if (up < -1) {
+			rc = up;
+			break;
+		}
+		/* FLAME_MAX_DEPTH levels of functions, above the thread's */
+		if (up >= 0 && fl->v[up].level >= FLAME_MAX_DEPTH + (root ? 0 : 1)) {
 			node = up;	/* too deep: counted in its caller */
 			if (db_column_int(s, 4)) {
 				fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 5));
@@ -180,6 +211,7 @@ out:
 	pair_nest_free(nest);
 	filter_release(&f);
 	ukt_buf_release(&sql);
+	ukt_buf_release(&name_buf);
 	return rc;
 }
 
@@ -197,9 +229,9 @@ int flame_reverse(const struct flame *in, struct flame *out)
 	for (int i = in->rooted ? 0 : 1; !rc && i < in->n; i++) {
 		int n = 0, node = 0;
 
-		if (in->v[i].self <= 0 && !in->v[i].calls)
+		if ((in->v[i].self <= 0 && !in->v[i].calls) || in->v[i].thread)
 			continue;
-		for (int k = i; k >= 0 && (k > 0 || in->rooted); k = in->v[k].parent)
+		for (int k = i; k >= 0 && (k > 0 || in->rooted) && !in->v[k].thread; k = in->v[k].parent)
 			path[n++] = k;
 		/*
 		 * The function at the bottom, then who called it: each frame
@@ -293,13 +325,17 @@ static const char zoom_js[] =
 " r.setAttribute('x',(10+x*W).toFixed(2));r.setAttribute('width',Math.max(w*W-0.5,0).toFixed(2));\n"
 " t.setAttribute('x',(13+x*W).toFixed(2));t.textContent=fit(e.getAttribute('data-n'),w*W);}\n"
 "function a(e,k){return +e.getAttribute(k);}\n"
+"function title(s,n){var t=s.querySelector('text.title');if(!t)return;\n"
+" if(!t.hasAttribute('data-t'))t.setAttribute('data-t',t.textContent);\n"
+" t.textContent=n==null?t.getAttribute('data-t'):t.getAttribute('data-t')+' \\u2014 zoomed to '+n;}\n"
 "function zoom(s,g){var x=a(g,'data-x'),w=a(g,'data-w'),y=a(g,'data-y');\n"
+" title(s,y?g.getAttribute('data-n')+' ('+(100*w).toFixed(2)+'%)':null);\n"
 " s.querySelectorAll('g.f').forEach(function(e){var ex=a(e,'data-x'),ew=a(e,'data-w'),ey=a(e,'data-y');\n"
 "  e.style.display='';e.style.opacity='';\n"
 "  if(ey>=y&&ex>=x-1e-12&&ex+ew<=x+w+1e-12)place(e,(ex-x)/w,ew/w);\n"
 "  else if(ey<y&&ex<=x+1e-12&&ex+ew>=x+w-1e-12){e.style.opacity='0.5';place(e,0,1);}\n"
 "  else e.style.display='none';});}\n"
-"function reset(s){s.querySelectorAll('g.f').forEach(function(e){e.style.display='';\n"
+"function reset(s){title(s,null);s.querySelectorAll('g.f').forEach(function(e){e.style.display='';\n"
 " e.style.opacity='';place(e,a(e,'data-x'),a(e,'data-w'));});}\n"
 "document.addEventListener('click',function(ev){var s=ev.target.closest&&ev.target.closest('svg.flame');\n"
 " if(!s)return;var g=ev.target.closest('g.f');if(g)zoom(s,g);\n"
@@ -349,17 +385,23 @@ static bool draw_frame(const struct flame *fl, int i, double x, int rows, FILE *
 	chars = (int)((px - 6) / 7);
 	if (px < 0.1 || (nd->total <= 0 && i > 0))
 		return false;	/* too narrow to see: its time shows in its parent */
-	svg_name_color(name, color, sizeof(color));
+	if (nd->thread)
+		snprintf(color, sizeof(color), "#c8c8d8");	/* a thread, not a function */
+	else
+		svg_name_color(name, color, sizeof(color));
 	fmt_duration(t1, sizeof(t1), nd->total);
 	fmt_duration(t2, sizeof(t2), nd->self);
 	fprintf(f, "<g class=\"f\" data-x=\"%.9f\" data-w=\"%.9f\" data-y=\"%d\" data-total-ns=\"%"
-		PRId64 "\" data-self-ns=\"%" PRId64 "\" data-calls=\"%" PRId64 "\" data-n=\"",
-		x, w, nd->level, nd->total, nd->self, nd->calls);
+		PRId64 "\" data-self-ns=\"%" PRId64 "\" data-calls=\"%" PRId64 "\"%s data-n=\"",
+		x, w, nd->level, nd->total, nd->self, nd->calls, nd->thread ? " data-thread=\"1\"" : "");
 	out_xml_text(f, name);
 	fputs("\"><title>", f);
 	out_xml_text(f, name);
-	fprintf(f, " (total %s, %.2f%%; self %s; %" PRId64 " calls)</title>", t1, 100.0 * w, t2,
-		nd->calls);
+	if (nd->thread)
+		fprintf(f, " (thread: total %s, %.2f%%, in its outermost probed calls)</title>", t1, 100.0 * w);
+	else
+		fprintf(f, " (total %s, %.2f%%; self %s; %" PRId64 " calls)</title>", t1, 100.0 * w, t2,
+			nd->calls);
 	fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>",
 		10 + x * PLOT_W, y, px > 0.5 ? px - 0.5 : px, FRAME_H - 1, color);
 	fprintf(f, "<text x=\"%.2f\" y=\"%d\" font-size=\"12\">", 13 + x * PLOT_W, y + FRAME_H - 4);

@@ -23,7 +23,8 @@
 struct db;
 
 /*
- * The levels a flame graph keeps above its root. No recording nests
+ * The levels of functions a flame graph keeps (above its root, and its
+ * threads' frames). No recording nests
  * complete calls this deep (the kernel arms at most 64 uretprobe returns
  * per thread, and kernel stacks are 16 KiB), but a crafted file can, and
  * a folded stack costs its depth: calls nested deeper are counted in
@@ -37,6 +38,7 @@ struct flame_node {
 	int level;		/* 0: the root */
 	int64_t self, total;	/* ns, complete calls only */
 	int64_t calls;		/* complete calls */
+	bool thread;		/* a thread's frame ("COMM-PID/TID"), not a function */
 	int *kids;
 	int nkids, kcap;
 };
@@ -54,12 +56,17 @@ struct flame {
 /*
  * The tree of the calls sel selects (sel->func is ignored). With root, only
  * the calls of that function and the calls under them, the root frame
- * being root; else the root is "all". 0, or negative with a message in err.
+ * being root; else the root is "all", and above it a frame per thread
+ * named as stackcollapse-perf --tid names them, "COMM-PID/TID" ("COMM-PID"
+ * for a process's main thread, by the name the thread had at the call),
+ * whose outermost calls are above it: threads are not merged. 0, or
+ * negative with a message in err.
  */
 int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		const char *root, struct ukt_buf *err);
 /* The same tree upside down: each function's self time at the root, the
- * probed calls that led to it above (flamegraph.pl's --reverse). */
+ * probed calls that led to it above (flamegraph.pl's --reverse); the
+ * threads' frames are left out, so a function's time is one frame. */
 int flame_reverse(const struct flame *in, struct flame *out);
 void flame_release(struct flame *fl);
 

@@ -83,6 +83,7 @@ int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 			last = i;
 	}
 	h->n = last - first + 1;
+	h->linear = linear;
 	h->from = calloc((size_t)h->n + 1, sizeof(*h->from));
 	h->to = calloc((size_t)h->n + 1, sizeof(*h->to));
 	h->count = calloc((size_t)h->n + 1, sizeof(*h->count));
@@ -128,8 +129,32 @@ void hist_label(const struct hist *h, int i, char *buf, size_t n)
 	snprintf(buf, n, "%s -> %s", a, b);
 }
 
+void heat_trace_span(struct db *d, bool has_since, int64_t since, bool has_until,
+		     int64_t until, int64_t *t0, int64_t *t1)
+{
+	int64_t first = 0, stop = 0, last = 0;
+
+	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'", &first);
+	db_query_int(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stop_ns'", &stop);
+	db_query_int(d, "SELECT COALESCE(MAX(COALESCE(return_ts, entry_ts)), 0) FROM calls", &last);
+	*t0 = first;
+	*t1 = stop > last ? stop : last;
+	if (has_since && since > *t0)
+		*t0 = since;
+	if (has_until && until < *t1)
+		*t1 = until;
+	if (*t1 < INT64_MAX)
+		(*t1)++;	/* [t0, t1): the last moment is in */
+}
+
 int heat_compute(struct db *d, const struct sql_filter *f, int cols,
 		 struct heat *h, struct ukt_buf *err)
+{
+	return heat_compute_span(d, f, cols, 0, 0, h, err);
+}
+
+int heat_compute_span(struct db *d, const struct sql_filter *f, int cols,
+		      int64_t t0, int64_t t1, struct heat *h, struct ukt_buf *err)
 {
 	int lo = 64, hi = 0, rc;
 	struct db_stmt *s;
@@ -147,6 +172,10 @@ int heat_compute(struct db *d, const struct sql_filter *f, int cols,
 		hi = log2_bucket(db_column_int(s, 3));
 	}
 	db_finalize(s);
+	if (t1 > t0) {
+		h->t0 = t0;
+		h->t1 = t1;
+	}
 	h->cols = cols;
 	h->rows = hi >= lo ? hi - lo + 1 : 0;
 	h->row0 = lo;

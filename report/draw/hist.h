@@ -20,6 +20,7 @@ struct hist {
 	int64_t *from, *to;	/* [from, to) in ns */
 	uint64_t *count;
 	uint64_t total, max;
+	bool linear;		/* linear buckets, else log2 */
 };
 
 /*
@@ -44,6 +45,21 @@ struct heat {
 
 int heat_compute(struct db *d, const struct sql_filter *f, int cols,
 		 struct heat *h, struct ukt_buf *err);
+/*
+ * The same over the time span [t0, t1) (ns of the trace clock), so that
+ * heat maps of several functions, and the trace, share one time axis;
+ * calls outside it go in the first or last column. With t1 <= t0, the
+ * span of the calls themselves (heat_compute).
+ */
+int heat_compute_span(struct db *d, const struct sql_filter *f, int cols,
+		      int64_t t0, int64_t t1, struct heat *h, struct ukt_buf *err);
+/*
+ * The span of the whole trace: from its first event (meta.first_ts) to
+ * the end of the recording (meta.stop_ns) or its last call, whichever is
+ * later; narrowed to [since, until] where has_since / has_until.
+ */
+void heat_trace_span(struct db *d, bool has_since, int64_t since, bool has_until,
+		     int64_t until, int64_t *t0, int64_t *t1);
 void heat_release(struct heat *h);
 
 #endif

@@ -121,6 +121,7 @@ static void summary(FILE *f, const struct stats_row *rows, size_t n, int nfuncs)
 {
 	static const char *const heads[] = { "function", "calls", "incomplete", "total",
 		"self", "min", "avg", "p50", "p90", "p99", "max" };
+	size_t uncalled = 0;
 
 	fputs("<h2 id=\"summary\">Summary</h2>\n<p class=\"muted\">Complete calls of each probed"
 	      " function (click a column to sort; a function's name leads to its details).</p>\n"
@@ -131,6 +132,10 @@ static void summary(FILE *f, const struct stats_row *rows, size_t n, int nfuncs)
 	for (size_t i = 0; i < n; i++) {
 		const struct stats_row *r = &rows[i];
 
+		if (!r->v[S_CALLS] && !r->v[S_INCOMPLETE]) {
+			uncalled++;
+			continue;	/* below, folded */
+		}
 		fputs("<tr><td>", f);
 		if ((int)i < nfuncs && r->v[S_CALLS]) {
 			fprintf(f, "<a href=\"#f%zu\">", i);
@@ -147,6 +152,21 @@ static void summary(FILE *f, const struct stats_row *rows, size_t n, int nfuncs)
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);
+	/* a glob's many matches that never ran: named, out of the way */
+	if (uncalled) {
+		size_t k = 0;
+
+		fprintf(f, "<details class=\"uncalled\" data-count=\"%zu\"><summary>%zu probed"
+			" function%s had no calls</summary>\n<p class=\"muted\">", uncalled, uncalled,
+			uncalled == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++) {
+			if (rows[i].v[S_CALLS] || rows[i].v[S_INCOMPLETE])
+				continue;
+			fputs(k++ ? ", " : "", f);
+			esc(f, rows[i].k1);
+		}
+		fputs("</p></details>\n", f);
+	}
 }
 
 static void notes(FILE *f, struct db *d)
@@ -267,7 +287,8 @@ static int slowest_table(FILE *f, struct db *d, const struct sql_filter *flt, in
 
 /* One function's histogram, heat map, callers and slowest calls. */
 static int func_section(FILE *f, struct db *d, const struct call_select *sel,
-			const struct stats_row *r, size_t idx, int64_t origin, struct ukt_buf *err)
+			const struct stats_row *r, size_t idx, int64_t origin,
+			const int64_t span[2], struct ukt_buf *err)
 {
 	struct call_select one = *sel;
 	struct sql_filter flt = { UKT_BUF_INIT, 0, { { 0 } } };
@@ -291,7 +312,7 @@ static int func_section(FILE *f, struct db *d, const struct call_select *sel,
 		pic_hist_svg(f, &h, title.data);
 	}
 	if (!rc)
-		rc = heat_compute(d, &flt, HEAT_COLS, &hm, err);
+		rc = heat_compute_span(d, &flt, HEAT_COLS, span[0], span[1], &hm, err);
 	if (!rc && hm.total) {
 		ukt_buf_reset(&title);
 		ukt_buf_addf(&title, "When the calls of %s happened, and how long they took", r->k1);
@@ -308,19 +329,33 @@ static int func_section(FILE *f, struct db *d, const struct call_select *sel,
 	return rc;
 }
 
-/* A trace without calls: its events per probe. */
-static int events_section(FILE *f, struct db *d, struct ukt_buf *err)
+/*
+ * The events of each probe: of every probe in a trace without calls, else
+ * of the probes that are not halves of calls (tracepoints, entry-only
+ * probes), when there are any.
+ */
+static int events_section(FILE *f, struct db *d, bool with_calls, struct ukt_buf *err)
 {
-	struct db_stmt *s = db_prepare(d,
-		"SELECT COALESCE(p.function, p.system || ':' || p.name), p.kind, COUNT(e.id) FROM probes p"
-		" LEFT JOIN events e ON e.probe_id = p.id GROUP BY p.id ORDER BY 3 DESC", err);
+	struct db_stmt *s;
+	int64_t n = 0;
 	int rc;
 
+	if (with_calls &&
+	    (db_query_int(d, "SELECT COUNT(*) FROM probes WHERE role IS NULL", &n) || !n))
+		return 0;
+	s = db_prepare(d, with_calls ?
+		"SELECT COALESCE(p.function, p.system || ':' || p.name), p.kind, COUNT(e.id) FROM probes p"
+		" LEFT JOIN events e ON e.probe_id = p.id WHERE p.role IS NULL GROUP BY p.id ORDER BY 3 DESC" :
+		"SELECT COALESCE(p.function, p.system || ':' || p.name), p.kind, COUNT(e.id) FROM probes p"
+		" LEFT JOIN events e ON e.probe_id = p.id GROUP BY p.id ORDER BY 3 DESC", err);
 	if (!s)
 		return -REP_E_SQL;
-	fputs("<h2>Events</h2>\n<p class=\"muted\">No function was probed at entry and return, so"
-	      " there are no calls: the events of each probe.</p>\n<table class=\"sortable\"><thead><tr>"
-	      "<th>event</th><th>kind</th><th>events</th></tr></thead><tbody>\n", f);
+	fprintf(f, "<h2 id=\"events\">Events</h2>\n<p class=\"muted\">%s</p>\n<table class=\"sortable"
+		" events\"><thead><tr><th>event</th><th>kind</th><th>events</th></tr></thead><tbody>\n",
+		with_calls ? "The events of the probes that are not halves of calls (tracepoints,"
+		" entry-only probes), over the whole trace; each is on its thread's track in"
+		" <code>export --perfetto</code>." : "No function was probed at entry and return, so"
+		" there are no calls: the events of each probe.");
 	while ((rc = db_step(s, err)) == 1) {
 		fputs("<tr><td>", f);
 		esc(f, db_column_text(s, 0));
@@ -341,11 +376,13 @@ int html_write(FILE *f, struct db *d, const struct call_select *sel,
 	struct call_select all = *sel;
 	struct stats_row *rows = NULL;
 	size_t n = 0;
-	int64_t origin = 0, nprobed = 0;
+	int64_t origin = 0, nprobed = 0, span[2];
 	int rc = 0;
 
 	all.func = NULL;
 	origin = tables_first_ts(d);
+	/* every heat map on the page over the same time: the trace's */
+	heat_trace_span(d, sel->has_since, sel->since, sel->has_until, sel->until, &span[0], &span[1]);
 	db_query_int(d, "SELECT COUNT(*) FROM probes WHERE func IS NOT NULL", &nprobed);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>uktrace: ", f);
 	esc(f, trace_name);
@@ -357,7 +394,7 @@ int html_write(FILE *f, struct db *d, const struct call_select *sel,
 		fputs("<p class=\"note\">Only the calls the command line selected (--pid, --comm,"
 		      " --since, --until).</p>\n", f);
 	if (!nprobed) {
-		rc = events_section(f, d, err);
+		rc = events_section(f, d, false, err);
 		goto end;
 	}
 	rc = stats_compute(d, STATS_BY_FUNC, &all, &rows, &n, err);
@@ -369,10 +406,12 @@ int html_write(FILE *f, struct db *d, const struct call_select *sel,
 		qsort(rows, n, sizeof(*rows), row_total_desc);
 	summary(f, rows, n, nfuncs);
 	notes(f, d);
-	rc = flame_section(f, d, &all, err);
+	rc = events_section(f, d, true, err);
+	if (!rc)
+		rc = flame_section(f, d, &all, err);
 	for (size_t i = 0; !rc && i < n && (int)i < nfuncs; i++)
 		if (rows[i].v[S_CALLS])
-			rc = func_section(f, d, &all, &rows[i], i, origin, err);
+			rc = func_section(f, d, &all, &rows[i], i, origin, span, err);
 end:
 	if (!rc)
 		fprintf(f, "<p class=\"muted\">Made by uktrace-report %s. Query the same numbers with"

@@ -131,14 +131,184 @@ static int names(struct json_out *j, struct db *d, struct ukt_buf *err)
 	return 0;
 }
 
+/* An integer as JSON: a number where a double holds it exactly (within
+ * 2^53, as JavaScript reads JSON), else a hex string of its 64 bits. */
+static void json_int(FILE *f, int64_t v)
+{
+	if (v >= -(INT64_C(1) << 53) && v <= INT64_C(1) << 53)
+		fprintf(f, "%" PRId64, v);
+	else
+		fprintf(f, "\"0x%" PRIx64 "\"", (uint64_t)v);
+}
+
+/*
+ * Calls entered and never returned (no_return: still running at the end;
+ * abandoned, no_return_depth, never_returns, lost) are slices too, so that
+ * what ran inside them nests under them: each to the start of the next
+ * call on its thread at its depth or shallower (the first thing known to
+ * run outside it), within its parent, or else a no_return call to the end
+ * of the trace and another to the end of the last call inside it. One
+ * pass over the calls of the threads that have such calls, in time
+ * order, with a stack of the open ones.
+ */
+struct open_end {
+	int64_t id, end;
+};
+
+struct open_pending {
+	int64_t id, depth, entry, maxend, parent_end;
+	bool to_trace_end, has_parent_end;
+};
+
+struct open_ends {
+	struct open_end *v;
+	size_t n, cap;
+	struct open_pending *stack;
+	size_t depth, stack_cap;
+	int64_t trace_end;
+};
+
+static int open_close(struct open_ends *o, int64_t limit, bool thread_end)
+{
+	struct open_pending *p = &o->stack[--o->depth];
+	int64_t end = thread_end ? (p->to_trace_end ? o->trace_end : p->maxend) : limit;
+
+	if (p->has_parent_end && end > p->parent_end)
+		end = p->parent_end;
+	if (end < p->maxend && !p->has_parent_end)
+		end = p->maxend;
+	if (end < p->entry)
+		end = p->entry;
+	if (o->depth && o->stack[o->depth - 1].maxend < end)
+		o->stack[o->depth - 1].maxend = end;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		void *v = reallocarray(o->v, cap, sizeof(*o->v));
+
+		if (!v)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n++] = (struct open_end){ p->id, end };
+	return 0;
+}
+
+static int open_end_cmp(const void *a, const void *b)
+{
+	const struct open_end *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int open_ends_compute(struct open_ends *o, struct db *d, struct ukt_buf *err)
+{
+	struct db_stmt *s;
+	int64_t tid = 0;
+	bool first = true;
+	int rc = 0;
+
+	/* the end of the recording (meta.stop_ns, on the trace clock), or
+	 * the last call seen when it has none */
+	if (db_query_int(d, "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta"
+			 " WHERE key = 'stop_ns'), 0), (SELECT COALESCE(MAX(COALESCE(return_ts,"
+			 " entry_ts)), 0) FROM calls))", &o->trace_end))
+		o->trace_end = 0;
+	s = db_prepare(d,
+		"WITH o AS (SELECT DISTINCT tid FROM calls WHERE complete = 0"
+		"   AND entry_ts IS NOT NULL AND return_ts IS NULL)"
+		" SELECT c.id, c.tid, COALESCE(c.entry_ts, c.return_ts) AS t,"
+		" COALESCE(c.return_ts, c.entry_ts), c.depth,"
+		" c.complete = 0 AND c.entry_ts IS NOT NULL AND c.return_ts IS NULL AS open,"
+		" c.status = 'no_return',"
+		" CASE WHEN c.complete = 0 AND c.entry_ts IS NOT NULL AND c.return_ts IS NULL"
+		"  THEN (SELECT p.return_ts FROM calls p WHERE p.id = c.parent_id) END"
+		" FROM calls c WHERE c.tid IN o ORDER BY c.tid, t, c.depth", err);
+	if (!s)
+		return fail_sql(err);
+	while ((rc = db_step(s, err)) == 1) {
+		int64_t t = db_column_int(s, 2), e = db_column_int(s, 3), depth = db_column_int(s, 4);
+		int m = 0;
+
+		if (first || db_column_int(s, 1) != tid) {
+			while (o->depth && !m)
+				m = open_close(o, 0, true);
+			tid = db_column_int(s, 1);
+			first = false;
+		}
+		while (!m && o->depth && o->stack[o->depth - 1].depth >= depth)
+			m = open_close(o, t, false);
+		if (m) {
+			rc = m;
+			break;
+		}
+		if (o->depth && o->stack[o->depth - 1].maxend < e)
+			o->stack[o->depth - 1].maxend = e;
+		if (!db_column_int(s, 5))
+			continue;
+		if (o->depth == o->stack_cap) {
+			size_t cap = o->stack_cap ? o->stack_cap * 2 : 16;
+			void *v = reallocarray(o->stack, cap, sizeof(*o->stack));
+
+			if (!v) {
+				rc = -ENOMEM;
+				break;
+			}
+			o->stack = v;
+			o->stack_cap = cap;
+		}
+		o->stack[o->depth++] = (struct open_pending){
+			.id = db_column_int(s, 0), .depth = depth, .entry = t, .maxend = t,
+			.parent_end = db_column_int(s, 7),
+			.has_parent_end = db_column_type(s, 7) != DB_NULL,
+			.to_trace_end = db_column_int(s, 6) != 0,
+		};
+	}
+	db_finalize(s);
+	while (rc >= 0 && o->depth)
+		rc = open_close(o, 0, true);
+	if (rc == -ENOMEM) {
+		ukt_buf_adds(err, "out of memory for the calls that did not return");
+		return rc;
+	}
+	if (rc < 0)
+		return fail_sql(err);
+	if (o->n)
+		qsort(o->v, o->n, sizeof(*o->v), open_end_cmp);
+	return 0;
+}
+
+static void open_ends_release(struct open_ends *o)
+{
+	free(o->v);
+	free(o->stack);
+}
+
+/* The end of open call id, or -1 when it is not one. */
+static int64_t open_end_of(const struct open_ends *o, int64_t id)
+{
+	struct open_end key = { id, 0 }, *e;
+
+	if (!o->n)
+		return -1;
+	e = bsearch(&key, o->v, o->n, sizeof(*o->v), open_end_cmp);
+	return e ? e->end : -1;
+}
+
 static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 		 struct ukt_buf *err)
 {
+	struct open_ends ends = { 0 };
 	struct ukt_buf sql = UKT_BUF_INIT;
 	struct db_stmt *s;
 	int rc;
 
 	/* ret: a syscall's a count or -errno, a function's a register */
+	rc = open_ends_compute(&ends, d, err);
+	if (rc) {
+		open_ends_release(&ends);
+		return rc;
+	}
 	ukt_buf_addf(&sql, "SELECT id, func, tid, pid, entry_ts, return_ts, duration_ns, complete,"
 		     " status, caller_symbol, args, ret, depth, parent_id, EXISTS(SELECT 1 FROM"
 		     " probes p WHERE p.func = calls.func AND p.kind = 'tracepoint')"
@@ -146,8 +316,10 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 		     f->where.len ? " WHERE " : "", f->where.data);
 	s = db_prepare_buf(d, &sql, err);
 	ukt_buf_release(&sql);
-	if (!s)
+	if (!s) {
+		open_ends_release(&ends);
 		return fail_sql(err);
+	}
 	filter_bind(s, f, 1);
 	while ((rc = db_step(s, err)) == 1) {
 		int64_t tid = db_column_int(s, 2);
@@ -156,28 +328,37 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 		bool has_entry = db_column_type(s, 4) != DB_NULL;
 		bool has_dur = db_column_type(s, 6) != DB_NULL;
 		const char *status = db_column_text(s, 8);
+		int64_t open_end = -1;
 
+		if (!complete && has_entry && !has_dur)
+			open_end = open_end_of(&ends, db_column_int(s, 0));
 		track_add(j, tid, pid);
 		next(j);
+		/* the name is the function alone (tools group slices by name);
+		 * everything else goes in args */
 		fputs("{\"name\":", j->f);
+		out_json_string(j->f, db_column_text(s, 1));
 		if (complete || (has_entry && has_dur)) {
-			out_json_string(j->f, db_column_text(s, 1));
 			fprintf(j->f, ",\"cat\":\"%s\",\"ph\":\"X\"", complete ? "call" : "incomplete call");
 			us(j->f, "ts", db_column_int(s, 4));
 			us(j->f, "dur", db_column_int(s, 6));
+		} else if (open_end >= 0) {
+			/* entered, never returned: as far as it can have run */
+			fputs(",\"cat\":\"incomplete call\",\"ph\":\"X\"", j->f);
+			us(j->f, "ts", db_column_int(s, 4));
+			us(j->f, "dur", open_end - db_column_int(s, 4));
 		} else {
-			/* no duration to draw: an instant where it was seen */
-			struct ukt_buf name = UKT_BUF_INIT;
-
-			ukt_buf_addf(&name, "%s (%s)", db_column_text(s, 1), status ? status : "incomplete");
-			out_json_string(j->f, name.data);
-			ukt_buf_release(&name);
+			/* a return without its entry: an instant where it was seen */
 			fputs(",\"cat\":\"incomplete call\",\"ph\":\"i\",\"s\":\"t\"", j->f);
 			us(j->f, "ts", db_column_int(s, has_entry ? 4 : 5));
 		}
 		fprintf(j->f, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"args\":{\"call\":%" PRId64
 			",\"status\":", pid, tid, db_column_int(s, 0));
 		out_json_string(j->f, status ? status : "");
+		if (open_end >= 0)
+			fputs(status && !strcmp(status, "no_return") ?
+			      ",\"end\":\"not returned: drawn to the end of the trace, or of what ran inside it\"" :
+			      ",\"end\":\"unknown: drawn to the next thing its thread did outside it\"", j->f);
 		fprintf(j->f, ",\"depth\":%" PRId64, db_column_int(s, 12));
 		if (db_column_type(s, 13) != DB_NULL)
 			fprintf(j->f, ",\"parent\":%" PRId64, db_column_int(s, 13));
@@ -189,13 +370,15 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 			fputs(",\"args\":", j->f);
 			out_json_string(j->f, db_column_text(s, 10));
 		}
-		if (db_column_type(s, 11) != DB_NULL && db_column_int(s, 14))
-			fprintf(j->f, ",\"ret\":%" PRId64, db_column_int(s, 11));
-		else if (db_column_type(s, 11) != DB_NULL)
+		if (db_column_type(s, 11) != DB_NULL && db_column_int(s, 14)) {
+			fputs(",\"ret\":", j->f);
+			json_int(j->f, db_column_int(s, 11));
+		} else if (db_column_type(s, 11) != DB_NULL)
 			fprintf(j->f, ",\"ret\":\"0x%" PRIx64 "\"", (uint64_t)db_column_int(s, 11));
 		fputs("}}", j->f);
 	}
 	db_finalize(s);
+	open_ends_release(&ends);
 	return rc < 0 ? fail_sql(err) : 0;
 }
 
@@ -271,7 +454,7 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 				out_json_string(j->f, a);
 				fputc(':', j->f);
 				if (db_column_type(s, 3 + k) == DB_INT)
-					fprintf(j->f, "%" PRId64, db_column_int(s, 3 + k));
+					json_int(j->f, db_column_int(s, 3 + k));
 				else if (db_column_type(s, 3 + k) == DB_NULL)
 					fputs("null", j->f);
 				else

@@ -4,12 +4,17 @@
  * chrome://tracing open: one track per thread with something in the
  * selection, grouped by process and named at the end; each
  * call with both ends a complete ("X") slice, nested as the calls were,
- * with its arguments, return value and status; a call without a duration
- * an instant ("i") named for its status; the events of probes that are
- * not halves of calls instants with their fields; lost events a counter
- * per CPU. Timestamps are microseconds with nanosecond decimals, on the
+ * with its arguments, return value and status in args (the name is the
+ * function alone, which tools group by); a call entered and never
+ * returned a slice as far as it can have run (to the end of the trace
+ * for one still running then), so that what ran inside it nests under
+ * it; a return without its entry an instant; the events of probes that
+ * are not halves of calls instants with their fields; lost events a
+ * counter per CPU. Integers beyond 2^53, which JSON readers round, are hex
+ * strings. Timestamps are microseconds with nanosecond decimals, on the
  * trace clock. Written as the rows stream from the database: memory grows
- * with the threads drawn on, not with the events.
+ * with the threads drawn on and the calls that did not return, not with
+ * the events.
  */
 #ifndef UKT_PERFETTO_H
 #define UKT_PERFETTO_H

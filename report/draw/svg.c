@@ -22,7 +22,11 @@ void svg_begin(FILE *f, const char *cls, int w, int h, const char *title,
 		cls, w, h, w, h, w, h);
 	if (script)
 		fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n%s\n]]></script>\n", script);
-	svg_text(f, w / 2.0, 24, "middle", 17, title);
+	/* class "title": a script may follow what the picture shows */
+	fprintf(f, "<text class=\"title\" x=\"%.1f\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">",
+		w / 2.0);
+	out_xml_text(f, title);
+	fputs("</text>\n", f);
 }
 
 void svg_end(FILE *f)

@@ -36,6 +36,19 @@ check pic_pid_filter 0 "$(python3 -c "import json,sys; print(sum(e.get('ph') == 
 "$REP" export "$F" --perfetto "$TMP/pid.json" --pid "$pid" -q
 check pic_pid_all "$(sqlite3 "$DB" "SELECT COUNT(*) FROM calls WHERE pid = $pid")" \
 	"$(python3 -c "import json,sys; print(sum(e.get('ph') == 'X' for e in json.load(open(sys.argv[1]))['traceEvents']))" "$TMP/pid.json")"
+# one call in the window: one bucket, drawn as a bar among empty slots
+t=$(sqlite3 "$DB" "SELECT (entry_ts - (SELECT value FROM meta WHERE key = 'first_ts')) / 1e9 FROM calls WHERE func = 'a' ORDER BY entry_ts LIMIT 1")
+"$REP" hist "$F" a --since "+$t" --until "+$t" --svg "$TMP/one.svg" -q
+check pic_hist_one_bar 1 "$(grep -c 'class="bar"' "$TMP/one.svg")"
+$CHK hist "$TMP/one.svg" "$DB" a 2>/dev/null | grep -E "pic_hist_single_bar|pic_hist_round_ticks" | sed 's/ pic_/ pic_one_/'
+# an integer beyond 2^53 (an address, a return value) as a hex string,
+# which JSON readers cannot round
+"$REP" summary "$F" --db "$TMP/big.db" -q > /dev/null
+sqlite3 "$TMP/big.db" "UPDATE event_data SET arg1 = 1152921504606846977 WHERE id = (SELECT e.id FROM event_data e
+	JOIN probes p ON p.id = e.probe_id WHERE p.role IS NULL LIMIT 1)"
+"$REP" export "$F" --db "$TMP/big.db" --perfetto "$TMP/big.json" -q
+has pic_json_big_int_hex '"0x1000000000000001"' "$(cat "$TMP/big.json")"
+$CHK perfetto "$TMP/big.json" "$TMP/big.db" | grep pic_json_ints_exact | sed 's/ pic_/ pic_big_/'
 # under one function: every stack starts with it
 "$REP" flamegraph "$F" r --folded -q > "$TMP/r.folded"
 $CHK folded "$TMP/r.folded" "$DB" r | sed "s/ pic_/ pic_root_/"
@@ -65,7 +78,17 @@ else
 	"$REP" db live.ukt -o live.db -q
 	pictures "$TMP/live.ukt" live.db a | sed 's/^\(ok\|FAIL\) pic_/\1 pic_live_/'
 	# the nesting the workload made: a under both callers, r under r
-	stacks=$(cut -d' ' -f1 live.ukt.folded | sort | tr '\n' ' ')
+	stacks=$(cut -d' ' -f1 live.ukt.folded | sed 's/^[^;]*;//' | sort | tr '\n' ' ')
+	# under the one thread's frame, "COMM-PID"
+	check pic_live_thread_root "workload-$(sqlite3 live.db "SELECT pid FROM calls LIMIT 1")" \
+		"$(cut -d';' -f1 live.ukt.folded | sort -u)"
+	# four threads of one process: four frames, not one merged
+	"$REC" -q -f "$WL:a" -o threads.ukt -- "$WL" threads 4 200
+	"$REP" flamegraph threads.ukt --folded -q > threads.folded
+	"$REP" flamegraph threads.ukt -o threads.svg -q
+	check pic_threads_roots 4 "$(cut -d';' -f1 threads.folded | sort -u | grep -c '^workload-[0-9]*/[0-9]*$')"
+	$CHK flame threads.svg threads.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_threads_/'
+	$CHK folded threads.folded threads.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_threads_/'
 	check pic_live_stacks "caller_one caller_one;a caller_two caller_two;a r r;r r;r;r r;r;r;r r;r;r;r;r s " "$stacks"
 	# three processes one after the other; a window over the first one's
 	# calls draws and names its tracks only
@@ -78,6 +101,26 @@ else
 	$CHK perfetto spawn-win.json spawn.db "pid = $1" | sed 's/^\(ok\|FAIL\) pic_/\1 pic_spawn_window_/'
 	check pic_spawn_window_one_process "$1" "$(python3 -c "import json,sys
 print(' '.join(sorted({str(e['pid']) for e in json.load(open(sys.argv[1]))['traceEvents'] if e.get('ph') in ('X', 'M')})))" spawn-win.json)"
+	# calls that never return are slices too, their children nested in
+	# them: abandoned by longjmp (to the next thing their thread did
+	# outside them), and main, running at the end (to the end of the trace)
+	UW=$ROOT/$B/tests/unwind
+	"$REC" -q -f "$UW:jumper" -f "$UW:thrower" -f "$UW:after" -o jump.ukt -- "$UW" jump 50
+	"$REP" export jump.ukt --perfetto jump.json -q
+	$CHK perfetto jump.json jump.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_abandoned_/'
+	"$REC" -q -f "$ROOT/$B/app:main" -f "$ROOT/$B/app:handle" -f "$ROOT/$B/app:parse" -d 1 \
+		-o running.ukt -- "$ROOT/$B/app" --serve
+	"$REP" export running.ukt --perfetto running.json -q
+	$CHK perfetto running.json running.ukt.db | sed 's/^\(ok\|FAIL\) pic_/\1 pic_running_/'
+	check pic_running_main_slice "X no_return" "$(python3 -c "import json,sys
+print(' '.join('%s %s' % (e['ph'], e['args']['status']) for e in json.load(open(sys.argv[1]))['traceEvents'] if e.get('name') == 'main'))" running.json)"
+	# the page: a glob's functions that never ran folded into one line,
+	# and the tracepoints' events shown beside the calls
+	"$REC" -q -f "$ROOT/$B/app:[ho]*" -e sched:sched_process_exit -o glob.ukt -- "$ROOT/$B/app" --serve-once
+	"$REP" html glob.ukt -o glob.html -q
+	has pic_html_uncalled_folded '<details class="uncalled" data-count="1"><summary>1 probed function had no calls' "$(cat glob.html)"
+	check pic_html_uncalled_not_in_table 0 "$(grep -c '<tr><td>on_signal' glob.html)"
+	has pic_html_events "<tr><td>sched:sched_process_exit</td><td>tracepoint</td><td class=\"n\" data-v=\"$(sql glob.ukt "SELECT COUNT(*) FROM events e JOIN probes p ON p.id = e.probe_id WHERE p.name = 'sched_process_exit'")\">" "$(cat glob.html)"
 	check pic_live_leftovers "" "$(leftovers)"
 fi
 
@@ -112,12 +155,15 @@ check pic_chromium_no_js_error "" "$(grep -i 'Uncaught' "$TMP/chromium.log" | he
 <script>
 var s = document.querySelector("svg.flame");
 var g = [].slice.call(s.querySelectorAll("g.f")).filter(function (e) {
-	return e.getAttribute("data-n") == "r" && e.getAttribute("data-y") == "1"; })[0];
+	return e.getAttribute("data-n") == "r" && e.getAttribute("data-y") == "2"; })[0];
 g.querySelector("rect").dispatchEvent(new MouseEvent("click", { bubbles: true }));
 var hidden = [].slice.call(s.querySelectorAll("g.f")).filter(function (e) {
 	return e.style.display == "none"; }).map(function (e) { return e.getAttribute("data-n"); });
 document.body.setAttribute("data-result", "w=" + g.querySelector("rect").getAttribute("width") +
 	" hidden=" + hidden.join(","));
+document.body.setAttribute("data-title", s.querySelector("text.title").textContent);
+s.querySelector("text.reset").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+document.body.setAttribute("data-title-reset", s.querySelector("text.title").textContent);
 </script></body></html>
 JS
 } > "$TMP/zoom.html"
@@ -125,3 +171,6 @@ timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background
 	--disable-component-update --no-first-run --disable-dev-shm-usage \
 	--user-data-dir="$TMP/chromium" --dump-dom "file://$TMP/zoom.html" > "$TMP/zoom.dom" 2>/dev/null
 check pic_chromium_zoom 'data-result="w=1179.50 hidden=a"' "$(grep -o 'data-result="[^"]*"' "$TMP/zoom.dom")"
+# the title says what the graph is zoomed to, and forgets it on reset
+has pic_chromium_zoom_title 'data-title="Flame graph of .* — zoomed to r (' "$(cat "$TMP/zoom.dom")"
+has pic_chromium_zoom_title_reset 'data-title-reset="Flame graph of [^"—]*"' "$(cat "$TMP/zoom.dom")"

@@ -13,6 +13,7 @@ Each prints "ok NAME" or "FAIL NAME: why" lines, as the e2e tests do.
 WHERE is an SQL condition on the calls view that the export selected.
 """
 import json
+import math
 import re
 import sqlite3
 import struct
@@ -88,14 +89,28 @@ def perfetto(path, dbpath, where="1"):
     check("pic_json_fields", not bad, "; ".join(bad[:5]))
 
     calls = {r[0]: r for r in q(db, "SELECT id, func, tid, entry_ts, duration_ns, parent_id, complete,"
-                                " status FROM calls WHERE " + where)}
+                                " status, depth FROM calls WHERE " + where)}
     xs = [e for e in evs if e.get("ph") == "X"]
     inc = [e for e in evs if e.get("ph") == "i" and e.get("cat") == "incomplete call"]
-    with_dur = [c for c in calls.values() if c[3] is not None and c[4] is not None]
-    check("pic_json_slices_are_calls", len(xs) == len(with_dur),
-          "%d X slices for %d calls with a duration" % (len(xs), len(with_dur)))
-    check("pic_json_incomplete_marked", len(inc) == len(calls) - len(with_dur),
-          "%d incomplete instants for %d calls without a duration" % (len(inc), len(calls) - len(with_dur)))
+    # every call entered is a slice: one that never returned runs as far
+    # as it can have (its children nest under it); a return alone an instant
+    entered = [c for c in calls.values() if c[3] is not None]
+    check("pic_json_slices_are_calls", len(xs) == len(entered),
+          "%d X slices for %d calls with an entry" % (len(xs), len(entered)))
+    check("pic_json_incomplete_marked", len(inc) == len(calls) - len(entered),
+          "%d incomplete instants for %d calls without an entry" % (len(inc), len(calls) - len(entered)))
+    # tools group slices by name: the name is the function, nothing more
+    bad = ["%r for call %r" % (e["name"], e["args"].get("call")) for e in xs + inc
+           if e["args"].get("call") in calls and e["name"] != calls[e["args"]["call"]][1]]
+    check("pic_json_names_are_functions", not bad, "; ".join(bad[:5]))
+    # JSON readers hold numbers as doubles: no integer beyond 2^53
+    bad = ["%s=%r" % (k, v) for e in evs for k, v in e.get("args", {}).items()
+           if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2 ** 53]
+    check("pic_json_ints_exact", not bad, "; ".join(bad[:5]))
+    trace_end = q(db, "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta"
+                  " WHERE key = 'stop_ns'), 0), (SELECT COALESCE(MAX(COALESCE(return_ts,"
+                  " entry_ts)), 0) FROM calls))")[0][0]
+    all_calls = q(db, "SELECT id, tid, COALESCE(entry_ts, return_ts), depth FROM calls")
     # microseconds: ts and dur times 1000 are the calls' ns
     bad = []
     for e in xs:
@@ -103,7 +118,15 @@ def perfetto(path, dbpath, where="1"):
         if c is None:
             bad.append("slice of unknown call %r" % e["args"].get("call"))
             continue
-        if round(e["ts"] * 1000) != c[3] or round(e["dur"] * 1000) != c[4]:
+        if c[4] is None:
+            if round(e["ts"] * 1000) != c[3] or e.get("cat") != "incomplete call":
+                bad.append("open call %d: ts %r, cat %r" % (c[0], e["ts"], e.get("cat")))
+            later = [a for a in all_calls if a[1] == c[2] and a[2] > c[3] and a[3] <= c[8]]
+            if c[7] == "no_return" and c[5] is None and not later and trace_end and \
+                    round((e["ts"] + e["dur"]) * 1000) != trace_end:
+                bad.append("call %d, not returned, ends at %r, not at the end of the trace %d"
+                           % (c[0], e["ts"] + e["dur"], trace_end))
+        elif round(e["ts"] * 1000) != c[3] or round(e["dur"] * 1000) != c[4]:
             bad.append("call %d: ts %r dur %r for %d ns + %d ns" % (c[0], e["ts"], e["dur"], c[3], c[4]))
         if e["name"] != c[1] or e["tid"] != c[2]:
             bad.append("call %d named %r on %r" % (c[0], e["name"], e["tid"]))
@@ -117,20 +140,22 @@ def perfetto(path, dbpath, where="1"):
     tracks = {}
     for e in xs:
         tracks.setdefault((e["pid"], e["tid"]), []).append(e)
+    # in whole nanoseconds: microseconds as doubles near 1e9 carry rounding
+    ns = lambda v: round(v * 1000)
     for key, sl in tracks.items():
-        sl.sort(key=lambda e: (e["ts"], -e["dur"]))
+        sl.sort(key=lambda e: (ns(e["ts"]), -ns(e["dur"])))
         stack = []
         for e in sl:
-            while stack and e["ts"] >= stack[-1]["ts"] + stack[-1]["dur"]:
+            while stack and ns(e["ts"]) >= ns(stack[-1]["ts"]) + ns(stack[-1]["dur"]):
                 stack.pop()
-            if stack and e["ts"] + e["dur"] > stack[-1]["ts"] + stack[-1]["dur"] + 1e-9:
+            if stack and ns(e["ts"]) + ns(e["dur"]) > ns(stack[-1]["ts"]) + ns(stack[-1]["dur"]):
                 bad.append("call %s overlaps call %s on %s" % (e["args"]["call"], stack[-1]["args"]["call"], key))
             stack.append(e)
         for e in sl:
             p = e["args"].get("parent")
             if p in by_id:
                 pe = by_id[p]
-                if not (pe["ts"] <= e["ts"] and e["ts"] + e["dur"] <= pe["ts"] + pe["dur"] + 1e-9):
+                if not (ns(pe["ts"]) <= ns(e["ts"]) and ns(e["ts"]) + ns(e["dur"]) <= ns(pe["ts"]) + ns(pe["dur"])):
                     bad.append("call %s outside its parent %s" % (e["args"]["call"], p))
     check("pic_json_nesting", not bad, "; ".join(bad[:5]))
     named = {(e["pid"], e["tid"]) for e in evs if e.get("ph") == "M" and e["name"] == "thread_name"}
@@ -163,15 +188,19 @@ def folded(path, dbpath, root=None):
         check("pic_folded_total", total == want, "stacks sum to %d ns, calls' self time %d ns" % (total, want))
         # each stack's weight is the self time of the complete calls with
         # that chain of parents, computed here from the calls view
-        rows = {r[0]: r for r in q(db, "SELECT id, parent_id, func, complete, self_ns FROM calls")}
+        # under a frame per thread, named as stackcollapse-perf --tid does
+        rows = {r[0]: r for r in q(db, "SELECT id, parent_id, func, complete, self_ns, tid,"
+                                   " COALESCE(pid, tid), comm FROM calls")}
         want, names = {}, {}
         for r in rows.values():
             if not r[3] or not r[4]:
                 continue
-            chain, c = [], r
+            chain, c, top = [], r, r
             while c is not None:
                 chain.append(c[2].replace(";", ":"))
-                c = rows.get(c[1])
+                top, c = c, rows.get(c[1])
+            chain.append(("%s-%d" % (top[7] or "?", top[6]) if top[5] == top[6] else
+                          "%s-%d/%d" % (top[7] or "?", top[6], top[5])).replace(";", ":"))
             key = ";".join(reversed(chain))
             want[key] = want.get(key, 0) + r[4]
         got = {l.rsplit(" ", 1)[0]: int(l.rsplit(" ", 1)[1]) for l in lines}
@@ -219,6 +248,26 @@ def flame(path, dbpath):
         if g.find(SVG + "title") is None or g.find(SVG + "rect") is None:
             bad.append("%s without title or rect" % g.get("data-n"))
     check("pic_flame_widths_add_up", not bad, "; ".join(bad[:3]))
+    # threads are not merged: a frame per thread above the root, with
+    # the time of its outermost calls
+    threads = [g for g in frames if g.get("data-thread") == "1"]
+    rows = {r[0]: r for r in q(db, "SELECT id, parent_id, complete, self_ns, tid,"
+                               " COALESCE(pid, tid), comm FROM calls")}
+    want = {}
+    for r in rows.values():
+        if not r[2] or not r[3]:
+            continue
+        top = r
+        while rows.get(top[1]) is not None:
+            top = rows[top[1]]
+        k = "%s-%d" % (top[6], top[5]) if top[4] == top[5] else "%s-%d/%d" % (top[6], top[5], top[4])
+        want[k] = want.get(k, 0) + r[3]
+    got = {g.get("data-n"): int(g.get("data-total-ns")) for g in threads}
+    check("pic_flame_threads", got == {k: v for k, v in want.items() if v}
+          and all(g.get("data-y") == "1" for g in threads),
+          "thread frames %r, SQL %r" % (sorted(got.items())[:4], sorted(want.items())[:4]))
+    check("pic_flame_title_class", any(t.get("class") == "title" for t in root.iter(SVG + "text")),
+          "no text.title for the zoom to follow")
     check("pic_flame_script", root.find(SVG + "script") is not None, "no zoom script")
 
 
@@ -241,9 +290,33 @@ def hist(path, dbpath, func):
            for n in [buckets_sql(db, func, int(b.get("data-from-ns")), int(b.get("data-to-ns")))]
            if n != int(b.get("data-count"))]
     check("pic_hist_buckets", not bad, "; ".join(bad[:3]))
+    # the duration axis: ticks at round values (1, 2 or 5 times a power of ten)
+    ticks = [float(g.get("data-ns")) for g in root.iter(SVG + "g") if g.get("class") == "tick"]
+    check("pic_hist_round_ticks", ticks and all(is_round(v) or is_multiple(v, ticks) for v in ticks),
+          "ticks at %r" % ticks[:8])
+    # a single bucket is a bar, not the whole plot filled
+    if len(bars) == 1:
+        w = float(bars[0].find(SVG + "rect").get("width"))
+        check("pic_hist_single_bar", w <= (900 - 100) / 8.0, "the one bar is %.1f px wide" % w)
 
 
-def heat(path, dbpath, func):
+def is_round(v):
+    """1, 2 or 5 times a power of ten"""
+    if v <= 0:
+        return v == 0
+    m = v / 10 ** math.floor(math.log10(v) + 1e-9)
+    return any(abs(m - k) < 1e-6 for k in (1, 2, 5, 10))
+
+
+def is_multiple(v, ticks):
+    """a linear axis: a multiple of a round step, the ticks' spacing"""
+    if len(ticks) < 2:
+        return False
+    step = ticks[1] - ticks[0]
+    return is_round(step) and abs(v / step - round(v / step)) < 1e-6
+
+
+def heat(path, dbpath, func, span=None):
     db = sqlite3.connect(dbpath)
     root = svg_root("pic_heat_xml", path)
     if root is None:
@@ -252,6 +325,29 @@ def heat(path, dbpath, func):
     total = sum(int(c.get("data-count")) for c in cells)
     want = q(db, "SELECT COUNT(*) FROM calls WHERE complete AND func = ?", func)[0][0]
     check("pic_heat_total", cells and total == want, "cells hold %d calls, SQL %d" % (total, want))
+    # round ticks on both axes
+    ticks = [g for g in root.iter(SVG + "g") if "tick" in (g.get("class") or "").split()]
+    ys = [float(g.get("data-ns")) for g in ticks if "ytick" in g.get("class").split()]
+    xs = [float(g.get("data-s")) for g in ticks if "xtick" in g.get("class").split()]
+    check("pic_heat_round_ticks", ys and xs and all(is_round(v) for v in ys) and
+          all(is_multiple(v, xs) for v in xs), "durations %r, seconds %r" % (ys[:6], xs[:6]))
+    # the time axis is the whole trace's (or the window's), not the calls'
+    plot = [r for r in root.iter(SVG + "rect") if r.get("class") == "plot"]
+    if span is None:
+        first = q(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'")[0][0]
+        end = q(db, "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stop_ns'), 0),"
+                " (SELECT COALESCE(MAX(COALESCE(return_ts, entry_ts)), 0) FROM calls))")[0][0]
+        span = (first, end + 1)
+    got = (int(plot[0].get("data-t0-ns")), int(plot[0].get("data-t1-ns"))) if plot else None
+    check("pic_heat_whole_trace", got == tuple(span), "time axis %r, the trace %r" % (got, span))
+    # a legend that says what its colours count, up to the fullest cell
+    legend = [g for g in root.iter(SVG + "g") if g.get("class") == "legend"]
+    texts = " ".join(t.text or "" for g in legend for t in g.iter(SVG + "text"))
+    marks = [int(g.get("data-count")) for g in root.iter(SVG + "g") if g.get("class") == "legend-tick"]
+    check("pic_heat_legend", "calls in a cell" in texts and marks and
+          max(marks) == max(int(c.get("data-count")) for c in cells) and
+          all(is_round(m) for m in marks[:-1]),
+          "legend %r, marks %r" % (texts, marks))
 
 
 class Page(HTMLParser):

@@ -80,7 +80,12 @@ static void test_flame_tree(void)
 	CHECK_EQ(flame_build(&fl, db, &sel, NULL, &err), 0);
 	CHECK_EQ(fl.v[0].total, self);
 	CHECK_EQ(fl.v[0].self, 0);		/* "all" is no function */
-	CHECK_EQ(fl.depth, 5);			/* r;r;r;r;r */
+	CHECK_EQ(fl.depth, 6);			/* the thread;r;r;r;r;r */
+	/* one thread: one frame above the root, named COMM-PID */
+	CHECK_EQ(fl.v[0].nkids, 1);
+	CHECK(fl.v[fl.v[0].kids[0]].thread);
+	CHECK_EQ(fl.v[fl.v[0].kids[0]].total, self);
+	CHECK(!strncmp(fl.names.s[fl.v[fl.v[0].kids[0]].name], "fixture-workloa-", 16));
 	for (int i = 0; i < fl.n; i++) {
 		int64_t kids = 0;
 
