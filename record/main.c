@@ -72,6 +72,13 @@ static void usage(FILE *f)
 "  -c, --config FILE      specs one per line ('probe SPEC', 'function SPEC',\n"
 "                         'tracepoint SYS:EVENT', or a bare probe SPEC; 'filter\n"
 "                         EXPR' filters the line before); # comments\n"
+"  -g                     record each event's stacks (--stack both)\n"
+"      --stack WHICH      record the stack with each event: 'kernel' (kprobes and\n"
+"                         tracepoints: tracefs' stacktrace trigger), 'user' (every\n"
+"                         probe: the user stack, walked by frame pointers, so a\n"
+"                         program built without them shows its first frames\n"
+"                         only), or 'both'; the report names the frames\n"
+"                         (stacks table, callers --depth, flamegraph)\n"
 "      --filter EXPR      record only the events of the -p, -f or -e just before\n"
 "                         it that match EXPR, in the kernel's filter syntax over\n"
 "                         the probe's fields ('size > 4096', 'comm ~ \"nginx*\"');\n"
@@ -198,7 +205,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 {
 	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
 	       O_CLEANUP, O_FLIGHT, O_LAST, O_TRIGGER, O_TRIGGER_EVENT, O_HOLDOFF, O_AFTER,
-	       O_ROTATE, O_KEEP, O_ALLOW_UNWIND, O_FILTER };
+	       O_ROTATE, O_KEEP, O_ALLOW_UNWIND, O_FILTER, O_STACK };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -230,6 +237,8 @@ static int run(int argc, char **argv, struct record_opts *po)
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "allow-uretprobe-unwind", no_argument, NULL, O_ALLOW_UNWIND },
 		{ "filter", required_argument, NULL, O_FILTER },
+		{ "stack", required_argument, NULL, O_STACK },
+		{ "call-graph", required_argument, NULL, O_STACK },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts o = *po;
@@ -250,7 +259,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 		used += (size_t)n;
 	}
 	o.cmdline = cmdline;
-	while ((c = getopt_long(argc, argv, "+p:f:e:c:P:o:b:d:z:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:f:e:c:P:o:b:d:z:qvhg", longopts, NULL)) != -1) {
 		char *end;
 		uint64_t v;
 
@@ -351,6 +360,19 @@ static int run(int argc, char **argv, struct record_opts *po)
 				return die_usage("--keep wants a positive number of files, not '%s'", optarg);
 			break;
 		case O_ALLOW_UNWIND: o.allow_unwind = true; break;
+		case 'g': o.stack = REC_STACK_KERNEL | REC_STACK_USER; break;
+		case O_STACK:
+			if (!strcmp(optarg, "kernel"))
+				o.stack = REC_STACK_KERNEL;
+			else if (!strcmp(optarg, "user") || !strcmp(optarg, "fp"))
+				o.stack = REC_STACK_USER;
+			else if (!strcmp(optarg, "both") || !strcmp(optarg, "all"))
+				o.stack = REC_STACK_KERNEL | REC_STACK_USER;
+			else if (!strcmp(optarg, "dwarf"))
+				return die_usage("--stack dwarf (unwinding a copy of the user stack with the objects' CFI, for programs without frame pointers) is not implemented yet: --stack user walks frame pointers");
+			else
+				return die_usage("--stack wants kernel, user or both, not '%s'", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
 		default:

@@ -24,6 +24,7 @@
 #include "elfsym.h"
 #include "mmapwatch.h"
 #include "meta.h"
+#include "session.h"
 #include "tracefs.h"
 #include "uktrace/format.h"
 
@@ -411,7 +412,10 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 			"clock", clock, "cmdline", cmdline,
 			"uktrace_version", UKT_VERSION, "start_ns", start_ns,
 			"start_realtime", start_rt, "subbuf_size", sb,
-			"buffer_kb", bkb, "tracefs", m->t->dir, "recording_id", id, NULL,
+			"buffer_kb", bkb, "tracefs", m->t->dir, "recording_id", id,
+			m->stack ? "stacks" : NULL,
+			m->stack == (REC_STACK_KERNEL | REC_STACK_USER) ? "kernel,user" :
+			m->stack == REC_STACK_KERNEL ? "kernel" : "user", NULL,
 		};
 
 		err = write_kv(m, kv, true);
@@ -434,6 +438,14 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 		if (!err && (p->kind == PK_UPROBE || p->kind == PK_URETPROBE))
 			err = add_target(m, p->target);
 	}
+	/* the entries tracefs writes after an event for -g: their formats,
+	 * and kallsyms to name a kernel stack's frames */
+	if (!err && (m->stack & REC_STACK_KERNEL)) {
+		err = write_format(m, "ftrace", "kernel_stack");
+		kernel = true;
+	}
+	if (!err && (m->stack & REC_STACK_USER))
+		err = write_format(m, "ftrace", "user_stack");
 	if (!err)
 		err = write_text(m, UKT_B_PRINTK, "printk_formats", true);
 	if (!err && kernel)

@@ -185,6 +185,15 @@ static void dry_run(struct session *s, bool expanded)
 			       probe_is_dynamic(p) ? group : p->system, p->name, p->filter,
 			       p->filter_optional ? "  (left off when the kernel refuses it here)" : "");
 	}
+	for (size_t i = 0; i < l->n && (s->o->stack & REC_STACK_KERNEL); i++) {
+		const struct probe *p = &l->v[i];
+
+		if (p->kind != PK_UPROBE && p->kind != PK_URETPROBE)
+			printf("stacktrace > instances/%s/events/%s/%s/trigger\n", group,
+			       probe_is_dynamic(p) ? group : p->system, p->name);
+	}
+	if (s->o->stack & REC_STACK_USER)
+		printf("1 > instances/%s/options/userstacktrace\n", group);
 	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
 	printf("filter instances/%s/set_event_notrace_pid: the recorder's own threads\n", group);
@@ -486,6 +495,40 @@ int session_set_filters(struct session *s, struct tfs *t)
 	return rc;
 }
 
+/*
+ * -g/--stack: tracefs writes the stack after each event of our instance.
+ * A kernel stack through the per-event 'stacktrace' trigger, so only
+ * kernel-side events pay for it (a uprobe's kernel stack is always the
+ * breakpoint handler's); a user stack through the instance's
+ * options/userstacktrace, which our instance's events alone see.
+ */
+static int set_stacks(struct session *s, struct tfs *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->probes.n && !rc && (s->o->stack & REC_STACK_KERNEL); i++) {
+		const struct probe *p = &s->probes.v[i];
+		struct ukt_buf f = UKT_BUF_INIT;
+
+		if (p->kind == PK_UPROBE || p->kind == PK_URETPROBE)
+			continue;
+		ukt_buf_addf(&f, "events/%s/%s/trigger", probe_is_dynamic(p) ? t->group : p->system,
+			     p->name);
+		rc = tfs_write(t, f.data, "stacktrace");
+		if (rc)
+			ukt_buf_addf(&s->err, "cannot record kernel stacks of %s (%s): %s",
+				     p->name, f.data, strerror(-rc));
+		ukt_buf_release(&f);
+	}
+	if (!rc && (s->o->stack & REC_STACK_USER)) {
+		rc = tfs_write(t, "options/userstacktrace", "1");
+		if (rc)
+			ukt_buf_addf(&s->err, "cannot record user stacks (options/userstacktrace): %s",
+				     strerror(-rc));
+	}
+	return rc;
+}
+
 /* Root, and the -P processes exist. */
 static int check_targets(struct session *s)
 {
@@ -565,6 +608,8 @@ static int setup_instance(struct session *s)
 	rc = add_probes(s);
 	if (!rc)
 		rc = session_set_filters(s, &s->t);
+	if (!rc && o->stack)
+		rc = set_stacks(s, &s->t);
 	if (rc)
 		return rc;
 	s->info = (struct ukt_file_info){
@@ -706,6 +751,7 @@ static int arm(struct session *s)
 		if (s->probes.v[i].kind == PK_UPROBE || s->probes.v[i].kind == PK_URETPROBE)
 			s->m.want_maps = true;
 	s->m.system_wide = !o->argv && !o->npids;
+	s->m.stack = o->stack;
 	s->meta_ok = true;
 	if (o->npids) {
 		/* the processes and their children: the filter follows them */

@@ -49,7 +49,12 @@ struct record_opts {
 	uint64_t rotate;
 	unsigned int keep;	/* the newest N files (or dumps) stay, 0: all */
 	bool allow_unwind;	/* --allow-uretprobe-unwind */
+	unsigned int stack;	/* -g/--stack: REC_STACK_* */
 };
+
+/* Which stacks -g/--stack records with each event (tracefs' own). */
+#define REC_STACK_KERNEL 1u	/* the per-event 'stacktrace' trigger */
+#define REC_STACK_USER 2u	/* the instance's options/userstacktrace */
 
 /*
  * Run a recording. Returns 0 on success or a negative error (already

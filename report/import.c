@@ -578,6 +578,8 @@ int import_trace(struct trace *t, const char *db_path,
 	if (!rc)
 		rc = tables_insert_sites(im.db, im.in.sites, err);
 	if (!rc)
+		rc = tables_insert_stacks(im.db, im.in.stacks, im.in.sites, err);
+	if (!rc)
 		rc = insert_ips(&im);
 	if (!rc)
 		rc = schema_fill_fold(im.db, &im.in.plan, err);

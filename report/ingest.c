@@ -39,7 +39,8 @@ int ingest_open(struct ingest *in, struct trace *t, struct ukt_buf *err,
 	in->cpu_events = calloc(t->ncpus + 1, sizeof(*in->cpu_events));
 	in->cpu_marks = calloc(t->ncpus + 1, sizeof(*in->cpu_marks));
 	in->sites = sites_new(&in->sy);
-	if (!in->cpu_events || !in->cpu_marks || !in->sites)
+	in->stacks = in->sites ? stacks_new(in->sites) : NULL;
+	if (!in->cpu_events || !in->cpu_marks || !in->sites || !in->stacks)
 		return -ENOMEM;
 	rc = threads_load(&in->th, t);
 	if (!rc)
@@ -57,6 +58,7 @@ void ingest_release(struct ingest *in)
 {
 	decoder_free(in->dec);
 	pairer_free(in->pairer);
+	stacks_free(in->stacks);
 	sites_free(in->sites);
 	threads_release(&in->th);
 	symbolizer_release(&in->sy);
@@ -131,6 +133,32 @@ static int missed(struct ingest *in, const struct dec_event *ev)
 	return pairer_loss(in->pairer, ev->cpu, ev->missed_since, ev->ts);
 }
 
+/*
+ * The stacks recorded with event id (-g). A user stack walked by frame
+ * pointers from a function's first instruction skips its caller (the
+ * frame pointer is still the caller's, whose own return address comes
+ * next): an entry probe that fetched the return address puts it back.
+ */
+static int event_stacks(struct ingest *in, const struct dec_event *ev, int64_t id, int pid,
+			const struct call_event *ce)
+{
+	uint64_t u[DEC_MAX_STACK + 1];
+	int n = 0, rc = 0;
+
+	if (ev->nkstack)
+		rc = stacks_add(in->stacks, id, STACK_KERNEL, 0, ev->kstack, ev->nkstack,
+				ev->kstack_cut, ev->ts);
+	if (rc || !ev->nustack)
+		return rc;
+	u[n++] = ev->ustack[0];
+	if (ce && !ce->is_return && ce->has_caller && ce->caller &&
+	    (ev->nustack < 2 || ev->ustack[1] != ce->caller))
+		u[n++] = ce->caller;
+	for (int i = 1; i < ev->nustack; i++)
+		u[n++] = ev->ustack[i];
+	return stacks_add(in->stacks, id, STACK_USER, pid, u, n, ev->ustack_full, ev->ts);
+}
+
 static int events(struct ingest *in)
 {
 	struct dec_event ev;
@@ -154,12 +182,16 @@ static int events(struct ingest *in)
 		in->lay_events[lay]++;
 		if (li->role == ROLE_NONE) {
 			rc = in->sink->event(in->ctx, &ev, id, li, ti, NULL);
+			if (!rc && (ev.nkstack || ev.nustack))
+				rc = event_stacks(in, &ev, id, ti->pid, NULL);
 			if (rc)
 				return rc;
 			continue;
 		}
 		plan_call_event(li, &ev, ti->pid, id, &in->args, &ce);
 		rc = in->sink->event(in->ctx, &ev, id, li, ti, &ce);
+		if (!rc && (ev.nkstack || ev.nustack))
+			rc = event_stacks(in, &ev, id, ti->pid, &ce);
 		if (!rc)
 			rc = pairer_feed(in->pairer, &ce);
 		if (rc)

@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "plan.h"
 #include "sites.h"
+#include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
 #include "trace.h"
@@ -57,6 +58,7 @@ struct ingest {
 	struct threads th;
 	struct symbolizer sy;
 	struct sites *sites;
+	struct stacks *stacks;	/* the stacks recorded with events (-g) */
 	struct pairer *pairer;
 	bool flight;		/* a flight recorder's dump */
 	uint64_t *cpu_events, *cpu_marks;	/* per CPU */

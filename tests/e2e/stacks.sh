@@ -1,0 +1,62 @@
+# Stacks recorded with events (-g, --stack): a kernel stack under a
+# syscall tracepoint, the user stack of a known 5-deep call chain in a
+# program built with frame pointers (whole), and in one built without
+# (its first frames only, and said to be incomplete: unwinding a copy of
+# the stack with the objects' CFI is not implemented); the stacks table,
+# its frames, and the stacks of events and calls.
+. "$(dirname "$0")/lib.sh"
+cd "$TMP"
+G="uktrace_[0-9]*"
+FP=$ROOT/$B/tests/stackchain_fp
+NOFP=$ROOT/$B/tests/stackchain_nofp
+names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dwarf_refused
+	stack_kernel_syscall stack_kernel_complete stack_kernel_frames stack_kernel_one_per_event
+	stack_user_fp_chain stack_user_fp_complete stack_user_fp_calls stack_user_fp_frames
+	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers"
+
+why=$(cannot_trace)
+if [ -n "$why" ]; then skip_all "$why" $names; fi
+[ -x "$FP" ] && [ -x "$NOFP" ] || skip_all "no $FP (make tests)" $names
+
+out=$("$REC" --dry-run -g -e syscalls:sys_enter_getppid -f "$FP:level5" 2>&1)
+has stack_dry_run_kernel "^stacktrace > instances/$G/events/syscalls/sys_enter_getppid/trigger$" "$out"
+has stack_dry_run_user "^1 > instances/$G/options/userstacktrace$" "$out"
+has stack_bad_which "--stack wants kernel, user or both, not 'sideways'" \
+	"$("$REC" --stack sideways -e syscalls:sys_enter_getppid 2>&1)"
+has stack_dwarf_refused "--stack dwarf .* is not implemented yet" \
+	"$("$REC" --stack dwarf -e syscalls:sys_enter_getppid 2>&1)"
+
+# a kernel stack under the syscall tracepoint, for each of the 3 getppid()
+"$REC" -q -o k.ukt --stack kernel -e syscalls:sys_enter_getppid -- "$FP" 3 >/dev/null 2>&1
+mine="SELECT e.id FROM events e JOIN threads t ON t.tid = e.tid WHERE t.comm = 'stackchain_fp'"
+check stack_kernel_syscall "3" "$(sql k.ukt "SELECT COUNT(*) FROM event_stacks es JOIN stacks k ON k.id = es.stack_id
+	WHERE k.kind = 'kernel' AND es.event_id IN ($mine) AND k.frames LIKE '%do_syscall_64+0x%'")"
+check stack_kernel_complete "1" "$(sql k.ukt "SELECT MIN(complete) FROM stacks k JOIN event_stacks es ON es.stack_id = k.id
+	WHERE es.event_id IN ($mine)")"
+# innermost frame first, named from the saved kallsyms
+check stack_kernel_frames "[kernel]" "$(sql k.ukt "SELECT DISTINCT f.object FROM stack_frames f JOIN event_stacks es ON es.stack_id = f.stack_id
+	WHERE es.event_id IN ($mine)")"
+check stack_kernel_one_per_event "0" "$(sql k.ukt "SELECT COUNT(*) FROM (SELECT event_id FROM event_stacks GROUP BY event_id HAVING COUNT(*) > 1)")"
+
+# with frame pointers: the whole chain, the caller at entry included
+"$REC" -q -o fp.ukt -g -f "$FP:level5" -- "$FP" 3 >/dev/null 2>&1
+chain="%main+0x%;level1+0x%;level2+0x%;level3+0x%;level4+0x%;level5+0x0"
+check stack_user_fp_chain "3" "$(sql fp.ukt "SELECT COUNT(*) FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
+	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'level5' AND k.kind = 'user' AND k.frames LIKE '$chain'")"
+check stack_user_fp_complete "1" "$(sql fp.ukt "SELECT MIN(k.complete) FROM call_stacks cs JOIN stacks k ON k.id = cs.stack_id")"
+# one distinct stack for the 3 calls' entries
+check stack_user_fp_calls "1" "$(sql fp.ukt "SELECT COUNT(DISTINCT cs.stack_id) FROM calls c JOIN call_stacks cs ON cs.call_id = c.id WHERE c.func = 'level5'")"
+check stack_user_fp_frames "level5+0x0|level4|level3|level2|level1|main" "$(sql fp.ukt "SELECT f.symbol FROM stack_frames f
+	JOIN call_stacks cs ON cs.stack_id = f.stack_id WHERE f.depth < 6 GROUP BY f.depth ORDER BY f.depth" |
+	sed 's/+0x[0-9a-f]*$//; 1s/^level5$/level5+0x0/' | paste -sd'|')"
+
+# without frame pointers: the probed function and its caller (fetched at
+# entry), and the walk stops there: not complete
+"$REC" -q -o nofp.ukt -g -f "$NOFP:level5" -- "$NOFP" 3 >/dev/null 2>&1
+check stack_user_nofp_first "level4;level5+0x0" "$(sql nofp.ukt "SELECT DISTINCT k.frames FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
+	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'level5'" | sed 's/+0x[0-9a-f]*;/;/')"
+check stack_user_nofp_incomplete "0" "$(sql nofp.ukt "SELECT MAX(complete) FROM stacks")"
+
+"$REC" -q -o none.ukt -f "$FP:level5" -- "$FP" 3 >/dev/null 2>&1
+check stack_none_without_g "0" "$(sql none.ukt "SELECT COUNT(*) FROM stacks")"
+check stack_leftovers "" "$(leftovers)"
