@@ -752,6 +752,11 @@ static int arm(struct session *s)
 			s->m.want_maps = true;
 	s->m.system_wide = !o->argv && !o->npids;
 	s->m.stack = o->stack;
+	/* user stacks are named from the maps and symbol tables of the
+	 * processes followed (-P, the command; system-wide, those that map
+	 * a probed object) */
+	if (o->stack & REC_STACK_USER)
+		s->m.want_maps = true;
 	s->meta_ok = true;
 	if (o->npids) {
 		/* the processes and their children: the filter follows them */

@@ -29,7 +29,9 @@ static void usage(FILE *f)
 "                         p50, p90, p99, max; sorted by total time (the default\n"
 "                         command: 'uktrace-report TRACE' does this)\n"
 "  hist TRACE FUNC        latency histogram of FUNC (log2 buckets; --linear)\n"
-"  callers TRACE FUNC     who called FUNC, how often, how long it took\n"
+"  callers TRACE FUNC     who called FUNC, how often, how long it took; with\n"
+"                         --depth N, whole call chains of N frames from the\n"
+"                         stacks recorded with -g ('a <- b <- c')\n"
 "  calls TRACE FUNC       the slowest individual calls (--min-duration 5ms)\n"
 "  info TRACE             host, kernel, clock, probes, per-CPU events and losses,\n"
 "                         compression, integrity\n"
@@ -46,7 +48,9 @@ static void usage(FILE *f)
 "                         interactive flame graph of the probed calls' stacks,\n"
 "                         width = time (under FUNC only, when given); --folded\n"
 "                         writes 'a;b;c SELF_NS' lines for flamegraph.pl, inferno\n"
-"                         or speedscope; --reverse puts self time at the bottom\n"
+"                         or speedscope; --reverse puts self time at the bottom;\n"
+"                         --stacks arranges the calls by the stacks recorded\n"
+"                         with them (-g): real code paths, not only probed ones\n"
 "  hist TRACE FUNC --svg OUT.svg\n"
 "                         the latency histogram as a picture\n"
 "  heatmap TRACE FUNC -o OUT.svg\n"
@@ -132,7 +136,7 @@ int main(int argc, char **argv)
 	enum { O_FORMAT = 256, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SORT, O_LIMIT, O_BY,
 	       O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE, O_FORCE,
 	       O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
-	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT };
+	       O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_DEPTH, O_STACKS };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "pid", required_argument, NULL, O_PID },
@@ -165,6 +169,8 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "password-file", required_argument, NULL, O_PASSFILE },
 		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "depth", required_argument, NULL, O_DEPTH },
+		{ "stacks", no_argument, NULL, O_STACKS },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* nargs: the arguments after the command, and how many may be left out */
@@ -207,6 +213,12 @@ int main(int argc, char **argv)
 		case O_UNTIL: o.until_arg = optarg; break;
 		case O_SORT: o.sort = optarg; break;
 		case O_BY: o.by = optarg; break;
+		case O_STACKS: o.stacks = true; break;
+		case O_DEPTH:
+			o.depth = (int)strtol(optarg, &end, 10);
+			if (*end || o.depth <= 0 || o.depth > 64)
+				return bad("--depth wants a number of frames from 1 to 64, not '%s'", optarg);
+			break;
 		case O_LIMIT:
 			o.limit = (int)strtol(optarg, &end, 10);
 			if (*end || o.limit <= 0)

@@ -12,7 +12,9 @@ NOFP=$ROOT/$B/tests/stackchain_nofp
 names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dwarf_refused
 	stack_kernel_syscall stack_kernel_complete stack_kernel_frames stack_kernel_one_per_event
 	stack_user_fp_chain stack_user_fp_complete stack_user_fp_calls stack_user_fp_frames
-	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers"
+	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers
+	stack_callers_depth stack_callers_depth_all stack_callers_nofp stack_callers_no_stacks
+	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then skip_all "$why" $names; fi
@@ -59,4 +61,24 @@ check stack_user_nofp_incomplete "0" "$(sql nofp.ukt "SELECT MAX(complete) FROM 
 
 "$REC" -q -o none.ukt -f "$FP:level5" -- "$FP" 3 >/dev/null 2>&1
 check stack_none_without_g "0" "$(sql none.ukt "SELECT COUNT(*) FROM stacks")"
+
+# call chains: the 5 frames above level5, innermost first; a stack cut
+# short by missing frame pointers ends in '?'
+check stack_callers_depth "level4+0x1c <- level3+0x1c <- level2+0x1c,3" \
+	"$("$REP" callers fp.ukt level5 --depth 3 --format csv -q | tail -n +2 | cut -d, -f1,3)"
+has stack_callers_depth_all "^level4+0x[0-9a-f]* <- level3+0x[0-9a-f]* <- level2+0x[0-9a-f]* <- level1+0x[0-9a-f]* <- main+0x[0-9a-f]* <- __libc_start_call_main+0x[0-9a-f]*,.*stackchain_fp,3," \
+	"$("$REP" callers fp.ukt level5 --depth 10 --format csv -q)"
+has stack_callers_nofp "^level4+0x[0-9a-f]* <- ?,.*stackchain_nofp,3," "$("$REP" callers nofp.ukt level5 --depth 3 --format csv -q)"
+has stack_callers_no_stacks "this trace has no stacks: record with -g" "$("$REP" callers none.ukt level5 --depth 3 2>&1)"
+
+# flame graphs of the real code paths, weighted by the calls' time
+check stack_flame_folded "__libc_start_call_main;main;level1;level2;level3;level4;level5" \
+	"$("$REP" flamegraph fp.ukt --stacks --folded -q | cut -d' ' -f1)"
+"$REP" flamegraph fp.ukt level5 --stacks -o fp.svg -q
+has stack_flame_svg "level3" "$(grep -o '<title>[^<]*' fp.svg)"
+# a syscall's calls: the user stack below, the kernel stack on top
+"$REC" -q -o sys.ukt -g -e 'syscalls:sys_*_getppid' -- "$FP" 3 >/dev/null 2>&1
+has stack_flame_kernel ";getppid;entry_SYSCALL_64[a-z_]*_\[k\];do_syscall_64_\[k\];" \
+	"$("$REP" flamegraph sys.ukt --stacks --folded -q --comm stackchain_fp)"
+check stack_flame_nofp "level4;level5" "$("$REP" flamegraph nofp.ukt --stacks --folded -q | cut -d' ' -f1)"
 check stack_leftovers "" "$(leftovers)"
