@@ -14,7 +14,8 @@ names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dwarf_refus
 	stack_user_fp_chain stack_user_fp_complete stack_user_fp_calls stack_user_fp_frames
 	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers
 	stack_callers_depth stack_callers_depth_all stack_callers_nofp stack_callers_no_stacks
-	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp"
+	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp
+	stack_perfetto_slice stack_perfetto_instant"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then skip_all "$why" $names; fi
@@ -81,4 +82,17 @@ has stack_flame_svg "level3" "$(grep -o '<title>[^<]*' fp.svg)"
 has stack_flame_kernel ";getppid;entry_SYSCALL_64[a-z_]*_\[k\];do_syscall_64_\[k\];" \
 	"$("$REP" flamegraph sys.ukt --stacks --folded -q --comm stackchain_fp)"
 check stack_flame_nofp "level4;level5" "$("$REP" flamegraph nofp.ukt --stacks --folded -q | cut -d' ' -f1)"
+
+# Perfetto: the stacks on the slices, innermost first
+"$REP" export fp.ukt --perfetto fp.json -q
+check stack_perfetto_slice "level5+0x0,level4+0x1c,level3+0x1c,level2+0x1c,level1+0x1c" "$(python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e.get("name") == "level5" and e.get("ph") == "X"]
+print(",".join(ev[0]["args"]["user_stack"][:5]) if ev else "no slice")' fp.json)"
+"$REC" -q -o ev.ukt --stack kernel -e syscalls:sys_enter_getppid -- "$FP" 2 >/dev/null 2>&1
+"$REP" export ev.ukt --perfetto ev.json -q --comm stackchain_fp
+check stack_perfetto_instant "2 do_syscall_64" "$(python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e.get("ph") == "i" and "kernel_stack" in e.get("args", {})]
+print(len(ev), ev[0]["args"]["kernel_stack"][2].split("+")[0] if ev else "")' ev.json)"
 check stack_leftovers "" "$(leftovers)"
