@@ -134,6 +134,36 @@ static int missed(struct ingest *in, const struct dec_event *ev)
 }
 
 /*
+ * Put back the return addresses a user stack shows as the kernel's
+ * uretprobe trampoline: a frame in its [uprobes] page or in no mapping
+ * of the process (the page comes after the maps read at its start), where an
+ * open call of the thread has its return armed (innermost first). A
+ * uretprobe event's own call has returned already (its trampoline is
+ * gone from the stack), so it is skipped.
+ */
+static void untrampoline(struct ingest *in, const struct dec_event *ev, int pid,
+			 const struct call_event *ce, uint64_t *u, int n)
+{
+	uint64_t ret[DEC_MAX_STACK];
+	int nret = pairer_open_returns(in->pairer, ev->tid, ret, DEC_MAX_STACK), k = 0;
+	struct ukt_buf sym = UKT_BUF_INIT, obj = UKT_BUF_INIT;
+
+	/* a uretprobe's return (its ret_ip is the caller) */
+	if (ce && ce->is_return && ce->has_caller && nret)
+		k = 1;
+	for (int i = 1; i < n && k < nret; i++) {
+		if (symbolize(&in->sy, pid, u[i], ev->ts, &sym, &obj) ||
+		    (obj.len && strcmp(obj.data, "[uprobes]")))
+			continue;
+		if (ret[k])
+			u[i] = ret[k];
+		k++;
+	}
+	ukt_buf_release(&sym);
+	ukt_buf_release(&obj);
+}
+
+/*
  * The stacks recorded with event id (-g). A user stack walked by frame
  * pointers from a function's first instruction skips its caller (the
  * frame pointer is still the caller's, whose own return address comes
@@ -156,6 +186,7 @@ static int event_stacks(struct ingest *in, const struct dec_event *ev, int64_t i
 		u[n++] = ce->caller;
 	for (int i = 1; i < ev->nustack; i++)
 		u[n++] = ev->ustack[i];
+	untrampoline(in, ev, pid, ce, u, n);
 	return stacks_add(in->stacks, id, STACK_USER, pid, u, n, ev->ustack_full, ev->ts);
 }
 

@@ -15,7 +15,7 @@ names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dwarf_refus
 	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers
 	stack_callers_depth stack_callers_depth_all stack_callers_nofp stack_callers_no_stacks
 	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp
-	stack_perfetto_slice stack_perfetto_instant"
+	stack_perfetto_slice stack_perfetto_instant stack_trampoline_nested stack_trampoline_syscall"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then skip_all "$why" $names; fi
@@ -95,4 +95,16 @@ check stack_perfetto_instant "2 do_syscall_64" "$(python3 -c '
 import json, sys
 ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e.get("ph") == "i" and "kernel_stack" in e.get("args", {})]
 print(len(ev), ev[0]["args"]["kernel_stack"][2].split("+")[0] if ev else "")' ev.json)"
+
+# inside calls whose return probes are armed, the stack holds the
+# kernel's uretprobe trampoline for their return addresses: the report
+# puts back what each entry fetched
+"$REC" -q -o tr.ukt -g -f "$FP:level2" -f "$FP:level4" -f "$FP:level5" -- "$FP" 2 >/dev/null 2>&1
+check stack_trampoline_nested "__libc_start_call_main;main;level1;level2;level3;level4;level5" \
+	"$("$REP" sql tr.ukt "SELECT DISTINCT k.frames FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
+	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'level5'" --format csv -q | tail -n +2 | sed 's/+0x[0-9a-f]*//g')"
+"$REC" -q -o trs.ukt -g -e 'syscalls:sys_*_getppid' -f "$FP:level4" -- "$FP" 2 >/dev/null 2>&1
+check stack_trampoline_syscall "0|level3;level4;getppid" \
+	"$("$REP" sql trs.ukt "SELECT COUNT(*) FROM stack_frames WHERE object = '[uprobes]'" --format csv -q | tail -n +2)|$("$REP" sql trs.ukt "SELECT DISTINCT k.frames FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
+	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'syscall:getppid' AND k.kind = 'user'" --format csv -q | tail -n +2 | sed 's/+0x[0-9a-f]*//g; s/.*;\(level3;\)/\1/')"
 check stack_leftovers "" "$(leftovers)"
