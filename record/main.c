@@ -78,7 +78,11 @@ static void usage(FILE *f)
 "                         probe: the user stack, walked by frame pointers, so a\n"
 "                         program built without them shows its first frames\n"
 "                         only), or 'both'; the report names the frames\n"
-"                         (stacks table, callers --depth, flamegraph)\n"
+"                         (stacks table, callers --depth, flamegraph); 'dwarf'\n"
+"                         (uprobes): copy 1 KiB of the user stack with each\n"
+"                         event and unwind it in the report by the objects'\n"
+"                         .eh_frame, as perf's --call-graph dwarf: whole stacks\n"
+"                         of programs built without frame pointers\n"
 "      --filter EXPR      record only the events of the -p, -f or -e just before\n"
 "                         it that match EXPR, in the kernel's filter syntax over\n"
 "                         the probe's fields ('size > 4096', 'comm ~ \"nginx*\"');\n"
@@ -369,9 +373,9 @@ static int run(int argc, char **argv, struct record_opts *po)
 			else if (!strcmp(optarg, "both") || !strcmp(optarg, "all"))
 				o.stack = REC_STACK_KERNEL | REC_STACK_USER;
 			else if (!strcmp(optarg, "dwarf"))
-				return die_usage("--stack dwarf (unwinding a copy of the user stack with the objects' CFI, for programs without frame pointers) is not implemented yet: --stack user walks frame pointers");
+				o.stack = REC_STACK_DWARF;
 			else
-				return die_usage("--stack wants kernel, user or both, not '%s'", optarg);
+				return die_usage("--stack wants kernel, user, both or dwarf, not '%s'", optarg);
 			break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;

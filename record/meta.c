@@ -109,7 +109,7 @@ static bool state_block(uint16_t type)
 	switch (type) {
 	case UKT_B_HEADER_PAGE: case UKT_B_HEADER_EVENT: case UKT_B_EVENT_FORMAT:
 	case UKT_B_PROBE: case UKT_B_PRINTK: case UKT_B_KALLSYMS: case UKT_B_SYMTAB:
-	case UKT_B_MAPS: case UKT_B_THREADS:
+	case UKT_B_MAPS: case UKT_B_THREADS: case UKT_B_EHFRAME:
 		return true;
 	default:
 		return false;
@@ -293,6 +293,31 @@ static bool object_written(struct meta *m, const struct elfsym_ident *id)
 	return false;
 }
 
+/* --stack dwarf: the object's .eh_frame, to unwind the stack windows
+ * uprobes copy (an object without one is skipped). */
+static int write_ehframe(struct meta *m, const char *open_path, const struct elfsym_ident *id)
+{
+	struct elf_unwind u = { .eh_frame = UKT_BUF_INIT };
+	struct ukt_buf b = UKT_BUF_INIT;
+	int err = 0;
+
+	if (elfsym_unwind_info(open_path, &u) == 0 && u.eh_frame.len) {
+		struct ukt_ehframe e = {
+			.path = id->path, .plen = (uint32_t)strlen(id->path), .has_id = id->has_id,
+			.dev_major = id->dev_major, .dev_minor = id->dev_minor, .ino = id->ino,
+			.addr = u.eh_addr, .data = (const uint8_t *)u.eh_frame.data,
+			.len = u.eh_frame.len,
+		};
+
+		err = ukt_ehframe_encode(&b, &e);
+		if (!err)
+			err = add_block(m, UKT_B_EHFRAME, UKT_NO_CPU, &b);
+	}
+	ukt_buf_release(&u.eh_frame);
+	ukt_buf_release(&b);
+	return err;
+}
+
 /*
  * The SYMTAB of a file, once per recording: read from open_path (the path
  * we can open it by), named as id says. Unreadable files are skipped.
@@ -322,6 +347,8 @@ static int write_symtab_as(struct meta *m, const char *open_path,
 	if (!err)
 		err = add_block(m, UKT_B_SYMTAB, UKT_NO_CPU, &b);
 	elfsym_free(e);
+	if (!err && (m->stack & REC_STACK_DWARF))
+		err = write_ehframe(m, open_path, id);
 	ukt_buf_release(&b);
 	return err;
 }

@@ -120,6 +120,31 @@ static int parse_specs(struct session *s)
 }
 
 /*
+ * --stack dwarf: each uprobe also fetches the stack pointer, the frame pointer
+ * and the first 1 KiB of the stack (the report unwinds them by the
+ * objects' .eh_frame). The kernel caps an array fetcharg at 64 entries.
+ */
+static int add_stack_window(struct probe_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct probe *p = &l->v[i];
+		struct ukt_buf def = UKT_BUF_INIT;
+
+		if (p->kind != PK_UPROBE && p->kind != PK_URETPROBE)
+			continue;
+		ukt_buf_addf(&def, "%s%s%s", p->args ? p->args : "", p->args && *p->args ? " " : "",
+			     REC_STACK_FETCHARGS);
+		if (ukt_buf_error(&def))
+			return -ENOMEM;
+		free(p->args);
+		p->args = ukt_buf_detach(&def);
+		if (!p->args)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
  * The parsed probes made final, the same for a dry run and a real one:
  * tracepoint globs expanded (when tracefs can be read; a dry run without
  * it keeps them, and says so), names made unique, definitions written for
@@ -153,6 +178,8 @@ static int plan_probes(struct session *s, bool need_tracefs, bool *expanded)
 	}
 	if (!rc)
 		rc = probe_list_unique_names(&s->probes);
+	if (!rc && (s->o->stack & REC_STACK_DWARF))
+		rc = add_stack_window(&s->probes);
 	if (!rc)
 		rc = probe_list_define(&s->probes, s->t.name);
 	ukt_buf_release(&avail);
@@ -755,7 +782,7 @@ static int arm(struct session *s)
 	/* user stacks are named from the maps and symbol tables of the
 	 * processes followed (-P, the command; system-wide, those that map
 	 * a probed object) */
-	if (o->stack & REC_STACK_USER)
+	if (o->stack & (REC_STACK_USER | REC_STACK_DWARF))
 		s->m.want_maps = true;
 	s->meta_ok = true;
 	if (o->npids) {

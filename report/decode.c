@@ -143,6 +143,8 @@ static int build_layout(struct decoder *d, struct event_layout *l,
 			l->ip = l->nfields;
 		else if (!strcmp(f->name, "__probe_ret_ip"))
 			l->ret_ip = l->nfields;
+		else if (!strncmp(f->name, "__ustk", 6))
+			;	/* --stack dwarf's stack window: not an argument */
 		else {
 			rc = layout_field(&l->args[l->nargs], tf);
 			if (rc)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "dwunwind.h"
 #include "plan.h"
 #include "sites.h"
 #include "stacks.h"
@@ -59,6 +60,7 @@ struct ingest {
 	struct symbolizer sy;
 	struct sites *sites;
 	struct stacks *stacks;	/* the stacks recorded with events (-g) */
+	struct dwunwind *dw;	/* --stack dwarf's windows unwound */
 	struct pairer *pairer;
 	bool flight;		/* a flight recorder's dump */
 	uint64_t *cpu_events, *cpu_marks;	/* per CPU */

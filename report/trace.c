@@ -230,6 +230,15 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 	case UKT_B_PROBE: return parse_probe(t, b);
 	case UKT_B_MAPS: return parse_maps(t, b);
 	case UKT_B_SYMTAB: return add_symtab(t, b);
+	case UKT_B_EHFRAME:
+		/* one per object, as SYMTABs: the same limit */
+		if (t->nehframes >= TRACE_MAX_SYMTABS)
+			return refuse(t, "unwind tables", TRACE_MAX_SYMTABS);
+		if (UKT_GROW(t->ehframes, t->ehframes_cap, t->nehframes))
+			return -ENOMEM;
+		ukt_buf_init(&t->ehframes[t->nehframes]);
+		t->nehframes++;
+		return append(&t->ehframes[t->nehframes - 1], b);
 	case UKT_B_LOSS: {
 		struct ukt_loss l;
 
@@ -682,6 +691,9 @@ void trace_free(struct trace *t)
 	for (size_t i = 0; i < t->nsymtabs; i++)
 		ukt_buf_release(&t->symtabs[i]);
 	free(t->symtabs);
+	for (size_t i = 0; i < t->nehframes; i++)
+		ukt_buf_release(&t->ehframes[i]);
+	free(t->ehframes);
 	for (size_t i = 0; i < t->nmaps; i++)
 		free(t->maps[i].text);
 	free(t->maps);

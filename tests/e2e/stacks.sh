@@ -9,13 +9,15 @@ cd "$TMP"
 G="uktrace_[0-9]*"
 FP=$ROOT/$B/tests/stackchain_fp
 NOFP=$ROOT/$B/tests/stackchain_nofp
-names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dwarf_refused
+names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dry_run_dwarf
 	stack_kernel_syscall stack_kernel_complete stack_kernel_frames stack_kernel_one_per_event
 	stack_user_fp_chain stack_user_fp_complete stack_user_fp_calls stack_user_fp_frames
 	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers
 	stack_callers_depth stack_callers_depth_all stack_callers_nofp stack_callers_no_stacks
 	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp
-	stack_perfetto_slice stack_perfetto_instant stack_trampoline_nested stack_trampoline_syscall"
+	stack_perfetto_slice stack_perfetto_instant stack_trampoline_nested stack_trampoline_syscall
+	stack_dwarf_nofp_chain stack_dwarf_nofp_complete stack_dwarf_callers stack_dwarf_no_args
+	stack_dwarf_nested stack_dwarf_fp"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then skip_all "$why" $names; fi
@@ -24,10 +26,10 @@ if [ -n "$why" ]; then skip_all "$why" $names; fi
 out=$("$REC" --dry-run -g -e syscalls:sys_enter_getppid -f "$FP:level5" 2>&1)
 has stack_dry_run_kernel "^stacktrace > instances/$G/events/syscalls/sys_enter_getppid/trigger$" "$out"
 has stack_dry_run_user "^1 > instances/$G/options/userstacktrace$" "$out"
-has stack_bad_which "--stack wants kernel, user or both, not 'sideways'" \
+has stack_bad_which "--stack wants kernel, user, both or dwarf, not 'sideways'" \
 	"$("$REC" --stack sideways -e syscalls:sys_enter_getppid 2>&1)"
-has stack_dwarf_refused "--stack dwarf .* is not implemented yet" \
-	"$("$REC" --stack dwarf -e syscalls:sys_enter_getppid 2>&1)"
+has stack_dry_run_dwarf " __ustk_sp=%sp:x64 __ustk_bp=%bp:x64 __ustk0=+0(%sp):x64\[64\] __ustk1=+512(%sp):x64\[64\] >> uprobe_events$" \
+	"$("$REC" --dry-run --stack dwarf -f "$FP:level5" 2>&1)"
 
 # a kernel stack under the syscall tracepoint, for each of the 3 getppid()
 "$REC" -q -o k.ukt --stack kernel -e syscalls:sys_enter_getppid -- "$FP" 3 >/dev/null 2>&1
@@ -107,4 +109,24 @@ check stack_trampoline_nested "__libc_start_call_main;main;level1;level2;level3;
 check stack_trampoline_syscall "0|level3;level4;getppid" \
 	"$("$REP" sql trs.ukt "SELECT COUNT(*) FROM stack_frames WHERE object = '[uprobes]'" --format csv -q | tail -n +2)|$("$REP" sql trs.ukt "SELECT DISTINCT k.frames FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
 	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'syscall:getppid' AND k.kind = 'user'" --format csv -q | tail -n +2 | sed 's/+0x[0-9a-f]*//g; s/.*;\(level3;\)/\1/')"
+
+# --stack dwarf: the window each uprobe copies, unwound by .eh_frame:
+# the whole chain of the program without frame pointers, to _start
+"$REC" -q -o dw.ukt --stack dwarf -f "$NOFP:level5" -- "$NOFP" 3 >/dev/null 2>&1
+dwq="SELECT k.frames, k.complete FROM calls c JOIN call_stacks cs ON cs.call_id = c.id JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'level5'"
+check stack_dwarf_nofp_chain "3" "$(sql dw.ukt "SELECT COUNT(*) FROM ($dwq) WHERE frames LIKE '_start+0x%;%;main+0x%;level1+0x%;level2+0x%;level3+0x%;level4+0x%;level5+0x0'")"
+check stack_dwarf_nofp_complete "1" "$(sql dw.ukt "SELECT MIN(complete) FROM ($dwq)")"
+has stack_dwarf_callers "^level4+0x[0-9a-f]* <- level3+0x[0-9a-f]* <- level2+0x[0-9a-f]* <- level1+0x[0-9a-f]* <- main+0x[0-9a-f]*,.*stackchain_nofp,3," \
+	"$("$REP" callers dw.ukt level5 --depth 5 --format csv -q)"
+# the window is no argument of the probe's
+check stack_dwarf_no_args "0" "$(sql dw.ukt "SELECT COUNT(*) FROM probes WHERE args LIKE '%ustk%'")"
+# through calls whose return probes are armed (the trampoline's place)
+"$REC" -q -o dwn.ukt --stack dwarf -f "$NOFP:level2" -f "$NOFP:level5" -- "$NOFP" 2 >/dev/null 2>&1
+check stack_dwarf_nested "main;level1;level2;level3;level4;level5" \
+	"$("$REP" sql dwn.ukt "SELECT DISTINCT k.frames FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
+	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'level5'" --format csv -q | tail -n +2 | sed 's/+0x[0-9a-f]*//g; s/.*;main;/main;/')"
+# and the program with frame pointers: the same chain
+"$REC" -q -o dwf.ukt --stack dwarf -f "$FP:level5" -- "$FP" 2 >/dev/null 2>&1
+check stack_dwarf_fp "2" "$(sql dwf.ukt "SELECT COUNT(*) FROM calls c JOIN call_stacks cs ON cs.call_id = c.id JOIN stacks k ON k.id = cs.stack_id
+	WHERE c.func = 'level5' AND k.complete AND k.frames LIKE '%main+0x%;level1+0x%;level2+0x%;level3+0x%;level4+0x%;level5+0x0'")"
 check stack_leftovers "" "$(leftovers)"
