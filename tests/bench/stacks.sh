@@ -4,7 +4,8 @@
 # -g (frame-pointer call chains, perf's default), each system-wide in the
 # background under /usr/bin/time:
 #   S1  outer() calls target() 100,000 times; uprobe + uretprobe on target
-#       (200,000 events; -g records each one's user stack)
+#       (200,000 events; -g records each one's user stack; --stack dwarf
+#       copies 1 KiB of stack with each, uktrace-dwarf)
 #   S2  500,000 getppid(); tracepoints sys_enter/sys_exit_getppid
 #       (1,000,000 events; -g records each one's kernel and user stack)
 # Bytes/event is the file's size over the events it holds (recording the
@@ -57,9 +58,9 @@ run() {
 		ev="-e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid"
 	fi
 	case $tool in
-	uktrace|uktrace-g)
+	uktrace|uktrace-g|uktrace-dwarf)
 		/usr/bin/time -f "%e %U %S" -o $W/time "$REC" -q -o $f $ev \
-			$( [ $tool = uktrace-g ] && echo -g) &
+			$( [ $tool = uktrace-g ] && echo -g) $( [ $tool = uktrace-dwarf ] && echo --stack dwarf) &
 		pid=$!
 		for _ in $(seq 200); do [ -s $f ] && break; sleep 0.05; done ;;
 	perf-g)
@@ -92,13 +93,15 @@ declare -A V
 add() { V[$1]="${V[$1]:-}$2"$'\n'; }
 med() { printf '%s' "${V[$1]:-}" | grep -v '^$' | median; }
 
-TOOLS="uktrace uktrace-g"
+TOOLS="uktrace uktrace-g uktrace-dwarf"
 [ $HAVE_PERF = 1 ] && TOOLS="$TOOLS perf-g"
 for s in S1 S2; do
 	for r in $(seq "$RUNS"); do
 		order=$TOOLS
 		[ $((r % 2)) = 0 ] && order=$(echo $TOOLS | tr ' ' '\n' | tac | tr '\n' ' ')
 		for tool in $order; do
+			# the stack window is a uprobe's
+			[ $tool = uktrace-dwarf ] && [ $s != S1 ] && continue
 			run $tool $s
 			add cpu.$tool.$s "$CPU"
 			# per event captured: system-wide, other processes' getppid count too
@@ -115,6 +118,7 @@ echo "| workload | tool | recorder CPU s | bytes/event | events captured / produ
 echo "|---|---|---:|---:|---:|"
 for s in S1 S2; do
 	for tool in $TOOLS; do
+		[ $tool = uktrace-dwarf ] && [ $s != S1 ] && continue
 		printf '| %s | %s | %.2f | %.1f | %s / %s |\n' $s $tool "$(med cpu.$tool.$s)" \
 			"$(med bpe.$tool.$s)" "$(med cap.$tool.$s)" "$(produced $s)"
 	done
