@@ -74,7 +74,7 @@ static void usage(FILE *f)
 "                         EXPR' filters the line before); # comments\n"
 "  -g                     record each event's stacks (--stack both)\n"
 "      --stack WHICH      record the stack with each event: 'kernel' (kprobes and\n"
-"                         tracepoints: tracefs' stacktrace trigger), 'user' (every\n"
+"                         tracepoints: tracefs' stacktrace option), 'user' (every\n"
 "                         probe: the user stack, walked by frame pointers, so a\n"
 "                         program built without them shows its first frames\n"
 "                         only), or 'both'; the report names the frames\n"

@@ -186,6 +186,15 @@ static int plan_probes(struct session *s, bool need_tracefs, bool *expanded)
 	return rc;
 }
 
+/* Whether some probe is the kernel's (a kprobe, a tracepoint). */
+static bool kernel_side(const struct probe_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].kind != PK_UPROBE && l->v[i].kind != PK_URETPROBE)
+			return true;
+	return false;
+}
+
 static void dry_run(struct session *s, bool expanded)
 {
 	const struct probe_list *l = &s->probes;
@@ -212,13 +221,8 @@ static void dry_run(struct session *s, bool expanded)
 			       probe_is_dynamic(p) ? group : p->system, p->name, p->filter,
 			       p->filter_optional ? "  (left off when the kernel refuses it here)" : "");
 	}
-	for (size_t i = 0; i < l->n && (s->o->stack & REC_STACK_KERNEL); i++) {
-		const struct probe *p = &l->v[i];
-
-		if (p->kind != PK_UPROBE && p->kind != PK_URETPROBE)
-			printf("stacktrace > instances/%s/events/%s/%s/trigger\n", group,
-			       probe_is_dynamic(p) ? group : p->system, p->name);
-	}
+	if ((s->o->stack & REC_STACK_KERNEL) && kernel_side(l))
+		printf("1 > instances/%s/options/stacktrace\n", group);
 	if (s->o->stack & REC_STACK_USER)
 		printf("1 > instances/%s/options/userstacktrace\n", group);
 	if (s->o->npids || s->o->argv)
@@ -523,29 +527,25 @@ int session_set_filters(struct session *s, struct tfs *t)
 }
 
 /*
- * -g/--stack: tracefs writes the stack after each event of our instance.
- * A kernel stack through the per-event 'stacktrace' trigger, so only
- * kernel-side events pay for it (a uprobe's kernel stack is always the
- * breakpoint handler's); a user stack through the instance's
- * options/userstacktrace, which our instance's events alone see.
+ * -g/--stack: tracefs writes the stack after each event of our instance,
+ * through the instance's options, which our instance's events alone see:
+ * stacktrace (kernel stacks) and userstacktrace. Both write the stack
+ * right after the event is committed, on every kernel. (The per-event
+ * 'stacktrace' trigger would spare the uprobes their kernel stack, always
+ * the breakpoint handler's, but an unconditional trigger runs before its
+ * event is written on kernels such as 6.1 and after it on 6.18: a reader
+ * could not tell which event a stack belongs to. The report drops the
+ * kernel stacks of uprobe events.)
  */
 static int set_stacks(struct session *s, struct tfs *t)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < s->probes.n && !rc && (s->o->stack & REC_STACK_KERNEL); i++) {
-		const struct probe *p = &s->probes.v[i];
-		struct ukt_buf f = UKT_BUF_INIT;
-
-		if (p->kind == PK_UPROBE || p->kind == PK_URETPROBE)
-			continue;
-		ukt_buf_addf(&f, "events/%s/%s/trigger", probe_is_dynamic(p) ? t->group : p->system,
-			     p->name);
-		rc = tfs_write(t, f.data, "stacktrace");
+	if ((s->o->stack & REC_STACK_KERNEL) && kernel_side(&s->probes)) {
+		rc = tfs_write(t, "options/stacktrace", "1");
 		if (rc)
-			ukt_buf_addf(&s->err, "cannot record kernel stacks of %s (%s): %s",
-				     p->name, f.data, strerror(-rc));
-		ukt_buf_release(&f);
+			ukt_buf_addf(&s->err, "cannot record kernel stacks (options/stacktrace): %s",
+				     strerror(-rc));
 	}
 	if (!rc && (s->o->stack & REC_STACK_USER)) {
 		rc = tfs_write(t, "options/userstacktrace", "1");

@@ -180,6 +180,14 @@ static void untrampoline(struct ingest *in, const struct dec_event *ev, int pid,
 	ukt_buf_release(&obj);
 }
 
+static bool user_probe(const struct ingest *in, const struct dec_event *ev)
+{
+	const char *kind = ev->lay->probe >= 0 && (size_t)ev->lay->probe < in->t->nprobes ?
+			   in->t->probes[ev->lay->probe].kind : NULL;
+
+	return kind && (!strcmp(kind, "uprobe") || !strcmp(kind, "uretprobe"));
+}
+
 /*
  * The stacks recorded with event id (-g). A user stack walked by frame
  * pointers from a function's first instruction skips its caller (the
@@ -193,7 +201,8 @@ static int event_stacks(struct ingest *in, const struct dec_event *ev, int64_t i
 	uint64_t u[DEC_MAX_STACK + 1];
 	int n = 0, rc = 0;
 
-	if (ev->nkstack)
+	/* a uprobe's kernel stack is the breakpoint handler's, always */
+	if (ev->nkstack && !user_probe(in, ev))
 		rc = stacks_add(in->stacks, id, STACK_KERNEL, 0, ev->kstack, ev->nkstack,
 				ev->kstack_cut, ev->ts);
 	if (!rc && dwunwind_enabled(in->dw)) {

@@ -10,7 +10,7 @@ G="uktrace_[0-9]*"
 FP=$ROOT/$B/tests/stackchain_fp
 NOFP=$ROOT/$B/tests/stackchain_nofp
 names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dry_run_dwarf
-	stack_kernel_syscall stack_kernel_complete stack_kernel_frames stack_kernel_one_per_event
+	stack_kernel_syscall stack_kernel_complete stack_kernel_frames stack_kernel_one_per_event stack_kernel_not_uprobes
 	stack_user_fp_chain stack_user_fp_complete stack_user_fp_calls stack_user_fp_frames
 	stack_user_nofp_first stack_user_nofp_incomplete stack_none_without_g stack_leftovers
 	stack_callers_depth stack_callers_depth_all stack_callers_nofp stack_callers_no_stacks
@@ -24,7 +24,7 @@ if [ -n "$why" ]; then skip_all "$why" $names; fi
 [ -x "$FP" ] && [ -x "$NOFP" ] || skip_all "no $FP (make tests)" $names
 
 out=$("$REC" --dry-run -g -e syscalls:sys_enter_getppid -f "$FP:level5" 2>&1)
-has stack_dry_run_kernel "^stacktrace > instances/$G/events/syscalls/sys_enter_getppid/trigger$" "$out"
+has stack_dry_run_kernel "^1 > instances/$G/options/stacktrace$" "$out"
 has stack_dry_run_user "^1 > instances/$G/options/userstacktrace$" "$out"
 has stack_bad_which "--stack wants kernel, user, both or dwarf, not 'sideways'" \
 	"$("$REC" --stack sideways -e syscalls:sys_enter_getppid 2>&1)"
@@ -42,6 +42,10 @@ check stack_kernel_complete "1" "$(sql k.ukt "SELECT MIN(complete) FROM stacks k
 check stack_kernel_frames "[kernel]" "$(sql k.ukt "SELECT DISTINCT f.object FROM stack_frames f JOIN event_stacks es ON es.stack_id = f.stack_id
 	WHERE es.event_id IN ($mine)")"
 check stack_kernel_one_per_event "0" "$(sql k.ukt "SELECT COUNT(*) FROM (SELECT event_id FROM event_stacks GROUP BY event_id HAVING COUNT(*) > 1)")"
+# with uprobes too: theirs are dropped (the breakpoint handler's, always)
+"$REC" -q -o ku.ukt --stack kernel -e syscalls:sys_enter_getppid -f "$FP:level5" -- "$FP" 2 >/dev/null 2>&1
+check stack_kernel_not_uprobes "2|0" "$(sql ku.ukt "SELECT COUNT(*) FROM event_stacks es JOIN stacks k ON k.id = es.stack_id
+	WHERE k.kind = 'kernel' AND es.event_id IN ($mine)")|$(sql ku.ukt "SELECT COUNT(*) FROM call_stacks WHERE kind = 'kernel'")"
 
 # with frame pointers: the whole chain, the caller at entry included
 "$REC" -q -o fp.ukt -g -f "$FP:level5" -- "$FP" 3 >/dev/null 2>&1
@@ -96,7 +100,7 @@ print(",".join(ev[0]["args"]["user_stack"][:5]) if ev else "no slice")' fp.json)
 check stack_perfetto_instant "2 do_syscall_64" "$(python3 -c '
 import json, sys
 ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e.get("ph") == "i" and "kernel_stack" in e.get("args", {})]
-print(len(ev), ev[0]["args"]["kernel_stack"][2].split("+")[0] if ev else "")' ev.json)"
+print(len(ev), [f.split("+")[0] for f in ev[0]["args"]["kernel_stack"] if f.startswith("do_syscall_64")][0] if ev else "")' ev.json)"
 
 # inside calls whose return probes are armed, the stack holds the
 # kernel's uretprobe trampoline for their return addresses: the report
