@@ -428,6 +428,13 @@ static bool same_symtab(const struct trace *t, size_t i, const void *item)
 	return t->symtabs[i].len == b->len && !memcmp(t->symtabs[i].data, b->data, b->len);
 }
 
+static bool same_ehframe(const struct trace *t, size_t i, const void *item)
+{
+	const struct ukt_buf *b = item;
+
+	return t->ehframes[i].len == b->len && !memcmp(t->ehframes[i].data, b->data, b->len);
+}
+
 static bool same_maps(const struct trace *t, size_t i, const void *item)
 {
 	const struct trace_maps *m = item;
@@ -509,6 +516,26 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 			break;
 		t->symtabs[t->nsymtabs++] = o->symtabs[i];
 		ukt_buf_init(&o->symtabs[i]);
+	}
+	free(seen.slot);
+	seen.slot = NULL;
+	/* --stack dwarf's unwind tables, as the symbol tables */
+	if (!rc)
+		rc = seen_init(&seen, t->nehframes + o->nehframes);
+	for (size_t i = 0; i < t->nehframes && !rc; i++)
+		seen_add(&seen, symtab_hash(&t->ehframes[i]), i, same_ehframe, t, &t->ehframes[i]);
+	for (size_t i = 0; i < o->nehframes && !rc; i++) {
+		if (seen_add(&seen, symtab_hash(&o->ehframes[i]), t->nehframes, same_ehframe, t,
+			     &o->ehframes[i]))
+			continue;
+		if (t->nehframes >= TRACE_MAX_SYMTABS) {
+			rc = refuse(t, "unwind tables", TRACE_MAX_SYMTABS);
+			break;
+		}
+		if ((rc = UKT_GROW(t->ehframes, t->ehframes_cap, t->nehframes)))
+			break;
+		t->ehframes[t->nehframes++] = o->ehframes[i];
+		ukt_buf_init(&o->ehframes[i]);
 	}
 	free(seen.slot);
 	seen.slot = NULL;
