@@ -870,6 +870,8 @@ static void print_fields(const struct dec_event *ev, struct ukt_buf *out)
 		const char *str;
 		int n;
 
+		if (!strncmp(f->name, "__ustk", 6))
+			continue;	/* --stack dwarf's window: shown as frames */
 		if (k)
 			ukt_buf_adds(out, " ");
 		if (f->kind == FK_INT && dec_int(ev, f, &v) == 0)
@@ -906,6 +908,12 @@ void dec_print_info(struct decoder *d, const struct dec_event *ev,
 	trace_seq_init(&s);
 	tep_print_event(d->tep, &s, &rec, "%s", TEP_PRINT_INFO);
 	trace_seq_terminate(&s);
-	ukt_buf_add(out, s.buffer, s.len);
+	{
+		/* --stack dwarf's window is the unwinder's, shown as frames
+		 * (and tep prints its arrays wrong): not as fields */
+		const char *w = s.buffer ? strstr(s.buffer, " __ustk_sp=") : NULL;
+
+		ukt_buf_add(out, s.buffer, w ? (size_t)(w - s.buffer) : s.len);
+	}
 	trace_seq_destroy(&s);
 }

@@ -17,7 +17,7 @@ names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dry_run_dwa
 	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp
 	stack_perfetto_slice stack_perfetto_instant stack_trampoline_nested stack_trampoline_syscall
 	stack_dwarf_nofp_chain stack_dwarf_nofp_complete stack_dwarf_callers stack_dwarf_no_args
-	stack_dwarf_nested stack_dwarf_fp"
+	stack_dwarf_nested stack_dwarf_fp stack_dump_frames stack_dump_no_window stack_dump_kernel"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then skip_all "$why" $names; fi
@@ -133,4 +133,10 @@ check stack_dwarf_nested "main;level1;level2;level3;level4;level5" \
 "$REC" -q -o dwf.ukt --stack dwarf -f "$FP:level5" -- "$FP" 2 >/dev/null 2>&1
 check stack_dwarf_fp "2" "$(sql dwf.ukt "SELECT COUNT(*) FROM calls c JOIN call_stacks cs ON cs.call_id = c.id JOIN stacks k ON k.id = cs.stack_id
 	WHERE c.func = 'level5' AND k.complete AND k.frames LIKE '%main+0x%;level1+0x%;level2+0x%;level3+0x%;level4+0x%;level5+0x0'")"
+
+# dump shows each event's frames after it, and not the window's words
+out=$("$REP" dump dw.ukt 2>&1)
+has stack_dump_frames "^   => level3+0x[0-9a-f]* (.*stackchain_nofp)$" "$out"
+check stack_dump_no_window "0" "$(echo "$out" | grep -c __ustk)"
+has stack_dump_kernel "^   => do_syscall_64+0x[0-9a-f]* (\[kernel\])$" "$("$REP" dump k.ukt 2>&1)"
 check stack_leftovers "" "$(leftovers)"
