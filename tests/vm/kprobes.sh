@@ -2,7 +2,8 @@
 # with a busybox initramfs holding uktrace-record, record kprobes and
 # kretprobes there (tests/vm/guest-init), and check the trace on the host
 # with uktrace-report: counts, pairing, callers through kallsyms, fetched
-# filenames and return values, and a glob over kernel functions; a
+# filenames and return values, kernel stacks (--stack kernel) named from
+# kallsyms, and a glob over kernel functions; a
 # kretprobe's maxactive, the kernel's words on a refused kprobe, and the
 # removal of a killed recorder's kprobes, each once.
 . "$(dirname "$0")/../e2e/lib.sh"
