@@ -73,16 +73,17 @@ static void usage(FILE *f)
 "                         'tracepoint SYS:EVENT', or a bare probe SPEC; 'filter\n"
 "                         EXPR' filters the line before); # comments\n"
 "  -g                     record each event's stacks (--stack both)\n"
-"      --stack WHICH      record the stack with each event: 'kernel' (kprobes and\n"
-"                         tracepoints: tracefs' stacktrace option), 'user' (every\n"
-"                         probe: the user stack, walked by frame pointers, so a\n"
-"                         program built without them shows its first frames\n"
-"                         only), or 'both'; the report names the frames\n"
-"                         (stacks table, callers --depth, flamegraph); 'dwarf'\n"
-"                         (uprobes): copy 1 KiB of the user stack with each\n"
-"                         event and unwind it in the report by the objects'\n"
+"      --stack WHICH      record the stack with each event, WHICH one of or a\n"
+"                         list of ('kernel,dwarf'): 'kernel' (kprobes and\n"
+"                         tracepoints: tracefs' stacktrace option); 'user' (every\n"
+"                         probe: walked by frame pointers, so a program built\n"
+"                         without them shows its first frames only); 'both';\n"
+"                         'dwarf' (uprobes: copy 1 KiB of the user stack with\n"
+"                         each event, unwound in the report by the objects'\n"
 "                         .eh_frame, as perf's --call-graph dwarf: whole stacks\n"
-"                         of programs built without frame pointers\n"
+"                         of programs built without frame pointers). The report\n"
+"                         names the frames (stacks table, callers --depth,\n"
+"                         flamegraph --stacks, dump)\n"
 "      --filter EXPR      record only the events of the -p, -f or -e just before\n"
 "                         it that match EXPR, in the kernel's filter syntax over\n"
 "                         the probe's fields ('size > 4096', 'comm ~ \"nginx*\"');\n"
@@ -365,18 +366,32 @@ static int run(int argc, char **argv, struct record_opts *po)
 			break;
 		case O_ALLOW_UNWIND: o.allow_unwind = true; break;
 		case 'g': o.stack = REC_STACK_KERNEL | REC_STACK_USER; break;
-		case O_STACK:
-			if (!strcmp(optarg, "kernel"))
-				o.stack = REC_STACK_KERNEL;
-			else if (!strcmp(optarg, "user") || !strcmp(optarg, "fp"))
-				o.stack = REC_STACK_USER;
-			else if (!strcmp(optarg, "both") || !strcmp(optarg, "all"))
-				o.stack = REC_STACK_KERNEL | REC_STACK_USER;
-			else if (!strcmp(optarg, "dwarf"))
-				o.stack = REC_STACK_DWARF;
-			else
-				return die_usage("--stack wants kernel, user, both or dwarf, not '%s'", optarg);
+		case O_STACK: {
+			/* a comma-separated list: 'kernel,dwarf' */
+			char *words = strdup(optarg), *save = NULL;
+
+			if (!words)
+				return 1;
+			o.stack = 0;
+			for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(w, "kernel"))
+					o.stack |= REC_STACK_KERNEL;
+				else if (!strcmp(w, "user") || !strcmp(w, "fp"))
+					o.stack |= REC_STACK_USER;
+				else if (!strcmp(w, "both") || !strcmp(w, "all"))
+					o.stack |= REC_STACK_KERNEL | REC_STACK_USER;
+				else if (!strcmp(w, "dwarf"))
+					o.stack |= REC_STACK_DWARF;
+				else {
+					free(words);
+					return die_usage("--stack wants kernel, user, both or dwarf (or a list: 'kernel,dwarf'), not '%s'", optarg);
+				}
+			}
+			free(words);
+			if (!o.stack)
+				return die_usage("--stack wants kernel, user, both or dwarf (or a list: 'kernel,dwarf'), not '%s'", optarg);
 			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
 		default:

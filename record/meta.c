@@ -422,7 +422,7 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 		     unsigned int buffer_kb, uint32_t subbuf_size)
 {
 	struct utsname u;
-	char start_ns[32], start_rt[32], sb[16], bkb[16], id[40];
+	char start_ns[32], start_rt[32], sb[16], bkb[16], id[40], stacks[32];
 	bool kernel = false;
 	int err;
 
@@ -432,6 +432,12 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 	snprintf(start_rt, sizeof(start_rt), "%lld", (long long)time(NULL));
 	snprintf(sb, sizeof(sb), "%u", subbuf_size);
 	snprintf(bkb, sizeof(bkb), "%u", buffer_kb);
+	/* what -g/--stack records: "kernel,user", "dwarf", ... */
+	snprintf(stacks, sizeof(stacks), "%s%s%s%s%s", m->stack & REC_STACK_KERNEL ? "kernel" : "",
+		 (m->stack & REC_STACK_KERNEL) && (m->stack & ~REC_STACK_KERNEL) ? "," : "",
+		 m->stack & REC_STACK_USER ? "user" : "",
+		 (m->stack & REC_STACK_USER) && (m->stack & REC_STACK_DWARF) ? "," : "",
+		 m->stack & REC_STACK_DWARF ? "dwarf" : "");
 	{
 		const char *kv[] = {
 			"host", u.nodename, "kernel", u.release,
@@ -440,9 +446,7 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 			"uktrace_version", UKT_VERSION, "start_ns", start_ns,
 			"start_realtime", start_rt, "subbuf_size", sb,
 			"buffer_kb", bkb, "tracefs", m->t->dir, "recording_id", id,
-			m->stack ? "stacks" : NULL,
-			m->stack == (REC_STACK_KERNEL | REC_STACK_USER) ? "kernel,user" :
-			m->stack == REC_STACK_KERNEL ? "kernel" : "user", NULL,
+			stacks[0] ? "stacks" : NULL, stacks, NULL,
 		};
 
 		err = write_kv(m, kv, true);

@@ -216,6 +216,11 @@ int cmd_info(struct report_opts *o)
 		       (double)last / 1e9, (double)(last - first) / 1e9);
 	printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
 	printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
+	if (trace_meta(t, "stacks") && t->nehframes)
+		printf("stacks      %s (%zu unwind tables)\n", out_term(trace_meta(t, "stacks")),
+		       t->nehframes);
+	else if (trace_meta(t, "stacks"))
+		printf("stacks      %s\n", out_term(trace_meta(t, "stacks")));
 	flight_info(t, first);
 	printf("\nprobes\n");
 	for (size_t i = 0; i < t->nprobes; i++) {

@@ -17,7 +17,8 @@ names="stack_dry_run_kernel stack_dry_run_user stack_bad_which stack_dry_run_dwa
 	stack_flame_folded stack_flame_svg stack_flame_kernel stack_flame_nofp
 	stack_perfetto_slice stack_perfetto_instant stack_trampoline_nested stack_trampoline_syscall
 	stack_dwarf_nofp_chain stack_dwarf_nofp_complete stack_dwarf_callers stack_dwarf_no_args
-	stack_dwarf_nested stack_dwarf_fp stack_dump_frames stack_dump_no_window stack_dump_kernel"
+	stack_dwarf_nested stack_dwarf_fp stack_dump_frames stack_dump_no_window stack_dump_kernel
+	stack_list_kernel_dwarf stack_info"
 
 why=$(cannot_trace)
 if [ -n "$why" ]; then skip_all "$why" $names; fi
@@ -26,7 +27,7 @@ if [ -n "$why" ]; then skip_all "$why" $names; fi
 out=$("$REC" --dry-run -g -e syscalls:sys_enter_getppid -f "$FP:level5" 2>&1)
 has stack_dry_run_kernel "^1 > instances/$G/options/stacktrace$" "$out"
 has stack_dry_run_user "^1 > instances/$G/options/userstacktrace$" "$out"
-has stack_bad_which "--stack wants kernel, user, both or dwarf, not 'sideways'" \
+has stack_bad_which "--stack wants kernel, user, both or dwarf (or a list: 'kernel,dwarf'), not 'sideways'" \
 	"$("$REC" --stack sideways -e syscalls:sys_enter_getppid 2>&1)"
 has stack_dry_run_dwarf " __ustk_sp=%sp:x64 __ustk_bp=%bp:x64 __ustk0=+0(%sp):x64\[64\] __ustk1=+512(%sp):x64\[64\] >> uprobe_events$" \
 	"$("$REC" --dry-run --stack dwarf -f "$FP:level5" 2>&1)"
@@ -139,4 +140,11 @@ out=$("$REP" dump dw.ukt 2>&1)
 has stack_dump_frames "^   => level3+0x[0-9a-f]* (.*stackchain_nofp)$" "$out"
 check stack_dump_no_window "0" "$(echo "$out" | grep -c __ustk)"
 has stack_dump_kernel "^   => do_syscall_64+0x[0-9a-f]* (\[kernel\])$" "$("$REP" dump k.ukt 2>&1)"
+
+# a list: kernel stacks under the syscall, user stacks by CFI
+"$REC" -q -o kd.ukt --stack kernel,dwarf -e syscalls:sys_enter_getppid -f "$NOFP:level5" -- "$NOFP" 2 >/dev/null 2>&1
+check stack_list_kernel_dwarf "2|2" "$(sql kd.ukt "SELECT COUNT(*) FROM event_stacks es JOIN stacks k ON k.id = es.stack_id
+	JOIN events e ON e.id = es.event_id JOIN threads t ON t.tid = e.tid WHERE k.kind = 'kernel' AND t.comm = 'stackchain_nofp'")|$(sql kd.ukt "SELECT COUNT(*) FROM call_stacks cs JOIN stacks k ON k.id = cs.stack_id
+	WHERE k.kind = 'user' AND k.complete AND k.frames LIKE '%main+0x%;level1+0x%;level5+0x0'")"
+has stack_info "^stacks      kernel,dwarf ([1-9][0-9]* unwind tables)$" "$("$REP" info kd.ukt)"
 check stack_leftovers "" "$(leftovers)"
