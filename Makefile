@@ -88,7 +88,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 TEST_HELPERS := $(B)/tests/workload $(B)/tests/workload_nopie $(B)/tests/cxx_workload \
                 $(B)/tests/unwind $(B)/tests/fuzz_regress $(B)/tests/fuzz_regress_pictures \
                 $(B)/tests/fuzz_regress_text $(B)/tests/mkhostile \
-                $(B)/tests/dwargs_O0 $(B)/tests/dwargs_O2 $(B)/tests/dwargs_nodebug
+                $(B)/tests/dwargs_O0 $(B)/tests/dwargs_O2 $(B)/tests/dwargs_nodebug \
+                $(B)/tests/stackchain_fp $(B)/tests/stackchain_nofp
 # a program with USDT probes needs <sys/sdt.h> (systemtap-sdt-dev); without
 # it, the tests that use one say they are skipped
 HAVE_SDT := $(shell echo '\#include <sys/sdt.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
@@ -168,6 +169,17 @@ $(B)/tests/workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $< -lpthread
+
+# a known 5-deep call chain, with and without frame pointers (stacks.sh)
+$(B)/tests/stackchain_fp: tests/e2e/stackchain.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O0 -g -fno-inline -fno-omit-frame-pointer -o $@ $<
+
+$(B)/tests/stackchain_nofp: tests/e2e/stackchain.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -o $@ $<
 
 # crafted hostile trace files (hostile.sh)
 $(B)/tests/mkhostile: tests/hostile/mkhostile.c $(B)/libukformat.a

@@ -748,6 +748,17 @@ bool pairer_open_next(struct pairer *p, struct pair_iter *it)
 	return false;
 }
 
+int pairer_open_returns(const struct pairer *p, int tid, uint64_t *out, int max)
+{
+	const struct tstack *s = ttab_find(&p->t, tid);
+	int n = 0;
+
+	for (int k = s ? s->n - 1 : -1; k >= 0 && n < max; k--)
+		if (s->v[k].hijacked)
+			out[n++] = s->v[k].has_caller ? s->v[k].caller : 0;
+	return n;
+}
+
 void pairer_note(struct pairer *p, const struct pair_iter *it)
 {
 	struct tstack *s = it->slot < p->t.cap ? ttab_at(&p->t, it->slot) : NULL;

@@ -325,6 +325,42 @@ int ukt_maps_decode(const void *data, size_t len, uint32_t *pid,
 	return 0;
 }
 
+/* ---- EHFRAME ---- */
+
+int ukt_ehframe_encode(struct ukt_buf *out, const struct ukt_ehframe *e)
+{
+	int err = ukt_buf_add_u32(out, e->plen);
+
+	if (!err)
+		err = ukt_buf_add(out, e->path, e->plen);
+	if (!err)
+		err = ukt_buf_add_u32(out, e->has_id);
+	if (!err)
+		err = ukt_buf_add_u32(out, e->dev_major);
+	if (!err)
+		err = ukt_buf_add_u32(out, e->dev_minor);
+	if (!err)
+		err = ukt_buf_add_u64(out, e->ino);
+	if (!err)
+		err = ukt_buf_add_u64(out, e->addr);
+	return err ? err : ukt_buf_add(out, e->data, e->len);
+}
+
+int ukt_ehframe_decode(const void *data, size_t len, struct ukt_ehframe *e)
+{
+	struct ukt_cursor c = { data, len };
+	uint32_t has_id;
+
+	if (ukt_cur_lstr(&c, &e->path, &e->plen) || ukt_cur_u32(&c, &has_id) ||
+	    ukt_cur_u32(&c, &e->dev_major) || ukt_cur_u32(&c, &e->dev_minor) ||
+	    ukt_cur_u64(&c, &e->ino) || ukt_cur_u64(&c, &e->addr) || has_id > 1)
+		return -EBADMSG;
+	e->has_id = has_id;
+	e->data = c.p;
+	e->len = c.left;
+	return 0;
+}
+
 /* ---- THREADS ---- */
 
 int ukt_threads_add(struct ukt_buf *out, int tid, int pid, const char *comm,

@@ -55,6 +55,7 @@ static const char *const type_names[] = {
 	[UKT_B_THREADS] = "threads",
 	[UKT_B_LOSS] = "loss",
 	[UKT_B_TASKS] = "tasks",
+	[UKT_B_EHFRAME] = "ehframe",
 };
 
 const char *ukt_block_type_name(unsigned int type)

@@ -75,6 +75,18 @@ static void usage(FILE *f)
 "  -c, --config FILE      specs one per line ('probe SPEC', 'function SPEC',\n"
 "                         'tracepoint SYS:EVENT', or a bare probe SPEC; 'filter\n"
 "                         EXPR' filters the line before); # comments\n"
+"  -g                     record each event's stacks (--stack both)\n"
+"      --stack WHICH      record the stack with each event, WHICH one of or a\n"
+"                         list of ('kernel,dwarf'): 'kernel' (kprobes and\n"
+"                         tracepoints: tracefs' stacktrace option); 'user' (every\n"
+"                         probe: walked by frame pointers, so a program built\n"
+"                         without them shows its first frames only); 'both';\n"
+"                         'dwarf' (uprobes: copy 1 KiB of the user stack with\n"
+"                         each event, unwound in the report by the objects'\n"
+"                         .eh_frame, as perf's --call-graph dwarf: whole stacks\n"
+"                         of programs built without frame pointers). The report\n"
+"                         names the frames (stacks table, callers --depth,\n"
+"                         flamegraph --stacks, dump)\n"
 "      --filter EXPR      record only the events of the -p, -f or -e just before\n"
 "                         it that match EXPR, in the kernel's filter syntax over\n"
 "                         the probe's fields ('size > 4096', 'comm ~ \"nginx*\"');\n"
@@ -202,7 +214,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 {
 	enum { O_FORCE = 256, O_CLOCK, O_MAXSIZE, O_DRYRUN, O_LIST, O_MAXPROBES, O_VERSION,
 	       O_CLEANUP, O_FLIGHT, O_LAST, O_TRIGGER, O_TRIGGER_EVENT, O_HOLDOFF, O_AFTER,
-	       O_ROTATE, O_KEEP, O_ALLOW_UNWIND, O_FILTER };
+	       O_ROTATE, O_KEEP, O_ALLOW_UNWIND, O_FILTER, O_STACK };
 	static const struct option longopts[] = {
 		{ "probe", required_argument, NULL, 'p' },
 		{ "function", required_argument, NULL, 'f' },
@@ -234,6 +246,8 @@ static int run(int argc, char **argv, struct record_opts *po)
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "allow-uretprobe-unwind", no_argument, NULL, O_ALLOW_UNWIND },
 		{ "filter", required_argument, NULL, O_FILTER },
+		{ "stack", required_argument, NULL, O_STACK },
+		{ "call-graph", required_argument, NULL, O_STACK },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts o = *po;
@@ -254,7 +268,7 @@ static int run(int argc, char **argv, struct record_opts *po)
 		used += (size_t)n;
 	}
 	o.cmdline = cmdline;
-	while ((c = getopt_long(argc, argv, "+p:f:e:c:P:o:b:d:z:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:f:e:c:P:o:b:d:z:qvhg", longopts, NULL)) != -1) {
 		char *end;
 		uint64_t v;
 
@@ -355,6 +369,33 @@ static int run(int argc, char **argv, struct record_opts *po)
 				return die_usage("--keep wants a positive number of files, not '%s'", optarg);
 			break;
 		case O_ALLOW_UNWIND: o.allow_unwind = true; break;
+		case 'g': o.stack = REC_STACK_KERNEL | REC_STACK_USER; break;
+		case O_STACK: {
+			/* a comma-separated list: 'kernel,dwarf' */
+			char *words = strdup(optarg), *save = NULL;
+
+			if (!words)
+				return 1;
+			o.stack = 0;
+			for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(w, "kernel"))
+					o.stack |= REC_STACK_KERNEL;
+				else if (!strcmp(w, "user") || !strcmp(w, "fp"))
+					o.stack |= REC_STACK_USER;
+				else if (!strcmp(w, "both") || !strcmp(w, "all"))
+					o.stack |= REC_STACK_KERNEL | REC_STACK_USER;
+				else if (!strcmp(w, "dwarf"))
+					o.stack |= REC_STACK_DWARF;
+				else {
+					free(words);
+					return die_usage("--stack wants kernel, user, both or dwarf (or a list: 'kernel,dwarf'), not '%s'", optarg);
+				}
+			}
+			free(words);
+			if (!o.stack)
+				return die_usage("--stack wants kernel, user, both or dwarf (or a list: 'kernel,dwarf'), not '%s'", optarg);
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("uktrace-record %s\n", UKT_VERSION); return 0;
 		default:

@@ -29,6 +29,7 @@
 #include "mmapwatch.h"
 #include "meta.h"
 #include "meta_int.h"
+#include "session.h"
 #include "tracefs.h"
 #include "uktrace/format.h"
 
@@ -122,6 +123,31 @@ static bool object_written(struct meta *m, const struct elfsym_ident *id)
 	return false;
 }
 
+/* --stack dwarf: the object's .eh_frame, to unwind the stack windows
+ * uprobes copy (an object without one is skipped). */
+static int write_ehframe(struct meta *m, const char *open_path, const struct elfsym_ident *id)
+{
+	struct elf_unwind u = { .eh_frame = UKT_BUF_INIT };
+	struct ukt_buf b = UKT_BUF_INIT;
+	int err = 0;
+
+	if (elfsym_unwind_info(open_path, &u) == 0 && u.eh_frame.len) {
+		struct ukt_ehframe e = {
+			.path = id->path, .plen = (uint32_t)strlen(id->path), .has_id = id->has_id,
+			.dev_major = id->dev_major, .dev_minor = id->dev_minor, .ino = id->ino,
+			.addr = u.eh_addr, .data = (const uint8_t *)u.eh_frame.data,
+			.len = u.eh_frame.len,
+		};
+
+		err = ukt_ehframe_encode(&b, &e);
+		if (!err)
+			err = meta_add_block(m, UKT_B_EHFRAME, UKT_NO_CPU, &b);
+	}
+	ukt_buf_release(&u.eh_frame);
+	ukt_buf_release(&b);
+	return err;
+}
+
 /*
  * The SYMTAB of a file, once per recording: read from open_path (the path
  * we can open it by), named as id says. Unreadable files are skipped.
@@ -151,6 +177,8 @@ int meta_write_symtab_as(struct meta *m, const char *open_path,
 	if (!err)
 		err = meta_add_block(m, UKT_B_SYMTAB, UKT_NO_CPU, &b);
 	elfsym_free(e);
+	if (!err && (m->stack & REC_STACK_DWARF))
+		err = write_ehframe(m, open_path, id);
 	ukt_buf_release(&b);
 	return err;
 }
@@ -224,7 +252,7 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 		     unsigned int buffer_kb, uint32_t subbuf_size)
 {
 	struct utsname u;
-	char start_ns[32], start_rt[32], sb[16], bkb[16], id[40];
+	char start_ns[32], start_rt[32], sb[16], bkb[16], id[40], stacks[32];
 	bool kernel = false;
 	int err;
 
@@ -234,6 +262,12 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 	snprintf(start_rt, sizeof(start_rt), "%lld", (long long)time(NULL));
 	snprintf(sb, sizeof(sb), "%u", subbuf_size);
 	snprintf(bkb, sizeof(bkb), "%u", buffer_kb);
+	/* what -g/--stack records: "kernel,user", "dwarf", ... */
+	snprintf(stacks, sizeof(stacks), "%s%s%s%s%s", m->stack & REC_STACK_KERNEL ? "kernel" : "",
+		 (m->stack & REC_STACK_KERNEL) && (m->stack & ~REC_STACK_KERNEL) ? "," : "",
+		 m->stack & REC_STACK_USER ? "user" : "",
+		 (m->stack & REC_STACK_USER) && (m->stack & REC_STACK_DWARF) ? "," : "",
+		 m->stack & REC_STACK_DWARF ? "dwarf" : "");
 	{
 		const char *kv[] = {
 			"host", u.nodename, "kernel", u.release,
@@ -241,7 +275,8 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 			"clock", clock, "cmdline", cmdline,
 			"uktrace_version", UKT_VERSION, "start_ns", start_ns,
 			"start_realtime", start_rt, "subbuf_size", sb,
-			"buffer_kb", bkb, "tracefs", m->t->dir, "recording_id", id, NULL,
+			"buffer_kb", bkb, "tracefs", m->t->dir, "recording_id", id,
+			stacks[0] ? "stacks" : NULL, stacks, NULL,
 		};
 
 		err = write_kv(m, kv, true);
@@ -264,6 +299,14 @@ int meta_write_start(struct meta *m, const char *clock, const char *cmdline,
 		if (!err && (p->kind == PK_UPROBE || p->kind == PK_URETPROBE))
 			err = add_target(m, p->target);
 	}
+	/* the entries tracefs writes after an event for -g: their formats,
+	 * and kallsyms to name a kernel stack's frames */
+	if (!err && (m->stack & REC_STACK_KERNEL)) {
+		err = write_format(m, "ftrace", "kernel_stack");
+		kernel = true;
+	}
+	if (!err && (m->stack & REC_STACK_USER))
+		err = write_format(m, "ftrace", "user_stack");
 	if (!err)
 		err = write_text(m, UKT_B_PRINTK, "printk_formats", true);
 	if (!err && kernel)

@@ -29,6 +29,7 @@ struct meta {
 	pid_t *pids;			/* processes we follow (filter) */
 	size_t npids;
 	bool system_wide;		/* scan every process for probed objects */
+	unsigned int stack;		/* REC_STACK_*: the ftrace stack formats */
 	uint64_t skipped;		/* blocks the file's size limit refused */
 	/* what was written already */
 	struct meta_object {

@@ -111,7 +111,7 @@ static bool state_block(uint16_t type)
 	switch (type) {
 	case UKT_B_HEADER_PAGE: case UKT_B_HEADER_EVENT: case UKT_B_EVENT_FORMAT:
 	case UKT_B_PROBE: case UKT_B_PRINTK: case UKT_B_KALLSYMS: case UKT_B_SYMTAB:
-	case UKT_B_MAPS: case UKT_B_THREADS:
+	case UKT_B_MAPS: case UKT_B_THREADS: case UKT_B_EHFRAME:
 		return true;
 	default:
 		return false;

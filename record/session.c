@@ -120,6 +120,31 @@ static int parse_specs(struct session *s)
 }
 
 /*
+ * --stack dwarf: each uprobe also fetches the stack pointer, the frame pointer
+ * and the first 1 KiB of the stack (the report unwinds them by the
+ * objects' .eh_frame). The kernel caps an array fetcharg at 64 entries.
+ */
+static int add_stack_window(struct probe_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct probe *p = &l->v[i];
+		struct ukt_buf def = UKT_BUF_INIT;
+
+		if (p->kind != PK_UPROBE && p->kind != PK_URETPROBE)
+			continue;
+		ukt_buf_addf(&def, "%s%s%s", p->args ? p->args : "", p->args && *p->args ? " " : "",
+			     REC_STACK_FETCHARGS);
+		if (ukt_buf_error(&def))
+			return -ENOMEM;
+		free(p->args);
+		p->args = ukt_buf_detach(&def);
+		if (!p->args)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
  * The parsed probes made final, the same for a dry run and a real one:
  * tracepoint globs expanded (when tracefs can be read; a dry run without
  * it keeps them, and says so), names made unique, definitions written for
@@ -153,10 +178,21 @@ static int plan_probes(struct session *s, bool need_tracefs, bool *expanded)
 	}
 	if (!rc)
 		rc = probe_list_unique_names(&s->probes);
+	if (!rc && (s->o->stack & REC_STACK_DWARF))
+		rc = add_stack_window(&s->probes);
 	if (!rc)
 		rc = probe_list_define(&s->probes, s->t.name);
 	ukt_buf_release(&avail);
 	return rc;
+}
+
+/* Whether some probe is the kernel's (a kprobe, a tracepoint). */
+static bool kernel_side(const struct probe_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].kind != PK_UPROBE && l->v[i].kind != PK_URETPROBE)
+			return true;
+	return false;
 }
 
 static void dry_run(struct session *s, bool expanded)
@@ -185,6 +221,10 @@ static void dry_run(struct session *s, bool expanded)
 			       probe_is_dynamic(p) ? group : p->system, p->name, p->filter,
 			       p->filter_optional ? "  (left off when the kernel refuses it here)" : "");
 	}
+	if ((s->o->stack & REC_STACK_KERNEL) && kernel_side(l))
+		printf("1 > instances/%s/options/stacktrace\n", group);
+	if (s->o->stack & REC_STACK_USER)
+		printf("1 > instances/%s/options/userstacktrace\n", group);
 	if (s->o->npids || s->o->argv)
 		printf("filter instances/%s/set_event_pid (options/event-fork on)\n", group);
 	printf("filter instances/%s/set_event_notrace_pid: the recorder's own threads\n", group);
@@ -508,6 +548,36 @@ int session_set_filters(struct session *s, struct tfs *t)
 	return rc;
 }
 
+/*
+ * -g/--stack: tracefs writes the stack after each event of our instance,
+ * through the instance's options, which our instance's events alone see:
+ * stacktrace (kernel stacks) and userstacktrace. Both write the stack
+ * right after the event is committed, on every kernel. (The per-event
+ * 'stacktrace' trigger would spare the uprobes their kernel stack, always
+ * the breakpoint handler's, but an unconditional trigger runs before its
+ * event is written on kernels such as 6.1 and after it on 6.18: a reader
+ * could not tell which event a stack belongs to. The report drops the
+ * kernel stacks of uprobe events.)
+ */
+static int set_stacks(struct session *s, struct tfs *t)
+{
+	int rc = 0;
+
+	if ((s->o->stack & REC_STACK_KERNEL) && kernel_side(&s->probes)) {
+		rc = tfs_write(t, "options/stacktrace", "1");
+		if (rc)
+			ukt_buf_addf(&s->err, "cannot record kernel stacks (options/stacktrace): %s",
+				     strerror(-rc));
+	}
+	if (!rc && (s->o->stack & REC_STACK_USER)) {
+		rc = tfs_write(t, "options/userstacktrace", "1");
+		if (rc)
+			ukt_buf_addf(&s->err, "cannot record user stacks (options/userstacktrace): %s",
+				     strerror(-rc));
+	}
+	return rc;
+}
+
 /* The -P processes exist: said before anything about what they map. */
 static int check_pids(struct session *s)
 {
@@ -593,6 +663,8 @@ static int setup_instance(struct session *s)
 	rc = add_probes(s);
 	if (!rc)
 		rc = session_set_filters(s, &s->t);
+	if (!rc && o->stack)
+		rc = set_stacks(s, &s->t);
 	if (rc)
 		return rc;
 	s->info = (struct ukt_file_info){
@@ -734,6 +806,12 @@ static int arm(struct session *s)
 		if (s->probes.v[i].kind == PK_UPROBE || s->probes.v[i].kind == PK_URETPROBE)
 			s->m.want_maps = true;
 	s->m.system_wide = !o->argv && !o->npids;
+	s->m.stack = o->stack;
+	/* user stacks are named from the maps and symbol tables of the
+	 * processes followed (-P, the command; system-wide, those that map
+	 * a probed object) */
+	if (o->stack & (REC_STACK_USER | REC_STACK_DWARF))
+		s->m.want_maps = true;
 	s->meta_ok = true;
 	if (o->npids) {
 		/* the processes and their children: the filter follows them */

@@ -49,7 +49,19 @@ struct record_opts {
 	uint64_t rotate;
 	unsigned int keep;	/* the newest N files (or dumps) stay, 0: all */
 	bool allow_unwind;	/* --allow-uretprobe-unwind */
+	unsigned int stack;	/* -g/--stack: REC_STACK_* */
 };
+
+/* Which stacks -g/--stack records with each event (tracefs' own). */
+#define REC_STACK_KERNEL 1u	/* the per-event 'stacktrace' trigger */
+#define REC_STACK_USER 2u	/* the instance's options/userstacktrace */
+#define REC_STACK_DWARF 4u	/* uprobes copy a window of the user stack,
+				 * and the file gets the objects' .eh_frame */
+
+/* --stack dwarf: the fetchargs each uprobe adds (the report's unwinder
+ * reads them by these names: report/dwunwind.c) */
+#define REC_STACK_FETCHARGS "__ustk_sp=%sp:x64 __ustk_bp=%bp:x64" \
+	" __ustk0=+0(%sp):x64[64] __ustk1=+512(%sp):x64[64]"
 
 /*
  * Run a recording. Returns 0 on success or a negative error (already

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "decode.h"
+#include "dwunwind.h"
+#include "symbolize.h"
 #include "report.h"
 #include "threads.h"
 #include "trace.h"
@@ -232,6 +234,11 @@ int cmd_info(struct report_opts *o)
 		printf("command     %s\n", or_unknown(trace_meta(t, "cmdline")));
 		printf("recorder    uktrace %s\n", or_unknown(trace_meta(t, "uktrace_version")));
 	}
+	if (trace_meta(t, "stacks") && t->nehframes)
+		printf("stacks      %s (%zu unwind tables)\n", out_term(trace_meta(t, "stacks")),
+		       t->nehframes);
+	else if (trace_meta(t, "stacks"))
+		printf("stacks      %s\n", out_term(trace_meta(t, "stacks")));
 	flight_info(t, first);
 	printf("\nprobes\n");
 	for (size_t i = 0; i < t->nprobes; i++) {
@@ -317,8 +324,42 @@ static bool event_matches(const char *pat, const struct event_layout *l)
 	return fnmatch(pat, l->name, 0) == 0 || fnmatch(pat, full, 0) == 0;
 }
 
+/* The stack frames recorded with ev (-g, --stack dwarf), one line each,
+ * as trace-cmd report shows them: ' => symbol (object)'. */
+static void dump_stacks(const struct symbolizer *sy, struct dwunwind *dw, int pid,
+			const struct dec_event *ev)
+{
+	uint64_t u[DEC_MAX_STACK];
+	struct ukt_buf sym = UKT_BUF_INIT, obj = UKT_BUF_INIT;
+	const uint64_t *v[2] = { ev->kstack, ev->ustack };
+	int n[2] = { ev->nkstack, ev->nustack };
+	bool cut;
+
+	if (dwunwind_enabled(dw)) {
+		int k = dwunwind_event(dw, ev, pid, NULL, 0, u, DEC_MAX_STACK, &cut);
+
+		if (k) {
+			v[1] = u;
+			n[1] = k;
+		}
+	}
+	for (int s = 0; s < 2; s++) {
+		if (n[s])
+			printf("  <%s stack>\n", s ? "user" : "kernel");
+		for (int i = 0; i < n[s]; i++) {
+			symbolize(sy, pid, v[s][i], ev->ts, &sym, &obj);
+			printf("   => %s (%s)\n", out_term(sym.data ? sym.data : "?"),
+			       out_term(obj.data ? obj.data : ""));
+		}
+	}
+	ukt_buf_release(&sym);
+	ukt_buf_release(&obj);
+}
+
 int cmd_dump(struct report_opts *o)
 {
+	struct symbolizer sy = { 0 };
+	struct dwunwind *dw = NULL;
 	struct ukt_buf warn = UKT_BUF_INIT, err = UKT_BUF_INIT, info = UKT_BUF_INIT;
 	struct trace *t = open_trace(o);
 	struct threads th = { 0 };
@@ -346,6 +387,10 @@ int cmd_dump(struct report_opts *o)
 		out_term_puts(stderr, warn.data);
 	}
 	rc = threads_load(&th, t);
+	if (!rc)
+		rc = symbolizer_load(&sy, t);
+	if (!rc && !(dw = dwunwind_new(t, &sy)))
+		rc = -ENOMEM;
 	if (rc)
 		goto out;
 	if (decoder_next(d, &ev) == 1)
@@ -383,8 +428,11 @@ int cmd_dump(struct report_opts *o)
 			   ev.ts / 1000000000, ev.ts % 1000000000, out_term(ev.lay->name),
 			   out_term(info.data)) < 0)
 			break;	/* stdout closed (| head) */
+		dump_stacks(&sy, dw, ti ? ti->pid : ev.tid, &ev);
 	}
 out:
+	dwunwind_free(dw);
+	symbolizer_release(&sy);
 	decoder_free(d);
 	threads_release(&th);
 	trace_free(t);

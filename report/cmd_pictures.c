@@ -94,7 +94,8 @@ int cmd_flamegraph(struct report_opts *o)
 	d = open_selection(o, &sel, &tmp, &rc);
 	if (!d)
 		return rc;
-	rc = flame_build(&fl, d, &sel, o->arg, &err);
+	rc = o->stacks ? flame_build_stacks(&fl, d, &sel, o->arg, &err) :
+			 flame_build(&fl, d, &sel, o->arg, &err);
 	if (!rc && o->reverse)
 		rc = flame_reverse(&fl, &rev);
 	if (rc) {
@@ -104,9 +105,10 @@ int cmd_flamegraph(struct report_opts *o)
 	if (o->reverse)
 		show = &rev;
 	if (fl.v[0].total <= 0) {
-		fprintf(stderr, "uktrace-report: no complete calls%s%s%s in the selection: nothing"
+		fprintf(stderr, "uktrace-report: no complete calls%s%s%s%s in the selection: nothing"
 			" to draw (see 'uktrace-report summary')\n", o->arg ? " of '" : "",
-			o->arg ? out_term(o->arg) : "", o->arg ? "'" : "");
+			o->arg ? out_term(o->arg) : "", o->arg ? "'" : "",
+			o->stacks ? " with stacks (record with -g)" : "");
 		rc = -ENOENT;
 		goto out;
 	}
@@ -122,8 +124,9 @@ int cmd_flamegraph(struct report_opts *o)
 		rc = flame_write_folded(show, f);
 	} else {
 		fmt_duration(t, sizeof(t), fl.v[0].total);
-		ukt_buf_addf(&title, "%s%s%s%s: %s in probed calls", o->reverse ? "Reversed flame graph of " :
-			     "Flame graph of ", o->trace, o->arg ? ", under " : "", o->arg ? o->arg : "", t);
+		ukt_buf_addf(&title, "%s%s%s%s: %s in probed calls%s", o->reverse ? "Reversed flame graph of " :
+			     "Flame graph of ", o->trace, o->arg ? (o->stacks ? ", calls of " : ", under ") : "",
+			     o->arg ? o->arg : "", t, o->stacks ? ", by their recorded stacks" : "");
 		svg_prolog(f);
 		rc = flame_write_svg(show, title.data, f);
 	}

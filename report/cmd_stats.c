@@ -521,8 +521,23 @@ out:
 	return rc;
 }
 
+static bool stacks_recorded(struct db *d)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT 1 FROM stacks LIMIT 1", NULL);
+	bool yes = s && db_step(s, NULL) == 1;
+
+	db_finalize(s);
+	return yes;
+}
+
 int cmd_callers(struct report_opts *o)
 {
+	static const struct column chain_cols[] = {
+		{ "chain", 0, SHOW_TEXT, "(no stack)" },
+		{ "object", 1, SHOW_TEXT, NULL }, { "calls", 2, SHOW_INT, NULL },
+		{ "total", 4, SHOW_DUR, NULL }, { "avg", 5, SHOW_DUR, NULL },
+		{ "min", 6, SHOW_DUR, NULL }, { "max", 7, SHOW_DUR, NULL },
+	};
 	static const struct column cols[] = {
 		{ "caller", 1, SHOW_TEXT, "(unknown: no caller address)" },
 		{ "object", 2, SHOW_TEXT, NULL }, { "calls", 3, SHOW_INT, NULL },
@@ -535,18 +550,29 @@ int cmd_callers(struct report_opts *o)
 	char *tmp;
 	struct db *d;
 
+	if (o->ch_query_url && o->depth) {
+		fprintf(stderr, "uktrace-report: callers --depth reads the stacks of a trace file; ClickHouse has none (callers --clickhouse gives the immediate callers)\n");
+		return -EINVAL;
+	}
 	if (o->ch_query_url)
 		return ch_cmd_callers(o);
 	d = open_db_func(o, &tmp, &rc);
 	if (!d)
 		return rc;
 	build_filter(o, &f, o->arg);
-	stats_sql_callers(&sql, f.where.data);
+	if (o->depth) {
+		stats_sql_chains(&sql, f.where.data, o->depth);
+		ukt_buf_addf(&title, "call chains of %s, %d frames (innermost first)", o->arg, o->depth);
+	} else {
+		stats_sql_callers(&sql, f.where.data);
+		ukt_buf_addf(&title, "callers of %s", o->arg);
+	}
 	ukt_buf_adds(&sql, "\nORDER BY calls DESC");
 	if (o->limit > 0)
 		ukt_buf_addf(&sql, " LIMIT %d", o->limit);
-	ukt_buf_addf(&title, "callers of %s", o->arg);
-	rc = func_query(o, d, sql.data, &f, cols, 7, title.data);
+	if (o->depth && !stacks_recorded(d))
+		fprintf(stderr, "uktrace-report: this trace has no stacks: record with -g (or --stack) for call chains\n");
+	rc = func_query(o, d, sql.data, &f, o->depth ? chain_cols : cols, 7, title.data);
 	filter_release(&f);
 	ukt_buf_release(&sql);
 	ukt_buf_release(&title);

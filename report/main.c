@@ -37,7 +37,9 @@ static void usage(FILE *f)
 "                         p50, p90, p99, max; sorted by total time (the default\n"
 "                         command: 'uktrace-report TRACE' does this)\n"
 "  hist TRACE FUNC        latency histogram of FUNC (log2 buckets; --linear)\n"
-"  callers TRACE FUNC     who called FUNC, how often, how long it took\n"
+"  callers TRACE FUNC     who called FUNC, how often, how long it took; with\n"
+"                         --depth N, whole call chains of N frames from the\n"
+"                         stacks recorded with -g ('a <- b <- c')\n"
 "  calls TRACE FUNC       the slowest individual calls (--min-duration 5ms)\n"
 "  info TRACE             host, kernel, clock, probes, per-CPU events and losses,\n"
 "                         compression, integrity\n"
@@ -56,7 +58,9 @@ static void usage(FILE *f)
 "                         width = time (under FUNC only, when given); --folded\n"
 "                         writes 'COMM-PID/TID;a;b;c SELF_NS' lines for\n"
 "                         flamegraph.pl, inferno or speedscope; --reverse puts\n"
-"                         self time at the bottom\n"
+"                         self time at the bottom; --stacks arranges the calls\n"
+"                         by the stacks recorded with them (-g): real code\n"
+"                         paths, not only probed ones\n"
 "  hist TRACE FUNC --svg OUT.svg\n"
 "                         the latency histogram as a picture\n"
 "  heatmap TRACE FUNC -o OUT.svg\n"
@@ -157,7 +161,7 @@ enum { O_FIRST = 256, O_FORMAT = O_FIRST, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SOR
        O_LIMIT, O_BY, O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE,
        O_FORCE, O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
        O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_SYMBOLS, O_OUTPUT,
-       O_QUIET, O_STATUS, O_END };
+       O_QUIET, O_STATUS, O_DEPTH, O_STACKS, O_END };
 #define OPT(id) (UINT64_C(1) << ((id) - O_FIRST))
 _Static_assert(O_END - O_FIRST <= 64, "a command's options are one uint64_t");
 
@@ -186,7 +190,7 @@ static const struct command {
 	{ "hist", cmd_hist, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_FORMAT) | OPT(O_LINEAR) |
 	  OPT(O_BUCKETS) | OPT(O_SVG) },
 	{ "callers", cmd_callers, 2, 0, OPTS_DB | OPTS_SEL | OPTS_SERVER | OPT(O_FORMAT) |
-	  OPT(O_LIMIT) },
+	  OPT(O_LIMIT) | OPT(O_DEPTH) },
 	{ "calls", cmd_calls, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_FORMAT) | OPT(O_LIMIT) |
 	  OPT(O_MINDUR) | OPT(O_STATUS) },
 	{ "info", cmd_info, 1, 0, OPT(O_SYMBOLS) },
@@ -197,7 +201,7 @@ static const struct command {
 	{ "db", cmd_db, 1, 0, OPT(O_MODE) | OPT(O_SYMBOLS) | OPT(O_OUTPUT) | OPT(O_FORCE) },
 	{ "export", cmd_export, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_PERFETTO) },
 	{ "flamegraph", cmd_flamegraph, 2, 1, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) |
-	  OPT(O_FOLDED) | OPT(O_REVERSE) },
+	  OPT(O_FOLDED) | OPT(O_REVERSE) | OPT(O_STACKS) },
 	{ "heatmap", cmd_heatmap, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_BUCKETS) },
 	{ "html", cmd_html, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_LIMIT) },
 	{ "clickhouse", cmd_clickhouse, 1, 0, OPT(O_URL) | OPT(O_DATABASE) | OPT(O_HOSTLABEL) |
@@ -293,6 +297,8 @@ static int run(int argc, char **argv, const char **pos)
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "symbols", required_argument, NULL, O_SYMBOLS },
 		{ "status", required_argument, NULL, O_STATUS },
+		{ "depth", required_argument, NULL, O_DEPTH },
+		{ "stacks", no_argument, NULL, O_STACKS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { .cpu = -1, .format = OUT_TABLE, .mode = 0600 };
@@ -323,6 +329,12 @@ static int run(int argc, char **argv, const char **pos)
 		case O_UNTIL: o.until_arg = optarg; break;
 		case O_SORT: o.sort = optarg; break;
 		case O_BY: o.by = optarg; break;
+		case O_STACKS: o.stacks = true; break;
+		case O_DEPTH:
+			o.depth = (int)strtol(optarg, &end, 10);
+			if (*end || o.depth <= 0 || o.depth > 64)
+				return bad("--depth wants a number of frames from 1 to 64, not '%s'", optarg);
+			break;
 		case O_LIMIT:
 			o.limit = (int)strtol(optarg, &end, 10);
 			if (*end || o.limit <= 0)

@@ -35,6 +35,7 @@ struct report_opts {
 	/* summary / calls */
 	const char *sort;
 	int limit;
+	int depth;			/* callers --depth N: chains of N frames, 0: off */
 	const char *by;			/* summary --by pid|comm */
 	int64_t min_duration;
 	const char *status;		/* calls --status S[,S...] */
@@ -49,6 +50,7 @@ struct report_opts {
 	const char *svg;		/* hist --svg FILE */
 	bool folded;			/* flamegraph --folded */
 	bool reverse;			/* flamegraph --reverse */
+	bool stacks;			/* flamegraph --stacks: the recorded stacks */
 	/* ClickHouse */
 	const char *ch_url;		/* clickhouse --url */
 	const char *ch_query_url;	/* sql/summary/callers --clickhouse */

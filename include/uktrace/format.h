@@ -40,6 +40,7 @@ enum ukt_block_type {
 	UKT_B_THREADS = 15,
 	UKT_B_LOSS = 16,
 	UKT_B_TASKS = 17,
+	UKT_B_EHFRAME = 18,
 };
 
 /* The name of a block type ("data", "meta", ...) or "unknown". */

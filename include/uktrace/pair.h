@@ -201,6 +201,14 @@ struct pair_iter {
 bool pairer_open_next(struct pairer *p, struct pair_iter *it);
 /* Mark the open call it is at: it shows as noted, and so does its row. */
 void pairer_note(struct pairer *p, const struct pair_iter *it);
+/*
+ * The return addresses the kernel replaced with its uretprobe trampoline
+ * on thread tid: those of its open calls whose return is armed, innermost
+ * first, each its entry's fetched caller (0 when the entry fetched none).
+ * A stack walked in the thread shows the trampoline in their place. At
+ * most max into out; their number.
+ */
+int pairer_open_returns(const struct pairer *p, int tid, uint64_t *out, int max);
 /* The thread exited: its open calls are dropped without rows. */
 void pairer_forget_thread(struct pairer *p, int tid);
 

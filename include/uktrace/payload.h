@@ -141,6 +141,23 @@ int ukt_maps_encode(struct ukt_buf *out, uint32_t pid, uint64_t ts,
 int ukt_maps_decode(const void *data, size_t len, uint32_t *pid,
 		    uint64_t *ts, const char **text, size_t *tlen);
 
+/* ---- EHFRAME: one object's .eh_frame, for unwinding user stacks ---- */
+
+struct ukt_ehframe {
+	const char *path;	/* as the SYMTAB of the object names it */
+	uint32_t plen;
+	bool has_id;		/* its device and inode (SYMTAB's dev, ino) */
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	uint64_t addr;		/* the section's virtual address */
+	const uint8_t *data;	/* the section's bytes */
+	size_t len;
+};
+
+int ukt_ehframe_encode(struct ukt_buf *out, const struct ukt_ehframe *e);
+/* 0 or -EBADMSG; e's pointers point into data. */
+int ukt_ehframe_decode(const void *data, size_t len, struct ukt_ehframe *e);
+
 /* ---- THREADS: "tid pid comm" lines ---- */
 
 /* Append one thread (comm's newlines are replaced). 0 or -ENOMEM. */

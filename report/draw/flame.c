@@ -215,6 +215,108 @@ out:
 	return rc;
 }
 
+/*
+ * A frame's name in a stacks flame graph: its function, without the
+ * offset, so the calls from one function merge ("main+0x49" is "main");
+ * an unnamed frame ("libc.so.6+0x1234", "0x7f..") stays whole. Kernel
+ * frames end in "_[k]", as perf's do.
+ */
+static int frame_name(struct flame *fl, const char *sym, bool kernel, struct ukt_buf *tmp)
+{
+	size_t n = sym ? strcspn(sym, "+") : 0;
+
+	ukt_buf_reset(tmp);
+	if (!sym || !*sym)
+		ukt_buf_adds(tmp, "?");
+	else if (!strncmp(sym, "0x", 2) || memchr(sym, '/', n) || memchr(sym, '.', n))
+		ukt_buf_adds(tmp, sym);
+	else
+		ukt_buf_add(tmp, sym, n);
+	if (kernel)
+		ukt_buf_adds(tmp, "_[k]");
+	return ukt_buf_error(tmp) ? -ENOMEM : name_id(fl, tmp->data);
+}
+
+/* Walk up from node through the frames of stack (outermost first). */
+static int climb(struct flame *fl, struct db_stmt *frames, int64_t stack, bool kernel,
+		 int *node, struct ukt_buf *tmp, struct ukt_buf *err)
+{
+	int rc;
+
+	db_bind_int(frames, 1, stack);
+	while ((rc = db_step(frames, err)) == 1) {
+		int name;
+
+		if (fl->v[*node].level >= FLAME_MAX_DEPTH) {
+			fl->deep++;
+			continue;
+		}
+		name = frame_name(fl, db_column_text(frames, 0), kernel, tmp);
+		*node = name < 0 ? name : child(fl, *node, name);
+		if (*node < 0) {
+			rc = *node;
+			break;
+		}
+	}
+	db_reset(frames);
+	return rc < 0 ? rc : 0;
+}
+
+int flame_build_stacks(struct flame *fl, struct db *d, const struct call_select *sel,
+		       const char *func, struct ukt_buf *err)
+{
+	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
+	struct call_select one = *sel;
+	struct ukt_buf sql = UKT_BUF_INIT, tmp = UKT_BUF_INIT;
+	struct db_stmt *s = NULL, *frames = NULL;
+	int rc = init(fl, NULL);
+
+	if (rc)
+		goto out;
+	one.func = func;
+	stats_filter_view(&one, &f);
+	/* the calls' pairs of stacks, user below kernel, with their time */
+	ukt_buf_addf(&sql, "WITH c AS (SELECT id, duration_ns FROM calls WHERE complete%s%s),\n"
+		     "cs AS (SELECT c.duration_ns AS d,"
+		     " (SELECT stack_id FROM call_stacks WHERE call_id = c.id AND kind = 'user') AS us,"
+		     " (SELECT stack_id FROM call_stacks WHERE call_id = c.id AND kind = 'kernel') AS ks"
+		     " FROM c)\n"
+		     "SELECT us, ks, SUM(d), COUNT(*) FROM cs WHERE us IS NOT NULL OR ks IS NOT NULL"
+		     " GROUP BY us, ks", f.where.len ? " AND " : "", f.where.data);
+	s = db_prepare_buf(d, &sql, err);
+	frames = db_prepare(d, "SELECT symbol FROM stack_frames WHERE stack_id = ?"
+			    " ORDER BY depth DESC", err);
+	if (!s || !frames) {
+		rc = -REP_E_SQL;
+		goto out;
+	}
+	filter_bind(s, &f, 1);
+	while ((rc = db_step(s, err)) == 1) {
+		int node = 0;
+
+		if (db_column_type(s, 0) != DB_NULL)
+			rc = climb(fl, frames, db_column_int(s, 0), false, &node, &tmp, err);
+		if (!rc && db_column_type(s, 1) != DB_NULL)
+			rc = climb(fl, frames, db_column_int(s, 1), true, &node, &tmp, err);
+		if (rc)
+			break;
+		fl->v[node].self = sat_add(fl->v[node].self, db_column_int(s, 2));
+		fl->v[node].calls += db_column_int(s, 3);
+	}
+	if (rc < 0)
+		goto out;
+	rc = totals(fl);
+out:
+	if (rc < 0 && !err->len)
+		ukt_buf_adds(err, rep_strerror(rc));
+	db_finalize(s);
+	db_finalize(frames);
+	filter_release(&f);
+	ukt_buf_release(&sql);
+	ukt_buf_release(&tmp);
+	return rc;
+}
+
 int flame_reverse(const struct flame *in, struct flame *out)
 {
 	int *path, rc, levels = 0;

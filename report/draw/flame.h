@@ -64,6 +64,16 @@ struct flame {
  */
 int flame_build(struct flame *fl, struct db *d, const struct call_select *sel,
 		const char *root, struct ukt_buf *err);
+/*
+ * The tree of the stacks recorded with the calls sel selects (of func
+ * only, when not NULL; uktrace-record -g): each complete call's user
+ * stack from its outermost frame up to the function, its kernel stack
+ * above (frames "name_[k]"), weighted by the call's duration; frames are
+ * functions (offsets dropped). Calls without stacks are left out. 0, or
+ * negative with a message in err.
+ */
+int flame_build_stacks(struct flame *fl, struct db *d, const struct call_select *sel,
+		       const char *func, struct ukt_buf *err);
 /* The same tree upside down: each function's self time at the root, the
  * probed calls that led to it above (flamegraph.pl's --reverse); the
  * threads' frames are left out, so a function's time is one frame. */

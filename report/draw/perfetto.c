@@ -295,6 +295,41 @@ static int64_t open_end_of(const struct open_ends *o, int64_t id)
 	return e ? e->end : -1;
 }
 
+/*
+ * A stack recorded with the slice (-g) as an argument: its frames
+ * innermost first, as a JSON array (the UI lists them as key[0], key[1],
+ * ...). frames is the stacks table's text, outermost first, ';' between;
+ * comma: other arguments came before.
+ */
+static void stack_arg(FILE *f, const char *key, const char *frames, bool comma)
+{
+	const char *end;
+
+	if (!frames)
+		return;
+	fprintf(f, "%s\"%s\":[", comma ? "," : "", key);
+	end = frames + strlen(frames);
+	for (bool first = true; end > frames; first = false) {
+		const char *start = end;
+		struct ukt_buf one = UKT_BUF_INIT;
+
+		while (start > frames && start[-1] != ';')
+			start--;
+		ukt_buf_add(&one, start, (size_t)(end - start));
+		if (!first)
+			fputc(',', f);
+		out_json_string(f, one.data ? one.data : "");
+		ukt_buf_release(&one);
+		end = start > frames ? start - 1 : frames;
+	}
+	fputc(']', f);
+}
+
+/* SQL: the frames of the stack of kind recorded with event ev. */
+#define STACK_OF(kind, ev) \
+	"(SELECT k.frames FROM event_stacks es JOIN stacks k ON k.id = es.stack_id" \
+	" WHERE es.event_id = " ev " AND k.kind = '" kind "')"
+
 static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 		 struct ukt_buf *err)
 {
@@ -311,7 +346,11 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 	}
 	ukt_buf_addf(&sql, "SELECT id, func, tid, pid, entry_ts, return_ts, duration_ns, complete,"
 		     " status, caller_symbol, args, ret, depth, parent_id, EXISTS(SELECT 1 FROM"
-		     " probes p WHERE p.func = calls.func AND p.kind = 'tracepoint')"
+		     " probes p WHERE p.func = calls.func AND p.kind = 'tracepoint'),"
+		     " (SELECT k.frames FROM call_stacks cs JOIN stacks k ON k.id = cs.stack_id"
+		     " WHERE cs.call_id = calls.id AND cs.kind = 'user'),"
+		     " (SELECT k.frames FROM call_stacks cs JOIN stacks k ON k.id = cs.stack_id"
+		     " WHERE cs.call_id = calls.id AND cs.kind = 'kernel')"
 		     " FROM calls%s%s ORDER BY id",
 		     f->where.len ? " WHERE " : "", f->where.data);
 	s = db_prepare_buf(d, &sql, err);
@@ -375,6 +414,8 @@ static int calls(struct json_out *j, struct db *d, const struct sql_filter *f,
 			json_int(j->f, db_column_int(s, 11));
 		} else if (db_column_type(s, 11) != DB_NULL)
 			fprintf(j->f, ",\"ret\":\"0x%" PRIx64 "\"", (uint64_t)db_column_int(s, 11));
+		stack_arg(j->f, "user_stack", db_column_text(s, 15), true);
+		stack_arg(j->f, "kernel_stack", db_column_text(s, 16), true);
 		fputs("}}", j->f);
 	}
 	db_finalize(s);
@@ -425,6 +466,7 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 		ukt_buf_adds(&sql, "SELECT e.ts, e.tid, t.pid");
 		for (int64_t k = 0; k < maxargs; k++)
 			ukt_buf_addf(&sql, ", e.arg%" PRId64, k);
+		ukt_buf_adds(&sql, ", " STACK_OF("user", "e.id") ", " STACK_OF("kernel", "e.id"));
 		ukt_buf_addf(&sql, " FROM event_data e LEFT JOIN threads t ON t.tid = e.tid"
 			     " WHERE %s ORDER BY e.id", f.where.data);
 		s = db_prepare_buf(d, &sql, err);
@@ -461,6 +503,13 @@ static int instants(struct json_out *j, struct db *d, const struct call_select *
 					out_json_string(j->f, db_column_text(s, 3 + k));
 			}
 			free(copy);
+			{
+				const char *us_ = db_column_text(s, 3 + (int)maxargs);
+
+				stack_arg(j->f, "user_stack", us_, k > 0);
+				stack_arg(j->f, "kernel_stack", db_column_text(s, 4 + (int)maxargs),
+					  k > 0 || us_);
+			}
 			fputs("}}", j->f);
 		}
 		db_finalize(s);

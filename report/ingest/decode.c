@@ -33,6 +33,10 @@ struct cpu_cursor {
 	uint64_t last_ts;		/* of the event handed out last */
 	long long pending_missed;
 	bool done;
+	/* with stack formats: the event handed out, copied, as reading on
+	 * for its stacks may leave its page */
+	struct ukt_buf copy;
+	uint64_t kst[DEC_MAX_STACK], ust[DEC_MAX_STACK];
 };
 
 struct decoder {
@@ -53,6 +57,8 @@ struct decoder {
 	struct strtab probe_keys;	/* index_probes */
 	int *probe_of;
 	uint8_t print_unsafe[65536 / 8];	/* by id: tep_may_print */
+	/* ftrace's stack entries (-g), by their layouts; NULL: not in the trace */
+	const struct event_layout *kstack_lay, *ustack_lay;
 };
 
 static int layout_field(struct field_layout *f, const struct tep_format_field *tf)
@@ -139,6 +145,8 @@ static int build_layout(struct decoder *d, struct event_layout *l,
 			l->ip = l->nfields;
 		else if (!strcmp(f->name, "__probe_ret_ip"))
 			l->ret_ip = l->nfields;
+		else if (!strncmp(f->name, "__ustk", 6))
+			;	/* --stack dwarf's stack window: not an argument */
 		else {
 			rc = layout_field(&l->args[l->nargs], tf);
 			if (rc)
@@ -434,6 +442,16 @@ layouts:
 		d->by_id[e->id] = &d->lays[d->nlays];
 		d->nlays++;
 	}
+	for (int i = 0; i < d->nlays; i++) {
+		const struct event_layout *l = &d->lays[i];
+
+		if (!l->system || strcmp(l->system, "ftrace") || !l->name)
+			continue;
+		if (!strcmp(l->name, "kernel_stack"))
+			d->kstack_lay = l;
+		else if (!strcmp(l->name, "user_stack"))
+			d->ustack_lay = l;
+	}
 	rc = common_offsets(d);
 	if (rc) {
 		ukt_buf_adds(err, "the saved event formats have unexpected common fields");
@@ -451,6 +469,7 @@ layouts:
 		c->cpu = i;
 		c->tc = &t->cpus[i];
 		ukt_buf_init(&c->raw);
+		ukt_buf_init(&c->copy);
 		c->rb = ukt_rbpage_new(t->info.subbuf_size, t->info.long_size, file_big);
 		if (!c->rb) {
 			rc = -ENOMEM;
@@ -487,6 +506,7 @@ void decoder_free(struct decoder *d)
 	free(d->lays);
 	for (int i = 0; d->cur && i < d->ncur; i++) {
 		ukt_buf_release(&d->cur[i].raw);
+		ukt_buf_release(&d->cur[i].copy);
 		ukt_rbpage_free(d->cur[i].rb);
 	}
 	free(d->cur);
@@ -614,6 +634,10 @@ static int next_dat(struct decoder *d, struct dec_event *ev)
 		ev->missed = r.missed;
 		ev->missed_since = r.missed_since;
 		ev->swap = d->swap;
+		/* a trace.dat's stacks are not read (yet): none */
+		ev->kstack = ev->ustack = NULL;
+		ev->nkstack = ev->nustack = 0;
+		ev->kstack_cut = ev->ustack_full = false;
 		if (r.missed)
 			d->st.missed_marks++;
 		/* the type and the pid where common_offsets checked them */
@@ -631,6 +655,97 @@ static int next_dat(struct decoder *d, struct dec_event *ev)
 		return 1;
 	}
 	return 0;
+}
+
+static const struct field_layout *lay_field(const struct event_layout *l, const char *name)
+{
+	for (int i = 0; i < l->nfields; i++)
+		if (!strcmp(l->fields[i].name, name))
+			return &l->fields[i];
+	return NULL;
+}
+
+static bool is_stack(const struct decoder *d, const struct event_layout *l)
+{
+	return l && (l == d->kstack_lay || l == d->ustack_lay);
+}
+
+/*
+ * The frames of a stack entry se into out (at most DEC_MAX_STACK): its
+ * caller[] array, as long as the entry is. A kernel_stack says how many
+ * frames it holds (size); a user_stack ends at the first 0. Older
+ * kernels end either with ULONG_MAX. *cut: the entry said more frames
+ * than it holds, or (user) filled every slot.
+ */
+static int stack_frames(const struct decoder *d, const struct dec_event *se,
+			uint64_t *out, bool *cut)
+{
+	const struct field_layout *caller = lay_field(se->lay, "caller");
+	const struct field_layout *size = lay_field(se->lay, "size");
+	int ls = (int)d->t->info.long_size, n = 0, slots;
+	int64_t want = -1;
+
+	*cut = false;
+	if (!caller || caller->offset < 0 || caller->offset >= se->size)
+		return 0;
+	slots = (se->size - caller->offset) / ls;
+	if (se->lay == d->kstack_lay && size && dec_int(se, size, &want) == 0 && want >= 0 &&
+	    want < slots)
+		slots = (int)want;
+	else if (se->lay == d->kstack_lay && want > slots)
+		*cut = true;
+	for (int i = 0; i < slots && n < DEC_MAX_STACK; i++) {
+		uint64_t a = rd(d, se->data + caller->offset + (size_t)i * (size_t)ls, ls);
+
+		if (a == 0 || a == (ls == 4 ? 0xffffffffull : ~0ull))
+			return n;
+		out[n++] = a;
+	}
+	if (se->lay == d->ustack_lay || n == DEC_MAX_STACK)
+		*cut = true;
+	return n;
+}
+
+/*
+ * Give ev the stack entries that follow it on its CPU, of its thread:
+ * tracefs writes them right after the event (uktrace-record -g). ev's
+ * data is copied first, as reading on may load the next page.
+ */
+static int take_stacks(struct decoder *d, struct cpu_cursor *c, struct dec_event *ev)
+{
+	ukt_buf_reset(&c->copy);
+	ukt_buf_add(&c->copy, ev->data, (size_t)ev->size);
+	if (ukt_buf_error(&c->copy))
+		return -ENOMEM;
+	ev->data = (const uint8_t *)c->copy.data;
+	for (;;) {
+		struct dec_event se = *ev;
+		bool cut;
+		int n;
+
+		settle(d, c);
+		if (c->done || !c->have || c->pending_missed)
+			return 0;
+		se.lay = d->by_id[c->ev.type];
+		se.data = c->ev.data;
+		se.size = c->ev.size;
+		if (!is_stack(d, se.lay) || (int32_t)rd(d, se.data + d->pid_off, 4) != ev->tid)
+			return 0;
+		c->have = false;
+		c->last_ts = c->ev.ts;
+		d->st.stacks++;
+		if (se.lay == d->kstack_lay && !ev->kstack) {
+			n = stack_frames(d, &se, c->kst, &cut);
+			ev->kstack = c->kst;
+			ev->nkstack = n;
+			ev->kstack_cut = cut;
+		} else if (se.lay == d->ustack_lay && !ev->ustack) {
+			n = stack_frames(d, &se, c->ust, &cut);
+			ev->ustack = c->ust;
+			ev->nustack = n;
+			ev->ustack_full = cut;
+		}
+	}
 }
 
 int decoder_next(struct decoder *d, struct dec_event *ev)
@@ -670,10 +785,21 @@ int decoder_next(struct decoder *d, struct dec_event *ev)
 		best->have = false;
 		ev->tid = (int32_t)rd(d, p + d->pid_off, 4);
 		ev->lay = d->by_id[best->ev.type];
+		ev->kstack = ev->ustack = NULL;
+		ev->nkstack = ev->nustack = 0;
+		ev->kstack_cut = ev->ustack_full = false;
 		if (!ev->lay) {
 			d->st.unknown_events++;
 			continue;
 		}
+		/* a stack entry with no event of its own before it (the
+		 * window's edge, a lost event) */
+		if (is_stack(d, ev->lay)) {
+			d->st.orphan_stacks++;
+			continue;
+		}
+		if ((d->kstack_lay || d->ustack_lay) && take_stacks(d, best, ev) < 0)
+			return -ENOMEM;
 		d->st.events++;
 		return 1;
 	}
@@ -793,6 +919,8 @@ static void print_fields(const struct dec_event *ev, struct ukt_buf *out)
 		const char *str;
 		int n;
 
+		if (!strncmp(f->name, "__ustk", 6))
+			continue;	/* --stack dwarf's window: shown as frames */
 		if (k)
 			ukt_buf_adds(out, " ");
 		if (f->kind == FK_INT && dec_int(ev, f, &v) == 0)
@@ -829,6 +957,12 @@ void dec_print_info(struct decoder *d, const struct dec_event *ev,
 	trace_seq_init(&s);
 	tep_print_event(d->tep, &s, &rec, "%s", TEP_PRINT_INFO);
 	trace_seq_terminate(&s);
-	ukt_buf_add(out, s.buffer, s.len);
+	{
+		/* --stack dwarf's window is the unwinder's, shown as frames
+		 * (and tep prints its arrays wrong): not as fields */
+		const char *w = s.buffer ? strstr(s.buffer, " __ustk_sp=") : NULL;
+
+		ukt_buf_add(out, s.buffer, w ? (size_t)(w - s.buffer) : s.len);
+	}
 	trace_seq_destroy(&s);
 }

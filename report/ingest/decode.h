@@ -58,7 +58,18 @@ struct dec_event {
 	long long missed;
 	uint64_t missed_since;	/* the CPU's event before the gap, 0: none */
 	bool swap;		/* the data's byte order is not the host's */
+	/* the stacks tracefs wrote right after the event on its CPU
+	 * (uktrace-record -g: ftrace's kernel_stack and user_stack entries),
+	 * innermost frame first; NULL, 0 without. Valid until the next call. */
+	const uint64_t *kstack, *ustack;
+	int nkstack, nustack;
+	bool kstack_cut;	/* the kernel said more frames than the entry holds */
+	bool ustack_full;	/* every slot of the user_stack entry is used:
+				 * the walk may have gone on */
 };
+
+/* The most frames of one stack the decoder keeps. */
+#define DEC_MAX_STACK 256
 
 struct decoder;
 
@@ -97,6 +108,8 @@ struct decode_stats {
 	uint64_t bad_pages;		/* pages whose header did not make sense */
 	uint64_t bad_blocks;		/* blocks that failed to decompress */
 	uint64_t missed_marks;
+	uint64_t stacks;		/* stack entries given to their event */
+	uint64_t orphan_stacks;		/* stack entries after no event of theirs */
 };
 const struct decode_stats *decoder_stats(const struct decoder *d);
 

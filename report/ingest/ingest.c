@@ -39,7 +39,8 @@ int ingest_open(struct ingest *in, struct trace *t, struct ukt_buf *err,
 	in->cpu_events = calloc(t->ncpus + 1, sizeof(*in->cpu_events));
 	in->cpu_marks = calloc(t->ncpus + 1, sizeof(*in->cpu_marks));
 	in->sites = sites_new(&in->sy);
-	if (!in->cpu_events || !in->cpu_marks || !in->sites)
+	in->stacks = in->sites ? stacks_new(in->sites) : NULL;
+	if (!in->cpu_events || !in->cpu_marks || !in->sites || !in->stacks)
 		return -ENOMEM;
 	rc = threads_load(&in->th, t);
 	if (!rc)
@@ -48,6 +49,9 @@ int ingest_open(struct ingest *in, struct trace *t, struct ukt_buf *err,
 		rc = plan_build(&in->plan, t, in->dec);
 	if (rc)
 		return rc;
+	in->dw = dwunwind_new(t, &in->sy);
+	if (!in->dw)
+		return -ENOMEM;
 	in->pairer = plan_pairer(&in->plan, emit_call, in);
 	in->lay_events = calloc((size_t)in->plan.nlays + 1, sizeof(*in->lay_events));
 	return in->pairer && in->lay_events ? 0 : -ENOMEM;
@@ -57,6 +61,8 @@ void ingest_release(struct ingest *in)
 {
 	decoder_free(in->dec);
 	pairer_free(in->pairer);
+	stacks_free(in->stacks);
+	dwunwind_free(in->dw);
 	sites_free(in->sites);
 	threads_release(&in->th);
 	symbolizer_release(&in->sy);
@@ -131,6 +137,95 @@ static int missed(struct ingest *in, const struct dec_event *ev)
 	return pairer_loss(in->pairer, ev->cpu, ev->missed_since, ev->ts);
 }
 
+/*
+ * The return addresses the kernel's uretprobe trampoline stands in for on
+ * ev's thread, innermost first, into ret: those of the open calls whose
+ * return is armed. A uretprobe event's own call has returned already
+ * (its trampoline is gone from the stack), so it is left out.
+ */
+static int hidden_returns(struct ingest *in, const struct dec_event *ev,
+			  const struct call_event *ce, uint64_t *ret)
+{
+	int n = pairer_open_returns(in->pairer, ev->tid, ret, DEC_MAX_STACK);
+
+	/* a uretprobe's return (its ret_ip is the caller) */
+	if (ce && ce->is_return && ce->has_caller && n) {
+		memmove(ret, ret + 1, (size_t)(n - 1) * sizeof(*ret));
+		n--;
+	}
+	return n;
+}
+
+/*
+ * Put back the return addresses a user stack shows as the kernel's
+ * uretprobe trampoline: a frame in its [uprobes] page or in no mapping
+ * of the process (the page comes after the maps read at its start).
+ */
+static void untrampoline(struct ingest *in, const struct dec_event *ev, int pid,
+			 const struct call_event *ce, uint64_t *u, int n)
+{
+	uint64_t ret[DEC_MAX_STACK];
+	int nret = hidden_returns(in, ev, ce, ret), k = 0;
+	struct ukt_buf sym = UKT_BUF_INIT, obj = UKT_BUF_INIT;
+
+	for (int i = 1; i < n && k < nret; i++) {
+		if (symbolize(&in->sy, pid, u[i], ev->ts, &sym, &obj) ||
+		    (obj.len && strcmp(obj.data, "[uprobes]")))
+			continue;
+		if (ret[k])
+			u[i] = ret[k];
+		k++;
+	}
+	ukt_buf_release(&sym);
+	ukt_buf_release(&obj);
+}
+
+static bool user_probe(const struct ingest *in, const struct dec_event *ev)
+{
+	const char *kind = ev->lay->probe >= 0 && (size_t)ev->lay->probe < in->t->nprobes ?
+			   in->t->probes[ev->lay->probe].kind : NULL;
+
+	return kind && (!strcmp(kind, "uprobe") || !strcmp(kind, "uretprobe"));
+}
+
+/*
+ * The stacks recorded with event id (-g). A user stack walked by frame
+ * pointers from a function's first instruction skips its caller (the
+ * frame pointer is still the caller's, whose own return address comes
+ * next): an entry probe that fetched the return address puts it back.
+ * A stack window (--stack dwarf) is unwound by the objects' CFI instead.
+ */
+static int event_stacks(struct ingest *in, const struct dec_event *ev, int64_t id, int pid,
+			const struct call_event *ce)
+{
+	uint64_t u[DEC_MAX_STACK + 1];
+	int n = 0, rc = 0;
+
+	/* a uprobe's kernel stack is the breakpoint handler's, always */
+	if (ev->nkstack && !user_probe(in, ev))
+		rc = stacks_add(in->stacks, id, STACK_KERNEL, 0, ev->kstack, ev->nkstack,
+				ev->kstack_cut, ev->ts);
+	if (!rc && dwunwind_enabled(in->dw)) {
+		uint64_t ret[DEC_MAX_STACK];
+		int nret = hidden_returns(in, ev, ce, ret);
+		bool cut;
+
+		n = dwunwind_event(in->dw, ev, pid, ret, nret, u, DEC_MAX_STACK, &cut);
+		if (n)
+			return stacks_add(in->stacks, id, STACK_USER, pid, u, n, cut, ev->ts);
+	}
+	if (rc || !ev->nustack)
+		return rc;
+	u[n++] = ev->ustack[0];
+	if (ce && !ce->is_return && ce->has_caller && ce->caller &&
+	    (ev->nustack < 2 || ev->ustack[1] != ce->caller))
+		u[n++] = ce->caller;
+	for (int i = 1; i < ev->nustack; i++)
+		u[n++] = ev->ustack[i];
+	untrampoline(in, ev, pid, ce, u, n);
+	return stacks_add(in->stacks, id, STACK_USER, pid, u, n, ev->ustack_full, ev->ts);
+}
+
 static int events(struct ingest *in)
 {
 	struct dec_event ev;
@@ -154,12 +249,16 @@ static int events(struct ingest *in)
 		in->lay_events[lay]++;
 		if (li->role == ROLE_NONE) {
 			rc = in->sink->event(in->ctx, &ev, id, li, ti, NULL);
+			if (!rc && (ev.nkstack || ev.nustack || dwunwind_enabled(in->dw)))
+				rc = event_stacks(in, &ev, id, ti->pid, NULL);
 			if (rc)
 				return rc;
 			continue;
 		}
 		plan_call_event(li, &ev, ti->pid, id, &in->args, &ce);
 		rc = in->sink->event(in->ctx, &ev, id, li, ti, &ce);
+		if (!rc && (ev.nkstack || ev.nustack || dwunwind_enabled(in->dw)))
+			rc = event_stacks(in, &ev, id, ti->pid, &ce);
 		if (!rc)
 			rc = pairer_feed(in->pairer, &ce);
 		if (rc)

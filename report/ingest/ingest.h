@@ -15,8 +15,10 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "dwunwind.h"
 #include "plan.h"
 #include "sites.h"
+#include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
 #include "trace.h"
@@ -57,6 +59,8 @@ struct ingest {
 	struct threads th;
 	struct symbolizer sy;
 	struct sites *sites;
+	struct stacks *stacks;	/* the stacks recorded with events (-g) */
+	struct dwunwind *dw;	/* --stack dwarf's windows unwound */
 	struct pairer *pairer;
 	bool flight;		/* a flight recorder's dump */
 	uint64_t *cpu_events, *cpu_marks;	/* per CPU */

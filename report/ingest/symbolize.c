@@ -544,3 +544,70 @@ int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
 	ukt_buf_addf(sym, "0x%" PRIx64, addr);
 	return 0;
 }
+
+/* The map of sn containing addr, or NULL. */
+static const struct sym_map *map_of(const struct sym_snapshot *sn, uint64_t addr)
+{
+	size_t lo = 0, hi = sn->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sn->maps[sn->by_start[mid]].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr >= sn->maps[sn->by_start[lo - 1]].end)
+		return NULL;
+	return &sn->maps[sn->by_start[lo - 1]];
+}
+
+int sym_locate(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
+	       size_t *object, uint64_t *vaddr)
+{
+	size_t lo = 0, hi = s->nsnaps, first, last, best;
+
+	if (sym_is_kernel(addr))
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->snaps[mid].pid < (uint32_t)pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	for (last = first; last < s->nsnaps && s->snaps[last].pid == (uint32_t)pid; last++)
+		;
+	if (first == last)
+		return 0;
+	/* as symbolize: the latest snapshot at or before ts, then the others */
+	best = first;
+	for (size_t i = first; i < last; i++)
+		if (s->snaps[i].ts <= ts)
+			best = i;
+	for (size_t k = 0; k <= last - first; k++) {
+		size_t i = k == 0 ? best : last - k;
+		const struct sym_map *m;
+		const struct sym_object *o;
+		uint64_t off;
+
+		if ((k && i == best) || !(m = map_of(&s->snaps[i], addr)))
+			continue;
+		if (m->object < 0)
+			return 0;
+		o = &s->objects[m->object];
+		off = addr - m->start + m->pgoff;
+		for (size_t g = 0; g < o->nsegs; g++) {
+			if (off < o->segs[g].offset || off - o->segs[g].offset >= o->segs[g].filesz)
+				continue;
+			*object = (size_t)m->object;
+			*vaddr = off - o->segs[g].offset + o->segs[g].vaddr;
+			return 1;
+		}
+		return 0;
+	}
+	return 0;
+}

@@ -74,6 +74,14 @@ void symbolizer_release(struct symbolizer *s);
 int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
 	      struct ukt_buf *sym, struct ukt_buf *obj);
 
+/*
+ * The object (index into s->objects) that maps addr in process pid at
+ * time ts, and addr's virtual address in it: 1, or 0 when no saved
+ * object maps it (as symbolize chooses the process's maps).
+ */
+int sym_locate(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
+	       size_t *object, uint64_t *vaddr);
+
 /* Whether addr is a kernel address (x86-64 and arm64 layouts). */
 static inline int sym_is_kernel(uint64_t addr)
 {

@@ -256,6 +256,15 @@ static int handle_block(struct trace *t, struct ukt_block *b)
 	case UKT_B_PROBE: return parse_probe(t, b);
 	case UKT_B_MAPS: return parse_maps(t, b);
 	case UKT_B_SYMTAB: return add_symtab(t, b);
+	case UKT_B_EHFRAME:
+		/* one per object, as SYMTABs: the same limit */
+		if (t->nehframes >= TRACE_MAX_SYMTABS)
+			return refuse(t, "unwind tables", TRACE_MAX_SYMTABS);
+		if (UKT_GROW(t->ehframes, t->ehframes_cap, t->nehframes))
+			return -ENOMEM;
+		ukt_buf_init(&t->ehframes[t->nehframes]);
+		t->nehframes++;
+		return append(&t->ehframes[t->nehframes - 1], b);
 	case UKT_B_LOSS: {
 		struct ukt_loss l;
 
@@ -450,6 +459,13 @@ static bool same_symtab(const struct trace *t, size_t i, const void *item)
 	return t->symtabs[i].len == b->len && !memcmp(t->symtabs[i].data, b->data, b->len);
 }
 
+static bool same_ehframe(const struct trace *t, size_t i, const void *item)
+{
+	const struct ukt_buf *b = item;
+
+	return t->ehframes[i].len == b->len && !memcmp(t->ehframes[i].data, b->data, b->len);
+}
+
 static bool same_maps(const struct trace *t, size_t i, const void *item)
 {
 	const struct trace_maps *m = item;
@@ -531,6 +547,25 @@ static int merge(struct trace *t, struct trace *o, size_t file)
 			break;
 		t->symtabs[t->nsymtabs++] = o->symtabs[i];
 		ukt_buf_init(&o->symtabs[i]);
+	}
+	ukt_hidx_release(&seen);
+	/* --stack dwarf's unwind tables, as the symbol tables */
+	if (!rc)
+		rc = ukt_hidx_reserve(&seen, t->nehframes + o->nehframes);
+	for (size_t i = 0; i < t->nehframes && !rc; i++)
+		seen_add(&seen, symtab_hash(&t->ehframes[i]), i, same_ehframe, t, &t->ehframes[i]);
+	for (size_t i = 0; i < o->nehframes && !rc; i++) {
+		if (seen_add(&seen, symtab_hash(&o->ehframes[i]), t->nehframes, same_ehframe, t,
+			     &o->ehframes[i]))
+			continue;
+		if (t->nehframes >= TRACE_MAX_SYMTABS) {
+			rc = refuse(t, "unwind tables", TRACE_MAX_SYMTABS);
+			break;
+		}
+		if ((rc = UKT_GROW(t->ehframes, t->ehframes_cap, t->nehframes)))
+			break;
+		t->ehframes[t->nehframes++] = o->ehframes[i];
+		ukt_buf_init(&o->ehframes[i]);
 	}
 	ukt_hidx_release(&seen);
 	if (!rc)
@@ -719,6 +754,9 @@ void trace_free(struct trace *t)
 	for (size_t i = 0; i < t->nsymtabs; i++)
 		ukt_buf_release(&t->symtabs[i]);
 	free(t->symtabs);
+	for (size_t i = 0; i < t->nehframes; i++)
+		ukt_buf_release(&t->ehframes[i]);
+	free(t->ehframes);
 	for (size_t i = 0; i < t->nmaps; i++)
 		free(t->maps[i].text);
 	free(t->maps);

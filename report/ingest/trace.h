@@ -75,6 +75,8 @@ struct trace {
 	struct ukt_buf *symtabs;	/* SYMTAB payloads */
 	size_t nsymtabs, symtabs_cap;
 	uint64_t nsymbols;		/* in all of them */
+	struct ukt_buf *ehframes;	/* EHFRAME payloads (--stack dwarf) */
+	size_t nehframes, ehframes_cap;
 	struct trace_maps *maps;
 	size_t nmaps, maps_cap;
 	struct ukt_loss *losses;	/* LOSS records, in file order */

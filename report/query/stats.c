@@ -78,6 +78,34 @@ void stats_sql_callers(struct ukt_buf *out, const char *where)
 		where && *where ? " WHERE " : "", where ? where : "");
 }
 
+void stats_sql_chains(struct ukt_buf *out, const char *where, int depth)
+{
+	/* u: 1 for a user stack, whose frame 0 is the function itself; a
+	 * stack that ends before depth frames without reaching a thread's
+	 * start ends in ' <- ?' */
+	ukt_buf_addf(out,
+		"WITH c AS (SELECT id, complete, recursive, duration_ns FROM calls%s%s),\n"
+		"k AS (SELECT c.*, (SELECT cs.stack_id FROM call_stacks cs WHERE cs.call_id = c.id\n"
+		"  ORDER BY cs.kind = 'user' DESC LIMIT 1) AS stack_id FROM c),\n"
+		"s AS (SELECT k.*, st.kind = 'user' AS u, st.complete AS whole, st.depth AS n\n"
+		"  FROM k LEFT JOIN stacks st ON st.id = k.stack_id),\n"
+		"ch AS (SELECT s.*, (SELECT group_concat(symbol, ' <- ') FROM (SELECT f.symbol\n"
+		"  FROM stack_frames f WHERE f.stack_id = s.stack_id\n"
+		"  AND f.depth >= s.u AND f.depth < s.u + %d ORDER BY f.depth))\n"
+		"  || CASE WHEN NOT s.whole AND s.n - s.u < %d THEN ' <- ?' ELSE '' END AS chain,\n"
+		"  (SELECT f.object FROM stack_frames f WHERE f.stack_id = s.stack_id\n"
+		"  AND f.depth = s.u) AS object FROM s)\n"
+		"SELECT chain, object,\n"
+		"  COUNT(*) AS calls,\n"
+		"  SUM(complete) AS complete_calls,\n"
+		"  SUM(CASE WHEN complete THEN CASE WHEN recursive THEN 0 ELSE duration_ns END END) AS total_ns,\n"
+		"  CAST(AVG(CASE WHEN complete THEN duration_ns END) AS INTEGER) AS avg_ns,\n"
+		"  MIN(CASE WHEN complete THEN duration_ns END) AS min_ns,\n"
+		"  MAX(CASE WHEN complete THEN duration_ns END) AS max_ns\n"
+		"FROM ch GROUP BY chain, object",
+		where && *where ? " WHERE " : "", where ? where : "", depth, depth);
+}
+
 void filter_add(struct sql_filter *f, const char *cond)
 {
 	ukt_buf_addf(&f->where, "%s%s", f->where.len ? " AND " : "", cond);

@@ -73,6 +73,18 @@ void stats_rank_sql(struct ukt_buf *out, const char *n, int pct, bool clickhouse
  */
 void stats_sql_view(struct ukt_buf *out, const char *keys, const char *where);
 
+/*
+ * Call chains of the calls matching where (on the calls view): the
+ * frames 1..depth of each call's stack (its user stack, else its kernel
+ * stack; frame 0 of a user stack is the function itself), innermost
+ * first, ' <- ' between, ending in ' <- ?' when the stack was cut short
+ * of depth (no frame pointers), as column 0 (NULL: no stack), the first
+ * caller's object, then calls, complete_calls, total_ns, avg_ns, min_ns,
+ * max_ns as stats_sql_callers. SQLite only (stacks are not loaded into
+ * ClickHouse).
+ */
+void stats_sql_chains(struct ukt_buf *out, const char *where, int depth);
+
 /* A SELECT of callers of functions: func, caller_symbol, caller_object,
  * calls, complete_calls, total_ns, avg_ns, min_ns, max_ns. */
 void stats_sql_callers(struct ukt_buf *out, const char *where);

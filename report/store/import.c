@@ -578,6 +578,8 @@ int import_trace(struct trace *t, const char *db_path,
 	if (!rc)
 		rc = tables_insert_sites(im.db, im.in.sites, err);
 	if (!rc)
+		rc = tables_insert_stacks(im.db, im.in.stacks, im.in.sites, err);
+	if (!rc)
 		rc = insert_ips(&im);
 	if (!rc)
 		rc = schema_fill_fold(im.db, &im.in.plan, err);
@@ -615,6 +617,10 @@ int import_trace(struct trace *t, const char *db_path,
 		if (ds->unknown_events)
 			ukt_buf_addf(warn, "%" PRIu64 " events had no saved format and were skipped\n",
 				     ds->unknown_events);
+		if (ds->orphan_stacks)
+			ukt_buf_addf(warn, "%" PRIu64 " recorded stacks followed no event of their thread"
+				     " (lost events, or a window's edge) and were skipped\n",
+				     ds->orphan_stacks);
 	}
 	for (int i = 0; i < T_NTABLES; i++)
 		batch_release(&im.tables[i]);

@@ -14,7 +14,7 @@
 #include "trace.h"
 #include "uktrace/buf.h"
 
-#define UKT_SCHEMA_VERSION 9
+#define UKT_SCHEMA_VERSION 10
 
 struct import_result {
 	uint64_t events;

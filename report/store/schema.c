@@ -38,6 +38,12 @@ static const char tables[] =
 "CREATE TABLE sites(id INTEGER PRIMARY KEY, pid INTEGER, addr INTEGER,"
 " symbol TEXT, object TEXT);\n"
 "CREATE TABLE call_status(id INTEGER PRIMARY KEY, name TEXT, complete INTEGER);\n"
+"CREATE TABLE stacks(id INTEGER PRIMARY KEY, kind TEXT, pid INTEGER, depth INTEGER,"
+" complete INTEGER, frames TEXT);\n"
+"CREATE TABLE stack_frame_data(stack_id INTEGER, depth INTEGER, site INTEGER,"
+" PRIMARY KEY(stack_id, depth)) WITHOUT ROWID;\n"
+"CREATE TABLE event_stacks(event_id INTEGER, stack_id INTEGER,"
+" PRIMARY KEY(event_id, stack_id)) WITHOUT ROWID;\n"
 /* the columns the statistics scan reads come first: SQLite decodes a
  * record's header up to the last column a query reads */
 "CREATE TABLE call_data(id INTEGER PRIMARY KEY, func INTEGER, tid INTEGER,"
@@ -358,6 +364,13 @@ int schema_create_views(struct db *d, const struct plan *p, int64_t base,
 	ukt_buf_adds(&sql, " AS comm, p.name AS probe, p.system, e.ip, e.ret_ip"
 			   " FROM events e LEFT JOIN probes p ON p.id = e.probe_id"
 			   " LEFT JOIN threads t ON t.tid = e.tid;\n");
+	/* stacks (-g): frames named, and a call's stacks are its entry's
+	 * (else its return's) */
+	ukt_buf_adds(&sql, "CREATE VIEW stack_frames AS SELECT f.stack_id, f.depth, s.addr,"
+			   " s.symbol, s.object FROM stack_frame_data f JOIN sites s ON s.id = f.site;\n"
+			   "CREATE VIEW call_stacks AS SELECT c.id AS call_id, es.stack_id, k.kind"
+			   " FROM call_data c JOIN event_stacks es ON es.event_id = c.ev"
+			   " JOIN stacks k ON k.id = es.stack_id;\n");
 	rc = db_exec_buf(d, &sql, err);
 	ukt_buf_release(&sql);
 	return rc ? rc : create_probe_views(d, p, base, err);

@@ -461,3 +461,75 @@ int tables_insert_sites(struct db *d, const struct sites *st, struct ukt_buf *er
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
+
+/* The frames' symbols, outermost first, ';' between: the folded form of
+ * flame graph tools (a ';' in a name becomes ':'). */
+static void folded_frames(const struct sites *si, const struct stack_info *k,
+			  struct ukt_buf *out)
+{
+	ukt_buf_reset(out);
+	for (int i = k->nframes - 1; i >= 0; i--) {
+		const char *sym, *obj;
+		uint64_t addr;
+		int pid;
+
+		sites_at(si, (size_t)(k->frames[i] - 1), &pid, &addr, &sym, &obj);
+		if (i != k->nframes - 1)
+			ukt_buf_adds(out, ";");
+		for (const char *c = sym ? sym : "?"; *c; c++)
+			ukt_buf_add(out, *c == ';' ? ":" : c, 1);
+	}
+}
+
+int tables_insert_stacks(struct db *d, const struct stacks *st, const struct sites *si,
+			 struct ukt_buf *err)
+{
+	struct db_stmt *s = db_prepare(d, "INSERT INTO stacks VALUES(?,?,?,?,?,?)", err);
+	struct db_stmt *f = db_prepare(d, "INSERT INTO stack_frame_data VALUES(?,?,?)", err);
+	struct db_stmt *e = db_prepare(d, "INSERT INTO event_stacks VALUES(?,?)", err);
+	struct ukt_buf text = UKT_BUF_INIT;
+	int rc = s && f && e ? 0 : -REP_E_SQL;
+
+	for (size_t i = 0; !rc && i < stacks_count(st); i++) {
+		struct stack_info k;
+
+		stacks_at(st, i, &k);
+		folded_frames(si, &k, &text);
+		if (ukt_buf_error(&text)) {
+			rc = -ENOMEM;
+			break;
+		}
+		db_bind_int(s, 1, (int64_t)i + 1);
+		db_bind_text(s, 2, stack_kind_name(k.kind), -1);
+		if (k.kind == STACK_USER)
+			db_bind_int(s, 3, k.pid);
+		db_bind_int(s, 4, k.nframes);
+		db_bind_int(s, 5, k.complete);
+		db_bind_text(s, 6, text.data ? text.data : "", -1);
+		rc = db_step(s, err);
+		db_reset(s);
+		for (int j = 0; rc >= 0 && j < k.nframes; j++) {
+			db_bind_int(f, 1, (int64_t)i + 1);
+			db_bind_int(f, 2, j);
+			db_bind_int(f, 3, k.frames[j]);
+			rc = db_step(f, err);
+			db_reset(f);
+		}
+		rc = rc < 0 ? rc : 0;
+	}
+	for (size_t i = 0; !rc && i < stacks_nevents(st); i++) {
+		int64_t ev, id;
+
+		stacks_event_at(st, i, &ev, &id);
+		db_bind_int(e, 1, ev);
+		db_bind_int(e, 2, id);
+		rc = db_step(e, err);
+		db_reset(e);
+		rc = rc < 0 ? rc : 0;
+	}
+	db_finalize(s);
+	db_finalize(f);
+	db_finalize(e);
+	ukt_buf_release(&text);
+	return rc;
+}

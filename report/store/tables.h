@@ -12,6 +12,7 @@
 
 #include "plan.h"
 #include "sites.h"
+#include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
 #include "trace.h"
@@ -68,5 +69,10 @@ int tables_insert_sites(struct db *d, const struct sites *st, struct ukt_buf *er
  * versions, the trace's path, size and mtime (the cache key), counts. */
 int tables_write_meta(struct db *d, const struct trace *t, uint64_t events,
 		      struct ukt_buf *err);
+
+/* The stacks recorded with events (-g): stacks, stack_frame_data and
+ * event_stacks. */
+int tables_insert_stacks(struct db *d, const struct stacks *st, const struct sites *si,
+			 struct ukt_buf *err);
 
 #endif

@@ -15,6 +15,8 @@
 # CPU time is its own; the workload reports its own wall time.
 # The flight recorder: its CPU while armed, and how late a duration trigger
 # fires for a running call (tests/bench/trigger_latency.sh, alone too).
+# Stacks: bytes/event and recorder CPU with -g, without, and perf record
+# -g (tests/bench/stacks.sh, alone too).
 # Analysis: uktrace-report import and summary (cached), trace-cmd report and
 # perf script to /dev/null, with peak memory; import at 4M and 10M events.
 #
@@ -221,6 +223,10 @@ done
 echo "bench: flight trigger latency" >&2
 B=$B LAT_RUNS=$((RUNS * 3)) tests/bench/trigger_latency.sh > $W/latency.md
 
+# what -g costs, against plain recording and perf record -g
+echo "bench: stacks" >&2
+B=$B STACK_RUNS=$RUNS tests/bench/stacks.sh > $W/stacks.md
+
 # analysis of the W2 files (4M events), then scale to 10M
 echo "bench: analysis" >&2
 measure() { # NAME CMD... -> adds secs and peak KiB
@@ -345,6 +351,8 @@ echo
 echo "Armed, the recorder takes $(fmt $p 2)% of a core at W1's rate (target < 1%: $( [ "$(echo "$p < 1" | bc -l)" = 1 ] && echo met || echo MISSED)); recording the same to a file takes $(fmt $(med fpct.file) 1)%."
 echo
 cat $W/latency.md
+echo
+cat $W/stacks.md
 echo
 echo "### Analysis of W2 ($EV4 events) and a 10M-event trace ($EV10 events)"
 echo

@@ -215,6 +215,26 @@ static void test_maps_round_trip(void)
 	ukt_buf_release(&b);
 }
 
+static void test_ehframe_round_trip(void)
+{
+	static const uint8_t sec[] = { 0x14, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0 };
+	struct ukt_ehframe e = {
+		.path = "/usr/lib/libc.so.6", .plen = 18, .has_id = true, .dev_major = 8,
+		.dev_minor = 1, .ino = 4242, .addr = 0x1f000, .data = sec, .len = sizeof(sec),
+	}, d;
+	struct ukt_buf b = UKT_BUF_INIT;
+
+	CHECK_EQ(ukt_ehframe_encode(&b, &e), 0);
+	CHECK_EQ(ukt_ehframe_decode(b.data, b.len, &d), 0);
+	CHECK(d.plen == 18 && !memcmp(d.path, e.path, 18));
+	CHECK(d.has_id && d.dev_major == 8 && d.dev_minor == 1 && d.ino == 4242);
+	CHECK_EQ(d.addr, 0x1f000);
+	CHECK(d.len == sizeof(sec) && !memcmp(d.data, sec, sizeof(sec)));
+	/* cut inside the fixed fields */
+	CHECK_EQ(ukt_ehframe_decode(b.data, 4 + 18 + 10, &d), -EBADMSG);
+	ukt_buf_release(&b);
+}
+
 static void test_threads_round_trip(void)
 {
 	struct ukt_buf b = UKT_BUF_INIT;
@@ -303,6 +323,7 @@ int main(void)
 	RUN(test_event_format_round_trip);
 	RUN(test_symtab_round_trip);
 	RUN(test_maps_round_trip);
+	RUN(test_ehframe_round_trip);
 	RUN(test_threads_round_trip);
 	RUN(test_tasks_round_trip);
 	RUN(test_loss_round_trip);

@@ -2,7 +2,8 @@
 # with a busybox initramfs holding uktrace-record, record kprobes and
 # kretprobes there (tests/vm/guest-init), and check the trace on the host
 # with uktrace-report: counts, pairing, callers through kallsyms, fetched
-# filenames and return values, and a glob over kernel functions; a
+# filenames and return values, kernel stacks (--stack kernel) named from
+# kallsyms, and a glob over kernel functions; a
 # kretprobe's maxactive, the kernel's words on a refused kprobe, and the
 # removal of a killed recorder's kprobes, each once.
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -11,7 +12,7 @@ vm_clean_after_sigint vm_sigkill_leaves_probes vm_restart_cleans vm_restart_says
 vm_restart_each_once vm_kretprobe_maxactive vm_kretprobe_maxactive_clean
 vm_kprobe_rejected_reason vm_kprobe_rejected_clean
 vm_trace_readable vm_filenames vm_open_count vm_calls_paired vm_durations_sane
-vm_callers_kallsyms vm_retval_enoent vm_second_probe_same_function vm_symbol_offset_events vm_tracepoint vm_kallsyms_saved
+vm_callers_kallsyms vm_kprobe_kernel_stack vm_kprobe_stack_complete vm_retval_enoent vm_second_probe_same_function vm_symbol_offset_events vm_tracepoint vm_kallsyms_saved
 vm_glob_record_exit vm_glob_clean vm_glob_probes vm_glob_calls
 vm_glob_refused_skipped vm_glob_refused_named vm_glob_all_refused vm_glob_refused_clean"
 
@@ -71,6 +72,12 @@ check vm_durations_sane 0 "$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM calls WHERE f
 callers=$(sql $TMP/vm.ukt "SELECT DISTINCT caller_symbol FROM calls WHERE func = 'do_sys_openat2'")
 if [ -n "$callers" ] && ! echo "$callers" | grep -q '^0x' && echo "$callers" | grep -q 'sys_open'; then ok vm_callers_kallsyms
 else fail vm_callers_kallsyms "callers: $(echo $callers)"; fi
+# the kernel stacks recorded with the kprobe's calls (--stack kernel):
+# named from the saved kallsyms, down to the syscall entry
+check vm_kprobe_kernel_stack 20 "$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM calls c JOIN call_stacks cs ON cs.call_id = c.id
+	JOIN stacks k ON k.id = cs.stack_id WHERE c.func = 'do_sys_openat2' AND c.args LIKE '%filename=\"/tmp/%file%'
+	AND k.kind = 'kernel' AND k.frames LIKE '%do_syscall_64+0x%' AND k.frames NOT LIKE '%;0x%'")"
+check vm_kprobe_stack_complete 1 "$(sql $TMP/vm.ukt "SELECT MIN(complete) FROM stacks WHERE kind = 'kernel'")"
 check vm_retval_enoent 3 "$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM calls WHERE func = 'do_sys_openat2' AND args LIKE '%\"/tmp/no-such-file\"%' AND ret = -2")"
 n=$(sql $TMP/vm.ukt "SELECT COUNT(*) FROM probe_off_probe")
 if [ "${n:-0}" -gt 0 ]; then ok vm_symbol_offset_events; else fail vm_symbol_offset_events "no events at vfs_read+offset"; fi
