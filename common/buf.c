@@ -34,6 +34,14 @@ void ukt_buf_reset(struct ukt_buf *b)
 		b->data[0] = '\0';
 }
 
+void ukt_buf_truncate(struct ukt_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';	/* len < b->len: the buffer is ours (cap > 0) */
+}
+
 char *ukt_buf_detach(struct ukt_buf *b)
 {
 	char *s;

@@ -682,7 +682,12 @@ int dwret_fetcharg(const struct dwret_func *f, uint64_t off, bool abi,
 		{
 			char *inner = ukt_buf_detach(&val);
 
-			ukt_buf_addf(&val, "+%" PRIu64 "(%s)", moff, inner ? inner : "");
+			if (!inner) {	/* an append to val failed */
+				free(mname);
+				rc = -ENOMEM;
+				goto out;
+			}
+			ukt_buf_addf(&val, "+%" PRIu64 "(%s)", moff, inner);
 			free(inner);
 		}
 		if (!eq)

@@ -276,10 +276,10 @@ static int task_event(struct meta *m, const struct mw_event *e)
 /* The TASKS records so far, in one block. */
 int meta_flush_tasks(struct meta *m)
 {
-	int err;
+	int err = ukt_buf_error(&m->tasks);
 
-	if (!m->tasks.len)
-		return 0;
+	if (err || !m->tasks.len)
+		return err;	/* (a failed append is the recording's error) */
 	err = meta_add_block_as(m, UKT_B_TASKS, UKT_NO_CPU, 0, m->tasks_ts, true, &m->tasks);
 	ukt_buf_reset(&m->tasks);
 	return err;

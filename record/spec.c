@@ -620,8 +620,7 @@ static int user_probes_at(struct probe_list *out, const struct user_req *r,
 				ukt_buf_addf(r->dwarf_skipped, "%s'%s'",
 					     *r->ndwarf_skipped ? ", " : "", s->name);
 			(*r->ndwarf_skipped)++;
-			err->len = before;
-			err->data[before] = '\0';
+			ukt_buf_truncate(err, before);
 			ukt_buf_release(&a);
 			return 0;
 		}
@@ -712,7 +711,7 @@ static int resolve_user(struct probe_list *out, const struct user_req *r,
 			ukt_buf_adds(err, " (did you mean ");
 			elfsym_suggest(e, r->sym, err, 3);
 			if (err->len == before + strlen(" (did you mean "))
-				err->len = before, err->data[before] = '\0';
+				ukt_buf_truncate(err, before);
 			else
 				ukt_buf_adds(err, "?)");
 			if (!strcmp(e->table, ".dynsym"))
@@ -1037,11 +1036,10 @@ static void tracepoint_hint(const char *available, const struct probe *p,
 		}
 		l.v[l.n++] = line;
 	}
-	ukt_buf_adds(err, ", did you mean ");
 	before = err->len;
+	ukt_buf_adds(err, ", did you mean ");
 	if (!suggest(want.data, &l, l.n, line_at, err, 3)) {
-		err->len = before - strlen(", did you mean ");
-		err->data[err->len] = '\0';
+		ukt_buf_truncate(err, before);
 	} else {
 		ukt_buf_adds(err, "?");
 	}

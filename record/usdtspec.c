@@ -265,8 +265,7 @@ static int add_site(struct probe_list *out, const struct usdt_req *r,
 		ukt_buf_addf(&a, "%sarg%d=", a.len ? " " : "", i + 1);
 		if (!usdt_arg_fetch(&n->argv[i], t, &a, &one))
 			continue;
-		a.len = before;
-		a.data[before] = '\0';
+		ukt_buf_truncate(&a, before);
 		if (t && n->argv[i].kind != UA_BAD) {
 			ukt_buf_addf(err, "'%s': arg%d of '%s:%s': %s", r->spec, i + 1,
 				     n->provider, n->name, one.data);
@@ -355,14 +354,12 @@ static void no_match(const struct usdt_req *r, const struct usdt_file *f, struct
 	ukt_buf_addf(err, "no USDT probe in '%s' matches '%s%s%s'", r->path,
 		     r->provider ? r->provider : "", r->provider ? ":" : "", r->name);
 	if (!has_glob(r->name)) {
-		ukt_buf_adds(err, " (did you mean ");
 		before = err->len;
-		if (suggest(r->name, f, f->n, note_label, err, 3) > 0) {
+		ukt_buf_adds(err, " (did you mean ");
+		if (suggest(r->name, f, f->n, note_label, err, 3) > 0)
 			ukt_buf_adds(err, "?)");
-		} else {
-			err->len = before - strlen(" (did you mean ");
-			err->data[err->len] = '\0';
-		}
+		else
+			ukt_buf_truncate(err, before);
 	}
 	ukt_buf_addf(err, "; its probes: uktrace-record --list %s", r->path);
 }

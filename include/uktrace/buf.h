@@ -52,6 +52,9 @@ int ukt_buf_add_u32(struct ukt_buf *b, uint32_t v);
 int ukt_buf_add_u64(struct ukt_buf *b, uint64_t v);
 /* Append a u32 length followed by the bytes. */
 int ukt_buf_add_lstr(struct ukt_buf *b, const void *s, size_t len);
+/* Cut the contents back to their first len bytes (nothing when they are
+ * shorter already); an error stays. */
+void ukt_buf_truncate(struct ukt_buf *b, size_t len);
 /* Forget the contents (and an error) but keep the allocation. */
 void ukt_buf_reset(struct ukt_buf *b);
 /* Hand the contents over as a malloc'd string (an empty one when the

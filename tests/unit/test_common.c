@@ -88,6 +88,10 @@ static void test_buf_sticky_error(void)
 	CHECK(ukt_buf_addf(&b, "%d", 5) == -ENOMEM);
 	CHECK(ukt_buf_add_lstr(&b, "e", 1) == -ENOMEM);
 	CHECK_STR(b.data, "ab");
+	ukt_buf_truncate(&b, 1);
+	CHECK_STR(b.data, "a");
+	ukt_buf_truncate(&b, 5);	/* longer than it is: nothing */
+	CHECK(b.len == 1);
 	CHECK(ukt_buf_error(&b) == -ENOMEM);
 	CHECK(ukt_buf_detach(&b) == NULL);
 	CHECK(ukt_buf_error(&b) == 0 && b.len == 0);
