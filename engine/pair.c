@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uktrace/vec.h"
 #include "ttab.h"
 #include "uktrace/pair.h"
 
@@ -212,15 +213,8 @@ int pairer_loss(struct pairer *p, int cpu, uint64_t from, uint64_t to)
 		hi++;
 	}
 	if (hi == lo) {
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 16;
-			void *v = reallocarray(l->v, cap, sizeof(*l->v));
-
-			if (!v)
-				return -ENOMEM;
-			l->v = v;
-			l->cap = cap;
-		}
+		if (UKT_GROW(l->v, l->cap, l->n))
+			return -ENOMEM;
 		memmove(&l->v[lo + 1], &l->v[lo], (l->n - lo) * sizeof(*l->v));
 		l->n++;
 	} else if (hi > lo + 1) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "uktrace/vec.h"
 #include "uktrace/error.h"
 #include "uktrace/format.h"
 
@@ -264,15 +265,8 @@ static int add_damage(struct ukt_reader *r, const struct ukt_damage *d)
 {
 	if (d->offset < r->recorded_upto)
 		return 0;	/* seen on an earlier pass */
-	if (r->ndamage == r->damage_cap) {
-		size_t cap = r->damage_cap ? r->damage_cap * 2 : 8;
-		void *p = reallocarray(r->damage, cap, sizeof(*r->damage));
-
-		if (!p)
-			return -ENOMEM;
-		r->damage = p;
-		r->damage_cap = cap;
-	}
+	if (UKT_GROW(r->damage, r->damage_cap, r->ndamage))
+		return -ENOMEM;
 	r->damage[r->ndamage++] = *d;
 	r->recorded_upto = d->offset + 1;
 	return 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "uktrace/vec.h"
 #include "uktrace/error.h"
 #include "uktrace/format.h"
 #include "uktrace/outfile.h"
@@ -237,15 +238,8 @@ static int index_add(struct ukt_writer *w, const struct ukt_block_desc *d,
 {
 	struct index_entry *ie;
 
-	if (w->nindex == w->index_cap) {
-		size_t cap = w->index_cap ? w->index_cap * 2 : 256;
-		void *p = reallocarray(w->index, cap, sizeof(*w->index));
-
-		if (!p)
-			return -ENOMEM;
-		w->index = p;
-		w->index_cap = cap;
-	}
+	if (UKT_GROW(w->index, w->index_cap, w->nindex))
+		return -ENOMEM;
 	ie = &w->index[w->nindex++];
 	ie->offset = offset;
 	ie->type = d->type;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uktrace/vec.h"
 #include "ehframe.h"
 
 /* DW_EH_PE_*: the low nibble is the format, the high one how it applies */
@@ -164,15 +165,8 @@ static bool parse_cie(struct rd *r, struct cie *c)
 
 static int add_range(struct ehf_ranges *out, size_t *cap, uint64_t start, uint64_t end)
 {
-	if (out->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		void *p = reallocarray(out->v, nc, sizeof(*out->v));
-
-		if (!p)
-			return -ENOMEM;
-		out->v = p;
-		*cap = nc;
-	}
+	if (UKT_GROW(out->v, *cap, out->n))
+		return -ENOMEM;
 	out->v[out->n++] = (struct ehf_range){ start, end };
 	return 0;
 }

@@ -81,15 +81,8 @@ static int log_add(struct meta *m, uint16_t type, uint32_t cpu, pid_t pid, uint6
 	struct meta_log *l = m->log;
 	struct log_entry *e;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		void *p = reallocarray(l->v, cap, sizeof(*l->v));
-
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (UKT_GROW(l->v, l->cap, l->n))
+		return -ENOMEM;
 	e = &l->v[l->n];
 	*e = (struct log_entry){ .type = type, .cpu = cpu, .pid = pid, .ts = ts, .len = len };
 	e->data = malloc(len ? len : 1);

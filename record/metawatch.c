@@ -131,15 +131,8 @@ static int proc_map_add(struct meta_proc *p, const struct proc_map *nm)
 		p->v[out++] = p->v[i];
 	}
 	p->n = out;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		void *v = reallocarray(p->v, cap, sizeof(*p->v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (UKT_GROW(p->v, p->cap, p->n))
+		return -ENOMEM;
 	p->v[p->n] = *nm;
 	p->v[p->n].path = strdup(nm->path);
 	if (!p->v[p->n].path)

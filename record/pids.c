@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uktrace/vec.h"
 #include "pids.h"
 #include "uktrace/buf.h"
 
@@ -20,15 +21,8 @@ struct proc {
 
 static int add(struct pid_set *s, pid_t p)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		pid_t *v = reallocarray(s->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (UKT_GROW(s->v, s->cap, s->n))
+		return -ENOMEM;
 	s->v[s->n++] = p;
 	return 0;
 }

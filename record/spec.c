@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uktrace/vec.h"
 #include "dwret.h"
 #include "elfsym.h"
 #include "kfuncs.h"
@@ -82,16 +83,9 @@ void probe_list_drop(struct probe_list *l, const bool *drop)
 
 static int list_add(struct probe_list *l, struct probe *p)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		void *v = reallocarray(l->v, cap, sizeof(*l->v));
-
-		if (!v) {
-			probe_release(p);
-			return -ENOMEM;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (UKT_GROW(l->v, l->cap, l->n)) {
+		probe_release(p);
+		return -ENOMEM;
 	}
 	l->v[l->n++] = *p;
 	return 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "uktrace/vec.h"
 #include "errors.h"
 #include "usdt.h"
 
@@ -412,15 +413,8 @@ static int vaddr_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 
 static int add_note(struct usdt_file *f, size_t *cap, struct usdt_note *n)
 {
-	if (f->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		void *v = reallocarray(f->v, c, sizeof(*f->v));
-
-		if (!v)
-			return -ENOMEM;
-		f->v = v;
-		*cap = c;
-	}
+	if (UKT_GROW(f->v, *cap, f->n))
+		return -ENOMEM;
 	f->v[f->n++] = *n;
 	return 0;
 }

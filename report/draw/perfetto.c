@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uktrace/vec.h"
 #include "db.h"
 #include "errors.h"
 #include "output.h"
@@ -181,15 +182,8 @@ static int open_close(struct open_ends *o, int64_t limit, bool thread_end)
 		end = p->entry;
 	if (o->depth && o->stack[o->depth - 1].maxend < end)
 		o->stack[o->depth - 1].maxend = end;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		void *v = reallocarray(o->v, cap, sizeof(*o->v));
-
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (UKT_GROW(o->v, o->cap, o->n))
+		return -ENOMEM;
 	o->v[o->n++] = (struct open_end){ p->id, end };
 	return 0;
 }
@@ -246,16 +240,9 @@ static int open_ends_compute(struct open_ends *o, struct db *d, struct ukt_buf *
 			o->stack[o->depth - 1].maxend = e;
 		if (!db_column_int(s, 5))
 			continue;
-		if (o->depth == o->stack_cap) {
-			size_t cap = o->stack_cap ? o->stack_cap * 2 : 16;
-			void *v = reallocarray(o->stack, cap, sizeof(*o->stack));
-
-			if (!v) {
-				rc = -ENOMEM;
-				break;
-			}
-			o->stack = v;
-			o->stack_cap = cap;
+		if (UKT_GROW(o->stack, o->stack_cap, o->depth)) {
+			rc = -ENOMEM;
+			break;
 		}
 		o->stack[o->depth++] = (struct open_pending){
 			.id = db_column_int(s, 0), .depth = depth, .entry = t, .maxend = t,

@@ -182,15 +182,8 @@ static int add_data(struct trace *t, const struct ukt_block *b)
 		return 0;
 	}
 	c = &t->cpus[b->desc.cpu];
-	if (c->nblocks == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		void *p = reallocarray(c->blocks, cap, sizeof(*c->blocks));
-
-		if (!p)
-			return -ENOMEM;
-		c->blocks = p;
-		c->cap = cap;
-	}
+	if (UKT_GROW(c->blocks, c->cap, c->nblocks))
+		return -ENOMEM;
 	c->blocks[c->nblocks++] = *b;
 	c->pages += b->desc.count;
 	c->raw_bytes += b->raw_len;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "uktrace/vec.h"
 #include "satmath.h"
 #include "statacc.h"
 
@@ -101,15 +102,8 @@ size_t statacc_groups(const struct statacc *a)
 
 static int push(int64_t **v, size_t *n, size_t *cap, int64_t x)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		void *p = reallocarray(*v, c, sizeof(**v));
-
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = c;
-	}
+	if (UKT_GROW(*v, *cap, *n))
+		return -ENOMEM;
 	(*v)[(*n)++] = x;
 	return 0;
 }
