@@ -438,113 +438,6 @@ static const char *base_name(const char *path)
  * non-PIE executable as for a library), never a file offset. Otherwise
  * the runtime address.
  */
-static int resolve_in_snapshot(const struct symbolizer *s,
-			       const struct sym_snapshot *sn, uint64_t addr,
-			       struct ukt_buf *sym, struct ukt_buf *obj)
-{
-	size_t lo = 0, hi = sn->nmaps;
-
-	/* the last map starting at or below addr (maps do not overlap) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sn->maps[sn->by_start[mid]].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0) {
-		const struct sym_map *m = &sn->maps[sn->by_start[lo - 1]];
-		const struct sym_object *o;
-		uint64_t off;
-
-		if (addr >= m->end)
-			return -1;
-		off = addr - m->start + m->pgoff;
-		ukt_buf_adds(obj, m->path[0] ? m->path : "[anon]");
-		if (m->object < 0) {
-			ukt_buf_addf(sym, "0x%" PRIx64, addr);
-			return 0;
-		}
-		o = &s->objects[m->object];
-		for (size_t k = 0; k < o->nsegs; k++) {
-			const struct sym_entry *e;
-			uint64_t vaddr;
-
-			if (off < o->segs[k].offset || off - o->segs[k].offset >= o->segs[k].filesz)
-				continue;
-			vaddr = off - o->segs[k].offset + o->segs[k].vaddr;
-			e = lookup(o->syms, o->nsyms, vaddr, 1 << 20);
-			if (e) {
-				demangle_add_base(sym, e->name);
-				ukt_buf_addf(sym, "+0x%" PRIx64, vaddr - e->addr);
-			} else
-				ukt_buf_addf(sym, "%s+0x%" PRIx64, base_name(m->path), vaddr);
-			return e != NULL;
-		}
-		ukt_buf_addf(sym, "0x%" PRIx64, addr);
-		return 0;
-	}
-	return -1;
-}
-
-int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
-	      struct ukt_buf *sym, struct ukt_buf *obj)
-{
-	size_t lo = 0, hi = s->nsnaps, first, last, best;
-
-	ukt_buf_reset(sym);
-	ukt_buf_reset(obj);
-	if (sym_is_kernel(addr)) {
-		const struct sym_entry *e = lookup(s->ksyms, s->nksyms, addr, 1 << 20);
-
-		ukt_buf_adds(obj, "[kernel]");
-		if (e) {
-			ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, addr - e->addr);
-			return 1;
-		}
-		if (s->dat && tracedat_ksym(s->dat, addr, 1 << 20, sym))
-			return 1;
-		ukt_buf_addf(sym, "0x%" PRIx64, addr);
-		return 0;
-	}
-	/* the snapshots of pid: [first, last) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->snaps[mid].pid < (uint32_t)pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	first = lo;
-	for (last = first; last < s->nsnaps && s->snaps[last].pid == (uint32_t)pid; last++)
-		;
-	if (first < last) {
-		/* the latest snapshot at or before ts, then the others: a
-		 * process that exec'd maps other objects before and after */
-		best = first;
-		for (size_t i = first; i < last; i++)
-			if (s->snaps[i].ts <= ts)
-				best = i;
-		for (size_t k = 0; k <= last - first; k++) {
-			size_t i = k == 0 ? best : last - k;
-			int rc;
-
-			if (k && i == best)
-				continue;
-			rc = resolve_in_snapshot(s, &s->snaps[i], addr, sym, obj);
-			if (rc >= 0)
-				return rc;
-		}
-	}
-	/* a trace.dat has no maps: the binaries of --symbols, if any */
-	if (s->dat && tracedat_usym(s->dat, addr, sym, obj))
-		return 1;
-	ukt_buf_addf(sym, "0x%" PRIx64, addr);
-	return 0;
-}
-
 /* The map of sn containing addr, or NULL. */
 static const struct sym_map *map_of(const struct sym_snapshot *sn, uint64_t addr)
 {
@@ -563,13 +456,30 @@ static const struct sym_map *map_of(const struct sym_snapshot *sn, uint64_t addr
 	return &sn->maps[sn->by_start[lo - 1]];
 }
 
-int sym_locate(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
-	       size_t *object, uint64_t *vaddr)
+/* The link-time address of file offset off in object o (through the
+ * segment holding it): true, or false when no loaded segment holds it. */
+static bool seg_vaddr(const struct sym_object *o, uint64_t off, uint64_t *vaddr)
 {
-	size_t lo = 0, hi = s->nsnaps, first, last, best;
+	for (size_t g = 0; g < o->nsegs; g++) {
+		if (off < o->segs[g].offset || off - o->segs[g].offset >= o->segs[g].filesz)
+			continue;
+		*vaddr = off - o->segs[g].offset + o->segs[g].vaddr;
+		return true;
+	}
+	return false;
+}
 
-	if (sym_is_kernel(addr))
-		return 0;
+/*
+ * The snapshots of pid's maps, [*first, *last) (sorted by pid), and the
+ * latest of them at or before ts, *best: false when pid has none. They are
+ * tried best first, then the others (a process that exec'd maps other
+ * objects before and after): snap_order gives the k-th to try.
+ */
+static bool pid_snaps(const struct symbolizer *s, int pid, uint64_t ts, size_t *first,
+		      size_t *last, size_t *best)
+{
+	size_t lo = 0, hi = s->nsnaps;
+
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -578,36 +488,108 @@ int sym_locate(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
 		else
 			hi = mid;
 	}
-	first = lo;
-	for (last = first; last < s->nsnaps && s->snaps[last].pid == (uint32_t)pid; last++)
+	*first = lo;
+	for (*last = lo; *last < s->nsnaps && s->snaps[*last].pid == (uint32_t)pid; (*last)++)
 		;
-	if (first == last)
-		return 0;
-	/* as symbolize: the latest snapshot at or before ts, then the others */
-	best = first;
-	for (size_t i = first; i < last; i++)
+	*best = lo;
+	for (size_t i = *first; i < *last; i++)
 		if (s->snaps[i].ts <= ts)
-			best = i;
-	for (size_t k = 0; k <= last - first; k++) {
-		size_t i = k == 0 ? best : last - k;
-		const struct sym_map *m;
-		const struct sym_object *o;
-		uint64_t off;
+			*best = i;
+	return *first < *last;
+}
 
-		if ((k && i == best) || !(m = map_of(&s->snaps[i], addr)))
-			continue;
-		if (m->object < 0)
-			return 0;
-		o = &s->objects[m->object];
-		off = addr - m->start + m->pgoff;
-		for (size_t g = 0; g < o->nsegs; g++) {
-			if (off < o->segs[g].offset || off - o->segs[g].offset >= o->segs[g].filesz)
-				continue;
-			*object = (size_t)m->object;
-			*vaddr = off - o->segs[g].offset + o->segs[g].vaddr;
+/* The k-th snapshot to try (k <= last - first): best, then the others
+ * from the newest; SIZE_MAX for best's own turn among them (skip it). */
+static size_t snap_order(size_t last, size_t best, size_t k)
+{
+	size_t i = k == 0 ? best : last - k;
+
+	return k && i == best ? SIZE_MAX : i;
+}
+
+static int resolve_in_snapshot(const struct symbolizer *s,
+			       const struct sym_snapshot *sn, uint64_t addr,
+			       struct ukt_buf *sym, struct ukt_buf *obj)
+{
+	const struct sym_map *m = map_of(sn, addr);
+	const struct sym_entry *e;
+	uint64_t vaddr;
+
+	if (!m)
+		return -1;
+	ukt_buf_adds(obj, m->path[0] ? m->path : "[anon]");
+	if (m->object < 0 ||
+	    !seg_vaddr(&s->objects[m->object], addr - m->start + m->pgoff, &vaddr)) {
+		ukt_buf_addf(sym, "0x%" PRIx64, addr);
+		return 0;
+	}
+	e = lookup(s->objects[m->object].syms, s->objects[m->object].nsyms, vaddr, 1 << 20);
+	if (e) {
+		demangle_add_base(sym, e->name);
+		ukt_buf_addf(sym, "+0x%" PRIx64, vaddr - e->addr);
+	} else
+		ukt_buf_addf(sym, "%s+0x%" PRIx64, base_name(m->path), vaddr);
+	return e != NULL;
+}
+
+int symbolize(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
+	      struct ukt_buf *sym, struct ukt_buf *obj)
+{
+	size_t first, last, best;
+
+	ukt_buf_reset(sym);
+	ukt_buf_reset(obj);
+	if (sym_is_kernel(addr)) {
+		const struct sym_entry *e = lookup(s->ksyms, s->nksyms, addr, 1 << 20);
+
+		ukt_buf_adds(obj, "[kernel]");
+		if (e) {
+			ukt_buf_addf(sym, "%s+0x%" PRIx64, e->name, addr - e->addr);
 			return 1;
 		}
+		if (s->dat && tracedat_ksym(s->dat, addr, 1 << 20, sym))
+			return 1;
+		ukt_buf_addf(sym, "0x%" PRIx64, addr);
 		return 0;
+	}
+	if (pid_snaps(s, pid, ts, &first, &last, &best)) {
+		for (size_t k = 0; k <= last - first; k++) {
+			size_t i = snap_order(last, best, k);
+			int rc;
+
+			if (i == SIZE_MAX)
+				continue;
+			rc = resolve_in_snapshot(s, &s->snaps[i], addr, sym, obj);
+			if (rc >= 0)
+				return rc;
+		}
+	}
+	/* a trace.dat has no maps: the binaries of --symbols, if any */
+	if (s->dat && tracedat_usym(s->dat, addr, sym, obj))
+		return 1;
+	ukt_buf_addf(sym, "0x%" PRIx64, addr);
+	return 0;
+}
+
+int sym_locate(const struct symbolizer *s, int pid, uint64_t addr, uint64_t ts,
+	       size_t *object, uint64_t *vaddr)
+{
+	size_t first, last, best;
+
+	if (sym_is_kernel(addr) || !pid_snaps(s, pid, ts, &first, &last, &best))
+		return 0;
+	/* as symbolize: the latest snapshot at or before ts, then the others */
+	for (size_t k = 0; k <= last - first; k++) {
+		size_t i = snap_order(last, best, k);
+		const struct sym_map *m;
+
+		if (i == SIZE_MAX || !(m = map_of(&s->snaps[i], addr)))
+			continue;
+		if (m->object < 0 ||
+		    !seg_vaddr(&s->objects[m->object], addr - m->start + m->pgoff, vaddr))
+			return 0;
+		*object = (size_t)m->object;
+		return 1;
 	}
 	return 0;
 }
