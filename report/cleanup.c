@@ -74,3 +74,29 @@ int cleanup_stale(const char *path)
 	free(pat);
 	return removed;
 }
+
+pid_t cleanup_live_import(const char *path)
+{
+	size_t n = strlen(path);
+	char *pat = malloc(n + 16);
+	pid_t live = 0;
+	glob_t g;
+
+	if (!pat)
+		return 0;
+	memcpy(pat, path, n);
+	memcpy(pat + n, ".tmp-*", 7);
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc && !live; i++) {
+			char *end;
+			long pid = strtol(g.gl_pathv[i] + n + 5, &end, 10);
+
+			if (!*end && pid > 0 && pid != getpid() &&
+			    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+				live = (pid_t)pid;
+		}
+		globfree(&g);
+	}
+	free(pat);
+	return live;
+}

@@ -8,6 +8,8 @@
 #ifndef UKT_CLEANUP_H
 #define UKT_CLEANUP_H
 
+#include <sys/types.h>
+
 /* Remember path (copied; at most a few at a time). 0 or -ENOSPC. */
 int cleanup_register(const char *path);
 /* Forget path (it was renamed, removed, or is kept). */
@@ -20,5 +22,8 @@ void cleanup_now(void);
  * path whose process is gone. Returns how many were removed.
  */
 int cleanup_stale(const char *path);
+/* The process importing into path now (its "PATH.tmp-PID" is there and
+ * it runs), or 0. */
+pid_t cleanup_live_import(const char *path);
 
 #endif

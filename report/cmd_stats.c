@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "hist.h"
 #include "pictures.h"
 #include "report.h"
 #include "stats.h"
+#include "stream.h"
 #include "svg.h"
 #include "tables.h"
 #include "errors.h"
@@ -78,12 +80,11 @@ static bool func_probed(struct db *d, const char *func)
 	return ok;
 }
 
-static void no_such_func(struct db *d, const char *func)
+/* FUNC has no calls: why, given whether it was probed and the functions
+ * that have calls (by name). */
+static void say_no_calls(const char *func, bool probed, const char *const *with, size_t n)
 {
-	struct db_stmt *s;
-	int n = 0;
-
-	if (func_probed(d, func)) {
+	if (probed) {
 		/* probed with entry and return: it simply ran no call we saw */
 		fprintf(stderr, "uktrace-report: '%s' was probed but has no calls in this trace:"
 			" it was not called while recording, or was entered before the recording"
@@ -91,12 +92,10 @@ static void no_such_func(struct db *d, const char *func)
 			out_term(func));
 		return;
 	}
-	s = db_prepare(d, "SELECT DISTINCT func FROM calls ORDER BY func", NULL);
 	fprintf(stderr, "uktrace-report: no calls of '%s' in this trace", out_term(func));
-	while (s && db_step(s, NULL) == 1) {
-		fprintf(stderr, "%s'%s'", n++ ? ", " : "; functions with calls: ",
-			out_term(db_column_text(s, 0)));
-		if (n >= 20) {
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s'%s'", i ? ", " : "; functions with calls: ", out_term(with[i]));
+		if (i + 1 >= 20) {
 			fprintf(stderr, ", ...");
 			break;
 		}
@@ -104,7 +103,47 @@ static void no_such_func(struct db *d, const char *func)
 	if (!n)
 		fprintf(stderr, "; it has no calls at all: record functions with -f (entry and return probes)");
 	fprintf(stderr, "\n");
+}
+
+static void no_such_func(struct db *d, const char *func)
+{
+	struct db_stmt *s = NULL;
+	char **with = NULL;
+	size_t n = 0;
+	bool probed = func_probed(d, func);
+
+	if (!probed)
+		s = db_prepare(d, "SELECT DISTINCT func FROM calls ORDER BY func", NULL);
+	/* one past the 20 shown: the list says there are more */
+	while (s && n < 21 && db_step(s, NULL) == 1) {
+		const char *f = db_column_text(s, 0);
+
+		if (ukt_grow_counted(&with, n, sizeof(*with)) || !(with[n] = strdup(f ? f : "")))
+			break;
+		n++;
+	}
 	db_finalize(s);
+	say_no_calls(func, probed, (const char *const *)with, n);
+	for (size_t i = 0; i < n; i++)
+		free(with[i]);
+	free(with);
+}
+
+/* d (a cached database), with the times resolved and FUNC known to have
+ * calls (else a message, and d closed). */
+static struct db *checked_func(struct report_opts *o, struct db *d, int *rc)
+{
+	if ((*rc = report_resolve_times(o, d)) || (*rc = report_resolve_func(o, d))) {
+		report_close_db(d, NULL);
+		return NULL;
+	}
+	if (!func_exists(d, o->arg)) {
+		no_such_func(d, o->arg);
+		report_close_db(d, NULL);
+		*rc = -ENOENT;
+		return NULL;
+	}
+	return d;
 }
 
 /* The database, with FUNC known to have calls (else a message). */
@@ -127,15 +166,17 @@ static struct db *open_db_func(struct report_opts *o, char **tmp, int *rc)
 	return d;
 }
 
-/* What the summary says under the table: losses, incomplete calls. */
-static void summary_notes(struct db *d, const struct report_opts *o)
+static int cmp_str(const void *a, const void *b)
 {
-	int64_t v;
-	struct db_stmt *s;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-	if (o->format != OUT_TABLE)
-		return;
-	static const struct { const char *status, *why; } notes[] = {
+/* What the summary says under the table: incomplete calls by status
+ * (their names' order), lost events. */
+static void print_notes(const struct report_opts *o, const struct stream_note *notes, size_t n,
+			int64_t lost)
+{
+	static const struct { const char *status, *why; } why[] = {
 		{ "no_return", "entered but did not return while recording (stopped, or the thread died)" },
 		{ "no_entry", "returned without a recorded entry (entered before the recording)" },
 		{ "lost", "ran while events of their thread's CPUs were lost (see 'info'; record with a larger -b)" },
@@ -145,19 +186,50 @@ static void summary_notes(struct db *d, const struct report_opts *o)
 		{ "abandoned", "were unwound past (longjmp, siglongjmp or an exception): their frames left without a return, their durations unknown" },
 	};
 
+	if (o->format != OUT_TABLE)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		const char *text = notes[k].status;
+
+		for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+			if (!strcmp(notes[k].status, why[i].status))
+				text = why[i].why;
+		printf("note: %" PRId64 " calls %s; left out of the statistics\n", notes[k].calls,
+		       out_term(text));
+	}
+	if (lost)
+		printf("note: %" PRId64 " events were lost in the ring buffer (see 'info'; record with a larger -b)\n", lost);
+}
+
+static void summary_notes(struct db *d, const struct report_opts *o)
+{
+	struct stream_note *notes = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	int64_t lost = 0;
+	struct db_stmt *s;
+
+	if (o->format != OUT_TABLE)
+		return;
 	s = db_prepare(d, "SELECT status, COUNT(*) FROM calls WHERE complete = 0 GROUP BY status", NULL);
 	while (s && db_step(s, NULL) == 1) {
-		const char *st = db_column_text(s, 0), *why = st;
+		const char *st = db_column_text(s, 0);
 
-		for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
-			if (!strcmp(st, notes[i].status))
-				why = notes[i].why;
-		printf("note: %" PRId64 " calls %s; left out of the statistics\n",
-		       db_column_int(s, 1), out_term(why));
+		if (ukt_grow_counted(&notes, n, sizeof(*notes)) ||
+		    ukt_grow_counted(&names, n, sizeof(*names)) || !(names[n] = strdup(st ? st : "")))
+			break;
+		notes[n].status = names[n];
+		notes[n].calls = db_column_int(s, 1);
+		n++;
 	}
 	db_finalize(s);
-	if (db_query_int(d, "SELECT SUM(lost_events) FROM cpus", &v) == 0 && v)
-		printf("note: %" PRId64 " events were lost in the ring buffer (see 'info'; record with a larger -b)\n", v);
+	if (db_query_int(d, "SELECT SUM(lost_events) FROM cpus", &lost))
+		lost = 0;
+	print_notes(o, notes, n, lost);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(notes);
 }
 
 /* Event counts per probe: the summary of a trace without calls. */
@@ -213,75 +285,24 @@ static int read_summary_table(struct db *d, struct stats_row **out, size_t *nout
 	return rc < 0 ? rc : 0;
 }
 
-int cmd_summary(struct report_opts *o)
+/* The summary's table: rows in --sort's order, at most --limit. */
+static int print_summary(const struct report_opts *o, struct stats_row *rows, size_t nrows,
+			 const struct stats_sort *sort)
 {
 	static const char *const heads[] = { "calls", "incomplete", "total",
 		"self", "min", "avg", "p50", "p90", "p99", "max" };
-	struct ukt_buf err = UKT_BUF_INIT;
 	struct out_table t = { 0 };
-	struct call_select sel;
-	struct stats_row *rows = NULL;
-	size_t nrows = 0;
-	enum stats_by by = STATS_BY_FUNC;
-	int64_t nfuncs = 0;
-	int rc, kcols = 1;
-	struct stats_sort sort;
-	char *tmp;
-	struct db *d;
+	int kcols = o->by ? 2 : 1, rc;
+	const char *h[12];
+	int n = 0;
 
-	if (o->ch_query_url)
-		return ch_cmd_summary(o);
-	if (stats_sort_parse(o->sort, &sort)) {
-		fprintf(stderr, "uktrace-report: --sort takes " STATS_SORT_KEYS ", not '%s'\n",
-			out_term(o->sort));
-		return -EINVAL;
-	}
-	if (o->by && !strcmp(o->by, "pid")) {
-		by = STATS_BY_PID;
-		kcols = 2;
-	} else if (o->by && !strcmp(o->by, "comm")) {
-		by = STATS_BY_COMM;
-		kcols = 2;
-	} else if (o->by && !strcmp(o->by, "tid")) {
-		by = STATS_BY_TID;
-		kcols = 2;
-	} else if (o->by) {
-		fprintf(stderr, "uktrace-report: --by takes pid, tid or comm, not '%s'\n", out_term(o->by));
-		return -EINVAL;
-	}
-	d = open_db(o, &tmp, &rc);
-	if (!d)
-		return rc;
-	/* without entry/return pairs, the events per probe are the summary */
-	db_query_int(d, "SELECT COUNT(*) FROM probes WHERE func IS NOT NULL", &nfuncs);
-	if (!nfuncs) {
-		rc = summary_events(d, o);
-		goto out;
-	}
-	sel = selection(o, NULL);	/* the times are resolved now */
-	if (kcols == 1 && !sel.pid && !sel.comm && !sel.has_since && !sel.has_until)
-		rc = read_summary_table(d, &rows, &nrows);
-	if (!rows) {
-		rc = stats_compute(d, by, &sel, &rows, &nrows, &err);
-		if (!rc && kcols == 1)
-			rc = stats_add_uncalled(d, &rows, &nrows);
-	}
-	if (rc) {
-		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
-		goto out;
-	}
-	stats_sort_rows(rows, nrows, &sort);
-	{
-		const char *h[12];
-		int n = 0;
-
-		h[n++] = "function";
-		if (kcols == 2)
-			h[n++] = o->by;
-		for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-			h[n++] = heads[i];
-		rc = out_table_init(&t, n, h);
-	}
+	stats_sort_rows(rows, nrows, sort);
+	h[n++] = "function";
+	if (kcols == 2)
+		h[n++] = o->by;
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		h[n++] = heads[i];
+	rc = out_table_init(&t, n, h);
 	for (size_t i = 0; i < nrows && !rc && (o->limit <= 0 || (int)i < o->limit); i++) {
 		const struct stats_row *r = &rows[i];
 		int c = 0;
@@ -309,15 +330,337 @@ int cmd_summary(struct report_opts *o)
 			out_set_int_shown(&t, c++, r->v[k], b);
 		}
 	}
-	if (o->format == OUT_TABLE)
-		puts(STATS_SUMMARY_HEADER);
-	out_table_print(&t, o->format, stdout);
+	if (!rc) {
+		if (o->format == OUT_TABLE)
+			puts(STATS_SUMMARY_HEADER);
+		out_table_print(&t, o->format, stdout);
+	}
+	out_table_release(&t);
+	return rc;
+}
+
+/* The events per probe (a trace without pairs): most first. */
+static int print_probe_events(const struct report_opts *o, const struct stream_probe *p, size_t n)
+{
+	static const char *const heads[] = { "event", "function", "kind", "events" };
+	struct out_table t;
+	int rc = out_table_init(&t, 4, heads);
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = out_table_row(&t);
+		out_set_text(&t, 0, p[i].event);
+		if (p[i].function)
+			out_set_text(&t, 1, p[i].function);
+		else
+			out_set_null(&t, 1);
+		out_set_text(&t, 2, p[i].kind);
+		out_set_int(&t, 3, p[i].events);
+	}
+	if (!rc)
+		out_table_print(&t, o->format, stdout);
+	out_table_release(&t);
+	return rc;
+}
+
+/* --by: its grouping, and the columns of keys. */
+static int parse_by(const struct report_opts *o, enum stats_by *by)
+{
+	*by = STATS_BY_FUNC;
+	if (!o->by)
+		return 0;
+	if (!strcmp(o->by, "pid"))
+		*by = STATS_BY_PID;
+	else if (!strcmp(o->by, "comm"))
+		*by = STATS_BY_COMM;
+	else if (!strcmp(o->by, "tid"))
+		*by = STATS_BY_TID;
+	else {
+		fprintf(stderr, "uktrace-report: --by takes pid, tid or comm, not '%s'\n", out_term(o->by));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A trace without a current database is answered by one pass over it
+ * (stream.h), and its database built afterwards, in the background, for
+ * the next command. --db asks for the database: it is imported first.
+ */
+static bool streams(const struct report_opts *o, struct db **d)
+{
+	*d = NULL;
+	if (o->db_path)
+		return false;
+	*d = report_cached_db(o);
+	return !*d;
+}
+
+/* Warnings, a line each. */
+static void stream_warn(const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		char *line = strndup(text, n);
+
+		fprintf(stderr, "warning: %s\n", line ? out_term(line) : "");
+		free(line);
+		text += n + (text[n] == '\n');
+	}
+}
+
+static int stream_resolve_times(struct report_opts *o, struct stream *s)
+{
+	if (!o->since_arg && !o->until_arg)
+		return 0;
+	return report_resolve_times_at(o, stream_first_ts(s));
+}
+
+/* The trace, to stream: a message when it cannot be read. */
+static struct stream *open_stream(struct report_opts *o, int *rc)
+{
+	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
+	struct stream *s;
+
+	for (size_t i = 0; i < o->ntraces; i++) {
+		if (access(o->traces[i], R_OK) < 0) {
+			*rc = -errno;
+			fprintf(stderr, "uktrace-report: cannot read '%s': %s\n", out_term(o->traces[i]),
+				strerror(errno));
+			return NULL;
+		}
+	}
+	s = stream_open(o->traces, o->ntraces, rc, &err, &warn);
+	if (!s)
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(*rc));
+	else if (warn.len && !o->quiet)
+		stream_warn(warn.data);
+	if (s)
+		*rc = stream_resolve_times(o, s);
+	if (s && *rc) {
+		stream_close(s);
+		s = NULL;
+	}
+	ukt_buf_release(&err);
+	ukt_buf_release(&warn);
+	return s;
+}
+
+/* The pass; its warnings (and the losses, as for a database) said. */
+static int run_stream(struct report_opts *o, struct stream *s, const struct stream_req *req,
+		      struct stream_answer *a)
+{
+	struct ukt_buf err = UKT_BUF_INIT, warn = UKT_BUF_INIT;
+	int rc = stream_run(s, req, a, &err, &warn);
+
+	if (rc)
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
+	if (!o->quiet) {
+		if (warn.len)
+			stream_warn(warn.data);
+		for (size_t i = 0; i < a->ncpu_losses; i++)
+			fprintf(stderr, "warning: cpu %d lost %" PRId64 " events (ring buffer overrun; %" PRId64 " missed-event marks in the data)\n",
+				a->cpu_losses[i].cpu, a->cpu_losses[i].lost, a->cpu_losses[i].marks);
+	}
+	ukt_buf_release(&err);
+	ukt_buf_release(&warn);
+	return rc;
+}
+
+static int summary_streamed(struct report_opts *o, enum stats_by by,
+			    const struct stats_sort *sort)
+{
+	struct stream_answer a = { 0 };
+	struct stream_req req = { .what = STREAM_SUMMARY, .by = by };
+	int rc;
+	struct stream *s = open_stream(o, &rc);
+
+	if (!s)
+		return rc;
+	req.sel = selection(o, NULL);
+	rc = run_stream(o, s, &req, &a);
+	if (!rc && !stream_paired_probes(s)) {
+		rc = print_probe_events(o, a.probes, a.nprobes);
+	} else if (!rc) {
+		rc = print_summary(o, a.rows, a.nrows, sort);
+		if (!rc)
+			print_notes(o, a.notes, a.nnotes, a.lost_events);
+	}
+	stream_answer_release(&a);
+	stream_close(s);
+	if (!rc && report_cache_in_background(o))
+		return 0;	/* the child, done */
+	return rc;
+}
+
+int cmd_summary(struct report_opts *o)
+{
+	struct ukt_buf err = UKT_BUF_INIT;
+	struct call_select sel;
+	struct stats_row *rows = NULL;
+	size_t nrows = 0;
+	enum stats_by by;
+	int64_t nfuncs = 0;
+	int rc;
+	struct stats_sort sort;
+	char *tmp = NULL;
+	struct db *d;
+
+	if (o->ch_query_url)
+		return ch_cmd_summary(o);
+	if (stats_sort_parse(o->sort, &sort)) {
+		fprintf(stderr, "uktrace-report: --sort takes " STATS_SORT_KEYS ", not '%s'\n",
+			out_term(o->sort));
+		return -EINVAL;
+	}
+	if ((rc = parse_by(o, &by)))
+		return rc;
+	if (streams(o, &d))
+		return summary_streamed(o, by, &sort);
+	if (d && (rc = report_resolve_times(o, d))) {
+		report_close_db(d, NULL);
+		return rc;
+	}
+	if (!d)
+		d = open_db(o, &tmp, &rc);
+	if (!d)
+		return rc;
+	/* without entry/return pairs, the events per probe are the summary */
+	db_query_int(d, "SELECT COUNT(*) FROM probes WHERE func IS NOT NULL", &nfuncs);
+	if (!nfuncs) {
+		rc = summary_events(d, o);
+		goto out;
+	}
+	sel = selection(o, NULL);	/* the times are resolved now */
+	if (by == STATS_BY_FUNC && !sel.pid && !sel.comm && !sel.has_since && !sel.has_until)
+		rc = read_summary_table(d, &rows, &nrows);
+	if (!rows) {
+		rc = stats_compute(d, by, &sel, &rows, &nrows, &err);
+		if (!rc && by == STATS_BY_FUNC)
+			rc = stats_add_uncalled(d, &rows, &nrows);
+	}
+	if (rc) {
+		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
+		goto out;
+	}
+	rc = print_summary(o, rows, nrows, &sort);
 	summary_notes(d, o);
 out:
 	stats_free(rows, nrows);
-	out_table_release(&t);
 	ukt_buf_release(&err);
 	report_close_db(d, tmp);
+	return rc;
+}
+
+/* A latency histogram of FUNC: text, CSV/JSON rows, or an SVG. */
+static int print_hist(const struct report_opts *o, const struct hist *h)
+{
+	int rc = 0;
+
+	if (o->svg) {
+		FILE *out = pic_open(o->svg, o->mode, &rc);
+		struct ukt_buf title = UKT_BUF_INIT;
+
+		if (out) {
+			ukt_buf_addf(&title, "Latency of %s: %" PRIu64 " complete calls", o->arg, h->total);
+			svg_prolog(out);
+			pic_hist_svg(out, h, title.data);
+			rc = pic_close(out, o->svg, o->quiet);
+		}
+		ukt_buf_release(&title);
+	} else if (o->format != OUT_TABLE) {
+		static const char *const heads[] = { "from_ns", "to_ns", "count" };
+		struct out_table t;
+
+		out_table_init(&t, 3, heads);
+		for (int i = 0; i < h->n; i++) {
+			out_table_row(&t);
+			out_set_int(&t, 0, h->from[i]);
+			out_set_int(&t, 1, h->to[i] - 1);	/* inclusive */
+			out_set_int(&t, 2, (int64_t)h->count[i]);
+		}
+		out_table_print(&t, o->format, stdout);
+		out_table_release(&t);
+	} else {
+		printf("latency of %s: %" PRIu64 " complete calls\n\n", out_term(o->arg), h->total);
+		printf("%26s : %-9s %s\n", "duration [from, to)", "count", "distribution");
+		for (int i = 0; i < h->n; i++) {
+			char range[80];
+			int bars = h->max ? (int)((h->count[i] * 40 + h->max - 1) / h->max) : 0;
+
+			hist_label(h, i, range, sizeof(range));
+			printf("%26s : %-9" PRIu64 " |%-40.*s|\n", range, h->count[i], bars,
+			       "****************************************");
+		}
+	}
+	return rc;
+}
+
+/* The functions with calls, by name: what a FUNC without calls is told. */
+static void say_no_calls_streamed(struct stream *s, const struct stream_answer *a,
+				  const char *func)
+{
+	const char **names, **syms, **with;
+	bool probed = false;
+	size_t k = 0;
+	int n;
+
+	stream_funcs(s, &names, &syms, &n);
+	with = calloc((size_t)n + 1, sizeof(*with));
+	for (int i = 0; i < n; i++) {
+		probed |= !strcmp(names[i], func);
+		if (with && a->func_calls && a->func_calls[i])
+			with[k++] = names[i];
+	}
+	if (k > 1)
+		qsort(with, k, sizeof(*with), cmp_str);
+	say_no_calls(func, probed, with, k);
+	free(with);
+}
+
+/* hist or callers FUNC by one pass: FUNC resolved as for a database. */
+static int func_streamed(struct report_opts *o, struct stream_req *req, struct stream **sp,
+			 struct stream_answer *a)
+{
+	const char **names, **syms;
+	int n, rc;
+	struct stream *s = open_stream(o, &rc);
+
+	*sp = s;
+	if (!s)
+		return rc;
+	stream_funcs(s, &names, &syms, &n);
+	rc = report_resolve_func_in(o, names, syms, n);
+	if (rc)
+		return rc;
+	req->sel = selection(o, o->arg);
+	rc = run_stream(o, s, req, a);
+	if (!rc && !a->func_has_calls) {
+		say_no_calls_streamed(s, a, o->arg);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+static int hist_streamed(struct report_opts *o)
+{
+	struct stream_req req = { .what = STREAM_HIST, .linear = o->linear,
+				  .buckets = o->buckets > 0 ? o->buckets : 20 };
+	struct stream_answer a = { 0 };
+	struct stream *s;
+	int rc = func_streamed(o, &req, &s, &a);
+
+	if (!rc && a.hist_too_big) {
+		/* more durations than the pass keeps: the database has them */
+		stream_answer_release(&a);
+		stream_close(s);
+		return -EAGAIN;
+	}
+	if (!rc)
+		rc = print_hist(o, &a.hist);
+	stream_answer_release(&a);
+	stream_close(s);
+	if (!rc && report_cache_in_background(o))
+		return 0;	/* the child, done */
 	return rc;
 }
 
@@ -327,9 +670,12 @@ int cmd_hist(struct report_opts *o)
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	struct hist h;
 	int rc;
-	char *tmp;
-	struct db *d = open_db_func(o, &tmp, &rc);
+	char *tmp = NULL;
+	struct db *d;
 
+	if (streams(o, &d) && (rc = hist_streamed(o)) != -EAGAIN)
+		return rc;
+	d = d ? checked_func(o, d, &rc) : open_db_func(o, &tmp, &rc);
 	if (!d)
 		return rc;
 	build_filter(o, &f, o->arg);
@@ -338,42 +684,7 @@ int cmd_hist(struct report_opts *o)
 		fprintf(stderr, "uktrace-report: %s\n", err.len ? out_term(err.data) : rep_strerror(rc));
 		goto out;
 	}
-	if (o->svg) {
-		FILE *out = pic_open(o->svg, o->mode, &rc);
-		struct ukt_buf title = UKT_BUF_INIT;
-
-		if (out) {
-			ukt_buf_addf(&title, "Latency of %s: %" PRIu64 " complete calls", o->arg, h.total);
-			svg_prolog(out);
-			pic_hist_svg(out, &h, title.data);
-			rc = pic_close(out, o->svg, o->quiet);
-		}
-		ukt_buf_release(&title);
-	} else if (o->format != OUT_TABLE) {
-		static const char *const heads[] = { "from_ns", "to_ns", "count" };
-		struct out_table t;
-
-		out_table_init(&t, 3, heads);
-		for (int i = 0; i < h.n; i++) {
-			out_table_row(&t);
-			out_set_int(&t, 0, h.from[i]);
-			out_set_int(&t, 1, h.to[i] - 1);	/* inclusive */
-			out_set_int(&t, 2, (int64_t)h.count[i]);
-		}
-		out_table_print(&t, o->format, stdout);
-		out_table_release(&t);
-	} else {
-		printf("latency of %s: %" PRIu64 " complete calls\n\n", out_term(o->arg), h.total);
-		printf("%26s : %-9s %s\n", "duration [from, to)", "count", "distribution");
-		for (int i = 0; i < h.n; i++) {
-			char range[80];
-			int bars = h.max ? (int)((h.count[i] * 40 + h.max - 1) / h.max) : 0;
-
-			hist_label(&h, i, range, sizeof(range));
-			printf("%26s : %-9" PRIu64 " |%-40.*s|\n", range, h.count[i], bars,
-			       "****************************************");
-		}
-	}
+	rc = print_hist(o, &h);
 	hist_release(&h);
 out:
 	filter_release(&f);
@@ -530,6 +841,62 @@ static bool stacks_recorded(struct db *d)
 	return yes;
 }
 
+/* A duration cell. */
+static void set_duration(struct out_table *t, int col, int64_t v)
+{
+	char b[40];
+
+	fmt_duration(b, sizeof(b), v);
+	out_set_int_shown(t, col, v, b);
+}
+
+/* callers FUNC by one pass: the columns of cmd_callers' query. */
+static int callers_streamed(struct report_opts *o)
+{
+	static const char *const heads[] = { "caller", "object", "calls", "total", "avg",
+					     "min", "max" };
+	struct stream_req req = { .what = STREAM_CALLERS };
+	struct stream_answer a = { 0 };
+	struct out_table t = { 0 };
+	struct stream *s;
+	int rc = func_streamed(o, &req, &s, &a);
+
+	if (!rc)
+		rc = out_table_init(&t, 7, heads);
+	for (size_t i = 0; !rc && i < a.ncallers && (o->limit <= 0 || (int)i < o->limit); i++) {
+		const struct stream_caller *c = &a.callers[i];
+
+		out_table_row(&t);
+		out_set_text(&t, 0, c->symbol ? c->symbol : "(unknown: no caller address)");
+		if (c->object)
+			out_set_text(&t, 1, c->object);
+		else
+			out_set_null(&t, 1);
+		out_set_int(&t, 2, c->calls);
+		if (!c->complete) {
+			for (int k = 3; k < 7; k++)
+				out_set_null(&t, k);
+			continue;
+		}
+		set_duration(&t, 3, c->total);
+		/* as SQLite's CAST(AVG(x) AS INTEGER) */
+		set_duration(&t, 4, (int64_t)((double)c->durs / (double)c->complete));
+		set_duration(&t, 5, c->min);
+		set_duration(&t, 6, c->max);
+	}
+	if (!rc) {
+		if (o->format == OUT_TABLE)
+			printf("callers of %s\n\n", out_term(o->arg));
+		out_table_print(&t, o->format, stdout);
+	}
+	out_table_release(&t);
+	stream_answer_release(&a);
+	stream_close(s);
+	if (!rc && report_cache_in_background(o))
+		return 0;	/* the child, done */
+	return rc;
+}
+
 int cmd_callers(struct report_opts *o)
 {
 	static const struct column chain_cols[] = {
@@ -547,8 +914,8 @@ int cmd_callers(struct report_opts *o)
 	struct ukt_buf sql = UKT_BUF_INIT, title = UKT_BUF_INIT;
 	struct sql_filter f = { UKT_BUF_INIT, 0, { { 0 } } };
 	int rc;
-	char *tmp;
-	struct db *d;
+	char *tmp = NULL;
+	struct db *d = NULL;
 
 	if (o->ch_query_url && o->depth) {
 		fprintf(stderr, "uktrace-report: callers --depth reads the stacks of a trace file; ClickHouse has none (callers --clickhouse gives the immediate callers)\n");
@@ -556,7 +923,10 @@ int cmd_callers(struct report_opts *o)
 	}
 	if (o->ch_query_url)
 		return ch_cmd_callers(o);
-	d = open_db_func(o, &tmp, &rc);
+	/* call chains read the stacks: the database has them */
+	if (!o->depth && streams(o, &d))
+		return callers_streamed(o);
+	d = d ? checked_func(o, d, &rc) : open_db_func(o, &tmp, &rc);
 	if (!d)
 		return rc;
 	build_filter(o, &f, o->arg);

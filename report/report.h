@@ -70,6 +70,18 @@ struct report_opts {
  * unlink afterwards (--no-cache, or a directory not ours to write).
  */
 struct db *report_open_db(const struct report_opts *o, char **tmp, int *err);
+/* The current cached database of o's traces when there is one (nothing
+ * is imported), warning about its damage as report_open_db does; else
+ * NULL. */
+struct db *report_cached_db(const struct report_opts *o);
+/*
+ * After an answer streamed without a database (stream.h): build the
+ * cache for the next command in a process of its own, detached, at low
+ * priority, unless --no-cache or --db (imported in the foreground), or
+ * its directory is not safe, or an import of it runs already. True in
+ * that child when its import is done: the command then just returns.
+ */
+bool report_cache_in_background(const struct report_opts *o);
 /* Import the trace (one file, or the files of one recording) into a new
  * database at db_path, with file mode mode (outputs of a trace are 0600
  * unless --mode says otherwise). */
@@ -85,12 +97,18 @@ int report_parse_time(const char *s, int64_t start, int64_t *out);
 /* Resolve --since/--until ("+1.5" relative to the start, or absolute
  * seconds) against the database's start time. */
 int report_resolve_times(struct report_opts *o, struct db *d);
+/* The same against the first event's time start (a trace not imported). */
+int report_resolve_times_at(struct report_opts *o, int64_t start);
 
 /* The function o->arg means, in place: its name, or a C++ function's name
  * without the parameter list when one function has it ("DB::f" for
  * "DB::f(int)"), or the mangled symbol it was probed by. 0, or -EINVAL
  * (with a message) when it names several overloads. */
 int report_resolve_func(struct report_opts *o, struct db *d);
+/* The same over the paired functions names[i] and the symbols their
+ * entries were probed by (NULL: none), without a database (stream.h). */
+int report_resolve_func_in(struct report_opts *o, const char *const *names,
+			   const char *const *symbols, int n);
 
 struct db_stmt;
 /* Print a statement's result rows with its own columns. */

@@ -11,7 +11,7 @@
 #include "hist.h"
 #include "output.h"
 
-static int log2_bucket(int64_t v)
+int hist_log2_bucket(int64_t v)
 {
 	return v <= 0 ? 0 : 64 - __builtin_clzll((uint64_t)v);
 }
@@ -37,12 +37,65 @@ static struct db_stmt *query(struct db *d, const char *cols, const struct sql_fi
 	return s;
 }
 
+/*
+ * The histogram of bucket counts c[0..n-1]: log2 buckets, or linear ones
+ * of width from lo; the first and last non-empty bucket bound it.
+ */
+static int hist_finish(struct hist *h, const uint64_t *c, int n, bool linear, int64_t lo,
+		       uint64_t width)
+{
+	int first = 0, last = -1;
+
+	h->total = 0;
+	for (int i = 0; i < n; i++) {
+		if (c[i] && last < 0)
+			first = i;
+		if (c[i])
+			last = i;
+		h->total += c[i];
+	}
+	h->n = last - first + 1;
+	h->linear = linear;
+	h->from = calloc((size_t)h->n + 1, sizeof(*h->from));
+	h->to = calloc((size_t)h->n + 1, sizeof(*h->to));
+	h->count = calloc((size_t)h->n + 1, sizeof(*h->count));
+	if (!h->from || !h->to || !h->count) {
+		hist_release(h);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < h->n; i++) {
+		int b = first + i;
+
+		h->from[i] = linear ? (int64_t)((uint64_t)lo + (uint64_t)b * width) :
+			     (b ? pow2(b - 1) : 0);
+		h->to[i] = linear ? (int64_t)((uint64_t)lo + (uint64_t)(b + 1) * width) : pow2(b);
+		h->count[i] = c[b];
+		if (c[b] > h->max)
+			h->max = c[b];
+	}
+	return 0;
+}
+
+/* Linear buckets: nb of them from lo to hi. */
+static uint64_t linear_width(int64_t lo, int64_t hi, int nb)
+{
+	/* in uint64_t: a crafted file's durations span all of int64_t */
+	return ((uint64_t)hi - (uint64_t)lo) / (uint64_t)nb + 1;
+}
+
+static int linear_bucket(int64_t v, int64_t lo, uint64_t width, int n)
+{
+	uint64_t lb = ((uint64_t)v - (uint64_t)lo) / width;
+
+	return lb < (uint64_t)n ? (int)lb : n - 1;
+}
+
 int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 		 struct hist *h, struct ukt_buf *err)
 {
-	uint64_t counts[65] = { 0 }, *c = counts, width = 1;
+	uint64_t counts[HIST_LOG2_BUCKETS] = { 0 }, *c = counts, width = 1;
 	int64_t lo = 0, hi = 0;
-	int n = 65, first = 0, last = -1, rc;
+	int n = HIST_LOG2_BUCKETS, rc;
 	struct db_stmt *s;
 
 	memset(h, 0, sizeof(*h));
@@ -55,8 +108,7 @@ int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 			hi = db_column_int(s, 1);
 		}
 		db_finalize(s);
-		/* in uint64_t: a crafted file's durations span all of int64_t */
-		width = ((uint64_t)hi - (uint64_t)lo) / (uint64_t)nb + 1;
+		width = linear_width(lo, hi, nb);
 		c = calloc((size_t)nb + 1, sizeof(*c));
 		if (!c)
 			return -ENOMEM;
@@ -66,47 +118,46 @@ int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 	rc = s ? 0 : -REP_E_SQL;
 	while (!rc && (rc = db_step(s, err)) == 1) {
 		int64_t v = db_column_int(s, 0);
-		uint64_t lb = linear ? ((uint64_t)v - (uint64_t)lo) / width : 0;
-		int b = linear ? (lb < (uint64_t)n ? (int)lb : n - 1) : log2_bucket(v);
+		int b = linear ? linear_bucket(v, lo, width, n) : hist_log2_bucket(v);
 
 		c[b < n ? b : n - 1]++;
-		h->total++;
 		rc = 0;
 	}
 	db_finalize(s);
-	if (rc < 0)
-		goto out;
-	for (int i = 0; i < n; i++) {
-		if (c[i] && last < 0)
-			first = i;
-		if (c[i])
-			last = i;
-	}
-	h->n = last - first + 1;
-	h->linear = linear;
-	h->from = calloc((size_t)h->n + 1, sizeof(*h->from));
-	h->to = calloc((size_t)h->n + 1, sizeof(*h->to));
-	h->count = calloc((size_t)h->n + 1, sizeof(*h->count));
-	if (!h->from || !h->to || !h->count) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (int i = 0; i < h->n; i++) {
-		int b = first + i;
-
-		h->from[i] = linear ? (int64_t)((uint64_t)lo + (uint64_t)b * width) :
-			     (b ? pow2(b - 1) : 0);
-		h->to[i] = linear ? (int64_t)((uint64_t)lo + (uint64_t)(b + 1) * width) : pow2(b);
-		h->count[i] = c[b];
-		if (c[b] > h->max)
-			h->max = c[b];
-	}
-	rc = 0;
-out:
+	if (rc >= 0)
+		rc = hist_finish(h, c, n, linear, lo, width);
 	if (c != counts)
 		free(c);
 	if (rc)
 		hist_release(h);
+	return rc < 0 ? rc : 0;
+}
+
+int hist_from_log2(const uint64_t counts[HIST_LOG2_BUCKETS], struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	return hist_finish(h, counts, HIST_LOG2_BUCKETS, false, 0, 1);
+}
+
+int hist_from_values(const int64_t *v, size_t nv, int nb, struct hist *h)
+{
+	int64_t lo = nv ? v[0] : 0, hi = lo;
+	uint64_t *c, width;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 1; i < nv; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	width = linear_width(lo, hi, nb);
+	c = calloc((size_t)nb + 1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++)
+		c[linear_bucket(v[i], lo, width, nb)]++;
+	rc = hist_finish(h, c, nb, true, lo, width);
+	free(c);
 	return rc;
 }
 
@@ -168,8 +219,8 @@ int heat_compute_span(struct db *d, const struct sql_filter *f, int cols,
 		h->t1 = db_column_int(s, 1);
 		if (h->t1 < INT64_MAX)
 			h->t1++;
-		lo = log2_bucket(db_column_int(s, 2));
-		hi = log2_bucket(db_column_int(s, 3));
+		lo = hist_log2_bucket(db_column_int(s, 2));
+		hi = hist_log2_bucket(db_column_int(s, 3));
 	}
 	db_finalize(s);
 	if (t1 > t0) {
@@ -191,7 +242,7 @@ int heat_compute_span(struct db *d, const struct sql_filter *f, int cols,
 		double span = (double)h->t1 - (double)h->t0;
 		double x = span > 0 ? ((double)t - (double)h->t0) / span * cols : 0;
 		int col = x > 0 ? (x < cols ? (int)x : cols - 1) : 0;
-		int row = log2_bucket(db_column_int(s, 1)) - lo;
+		int row = hist_log2_bucket(db_column_int(s, 1)) - lo;
 		uint64_t *cell;
 
 		if (col >= cols)

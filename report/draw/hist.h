@@ -8,6 +8,7 @@
 #define UKT_HIST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stats.h"
@@ -31,6 +32,14 @@ struct hist {
 int hist_compute(struct db *d, const struct sql_filter *f, bool linear, int nb,
 		 struct hist *h, struct ukt_buf *err);
 void hist_release(struct hist *h);
+
+/* The log2 buckets: 0 holds durations <= 0, b holds [2^(b-1), 2^b). */
+#define HIST_LOG2_BUCKETS 65
+int hist_log2_bucket(int64_t v);
+/* The same histograms from durations counted elsewhere (stream.h): log2
+ * bucket counts, or the values themselves in nb linear buckets. */
+int hist_from_log2(const uint64_t counts[HIST_LOG2_BUCKETS], struct hist *h);
+int hist_from_values(const int64_t *v, size_t nv, int nb, struct hist *h);
 /* "2.05 us -> 4.10 us" */
 void hist_label(const struct hist *h, int i, char *buf, size_t n);
 

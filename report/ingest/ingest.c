@@ -13,7 +13,7 @@ static int emit_call(void *ctx, const struct call_row *r)
 	struct ingest *in = ctx;
 	int64_t site = 0;
 
-	if (r->has_caller) {
+	if (r->has_caller && !in->no_sites) {
 		int rc = sites_get(in->sites, r->pid, r->caller,
 				   r->has_entry ? r->entry_ts : r->return_ts, &site);
 
@@ -249,7 +249,8 @@ static int events(struct ingest *in)
 		in->lay_events[lay]++;
 		if (li->role == ROLE_NONE) {
 			rc = in->sink->event(in->ctx, &ev, id, li, ti, NULL);
-			if (!rc && (ev.nkstack || ev.nustack || dwunwind_enabled(in->dw)))
+			if (!rc && !in->no_stacks &&
+			    (ev.nkstack || ev.nustack || dwunwind_enabled(in->dw)))
 				rc = event_stacks(in, &ev, id, ti->pid, NULL);
 			if (rc)
 				return rc;
@@ -257,7 +258,8 @@ static int events(struct ingest *in)
 		}
 		plan_call_event(li, &ev, ti->pid, id, &in->args, &ce);
 		rc = in->sink->event(in->ctx, &ev, id, li, ti, &ce);
-		if (!rc && (ev.nkstack || ev.nustack || dwunwind_enabled(in->dw)))
+		if (!rc && !in->no_stacks &&
+		    (ev.nkstack || ev.nustack || dwunwind_enabled(in->dw)))
 			rc = event_stacks(in, &ev, id, ti->pid, &ce);
 		if (!rc)
 			rc = pairer_feed(in->pairer, &ce);

@@ -63,6 +63,9 @@ struct ingest {
 	struct dwunwind *dw;	/* --stack dwarf's windows unwound */
 	struct pairer *pairer;
 	bool flight;		/* a flight recorder's dump */
+	/* a sink that needs neither (stream.h): calls get no site, events
+	 * no stacks */
+	bool no_sites, no_stacks;
 	uint64_t *cpu_events, *cpu_marks;	/* per CPU */
 	uint64_t *lay_events;	/* per layout */
 	uint64_t events, lost_marks;

@@ -202,21 +202,21 @@ void stats_sort_rows(struct stats_row *rows, size_t n, const struct stats_sort *
 		qsort_r(rows, n, sizeof(*rows), sort_cmp, (void *)s);
 }
 
-int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
+int stats_add_uncalled_names(struct stats_row **rows, size_t *n, const char *const *names,
+			     size_t nnames)
 {
-	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);
 	struct strtab seen = { 0 };	/* the rows' functions, hashed */
 	int rc = 0;
 
 	for (size_t i = 0; i < *n && !rc; i++)
 		rc = strtab_intern(&seen, (*rows)[i].k1) < 0 ? -ENOMEM : 0;
-	while (!rc && s && db_step(s, NULL) == 1) {
-		const char *func = db_column_text(s, 0);
+	for (size_t i = 0; i < nnames && !rc; i++) {
+		const char *func = names[i];
 		struct stats_row *r;
 
 		if (!func || strtab_find(&seen, func) >= 0)
 			continue;
-		if (ukt_grow_counted(rows, *n, sizeof(**rows))) {
+		if (strtab_intern(&seen, func) < 0 || ukt_grow_counted(rows, *n, sizeof(**rows))) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -232,7 +232,33 @@ int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
 		}
 	}
 	strtab_release(&seen);
+	return rc;
+}
+
+int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n)
+{
+	struct db_stmt *s = db_prepare(d, "SELECT DISTINCT func FROM probes WHERE func IS NOT NULL", NULL);
+	char **names = NULL;
+	size_t nnames = 0;
+	int rc = 0;
+
+	while (!rc && s && db_step(s, NULL) == 1) {
+		const char *func = db_column_text(s, 0);
+
+		if (!func)
+			continue;
+		if (ukt_grow_counted(&names, nnames, sizeof(*names)) ||
+		    !(names[nnames] = strdup(func)))
+			rc = -ENOMEM;
+		else
+			nnames++;
+	}
 	db_finalize(s);
+	if (!rc)
+		rc = stats_add_uncalled_names(rows, n, (const char *const *)names, nnames);
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
 	return rc;
 }
 
@@ -248,6 +274,12 @@ static int row_cmp(const void *a, const void *b)
 	if (x->k2_is_int && y->k2_is_int)
 		return (x->k2i > y->k2i) - (x->k2i < y->k2i);
 	return strcmp(x->k2 ? x->k2 : "", y->k2 ? y->k2 : "");
+}
+
+void stats_sort_by_keys(struct stats_row *rows, size_t n)
+{
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), row_cmp);
 }
 
 #define FIRST_TS "COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'first_ts'), 0)"
@@ -604,8 +636,7 @@ int stats_compute(struct db *d, enum stats_by by, const struct call_select *sel,
 		if (rc)
 			goto out;
 	}
-	if (n > 1)
-		qsort(rows, n, sizeof(*rows), row_cmp);
+	stats_sort_by_keys(rows, n);
 	rc = 0;
 out:
 	db_finalize(s);

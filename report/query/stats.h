@@ -138,5 +138,10 @@ void stats_sort_rows(struct stats_row *rows, size_t n, const struct stats_sort *
 /* Rows of 0 calls for the probed functions that rows lack (by function):
  * "not called" must not look like "not probed". */
 int stats_add_uncalled(struct db *d, struct stats_row **rows, size_t *n);
+/* The same, given the probed functions' names (NULLs skipped). */
+int stats_add_uncalled_names(struct stats_row **rows, size_t *n, const char *const *names,
+			     size_t nnames);
+/* Rows in the order of their keys (function, then the --by key). */
+void stats_sort_by_keys(struct stats_row *rows, size_t n);
 
 #endif

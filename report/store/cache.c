@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -22,6 +24,9 @@
 #include "tables.h"
 #include "trace.h"
 #include "errors.h"
+
+/* how long a command waits for another one's import of the same trace */
+#define CACHE_WAIT_S 600
 
 /*
  * What the cache is of: each file with its size, mtime and a hash of its
@@ -270,6 +275,97 @@ static void use_temporary(struct ukt_buf *path, char **tmp)
 	cleanup_register(path->data);
 }
 
+/*
+ * Where o's database is cached: --db, or beside the (first) trace. False
+ * when it is not to be kept there (--no-cache, or a directory others can
+ * write: why says so).
+ */
+static bool cache_path(const struct report_opts *o, struct ukt_buf *path, struct ukt_buf *why)
+{
+	if (o->no_cache)
+		return false;
+	if (o->db_path)
+		ukt_buf_adds(path, o->db_path);
+	else	/* the files of a recording: their own, beside the first's */
+		ukt_buf_addf(path, "%s%s.db", o->trace, o->ntraces > 1 ? ".set" : "");
+	return dir_safe(path->data, why);
+}
+
+/*
+ * An import of path another uktrace-report is running (one in the
+ * background, report_cache_in_background): wait for it, up to a limit,
+ * rather than do its work again.
+ */
+static void wait_for_import(const char *path, bool quiet)
+{
+	bool said = false;
+	pid_t pid;
+
+	for (int i = 0; i < CACHE_WAIT_S * 10 && (pid = cleanup_live_import(path)); i++) {
+		struct timespec ts = { 0, 100000000 };
+
+		if (!said && !quiet)
+			fprintf(stderr, "waiting for the import of '%s' that process %d is making ...\n",
+				out_term(path), (int)pid);
+		said = true;
+		nanosleep(&ts, NULL);
+	}
+}
+
+struct db *report_cached_db(const struct report_opts *o)
+{
+	struct ukt_buf path = UKT_BUF_INIT, why = UKT_BUF_INIT;
+	struct db *d = NULL;
+
+	for (size_t i = 0; i < o->ntraces; i++)
+		if (access(o->traces[i], R_OK) < 0)
+			goto out;
+	if (!cache_path(o, &path, &why))
+		goto out;
+	d = cache_open(path.data, o->traces, o->ntraces, &why);
+	if (d)
+		warn_damage(d, o->quiet);
+out:
+	ukt_buf_release(&path);
+	ukt_buf_release(&why);
+	return d;
+}
+
+bool report_cache_in_background(const struct report_opts *o)
+{
+	struct ukt_buf path = UKT_BUF_INIT, why = UKT_BUF_INIT;
+	bool child = false;
+	pid_t pid;
+	int fd;
+
+	/* an explicit --db was imported in the foreground, as asked */
+	if (o->db_path || !cache_path(o, &path, &why) || cleanup_live_import(path.data))
+		goto out;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid != 0)
+		goto out;
+	/* the child: no terminal, no output, the machine's spare time */
+	child = true;
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	if (setpriority(PRIO_PROCESS, 0, 10) < 0) {
+		/* still worth doing at the priority it has */
+	}
+	report_import(o->traces, o->ntraces, path.data, o->mode, true);
+out:
+	ukt_buf_release(&path);
+	ukt_buf_release(&why);
+	return child;
+}
+
 struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 {
 	struct ukt_buf path = UKT_BUF_INIT, e = UKT_BUF_INIT, why = UKT_BUF_INIT;
@@ -285,13 +381,9 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 			goto out;
 		}
 	}
-	if (o->no_cache)
+	if (o->no_cache) {
 		use_temporary(&path, tmp);
-	else if (o->db_path)
-		ukt_buf_adds(&path, o->db_path);
-	else	/* the files of a recording: their own, beside the first's */
-		ukt_buf_addf(&path, "%s%s.db", o->trace, o->ntraces > 1 ? ".set" : "");
-	if (!*tmp && !dir_safe(path.data, &why)) {
+	} else if (!cache_path(o, &path, &why)) {
 		if (!o->quiet)
 			fprintf(stderr, "warning: not keeping the database at '%s': %s; using a temporary one\n",
 				out_term(path.data), why.data);
@@ -299,6 +391,7 @@ struct db *report_open_db(const struct report_opts *o, char **tmp, int *err)
 	}
 	ukt_buf_reset(&why);
 	if (!*tmp) {
+		wait_for_import(path.data, o->quiet);
 		d = cache_open(path.data, o->traces, o->ntraces, &why);
 		if (!d && why.len && !o->quiet)
 			fprintf(stderr, "warning: not using the database '%s': %s; importing the trace again\n",
@@ -362,11 +455,13 @@ int report_parse_time(const char *s, int64_t start, int64_t *out)
 
 int report_resolve_times(struct report_opts *o, struct db *d)
 {
-	int64_t start;
-
 	if (!o->since_arg && !o->until_arg)
 		return 0;
-	start = tables_first_ts(d);
+	return report_resolve_times_at(o, tables_first_ts(d));
+}
+
+int report_resolve_times_at(struct report_opts *o, int64_t start)
+{
 	if (o->since_arg) {
 		if (report_parse_time(o->since_arg, start, &o->since)) {
 			fprintf(stderr, "uktrace-report: --since wants seconds ('+1.5' from the start, or an absolute time as dump shows), not '%s'\n", out_term(o->since_arg));
