@@ -15,6 +15,7 @@
 #include <trace-seq.h>
 
 #include "decode.h"
+#include "pagefeed.h"
 #include "errors.h"
 #include "strtab.h"
 #include "textscan.h"
@@ -37,6 +38,7 @@ struct cpu_cursor {
 	 * for its stacks may leave its page */
 	struct ukt_buf copy;
 	uint64_t kst[DEC_MAX_STACK], ust[DEC_MAX_STACK];
+	struct pagefeed *feed;		/* its pages read ahead on a thread */
 };
 
 struct decoder {
@@ -54,6 +56,7 @@ struct decoder {
 	bool kallsyms_parsed;
 	struct tracedat *dat;		/* records from a trace.dat, its tep */
 	struct decode_stats st;
+	int feed_err;			/* a feed that could not go on */
 	struct strtab probe_keys;	/* index_probes */
 	int *probe_of;
 	uint8_t print_unsafe[65536 / 8];	/* by id: tep_may_print */
@@ -487,6 +490,14 @@ out:
 	return d;
 }
 
+static void stop_feeds(struct decoder *d)
+{
+	for (int i = 0; d->cur && i < d->ncur; i++) {
+		pagefeed_stop(d->cur[i].feed);
+		d->cur[i].feed = NULL;
+	}
+}
+
 void decoder_free(struct decoder *d)
 {
 	if (!d)
@@ -504,6 +515,7 @@ void decoder_free(struct decoder *d)
 		free(l->name);
 	}
 	free(d->lays);
+	stop_feeds(d);
 	for (int i = 0; d->cur && i < d->ncur; i++) {
 		ukt_buf_release(&d->cur[i].raw);
 		ukt_buf_release(&d->cur[i].copy);
@@ -532,6 +544,8 @@ const struct decode_stats *decoder_stats(const struct decoder *d)
 
 void decoder_rewind(struct decoder *d)
 {
+	stop_feeds(d);
+	d->feed_err = 0;
 	for (int i = 0; i < d->ncur; i++) {
 		struct cpu_cursor *c = &d->cur[i];
 
@@ -601,9 +615,52 @@ static bool load_page(struct decoder *d, struct cpu_cursor *c)
 	}
 }
 
+/* c's feed is over: what its thread counted is the decoder's. */
+static void end_feed(struct decoder *d, struct cpu_cursor *c)
+{
+	struct pagefeed_stats st;
+
+	pagefeed_stats(c->feed, &st);
+	d->st.bad_pages += st.bad_pages;
+	d->st.bad_blocks += st.bad_blocks;
+	d->st.missed_marks += st.missed_marks;
+	pagefeed_stop(c->feed);
+	c->feed = NULL;
+}
+
+void decoder_read_ahead(struct decoder *d)
+{
+	for (int i = 0; i < d->ncur; i++) {
+		struct cpu_cursor *c = &d->cur[i];
+
+		/* from the start only (a rewound decoder) */
+		if (c->have || c->done || c->next_block || c->npages || c->feed)
+			return;
+	}
+	for (int i = 0; i < d->ncur; i++)
+		if (d->cur[i].tc->nblocks)
+			d->cur[i].feed = pagefeed_start(d->t, d->cur[i].tc);
+}
+
 /* Make c->ev the next valid event (or mark c done). */
 static void settle(struct decoder *d, struct cpu_cursor *c)
 {
+	if (c->feed && !c->have) {
+		long long missed;
+		int rc = pagefeed_next(c->feed, &c->ev, &missed);
+
+		if (rc == 1) {
+			c->have = true;
+			if (missed)
+				c->pending_missed = missed;
+			return;
+		}
+		if (rc < 0)
+			d->feed_err = rc;
+		end_feed(d, c);
+		c->done = true;
+		return;
+	}
 	while (!c->have) {
 		int rc = ukt_rbpage_next(c->rb, &c->ev);
 
@@ -769,7 +826,7 @@ int decoder_next(struct decoder *d, struct dec_event *ev)
 				best = c;
 		}
 		if (!best)
-			return 0;
+			return d->feed_err;
 		/* the data stays valid until this cursor reads on, at the
 		 * next call */
 		p = best->ev.data;

@@ -90,6 +90,10 @@ int decoder_next(struct decoder *d, struct dec_event *ev);
 
 /* Restart from the first event. */
 void decoder_rewind(struct decoder *d);
+/* Read every CPU's pages ahead on threads of their own (pagefeed.h), from
+ * the start: a rewound decoder only (else nothing changes). Rewinding
+ * stops them. */
+void decoder_read_ahead(struct decoder *d);
 
 /* Field values. 0, or -ERANGE when the field lies outside the event. */
 int dec_int(const struct dec_event *ev, const struct field_layout *f,

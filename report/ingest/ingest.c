@@ -276,6 +276,7 @@ int ingest_run(struct ingest *in, const struct ingest_sink *sink, void *ctx)
 
 	in->sink = sink;
 	in->ctx = ctx;
+	decoder_read_ahead(in->dec);
 	rc = recorder_losses(in);
 	if (!rc)
 		rc = events(in);

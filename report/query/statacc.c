@@ -40,6 +40,8 @@ struct group {
 struct statacc {
 	size_t max_values, values;
 	bool two_pass;
+	statacc_keep_fn keep;	/* the values, handed over at the switch */
+	void *keep_ctx;
 	struct group *g;
 	size_t ng, gcap;
 };
@@ -95,6 +97,17 @@ void statacc_free(struct statacc *a)
 	free(a);
 }
 
+void statacc_on_switch(struct statacc *a, statacc_keep_fn keep, void *ctx)
+{
+	a->keep = keep;
+	a->keep_ctx = ctx;
+}
+
+bool statacc_two_pass(const struct statacc *a)
+{
+	return a->two_pass;
+}
+
 size_t statacc_groups(const struct statacc *a)
 {
 	return a->ng;
@@ -119,8 +132,11 @@ static int to_two_pass(struct statacc *a)
 			if (!g->hist)
 				return -ENOMEM;
 		}
-		for (size_t k = 0; k < g->nvals; k++)
+		for (size_t k = 0; k < g->nvals; k++) {
 			g->hist[bucket_of(g->vals[k])]++;
+			if (a->keep && a->keep(a->keep_ctx, i, g->vals[k]))
+				return -ENOMEM;
+		}
 		free(g->vals);
 		g->vals = NULL;
 		g->nvals = g->cap = 0;

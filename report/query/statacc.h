@@ -38,6 +38,17 @@ bool statacc_need_rescan(struct statacc *a);
 /* The second pass: every complete call's duration again, any order. */
 int statacc_rescan(struct statacc *a, size_t g, int64_t dur);
 
+/*
+ * For a caller that keeps the durations for the second pass itself (a
+ * stream, which cannot read its calls again): the values held in memory
+ * go to keep when they outgrow it, and every later complete call's is
+ * the caller's to keep while statacc_two_pass() says so (test it before
+ * the add: the add that switches hands its own value over).
+ */
+typedef int (*statacc_keep_fn)(void *ctx, size_t g, int64_t dur);
+void statacc_on_switch(struct statacc *a, statacc_keep_fn keep, void *ctx);
+bool statacc_two_pass(const struct statacc *a);
+
 /* Number of groups seen (the highest g + 1). */
 size_t statacc_groups(const struct statacc *a);
 

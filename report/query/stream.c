@@ -25,6 +25,58 @@ struct stream {
 	struct ukt_buf funcs_err;
 };
 
+/*
+ * The complete calls' (group, duration) pairs as varints, in blocks that
+ * are never moved: about 3 bytes a call, read once more at the end.
+ */
+#define SPILL_BLOCK (1u << 20)
+struct spill {
+	uint8_t **blk;
+	size_t *used;		/* per block */
+	size_t n, cap;
+};
+
+static void put_varint(uint8_t **p, uint64_t v)
+{
+	while (v > 0x7f) {
+		*(*p)++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*(*p)++ = (uint8_t)v;
+}
+
+static int spill_put(struct spill *s, uint64_t a, uint64_t b)
+{
+	uint8_t *p;
+
+	/* two varints take at most 20 bytes */
+	if (!s->n || s->used[s->n - 1] + 20 > SPILL_BLOCK) {
+		size_t cap = s->cap;
+
+		if (ukt_grow(&s->blk, &cap, s->n, sizeof(*s->blk)) ||
+		    ukt_grow(&s->used, &s->cap, s->n, sizeof(*s->used)))
+			return -ENOMEM;
+		s->blk[s->n] = malloc(SPILL_BLOCK);
+		if (!s->blk[s->n])
+			return -ENOMEM;
+		s->used[s->n++] = 0;
+	}
+	p = s->blk[s->n - 1] + s->used[s->n - 1];
+	put_varint(&p, a);
+	put_varint(&p, b);
+	s->used[s->n - 1] = (size_t)(p - s->blk[s->n - 1]);
+	return 0;
+}
+
+static void spill_release(struct spill *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->blk[i]);
+	free(s->blk);
+	free(s->used);
+	memset(s, 0, sizeof(*s));
+}
+
 /* One pass: what a sink keeps. */
 struct pass {
 	struct stream *s;
@@ -38,14 +90,14 @@ struct pass {
 	int64_t *vals;			/* hist --linear: the durations */
 	size_t nvals, vcap;
 	struct strtab sites;		/* callers: "sym\x1fobj" (\x1e: NULL) */
-	/* the spill: each complete call's group and duration, for exact
+	/* the spill: the complete calls' groups and durations, for exact
 	 * percentiles when they do not all fit in memory (statacc.h) */
-	struct ukt_buf spill;
+	struct spill spill;
 };
 
 /* Durations the summary keeps in memory (as stats_compute's); past them,
  * the percentiles come from the spill. */
-#define STREAM_MAX_VALUES STATS_MAX_VALUES
+#define STREAM_MAX_VALUES 0
 
 static int probe_symbols(struct stream *s)
 {
@@ -190,35 +242,27 @@ static long by_group(struct pass *P, const struct call_row *r, uint64_t ts)
 	return gi;
 }
 
-static void spill_varint(struct ukt_buf *b, uint64_t v)
+/* A complete call's group and duration, for the second pass (zigzag: a
+ * crafted file's durations may be negative). */
+static int spill(void *ctx, size_t g, int64_t dur)
 {
-	uint8_t out[10];
-	size_t n = 0;
+	struct pass *P = ctx;
 
-	do {
-		out[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	ukt_buf_add(b, out, n);
+	return spill_put(&P->spill, (uint64_t)g, ((uint64_t)dur << 1) ^ (uint64_t)(dur >> 63));
 }
 
 static int summary_call(struct pass *P, const struct call_row *r, uint64_t ts)
 {
 	bool complete = r->status == CALL_COMPLETE;
+	bool spilling = complete && statacc_two_pass(P->acc);
 	long gi = P->req->by == STATS_BY_FUNC ? r->func : by_group(P, r, ts);
 	int rc;
 
 	if (gi < 0)
 		return (int)gi;
 	rc = statacc_add_call(P->acc, (size_t)gi, complete, r->recursive, r->duration, r->self);
-	if (!rc && complete) {
-		/* zigzag: a crafted file's durations may be negative */
-		spill_varint(&P->spill, (uint64_t)gi);
-		spill_varint(&P->spill, ((uint64_t)r->duration << 1) ^
-					(uint64_t)(r->duration >> 63));
-		if (ukt_buf_error(&P->spill))
-			rc = -ENOMEM;
-	}
+	if (!rc && spilling)
+		rc = spill(P, (size_t)gi, r->duration);
 	return rc;
 }
 
@@ -346,8 +390,10 @@ static int summary_rows(struct pass *P)
 		   !P->req->sel.has_since && !P->req->sel.has_until;
 	int rc = 0;
 
-	if (statacc_need_rescan(P->acc)) {
-		const uint8_t *q = (const uint8_t *)P->spill.data, *end = q + P->spill.len;
+	bool rescan = statacc_need_rescan(P->acc);
+
+	for (size_t b = 0; rescan && b < P->spill.n; b++) {
+		const uint8_t *q = P->spill.blk[b], *end = q + P->spill.used[b];
 
 		while (!rc && q < end) {
 			uint64_t g = spill_read(&q, end), z = spill_read(&q, end);
@@ -355,7 +401,7 @@ static int summary_rows(struct pass *P)
 			rc = statacc_rescan(P->acc, (size_t)g, (int64_t)(z >> 1) ^ -(int64_t)(z & 1));
 		}
 	}
-	ukt_buf_release(&P->spill);
+	spill_release(&P->spill);
 	/* by function: every function, called or not (the import's
 	 * call_summary) when nothing is selected; else those with calls */
 	for (size_t i = 0; !rc && i < (P->req->by == STATS_BY_FUNC ? (size_t)p->nfuncs : ng); i++) {
@@ -513,8 +559,7 @@ static void decode_warnings(struct stream *s, struct ukt_buf *warn)
 int stream_run(struct stream *s, const struct stream_req *req, struct stream_answer *a,
 	       struct ukt_buf *err, struct ukt_buf *warn)
 {
-	struct pass P = { .s = s, .req = req, .a = a, .func = -1, .key = UKT_BUF_INIT,
-			  .spill = UKT_BUF_INIT };
+	struct pass P = { .s = s, .req = req, .a = a, .func = -1, .key = UKT_BUF_INIT };
 	int rc = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -539,6 +584,7 @@ int stream_run(struct stream *s, const struct stream_req *req, struct stream_ans
 		P.acc = statacc_new(STREAM_MAX_VALUES);
 		if (!P.acc)
 			return -ENOMEM;
+		statacc_on_switch(P.acc, spill, &P);
 	}
 	rc = ingest_run(&s->in, &stream_sink, &P);
 	if (!rc)
@@ -559,7 +605,7 @@ int stream_run(struct stream *s, const struct stream_req *req, struct stream_ans
 	strtab_release(&P.groups);
 	strtab_release(&P.sites);
 	ukt_buf_release(&P.key);
-	ukt_buf_release(&P.spill);
+	spill_release(&P.spill);
 	free(P.vals);
 	return rc;
 }

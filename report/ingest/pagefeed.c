@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/* A CPU's events read ahead on a thread of its own (pagefeed.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pagefeed.h"
+#include "uktrace/format.h"
+#include "uktrace/vec.h"
+
+/* a batch goes to the reader at this many events or bytes of them */
+#define BATCH_EVENTS 4096
+#define BATCH_BYTES (256u << 10)
+/* batches read ahead, at most: memory stays flat */
+#define DEPTH 4
+
+struct rec {
+	uint64_t ts;
+	long long missed;
+	uint32_t off;
+	int size;
+	uint16_t type;
+};
+
+struct batch {
+	struct rec *rec;
+	size_t n, cap;
+	struct ukt_buf data;
+};
+
+struct pagefeed {
+	const struct trace *t;
+	const struct trace_cpu *tc;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch b[DEPTH + 1];	/* one being read, the rest queued or free */
+	int full[DEPTH + 1];		/* queue of filled batches, in order */
+	int nfull, head;
+	int freeb[DEPTH + 1];		/* free batches */
+	int nfree;
+	bool done, stop;
+	int err;			/* the thread ran out of memory */
+	int cur;			/* the reader's batch, -1: none */
+	size_t pos;
+	struct pagefeed_stats st;	/* the thread's, read after done */
+};
+
+/* The thread's side: a free batch to fill (-1: stopped). */
+static int take_free(struct pagefeed *f)
+{
+	int i = -1;
+
+	pthread_mutex_lock(&f->lock);
+	while (!f->nfree && !f->stop)
+		pthread_cond_wait(&f->cond, &f->lock);
+	if (!f->stop)
+		i = f->freeb[--f->nfree];
+	pthread_mutex_unlock(&f->lock);
+	return i;
+}
+
+static void put_full(struct pagefeed *f, int i)
+{
+	pthread_mutex_lock(&f->lock);
+	f->full[(f->head + f->nfull) % (DEPTH + 1)] = i;
+	f->nfull++;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static int add_event(struct batch *b, const struct ukt_rbevent *ev, long long missed)
+{
+	struct rec *r;
+
+	if (ukt_grow(&b->rec, &b->cap, b->n, sizeof(*b->rec)))
+		return -ENOMEM;
+	r = &b->rec[b->n++];
+	r->ts = ev->ts;
+	r->missed = missed;
+	r->off = (uint32_t)b->data.len;
+	r->size = ev->size;
+	r->type = ev->type;
+	return ukt_buf_add(&b->data, ev->data, (size_t)ev->size);
+}
+
+/*
+ * The walk of decode.c's load_page and settle, the same pages and the
+ * same damage counted: pages of each block in order; a page's missed
+ * mark goes with its first event.
+ */
+static void *feed_main(void *arg)
+{
+	struct pagefeed *f = arg;
+	uint32_t sz = f->t->info.subbuf_size;
+	struct ukt_rbpage *rb = ukt_rbpage_new(sz, f->t->info.long_size,
+					       f->t->info.endian == 2);
+	struct ukt_decoder *zd = ukt_decoder_new();
+	struct ukt_buf raw = UKT_BUF_INIT;
+	int bi = take_free(f);
+
+	for (size_t blk = 0; rb && zd && bi >= 0 && blk < f->tc->nblocks; blk++) {
+		uint32_t npages;
+
+		if (ukt_block_decode(zd, &f->tc->blocks[blk], &raw)) {
+			f->st.bad_blocks++;
+			continue;
+		}
+		npages = (uint32_t)(raw.len / sz);
+		for (uint32_t pg = 0; pg < npages && bi >= 0; pg++) {
+			struct ukt_rbevent ev;
+			long long missed;
+			int rc = ukt_rbpage_load(rb, raw.data + (size_t)pg * sz, sz);
+
+			if (rc < 0)
+				f->st.bad_pages++;
+			if (rc <= 0)
+				continue;	/* damaged, or empty */
+			missed = ukt_rbpage_missed(rb);
+			if (missed)
+				f->st.missed_marks++;
+			while ((rc = ukt_rbpage_next(rb, &ev)) == 1 && bi >= 0) {
+				struct batch *b = &f->b[bi];
+
+				if (add_event(b, &ev, missed) || ukt_buf_error(&b->data)) {
+					bi = -1;	/* out of memory: the feed ends */
+					break;
+				}
+				missed = 0;
+				if (b->n >= BATCH_EVENTS || b->data.len >= BATCH_BYTES) {
+					put_full(f, bi);
+					bi = take_free(f);
+				}
+			}
+			/* an event that leaves its page: the rest is garbage */
+			if (rc < 0)
+				f->st.bad_pages++;
+		}
+	}
+	if (bi >= 0 && f->b[bi].n)
+		put_full(f, bi);
+	pthread_mutex_lock(&f->lock);
+	if (!rb || !zd || (bi < 0 && !f->stop))
+		f->err = -ENOMEM;
+	f->done = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	ukt_buf_release(&raw);
+	ukt_decoder_free(zd);
+	ukt_rbpage_free(rb);
+	return NULL;
+}
+
+struct pagefeed *pagefeed_start(const struct trace *t, const struct trace_cpu *tc)
+{
+	struct pagefeed *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->t = t;
+	f->tc = tc;
+	f->cur = -1;
+	for (int i = 0; i <= DEPTH; i++) {
+		ukt_buf_init(&f->b[i].data);
+		f->freeb[f->nfree++] = i;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	if (pthread_create(&f->thread, NULL, feed_main, f)) {
+		pthread_mutex_destroy(&f->lock);
+		pthread_cond_destroy(&f->cond);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int pagefeed_next(struct pagefeed *f, struct ukt_rbevent *ev, long long *missed)
+{
+	const struct rec *r;
+	struct batch *b;
+
+	if (f->cur >= 0 && f->pos >= f->b[f->cur].n) {
+		/* read through: back to the thread */
+		pthread_mutex_lock(&f->lock);
+		f->b[f->cur].n = 0;
+		ukt_buf_reset(&f->b[f->cur].data);
+		f->freeb[f->nfree++] = f->cur;
+		f->cur = -1;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (f->cur < 0) {
+		pthread_mutex_lock(&f->lock);
+		while (!f->nfull && !f->done)
+			pthread_cond_wait(&f->cond, &f->lock);
+		if (f->nfull) {
+			f->cur = f->full[f->head];
+			f->head = (f->head + 1) % (DEPTH + 1);
+			f->nfull--;
+			f->pos = 0;
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (f->cur < 0)
+			return f->err;
+	}
+	b = &f->b[f->cur];
+	r = &b->rec[f->pos++];
+	ev->ts = r->ts;
+	ev->data = (const uint8_t *)b->data.data + r->off;
+	ev->size = r->size;
+	ev->type = r->type;
+	*missed = r->missed;
+	return 1;
+}
+
+void pagefeed_stats(const struct pagefeed *f, struct pagefeed_stats *st)
+{
+	*st = f->st;
+}
+
+void pagefeed_stop(struct pagefeed *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->thread, NULL);
+	for (int i = 0; i <= DEPTH; i++) {
+		free(f->b[i].rec);
+		ukt_buf_release(&f->b[i].data);
+	}
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cond);
+	free(f);
+}
