@@ -77,9 +77,10 @@ struct db *report_cached_db(const struct report_opts *o);
 /*
  * After an answer streamed without a database (stream.h): build the
  * cache for the next command in a process of its own, detached, at low
- * priority, unless --no-cache or --db (imported in the foreground), or
- * its directory is not safe, or an import of it runs already. True in
- * that child when its import is done: the command then just returns.
+ * priority, when run from a terminal; not with --no-cache or --db
+ * (imported in the foreground), from a script, in a directory that is
+ * not safe, or while an import of it runs already. True in that child
+ * when its import is done: the command then just returns.
  */
 bool report_cache_in_background(const struct report_opts *o);
 /* Import the trace (one file, or the files of one recording) into a new

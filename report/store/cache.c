@@ -338,8 +338,11 @@ bool report_cache_in_background(const struct report_opts *o)
 	pid_t pid;
 	int fd;
 
-	/* an explicit --db was imported in the foreground, as asked */
-	if (o->db_path || !cache_path(o, &path, &why) || cleanup_live_import(path.data))
+	/* an explicit --db was imported in the foreground, as asked; and a
+	 * script (no terminal) is left no process running after it: its
+	 * next command that needs the database imports it */
+	if (o->db_path || (!isatty(STDOUT_FILENO) && !isatty(STDERR_FILENO)) ||
+	    !cache_path(o, &path, &why) || cleanup_live_import(path.data))
 		goto out;
 	fflush(stdout);
 	fflush(stderr);

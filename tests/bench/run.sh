@@ -258,7 +258,26 @@ for r in $(seq $RUNS); do
 	measure sumuntil4 "$REP" summary $W/a4.ukt --db $W/a4.db -q --until +1
 	rm -f $W/a1.db
 	measure import1 "$REP" db $W/a1.ukt -o $W/a1.db --force -q
+	# the first answer without a database: one pass over the trace
+	measure stream4 "$REP" summary $W/a4.ukt --no-cache -q
+	measure stream10 "$REP" summary $W/a10.ukt --no-cache -q
+	measure shist10 "$REP" hist $W/a10.ukt syscall:getppid --no-cache -q
+	measure scallers10 "$REP" callers $W/a10.ukt syscall:getppid --no-cache -q
 done
+# 100M events (BENCH_BIG=0 skips): the import against the first answer
+EV100=NA
+if [ "${BENCH_BIG:-1}" = 1 ]; then
+	echo "bench: recording 100M events" >&2
+	"$REC" -q -b 16384 -o $W/a100.ukt -e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid -- "$WL" w2 50000000
+	EV100=$("$REP" info $W/a100.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {print s+0}')
+	for r in $(seq $RUNS); do
+		rm -f $W/a100.db
+		measure import100 "$REP" db $W/a100.ukt -o $W/a100.db --force -q
+		rm -f $W/a100.db
+		measure stream100 "$REP" summary $W/a100.ukt --no-cache -q
+	done
+	rm -f $W/a100.ukt $W/a100.db
+fi
 DB4=$(stat -c %s $W/a4.db); DB1=$(stat -c %s $W/a1.db)
 
 # ClickHouse: a server of our own on 127.0.0.1; W2 loaded into a new
@@ -360,11 +379,15 @@ echo "| step | seconds | events/s | peak memory MiB |"
 echo "|---|---:|---:|---:|"
 for a in "import4:uktrace-report import, 4M" "summary4:uktrace-report summary (cached), 4M" \
 	 "tcreport4:trace-cmd report to /dev/null, 4M" "perfscript4:perf script to /dev/null, 4M" \
-	 "import10:uktrace-report import, 10M" "summary10:uktrace-report summary (cached), 10M"; do
+	 "stream4:uktrace-report summary (no database: one pass), 4M" \
+	 "import10:uktrace-report import, 10M" "summary10:uktrace-report summary (cached), 10M" \
+	 "stream10:uktrace-report summary (no database: one pass), 10M" \
+	 "shist10:uktrace-report hist (no database), 10M" "scallers10:uktrace-report callers (no database), 10M" \
+	 "import100:uktrace-report import, 100M" "stream100:uktrace-report summary (no database: one pass), 100M"; do
 	k=${a%%:*}; label=${a#*:}
 	s=$(med atime.$k); m=$(med amem.$k)
 	[ "$s" = NA ] && continue
-	ev=$EV4; case $k in *10) ev=$EV10 ;; esac
+	ev=$EV4; case $k in *100) ev=$EV100 ;; *10) ev=$EV10 ;; esac
 	rate=NA; [ "$(echo "$s > 0" | bc -l)" = 1 ] && rate=$(printf '%.0f' "$(echo "$ev / $s" | bc -l)")
 	echo "| $label | $(fmt $s 2) | $rate | $(fmt $(echo "$m / 1024" | bc -l) 0) |"
 done
@@ -379,6 +402,17 @@ b4=$(echo "$DB4 / $EV4" | bc -l); b1=$(echo "$DB1 / $EV1" | bc -l)
 echo "Database: $(fmt $b4 1) bytes/event on W2 ($(fmt $(echo "$DB4 / 1048576" | bc -l) 0) MiB), $(fmt $b1 1) on W1 ($EV1 events, $(fmt $(echo "$DB1 / 1048576" | bc -l) 1) MiB) (target ≤ 30: $( [ "$(echo "$b4 <= 30 && $b1 <= 30" | bc -l)" = 1 ] && echo met || echo MISSED))."
 echo "Summary on a cached database of 4M events: $(fmt $(med atime.summary4) 2) s; with --comm $(fmt $(med atime.sumcomm4) 2) s, --pid $(fmt $(med atime.sumpid4) 2) s, --since $(fmt $(med atime.sumsince4) 2) s, --until $(fmt $(med atime.sumuntil4) 2) s (target < 0.5 s)."
 echo "Peak memory of the import at 4M vs 10M events: $(fmt $(echo "$(med amem.import4) / 1024" | bc -l) 0) vs $(fmt $(echo "$(med amem.import10) / 1024" | bc -l) 0) MiB."
+echo
+echo "Time to the first answer, a trace with no database (summary by one pass, all cores):"
+for n in 4 10 100; do
+	st=$(med atime.stream$n); it=$(med atime.import$n)
+	[ "$st" = NA ] && continue
+	q=$(ratio $st $it)
+	line="$n M events: $(fmt $st 2) s, $q× the import's $(fmt $it 2) s"
+	[ $n = 100 ] && line="$line (target ≤ 0.25: $( [ "$q" != NA ] && [ "$(echo "$q <= 0.25" | bc -l)" = 1 ] && echo met || echo MISSED))"
+	[ $n = 4 ] && line="$line; trace-cmd report $(ratio $(med atime.tcreport4) $st)× and perf script $(ratio $(med atime.perfscript4) $st)× as long"
+	echo "- $line."
+done
 ch=$(med atime.chload4)
 if [ "$ch" != NA ]; then
 	echo

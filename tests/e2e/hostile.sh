@@ -126,7 +126,8 @@ refused hostile_symbols_refused "more than 8388608 symbols"
 "$GEN" formats "$TMP/formats.ukt" 40000
 run hostile_formats_40000 "$REP" summary "$TMP/formats.ukt"
 ran hostile_formats_40000
-has hostile_formats_views_warned "probes have no view of their own" "$(cat "$TMP/hostile_formats_40000.err")"
+run hostile_formats_40000_db "$REP" db "$TMP/formats.ukt" -o "$TMP/formats.db"
+has hostile_formats_views_warned "probes have no view of their own" "$(cat "$TMP/hostile_formats_40000_db.err")"
 check hostile_formats_all_probes 40002 "$(sql "$TMP/formats.ukt" "SELECT COUNT(*) FROM probes")"
 "$GEN" formats "$TMP/formats70k.ukt" 70000
 run hostile_formats_refused "$REP" summary "$TMP/formats70k.ukt" -q

@@ -1,7 +1,8 @@
 # End to end: the files that come from a trace, and the files next to it.
 # Every output of the report is private (0600) unless --mode says
 # otherwise; no output of the recorder or the report is written through a
-# symlink left at its name; and a cached TRACE.db is used only when it is
+# symlink left at its name; and a cached TRACE.db (made by a command that
+# imports: calls) is used only when it is
 # the one this user's import made there, for this trace: a planted one (a
 # copy, someone else's, writable by others, in a directory others can
 # write) is built again, not trusted, even when it records the trace's
@@ -10,7 +11,7 @@
 OFFLINE="files_cache_private files_cache_rebuilt_private files_db_private
 files_pictures_private files_mode_option files_report_symlink files_db_symlink
 files_cache_symlink cache_reused cache_planted_hang cache_planted_names
-cache_foreign_owner cache_group_writable cache_same_size_mtime cache_unsafe_dir
+cache_planted_summary cache_foreign_owner cache_group_writable cache_same_size_mtime cache_unsafe_dir
 cache_explicit_db"
 LIVE="files_record_force_symlink files_flight_symlink files_rotate_symlink"
 FIX=$ROOT/tests/fixtures/calls.ukt
@@ -27,11 +28,11 @@ imported() {
 
 # ---- private outputs ----
 cp "$FIX" p.ukt
-"$REP" summary p.ukt -q >/dev/null
+"$REP" calls p.ukt a --limit 1 -q >/dev/null
 check files_cache_private 600 "$(mode p.ukt.db)"
 # a stale database of mode 644 is replaced by a private one
 cp "$FIX" q.ukt; touch q.ukt.db; chmod 644 q.ukt.db
-"$REP" summary q.ukt -q >/dev/null
+"$REP" calls q.ukt a --limit 1 -q >/dev/null
 check files_cache_rebuilt_private 600 "$(mode q.ukt.db)"
 "$REP" db p.ukt -o out.db -q
 check files_db_private 600 "$(mode out.db)"
@@ -60,13 +61,13 @@ ln -s "$TMP/v2" link.db
 "$REP" db p.ukt -o link.db --force -q
 linked files_db_symlink v2 link.db
 cp "$FIX" s.ukt; ln -s "$TMP/v3" s.ukt.db
-"$REP" summary s.ukt -q >/dev/null
+"$REP" calls s.ukt a --limit 1 -q >/dev/null
 linked files_cache_symlink v3 s.ukt.db
 
 # ---- planted caches ----
 cp "$FIX" c.ukt
-"$REP" summary c.ukt -q >/dev/null
-if "$REP" summary c.ukt 2>&1 >/dev/null | grep -q '^importing'; then fail cache_reused "imported again"
+"$REP" calls c.ukt a --limit 1 -q >/dev/null
+if "$REP" calls c.ukt a --limit 1 2>&1 >/dev/null | grep -q '^importing'; then fail cache_reused "imported again"
 else ok cache_reused; fi
 # plant DB: a copy of c.ukt.db changed by SQL, put in its place as an
 # archive or another user would put it (c.ukt untouched: size and mtime match)
@@ -83,33 +84,39 @@ plant "${orig/CREATE VIEW calls AS/CREATE VIEW calls_real AS};
 # (the planted view never ends; the import takes well under a second)
 out=$(timeout 60 "$REP" calls c.ukt a --limit 1 --format csv -q 2>&1 | tail -n +2)
 if [ -n "$out" ]; then ok cache_planted_hang; else fail cache_planted_hang "calls gave nothing (hung on the planted view?)"; fi
-rm -f c.ukt.db; "$REP" summary c.ukt -q >/dev/null
+rm -f c.ukt.db; "$REP" calls c.ukt a --limit 1 -q >/dev/null
 plant "UPDATE threads SET comm = 'FORGED'"
 if timeout 60 "$REP" calls c.ukt a -q 2>&1 | grep -q FORGED; then
 	fail cache_planted_names "the planted names were shown"
 else ok cache_planted_names; fi
-"$REP" summary c.ukt -q >/dev/null
+rm -f c.ukt.db; "$REP" calls c.ukt a --limit 1 -q >/dev/null
+plant "UPDATE threads SET comm = 'FORGED'"
+# an answer without the database must not take the planted one either
+if timeout 60 "$REP" summary c.ukt --by comm -q 2>&1 | grep -q FORGED; then
+	fail cache_planted_summary "the planted names were shown"
+else ok cache_planted_summary; fi
+"$REP" calls c.ukt a --limit 1 -q >/dev/null
 chown nobody c.ukt.db 2>/dev/null || chown 65534 c.ukt.db
-imported cache_foreign_owner "$REP" summary c.ukt
-chmod 664 c.ukt.db
-imported cache_group_writable "$REP" summary c.ukt
-# the trace changed within, its size and mtime kept (touch -r, rsync -t)
-"$REP" summary c.ukt -q >/dev/null
+imported cache_foreign_owner "$REP" calls c.ukt
+chmod a --limit 1 664 c.ukt.db
+imported cache_group_writable "$REP" calls c.ukt
+# a --limit 1 the trace changed within, its size and mtime kept (touch -r, rsync -t)
+"$REP" calls c.ukt a --limit 1 -q >/dev/null
 cp -p c.ukt c.before
 size=$(stat -c %s c.ukt)
 printf 'X' | dd of=c.ukt bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
 touch -r c.before c.ukt
-imported cache_same_size_mtime "$REP" summary c.ukt
-# a directory anyone can write: no database is kept there
+imported cache_same_size_mtime "$REP" calls c.ukt
+# a --limit 1 a directory anyone can write: no database is kept there
 mkdir shared; chmod 777 shared; cp "$FIX" shared/t.ukt
-"$REP" summary shared/t.ukt -q >/dev/null
-"$REP" summary shared/t.ukt -q >/dev/null
+"$REP" calls shared/t.ukt a --limit 1 -q >/dev/null
+"$REP" calls shared/t.ukt a --limit 1 -q >/dev/null
 check cache_unsafe_dir "" "$(ls shared/*.db 2>/dev/null)"
 # --db PATH: the same rules
 cp "$FIX" d.ukt
-"$REP" summary d.ukt --db mine.db -q >/dev/null
+"$REP" calls d.ukt a --limit 1 --db mine.db -q >/dev/null
 cp mine.db copy.db; mv copy.db mine.db
-imported cache_explicit_db "$REP" summary d.ukt --db mine.db
+imported cache_explicit_db "$REP" calls d.ukt a --limit 1 --db mine.db
 
 why=$(cannot_trace); [ -n "$why" ] && skip_all "$why" $LIVE
 

@@ -42,14 +42,15 @@ has rep_sql_readonly "only reads" "$("$REP" sql "$F" 'DROP TABLE meta' -q 2>&1)"
 "$REP" db "$F" -o "$TMP/out.db" -q
 check rep_db_out 200 "$(sqlite3 "$TMP/out.db" "SELECT calls FROM call_stats WHERE func = 'a'")"
 has rep_db_refuses_overwrite "exists" "$("$REP" db "$F" -o "$TMP/out.db" -q 2>&1)"
-# the cache: reused while the trace is unchanged, rebuilt when it changes
-"$REP" "$F" -q >/dev/null
+# the cache (made by a command that imports: calls): reused while the
+# trace is unchanged, rebuilt when it changes
+"$REP" calls "$F" a --limit 1 -q >/dev/null
 m1=$(stat -c %Y "$F.db")
 sleep 1.1
-"$REP" "$F" -q >/dev/null
+"$REP" calls "$F" a --limit 1 -q >/dev/null
 check rep_cache_reused "$m1" "$(stat -c %Y "$F.db")"
 touch "$F"
-"$REP" "$F" -q >/dev/null
+"$REP" calls "$F" a --limit 1 -q >/dev/null
 if [ "$(stat -c %Y "$F.db")" != "$m1" ]; then ok rep_cache_rebuilt; else fail rep_cache_rebuilt "db not rebuilt after the trace changed"; fi
 "$REP" "$F" --no-cache -q >/dev/null
 check rep_no_cache_leaves_nothing "" "$(ls /tmp/uktrace-*.db 2>/dev/null | grep -v "$TMP")"

@@ -22,7 +22,7 @@ wait_for() {
 	return 1
 }
 
-"$REP" summary big.ukt -q >/dev/null 2>&1 &
+"$REP" calls big.ukt syscall:getppid --limit 1 -q >/dev/null 2>&1 &
 pid=$!
 if wait_for 'big.ukt.db.tmp-*' 10; then
 	kill -TERM $pid
@@ -37,7 +37,7 @@ else
 fi
 
 mkdir tmpdir
-TMPDIR=$TMP/tmpdir "$REP" summary big.ukt --no-cache -q >/dev/null 2>&1 &
+TMPDIR=$TMP/tmpdir "$REP" calls big.ukt syscall:getppid --limit 1 --no-cache -q >/dev/null 2>&1 &
 pid=$!
 if wait_for 'tmpdir/uktrace-*.db' 10; then
 	kill -INT $pid
@@ -51,14 +51,14 @@ fi
 # a killed import's file (its process is gone) goes at the next import
 touch big.ukt.db.tmp-999999
 rm -f big.ukt.db
-"$REP" summary big.ukt -q >/dev/null 2>&1
+"$REP" calls big.ukt syscall:getppid --limit 1 -q >/dev/null 2>&1
 check imp_stale_removed "" "$(ls big.ukt.db.tmp-* 2>/dev/null)"
 
 # a full disk: room for the trace, not for its database
 mkdir full
 mount -t tmpfs -o size=$(( $(stat -c %s big.ukt) + 2097152 )) tmpfs full
 cp big.ukt full/
-out=$("$REP" summary full/big.ukt -q 2>&1)
+out=$("$REP" calls full/big.ukt syscall:getppid --limit 1 -q 2>&1)
 rc=$?
 if [ $rc -ne 0 ] && echo "$out" | grep -q "disk is full" && echo "$out" | grep -q -- "--db PATH"; then
 	ok imp_disk_full_message

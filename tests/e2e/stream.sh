@@ -91,7 +91,8 @@ same nopairs_hist hist nopairs.ukt syscall:getppid
 rm -f threads.ukt.db
 "$REP" summary threads.ukt --no-cache -q >/dev/null
 check stream_nocache_no_db "" "$(ls threads.ukt.db* 2>/dev/null)"
-"$REP" summary threads.ukt -q >/dev/null
+# (from a terminal: script(1) gives the command one)
+script -qec "'$REP' summary threads.ukt -q" /dev/null >/dev/null
 for _ in $(seq 300); do [ -f threads.ukt.db ] && ! compgen -G 'threads.ukt.db.tmp-*' >/dev/null && break; sleep 0.1; done
 if [ -f threads.ukt.db ] && ! "$REP" calls threads.ukt a --limit 1 2>&1 >/dev/null | grep -q importing; then
 	ok stream_background_cache
@@ -101,6 +102,11 @@ fi
 # a command that needs the database while the background import runs
 # waits for it (or imports, when it comes first)
 rm -f syscalls.ukt.db
-"$REP" summary syscalls.ukt -q >/dev/null
+script -qec "'$REP' summary syscalls.ukt -q" /dev/null >/dev/null
 out=$("$REP" sql syscalls.ukt "SELECT COUNT(*) FROM calls" --format csv 2>&1 | tail -1)
 check stream_cache_next_command 12345 "$out"
+# from a script: nothing left running, no database
+rm -f renames.ukt.db
+"$REP" summary renames.ukt -q >/dev/null
+sleep 0.5
+check stream_script_no_background "" "$(ls renames.ukt.db* 2>/dev/null)"
