@@ -152,7 +152,7 @@ int ch_insert(struct ch *h, const char *table, const struct ukt_buf *rows,
 	return rc;
 }
 
-void rb_int(struct ukt_buf *b, int64_t v, int bytes)
+void rb_int_slow(struct ukt_buf *b, int64_t v, int bytes)
 {
 	unsigned char le[8];
 
@@ -161,7 +161,7 @@ void rb_int(struct ukt_buf *b, int64_t v, int bytes)
 	ukt_buf_add(b, (const char *)le, (size_t)bytes);
 }
 
-void rb_str(struct ukt_buf *b, const char *s, size_t n)
+void rb_str_slow(struct ukt_buf *b, const char *s, size_t n)
 {
 	unsigned char len[10];
 	size_t k = 0, v = n;
