@@ -356,6 +356,12 @@ struct loader {
 	struct ingest in;	/* the loop, and what it knows of the trace */
 	struct ukt_buf calls, events, lost, args, sql;
 	char **probe_names;	/* per layout: "system:name", made once */
+	/* the events columns that can hold a value in this trace: ip and
+	 * ret_ip when a layout has them, arg0 ... arg(nargs - 1); the rest
+	 * are left out of the inserts (NULL in every row) */
+	bool ip, ret_ip;
+	int nargs;
+	struct ukt_buf event_cols;	/* "events (host, ...)" */
 	int64_t start_ns, start_rt;	/* the trace clock's time and Unix time at start */
 	uint64_t ncalls, nevents;
 	struct ukt_buf *err;
@@ -490,9 +496,11 @@ static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, i
 		name = L->args.data;
 	}
 	rb_cstr(b, name);
-	rb_nint(b, l->ip >= 0 && dec_int(ev, &l->fields[l->ip], &v) == 0, v, 8);
-	rb_nint(b, l->ret_ip >= 0 && dec_int(ev, &l->fields[l->ret_ip], &v) == 0, v, 8);
-	for (int k = 0; k < CH_ARGS; k++) {
+	if (L->ip)
+		rb_nint(b, l->ip >= 0 && dec_int(ev, &l->fields[l->ip], &v) == 0, v, 8);
+	if (L->ret_ip)
+		rb_nint(b, l->ret_ip >= 0 && dec_int(ev, &l->fields[l->ret_ip], &v) == 0, v, 8);
+	for (int k = 0; k < L->nargs; k++) {
 		const struct field_layout *f = k < l->nargs ? &l->args[k] : NULL;
 		const char *s;
 		int n;
@@ -508,7 +516,7 @@ static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, i
 		}
 	}
 	L->nevents++;
-	return flush(L, "events", b, BATCH_BYTES);
+	return flush(L, L->event_cols.data, b, BATCH_BYTES);
 }
 
 static void lost_row(struct loader *L, int cpu, bool has_ts, int64_t ts, bool has_count,
@@ -542,9 +550,36 @@ static const struct ingest_sink clickhouse_sink = {
 	.lost = ch_lost, .event = ch_event, .call = ch_call,
 };
 
+/* Which events columns this trace can fill, and their list. */
+static int event_columns(struct loader *L)
+{
+	struct ukt_buf *c = &L->event_cols;
+
+	for (int i = 0; i < L->in.plan.nlays; i++) {
+		const struct event_layout *l = &L->in.plan.lays[i];
+
+		L->ip |= l->ip >= 0;
+		L->ret_ip |= l->ret_ip >= 0;
+		if (l->nargs > L->nargs)
+			L->nargs = l->nargs < CH_ARGS ? l->nargs : CH_ARGS;
+	}
+	ukt_buf_adds(c, "events (host, trace_id, time, id, ts, cpu, tid, pid, probe_id, probe");
+	if (L->ip)
+		ukt_buf_adds(c, ", ip");
+	if (L->ret_ip)
+		ukt_buf_adds(c, ", ret_ip");
+	for (int k = 0; k < L->nargs; k++)
+		ukt_buf_addf(c, ", arg%d", k);
+	ukt_buf_adds(c, ")");
+	return ukt_buf_error(c);
+}
+
 static int stream(struct loader *L)
 {
-	int rc = ukt_buf_grow(&L->events, BATCH_BYTES + ROW_ROOM);
+	int rc = event_columns(L);
+
+	if (!rc)
+		rc = ukt_buf_grow(&L->events, BATCH_BYTES + ROW_ROOM);
 
 	if (!rc)
 		rc = ukt_buf_grow(&L->calls, BATCH_BYTES + ROW_ROOM);
@@ -554,7 +589,7 @@ static int stream(struct loader *L)
 	if (!rc)
 		rc = flush(L, "calls", &L->calls, 0);
 	if (!rc)
-		rc = flush(L, "events", &L->events, 0);
+		rc = flush(L, L->event_cols.data, &L->events, 0);
 	if (!rc)
 		rc = flush(L, "lost", &L->lost, 0);
 	return rc;
@@ -713,6 +748,7 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	struct loader L = {
 		.h = h, .err = err, .calls = UKT_BUF_INIT, .events = UKT_BUF_INIT,
 		.lost = UKT_BUF_INIT, .args = UKT_BUF_INIT, .sql = UKT_BUF_INIT,
+		.event_cols = UKT_BUF_INIT,
 	};
 	double start = ukt_now_s();
 	bool loaded, partial;
@@ -772,6 +808,7 @@ out:
 	ukt_buf_release(&L.lost);
 	ukt_buf_release(&L.args);
 	ukt_buf_release(&L.sql);
+	ukt_buf_release(&L.event_cols);
 	trace_free(L.t);
 	return rc;
 }

@@ -53,7 +53,10 @@ int ch_exec(struct ch *h, const char *sql, struct ukt_buf *err);
 int ch_query(struct ch *h, const char *sql, struct ukt_buf *out, struct ukt_buf *err);
 /* A query's single integer (0 when it returned nothing). */
 int ch_query_int(struct ch *h, const char *sql, int64_t *v, struct ukt_buf *err);
-/* INSERT INTO db.table FORMAT RowBinary: rows, encoded with rb_*(). */
+/* INSERT INTO db.table FORMAT RowBinary: rows, encoded with rb_*().
+ * table may name the columns the rows have, "events (host, id)": the
+ * others take their defaults (NULL for a Nullable), which the server
+ * fills without parsing a value per row. */
 int ch_insert(struct ch *h, const char *table, const struct ukt_buf *rows,
 	      struct ukt_buf *err);
 
