@@ -223,7 +223,7 @@ int chload_trace_id(const char *path, char *id, size_t n)
 }
 
 /*
- * Inserts go out from a thread of their own, so the server takes in one
+ * Inserts go out from threads of their own, so the server takes in one
  * batch while the next is decoded (ClickHouse's parsing and sorting is
  * the slower half). At most SENDQ batches wait: memory stays flat.
  */
@@ -349,7 +349,10 @@ static int sender_stop(struct sender *sd, struct ukt_buf *err)
 
 struct loader {
 	struct ch *h;
-	struct sender send;
+	/* events go out on a connection of their own, the other tables on
+	 * h's: the server parses two inserts at once */
+	struct sender send, send_events;
+	struct ch *h_events;
 	const char *host;
 	char trace_id[40];
 	struct trace *t;
@@ -423,7 +426,7 @@ static int flush(struct loader *L, const char *table, struct ukt_buf *rows, size
 
 	if (rows->len < at_least || !rows->len)
 		return 0;
-	rc = sender_put(&L->send, table, rows);
+	rc = sender_put(rows == &L->events ? &L->send_events : &L->send, table, rows);
 	/* a big table's next batch, in one allocation (rb_int's fast path) */
 	if (!rc && at_least)
 		rc = ukt_buf_grow(rows, BATCH_BYTES + ROW_ROOM);
@@ -782,6 +785,10 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	rc = ingest_open(&L.in, L.t, err, warn);
 	if (!rc)
 		rc = sender_start(&L.send, h);
+	if (!rc && !(L.h_events = ch_dup(h, err)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = sender_start(&L.send_events, L.h_events);
 	if (!rc)
 		rc = stream(&L);
 	if (!rc)
@@ -790,12 +797,17 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	e = sender_stop(&L.send, err);
 	if (!rc)
 		rc = e;
+	e = sender_stop(&L.send_events, err);
+	if (!rc)
+		rc = e;
 	if (!rc)
 		rc = mark_loaded(&L, path, stat(path, &st) == 0 ? (int64_t)st.st_size : 0);
 	res->events = L.nevents;
 	res->calls = L.ncalls;
 out:
 	sender_stop(&L.send, err);
+	sender_stop(&L.send_events, err);
+	ch_close(L.h_events);
 	res->seconds = ukt_now_s() - start;
 	if (rc && !err->len)
 		ukt_buf_addf(err, "loading '%s' failed: %s", path, rep_strerror(rc));

@@ -42,6 +42,9 @@ struct ch *ch_open(const char *url, const char *db, const struct ch_login *login
 		   struct ukt_buf *err);
 void ch_close(struct ch *h);
 const char *ch_db(const struct ch *h);
+/* A second connection to h's server and database, as h's user, for
+ * requests from another thread in parallel. NULL with a message in err. */
+struct ch *ch_dup(const struct ch *h, struct ukt_buf *err);
 /* The server's URL as given, without its password: safe to print. */
 const char *ch_url(const struct ch *h);
 
