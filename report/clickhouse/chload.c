@@ -236,6 +236,7 @@ struct batch {
 
 struct sender {
 	struct ch *h;
+	const char *dump;	/* UKTRACE_CH_DUMP: a directory, or NULL */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock;
@@ -250,6 +251,36 @@ struct sender {
 	int rc;			/* the first error */
 	struct ukt_buf err;
 };
+
+/*
+ * UKTRACE_CH_DUMP=DIR (for tests/bench/clickhouse.sh): every batch also
+ * appended to DIR/TABLE.rows, and the insert's target ("events (host,
+ * ...)") written to DIR/TABLE.into, so that clickhouse-client can insert
+ * the very same bytes.
+ */
+static int dump_batch(const char *dir, const char *table, const struct ukt_buf *rows)
+{
+	struct ukt_buf path = UKT_BUF_INIT;
+	size_t n = strcspn(table, " ");
+	FILE *f;
+	int rc = 0;
+
+	ukt_buf_addf(&path, "%s/%.*s.into", dir, (int)n, table);
+	f = fopen(path.data, "w");
+	if (!f || fputs(table, f) < 0)
+		rc = -errno;
+	if (f && fclose(f) && !rc)
+		rc = -errno;
+	ukt_buf_reset(&path);
+	ukt_buf_addf(&path, "%s/%.*s.rows", dir, (int)n, table);
+	f = rc ? NULL : fopen(path.data, "a");
+	if (!rc && (!f || fwrite(rows->data, 1, rows->len, f) != rows->len))
+		rc = errno ? -errno : -EIO;
+	if (f && fclose(f) && !rc)
+		rc = -errno;
+	ukt_buf_release(&path);
+	return rc;
+}
 
 static void *send_main(void *arg)
 {
@@ -267,6 +298,9 @@ static void *send_main(void *arg)
 		b = sd->q[sd->head];
 		pthread_mutex_unlock(&sd->lock);
 		rc = sd->rc ? 0 : ch_insert(sd->h, b.table, &b.rows, &sd->err);
+		if (!rc && sd->dump && (rc = dump_batch(sd->dump, b.table, &b.rows)))
+			ukt_buf_addf(&sd->err, "cannot write the rows to '%s': %s", sd->dump,
+				     strerror(-rc));
 		ukt_buf_reset(&b.rows);
 		pthread_mutex_lock(&sd->lock);
 		if (sd->nspare < SENDQ + 1)
@@ -287,6 +321,7 @@ static int sender_start(struct sender *sd, struct ch *h)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->h = h;
+	sd->dump = getenv("UKTRACE_CH_DUMP");
 	ukt_buf_init(&sd->err);
 	pthread_mutex_init(&sd->lock, NULL);
 	pthread_cond_init(&sd->cond, NULL);
