@@ -58,7 +58,6 @@ cleanup() {
 	echo "-:ukbench/target" >> $T/uprobe_events 2>/dev/null
 	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
 	rmdir $T/instances/ukbench_floor 2>/dev/null
-	[ -n "${CH_PID:-}" ] && kill $CH_PID 2>/dev/null
 	"$REC" --cleanup -q 2>/dev/null
 	rm -rf $W
 }
