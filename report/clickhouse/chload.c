@@ -21,8 +21,11 @@
 #include "tables.h"
 #include "trace.h"
 
-/* rows of a table go out when they reach this many bytes */
+/* rows of a table go out when they reach this many bytes: the server
+ * takes 8 MiB batches faster than 1 MiB or 64 MiB ones (tests/bench) */
 #define BATCH_BYTES (8u << 20)
+/* room kept for a row beyond the batch, so most rows need no growth */
+#define ROW_ROOM (64u << 10)
 /* events keep this many of their fields (arg0 ... arg15), as text */
 #define CH_ARGS 16
 /* an interrupted load's rows are deleted (a mutation) within this */
@@ -220,7 +223,7 @@ int chload_trace_id(const char *path, char *id, size_t n)
 }
 
 /*
- * Inserts go out from a thread of their own, so the server takes in one
+ * Inserts go out from threads of their own, so the server takes in one
  * batch while the next is decoded (ClickHouse's parsing and sorting is
  * the slower half). At most SENDQ batches wait: memory stays flat.
  */
@@ -233,16 +236,51 @@ struct batch {
 
 struct sender {
 	struct ch *h;
+	const char *dump;	/* UKTRACE_CH_DUMP: a directory, or NULL */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct batch q[SENDQ];
 	int n, head;
+	/* batches sent: their buffers, emptied, to be filled again (no
+	 * malloc and page faults of a fresh 8 MiB per batch) */
+	struct ukt_buf spare[SENDQ + 1];
+	int nspare;
 	bool done;
 	int rc;			/* the first error */
 	struct ukt_buf err;
 };
+
+/*
+ * UKTRACE_CH_DUMP=DIR (for tests/bench/clickhouse.sh): every batch also
+ * appended to DIR/TABLE.rows, and the insert's target ("events (host,
+ * ...)") written to DIR/TABLE.into, so that clickhouse-client can insert
+ * the very same bytes.
+ */
+static int dump_batch(const char *dir, const char *table, const struct ukt_buf *rows)
+{
+	struct ukt_buf path = UKT_BUF_INIT;
+	size_t n = strcspn(table, " ");
+	FILE *f;
+	int rc = 0;
+
+	ukt_buf_addf(&path, "%s/%.*s.into", dir, (int)n, table);
+	f = fopen(path.data, "w");
+	if (!f || fputs(table, f) < 0)
+		rc = -errno;
+	if (f && fclose(f) && !rc)
+		rc = -errno;
+	ukt_buf_reset(&path);
+	ukt_buf_addf(&path, "%s/%.*s.rows", dir, (int)n, table);
+	f = rc ? NULL : fopen(path.data, "a");
+	if (!rc && (!f || fwrite(rows->data, 1, rows->len, f) != rows->len))
+		rc = errno ? -errno : -EIO;
+	if (f && fclose(f) && !rc)
+		rc = -errno;
+	ukt_buf_release(&path);
+	return rc;
+}
 
 static void *send_main(void *arg)
 {
@@ -260,8 +298,15 @@ static void *send_main(void *arg)
 		b = sd->q[sd->head];
 		pthread_mutex_unlock(&sd->lock);
 		rc = sd->rc ? 0 : ch_insert(sd->h, b.table, &b.rows, &sd->err);
-		ukt_buf_release(&b.rows);
+		if (!rc && sd->dump && (rc = dump_batch(sd->dump, b.table, &b.rows)))
+			ukt_buf_addf(&sd->err, "cannot write the rows to '%s': %s", sd->dump,
+				     strerror(-rc));
+		ukt_buf_reset(&b.rows);
 		pthread_mutex_lock(&sd->lock);
+		if (sd->nspare < SENDQ + 1)
+			sd->spare[sd->nspare++] = b.rows;
+		else
+			ukt_buf_release(&b.rows);
 		if (rc && !sd->rc)
 			sd->rc = rc;
 		sd->head = (sd->head + 1) % SENDQ;
@@ -276,6 +321,7 @@ static int sender_start(struct sender *sd, struct ch *h)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->h = h;
+	sd->dump = getenv("UKTRACE_CH_DUMP");
 	ukt_buf_init(&sd->err);
 	pthread_mutex_init(&sd->lock, NULL);
 	pthread_cond_init(&sd->cond, NULL);
@@ -283,8 +329,8 @@ static int sender_start(struct sender *sd, struct ch *h)
 	return sd->started ? 0 : -EAGAIN;
 }
 
-/* rows to table, taken over (rows is left empty); the first error of an
- * insert so far, or 0. */
+/* rows to table, taken over (rows is left empty, or with the emptied
+ * buffer of a batch sent); the first error of an insert so far, or 0. */
 static int sender_put(struct sender *sd, const char *table, struct ukt_buf *rows)
 {
 	int rc;
@@ -298,7 +344,10 @@ static int sender_put(struct sender *sd, const char *table, struct ukt_buf *rows
 
 		b->table = table;
 		b->rows = *rows;
-		ukt_buf_init(rows);
+		if (sd->nspare)
+			*rows = sd->spare[--sd->nspare];
+		else
+			ukt_buf_init(rows);
 		sd->n++;
 		pthread_cond_broadcast(&sd->cond);
 	}
@@ -322,6 +371,8 @@ static int sender_stop(struct sender *sd, struct ukt_buf *err)
 	sd->started = false;
 	for (int i = 0; i < sd->n; i++)
 		ukt_buf_release(&sd->q[(sd->head + i) % SENDQ].rows);
+	while (sd->nspare)
+		ukt_buf_release(&sd->spare[--sd->nspare]);
 	rc = sd->rc;
 	if (rc && !err->len)
 		ukt_buf_adds(err, sd->err.data);
@@ -333,12 +384,22 @@ static int sender_stop(struct sender *sd, struct ukt_buf *err)
 
 struct loader {
 	struct ch *h;
-	struct sender send;
+	/* events go out on a connection of their own, the other tables on
+	 * h's: the server parses two inserts at once */
+	struct sender send, send_events;
+	struct ch *h_events;
 	const char *host;
 	char trace_id[40];
 	struct trace *t;
 	struct ingest in;	/* the loop, and what it knows of the trace */
 	struct ukt_buf calls, events, lost, args, sql;
+	char **probe_names;	/* per layout: "system:name", made once */
+	/* the events columns that can hold a value in this trace: ip and
+	 * ret_ip when a layout has them, arg0 ... arg(nargs - 1); the rest
+	 * are left out of the inserts (NULL in every row) */
+	bool ip, ret_ip;
+	int nargs;
+	struct ukt_buf event_cols;	/* "events (host, ...)" */
 	int64_t start_ns, start_rt;	/* the trace clock's time and Unix time at start */
 	uint64_t ncalls, nevents;
 	struct ukt_buf *err;
@@ -348,6 +409,42 @@ static void head(struct loader *L, struct ukt_buf *b)
 {
 	rb_cstr(b, L->host);
 	rb_cstr(b, L->trace_id);
+}
+
+/* v in decimal at p (room for 21 bytes); its length. */
+static size_t itoa64(char *p, int64_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n;
+
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--q = '-';
+	n = (size_t)(e - q);
+	memcpy(p, q, n);
+	return n;
+}
+
+/* The layout's probe column ("system:name"), made on first use. */
+static const char *probe_name(struct loader *L, const struct event_layout *l)
+{
+	ptrdiff_t i = l - L->in.plan.lays;
+	char *s;
+
+	if (i < 0 || i >= L->in.plan.nlays)
+		return NULL;
+	if (!L->probe_names) {
+		L->probe_names = calloc((size_t)L->in.plan.nlays, sizeof(*L->probe_names));
+		if (!L->probe_names)
+			return NULL;
+	}
+	if (!L->probe_names[i] && asprintf(&s, "%s:%s", l->system, l->name) >= 0)
+		L->probe_names[i] = s;
+	return L->probe_names[i];
 }
 
 /* A trace-clock time as Unix seconds (a DateTime). */
@@ -360,9 +457,15 @@ static void when(struct loader *L, struct ukt_buf *b, int64_t ts)
 
 static int flush(struct loader *L, const char *table, struct ukt_buf *rows, size_t at_least)
 {
+	int rc;
+
 	if (rows->len < at_least || !rows->len)
 		return 0;
-	return sender_put(&L->send, table, rows);
+	rc = sender_put(rows == &L->events ? &L->send_events : &L->send, table, rows);
+	/* a big table's next batch, in one allocation (rb_int's fast path) */
+	if (!rc && at_least)
+		rc = ukt_buf_grow(rows, BATCH_BYTES + ROW_ROOM);
+	return rc;
 }
 
 static int ch_call(void *ctx, const struct call_row *r, int64_t site)
@@ -412,6 +515,7 @@ static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, i
 {
 	struct ukt_buf *b = &L->events;
 	const struct event_layout *l = ev->lay;
+	const char *name;
 	char num[32];
 	int64_t v = 0;
 
@@ -423,19 +527,25 @@ static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, i
 	rb_int(b, ev->tid, 4);
 	rb_nint(b, ti && ti->pid, ti ? ti->pid : 0, 4);
 	rb_int(b, probe_id, 4);
-	ukt_buf_reset(&L->args);
-	ukt_buf_addf(&L->args, "%s:%s", l->system, l->name);
-	rb_str(b, L->args.data, L->args.len);
-	rb_nint(b, l->ip >= 0 && dec_int(ev, &l->fields[l->ip], &v) == 0, v, 8);
-	rb_nint(b, l->ret_ip >= 0 && dec_int(ev, &l->fields[l->ret_ip], &v) == 0, v, 8);
-	for (int k = 0; k < CH_ARGS; k++) {
+	name = probe_name(L, l);
+	if (!name) {
+		ukt_buf_reset(&L->args);
+		ukt_buf_addf(&L->args, "%s:%s", l->system, l->name);
+		name = L->args.data;
+	}
+	rb_cstr(b, name);
+	if (L->ip)
+		rb_nint(b, l->ip >= 0 && dec_int(ev, &l->fields[l->ip], &v) == 0, v, 8);
+	if (L->ret_ip)
+		rb_nint(b, l->ret_ip >= 0 && dec_int(ev, &l->fields[l->ret_ip], &v) == 0, v, 8);
+	for (int k = 0; k < L->nargs; k++) {
 		const struct field_layout *f = k < l->nargs ? &l->args[k] : NULL;
 		const char *s;
 		int n;
 
 		if (f && f->kind == FK_INT && dec_int(ev, f, &v) == 0) {
-			snprintf(num, sizeof(num), "%" PRId64, v);
-			rb_ncstr(b, num);
+			rb_null(b, false);
+			rb_str(b, num, itoa64(num, v));
 		} else if (f && f->kind != FK_INT && dec_string(ev, f, &s, &n) == 0) {
 			rb_null(b, false);
 			rb_str(b, s, (size_t)n);
@@ -444,7 +554,7 @@ static int event_row(struct loader *L, const struct dec_event *ev, int64_t id, i
 		}
 	}
 	L->nevents++;
-	return flush(L, "events", b, BATCH_BYTES);
+	return flush(L, L->event_cols.data, b, BATCH_BYTES);
 }
 
 static void lost_row(struct loader *L, int cpu, bool has_ts, int64_t ts, bool has_count,
@@ -478,14 +588,46 @@ static const struct ingest_sink clickhouse_sink = {
 	.lost = ch_lost, .event = ch_event, .call = ch_call,
 };
 
+/* Which events columns this trace can fill, and their list. */
+static int event_columns(struct loader *L)
+{
+	struct ukt_buf *c = &L->event_cols;
+
+	for (int i = 0; i < L->in.plan.nlays; i++) {
+		const struct event_layout *l = &L->in.plan.lays[i];
+
+		L->ip |= l->ip >= 0;
+		L->ret_ip |= l->ret_ip >= 0;
+		if (l->nargs > L->nargs)
+			L->nargs = l->nargs < CH_ARGS ? l->nargs : CH_ARGS;
+	}
+	ukt_buf_adds(c, "events (host, trace_id, time, id, ts, cpu, tid, pid, probe_id, probe");
+	if (L->ip)
+		ukt_buf_adds(c, ", ip");
+	if (L->ret_ip)
+		ukt_buf_adds(c, ", ret_ip");
+	for (int k = 0; k < L->nargs; k++)
+		ukt_buf_addf(c, ", arg%d", k);
+	ukt_buf_adds(c, ")");
+	return ukt_buf_error(c);
+}
+
 static int stream(struct loader *L)
 {
-	int rc = ingest_run(&L->in, &clickhouse_sink, L);
+	int rc = event_columns(L);
+
+	if (!rc)
+		rc = ukt_buf_grow(&L->events, BATCH_BYTES + ROW_ROOM);
+
+	if (!rc)
+		rc = ukt_buf_grow(&L->calls, BATCH_BYTES + ROW_ROOM);
+	if (!rc)
+		rc = ingest_run(&L->in, &clickhouse_sink, L);
 
 	if (!rc)
 		rc = flush(L, "calls", &L->calls, 0);
 	if (!rc)
-		rc = flush(L, "events", &L->events, 0);
+		rc = flush(L, L->event_cols.data, &L->events, 0);
 	if (!rc)
 		rc = flush(L, "lost", &L->lost, 0);
 	return rc;
@@ -644,6 +786,7 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	struct loader L = {
 		.h = h, .err = err, .calls = UKT_BUF_INIT, .events = UKT_BUF_INIT,
 		.lost = UKT_BUF_INIT, .args = UKT_BUF_INIT, .sql = UKT_BUF_INIT,
+		.event_cols = UKT_BUF_INIT,
 	};
 	double start = ukt_now_s();
 	bool loaded, partial;
@@ -677,6 +820,10 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	rc = ingest_open(&L.in, L.t, err, warn);
 	if (!rc)
 		rc = sender_start(&L.send, h);
+	if (!rc && !(L.h_events = ch_dup(h, err)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = sender_start(&L.send_events, L.h_events);
 	if (!rc)
 		rc = stream(&L);
 	if (!rc)
@@ -685,21 +832,30 @@ int chload_file(struct ch *h, const char *path, const char *host,
 	e = sender_stop(&L.send, err);
 	if (!rc)
 		rc = e;
+	e = sender_stop(&L.send_events, err);
+	if (!rc)
+		rc = e;
 	if (!rc)
 		rc = mark_loaded(&L, path, stat(path, &st) == 0 ? (int64_t)st.st_size : 0);
 	res->events = L.nevents;
 	res->calls = L.ncalls;
 out:
 	sender_stop(&L.send, err);
+	sender_stop(&L.send_events, err);
+	ch_close(L.h_events);
 	res->seconds = ukt_now_s() - start;
 	if (rc && !err->len)
 		ukt_buf_addf(err, "loading '%s' failed: %s", path, rep_strerror(rc));
+	for (int i = 0; L.probe_names && i < L.in.plan.nlays; i++)
+		free(L.probe_names[i]);
+	free(L.probe_names);
 	ingest_release(&L.in);
 	ukt_buf_release(&L.calls);
 	ukt_buf_release(&L.events);
 	ukt_buf_release(&L.lost);
 	ukt_buf_release(&L.args);
 	ukt_buf_release(&L.sql);
+	ukt_buf_release(&L.event_cols);
 	trace_free(L.t);
 	return rc;
 }

@@ -47,6 +47,20 @@ struct ch *ch_open(const char *url, const char *db, const struct ch_login *login
 	return h;
 }
 
+struct ch *ch_dup(const struct ch *h, struct ukt_buf *err)
+{
+	struct ch *d = calloc(1, sizeof(*d));
+
+	if (d && (d->db = strdup(h->db)) && (d->c = http_dup(h->c))) {
+		d->readonly = h->readonly;
+		return d;
+	}
+	ch_close(d);
+	ukt_buf_addf(err, "cannot open a second connection to %s: %s", http_where(h->c),
+		     strerror(ENOMEM));
+	return NULL;
+}
+
 void ch_close(struct ch *h)
 {
 	if (!h)
@@ -81,10 +95,11 @@ static bool login_refused(const char *said)
 	return (code >= 192 && code <= 194) || code == 516;
 }
 
-/* POST the body with the query string q (encoded), in our database
- * unless it does not exist yet (CREATE DATABASE). */
-static int post(struct ch *h, const char *q, bool in_db, const void *body, size_t len,
-		struct ukt_buf *out, struct ukt_buf *err)
+/* POST the body with the query string q (encoded) and the settings
+ * (name=value&..., or NULL), in our database unless it does not exist
+ * yet (CREATE DATABASE). */
+static int post(struct ch *h, const char *q, const char *settings, bool in_db,
+		const void *body, size_t len, struct ukt_buf *out, struct ukt_buf *err)
 {
 	struct ukt_buf target = UKT_BUF_INIT;
 	int status = 0, rc;
@@ -99,6 +114,8 @@ static int post(struct ch *h, const char *q, bool in_db, const void *body, size_
 		ukt_buf_adds(&target, in_db || h->readonly ? "&query=" : "query=");
 		http_urlencode(q, &target);
 	}
+	if (settings)
+		ukt_buf_addf(&target, "%s%s", target.len ? "&" : "", settings);
 	rc = http_post(h->c, target.len ? target.data : NULL, body, len, &status, out, err);
 	if (!rc && (status < 200 || status > 299)) {
 		/* "Code: 60, e.displayText() = DB::Exception: Table ... doesn't exist" */
@@ -116,7 +133,7 @@ int ch_exec(struct ch *h, const char *sql, struct ukt_buf *err)
 {
 	struct ukt_buf out = UKT_BUF_INIT;
 	bool in_db = strncmp(sql, "CREATE DATABASE", 15) != 0;
-	int rc = post(h, NULL, in_db, sql, strlen(sql), &out, err);
+	int rc = post(h, NULL, NULL, in_db, sql, strlen(sql), &out, err);
 
 	ukt_buf_release(&out);
 	return rc;
@@ -124,7 +141,7 @@ int ch_exec(struct ch *h, const char *sql, struct ukt_buf *err)
 
 int ch_query(struct ch *h, const char *sql, struct ukt_buf *out, struct ukt_buf *err)
 {
-	return post(h, NULL, true, sql, strlen(sql), out, err);
+	return post(h, NULL, NULL, true, sql, strlen(sql), out, err);
 }
 
 int ch_query_int(struct ch *h, const char *sql, int64_t *v, struct ukt_buf *err)
@@ -146,13 +163,16 @@ int ch_insert(struct ch *h, const char *table, const struct ukt_buf *rows,
 	if (!rows->len)
 		return 0;
 	ukt_buf_addf(&q, "INSERT INTO %s FORMAT RowBinary", table);
-	rc = post(h, q.data, true, rows->data, rows->len, &out, err);
+	/* a batch is one block already: not squashed (copied) into
+	 * another, larger one before it is written */
+	rc = post(h, q.data, "min_insert_block_size_rows=0&min_insert_block_size_bytes=0", true,
+		  rows->data, rows->len, &out, err);
 	ukt_buf_release(&q);
 	ukt_buf_release(&out);
 	return rc;
 }
 
-void rb_int(struct ukt_buf *b, int64_t v, int bytes)
+void rb_int_slow(struct ukt_buf *b, int64_t v, int bytes)
 {
 	unsigned char le[8];
 
@@ -161,7 +181,7 @@ void rb_int(struct ukt_buf *b, int64_t v, int bytes)
 	ukt_buf_add(b, (const char *)le, (size_t)bytes);
 }
 
-void rb_str(struct ukt_buf *b, const char *s, size_t n)
+void rb_str_slow(struct ukt_buf *b, const char *s, size_t n)
 {
 	unsigned char len[10];
 	size_t k = 0, v = n;

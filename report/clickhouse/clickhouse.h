@@ -42,6 +42,9 @@ struct ch *ch_open(const char *url, const char *db, const struct ch_login *login
 		   struct ukt_buf *err);
 void ch_close(struct ch *h);
 const char *ch_db(const struct ch *h);
+/* A second connection to h's server and database, as h's user, for
+ * requests from another thread in parallel. NULL with a message in err. */
+struct ch *ch_dup(const struct ch *h, struct ukt_buf *err);
 /* The server's URL as given, without its password: safe to print. */
 const char *ch_url(const struct ch *h);
 
@@ -53,7 +56,10 @@ int ch_exec(struct ch *h, const char *sql, struct ukt_buf *err);
 int ch_query(struct ch *h, const char *sql, struct ukt_buf *out, struct ukt_buf *err);
 /* A query's single integer (0 when it returned nothing). */
 int ch_query_int(struct ch *h, const char *sql, int64_t *v, struct ukt_buf *err);
-/* INSERT INTO db.table FORMAT RowBinary: rows, encoded with rb_*(). */
+/* INSERT INTO db.table FORMAT RowBinary: rows, encoded with rb_*().
+ * table may name the columns the rows have, "events (host, id)": the
+ * others take their defaults (NULL for a Nullable), which the server
+ * fills without parsing a value per row. */
 int ch_insert(struct ch *h, const char *table, const struct ukt_buf *rows,
 	      struct ukt_buf *err);
 
@@ -69,9 +75,45 @@ int ch_query_table(struct ch *h, const char *sql, const char *const *durations,
 /* From now on, every request runs with readonly=1: queries only. */
 void ch_set_readonly(struct ch *h);
 
-/* RowBinary values (little-endian, as the server reads them). */
-void rb_int(struct ukt_buf *b, int64_t v, int bytes);
-void rb_str(struct ukt_buf *b, const char *s, size_t n);
+/*
+ * RowBinary values (little-endian, as the server reads them). Loading
+ * writes tens of values per event: the common case (room in b, reserved
+ * ahead with ukt_buf_grow) is inline stores, the rest goes through
+ * ukt_buf_add in rb_int_slow/rb_str_slow.
+ */
+void rb_int_slow(struct ukt_buf *b, int64_t v, int bytes);
+void rb_str_slow(struct ukt_buf *b, const char *s, size_t n);
+static inline void rb_int(struct ukt_buf *b, int64_t v, int bytes)
+{
+	if (__builtin_expect(b->cap - b->len > 8 && !b->err, 1)) {
+		unsigned char *p = (unsigned char *)b->data + b->len;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		__builtin_memcpy(p, &v, 8);
+#else
+		for (int i = 0; i < 8; i++)
+			p[i] = (unsigned char)((uint64_t)v >> (8 * i));
+#endif
+		/* the 8 - bytes stored past the value are overwritten next */
+		b->len += (size_t)bytes;
+		b->data[b->len] = '\0';
+		return;
+	}
+	rb_int_slow(b, v, bytes);
+}
+static inline void rb_str(struct ukt_buf *b, const char *s, size_t n)
+{
+	if (__builtin_expect(n < 128 && b->cap - b->len > n + 2 && !b->err, 1)) {
+		char *p = b->data + b->len;
+
+		/* a length below 128 is one byte of LEB128 */
+		p[0] = (char)n;
+		__builtin_memcpy(p + 1, s, n);
+		b->len += n + 1;
+		b->data[b->len] = '\0';
+		return;
+	}
+	rb_str_slow(b, s, n);
+}
 static inline void rb_cstr(struct ukt_buf *b, const char *s)
 {
 	rb_str(b, s ? s : "", s ? __builtin_strlen(s) : 0);

@@ -50,6 +50,15 @@ static char *url_part(CURLU *u, CURLUPart part)
 	return s;
 }
 
+/* A libcurl string as our own (malloc'd, freed with free), or NULL. */
+static char *own(char *s)
+{
+	char *o = s ? strdup(s) : NULL;
+
+	curl_free(s);
+	return o;
+}
+
 /*
  * The URL taken apart: scheme and port checked, user and password taken
  * out (into *user and *password, or NULL), and c->base and c->where set.
@@ -105,9 +114,9 @@ static int parse_url(struct http_conn *c, const char *url, const struct http_opt
 	curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
 	curl_url_set(u, CURLUPART_QUERY, NULL, 0);
 	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-	c->shown = url_part(u, CURLUPART_URL);
+	c->shown = own(url_part(u, CURLUPART_URL));
 	curl_url_set(u, CURLUPART_USER, NULL, 0);
-	c->base = url_part(u, CURLUPART_URL);
+	c->base = own(url_part(u, CURLUPART_URL));
 	rc = c->base && c->shown ? 0 : -ENOMEM;
 	/* shown as given: "http://h:8123", not libcurl's "http://h:8123/" */
 	if (!rc && !strstr(strstr(full.data, "://") + 3, "/")) {
@@ -214,6 +223,32 @@ out:
 	return c;
 }
 
+struct http_conn *http_dup(const struct http_conn *c)
+{
+	struct http_conn *d = calloc(1, sizeof(*d));
+	int e = ENOMEM;
+
+	if (!d)
+		return NULL;
+	ukt_buf_init(&d->url);
+	d->tls = c->tls;
+	memcpy(d->where, c->where, sizeof(d->where));
+	d->base = strdup(c->base);
+	d->shown = strdup(c->shown);
+	/* the copy shares no list with c: its own headers and error buffer */
+	d->headers = curl_slist_append(NULL, "Expect:");
+	if (d->headers)
+		d->headers = curl_slist_append(d->headers, "Content-Type:");
+	d->curl = curl_easy_duphandle(c->curl);
+	if (d->base && d->shown && d->headers && d->curl &&
+	    curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, d->headers) == CURLE_OK &&
+	    curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf) == CURLE_OK)
+		return d;
+	http_free(d);
+	errno = e;
+	return NULL;
+}
+
 void http_free(struct http_conn *c)
 {
 	if (!c)
@@ -221,8 +256,8 @@ void http_free(struct http_conn *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->headers);
-	curl_free(c->base);
-	curl_free(c->shown);
+	free(c->base);
+	free(c->shown);
 	ukt_buf_release(&c->url);
 	free(c);
 }

@@ -34,6 +34,10 @@ struct http_conn;
 struct http_conn *http_open(const char *url, const struct http_opts *o,
 			    struct ukt_buf *err);
 void http_free(struct http_conn *c);
+/* A second connection to c's server with c's options (user, password,
+ * certificates), for requests in parallel from another thread. NULL and
+ * errno on failure. */
+struct http_conn *http_dup(const struct http_conn *c);
 
 /* "host:port", for messages. */
 const char *http_where(const struct http_conn *c);

@@ -58,7 +58,6 @@ cleanup() {
 	echo "-:ukbench/target" >> $T/uprobe_events 2>/dev/null
 	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
 	rmdir $T/instances/ukbench_floor 2>/dev/null
-	[ -n "${CH_PID:-}" ] && kill $CH_PID 2>/dev/null
 	"$REC" --cleanup -q 2>/dev/null
 	rm -rf $W
 }
@@ -280,41 +279,10 @@ if [ "${BENCH_BIG:-1}" = 1 ]; then
 fi
 DB4=$(stat -c %s $W/a4.db); DB1=$(stat -c %s $W/a1.db)
 
-# ClickHouse: a server of our own on 127.0.0.1; W2 loaded into a new
-# database each run (a second load of one file is skipped by design)
-CH_SERVER=$(command -v clickhouse-server || true)
-CHB=NA
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-if [ -n "$CH_SERVER" ]; then
-	port=$(free_port); tport=$(free_port)
-	mkdir -p $W/ch/data $W/ch/tmp
-	{
-		echo '<?xml version="1.0"?>'
-		echo "<yandex><logger><level>warning</level><log>$W/ch/log</log><errorlog>$W/ch/err</errorlog></logger>"
-		echo "<http_port>$port</http_port><tcp_port>$tport</tcp_port><listen_host>127.0.0.1</listen_host>"
-		echo "<mark_cache_size>268435456</mark_cache_size><path>$W/ch/data/</path><tmp_path>$W/ch/tmp/</tmp_path>"
-		echo "<users_config>$W/ch/users.xml</users_config><default_profile>default</default_profile>"
-		echo "<default_database>default</default_database></yandex>"
-	} > $W/ch/config.xml
-	{
-		echo '<?xml version="1.0"?>'
-		echo '<yandex><profiles><default/></profiles><users><default><password></password>'
-		echo '<networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota>'
-		echo '</default></users><quotas><default/></quotas></yandex>'
-	} > $W/ch/users.xml
-	"$CH_SERVER" --config-file=$W/ch/config.xml >/dev/null 2>&1 &
-	CH_PID=$!
-	for _ in $(seq 120); do curl -s "http://127.0.0.1:$port/ping" 2>/dev/null | grep -q Ok && break; sleep 0.25; done
-	if curl -s "http://127.0.0.1:$port/ping" 2>/dev/null | grep -q Ok; then
-		for r in $(seq $RUNS); do
-			measure chload4 "$REP" clickhouse --url http://127.0.0.1:$port --database bench$r $W/a4.ukt -q
-		done
-		CHB=$(curl -s --data-binary "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = 'bench1' AND active" "http://127.0.0.1:$port/")
-	else
-		echo "bench: clickhouse-server did not start: $(tail -2 $W/ch/err 2>/dev/null)" >&2
-	fi
-	kill $CH_PID 2>/dev/null; wait $CH_PID 2>/dev/null
-fi
+# ClickHouse: the load of W2, the SQLite import and the ceiling
+# (clickhouse-client inserting the same rows), each run, in a section of
+# its own (tests/bench/clickhouse.sh, also run by hand)
+B=$B CH_RUNS=$RUNS tests/bench/clickhouse.sh $W/a4.ukt > $W/clickhouse.md
 
 ratio() { # A B -> A/B with 2 decimals, or NA
 	if [ "$1" = NA ] || [ "$2" = NA ] || [ -z "$1" ] || [ -z "$2" ] || [ "$(echo "$2 == 0" | bc -l)" = 1 ]; then echo NA
@@ -413,18 +381,8 @@ for n in 4 10 100; do
 	[ $n = 4 ] && line="$line; trace-cmd report $(ratio $(med atime.tcreport4) $st)× and perf script $(ratio $(med atime.perfscript4) $st)× as long"
 	echo "- $line."
 done
-ch=$(med atime.chload4)
-if [ "$ch" != NA ]; then
-	echo
-	echo "### Loading into ClickHouse (W2, $EV4 events; a local clickhouse-server $(dpkg-query -W -f '${Version}' clickhouse-server 2>/dev/null))"
-	echo
-	echo "| step | seconds | events/s | peak memory MiB |"
-	echo "|---|---:|---:|---:|"
-	echo "| uktrace-report import (SQLite) | $(fmt $imp 2) | $(printf '%.0f' "$(echo "$EV4 / $imp" | bc -l)") | $(fmt $(echo "$(med amem.import4) / 1024" | bc -l) 0) |"
-	echo "| uktrace-report clickhouse | $(fmt $ch 2) | $(printf '%.0f' "$(echo "$EV4 / $ch" | bc -l)") | $(fmt $(echo "$(med amem.chload4) / 1024" | bc -l) 0) |"
-	echo
-	echo "ClickHouse keeps W2 in $(fmt $(echo "$CHB / 1048576" | bc -l) 1) MiB on disk: $(fmt $(echo "$CHB / $EV4" | bc -l) 1) bytes/event, $(fmt $(echo "$CHB / $EV4" | bc -l) 0) MB per million events (calls and events, compressed)."
-fi
+echo
+cat $W/clickhouse.md
 } > $W/results.md
 cat $W/results.md
 cp $W/results.md "$OUT"
