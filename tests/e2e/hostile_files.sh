@@ -97,17 +97,17 @@ if timeout 60 "$REP" summary c.ukt --by comm -q 2>&1 | grep -q FORGED; then
 else ok cache_planted_summary; fi
 "$REP" calls c.ukt a --limit 1 -q >/dev/null
 chown nobody c.ukt.db 2>/dev/null || chown 65534 c.ukt.db
-imported cache_foreign_owner "$REP" calls c.ukt
-chmod a --limit 1 664 c.ukt.db
-imported cache_group_writable "$REP" calls c.ukt
-# a --limit 1 the trace changed within, its size and mtime kept (touch -r, rsync -t)
+imported cache_foreign_owner "$REP" calls c.ukt a --limit 1
+chmod 664 c.ukt.db
+imported cache_group_writable "$REP" calls c.ukt a --limit 1
+# the trace changed within, its size and mtime kept (touch -r, rsync -t)
 "$REP" calls c.ukt a --limit 1 -q >/dev/null
 cp -p c.ukt c.before
 size=$(stat -c %s c.ukt)
 printf 'X' | dd of=c.ukt bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
 touch -r c.before c.ukt
-imported cache_same_size_mtime "$REP" calls c.ukt
-# a --limit 1 a directory anyone can write: no database is kept there
+imported cache_same_size_mtime "$REP" calls c.ukt a --limit 1
+# a directory anyone can write: no database is kept there
 mkdir shared; chmod 777 shared; cp "$FIX" shared/t.ukt
 "$REP" calls shared/t.ukt a --limit 1 -q >/dev/null
 "$REP" calls shared/t.ukt a --limit 1 -q >/dev/null
