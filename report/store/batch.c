@@ -34,15 +34,30 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 			rc = -REP_E_SQL;
 	}
 	ukt_buf_release(&sql);
+	if (!rc) {
+		/* calloc: every parameter NULL, as SQLite prepares them */
+		b->one_bound = calloc((size_t)ncol, sizeof(*b->one_bound));
+		b->many_bound = calloc((size_t)ncol * BATCH_ROWS, sizeof(*b->many_bound));
+		if (!b->one_bound || !b->many_bound)
+			rc = -ENOMEM;
+	}
 	return rc;
 }
 
-static void bind_row(const struct rowchunk *c, size_t row, struct db_stmt *s, int first)
+/* Bind a row's values from parameter first + 1 on; bound[] is what the
+ * statement's parameters hold from there. */
+static void bind_row(const struct rowchunk *c, size_t row, struct db_stmt *s, int first,
+		     struct batch_bound *bound)
 {
 	const struct rowval *v = &c->vals[row * (size_t)c->ncol];
 	const char *t = c->text.data;
 
 	for (int k = 0; k < c->ncol; k++) {
+		if (v[k].type == bound[k].type &&
+		    (v[k].type == RV_NULL || (v[k].type == RV_INT && v[k].i == bound[k].i)))
+			continue;
+		bound[k].type = v[k].type;
+		bound[k].i = v[k].i;
 		switch (v[k].type) {
 		case RV_INT: db_bind_int(s, first + k, v[k].i); break;
 		case RV_TEXT: db_bind_text(s, first + k, t + v[k].i, v[k].len); break;
@@ -59,12 +74,13 @@ int batch_insert(struct batch *b, const struct rowchunk *c)
 
 	for (; r + BATCH_ROWS <= c->n && rc >= 0; r += BATCH_ROWS) {
 		for (int k = 0; k < BATCH_ROWS; k++)
-			bind_row(c, r + (size_t)k, b->many, 1 + k * b->ncol);
+			bind_row(c, r + (size_t)k, b->many, 1 + k * b->ncol,
+				 &b->many_bound[k * b->ncol]);
 		rc = db_step(b->many, b->err);
 		db_rerun(b->many);	/* every parameter is bound again */
 	}
 	for (; r < c->n && rc >= 0; r++) {
-		bind_row(c, r, b->one, 1);
+		bind_row(c, r, b->one, 1, b->one_bound);
 		rc = db_step(b->one, b->err);
 		db_rerun(b->one);
 	}
@@ -75,5 +91,7 @@ void batch_release(struct batch *b)
 {
 	db_finalize(b->one);
 	db_finalize(b->many);
+	free(b->one_bound);
+	free(b->many_bound);
 	memset(b, 0, sizeof(*b));
 }

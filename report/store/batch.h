@@ -2,7 +2,9 @@
 /*
  * Batched inserts: the rows of a chunk (rowq.h) written BATCH_ROWS at a
  * time with one multi-row INSERT, which costs SQLite about 30% less per
- * row than one statement per row; leftover rows one by one.
+ * row than one statement per row; leftover rows one by one. Only the
+ * parameters that change from one run to the next are bound again (a
+ * call row's NULLs and repeated values, such as func and tid, are most).
  */
 #ifndef UKT_BATCH_H
 #define UKT_BATCH_H
@@ -15,8 +17,16 @@
 struct db;
 struct db_stmt;
 
+/* What a statement's parameters hold: bindings outlive a run, and a
+ * parameter that would be bound to what it holds is left alone. */
+struct batch_bound {
+	uint8_t type;		/* RV_*, RV_NULL as prepared */
+	int64_t i;		/* an RV_INT's value */
+};
+
 struct batch {
 	struct db_stmt *one, *many;
+	struct batch_bound *one_bound, *many_bound;
 	int ncol;
 	struct ukt_buf *err;
 };
