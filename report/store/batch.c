@@ -17,7 +17,10 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 	memset(b, 0, sizeof(*b));
 	b->ncol = ncol;
 	b->err = err;
-	for (int r = 0; r < BATCH_ROWS; r++) {
+	b->rows = BATCH_ROWS;
+	while (b->rows > 1 && b->rows * ncol > db_max_params(d))
+		b->rows /= 2;
+	for (int r = 0; r < b->rows; r++) {
 		ukt_buf_addf(&sql, r ? ",(" : "INSERT INTO %s(%s) VALUES(", table, cols);
 		for (int c = 0; c < ncol; c++)
 			ukt_buf_adds(&sql, c ? ",?" : "?");
@@ -37,7 +40,7 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 	if (!rc) {
 		/* calloc: every parameter NULL, as SQLite prepares them */
 		b->one_bound = calloc((size_t)ncol, sizeof(*b->one_bound));
-		b->many_bound = calloc((size_t)ncol * BATCH_ROWS, sizeof(*b->many_bound));
+		b->many_bound = calloc((size_t)ncol * (size_t)b->rows, sizeof(*b->many_bound));
 		if (!b->one_bound || !b->many_bound)
 			rc = -ENOMEM;
 	}
@@ -72,8 +75,8 @@ int batch_insert(struct batch *b, const struct rowchunk *c)
 	size_t r = 0;
 	int rc = 0;
 
-	for (; r + BATCH_ROWS <= c->n && rc >= 0; r += BATCH_ROWS) {
-		for (int k = 0; k < BATCH_ROWS; k++)
+	for (; r + (size_t)b->rows <= c->n && rc >= 0; r += (size_t)b->rows) {
+		for (int k = 0; k < b->rows; k++)
 			bind_row(c, r + (size_t)k, b->many, 1 + k * b->ncol,
 				 &b->many_bound[k * b->ncol]);
 		rc = db_step(b->many, b->err);

@@ -169,6 +169,11 @@ int db_query_int(struct db *d, const char *sql, int64_t *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc_to_err(rc);
 }
 
+int db_max_params(struct db *d)
+{
+	return sqlite3_limit(d->h, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+}
+
 struct db_stmt *db_prepare(struct db *d, const char *sql, struct ukt_buf *err)
 {
 	struct db_stmt *st = calloc(1, sizeof(*st));
