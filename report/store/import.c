@@ -443,7 +443,8 @@ static int write_rows(struct importer *im)
 }
 
 /* The events and calls, decoded on a second thread while this one
- * inserts: SQLite's inserts and the decoding each take about half. */
+ * inserts: SQLite's inserts take the larger part (2.2 s of CPU against
+ * 1.3 s for 5M calls), so the decoding thread mostly waits for room. */
 static int import_stream(struct importer *im, struct import_result *res)
 {
 	struct producer p = { .im = im };
