@@ -47,15 +47,35 @@ int batch_init(struct batch *b, struct db *d, const char *table,
 	return rc;
 }
 
+void batch_ids(struct batch *b)
+{
+	b->ids = true;
+	b->max_id = 0;
+}
+
 /* Bind a row's values from parameter first + 1 on; bound[] is what the
  * statement's parameters hold from there. */
-static void bind_row(const struct rowchunk *c, size_t row, struct db_stmt *s, int first,
-		     struct batch_bound *bound)
+static void bind_row(struct batch *b, const struct rowchunk *c, size_t row,
+		     struct db_stmt *s, int first, struct batch_bound *bound)
 {
 	const struct rowval *v = &c->vals[row * (size_t)c->ncol];
 	const char *t = c->text.data;
+	int k = 0;
 
-	for (int k = 0; k < c->ncol; k++) {
+	if (b->ids && v[0].type == RV_INT) {
+		/* SQLite's next rowid is the largest + 1 */
+		bool next = b->max_id < INT64_MAX && v[0].i == b->max_id + 1;
+
+		if (v[0].i > b->max_id)
+			b->max_id = v[0].i;
+		if (next) {
+			if (bound[0].type != RV_NULL)
+				db_bind_null(s, first);
+			bound[0].type = RV_NULL;
+			k = 1;
+		}
+	}
+	for (; k < c->ncol; k++) {
 		if (v[k].type == bound[k].type &&
 		    (v[k].type == RV_NULL || (v[k].type == RV_INT && v[k].i == bound[k].i)))
 			continue;
@@ -77,13 +97,13 @@ int batch_insert(struct batch *b, const struct rowchunk *c)
 
 	for (; r + (size_t)b->rows <= c->n && rc >= 0; r += (size_t)b->rows) {
 		for (int k = 0; k < b->rows; k++)
-			bind_row(c, r + (size_t)k, b->many, 1 + k * b->ncol,
+			bind_row(b, c, r + (size_t)k, b->many, 1 + k * b->ncol,
 				 &b->many_bound[k * b->ncol]);
 		rc = db_step(b->many, b->err);
 		db_rerun(b->many);	/* every parameter is bound again */
 	}
 	for (; r < c->n && rc >= 0; r++) {
-		bind_row(c, r, b->one, 1, b->one_bound);
+		bind_row(b, c, r, b->one, 1, b->one_bound);
 		rc = db_step(b->one, b->err);
 		db_rerun(b->one);
 	}

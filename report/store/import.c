@@ -592,6 +592,10 @@ int import_trace(struct trace *t, const char *db_path,
 				7 + im.in.plan.maxargs, err);
 	if (!rc)
 		rc = batch_init(&im.tables[T_CALLS], im.db, "call_data", call_cols, CD_NCOLS, err);
+	if (!rc) {
+		batch_ids(&im.tables[T_EVENTS]);	/* both just created */
+		batch_ids(&im.tables[T_CALLS]);
+	}
 	if (!rc)
 		rc = batch_init(&im.tables[T_LOST], im.db, "lost",
 				"cpu, ts, count, from_ts, source", LOST_NCOLS, err);
