@@ -9,11 +9,13 @@
  * spliced into SQL.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -552,6 +554,28 @@ static int write_meta(struct importer *im, const struct import_result *res)
 	return rc;
 }
 
+/*
+ * rename(tmp, path), for a path that may hold an older database: that is
+ * exchanged with tmp, then removed. ext4 takes a rename over an existing
+ * file for a rewrite that must survive a crash, and writes the new file's
+ * blocks out before it returns (auto_da_alloc, ~0.1 s for 200 MB); the
+ * exchange is as atomic, and a database is rebuilt after a crash anyway.
+ * -1 with errno on failure.
+ */
+static int replace_file(const char *tmp, const char *path)
+{
+	struct stat st;
+
+	/* only a file: rename refuses a directory, an exchange would not */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		unlink(tmp);	/* the older database */
+		return 0;
+	}
+	/* no file at path, or no exchange on this file system */
+	return rename(tmp, path);
+}
+
 int import_trace(struct trace *t, const char *db_path,
 		 struct import_result *res, struct ukt_buf *err,
 		 struct ukt_buf *warn)
@@ -665,7 +689,7 @@ int import_trace(struct trace *t, const char *db_path,
 		batch_release(&im.tables[i]);
 	rc = db_close(im.db);
 	im.db = NULL;
-	if (!rc && rename(tmp.data, db_path) < 0) {
+	if (!rc && replace_file(tmp.data, db_path) < 0) {
 		rc = -errno;
 		ukt_buf_addf(err, "cannot create '%s': %s", db_path, strerror(errno));
 	}
