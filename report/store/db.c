@@ -101,7 +101,7 @@ struct db *db_open(const char *path, int flags, struct ukt_buf *err)
 	if (flags & DB_FAST)
 		db_exec(d, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
 			   "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=16384;"
-			   "PRAGMA cache_size=-65536;", NULL);
+			   "PRAGMA cache_size=-16384;", NULL);
 	return d;
 }
 
