@@ -19,9 +19,8 @@ struct durlog {
 	size_t len;
 };
 
-struct durlog *durlog_new(void)
+struct durlog *durlog_new(const char *near)
 {
-	const char *dir = getenv("TMPDIR");
 	struct ukt_buf path = UKT_BUF_INIT;
 	struct durlog *l = calloc(1, sizeof(*l));
 	int e;
@@ -30,7 +29,7 @@ struct durlog *durlog_new(void)
 		return NULL;
 	l->fd = -1;
 	l->buf = malloc(DURLOG_BUF);
-	ukt_buf_addf(&path, "%s/uktrace-durs-XXXXXX", dir && *dir ? dir : "/tmp");
+	ukt_buf_addf(&path, "%s.durs-XXXXXX", near);
 	if (!l->buf || ukt_buf_error(&path)) {
 		e = ENOMEM;
 		goto fail;

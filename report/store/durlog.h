@@ -14,8 +14,11 @@
 
 struct durlog;
 
-/* A new, empty log in $TMPDIR (or /tmp); NULL with errno on failure. */
-struct durlog *durlog_new(void);
+/* A new, empty log next to the file path names (path.durs-XXXXXX, gone
+ * as soon as it is made): on the database's file system, where a tenth
+ * of the database's room is not much to ask, and never in a /tmp that is
+ * memory. NULL with errno on failure. */
+struct durlog *durlog_new(const char *path);
 void durlog_free(struct durlog *l);
 
 /* Append one pair. 0 or a negative errno (the log is then unusable, and

@@ -596,7 +596,7 @@ int import_trace(struct trace *t, const char *db_path,
 	if (!rc && !im.acc)
 		rc = -ENOMEM;
 	if (!rc)
-		im.durs = durlog_new();	/* without it, the rescan reads call_data */
+		im.durs = durlog_new(tmp.data);	/* without it, the rescan reads call_data */
 	if (!rc)
 		rc = probe_layouts(&im);
 	if (rc)

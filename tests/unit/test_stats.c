@@ -366,7 +366,7 @@ static int durlog_check(void *ctx, size_t g, int64_t dur)
  * its buffer's refills, with negative and extreme values. */
 static void test_durlog_round_trip(void)
 {
-	struct durlog *l = durlog_new();
+	struct durlog *l = durlog_new("/tmp/ukt-test");	/* /tmp/ukt-test.durs-XXXXXX */
 	struct durlog_seen seen = { 0 };
 	size_t n = 300000;
 
