@@ -101,7 +101,7 @@ struct db *db_open(const char *path, int flags, struct ukt_buf *err)
 	if (flags & DB_FAST)
 		db_exec(d, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
 			   "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=16384;"
-			   "PRAGMA cache_size=-65536;", NULL);
+			   "PRAGMA cache_size=-16384;", NULL);
 	return d;
 }
 
@@ -167,6 +167,11 @@ int db_query_int(struct db *d, const char *sql, int64_t *v)
 		*v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc_to_err(rc);
+}
+
+int db_max_params(struct db *d)
+{
+	return sqlite3_limit(d->h, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
 }
 
 struct db_stmt *db_prepare(struct db *d, const char *sql, struct ukt_buf *err)

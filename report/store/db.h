@@ -37,6 +37,8 @@ int db_close(struct db *d);
 int db_exec(struct db *d, const char *sql, struct ukt_buf *err);
 /* Run a query with one integer result (0 when no row). */
 int db_query_int(struct db *d, const char *sql, int64_t *v);
+/* How many parameters one statement may have (SQLite's limit). */
+int db_max_params(struct db *d);
 
 struct db_stmt *db_prepare(struct db *d, const char *sql, struct ukt_buf *err);
 /* db_exec and db_prepare of SQL built in a buffer: refused (with -ENOMEM,

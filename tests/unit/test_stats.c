@@ -11,6 +11,7 @@
 
 #include "test.h"
 #include "../../report/store/db.h"
+#include "../../report/query/durlog.h"
 #include "../../report/store/schema.h"
 #include "../../report/query/statacc.h"
 #include "../../report/query/stats.h"
@@ -341,11 +342,56 @@ static void test_statacc_two_pass_exact(void)
 	statacc_free(two);
 }
 
+struct durlog_seen {
+	size_t n;
+	int bad;
+};
+
+static int durlog_check(void *ctx, size_t g, int64_t dur)
+{
+	struct durlog_seen *s = ctx;
+	int64_t want = (int64_t)(s->n * 7919u) - 1000000;
+
+	if (s->n == 3)
+		want = INT64_MIN;
+	else if (s->n == 4)
+		want = INT64_MAX;
+	if (g != s->n % 5 * 1000 || dur != want)
+		s->bad++;
+	s->n++;
+	return 0;
+}
+
+/* The import's log of durations gives back every pair, in order, across
+ * its buffer's refills, with negative and extreme values. */
+static void test_durlog_round_trip(void)
+{
+	struct durlog *l = durlog_new("/tmp/ukt-test");	/* /tmp/ukt-test.durs-XXXXXX */
+	struct durlog_seen seen = { 0 };
+	size_t n = 300000;
+
+	CHECK(l != NULL);
+	for (size_t i = 0; i < n; i++) {
+		int64_t d = (int64_t)(i * 7919u) - 1000000;
+
+		if (i == 3)
+			d = INT64_MIN;
+		else if (i == 4)
+			d = INT64_MAX;
+		CHECK_EQ(durlog_add(l, i % 5 * 1000, d), 0);
+	}
+	CHECK_EQ(durlog_each(l, durlog_check, &seen), 0);
+	CHECK_EQ(seen.n, n);
+	CHECK_EQ(seen.bad, 0);
+	durlog_free(l);
+}
+
 int main(void)
 {
 	RUN(test_definition_by_hand);
 	RUN(test_recursion_total_by_hand);
 	RUN(test_sql_and_c_agree);
 	RUN(test_statacc_two_pass_exact);
+	RUN(test_durlog_round_trip);
 	return TEST_EXIT();
 }
