@@ -126,6 +126,11 @@ int ukt_rbpage_load(struct ukt_rbpage *r, const void *page, size_t len)
 	return 1;
 }
 
+size_t ukt_rbpage_offset(const struct ukt_rbpage *r, const struct ukt_rbevent *ev)
+{
+	return (size_t)(ev->data - r->page);
+}
+
 void ukt_rbpage_reset(struct ukt_rbpage *r)
 {
 	r->loaded = r->started = r->done = false;

@@ -49,6 +49,10 @@ void ukt_rbpage_free(struct ukt_rbpage *r);
  * read.
  */
 int ukt_rbpage_load(struct ukt_rbpage *r, const void *page, size_t len);
+/* Where ev (an event of the loaded page) starts in the page as it was
+ * given to ukt_rbpage_load: its bytes there are the same (a reader that
+ * keeps the page need not copy the event). */
+size_t ukt_rbpage_offset(const struct ukt_rbpage *r, const struct ukt_rbevent *ev);
 /* Forget the loaded page: ukt_rbpage_next returns 0 until the next load. */
 void ukt_rbpage_reset(struct ukt_rbpage *r);
 

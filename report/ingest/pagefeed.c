@@ -10,10 +10,8 @@
 #include "uktrace/format.h"
 #include "uktrace/vec.h"
 
-/* a batch goes to the reader at this many events or bytes of them */
-#define BATCH_EVENTS 4096
-#define BATCH_BYTES (256u << 10)
-/* batches read ahead, at most: memory stays flat */
+/* blocks decoded ahead, at most: memory stays flat (a block is at most
+ * a few MiB of pages) */
 #define DEPTH 4
 
 struct rec {
@@ -24,6 +22,7 @@ struct rec {
 	uint16_t type;
 };
 
+/* A block's pages, and its events: where each lies in them. */
 struct batch {
 	struct rec *rec;
 	size_t n, cap;
@@ -71,7 +70,8 @@ static void put_full(struct pagefeed *f, int i)
 	pthread_mutex_unlock(&f->lock);
 }
 
-static int add_event(struct batch *b, const struct ukt_rbevent *ev, long long missed)
+static int add_event(struct batch *b, const struct ukt_rbpage *rb,
+		     const struct ukt_rbevent *ev, size_t page, long long missed)
 {
 	struct rec *r;
 
@@ -80,16 +80,17 @@ static int add_event(struct batch *b, const struct ukt_rbevent *ev, long long mi
 	r = &b->rec[b->n++];
 	r->ts = ev->ts;
 	r->missed = missed;
-	r->off = (uint32_t)b->data.len;
+	/* the event where it lies in the block's pages: no copy */
+	r->off = (uint32_t)(page + ukt_rbpage_offset(rb, ev));
 	r->size = ev->size;
 	r->type = ev->type;
-	return ukt_buf_add(&b->data, ev->data, (size_t)ev->size);
+	return 0;
 }
 
 /*
  * The walk of decode.c's load_page and settle, the same pages and the
- * same damage counted: pages of each block in order; a page's missed
- * mark goes with its first event.
+ * same damage counted: each block decoded into a batch of its own, its
+ * pages in order; a page's missed mark goes with its first event.
  */
 static void *feed_main(void *arg)
 {
@@ -98,21 +99,25 @@ static void *feed_main(void *arg)
 	struct ukt_rbpage *rb = ukt_rbpage_new(sz, f->t->info.long_size,
 					       f->t->info.endian == 2);
 	struct ukt_decoder *zd = ukt_decoder_new();
-	struct ukt_buf raw = UKT_BUF_INIT;
-	int bi = take_free(f);
+	bool nomem = !rb || !zd;
+	int bi = nomem ? -1 : take_free(f);
 
-	for (size_t blk = 0; rb && zd && bi >= 0 && blk < f->tc->nblocks; blk++) {
+	for (size_t blk = 0; bi >= 0 && blk < f->tc->nblocks; blk++) {
+		struct batch *b = &f->b[bi];
 		uint32_t npages;
 
-		if (ukt_block_decode(zd, &f->tc->blocks[blk], &raw)) {
+		b->n = 0;
+		if (ukt_block_decode(zd, &f->tc->blocks[blk], &b->data)) {
 			f->st.bad_blocks++;
 			continue;
 		}
-		npages = (uint32_t)(raw.len / sz);
-		for (uint32_t pg = 0; pg < npages && bi >= 0; pg++) {
+		/* offsets are 32-bit: a block is far smaller (FORMAT.md) */
+		npages = b->data.len < UINT32_MAX ? (uint32_t)(b->data.len / sz) : 0;
+		for (uint32_t pg = 0; pg < npages && !nomem; pg++) {
+			const uint8_t *page = (const uint8_t *)b->data.data + (size_t)pg * sz;
 			struct ukt_rbevent ev;
 			long long missed;
-			int rc = ukt_rbpage_load(rb, raw.data + (size_t)pg * sz, sz);
+			int rc = ukt_rbpage_load(rb, page, sz);
 
 			if (rc < 0)
 				f->st.bad_pages++;
@@ -121,33 +126,30 @@ static void *feed_main(void *arg)
 			missed = ukt_rbpage_missed(rb);
 			if (missed)
 				f->st.missed_marks++;
-			while ((rc = ukt_rbpage_next(rb, &ev)) == 1 && bi >= 0) {
-				struct batch *b = &f->b[bi];
-
-				if (add_event(b, &ev, missed) || ukt_buf_error(&b->data)) {
-					bi = -1;	/* out of memory: the feed ends */
+			while ((rc = ukt_rbpage_next(rb, &ev)) == 1) {
+				if (add_event(b, rb, &ev, (size_t)pg * sz, missed)) {
+					nomem = true;
 					break;
 				}
 				missed = 0;
-				if (b->n >= BATCH_EVENTS || b->data.len >= BATCH_BYTES) {
-					put_full(f, bi);
-					bi = take_free(f);
-				}
 			}
 			/* an event that leaves its page: the rest is garbage */
 			if (rc < 0)
 				f->st.bad_pages++;
 		}
+		if (nomem)
+			break;
+		if (b->n) {
+			put_full(f, bi);
+			bi = take_free(f);
+		}
 	}
-	if (bi >= 0 && f->b[bi].n)
-		put_full(f, bi);
 	pthread_mutex_lock(&f->lock);
-	if (!rb || !zd || (bi < 0 && !f->stop))
+	if (nomem)
 		f->err = -ENOMEM;
 	f->done = true;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
-	ukt_buf_release(&raw);
 	ukt_decoder_free(zd);
 	ukt_rbpage_free(rb);
 	return NULL;
@@ -186,7 +188,6 @@ int pagefeed_next(struct pagefeed *f, struct ukt_rbevent *ev, long long *missed)
 		/* read through: back to the thread */
 		pthread_mutex_lock(&f->lock);
 		f->b[f->cur].n = 0;
-		ukt_buf_reset(&f->b[f->cur].data);
 		f->freeb[f->nfree++] = f->cur;
 		f->cur = -1;
 		pthread_cond_broadcast(&f->cond);
