@@ -294,20 +294,43 @@ static int emit_frame(struct pairer *p, struct tstack *s, int k,
 		      const struct call_event *ret, enum call_status st)
 {
 	struct frame *f = &s->v[k];
-	struct call_row r = {
-		.id = f->id, .func = f->func, .tid = s->tid, .pid = f->pid,
-		.has_entry = true, .entry_ts = f->entry_ts,
-		.depth = k, .parent_id = k ? s->v[k - 1].id : 0,
-		.has_caller = f->has_caller, .caller = f->caller,
-		.entry_event_id = f->entry_event_id, .entry_cpu = f->cpu,
-		.return_cpu = -1, .args = f->args, .status = st,
-		.in = { .has_caller = f->has_caller, .caller = f->caller,
-			.has_sp = f->has_sp, .sp = f->sp, .has_ip = f->has_ip,
-			.ip = f->ip, .stored = f->stored },
-		.entry_probe = f->probe_id, .noted = f->noted, .recursive = f->recursive,
-	};
+	struct call_row r;
 	int rc;
 
+	/*
+	 * Every field set one by one: an initializer would zero the whole
+	 * row first (a rep stos per call, the most of this function's time
+	 * on a syscall-rate trace).
+	 */
+	r.id = f->id;
+	r.func = f->func;
+	r.tid = s->tid;
+	r.pid = f->pid;
+	r.has_entry = true;
+	r.has_return = false;
+	r.entry_ts = f->entry_ts;
+	r.return_ts = 0;
+	r.duration = r.self = 0;
+	r.depth = k;
+	r.parent_id = k ? s->v[k - 1].id : 0;
+	r.has_caller = f->has_caller;
+	r.caller = f->caller;
+	r.has_ret = false;
+	r.ret = 0;
+	r.entry_event_id = f->entry_event_id;
+	r.return_event_id = 0;
+	r.entry_cpu = f->cpu;
+	r.return_cpu = -1;
+	r.in = (struct call_side){ .has_caller = f->has_caller, .caller = f->caller,
+				   .has_sp = f->has_sp, .sp = f->sp, .has_ip = f->has_ip,
+				   .ip = f->ip, .stored = f->stored };
+	r.out = (struct call_side){ 0 };
+	r.entry_probe = f->probe_id;
+	r.return_probe = 0;
+	r.args = f->args;
+	r.status = st;
+	r.noted = f->noted;
+	r.recursive = f->recursive;
 	if (ret) {
 		r.out = (struct call_side){
 			.has_caller = ret->has_caller, .caller = ret->caller,
