@@ -14,8 +14,17 @@
 #define NEXACT 128
 #define SUB 64
 #define NBUCKETS (NEXACT + (64 - 7) * SUB)
+/* Two passes: the durations of 1 to DENSE_LIMIT - 1 ns (the buckets below
+ * NDENSE, at most 64 values wide) are counted value by value as they
+ * come, so a percentile among them needs no second pass: 64 KiB a group
+ * at most, and a trace of short calls (syscalls, small functions) is
+ * exact in one pass. */
+#define DENSE_LIMIT 8192
+#define NDENSE (NEXACT + (13 - 7) * SUB)
 
 struct target {
+	bool exact;		/* value is the answer: its bucket was dense */
+	int64_t value;
 	size_t bucket;		/* where the rank falls */
 	uint64_t rank;		/* 1-based rank within the bucket */
 	int64_t *vals;		/* the bucket's values, second pass */
@@ -34,6 +43,7 @@ struct group {
 	int64_t *vals;		/* one pass: the durations */
 	size_t nvals, cap;
 	uint64_t *hist;		/* two passes: NBUCKETS counts */
+	uint64_t **dense;	/* two passes: NDENSE buckets' counts per value */
 	struct target t[STATS_NPCT];
 };
 
@@ -88,6 +98,9 @@ void statacc_free(struct statacc *a)
 	for (size_t i = 0; i < a->ng; i++) {
 		free(a->g[i].vals);
 		free(a->g[i].hist);
+		for (size_t b = 0; a->g[i].dense && b < NDENSE; b++)
+			free(a->g[i].dense[b]);
+		free(a->g[i].dense);
 		for (int k = 0; k < STATS_NPCT; k++) {
 			free(a->g[i].t[k].vals);
 			free(a->g[i].t[k].counts);
@@ -121,6 +134,31 @@ static int push(int64_t **v, size_t *n, size_t *cap, int64_t x)
 	return 0;
 }
 
+bool statacc_keeps(int64_t dur)
+{
+	return dur >= 1 && dur < DENSE_LIMIT;
+}
+
+/* A two-pass value into g's histogram (and its dense counts). */
+static int count(struct group *g, int64_t v)
+{
+	size_t b = bucket_of(v);
+	int64_t lo;
+
+	if (!g->hist && !(g->hist = calloc(NBUCKETS, sizeof(*g->hist))))
+		return -ENOMEM;
+	g->hist[b]++;
+	if (!statacc_keeps(v))
+		return 0;
+	if (!g->dense && !(g->dense = calloc(NDENSE, sizeof(*g->dense))))
+		return -ENOMEM;
+	if (!g->dense[b] && !(g->dense[b] = calloc(bucket_width(b, &lo), sizeof(**g->dense))))
+		return -ENOMEM;
+	bucket_width(b, &lo);
+	g->dense[b][v - lo]++;
+	return 0;
+}
+
 /* Too many values: every group counts into a histogram from now on. */
 static int to_two_pass(struct statacc *a)
 {
@@ -133,8 +171,10 @@ static int to_two_pass(struct statacc *a)
 				return -ENOMEM;
 		}
 		for (size_t k = 0; k < g->nvals; k++) {
-			g->hist[bucket_of(g->vals[k])]++;
-			if (a->keep && a->keep(a->keep_ctx, i, g->vals[k]))
+			if (count(g, g->vals[k]))
+				return -ENOMEM;
+			if (a->keep && !statacc_keeps(g->vals[k]) &&
+			    a->keep(a->keep_ctx, i, g->vals[k]))
 				return -ENOMEM;
 		}
 		free(g->vals);
@@ -186,15 +226,8 @@ int statacc_add_call(struct statacc *a, size_t gi, bool complete, bool nested,
 	if (!nested)
 		g->total = sat_add(g->total, dur);
 	g->self = sat_add(g->self, self);
-	if (a->two_pass) {
-		if (!g->hist) {
-			g->hist = calloc(NBUCKETS, sizeof(*g->hist));
-			if (!g->hist)
-				return -ENOMEM;
-		}
-		g->hist[bucket_of(dur)]++;
-		return 0;
-	}
+	if (a->two_pass)
+		return count(g, dur);
 	if (push(&g->vals, &g->nvals, &g->cap, dur))
 		return -ENOMEM;
 	if (++a->values > a->max_values)
@@ -219,6 +252,20 @@ bool statacc_need_rescan(struct statacc *a)
 
 			while (b < NBUCKETS && cum + g->hist[b] < r)
 				cum += g->hist[b++];
+			g->t[k].exact = false;
+			if (b < NDENSE && g->dense && g->dense[b]) {
+				/* counted value by value: the answer now */
+				uint64_t left = r - cum;
+				size_t j = 0;
+
+				while (left > g->dense[b][j])
+					left -= g->dense[b][j++];
+				bucket_width(b, &g->t[k].value);
+				g->t[k].value += (int64_t)j;
+				g->t[k].exact = true;
+				g->t[k].bucket = NBUCKETS;	/* the rescan passes it by */
+				continue;
+			}
 			g->t[k].bucket = b;
 			g->t[k].rank = r - cum;
 			g->t[k].n = 0;
@@ -229,8 +276,8 @@ bool statacc_need_rescan(struct statacc *a)
 			if (b > 0 && b < NBUCKETS && g->t[k].width < g->hist[b])
 				g->t[k].counts = calloc(g->t[k].width, sizeof(*g->t[k].counts));
 			/* (without memory for it, the values are kept) */
+			need = true;
 		}
-		need = true;
 	}
 	return need;
 }
@@ -330,6 +377,8 @@ int statacc_result(struct statacc *a, size_t gi, int64_t *v, bool *null)
 			select_kth(g->vals, (size_t)lo, g->nvals, r);
 			v[col] = g->vals[r];
 			lo = r;
+		} else if (t->exact) {
+			v[col] = t->value;
 		} else {
 			if (t->rank < 1 || t->rank > t->n)
 				return -EPROTO;	/* the second pass saw other calls */

@@ -46,6 +46,10 @@ int statacc_rescan(struct statacc *a, size_t g, int64_t dur);
  * the add: the add that switches hands its own value over).
  */
 typedef int (*statacc_keep_fn)(void *ctx, size_t g, int64_t dur);
+/* Whether two passes count dur exactly as it comes (short durations):
+ * it need not be kept for the second pass, nor fed to it (keep is not
+ * given these). */
+bool statacc_keeps(int64_t dur);
 void statacc_on_switch(struct statacc *a, statacc_keep_fn keep, void *ctx);
 bool statacc_two_pass(const struct statacc *a);
 

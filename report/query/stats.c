@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "satmath.h"
 #include "schema.h"
 #include "statacc.h"
 #include "stats.h"
@@ -315,9 +316,9 @@ static void filter_base(const struct call_select *sel, int64_t base,
 	if (sel->func)
 		filter_text(f, "c.func = (SELECT id FROM funcs WHERE name = ?)", sel->func);
 	if (sel->has_since)
-		filter_int(f, "c.ts >= ?", sel->since - base);
+		filter_int(f, "c.ts >= ?", sat_sub(sel->since, base));
 	if (sel->has_until)
-		filter_int(f, "c.ts <= ?", sel->until - base);
+		filter_int(f, "c.ts <= ?", sat_sub(sel->until, base));
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "satmath.h"
 #include "statacc.h"
 #include "stream.h"
 #include "strtab.h"
@@ -188,9 +189,9 @@ static bool selected(struct pass *P, const struct call_row *r, uint64_t ts)
 
 	if (P->func >= 0 && r->func != P->func)
 		return false;
-	if (sel->has_since && rel < sel->since - P->s->first_ts)
+	if (sel->has_since && rel < sat_sub(sel->since, P->s->first_ts))
 		return false;
-	if (sel->has_until && rel > sel->until - P->s->first_ts)
+	if (sel->has_until && rel > sat_sub(sel->until, P->s->first_ts))
 		return false;
 	if (sel->pid) {
 		const struct thread_info *ti = threads_get(&P->s->in.th, r->tid);
@@ -254,7 +255,7 @@ static int spill(void *ctx, size_t g, int64_t dur)
 static int summary_call(struct pass *P, const struct call_row *r, uint64_t ts)
 {
 	bool complete = r->status == CALL_COMPLETE;
-	bool spilling = complete && statacc_two_pass(P->acc);
+	bool spilling = complete && statacc_two_pass(P->acc) && !statacc_keeps(r->duration);
 	long gi = P->req->by == STATS_BY_FUNC ? r->func : by_group(P, r, ts);
 	int rc;
 
@@ -322,9 +323,9 @@ static int callers_call(struct pass *P, const struct call_row *r, int64_t site)
 		c->min = r->duration;
 	if (c->complete == 1 || r->duration > c->max)
 		c->max = r->duration;
-	c->durs += r->duration;
+	c->durs = sat_add(c->durs, r->duration);
 	if (!r->recursive)
-		c->total += r->duration;
+		c->total = sat_add(c->total, r->duration);
 	return 0;
 }
 

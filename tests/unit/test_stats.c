@@ -342,6 +342,62 @@ static void test_statacc_two_pass_exact(void)
 	statacc_free(two);
 }
 
+/*
+ * Two passes from the start, the second fed only what statacc_keeps()
+ * says is not counted already (as the stream and its spill do): exact
+ * on short durations counted value by value, long ones, ties at the
+ * dense limit, negatives; a trace of short calls needs no second pass.
+ */
+static void test_statacc_dense_short_calls(void)
+{
+	enum { NG = 4, N = 30000 };
+	static int64_t vals[NG][N];
+	size_t nv[NG] = { 0 };
+	struct statacc *two = statacc_new(0), *shorts = statacc_new(0);
+
+	CHECK(two && shorts);
+	srand(17);
+	for (int i = 0; i < N * NG; i++) {
+		size_t g = (size_t)i % NG;
+		int64_t v;
+
+		switch (g) {
+		case 0: v = 1 + rand() % 8191; break;		/* all dense */
+		case 1: v = rand() % 100 < 95 ? 100 + rand() % 300 : 8000 + rand() % 400; break;
+		case 2: v = rand() % 3 ? 8191 + rand() % 3 : 50; break;	/* at the limit */
+		default: v = rand() % 20 - 10; break;		/* zero and negatives */
+		}
+		vals[g][nv[g]++] = v;
+		CHECK_EQ(statacc_add(two, g, true, v, v), 0);
+		if (g == 0)
+			CHECK_EQ(statacc_add(shorts, 0, true, v, v), 0);
+	}
+	CHECK(!statacc_need_rescan(shorts));
+	if (statacc_need_rescan(two))
+		for (size_t g = 0; g < NG; g++)
+			for (size_t i = 0; i < nv[g]; i++)
+				if (!statacc_keeps(vals[g][i]))
+					CHECK_EQ(statacc_rescan(two, g, vals[g][i]), 0);
+	for (size_t g = 0; g < NG; g++) {
+		int64_t v[S_NCOLS], w[S_NCOLS];
+		bool n[S_NCOLS];
+
+		qsort(vals[g], nv[g], sizeof(vals[g][0]), cmp64);
+		CHECK_EQ(statacc_result(two, g, v, n), 0);
+		if (g == 0)
+			CHECK_EQ(statacc_result(shorts, 0, w, n), 0);
+		for (int k = 0; k < STATS_NPCT; k++) {
+			int64_t want = vals[g][stats_rank((int64_t)nv[g], stats_pct[k]) - 1];
+
+			CHECK_EQ(v[stats_pct_col[k]], want);
+			if (g == 0)
+				CHECK_EQ(w[stats_pct_col[k]], want);
+		}
+	}
+	statacc_free(two);
+	statacc_free(shorts);
+}
+
 struct durlog_seen {
 	size_t n;
 	int bad;
@@ -392,6 +448,7 @@ int main(void)
 	RUN(test_recursion_total_by_hand);
 	RUN(test_sql_and_c_agree);
 	RUN(test_statacc_two_pass_exact);
+	RUN(test_statacc_dense_short_calls);
 	RUN(test_durlog_round_trip);
 	return TEST_EXIT();
 }
