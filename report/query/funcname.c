@@ -31,7 +31,8 @@ static int resolve(struct report_opts *o, struct func_name *f, size_t n)
 	size_t len = strlen(o->arg);
 	int found = 0, rc = 0;
 
-	qsort(f, n, sizeof(*f), by_name);
+	if (n > 1)
+		qsort(f, n, sizeof(*f), by_name);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = f[i].name, *sym = f[i].symbol;
 
