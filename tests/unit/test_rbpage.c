@@ -6,7 +6,9 @@
  * events of a 32-bit header (type_len in the low 5 bits: the length in
  * 4-byte words; the time delta above) and their records.
  */
+#include <endian.h>
 #include <errno.h>
+#include <kbuffer.h>
 #include <stdint.h>
 
 #include "test.h"
@@ -170,6 +172,164 @@ static void test_bad_sizes(void)
 	ukt_rbpage_free(NULL);
 }
 
+/*
+ * The reader walks a page's events itself (kbuffer only loads it): the
+ * walk must be kbuffer's, event for event, on pages of every kind of
+ * header (data, long data, padding, time extend, absolute time stamp),
+ * in both byte orders and long sizes; on damaged pages the reader may
+ * stop early (-EINVAL), but what it gave until then is kbuffer's.
+ */
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+struct wpage {
+	uint8_t b[PAGE + 64];
+	size_t at;
+	bool big;
+	int lsize;
+};
+
+static void put(struct wpage *w, size_t off, uint64_t v, int n)
+{
+	uint8_t x[8];
+
+	if (n == 8) {
+		uint64_t t = w->big ? htobe64(v) : htole64(v);
+
+		memcpy(x, &t, 8);
+	} else {
+		uint32_t t = w->big ? htobe32((uint32_t)v) : htole32((uint32_t)v);
+
+		memcpy(x, &t, 4);
+	}
+	memcpy(w->b + off, x, (size_t)n);
+}
+
+static void put_hdr(struct wpage *w, unsigned int type_len, uint32_t delta)
+{
+	uint32_t h = w->big ? type_len << 27 | (delta & ((1u << 27) - 1))
+			    : type_len | delta << 5;
+
+	put(w, w->at, h, 4);
+	w->at += 4;
+}
+
+/* a page of random records; damage > 0: that many random bytes changed */
+static void make_page(struct wpage *w, int damage)
+{
+	size_t hdr = 8 + (size_t)w->lsize, room = PAGE - 200;
+
+	memset(w->b, 0, sizeof(w->b));
+	put(w, 0, ((uint64_t)rnd(1u << 31) << 33) | rnd(1u << 30), 8);
+	w->at = hdr;
+	while (w->at < room && rnd(40)) {
+		uint32_t words;
+
+		switch (rnd(6)) {
+		case 0:		/* time extend */
+			put_hdr(w, 30, rnd(1u << 27));
+			put(w, w->at, rnd(1000), 4);
+			w->at += 4;
+			break;
+		case 1:		/* absolute time stamp */
+			put_hdr(w, 31, rnd(1u << 27));
+			put(w, w->at, rnd(1u << 20), 4);
+			w->at += 4;
+			break;
+		case 2:		/* a discarded event: padding with a length */
+			words = 2 + rnd(6);
+			put_hdr(w, 29, 1 + rnd(100));
+			put(w, w->at, words * 4, 4);
+			w->at += 4 + words * 4 - 4;
+			break;
+		case 3:		/* a long record: its length in a word */
+			words = 2 + rnd(20);
+			put_hdr(w, 0, rnd(5000));
+			put(w, w->at, words * 4 + 4 - rnd(4), 4);
+			w->at += 4;
+			put(w, w->at, 1 + rnd(5), 4);
+			w->at += words * 4;
+			break;
+		default:
+			words = 2 + rnd(27);
+			put_hdr(w, words, rnd(5000));
+			put(w, w->at, 1 + rnd(5), 4);
+			w->at += words * 4;
+			break;
+		}
+	}
+	if (rnd(3) == 0)		/* the null padding that ends a page */
+		put_hdr(w, 29, 0);
+	put(w, 8, w->at - hdr, w->lsize);
+	for (int i = 0; i < damage; i++)
+		w->b[hdr + rnd((uint32_t)(w->at - hdr + 8))] = (uint8_t)rnd(256);
+}
+
+struct seen {
+	uint64_t ts;
+	size_t off;
+	int size;
+};
+
+#define MAXEV 2048
+
+static int kbuffer_walk(struct wpage *w, struct seen *v)
+{
+	struct kbuffer *kb = kbuffer_alloc(w->lsize == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
+					   w->big ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+	unsigned long long ts;
+	uint8_t *p;
+	int n = 0;
+
+	kbuffer_load_subbuffer(kb, w->b);
+	for (p = kbuffer_read_event(kb, &ts); p && n < MAXEV; p = kbuffer_next_event(kb, &ts))
+		v[n++] = (struct seen){ ts, (size_t)(p - w->b), kbuffer_event_size(kb) };
+	kbuffer_free(kb);
+	return n;
+}
+
+static void test_walk_as_kbuffer(void)
+{
+	static struct seen a[MAXEV], b[MAXEV];
+	int pages = 0, damaged_early = 0, mismatched = 0;
+
+	for (int i = 0; i < 4000; i++) {
+		struct wpage w = { .big = i & 1, .lsize = i & 2 ? 4 : 8 };
+		int damage = i % 3 == 2 ? 1 + (int)rnd(4) : 0;
+		struct ukt_rbpage *r = ukt_rbpage_new(PAGE, (unsigned int)w.lsize, w.big);
+		struct ukt_rbevent e;
+		int n, m = 0, rc;
+
+		make_page(&w, damage);
+		n = kbuffer_walk(&w, a);
+		rc = ukt_rbpage_load(r, w.b, PAGE);
+		while (rc == 1 && m < MAXEV && (rc = ukt_rbpage_next(r, &e)) == 1)
+			b[m++] = (struct seen){ e.ts, ukt_rbpage_offset(r, &e), e.size };
+		if (rc < 0)
+			damaged_early++;
+		/* whole pages: the same events; damaged: kbuffer's, up to where
+		 * the reader stopped (kbuffer reads on past a bad extent) */
+		if ((!damage && (rc != 0 || m != n)) || m > n ||
+		    memcmp(a, b, (size_t)m * sizeof(*a))) {
+			if (!mismatched++)
+				fprintf(stderr, "page %d (damage %d, %s, long %d): reader %d events"
+					" rc %d, kbuffer %d\n", i, damage, w.big ? "big" : "little",
+					w.lsize, m, rc, n);
+		}
+		pages++;
+		ukt_rbpage_free(r);
+	}
+	CHECK_EQ(mismatched, 0);
+	CHECK(pages == 4000 && damaged_early > 0);
+}
+
 int main(void)
 {
 	RUN(test_events_in_order);
@@ -177,5 +337,6 @@ int main(void)
 	RUN(test_damaged_pages);
 	RUN(test_missed_events);
 	RUN(test_bad_sizes);
+	RUN(test_walk_as_kbuffer);
 	return TEST_EXIT();
 }
