@@ -40,6 +40,7 @@ PKG_liblzma       := liblzma-dev
 PKG_libdw         := libdw-dev
 PKG_libcurl       := libcurl4-openssl-dev
 PKG_libtracecmd   := libtracecmd-dev
+PKG_zlib          := zlib1g-dev
 
 need = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo y),,$(error $(1) not found by pkg-config: install the Debian package $(PKG_$(1)) (or run 'make deps')))
 
@@ -47,7 +48,7 @@ ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
 ifeq ($(shell command -v pkg-config),)
 $(error pkg-config not found: install the Debian package pkg-config (or run 'make deps'))
 endif
-$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf liblzma libdw libcurl libtracecmd,$(call need,$(m)))
+$(foreach m,libtraceevent libtracefs sqlite3 libzstd libelf liblzma libdw libcurl libtracecmd zlib,$(call need,$(m)))
 endif
 
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -76,9 +77,9 @@ RECORD_OBJ := $(RECORD_SRC:%.c=$(B)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(B)/%.o)
 
 RECORD_LIBS := $(call pc_libs,libtracefs libtraceevent libelf libdw libzstd liblzma) -lpthread -ldl -lstdc++
-REPORT_LIBS := $(call pc_libs,libtracecmd libtraceevent sqlite3 libzstd libcurl) -lpthread -lm -lstdc++
+REPORT_LIBS := $(call pc_libs,libtracecmd libtraceevent sqlite3 libzstd libcurl zlib) -lpthread -lm -lstdc++
 RECORD_CFLAGS := $(call pc_cflags,libtracefs libtraceevent libelf libdw libzstd liblzma)
-REPORT_CFLAGS := $(addprefix -I,$(REPORT_DIRS)) $(call pc_cflags,libtracecmd libtraceevent sqlite3 libzstd libcurl)
+REPORT_CFLAGS := $(addprefix -I,$(REPORT_DIRS)) $(call pc_cflags,libtracecmd libtraceevent sqlite3 libzstd libcurl zlib)
 
 PROGS := $(B)/uktrace-record $(B)/uktrace-report $(B)/uktrace
 # the README's sample program to trace (examples/app.c)
@@ -291,7 +292,7 @@ install: $(PROGS)
 # Every Debian package that building, testing, the VM test and the
 # benchmarks need; installs only what is missing.
 DEB_PKGS := build-essential pkg-config libtraceevent-dev libtracefs-dev \
-            libsqlite3-dev libzstd-dev libelf-dev libdw-dev liblzma-dev libcurl4-openssl-dev libtracecmd-dev \
+            libsqlite3-dev libzstd-dev libelf-dev libdw-dev liblzma-dev libcurl4-openssl-dev libtracecmd-dev zlib1g-dev \
             sqlite3 zstd clang \
             libc6-dbg debuginfod xz-utils binutils systemtap-sdt-dev \
             linux-perf trace-cmd qemu-system-x86 linux-image-amd64 \

@@ -49,7 +49,8 @@ static struct ch *connect_ch(const struct report_opts *o, const char *url,
 			     struct ukt_buf *err)
 {
 	struct ukt_buf pw = UKT_BUF_INIT;
-	struct ch_login login = { .user = getenv("CLICKHOUSE_USER"), .cacert = o->ch_cacert };
+	struct ch_login login = { .user = getenv("CLICKHOUSE_USER"), .cacert = o->ch_cacert,
+				  .compress = (enum ch_compress)o->ch_compress };
 	struct ch *h = NULL;
 	bool given;
 

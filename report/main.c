@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clickhouse.h"
 #include "report.h"
 #include "tracedat.h"
 #include "uktrace/units.h"
@@ -86,7 +87,9 @@ static void usage(FILE *f)
 "  URL is http[s]://[USER@]HOST[:PORT] (ports 8123 and 8443 by default); the\n"
 "  user is also taken from CLICKHOUSE_USER, the password from the first line\n"
 "  of --password-file FILE or from CLICKHOUSE_PASSWORD (a password in the URL\n"
-"  works, but shows in ps); --cacert FILE trusts a server's own certificate\n"
+"  works, but shows in ps); --cacert FILE trusts a server's own certificate;\n"
+"  the load sends its batches deflated to a server on another host\n"
+"  (--compress auto, the default), always (yes) or never (no)\n"
 "\n"
 "Options (each command takes the ones that say it, or 'db and pictures' its\n"
 "own; any other is refused; --pid, --comm, --since and --until select the\n"
@@ -166,7 +169,7 @@ enum { O_FIRST = 256, O_FORMAT = O_FIRST, O_PID, O_COMM, O_SINCE, O_UNTIL, O_SOR
        O_LIMIT, O_BY, O_LINEAR, O_BUCKETS, O_MINDUR, O_CPU, O_EVENT, O_DB, O_NOCACHE,
        O_FORCE, O_VERSION, O_PERFETTO, O_SVG, O_FOLDED, O_REVERSE, O_URL, O_CLICKHOUSE,
        O_DATABASE, O_HOSTLABEL, O_MODE, O_PASSFILE, O_CACERT, O_SYMBOLS, O_OUTPUT,
-       O_QUIET, O_STATUS, O_DEPTH, O_STACKS, O_END };
+       O_QUIET, O_STATUS, O_DEPTH, O_STACKS, O_COMPRESS, O_END };
 #define OPT(id) (UINT64_C(1) << ((id) - O_FIRST))
 _Static_assert(O_END - O_FIRST <= 64, "a command's options are one uint64_t");
 
@@ -210,7 +213,7 @@ static const struct command {
 	{ "heatmap", cmd_heatmap, 2, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_BUCKETS) },
 	{ "html", cmd_html, 1, 0, OPTS_DB | OPTS_SEL | OPT(O_OUTPUT) | OPT(O_LIMIT) },
 	{ "clickhouse", cmd_clickhouse, 1, 0, OPT(O_URL) | OPT(O_DATABASE) | OPT(O_HOSTLABEL) |
-	  OPT(O_PASSFILE) | OPT(O_CACERT) | OPT(O_SYMBOLS) },
+	  OPT(O_PASSFILE) | OPT(O_CACERT) | OPT(O_SYMBOLS) | OPT(O_COMPRESS) },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -300,6 +303,7 @@ static int run(int argc, char **argv, const char **pos)
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "password-file", required_argument, NULL, O_PASSFILE },
 		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "compress", required_argument, NULL, O_COMPRESS },
 		{ "symbols", required_argument, NULL, O_SYMBOLS },
 		{ "status", required_argument, NULL, O_STATUS },
 		{ "depth", required_argument, NULL, O_DEPTH },
@@ -383,6 +387,16 @@ static int run(int argc, char **argv, const char **pos)
 			break;
 		case O_PASSFILE: o.ch_password_file = optarg; break;
 		case O_CACERT: o.ch_cacert = optarg; break;
+		case O_COMPRESS:
+			if (!strcmp(optarg, "auto"))
+				o.ch_compress = CH_COMPRESS_AUTO;
+			else if (!strcmp(optarg, "yes"))
+				o.ch_compress = CH_COMPRESS_YES;
+			else if (!strcmp(optarg, "no"))
+				o.ch_compress = CH_COMPRESS_NO;
+			else
+				return bad("--compress wants auto, yes or no, not '%s'", optarg);
+			break;
 		case O_SYMBOLS: {
 			struct stat st;
 

@@ -58,6 +58,7 @@ struct report_opts {
 	const char *host_label;		/* --host-label */
 	const char *ch_password_file;	/* --password-file */
 	const char *ch_cacert;		/* --cacert */
+	int ch_compress;		/* --compress: enum ch_compress */
 	/* the query or function argument */
 	const char *arg;
 	char *arg_alloc;		/* arg, when report_resolve_func chose it */

@@ -25,6 +25,9 @@ struct ch *ch_open(const char *url, const char *db, const struct ch_login *login
 		ho.user = login->user;
 		ho.password = login->password;
 		ho.cacert = login->cacert;
+		ho.compress = login->compress == CH_COMPRESS_YES ? HTTP_COMPRESS_YES :
+			      login->compress == CH_COMPRESS_NO ? HTTP_COMPRESS_NO :
+			      HTTP_COMPRESS_AUTO;
 	}
 	for (const char *p = db; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

@@ -23,6 +23,13 @@
 
 struct ch;
 
+/* Whether the load's batches go deflated (HTTP Content-Encoding). */
+enum ch_compress {
+	CH_COMPRESS_AUTO,	/* to a server on another host */
+	CH_COMPRESS_YES,
+	CH_COMPRESS_NO,
+};
+
 /* Who we are to the server and whom we trust; each NULL when not given. */
 struct ch_login {
 	const char *user;	/* when the URL has no user@ */
@@ -30,6 +37,7 @@ struct ch_login {
 	const char *cacert;	/* https: a PEM file of the certificates to
 				 * trust (a self-signed server's), instead of
 				 * the system's authorities */
+	enum ch_compress compress;	/* bodies of 4 KiB and more deflated */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "http.h"
 
@@ -18,10 +19,14 @@
  * by default): a new one then, rather than a request the server may or
  * may not have read */
 #define IDLE_S 2L
+/* bodies shorter than this go as they are (queries): not worth a header */
+#define DEFLATE_MIN 4096
 
 struct http_conn {
 	CURL *curl;
-	struct curl_slist *headers;
+	struct curl_slist *headers, *zheaders;	/* plain, and deflated bodies */
+	bool deflate;		/* large bodies go deflated */
+	struct ukt_buf z;	/* the deflated body */
 	char *base;		/* scheme://host:port/path, no user, no query */
 	char *shown;		/* the same with the URL's user, for messages */
 	char where[300];	/* host:port */
@@ -57,6 +62,14 @@ static char *own(char *s)
 
 	curl_free(s);
 	return o;
+}
+
+/* A host on this machine: deflating for it only takes CPU from the
+ * server. */
+static bool loopback(const char *host)
+{
+	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
+	       !strcmp(host, "[::1]") || !strcmp(host, "::1");
 }
 
 /*
@@ -107,6 +120,8 @@ static int parse_url(struct http_conn *c, const char *url, const struct http_opt
 		}
 	}
 	snprintf(c->where, sizeof(c->where), "%s:%s", host, port);
+	c->deflate = o->compress == HTTP_COMPRESS_AUTO ? !loopback(host) :
+		     o->compress == HTTP_COMPRESS_YES;
 	*user = url_part(u, CURLUPART_USER);
 	*password = url_part(u, CURLUPART_PASSWORD);
 	/* without the password it is safe to show; without the user too,
@@ -142,6 +157,22 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return ukt_buf_add(resp, p, size * n) ? 0 : size * n;
 }
 
+/* The request headers: no Expect: 100-continue (a round trip per batch),
+ * no form content type (the body is SQL or RowBinary); and the same with
+ * the body's encoding. */
+static int make_headers(struct http_conn *c)
+{
+	c->headers = curl_slist_append(NULL, "Expect:");
+	if (c->headers)
+		c->headers = curl_slist_append(c->headers, "Content-Type:");
+	c->zheaders = curl_slist_append(NULL, "Expect:");
+	if (c->zheaders)
+		c->zheaders = curl_slist_append(c->zheaders, "Content-Type:");
+	if (c->zheaders)
+		c->zheaders = curl_slist_append(c->zheaders, "Content-Encoding: deflate");
+	return c->headers && c->zheaders ? 0 : -ENOMEM;
+}
+
 /* The handle's options that stay for every request. */
 static int setup(struct http_conn *c, const struct http_opts *o, const char *user,
 		 const char *password)
@@ -149,12 +180,7 @@ static int setup(struct http_conn *c, const struct http_opts *o, const char *use
 	CURL *h = c->curl;
 	CURLcode e = CURLE_OK;
 
-	/* no Expect: 100-continue (a round trip per batch), and no form
-	 * content type: the body is SQL or RowBinary */
-	c->headers = curl_slist_append(NULL, "Expect:");
-	if (c->headers)
-		c->headers = curl_slist_append(c->headers, "Content-Type:");
-	if (!c->headers)
+	if (make_headers(c))
 		return -ENOMEM;
 #define SET(opt, v) do { if (e == CURLE_OK) e = curl_easy_setopt(h, opt, v); } while (0)
 	SET(CURLOPT_HTTPHEADER, c->headers);
@@ -201,6 +227,7 @@ struct http_conn *http_open(const char *url, const struct http_opts *o,
 		goto out;
 	}
 	ukt_buf_init(&c->url);
+	ukt_buf_init(&c->z);
 	rc = parse_url(c, url, o, &user, &password, err);
 	if (!rc)
 		rc = setup(c, o, user ? user : o->user, password ? password : o->password);
@@ -231,16 +258,15 @@ struct http_conn *http_dup(const struct http_conn *c)
 	if (!d)
 		return NULL;
 	ukt_buf_init(&d->url);
+	ukt_buf_init(&d->z);
 	d->tls = c->tls;
+	d->deflate = c->deflate;
 	memcpy(d->where, c->where, sizeof(d->where));
 	d->base = strdup(c->base);
 	d->shown = strdup(c->shown);
 	/* the copy shares no list with c: its own headers and error buffer */
-	d->headers = curl_slist_append(NULL, "Expect:");
-	if (d->headers)
-		d->headers = curl_slist_append(d->headers, "Content-Type:");
 	d->curl = curl_easy_duphandle(c->curl);
-	if (d->base && d->shown && d->headers && d->curl &&
+	if (d->base && d->shown && !make_headers(d) && d->curl &&
 	    curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, d->headers) == CURLE_OK &&
 	    curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf) == CURLE_OK)
 		return d;
@@ -256,6 +282,8 @@ void http_free(struct http_conn *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->zheaders);
+	ukt_buf_release(&c->z);
 	free(c->base);
 	free(c->shown);
 	ukt_buf_release(&c->url);
@@ -311,18 +339,46 @@ static int transfer_error(struct http_conn *c, CURLcode e, struct ukt_buf *err)
 	}
 }
 
+/* body deflated (zlib's format, HTTP's "deflate") into c->z: 0, or
+ * -ENOMEM */
+static int deflate_body(struct http_conn *c, const void *body, size_t len)
+{
+	uLongf n = compressBound((uLong)len);
+
+	ukt_buf_reset(&c->z);
+	if (len > (uLong)-1 / 2 || ukt_buf_grow(&c->z, n))
+		return -ENOMEM;
+	/* level 1: the body is rows of small integers, and the time is the
+	 * sender's */
+	if (compress2((Bytef *)c->z.data, &n, body, (uLong)len, 1) != Z_OK)
+		return -ENOMEM;
+	c->z.len = n;
+	return 0;
+}
+
 int http_post(struct http_conn *c, const char *query, const void *body, size_t len,
 	      int *status, struct ukt_buf *resp, struct ukt_buf *err)
 {
+	bool z = c->deflate && len >= DEFLATE_MIN;
 	CURLcode e;
 	long code = 0;
 
+	if (z) {
+		if (deflate_body(c, body, len)) {
+			ukt_buf_adds(err, strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		body = c->z.data;
+		len = c->z.len;
+	}
 	ukt_buf_reset(resp);
 	ukt_buf_reset(&c->url);
 	if (ukt_buf_addf(&c->url, "%s%s%s", c->base, query ? "?" : "", query ? query : ""))
 		return -ENOMEM;
 	c->errbuf[0] = '\0';
 	e = curl_easy_setopt(c->curl, CURLOPT_URL, c->url.data);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, z ? c->zheaders : c->headers);
 	if (e == CURLE_OK)
 		e = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, len ? body : "");
 	if (e == CURLE_OK)

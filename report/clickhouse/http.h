@@ -13,6 +13,14 @@
 
 #include "uktrace/buf.h"
 
+/* Whether request bodies go deflated (Content-Encoding: deflate). */
+enum http_compress {
+	HTTP_COMPRESS_AUTO,	/* for a server not on this host (not
+				 * localhost, 127.x or ::1) */
+	HTTP_COMPRESS_YES,
+	HTTP_COMPRESS_NO,
+};
+
 /* What the URL does not say; every field may be NULL (or 0). */
 struct http_opts {
 	int port;		/* when the URL names none: for http:// */
@@ -21,6 +29,7 @@ struct http_opts {
 	const char *password;	/* when the URL has no :password@ */
 	const char *cacert;	/* https: trust the certificates in this PEM
 				 * file instead of the system's */
+	enum http_compress compress;	/* bodies of 4 KiB and more */
 };
 
 struct http_conn;
@@ -46,7 +55,7 @@ const char *http_url(const struct http_conn *c);
 
 /*
  * POST body to the URL's path with the query string query (already
- * encoded; NULL for none). The status goes to *status and the body to
+ * encoded; NULL for none), deflated as the connection's options say. The status goes to *status and the body to
  * resp (reset first). 0, or -errno with a message in err that names the
  * server and what failed: -EHOSTUNREACH (cannot find it), -ECONNREFUSED
  * and other connect errors, -EPROTO (TLS or not HTTP), -ETIMEDOUT, -EIO.

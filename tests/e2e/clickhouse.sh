@@ -9,7 +9,7 @@
 # it) is trusted only with --cacert. Skipped with the reason when the
 # server cannot start here.
 . "$(dirname "$0")/lib.sh"
-TESTS="ch_load ch_calls_equal ch_events_equal ch_stats_equal ch_callers_equal
+TESTS="ch_load ch_deflated_same ch_calls_equal ch_events_equal ch_stats_equal ch_callers_equal
 ch_idempotent ch_killed_then_reloaded ch_summary_cmd ch_callers_cmd ch_sql_readonly
 ch_host_filter ch_bad_url ch_unwind_equal
 ch_auth_url ch_auth_file ch_auth_env ch_auth_refused
@@ -109,6 +109,16 @@ out=$("$REP" clickhouse --url "$URL" web1.ukt web2.ukt 2>&1)
 n2=$(chq "SELECT count() FROM calls")
 if [ "$n1" = "$n2" ] && echo "$out" | grep -q "already loaded as host 'web1'"; then ok ch_idempotent
 else fail ch_idempotent "$n1 calls, then $n2: $out"; fi
+
+# batches sent deflated (--compress yes; auto does it for another host):
+# the same rows as the plain load of the same file
+"$REC" -q -f "$WL:a" -o many.ukt -- "$WL" calls 20000
+"$REP" clickhouse --url "$URL" --database plain --host-label m many.ukt -q
+"$REP" clickhouse --url "$URL" --database deflated --host-label m --compress yes many.ukt -q
+q="SELECT count(), sum(complete), sum(assumeNotNull(duration_ns)), (SELECT count() FROM %s.events) FROM %s.calls FORMAT CSV"
+a=$(chq "$(printf "$q" plain plain)"); b=$(chq "$(printf "$q" deflated deflated)")
+if [ -n "$a" ] && [ "$a" = "$b" ] && [ "${a%%,*}" -gt 0 ]; then ok ch_deflated_same
+else fail ch_deflated_same "plain [$a] deflated [$b]"; fi
 
 # a load killed half-way leaves rows but no traces entry: the next load
 # deletes them and loads it whole

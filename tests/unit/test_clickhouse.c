@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "test.h"
 #include "../../report/clickhouse/clickhouse.h"
 #include "../../report/clickhouse/http.h"
@@ -96,6 +98,8 @@ struct server {
 	int requests;
 	char last_body[4096];
 	char last_head[4096];
+	unsigned char raw[65536];	/* the last body's bytes */
+	size_t rawlen;
 };
 
 /* One request's head and body from fd; false at the end. */
@@ -118,6 +122,8 @@ static bool read_request(int fd, struct server *sv)
 			need = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
 		}
 	}
+	sv->rawlen = n - (size_t)(end + 4 - buf);
+	memcpy(sv->raw, end + 4, sv->rawlen);
 	snprintf(sv->last_body, sizeof(sv->last_body), "%s", end + 4);
 	snprintf(sv->last_head, sizeof(sv->last_head), "%.*s", (int)(end - buf), buf);
 	return true;
@@ -262,6 +268,54 @@ static void test_login(void)
 	ukt_buf_release(&err);
 }
 
+/* Large bodies go deflated when asked to, or to another host (auto):
+ * the server inflates them to what was sent. */
+static void test_compress(void)
+{
+	static const char *const answers[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n1\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n1\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n1\n",
+		NULL,
+	};
+	struct server sv = { .answers = answers };
+	struct ukt_buf err = UKT_BUF_INIT, sql = UKT_BUF_INIT;
+	struct ch_login yes = { .compress = CH_COMPRESS_YES };
+	static unsigned char back[65536];
+	uLongf nback = sizeof(back);
+	pthread_t th;
+	char url[64];
+	struct ch *h;
+
+	if (start_server(&sv, &th))
+		SKIP("no loopback sockets here");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", sv.port);
+	ukt_buf_adds(&sql, "SELECT 1 -- ");
+	for (int i = 0; i < 2000; i++)
+		ukt_buf_addf(&sql, "row %d ", i);
+	h = ch_open(url, "uktrace", &yes, &err);
+	CHECK_EQ(ch_exec(h, sql.data, &err), 0);
+	CHECK(strcasestr(sv.last_head, "\r\nContent-Encoding: deflate") != NULL);
+	CHECK(sv.rawlen < sql.len / 2);
+	CHECK_EQ(uncompress(back, &nback, sv.raw, sv.rawlen), Z_OK);
+	CHECK(nback == sql.len && !memcmp(back, sql.data, sql.len));
+	/* a short one goes as it is */
+	CHECK_EQ(ch_exec(h, "SELECT 1", &err), 0);
+	CHECK(strcasestr(sv.last_head, "Content-Encoding") == NULL);
+	CHECK_STR(sv.last_body, "SELECT 1");
+	ch_close(h);
+	/* auto: this host's server gets it plain (deflating only costs it CPU) */
+	h = ch_open(url, "uktrace", NULL, &err);
+	CHECK_EQ(ch_exec(h, sql.data, &err), 0);
+	CHECK(strcasestr(sv.last_head, "Content-Encoding") == NULL);
+	CHECK(sv.rawlen == sql.len && !memcmp(sv.raw, sql.data, sql.len));
+	ch_close(h);
+	pthread_join(th, NULL);
+	close(sv.lfd);
+	ukt_buf_release(&err);
+	ukt_buf_release(&sql);
+}
+
 static void test_refused(void)
 {
 	struct ukt_buf err = UKT_BUF_INIT;
@@ -283,6 +337,7 @@ int main(void)
 	RUN(test_encoding);
 	RUN(test_http);
 	RUN(test_login);
+	RUN(test_compress);
 	RUN(test_refused);
 	return t_failed_total ? 1 : 0;
 }
