@@ -3,7 +3,10 @@
  * One reader of the kernel's ring-buffer pages (tracefs trace_pipe_raw
  * sub-buffers), shared by the recorder (the capture's drain, the flight
  * recorder's trigger) and the report's decoder. It wraps libtraceevent's
- * kbuffer, and nothing else in the tree sees kbuffer.
+ * kbuffer, and nothing else in the tree sees kbuffer: kbuffer loads each
+ * page, and the events on it are walked by kbuffer's rules in rbpage.c
+ * (Debian's build of libtraceevent is unoptimised, and its walk was the
+ * slowest step of reading a trace).
  *
  * A page is copied into the reader (zero-padded) and its commit size
  * checked before kbuffer sees it, and every event's extent is checked

@@ -14,7 +14,8 @@
 # background are waited for before the next step starts.
 # Prints a markdown section on stdout (medians of CH_RUNS runs, default 3),
 # each run on stderr. CH_COMPARE=/path/to/another/uktrace-report adds its
-# load to each run (a before/after by hand; make bench does not set it).
+# load to each run, named CH_COMPARE_NAME (make bench sets it to the
+# baseline's, BENCH_BASE).
 # A measurement, not a test.
 set -u
 cd "$(dirname "$0")/../.."
@@ -25,6 +26,7 @@ REP=$ROOT/$B/uktrace-report
 WL=$ROOT/$B/tests/workload
 RUNS=${CH_RUNS:-3}
 CMP=${CH_COMPARE:-}
+CMPNAME=${CH_COMPARE_NAME:-$CMP}
 W=$(mktemp -d /tmp/ukt-chb.XXXXXX)
 CH_PID=
 
@@ -129,10 +131,10 @@ echo "| step | seconds | events/s | peak memory MiB |"
 echo "|---|---:|---:|---:|"
 row "uktrace-report import (SQLite)" sqlite
 row "uktrace-report clickhouse" load
-row "uktrace-report clickhouse ($CMP)" compare
+row "uktrace-report clickhouse at $CMPNAME" compare
 row "ceiling: clickhouse-client, the same rows" ceiling
 echo
 l=$(med s.load); c=$(med s.ceiling)
 [ "$c" != NA ] && echo "The load takes $(fmt $(echo "$l / $c" | bc -l) 2)× the time of the ceiling (the server's own parsing and merging of the same rows)."
-[ -n "$CMP" ] && echo "The load is $(fmt $(echo "$(med s.compare) / $l" | bc -l) 2)× as fast as $CMP."
+[ -n "$CMP" ] && echo "The load is $(fmt $(echo "$(med s.compare) / $l" | bc -l) 2)× as fast as at $CMPNAME (target ≥ 4)."
 echo "ClickHouse keeps W2 in $(fmt $(echo "$CHB / 1048576" | bc -l) 1) MiB on disk: $(fmt $(echo "$CHB / $EV" | bc -l) 1) bytes/event (calls and events, compressed)."

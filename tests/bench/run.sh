@@ -20,6 +20,11 @@
 # Analysis: uktrace-report import and summary (cached), trace-cmd report and
 # perf script to /dev/null, with peak memory; import at 4M and 10M events.
 #
+# The import as it was before the performance work (BENCH_BASE, a commit,
+# default 9b3523e: the tree issue 30 measured; BENCH_BASE= skips it) is
+# built in a worktree and measured in the same runs: the first answer's
+# target and the import's speed-up are ratios to it.
+#
 # Runs each measurement BENCH_RUNS times (default 3), alternating the tools,
 # and prints one markdown table of medians, also written to
 # tests/bench/results.md. Needs root and tracefs.
@@ -59,6 +64,7 @@ cleanup() {
 	echo "-:ukbench/target__return" >> $T/uprobe_events 2>/dev/null
 	rmdir $T/instances/ukbench_floor 2>/dev/null
 	"$REC" --cleanup -q 2>/dev/null
+	[ -d $W/base ] && git -C "$ROOT" worktree remove --force $W/base 2>/dev/null
 	rm -rf $W
 }
 trap cleanup EXIT
@@ -234,6 +240,19 @@ measure() { # NAME CMD... -> adds secs and peak KiB
 	add atime.$name "$(tail -1 $W/atime | awk '{print $1}')"
 	add amem.$name "$(tail -1 $W/atime | awk '{print $2}')"
 }
+# the baseline's report, built from git (a clean checkout has the history)
+BASE=${BENCH_BASE-9b3523e}
+BREP=
+if [ -n "$BASE" ]; then
+	if git -C "$ROOT" cat-file -e "$BASE^{commit}" 2>/dev/null &&
+	   git -C "$ROOT" worktree add -q --detach $W/base "$BASE" 2>/dev/null &&
+	   make -C $W/base -j"$(nproc)" build/uktrace-report >/dev/null 2>&1; then
+		BREP=$W/base/build/uktrace-report
+		echo "bench: baseline import from $BASE built" >&2
+	else
+		echo "bench: baseline $BASE could not be built: no ratios to it" >&2
+	fi
+fi
 record uktrace W1; cp $W/rec.uktrace.W1 $W/a1.ukt
 record uktrace W2; cp $W/rec.uktrace.W2 $W/a4.ukt
 [ $HAVE_TC = 1 ] && { record trace-cmd W2; cp $W/rec.trace-cmd.W2 $W/a4.dat; }
@@ -245,6 +264,10 @@ EV1=$("$REP" info $W/a1.ukt | awk '$1=="total" || /^cpu[0-9]/ {s += $2} END {pri
 for r in $(seq $RUNS); do
 	rm -f $W/a4.db $W/a10.db
 	measure import4 "$REP" db $W/a4.ukt -o $W/a4.db --force -q
+	if [ -n "$BREP" ]; then
+		measure bimport4 "$BREP" db $W/a4.ukt -o $W/a4b.db --force -q
+		rm -f $W/a4b.db
+	fi
 	measure summary4 "$REP" $W/a4.ukt --db $W/a4.db -q
 	[ $HAVE_TC = 1 ] && measure tcreport4 trace-cmd report $W/a4.dat
 	[ $HAVE_PERF = 1 ] && measure perfscript4 perf script -i $W/a4.data
@@ -273,6 +296,10 @@ if [ "${BENCH_BIG:-1}" = 1 ]; then
 		rm -f $W/a100.db
 		measure import100 "$REP" db $W/a100.ukt -o $W/a100.db --force -q
 		rm -f $W/a100.db
+		if [ -n "$BREP" ]; then
+			measure bimport100 "$BREP" db $W/a100.ukt -o $W/a100.db --force -q
+			rm -f $W/a100.db
+		fi
 		measure stream100 "$REP" summary $W/a100.ukt --no-cache -q
 	done
 	rm -f $W/a100.ukt $W/a100.db
@@ -282,7 +309,8 @@ DB4=$(stat -c %s $W/a4.db); DB1=$(stat -c %s $W/a1.db)
 # ClickHouse: the load of W2, the SQLite import and the ceiling
 # (clickhouse-client inserting the same rows), each run, in a section of
 # its own (tests/bench/clickhouse.sh, also run by hand)
-B=$B CH_RUNS=$RUNS tests/bench/clickhouse.sh $W/a4.ukt > $W/clickhouse.md
+B=$B CH_RUNS=$RUNS CH_COMPARE=$BREP CH_COMPARE_NAME="$BASE (the baseline)" \
+	tests/bench/clickhouse.sh $W/a4.ukt > $W/clickhouse.md
 
 ratio() { # A B -> A/B with 2 decimals, or NA
 	if [ "$1" = NA ] || [ "$2" = NA ] || [ -z "$1" ] || [ -z "$2" ] || [ "$(echo "$2 == 0" | bc -l)" = 1 ]; then echo NA
@@ -351,7 +379,9 @@ for a in "import4:uktrace-report import, 4M" "summary4:uktrace-report summary (c
 	 "import10:uktrace-report import, 10M" "summary10:uktrace-report summary (cached), 10M" \
 	 "stream10:uktrace-report summary (no database: one pass), 10M" \
 	 "shist10:uktrace-report hist (no database), 10M" "scallers10:uktrace-report callers (no database), 10M" \
-	 "import100:uktrace-report import, 100M" "stream100:uktrace-report summary (no database: one pass), 100M"; do
+	 "import100:uktrace-report import, 100M" "stream100:uktrace-report summary (no database: one pass), 100M" \
+	 "bimport4:uktrace-report import at $BASE (the baseline), 4M" \
+	 "bimport100:uktrace-report import at $BASE (the baseline), 100M"; do
 	k=${a%%:*}; label=${a#*:}
 	s=$(med atime.$k); m=$(med amem.$k)
 	[ "$s" = NA ] && continue
@@ -371,13 +401,24 @@ echo "Database: $(fmt $b4 1) bytes/event on W2 ($(fmt $(echo "$DB4 / 1048576" | 
 echo "Summary on a cached database of 4M events: $(fmt $(med atime.summary4) 2) s; with --comm $(fmt $(med atime.sumcomm4) 2) s, --pid $(fmt $(med atime.sumpid4) 2) s, --since $(fmt $(med atime.sumsince4) 2) s, --until $(fmt $(med atime.sumuntil4) 2) s (target < 0.5 s)."
 echo "Peak memory of the import at 4M vs 10M events: $(fmt $(echo "$(med amem.import4) / 1024" | bc -l) 0) vs $(fmt $(echo "$(med amem.import10) / 1024" | bc -l) 0) MiB."
 echo
+if [ -n "$BREP" ]; then
+	for n in 4 100; do
+		q=$(ratio $(med atime.bimport$n) $(med atime.import$n))
+		echo "Import at $n M events: $q× the speed of the baseline's ($BASE) (target ≥ 1.5: $( [ "$q" != NA ] && [ "$(echo "$q >= 1.5" | bc -l)" = 1 ] && echo met || echo MISSED))."
+	done
+fi
+echo
 echo "Time to the first answer, a trace with no database (summary by one pass, all cores):"
 for n in 4 10 100; do
-	st=$(med atime.stream$n); it=$(med atime.import$n)
+	st=$(med atime.stream$n); it=$(med atime.import$n); bt=$(med atime.bimport$n)
 	[ "$st" = NA ] && continue
 	q=$(ratio $st $it)
 	line="$n M events: $(fmt $st 2) s, $q× the import's $(fmt $it 2) s"
-	[ $n = 100 ] && line="$line (target ≤ 0.25: $( [ "$q" != NA ] && [ "$(echo "$q <= 0.25" | bc -l)" = 1 ] && echo met || echo MISSED))"
+	if [ "$bt" != NA ]; then
+		qb=$(ratio $st $bt)
+		line="$line, $qb× the baseline import's $(fmt $bt 2) s"
+		[ $n = 100 ] && line="$line (target ≤ 0.25 of the baseline: $( [ "$qb" != NA ] && [ "$(echo "$qb <= 0.25" | bc -l)" = 1 ] && echo met || echo MISSED))"
+	fi
 	[ $n = 4 ] && line="$line; trace-cmd report $(ratio $(med atime.tcreport4) $st)× and perf script $(ratio $(med atime.perfscript4) $st)× as long"
 	echo "- $line."
 done
