@@ -2,17 +2,16 @@
 /*
  * One reader of the kernel's ring-buffer pages (tracefs trace_pipe_raw
  * sub-buffers), shared by the recorder (the capture's drain, the flight
- * recorder's trigger) and the report's decoder. It wraps libtraceevent's
- * kbuffer, and nothing else in the tree sees kbuffer: kbuffer loads each
- * page, and the events on it are walked by kbuffer's rules in rbpage.c
- * (Debian's build of libtraceevent is unoptimised, and its walk was the
- * slowest step of reading a trace).
+ * recorder's trigger) and the report's decoder. It reads pages by the
+ * rules of libtraceevent's kbuffer, in code of its own (rbpage.c says
+ * why: kbuffer loops for ever on a crafted page, and Debian's build of it
+ * is unoptimised); kbuffer itself is the tests' reference.
  *
  * A page is copied into the reader (zero-padded) and its commit size
- * checked before kbuffer sees it, and every event's extent is checked
- * against the committed data, so a damaged or hostile page cannot make
- * kbuffer or the caller read outside it. Events come out in page order
- * with their timestamps, common_type ids and data.
+ * checked, every record must move the walk on, and every event's extent
+ * is checked against the committed data, so a damaged or hostile page
+ * cannot make the reader or the caller read outside it or loop. Events
+ * come out in page order with their timestamps, common_type ids and data.
  */
 #ifndef UKTRACE_RBPAGE_H
 #define UKTRACE_RBPAGE_H
