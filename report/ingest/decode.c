@@ -542,6 +542,22 @@ const struct decode_stats *decoder_stats(const struct decoder *d)
 	return &d->st;
 }
 
+void decoder_warnings(const struct decoder *d, struct ukt_buf *warn)
+{
+	const struct decode_stats *ds = &d->st;
+
+	if (ds->bad_pages || ds->bad_blocks)
+		ukt_buf_addf(warn, "%" PRIu64 " ring-buffer pages and %" PRIu64 " blocks could not be decoded and were skipped\n",
+			     ds->bad_pages, ds->bad_blocks);
+	if (ds->unknown_events)
+		ukt_buf_addf(warn, "%" PRIu64 " events had no saved format and were skipped\n",
+			     ds->unknown_events);
+	if (ds->orphan_stacks)
+		ukt_buf_addf(warn, "%" PRIu64 " recorded stacks followed no event of their thread"
+			     " (lost events, or a window's edge) and were skipped\n",
+			     ds->orphan_stacks);
+}
+
 void decoder_rewind(struct decoder *d)
 {
 	stop_feeds(d);

@@ -116,5 +116,8 @@ struct decode_stats {
 	uint64_t orphan_stacks;		/* stack entries after no event of theirs */
 };
 const struct decode_stats *decoder_stats(const struct decoder *d);
+/* What the counters say went missing, as warning lines appended to warn
+ * (nothing when nothing did): the import's and the stream's words. */
+void decoder_warnings(const struct decoder *d, struct ukt_buf *warn);
 
 #endif

@@ -545,18 +545,6 @@ static int trace_facts(struct pass *P)
 	return rc;
 }
 
-static void decode_warnings(struct stream *s, struct ukt_buf *warn)
-{
-	const struct decode_stats *ds = decoder_stats(s->in.dec);
-
-	if (ds->bad_pages || ds->bad_blocks)
-		ukt_buf_addf(warn, "%" PRIu64 " ring-buffer pages and %" PRIu64 " blocks could not be decoded and were skipped\n",
-			     ds->bad_pages, ds->bad_blocks);
-	if (ds->unknown_events)
-		ukt_buf_addf(warn, "%" PRIu64 " events had no saved format and were skipped\n",
-			     ds->unknown_events);
-}
-
 int stream_run(struct stream *s, const struct stream_req *req, struct stream_answer *a,
 	       struct ukt_buf *err, struct ukt_buf *warn)
 {
@@ -589,7 +577,7 @@ int stream_run(struct stream *s, const struct stream_req *req, struct stream_ans
 	}
 	rc = ingest_run(&s->in, &stream_sink, &P);
 	if (!rc)
-		decode_warnings(s, warn);
+		decoder_warnings(s->in.dec, warn);
 	if (!rc)
 		rc = trace_facts(&P);
 	if (!rc && req->what == STREAM_SUMMARY)

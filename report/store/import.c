@@ -671,20 +671,7 @@ int import_trace(struct trace *t, const char *db_path,
 		rc = db_exec(im.db, "COMMIT", err);
 	if (rc)
 		goto out;
-	{
-		const struct decode_stats *ds = decoder_stats(im.in.dec);
-
-		if (ds->bad_pages || ds->bad_blocks)
-			ukt_buf_addf(warn, "%" PRIu64 " ring-buffer pages and %" PRIu64 " blocks could not be decoded and were skipped\n",
-				     ds->bad_pages, ds->bad_blocks);
-		if (ds->unknown_events)
-			ukt_buf_addf(warn, "%" PRIu64 " events had no saved format and were skipped\n",
-				     ds->unknown_events);
-		if (ds->orphan_stacks)
-			ukt_buf_addf(warn, "%" PRIu64 " recorded stacks followed no event of their thread"
-				     " (lost events, or a window's edge) and were skipped\n",
-				     ds->orphan_stacks);
-	}
+	decoder_warnings(im.in.dec, warn);
 	for (int i = 0; i < T_NTABLES; i++)
 		batch_release(&im.tables[i]);
 	rc = db_close(im.db);
