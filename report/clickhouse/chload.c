@@ -828,6 +828,8 @@ int chload_file(struct ch *h, const char *path, const char *host,
 		rc = stream(&L);
 	if (!rc)
 		rc = small_tables(&L);
+	if (!rc)
+		decoder_warnings(L.in.dec, warn);
 	/* every row is in before the marker says so */
 	e = sender_stop(&L.send, err);
 	if (!rc)

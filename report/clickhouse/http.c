@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "http.h"
@@ -26,6 +27,7 @@ struct http_conn {
 	CURL *curl;
 	struct curl_slist *headers, *zheaders;	/* plain, and deflated bodies */
 	bool deflate;		/* large bodies go deflated */
+	bool judge;		/* auto, not yet judged by the server's address */
 	struct ukt_buf z;	/* the deflated body */
 	char *base;		/* scheme://host:port/path, no user, no query */
 	char *shown;		/* the same with the URL's user, for messages */
@@ -64,12 +66,21 @@ static char *own(char *s)
 	return o;
 }
 
-/* A host on this machine: deflating for it only takes CPU from the
- * server. */
+/* A host on this machine by its name (until the first answer says by its
+ * address): deflating for it only takes CPU from the server. libcurl
+ * gives IPv6 hosts in brackets. */
 static bool loopback(const char *host)
 {
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
-	       !strcmp(host, "[::1]") || !strcmp(host, "::1");
+	return !strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) ||
+	       !strcmp(host, "[::1]");
+}
+
+/* The server's address is this host's: a loopback one, or the address
+ * the connection came from. */
+static bool same_host(const char *ip, const char *local)
+{
+	return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1") ||
+	       !strncmp(ip, "::ffff:127.", 11) || (local && !strcmp(ip, local));
 }
 
 /*
@@ -120,8 +131,8 @@ static int parse_url(struct http_conn *c, const char *url, const struct http_opt
 		}
 	}
 	snprintf(c->where, sizeof(c->where), "%s:%s", host, port);
-	c->deflate = o->compress == HTTP_COMPRESS_AUTO ? !loopback(host) :
-		     o->compress == HTTP_COMPRESS_YES;
+	c->judge = o->compress == HTTP_COMPRESS_AUTO;
+	c->deflate = c->judge ? !loopback(host) : o->compress == HTTP_COMPRESS_YES;
 	*user = url_part(u, CURLUPART_USER);
 	*password = url_part(u, CURLUPART_PASSWORD);
 	/* without the password it is safe to show; without the user too,
@@ -261,6 +272,7 @@ struct http_conn *http_dup(const struct http_conn *c)
 	ukt_buf_init(&d->z);
 	d->tls = c->tls;
 	d->deflate = c->deflate;
+	d->judge = c->judge;
 	memcpy(d->where, c->where, sizeof(d->where));
 	d->base = strdup(c->base);
 	d->shown = strdup(c->shown);
@@ -343,10 +355,13 @@ static int transfer_error(struct http_conn *c, CURLcode e, struct ukt_buf *err)
  * -ENOMEM */
 static int deflate_body(struct http_conn *c, const void *body, size_t len)
 {
-	uLongf n = compressBound((uLong)len);
+	uLongf n;
 
 	ukt_buf_reset(&c->z);
-	if (len > (uLong)-1 / 2 || ukt_buf_grow(&c->z, n))
+	if (len > (uLong)-1 / 2)
+		return -ENOMEM;
+	n = compressBound((uLong)len);
+	if (ukt_buf_grow(&c->z, n))
 		return -ENOMEM;
 	/* level 1: the body is rows of small integers, and the time is the
 	 * sender's */
@@ -391,6 +406,17 @@ int http_post(struct http_conn *c, const char *query, const void *body, size_t l
 		return transfer_error(c, e, err);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
 	*status = (int)code;
+	if (c->judge) {
+		char *ip = NULL, *local = NULL;
+
+		if (curl_easy_getinfo(c->curl, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK &&
+		    ip && *ip) {
+			if (curl_easy_getinfo(c->curl, CURLINFO_LOCAL_IP, &local) != CURLE_OK)
+				local = NULL;
+			c->deflate = !same_host(ip, local);
+			c->judge = false;
+		}
+	}
 	return 0;
 }
 

@@ -15,8 +15,11 @@
 
 /* Whether request bodies go deflated (Content-Encoding: deflate). */
 enum http_compress {
-	HTTP_COMPRESS_AUTO,	/* for a server not on this host (not
-				 * localhost, 127.x or ::1) */
+	HTTP_COMPRESS_AUTO,	/* for a server not on this host: not a
+				 * loopback address, nor the one the
+				 * connection comes from (by its name,
+				 * localhost, 127.x or [::1], until the
+				 * first answer) */
 	HTTP_COMPRESS_YES,
 	HTTP_COMPRESS_NO,
 };
