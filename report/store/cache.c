@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,7 @@ bool report_cache_in_background(const struct report_opts *o)
 {
 	struct ukt_buf path = UKT_BUF_INIT, why = UKT_BUF_INIT;
 	bool child = false;
+	sigset_t term, old;
 	pid_t pid;
 	int fd;
 
@@ -346,12 +348,28 @@ bool report_cache_in_background(const struct report_opts *o)
 		goto out;
 	fflush(stdout);
 	fflush(stderr);
+	/*
+	 * The terminal's signals held over the fork: when the command ends,
+	 * its terminal may hang up (a closed window, script(1)) and SIGHUP
+	 * its foreground group, which the child is in until setsid. It
+	 * ignores a hang-up (dropping one that came early); an interrupt
+	 * that came for the command still stops it.
+	 */
+	sigemptyset(&term);
+	sigaddset(&term, SIGHUP);
+	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &term, &old);
 	pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		goto out;
+	}
 	/* the child: no terminal, no output, the machine's spare time */
 	child = true;
 	setsid();
+	signal(SIGHUP, SIG_IGN);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
