@@ -49,7 +49,6 @@ struct ukt_rbpage {
 	bool swap;		/* the pages' byte order is not the host's */
 	bool big;		/* the pages are big-endian (header bit order) */
 	uint8_t *page;		/* size + PAGE_PAD, zeroed past the data */
-	const uint8_t *end;	/* of the committed data */
 	uint64_t ts;		/* the page header's */
 	uint64_t now;		/* the walk's running timestamp */
 	uint32_t commit;	/* bytes of events after the header */
@@ -136,7 +135,6 @@ int ukt_rbpage_load(struct ukt_rbpage *r, const void *page, size_t len)
 	}
 	if (!commit)
 		return 0;	/* empty */
-	r->end = r->page + r->hdr_size + commit;
 	r->commit = (uint32_t)commit;
 	r->next = 0;
 	r->now = r->ts;
@@ -144,7 +142,7 @@ int ukt_rbpage_load(struct ukt_rbpage *r, const void *page, size_t len)
 	/* the count, when the kernel had room for it, follows the data */
 	if (flags & MISSED_EVENTS)
 		r->missed = flags & MISSED_STORED ?
-			(long long)rd(r, r->end, r->hdr_size - 8) : -1;
+			(long long)rd(r, r->page + r->hdr_size + commit, r->hdr_size - 8) : -1;
 	if (r->missed < 0)
 		r->missed = -1;
 	return 1;
@@ -230,9 +228,9 @@ int ukt_rbpage_next(struct ukt_rbpage *r, struct ukt_rbevent *ev)
 			r->done = true;
 			return 0;
 		}
-		/* a header that does not move on (kbuffer would go round) */
 		if (walk_one(r, at, &index) < RB_PADDING)
 			break;
+		/* a record that does not move on (kbuffer would go round) */
 		if (r->next <= at) {
 			r->done = true;
 			return -EINVAL;

@@ -142,7 +142,7 @@ bool statacc_keeps(int64_t dur)
 /* A two-pass value into g's histogram (and its dense counts). */
 static int count(struct group *g, int64_t v)
 {
-	size_t b = bucket_of(v);
+	size_t b = bucket_of(v), w;
 	int64_t lo;
 
 	if (!g->hist && !(g->hist = calloc(NBUCKETS, sizeof(*g->hist))))
@@ -152,9 +152,9 @@ static int count(struct group *g, int64_t v)
 		return 0;
 	if (!g->dense && !(g->dense = calloc(NDENSE, sizeof(*g->dense))))
 		return -ENOMEM;
-	if (!g->dense[b] && !(g->dense[b] = calloc(bucket_width(b, &lo), sizeof(**g->dense))))
+	w = bucket_width(b, &lo);
+	if (!g->dense[b] && !(g->dense[b] = calloc(w, sizeof(**g->dense))))
 		return -ENOMEM;
-	bucket_width(b, &lo);
 	g->dense[b][v - lo]++;
 	return 0;
 }
